@@ -1,0 +1,512 @@
+// Every libpng and zlib call of the project lives here. libpng reports errors by longjmp, which
+// Swift cannot survive; each entry point below sets its own jump buffer and turns any error
+// into a status code and a message.
+
+#include "cpng.h"
+
+#include <math.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+// MARK: - Errors
+
+typedef struct {
+    jmp_buf jump;
+    char *errbuf;
+    size_t errbuf_len;
+} cpng_error_context;
+
+static void cpng_set_message(char *errbuf, size_t errbuf_len, const char *message) {
+    if (errbuf != NULL && errbuf_len > 0) {
+        snprintf(errbuf, errbuf_len, "%s", message);
+    }
+}
+
+static void cpng_on_error(png_structp png, png_const_charp message) {
+    cpng_error_context *context = (cpng_error_context *)png_get_error_ptr(png);
+    cpng_set_message(context->errbuf, context->errbuf_len, message);
+    longjmp(context->jump, 1);
+}
+
+static void cpng_on_warning(png_structp png, png_const_charp message) {
+    (void)png;
+    (void)message;  // warnings (e.g. a bad ancillary CRC) do not stop decoding
+}
+
+// MARK: - Reading from memory
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+} cpng_memory_reader;
+
+static void cpng_read_memory(png_structp png, png_bytep out, png_size_t length) {
+    cpng_memory_reader *reader = (cpng_memory_reader *)png_get_io_ptr(png);
+    if (length > reader->size - reader->offset) {
+        png_error(png, "the file ends before the image data does (truncated)");
+    }
+    memcpy(out, reader->data + reader->offset, length);
+    reader->offset += length;
+}
+
+static const png_byte cpng_text_chunks[] = {'t', 'E', 'X', 't', '\0', 'z', 'T', 'X', 't', '\0',
+                                            'i', 'T', 'X', 't', '\0'};
+
+static void cpng_configure_reader(png_structp png) {
+    // Text is the metadata codec's business; skipping it here also skips its decompression.
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, cpng_text_chunks, 3);
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+}
+
+cpng_status cpng_read_header(const uint8_t *data, size_t size, uint32_t *out_width,
+                             uint32_t *out_height, int *out_bit_depth, int *out_color_type,
+                             char *errbuf, size_t errbuf_len) {
+    if (data == NULL || size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        cpng_set_message(errbuf, errbuf_len, "not a PNG file (bad signature)");
+        return CPNG_NOT_PNG;
+    }
+    cpng_error_context context = {.errbuf = errbuf, .errbuf_len = errbuf_len};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, cpng_on_error,
+                                             cpng_on_warning);
+    if (png == NULL) return CPNG_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return CPNG_NO_MEMORY;
+    }
+    if (setjmp(context.jump)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_CORRUPT;
+    }
+    cpng_memory_reader reader = {.data = data, .size = size, .offset = 0};
+    png_set_read_fn(png, &reader, cpng_read_memory);
+    cpng_configure_reader(png);
+    png_read_info(png, info);
+    *out_width = png_get_image_width(png, info);
+    *out_height = png_get_image_height(png, info);
+    *out_bit_depth = png_get_bit_depth(png, info);
+    *out_color_type = png_get_color_type(png, info);
+    png_destroy_read_struct(&png, &info, NULL);
+    return CPNG_OK;
+}
+
+cpng_status cpng_decode_rgba(const uint8_t *data, size_t size, uint64_t max_pixels,
+                             uint8_t **out_pixels, uint32_t *out_width, uint32_t *out_height,
+                             char *errbuf, size_t errbuf_len) {
+    *out_pixels = NULL;
+    if (data == NULL || size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        cpng_set_message(errbuf, errbuf_len, "not a PNG file (bad signature)");
+        return CPNG_NOT_PNG;
+    }
+    cpng_error_context context = {.errbuf = errbuf, .errbuf_len = errbuf_len};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, cpng_on_error,
+                                             cpng_on_warning);
+    if (png == NULL) return CPNG_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return CPNG_NO_MEMORY;
+    }
+    // Written after setjmp, read after a longjmp: volatile keeps their values.
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    if (setjmp(context.jump)) {
+        free(pixels);
+        free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_CORRUPT;
+    }
+    cpng_memory_reader reader = {.data = data, .size = size, .offset = 0};
+    png_set_read_fn(png, &reader, cpng_read_memory);
+    cpng_configure_reader(png);
+    png_read_info(png, info);
+
+    png_uint_32 width = png_get_image_width(png, info);
+    png_uint_32 height = png_get_image_height(png, info);
+    if ((uint64_t)width * (uint64_t)height > max_pixels) {
+        char message[160];
+        snprintf(message, sizeof message, "%ux%u pixels is over the limit of %llu pixels",
+                 (unsigned)width, (unsigned)height, (unsigned long long)max_pixels);
+        cpng_set_message(errbuf, errbuf_len, message);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_TOO_LARGE;
+    }
+    int color_type = png_get_color_type(png, info);
+    png_set_expand(png);  // palette to RGB, low-bit grey to 8 bits, tRNS to alpha
+    png_set_strip_16(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) {
+        png_set_gray_to_rgb(png);
+    }
+    if (!(color_type & PNG_COLOR_MASK_ALPHA) && !png_get_valid(png, info, PNG_INFO_tRNS)) {
+        png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+    }
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    size_t row_bytes = png_get_rowbytes(png, info);
+    if (row_bytes != (size_t)width * 4) {
+        cpng_set_message(errbuf, errbuf_len, "unsupported pixel layout after conversion");
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_CORRUPT;
+    }
+    pixels = malloc(row_bytes * height);
+    rows = malloc(sizeof(png_bytep) * height);
+    if (pixels == NULL || rows == NULL) {
+        free(pixels);
+        free(rows);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CPNG_NO_MEMORY;
+    }
+    for (png_uint_32 y = 0; y < height; y++) rows[y] = pixels + (size_t)y * row_bytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    free(rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    *out_pixels = pixels;
+    *out_width = width;
+    *out_height = height;
+    return CPNG_OK;
+}
+
+// MARK: - Writing to memory
+
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+    int failed;
+} cpng_memory_writer;
+
+static void cpng_write_memory(png_structp png, png_bytep bytes, png_size_t length) {
+    cpng_memory_writer *writer = (cpng_memory_writer *)png_get_io_ptr(png);
+    if (writer->size + length > writer->capacity) {
+        size_t capacity = writer->capacity ? writer->capacity : 65536;
+        while (capacity < writer->size + length) capacity *= 2;
+        uint8_t *grown = realloc(writer->data, capacity);
+        if (grown == NULL) {
+            writer->failed = 1;
+            png_error(png, "out of memory while encoding");
+        }
+        writer->data = grown;
+        writer->capacity = capacity;
+    }
+    memcpy(writer->data + writer->size, bytes, length);
+    writer->size += length;
+}
+
+static void cpng_flush_memory(png_structp png) { (void)png; }
+
+cpng_status cpng_encode_rgba(const uint8_t *pixels, uint32_t width, uint32_t height,
+                             int drop_alpha, int compression_level,
+                             uint8_t **out_data, size_t *out_size, char *errbuf, size_t errbuf_len) {
+    *out_data = NULL;
+    *out_size = 0;
+    if (pixels == NULL || width == 0 || height == 0 || width > 0x7fffffff || height > 0x7fffffff) {
+        cpng_set_message(errbuf, errbuf_len, "an image needs a width and height of at least 1");
+        return CPNG_BAD_ARGUMENT;
+    }
+    cpng_error_context context = {.errbuf = errbuf, .errbuf_len = errbuf_len};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, cpng_on_error,
+                                              cpng_on_warning);
+    if (png == NULL) return CPNG_NO_MEMORY;
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_write_struct(&png, NULL);
+        return CPNG_NO_MEMORY;
+    }
+    cpng_memory_writer writer = {0};
+    png_bytep *volatile rows = NULL;
+    if (setjmp(context.jump)) {
+        free(rows);
+        free(writer.data);
+        png_destroy_write_struct(&png, &info);
+        return writer.failed ? CPNG_NO_MEMORY : CPNG_CORRUPT;
+    }
+    png_set_write_fn(png, &writer, cpng_write_memory, cpng_flush_memory);
+    if (compression_level < 0 || compression_level > 9) compression_level = 6;
+    png_set_compression_level(png, compression_level);
+    png_set_IHDR(png, info, width, height, 8,
+                 drop_alpha ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    if (drop_alpha) png_set_filler(png, 0, PNG_FILLER_AFTER);  // strips the fourth byte
+    rows = malloc(sizeof(png_bytep) * height);
+    if (rows == NULL) {
+        png_destroy_write_struct(&png, &info);
+        free(writer.data);
+        return CPNG_NO_MEMORY;
+    }
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * width * 4;
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+    free(rows);
+    png_destroy_write_struct(&png, &info);
+    *out_data = writer.data;
+    *out_size = writer.size;
+    return CPNG_OK;
+}
+
+// MARK: - Resizing
+
+typedef struct {
+    int first;       // first source index
+    int count;       // number of taps
+    float *weights;  // normalised weights, `count` of them
+} cpng_taps;
+
+static double cpng_sinc(double x) {
+    if (x == 0) return 1;
+    x *= M_PI;
+    return sin(x) / x;
+}
+
+static double cpng_lanczos3(double x) {
+    if (x <= -3 || x >= 3) return 0;
+    return cpng_sinc(x) * cpng_sinc(x / 3);
+}
+
+// Taps for resampling a line of `src` samples to `dst` samples; NULL when out of memory.
+static cpng_taps *cpng_make_taps(int src, int dst) {
+    double scale = (double)src / (double)dst;
+    double support = 3.0 * (scale > 1 ? scale : 1);
+    double stretch = scale > 1 ? scale : 1;
+    int max_taps = (int)ceil(support * 2) + 2;
+    cpng_taps *taps = calloc((size_t)dst, sizeof(cpng_taps));
+    float *weights = malloc(sizeof(float) * (size_t)dst * (size_t)max_taps);
+    if (taps == NULL || weights == NULL) {
+        free(taps);
+        free(weights);
+        return NULL;
+    }
+    for (int i = 0; i < dst; i++) {
+        double center = (i + 0.5) * scale - 0.5;
+        int first = (int)floor(center - support) + 1;
+        int last = (int)ceil(center + support) - 1;
+        if (last - first + 1 > max_taps) last = first + max_taps - 1;
+        float *w = weights + (size_t)i * max_taps;
+        double total = 0;
+        int count = 0;
+        for (int j = first; j <= last; j++) {
+            double value = cpng_lanczos3((j - center) / stretch);
+            w[count++] = (float)value;
+            total += value;
+        }
+        if (total != 0) {
+            for (int k = 0; k < count; k++) w[k] = (float)(w[k] / total);
+        }
+        taps[i].first = first;
+        taps[i].count = count;
+        taps[i].weights = w;
+    }
+    return taps;
+}
+
+static void cpng_free_taps(cpng_taps *taps) {
+    if (taps == NULL) return;
+    free(taps[0].weights);
+    free(taps);
+}
+
+static inline int cpng_clamp_index(int value, int limit) {
+    return value < 0 ? 0 : (value >= limit ? limit - 1 : value);
+}
+
+cpng_status cpng_resize_rgba(const uint8_t *src, uint32_t src_width, uint32_t src_height,
+                             uint8_t *dst, uint32_t dst_width, uint32_t dst_height) {
+    if (src == NULL || dst == NULL || src_width == 0 || src_height == 0 || dst_width == 0 ||
+        dst_height == 0 || src_width > 0x7fffffff || src_height > 0x7fffffff ||
+        dst_width > 0x7fffffff || dst_height > 0x7fffffff) {
+        return CPNG_BAD_ARGUMENT;
+    }
+    // 1. Integer box shrink to premultiplied floats, leaving at most a 2-3x reduction for
+    //    the Lanczos filter (cheap, and exact for the frequencies it removes).
+    int box_x = (int)(src_width / (dst_width * 2u));
+    int box_y = (int)(src_height / (dst_height * 2u));
+    if (box_x < 1) box_x = 1;
+    if (box_y < 1) box_y = 1;
+    int mid_width = (int)src_width / box_x;
+    int mid_height = (int)src_height / box_y;
+    float *mid = malloc(sizeof(float) * 4 * (size_t)mid_width * (size_t)mid_height);
+    if (mid == NULL) return CPNG_NO_MEMORY;
+    float box_area = (float)(box_x * box_y);
+    for (int y = 0; y < mid_height; y++) {
+        for (int x = 0; x < mid_width; x++) {
+            float r = 0, g = 0, b = 0, a = 0;
+            for (int by = 0; by < box_y; by++) {
+                const uint8_t *p = src + (((size_t)(y * box_y + by) * src_width) + (size_t)x * box_x) * 4;
+                for (int bx = 0; bx < box_x; bx++, p += 4) {
+                    float alpha = p[3];
+                    r += p[0] * alpha;
+                    g += p[1] * alpha;
+                    b += p[2] * alpha;
+                    a += alpha;
+                }
+            }
+            float *m = mid + ((size_t)y * mid_width + x) * 4;
+            m[0] = r / (255.0f * box_area);
+            m[1] = g / (255.0f * box_area);
+            m[2] = b / (255.0f * box_area);
+            m[3] = a / box_area;
+        }
+    }
+
+    // 2. Separable Lanczos-3: horizontal into `row_pass`, then vertical into `dst`.
+    cpng_taps *taps_x = cpng_make_taps(mid_width, (int)dst_width);
+    cpng_taps *taps_y = cpng_make_taps(mid_height, (int)dst_height);
+    float *row_pass = malloc(sizeof(float) * 4 * (size_t)dst_width * (size_t)mid_height);
+    if (taps_x == NULL || taps_y == NULL || row_pass == NULL) {
+        cpng_free_taps(taps_x);
+        cpng_free_taps(taps_y);
+        free(row_pass);
+        free(mid);
+        return CPNG_NO_MEMORY;
+    }
+    for (int y = 0; y < mid_height; y++) {
+        const float *line = mid + (size_t)y * mid_width * 4;
+        for (uint32_t x = 0; x < dst_width; x++) {
+            const cpng_taps *t = &taps_x[x];
+            float acc[4] = {0, 0, 0, 0};
+            for (int k = 0; k < t->count; k++) {
+                const float *p = line + (size_t)cpng_clamp_index(t->first + k, mid_width) * 4;
+                float w = t->weights[k];
+                acc[0] += p[0] * w;
+                acc[1] += p[1] * w;
+                acc[2] += p[2] * w;
+                acc[3] += p[3] * w;
+            }
+            memcpy(row_pass + ((size_t)y * dst_width + x) * 4, acc, sizeof acc);
+        }
+    }
+    for (uint32_t y = 0; y < dst_height; y++) {
+        const cpng_taps *t = &taps_y[y];
+        for (uint32_t x = 0; x < dst_width; x++) {
+            float acc[4] = {0, 0, 0, 0};
+            for (int k = 0; k < t->count; k++) {
+                int row = cpng_clamp_index(t->first + k, mid_height);
+                const float *p = row_pass + ((size_t)row * dst_width + x) * 4;
+                float w = t->weights[k];
+                acc[0] += p[0] * w;
+                acc[1] += p[1] * w;
+                acc[2] += p[2] * w;
+                acc[3] += p[3] * w;
+            }
+            uint8_t *out = dst + ((size_t)y * dst_width + x) * 4;
+            float alpha = acc[3];
+            if (alpha <= 0.5f) {
+                out[0] = out[1] = out[2] = out[3] = 0;
+                continue;
+            }
+            for (int c = 0; c < 3; c++) {
+                float value = acc[c] * 255.0f / alpha * 255.0f;
+                value = value < 0 ? 0 : (value > 255 ? 255 : value);
+                out[c] = (uint8_t)(value + 0.5f);
+            }
+            out[3] = (uint8_t)(alpha > 255 ? 255 : alpha + 0.5f);
+        }
+    }
+    cpng_free_taps(taps_x);
+    cpng_free_taps(taps_y);
+    free(row_pass);
+    free(mid);
+    return CPNG_OK;
+}
+
+void cpng_free(void *pointer) { free(pointer); }
+
+// MARK: - zlib
+
+uint32_t cpng_crc32(uint32_t crc, const uint8_t *data, size_t length) {
+    // zlib takes uInt lengths; feed it in pieces so buffers over 4 GiB stay correct.
+    uLong value = crc;
+    while (length > 0) {
+        uInt piece = length > 0x40000000u ? 0x40000000u : (uInt)length;
+        value = crc32(value, data, piece);
+        data += piece;
+        length -= piece;
+    }
+    return (uint32_t)value;
+}
+
+cpng_status cpng_inflate_bounded(const uint8_t *data, size_t size, size_t max_output,
+                                 uint8_t **out_data, size_t *out_size) {
+    *out_data = NULL;
+    *out_size = 0;
+    if (size > 0xffffffffu) return CPNG_TOO_LARGE;
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    if (inflateInit(&stream) != Z_OK) return CPNG_NO_MEMORY;
+    size_t capacity = size * 4 + 256;
+    if (capacity > max_output + 1) capacity = max_output + 1;
+    uint8_t *output = malloc(capacity);
+    if (output == NULL) {
+        inflateEnd(&stream);
+        return CPNG_NO_MEMORY;
+    }
+    stream.next_in = (Bytef *)data;
+    stream.avail_in = (uInt)size;
+    size_t produced = 0;
+    cpng_status status = CPNG_OK;
+    for (;;) {
+        if (produced == capacity) {
+            if (capacity > max_output) {  // one byte past the cap has been produced
+                status = CPNG_TOO_LARGE;
+                break;
+            }
+            size_t grown_capacity = capacity * 2;
+            if (grown_capacity > max_output + 1) grown_capacity = max_output + 1;
+            uint8_t *grown = realloc(output, grown_capacity);
+            if (grown == NULL) {
+                status = CPNG_NO_MEMORY;
+                break;
+            }
+            output = grown;
+            capacity = grown_capacity;
+        }
+        size_t room = capacity - produced;
+        if (room > 0x40000000u) room = 0x40000000u;
+        stream.next_out = output + produced;
+        stream.avail_out = (uInt)room;
+        int result = inflate(&stream, Z_NO_FLUSH);
+        produced += room - stream.avail_out;
+        if (result == Z_STREAM_END) break;
+        if (result == Z_OK) continue;
+        if (result == Z_BUF_ERROR && stream.avail_out != 0) {
+            status = CPNG_CORRUPT;  // input ended before the stream did
+            break;
+        }
+        if (result == Z_BUF_ERROR) continue;
+        status = result == Z_MEM_ERROR ? CPNG_NO_MEMORY : CPNG_CORRUPT;
+        break;
+    }
+    inflateEnd(&stream);
+    if (status == CPNG_OK && produced > max_output) status = CPNG_TOO_LARGE;
+    if (status != CPNG_OK) {
+        free(output);
+        return status;
+    }
+    *out_data = output;
+    *out_size = produced;
+    return CPNG_OK;
+}
+
+cpng_status cpng_deflate(const uint8_t *data, size_t size, int level, uint8_t **out_data,
+                         size_t *out_size) {
+    *out_data = NULL;
+    *out_size = 0;
+    if (size > 0xffffffffu) return CPNG_TOO_LARGE;
+    uLongf bound = compressBound((uLong)size);
+    uint8_t *output = malloc(bound);
+    if (output == NULL) return CPNG_NO_MEMORY;
+    if (level < 0 || level > 9) level = Z_DEFAULT_COMPRESSION;
+    if (compress2(output, &bound, data, (uLong)size, level) != Z_OK) {
+        free(output);
+        return CPNG_CORRUPT;
+    }
+    *out_data = output;
+    *out_size = bound;
+    return CPNG_OK;
+}

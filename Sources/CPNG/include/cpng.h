@@ -1,0 +1,62 @@
+#ifndef CPNG_H
+#define CPNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Every function returns one of these; none of them longjmps or aborts.
+typedef enum {
+    CPNG_OK = 0,
+    CPNG_NOT_PNG = 1,       ///< the signature is not PNG's
+    CPNG_CORRUPT = 2,       ///< libpng or zlib rejected the data (message in errbuf)
+    CPNG_TOO_LARGE = 3,     ///< over the caller's pixel or byte cap
+    CPNG_NO_MEMORY = 4,
+    CPNG_BAD_ARGUMENT = 5,
+} cpng_status;
+
+/// Decodes a PNG held in memory to 8-bit RGBA (every colour type and bit depth; interlaced too).
+/// Refuses, before allocating pixels, an image of more than `max_pixels` pixels.
+/// On success `*out_pixels` is a buffer of width*height*4 bytes to release with `cpng_free`.
+cpng_status cpng_decode_rgba(const uint8_t *data, size_t size, uint64_t max_pixels,
+                             uint8_t **out_pixels, uint32_t *out_width, uint32_t *out_height,
+                             char *errbuf, size_t errbuf_len);
+
+/// Reads only the header: size, bit depth and colour type, without decoding pixels.
+cpng_status cpng_read_header(const uint8_t *data, size_t size, uint32_t *out_width,
+                             uint32_t *out_height, int *out_bit_depth, int *out_color_type,
+                             char *errbuf, size_t errbuf_len);
+
+/// Encodes 8-bit RGBA to a PNG in memory. With `drop_alpha` the file is RGB (colour type 2),
+/// as photographs are. `compression_level` is zlib's 0-9. Release `*out_data` with `cpng_free`.
+cpng_status cpng_encode_rgba(const uint8_t *pixels, uint32_t width, uint32_t height,
+                             int drop_alpha, int compression_level,
+                             uint8_t **out_data, size_t *out_size, char *errbuf, size_t errbuf_len);
+
+/// Resizes RGBA to dst_width x dst_height: an integer box pre-shrink, then a separable Lanczos-3
+/// filter on premultiplied alpha (the approach of libvips' thumbnailer). `dst` holds dw*dh*4 bytes.
+cpng_status cpng_resize_rgba(const uint8_t *src, uint32_t src_width, uint32_t src_height,
+                             uint8_t *dst, uint32_t dst_width, uint32_t dst_height);
+
+void cpng_free(void *pointer);
+
+/// zlib's CRC-32 (the PNG chunk CRC), continued from `crc` (start with 0).
+uint32_t cpng_crc32(uint32_t crc, const uint8_t *data, size_t length);
+
+/// Inflates a zlib stream, refusing to produce more than `max_output` bytes (CPNG_TOO_LARGE).
+/// Release `*out_data` with `cpng_free`.
+cpng_status cpng_inflate_bounded(const uint8_t *data, size_t size, size_t max_output,
+                                 uint8_t **out_data, size_t *out_size);
+
+/// Deflates to a zlib stream. Release `*out_data` with `cpng_free`.
+cpng_status cpng_deflate(const uint8_t *data, size_t size, int level,
+                         uint8_t **out_data, size_t *out_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `gptimg` command: the local gallery and asset manager for the gpt-image-2 API.
+public struct GptimgCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gptimg",
+        abstract: "The local gallery and asset manager for the gpt-image-2 image API.",
+        version: GptimgVersion.current,
+        subcommands: [MetaCommand.self]
+    )
+
+    public init() {}
+}
+
+public enum GptimgVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Random access to a file's bytes, so the chunk walker can seek past image data instead of
+/// reading it.
+protocol ByteSource {
+    var size: Int { get }
+    /// Calls `body` with exactly `count` bytes starting at `offset` (the caller has checked
+    /// that they exist). The buffer is valid only inside `body`.
+    func withBytes<R>(at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+}
+
+/// Bytes already in memory.
+struct MemoryByteSource: ByteSource {
+    let bytes: UnsafeRawBufferPointer
+
+    var size: Int { bytes.count }
+
+    func withBytes<R>(at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try body(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]))
+    }
+}
+
+/// A file read with `pread`: the first 64 KiB at once (signature, header and the text chunks
+/// that usually precede the image data), anything else exactly where the walker asks.
+final class FileByteSource: ByteSource {
+    let path: String
+    let size: Int
+    private let descriptor: Int32
+    private var window: UnsafeMutableRawBufferPointer
+    private var windowCount = 0
+
+    private static let windowCapacity = 64 * 1024
+
+    init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw PNGError.unreadable(path: path, reason: errnoDescription()) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let reason = errnoDescription()
+            close(descriptor)
+            throw PNGError.unreadable(path: path, reason: reason)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw PNGError.notRegularFile(path: path)
+        }
+        self.descriptor = descriptor
+        self.size = Int(status.st_size)
+        self.window = .allocate(byteCount: Self.windowCapacity, alignment: 8)
+        do {
+            windowCount = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, Self.windowCapacity)]), at: 0)
+        } catch {
+            close(descriptor)
+            window.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        close(descriptor)
+        window.deallocate()
+    }
+
+    func withBytes<R>(at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if offset + count <= windowCount {
+            return try body(UnsafeRawBufferPointer(rebasing: window[offset..<(offset + count)]))
+        }
+        if count <= 16 {
+            // Chunk headers past the window: a small stack read, no allocation.
+            var scratch: (UInt64, UInt64) = (0, 0)
+            return try withUnsafeMutableBytes(of: &scratch) { scratchBytes throws -> R in
+                let target = UnsafeMutableRawBufferPointer(rebasing: scratchBytes[0..<count])
+                let read = try readFully(into: target, at: offset)
+                guard read == count else { throw PNGError.truncated("the file shrank while it was being read") }
+                return try body(UnsafeRawBufferPointer(target))
+            }
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+        defer { buffer.deallocate() }
+        let read = try readFully(into: buffer, at: offset)
+        guard read == count else { throw PNGError.truncated("the file shrank while it was being read") }
+        return try body(UnsafeRawBufferPointer(buffer))
+    }
+
+    /// Reads until `buffer` is full or the file ends; returns the bytes read.
+    private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var total = 0
+        while total < buffer.count {
+            let result = pread(descriptor, buffer.baseAddress! + total, buffer.count - total, off_t(offset + total))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw PNGError.unreadable(path: path, reason: errnoDescription())
+            }
+            if result == 0 { break }
+            total += result
+        }
+        return total
+    }
+}

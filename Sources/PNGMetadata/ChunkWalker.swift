@@ -1,0 +1,193 @@
+import CPNG
+
+/// A chunk's four-letter type, packed big-endian as it is stored.
+public struct ChunkType: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    init(_ name: String) {
+        precondition(name.utf8.count == 4)
+        rawValue = name.utf8.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    public static let IHDR = ChunkType("IHDR")
+    public static let PLTE = ChunkType("PLTE")
+    public static let IDAT = ChunkType("IDAT")
+    public static let IEND = ChunkType("IEND")
+    public static let tEXt = ChunkType("tEXt")
+    public static let zTXt = ChunkType("zTXt")
+    public static let iTXt = ChunkType("iTXt")
+
+    /// Critical chunks have an upper-case first letter (bit 5 clear).
+    public var isCritical: Bool { (rawValue >> 24) & 0x20 == 0 }
+    public var isText: Bool { self == .tEXt || self == .zTXt || self == .iTXt }
+
+    /// Every byte is an ASCII letter, as the PNG spec requires.
+    var isValid: Bool {
+        (0..<4).allSatisfy { shift in
+            let byte = UInt8(truncatingIfNeeded: rawValue >> (UInt32(shift) * 8))
+            return (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+        }
+    }
+
+    public var description: String {
+        String(decoding: (0..<4).reversed().map { UInt8(truncatingIfNeeded: rawValue >> (UInt32($0) * 8)) }, as: UTF8.self)
+    }
+}
+
+/// Where one chunk stands in a file.
+struct ChunkHeader: Hashable, Sendable {
+    var type: ChunkType
+    /// The offset of the chunk's length field.
+    var offset: Int
+    /// The length of the chunk's data.
+    var length: Int
+
+    var dataOffset: Int { offset + 8 }
+    /// The offset just past the chunk's CRC.
+    var end: Int { offset + 12 + length }
+}
+
+/// The decoded IHDR chunk.
+public struct ImageHeader: Hashable, Sendable, Codable {
+    public var width: Int
+    public var height: Int
+    public var bitDepth: Int
+    public var colorType: Int
+    public var interlaced: Bool
+}
+
+let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+/// Walks a PNG's chunks from the signature to IEND by seeking: it reads each chunk's 8-byte
+/// header and only the data a visitor asks for, so image data is skipped, not read.
+///
+/// Fatal problems throw (`PNGError`): an empty or non-PNG file, a missing or damaged IHDR, a
+/// chunk length over 2^31-1 or past the end of the file (checked before any allocation), an
+/// invalid chunk type, a CRC mismatch in PLTE or IEND (and in IDAT when `verifyImageData`),
+/// no IDAT, no IEND.
+struct ChunkWalker<Source: ByteSource> {
+    let source: Source
+    var verifyImageData = false
+
+    /// What the walk found besides the chunks it visited.
+    struct Summary {
+        var header: ImageHeader
+        var bytesAfterEnd: Int
+    }
+
+    /// Calls `visit` for every chunk after IHDR, in file order, IEND last.
+    func walk(_ visit: (ChunkHeader) throws -> Void) throws -> Summary {
+        let size = source.size
+        guard size > 0 else { throw PNGError.emptyFile }
+        let signatureMatches = try source.withBytes(at: 0, count: min(8, size)) { bytes in
+            bytes.count == 8 && bytes.elementsEqual(pngSignature)
+        }
+        guard signatureMatches else {
+            throw PNGError.notPNG(looksLike: try source.withBytes(at: 0, count: min(12, size)) { sniffFormat($0) })
+        }
+        var offset = 8
+        var header: ImageHeader?
+        var sawImageData = false
+        while true {
+            let chunk = try readHeader(at: offset, size: size)
+            if header == nil {
+                guard chunk.type == .IHDR else { throw PNGError.badHeader("the first chunk is \(chunk.type), not IHDR") }
+                header = try readImageHeader(chunk)
+                offset = chunk.end
+                continue
+            }
+            if chunk.type == .IHDR { throw PNGError.badHeader("a second IHDR chunk at byte \(chunk.offset)") }
+            if chunk.type == .IDAT {
+                sawImageData = true
+                if verifyImageData { try verifyCRC(chunk, critical: true) }
+            } else if chunk.type == .PLTE || chunk.type == .IEND {
+                try verifyCRC(chunk, critical: true)
+            }
+            if chunk.type == .IEND && !sawImageData { throw PNGError.missingImageData }
+            try visit(chunk)
+            offset = chunk.end
+            if chunk.type == .IEND {
+                return Summary(header: header!, bytesAfterEnd: size - offset)
+            }
+        }
+    }
+
+    private func readHeader(at offset: Int, size: Int) throws -> ChunkHeader {
+        let remaining = size - offset
+        guard remaining >= 8 else {
+            throw PNGError.truncated(remaining == 0 ? "the file ends at byte \(offset) without an IEND chunk" : "the file ends inside a chunk header at byte \(offset)")
+        }
+        let (length, type) = try source.withBytes(at: offset, count: 8) { bytes in
+            (bytes.loadBigEndianUInt32(at: 0), ChunkType(rawValue: bytes.loadBigEndianUInt32(at: 4)))
+        }
+        guard type.isValid else { throw PNGError.invalidChunkType(offset: offset) }
+        guard length <= 0x7FFF_FFFF else { throw PNGError.chunkTooLong(type: type.description, offset: offset, length: length) }
+        guard Int(length) + 12 <= remaining else {
+            throw PNGError.truncated("chunk \(type) at byte \(offset) declares \(length) bytes but only \(max(0, remaining - 12)) remain")
+        }
+        return ChunkHeader(type: type, offset: offset, length: Int(length))
+    }
+
+    private func readImageHeader(_ chunk: ChunkHeader) throws -> ImageHeader {
+        guard chunk.length == 13 else { throw PNGError.badHeader("IHDR is \(chunk.length) bytes long, not 13") }
+        guard try crcMatches(chunk) else { throw PNGError.badCriticalCRC(type: "IHDR", offset: chunk.offset) }
+        let header = try source.withBytes(at: chunk.dataOffset, count: 13) { bytes in
+            (width: bytes.loadBigEndianUInt32(at: 0), height: bytes.loadBigEndianUInt32(at: 4),
+             bitDepth: bytes[8], colorType: bytes[9], compression: bytes[10], filter: bytes[11], interlace: bytes[12])
+        }
+        guard header.width > 0, header.height > 0, header.width <= 0x7FFF_FFFF, header.height <= 0x7FFF_FFFF else {
+            throw PNGError.badHeader("IHDR gives an invalid size \(header.width)x\(header.height)")
+        }
+        let allowedDepths: [UInt8: [UInt8]] = [0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16]]
+        guard let depths = allowedDepths[header.colorType], depths.contains(header.bitDepth) else {
+            throw PNGError.badHeader("IHDR gives colour type \(header.colorType) with bit depth \(header.bitDepth), which PNG does not allow")
+        }
+        guard header.compression == 0, header.filter == 0, header.interlace <= 1 else {
+            throw PNGError.badHeader("IHDR names an unknown compression, filter or interlace method")
+        }
+        return ImageHeader(
+            width: Int(header.width), height: Int(header.height), bitDepth: Int(header.bitDepth),
+            colorType: Int(header.colorType), interlaced: header.interlace == 1)
+    }
+
+    private func verifyCRC(_ chunk: ChunkHeader, critical: Bool) throws {
+        guard try crcMatches(chunk) else { throw PNGError.badCriticalCRC(type: chunk.type.description, offset: chunk.offset) }
+    }
+
+    /// Whether the stored CRC matches the chunk's type and data.
+    func crcMatches(_ chunk: ChunkHeader) throws -> Bool {
+        try source.withBytes(at: chunk.offset + 4, count: chunk.length + 8) { bytes in
+            let computed = cpng_crc32(0, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), chunk.length + 4)
+            return computed == bytes.loadBigEndianUInt32(at: chunk.length + 4)
+        }
+    }
+
+    /// Calls `body` with the chunk's data after checking its CRC; nil when the CRC is wrong.
+    func withVerifiedData<R>(of chunk: ChunkHeader, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        try source.withBytes(at: chunk.offset + 4, count: chunk.length + 8) { bytes throws -> R? in
+            let computed = cpng_crc32(0, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), chunk.length + 4)
+            guard computed == bytes.loadBigEndianUInt32(at: chunk.length + 4) else { return nil }
+            return try body(UnsafeRawBufferPointer(rebasing: bytes[4..<(4 + chunk.length)]))
+        }
+    }
+}
+
+/// Names a few common formats from their first bytes, for a helpful "not a PNG" message.
+func sniffFormat(_ bytes: UnsafeRawBufferPointer) -> String? {
+    func starts(with prefix: [UInt8]) -> Bool { bytes.count >= prefix.count && bytes.prefix(prefix.count).elementsEqual(prefix) }
+    if starts(with: [0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
+    if starts(with: Array("GIF8".utf8)) { return "a GIF image" }
+    if starts(with: Array("RIFF".utf8)) && bytes.count >= 12 && bytes[8..<12].elementsEqual(Array("WEBP".utf8)) { return "a WebP image" }
+    if starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a zip archive" }
+    if starts(with: Array("<".utf8)) || starts(with: Array("{".utf8)) { return "a text file" }
+    if starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "a PNG whose signature was damaged in transfer (e.g. a text-mode copy)" }
+    return nil
+}
+
+extension UnsafeRawBufferPointer {
+    func loadBigEndianUInt32(at offset: Int) -> UInt32 {
+        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// What gptimg embeds in every image it lands (the iTXt `gptimg` chunk, schema 1): enough to
+/// rebuild the image's catalog row from the file alone.
+public struct GptimgMetadata: Sendable, Hashable, Codable {
+    /// The image this one was made from (image-to-image variants).
+    public struct Parent: Sendable, Hashable, Codable {
+        public var taskID: String
+        public var index: Int
+
+        public init(taskID: String, index: Int) {
+            self.taskID = taskID
+            self.index = index
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case taskID = "task_id"
+            case index
+        }
+    }
+
+    public static let currentSchema = 1
+
+    public var schema: Int
+    public var prompt: String
+    public var aspectRatio: String
+    /// Images the task asked for (1-4) and this image's place among them (0-based).
+    public var n: Int
+    public var index: Int
+    /// "text-to-image" or "image-to-image", as the API reports it.
+    public var type: String
+    public var referenceImages: [String]
+    public var taskID: String?
+    /// The API's internal row id (`data.id`).
+    public var rowID: String?
+    public var provider: String?
+    public var model: String?
+    /// ISO 8601, as the API reported them.
+    public var createdAt: String?
+    public var completedAt: String?
+    public var parent: Parent?
+    public var remoteURL: String?
+    /// Tags given when the image was generated (later edits live in the catalog only).
+    public var tags: [String]
+
+    public init(
+        prompt: String, aspectRatio: String = "1:1", n: Int = 1, index: Int = 0,
+        type: String = "text-to-image", referenceImages: [String] = [], taskID: String? = nil,
+        rowID: String? = nil, provider: String? = "gpt-image-2", model: String? = "gpt-image-2",
+        createdAt: String? = nil, completedAt: String? = nil, parent: Parent? = nil,
+        remoteURL: String? = nil, tags: [String] = []
+    ) {
+        self.schema = Self.currentSchema
+        self.prompt = prompt
+        self.aspectRatio = aspectRatio
+        self.n = n
+        self.index = index
+        self.type = type
+        self.referenceImages = referenceImages
+        self.taskID = taskID
+        self.rowID = rowID
+        self.provider = provider
+        self.model = model
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+        self.parent = parent
+        self.remoteURL = remoteURL
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, prompt
+        case aspectRatio = "aspect_ratio"
+        case n, index, type
+        case referenceImages = "reference_images"
+        case taskID = "task_id"
+        case rowID = "row_id"
+        case provider, model
+        case createdAt = "created_at"
+        case completedAt = "completed_at"
+        case parent
+        case remoteURL = "remote_url"
+        case tags
+    }
+
+    // Lenient on the way in: a missing optional field or list is absent, not an error, so files
+    // written by a later schema with fewer fields still read.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try container.decodeIfPresent(Int.self, forKey: .schema) ?? Self.currentSchema
+        prompt = try container.decode(String.self, forKey: .prompt)
+        aspectRatio = try container.decodeIfPresent(String.self, forKey: .aspectRatio) ?? "1:1"
+        n = try container.decodeIfPresent(Int.self, forKey: .n) ?? 1
+        index = try container.decodeIfPresent(Int.self, forKey: .index) ?? 0
+        type = try container.decodeIfPresent(String.self, forKey: .type) ?? "text-to-image"
+        referenceImages = try container.decodeIfPresent([String].self, forKey: .referenceImages) ?? []
+        taskID = try container.decodeIfPresent(String.self, forKey: .taskID)
+        rowID = try container.decodeIfPresent(String.self, forKey: .rowID)
+        provider = try container.decodeIfPresent(String.self, forKey: .provider)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        createdAt = try container.decodeIfPresent(String.self, forKey: .createdAt)
+        completedAt = try container.decodeIfPresent(String.self, forKey: .completedAt)
+        parent = try container.decodeIfPresent(Parent.self, forKey: .parent)
+        remoteURL = try container.decodeIfPresent(String.self, forKey: .remoteURL)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+    }
+
+    // Every key is written, `null` included, so the JSON's shape is the same in every file.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(prompt, forKey: .prompt)
+        try container.encode(aspectRatio, forKey: .aspectRatio)
+        try container.encode(n, forKey: .n)
+        try container.encode(index, forKey: .index)
+        try container.encode(type, forKey: .type)
+        try container.encode(referenceImages, forKey: .referenceImages)
+        try container.encode(taskID, forKey: .taskID)
+        try container.encode(rowID, forKey: .rowID)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(model, forKey: .model)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(completedAt, forKey: .completedAt)
+        try container.encode(parent, forKey: .parent)
+        try container.encode(remoteURL, forKey: .remoteURL)
+        try container.encode(tags, forKey: .tags)
+    }
+}

@@ -1,0 +1,79 @@
+/// Lossless edits of a PNG's text chunks: new chunks are spliced in before the first IDAT and
+/// chosen text chunks removed; every other byte (signature, IHDR, image data, other chunks,
+/// their order) is copied as it was. Pixels are never decoded or re-encoded.
+public enum PNGEditor {
+    /// Returns the file with `inserting` placed just before the first IDAT and every text chunk
+    /// whose keyword is in `removingKeywords` (wherever it stands) left out.
+    ///
+    /// With `verifyImageData`, the CRC of every IDAT chunk is checked too (a damaged file is
+    /// refused rather than given new metadata).
+    public static func splice(
+        _ png: [UInt8], inserting: [TextChunk], removingKeywords: Set<String>, verifyImageData: Bool = false
+    ) throws -> [UInt8] {
+        let encoded = try inserting.map { chunk throws in try TextChunkCodec.encode(chunk) }
+        return try png.withUnsafeBytes { buffer throws -> [UInt8] in
+            let walker = ChunkWalker(source: MemoryByteSource(bytes: buffer), verifyImageData: verifyImageData)
+            var removed: [Range<Int>] = []
+            var firstImageData: Int?
+            _ = try walker.walk { chunk throws in
+                if chunk.type == .IDAT {
+                    if firstImageData == nil { firstImageData = chunk.offset }
+                } else if chunk.type.isText, !removingKeywords.isEmpty,
+                    let keyword = TextChunkCodec.keyword(in: UnsafeRawBufferPointer(rebasing: buffer[chunk.dataOffset..<(chunk.dataOffset + min(80, chunk.length))])),
+                    removingKeywords.contains(keyword)
+                {
+                    removed.append(chunk.offset..<chunk.end)
+                }
+            }
+            // The walk succeeded, so an IDAT exists.
+            let insertion = firstImageData!
+            var output = [UInt8]()
+            output.reserveCapacity(buffer.count + encoded.reduce(0) { $0 + $1.count })
+            var cursor = 0
+            var inserted = false
+            func copy(upTo end: Int) {
+                if cursor < end { output.append(contentsOf: buffer[cursor..<end]) }
+            }
+            for range in removed {
+                if !inserted && range.lowerBound > insertion {
+                    copy(upTo: insertion)
+                    cursor = insertion
+                    for chunk in encoded { output.append(contentsOf: chunk) }
+                    inserted = true
+                }
+                copy(upTo: range.lowerBound)
+                cursor = range.upperBound
+            }
+            if !inserted {
+                copy(upTo: insertion)
+                cursor = max(cursor, insertion)
+                for chunk in encoded { output.append(contentsOf: chunk) }
+            }
+            copy(upTo: buffer.count)
+            return output
+        }
+    }
+
+    /// The keywords `strip` removes from a file with these text chunks: ours (the `gptimg`
+    /// chunk, and the standard chunks we write when the file is ours), and with
+    /// `includeForeign` every other generator's metadata too.
+    public static func keywordsToStrip(from chunks: [TextChunk], includeForeign: Bool) -> Set<String> {
+        var keywords: Set<String> = ["gptimg"]
+        let ours = chunks.contains { $0.keyword == "gptimg" }
+            || chunks.text(for: "Software")?.hasPrefix("gptimg") == true
+        if ours { keywords.formUnion(["parameters", "Description", "Software", "Creation Time", "Source", "XML:com.adobe.xmp"]) }
+        if includeForeign {
+            keywords.formUnion(foreignGenerationKeywords)
+            if chunks.text(for: "Software") == "NovelAI" {
+                keywords.formUnion(["Title", "Description", "Software", "Source", "Generation time", "Comment"])
+            }
+        }
+        return keywords.intersection(chunks.map(\.keyword))
+    }
+
+    /// Text keywords that carry other generators' prompts and settings (metadata.md).
+    public static let foreignGenerationKeywords: Set<String> = [
+        "parameters", "prompt", "workflow", "invokeai_metadata", "invokeai_graph", "invokeai_workflow",
+        "sd-metadata", "Dream",
+    ]
+}

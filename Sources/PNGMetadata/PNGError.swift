@@ -1,0 +1,95 @@
+/// Why a file could not be read or rewritten as a PNG. Each message names the problem and,
+/// where there is one, the fix.
+public enum PNGError: Error, Sendable, Hashable, CustomStringConvertible {
+    case emptyFile
+    case notPNG(looksLike: String?)
+    case truncated(String)
+    case chunkTooLong(type: String, offset: Int, length: UInt32)
+    case invalidChunkType(offset: Int)
+    case badHeader(String)
+    case badCriticalCRC(type: String, offset: Int)
+    case missingImageData
+    case unreadable(path: String, reason: String)
+    case notRegularFile(path: String)
+    case invalidKeyword(String)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .emptyFile:
+            "empty file (0 bytes): not a PNG"
+        case .notPNG(let looksLike?):
+            "not a PNG file (it looks like \(looksLike))"
+        case .notPNG(nil):
+            "not a PNG file (bad signature)"
+        case .truncated(let detail):
+            "truncated PNG: \(detail); the file is incomplete, download or copy it again"
+        case .chunkTooLong(let type, let offset, let length):
+            "damaged PNG: chunk \(type) at byte \(offset) declares \(length) bytes, over the PNG limit of 2^31-1"
+        case .invalidChunkType(let offset):
+            "damaged PNG: the chunk at byte \(offset) has an invalid type (not four ASCII letters)"
+        case .badHeader(let detail):
+            "damaged PNG: \(detail)"
+        case .badCriticalCRC(let type, let offset):
+            "damaged PNG: CRC mismatch in critical chunk \(type) at byte \(offset)"
+        case .missingImageData:
+            "damaged PNG: no IDAT chunk (the file holds no image data)"
+        case .unreadable(let path, let reason):
+            "cannot read \(path): \(reason)"
+        case .notRegularFile(let path):
+            "\(path) is not a regular file"
+        case .invalidKeyword(let keyword):
+            "invalid PNG text keyword \"\(keyword)\": it must be 1-79 Latin-1 characters without leading, trailing or double spaces"
+        case .writeFailed(let path, let reason):
+            "cannot write \(path): \(reason); the original file is unchanged"
+        }
+    }
+}
+
+/// Something wrong with one part of a file that did not stop the rest from being read.
+public enum PNGWarning: Sendable, Hashable, Codable, CustomStringConvertible {
+    case badAncillaryCRC(type: String, offset: Int)
+    case malformedTextChunk(type: String, offset: Int, reason: String)
+    case textChunkTooLarge(type: String, offset: Int, keyword: String?, limit: Int)
+    case tooManyTextChunks(skipped: Int, limit: Int)
+    case textBytesLimit(skipped: Int, limit: Int)
+    case invalidUTF8(keyword: String)
+    case dataAfterEnd(bytes: Int)
+
+    public var description: String {
+        switch self {
+        case .badAncillaryCRC(let type, let offset):
+            "CRC mismatch in \(type) chunk at byte \(offset): chunk ignored"
+        case .malformedTextChunk(let type, let offset, let reason):
+            "malformed \(type) chunk at byte \(offset) (\(reason)): chunk ignored"
+        case .textChunkTooLarge(let type, let offset, let keyword, let limit):
+            "\(type) chunk\(keyword.map { " \"\($0)\"" } ?? "") at byte \(offset) is over \(limit) bytes: chunk skipped"
+        case .tooManyTextChunks(let skipped, let limit):
+            "\(skipped) text chunks past the limit of \(limit) per file were skipped"
+        case .textBytesLimit(let skipped, let limit):
+            "\(skipped) text chunks past the limit of \(limit) bytes of text per file were skipped"
+        case .invalidUTF8(let keyword):
+            "iTXt chunk \"\(keyword)\" is not valid UTF-8: undecodable bytes replaced"
+        case .dataAfterEnd(let bytes):
+            "\(bytes) bytes after the IEND chunk ignored"
+        }
+    }
+}
+
+/// The bounds that keep a hostile file from costing unbounded memory or time (metadata.md).
+public struct PNGLimits: Sendable, Hashable {
+    /// The most bytes one text chunk may decompress to, or be stored as.
+    public var maxTextChunkBytes: Int
+    /// The most text chunks read from one file.
+    public var maxTextChunks: Int
+    /// The most bytes of decoded text read from one file.
+    public var maxTotalTextBytes: Int
+
+    public init(maxTextChunkBytes: Int = 8 << 20, maxTextChunks: Int = 1000, maxTotalTextBytes: Int = 64 << 20) {
+        self.maxTextChunkBytes = maxTextChunkBytes
+        self.maxTextChunks = maxTextChunks
+        self.maxTotalTextBytes = maxTotalTextBytes
+    }
+
+    public static let standard = PNGLimits()
+}

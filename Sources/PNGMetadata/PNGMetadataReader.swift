@@ -1,0 +1,138 @@
+/// Everything a PNG says about itself, read without decoding (or reading) its image data.
+public struct PNGMetadataReport: Sendable, Hashable, Codable {
+    /// One chunk, or a run of consecutive IDAT chunks (`count` > 1).
+    public struct Chunk: Sendable, Hashable, Codable {
+        public var type: String
+        public var offset: Int
+        /// The data length (summed over a run).
+        public var length: Int
+        public var count: Int
+    }
+
+    public var fileSize: Int
+    public var header: ImageHeader
+    public var chunks: [Chunk]
+    /// Chunks past the listing cap (only hostile files have that many).
+    public var chunksNotListed: Int
+    public var textChunks: [TextChunk]
+    public var warnings: [PNGWarning]
+    /// The generation the text chunks describe, whichever tool wrote them; nil when none does.
+    public var generation: GenerationInfo?
+}
+
+/// Reads PNG metadata: all text chunks (tEXt, zTXt, iTXt, before or after the image data)
+/// within `PNGLimits`, and the generation they describe.
+public enum PNGMetadataReader {
+    /// The most chunks listed in a report; a file may have more (they are counted).
+    static let maxListedChunks = 10_000
+
+    public static func read(contentsOf path: String, limits: PNGLimits = .standard) throws -> PNGMetadataReport {
+        try read(FileByteSource(path: path), limits: limits)
+    }
+
+    public static func read(bytes: [UInt8], limits: PNGLimits = .standard) throws -> PNGMetadataReport {
+        try bytes.withUnsafeBytes { buffer throws in
+            try read(MemoryByteSource(bytes: buffer), limits: limits)
+        }
+    }
+
+    static func read(_ source: some ByteSource, limits: PNGLimits) throws -> PNGMetadataReport {
+        let walker = ChunkWalker(source: source)
+        var chunks: [PNGMetadataReport.Chunk] = []
+        var chunksNotListed = 0
+        var text = TextCollector(limits: limits)
+        var afterImageData = false
+        let summary = try walker.walk { chunk throws in
+            if chunk.type == .IDAT, let last = chunks.last, last.type == "IDAT", last.offset + last.length + 12 * last.count == chunk.offset {
+                chunks[chunks.count - 1].length += chunk.length
+                chunks[chunks.count - 1].count += 1
+            } else if chunks.count < maxListedChunks {
+                chunks.append(.init(type: chunk.type.description, offset: chunk.offset, length: chunk.length, count: 1))
+            } else {
+                chunksNotListed += 1
+            }
+            if chunk.type == .IDAT {
+                afterImageData = true
+            } else if chunk.type.isText {
+                try text.collect(chunk, afterImageData: afterImageData, walker: walker)
+            }
+        }
+        var warnings = text.finish()
+        if summary.bytesAfterEnd > 0 { warnings.append(.dataAfterEnd(bytes: summary.bytesAfterEnd)) }
+        chunks.insert(.init(type: "IHDR", offset: 8, length: 13, count: 1), at: 0)
+        return PNGMetadataReport(
+            fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
+            textChunks: text.chunks, warnings: warnings, generation: nil)  // WIRE: GenerationInfoParser.parse(text.chunks)
+    }
+}
+
+/// Decodes text chunks one by one, enforcing the per-chunk, per-file count and per-file byte
+/// limits, and turning every local problem into a warning.
+struct TextCollector {
+    let limits: PNGLimits
+    private(set) var chunks: [TextChunk] = []
+    private var warnings: [PNGWarning] = []
+    private var totalBytes = 0
+    private var skippedForCount = 0
+    private var skippedForBytes = 0
+
+    init(limits: PNGLimits) { self.limits = limits }
+
+    mutating func collect(_ chunk: ChunkHeader, afterImageData: Bool, walker: ChunkWalker<some ByteSource>) throws {
+        guard chunks.count < limits.maxTextChunks else {
+            skippedForCount += 1
+            return
+        }
+        let budget = limits.maxTotalTextBytes - totalBytes
+        guard budget > 0 else {
+            skippedForBytes += 1
+            return
+        }
+        let type = chunk.type.description
+        // Checked before reading: a stored chunk this large is skipped unread.
+        guard chunk.length <= limits.maxTextChunkBytes + 1024 else {
+            let keyword = try walker.source.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) {
+                TextChunkCodec.keyword(in: $0)
+            }
+            warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: keyword, limit: limits.maxTextChunkBytes))
+            return
+        }
+        let maxBytes = min(limits.maxTextChunkBytes, budget)
+        let decoded = try walker.withVerifiedData(of: chunk) { data -> Result<(chunk: TextChunk, invalidUTF8: Bool), TextChunkCodec.DecodeFailure> in
+            do {
+                return .success(try TextChunkCodec.decode(chunk.type, data: data, maxTextBytes: maxBytes))
+            } catch let failure as TextChunkCodec.DecodeFailure {
+                return .failure(failure)
+            } catch {
+                return .failure(.malformed("\(error)"))
+            }
+        }
+        switch decoded {
+        case nil:
+            warnings.append(.badAncillaryCRC(type: type, offset: chunk.offset))
+        case .success(var result)?:
+            result.chunk.afterImageData = afterImageData
+            if result.invalidUTF8 { warnings.append(.invalidUTF8(keyword: result.chunk.keyword)) }
+            totalBytes += result.chunk.text.utf8.count
+            chunks.append(result.chunk)
+        case .failure(.tooLarge)?:
+            if budget < limits.maxTextChunkBytes {
+                skippedForBytes += 1
+            } else {
+                let keyword = try walker.source.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) {
+                    TextChunkCodec.keyword(in: $0)
+                }
+                warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: keyword, limit: limits.maxTextChunkBytes))
+            }
+        case .failure(.malformed(let reason))?:
+            warnings.append(.malformedTextChunk(type: type, offset: chunk.offset, reason: reason))
+        }
+    }
+
+    func finish() -> [PNGWarning] {
+        var all = warnings
+        if skippedForCount > 0 { all.append(.tooManyTextChunks(skipped: skippedForCount, limit: limits.maxTextChunks)) }
+        if skippedForBytes > 0 { all.append(.textBytesLimit(skipped: skippedForBytes, limit: limits.maxTotalTextBytes)) }
+        return all
+    }
+}

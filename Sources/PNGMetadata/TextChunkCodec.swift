@@ -1,0 +1,195 @@
+import CPNG
+
+/// Decodes and encodes the data of tEXt, zTXt and iTXt chunks (PNG spec, section 11.3.4).
+enum TextChunkCodec {
+    enum DecodeFailure: Error {
+        case malformed(String)
+        case tooLarge
+    }
+
+    /// The keyword of a text chunk, read from the start of its data without decoding the rest.
+    static func keyword(in data: UnsafeRawBufferPointer) -> String? {
+        guard let end = data.prefix(80).firstIndex(of: 0), end > 0 else { return nil }
+        return latin1String(UnsafeRawBufferPointer(rebasing: data[0..<end]))
+    }
+
+    static func decode(
+        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int
+    ) throws(DecodeFailure) -> (chunk: TextChunk, invalidUTF8: Bool) {
+        guard let keywordEnd = data.prefix(80).firstIndex(of: 0) else {
+            throw DecodeFailure.malformed(data.prefix(80).count == 80 ? "keyword longer than 79 bytes" : "no keyword terminator")
+        }
+        guard keywordEnd > 0 else { throw DecodeFailure.malformed("empty keyword") }
+        let keyword = latin1String(UnsafeRawBufferPointer(rebasing: data[0..<keywordEnd]))
+        let rest = UnsafeRawBufferPointer(rebasing: data[(keywordEnd + 1)...])
+        switch type {
+        case .tEXt:
+            guard rest.count <= maxTextBytes else { throw DecodeFailure.tooLarge }
+            let (text, encoding) = decodeLegacyText(rest)
+            return (TextChunk(kind: .tEXt, keyword: keyword, text: text, encoding: encoding), false)
+        case .zTXt:
+            guard rest.count >= 1 else { throw DecodeFailure.malformed("no compression method") }
+            guard rest[0] == 0 else { throw DecodeFailure.malformed("unknown compression method \(rest[0])") }
+            let inflated = try inflate(UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxTextBytes)
+            let (text, encoding) = inflated.withUnsafeBytes { decodeLegacyText($0) }
+            return (TextChunk(kind: .zTXt, keyword: keyword, text: text, compressed: true, encoding: encoding), false)
+        default:  // iTXt
+            guard rest.count >= 2 else { throw DecodeFailure.malformed("no compression flag") }
+            let compressed = rest[0] != 0
+            guard rest[0] <= 1 else { throw DecodeFailure.malformed("compression flag \(rest[0]) is not 0 or 1") }
+            guard !compressed || rest[1] == 0 else { throw DecodeFailure.malformed("unknown compression method \(rest[1])") }
+            let afterFlags = UnsafeRawBufferPointer(rebasing: rest[2...])
+            guard let languageEnd = afterFlags.firstIndex(of: 0) else { throw DecodeFailure.malformed("no language tag terminator") }
+            let afterLanguage = UnsafeRawBufferPointer(rebasing: afterFlags[(languageEnd + 1)...])
+            guard let translatedEnd = afterLanguage.firstIndex(of: 0) else {
+                throw DecodeFailure.malformed("no translated keyword terminator")
+            }
+            let languageTag = String(decoding: afterFlags[afterFlags.startIndex..<languageEnd], as: UTF8.self)
+            let translated = String(decoding: afterLanguage[afterLanguage.startIndex..<translatedEnd], as: UTF8.self)
+            let textBytes = UnsafeRawBufferPointer(rebasing: afterLanguage[(translatedEnd + 1)...])
+            let text: String
+            let valid: Bool
+            if compressed {
+                let inflated = try inflate(textBytes, maxBytes: maxTextBytes)
+                (text, valid) = inflated.withUnsafeBytes { decodeUTF8($0) }
+            } else {
+                guard textBytes.count <= maxTextBytes else { throw DecodeFailure.tooLarge }
+                (text, valid) = decodeUTF8(textBytes)
+            }
+            let chunk = TextChunk(
+                kind: .iTXt, keyword: keyword, text: text, compressed: compressed, encoding: .utf8,
+                languageTag: languageTag, translatedKeyword: translated)
+            return (chunk, !valid)
+        }
+    }
+
+    // MARK: - Encoding
+
+    /// A whole chunk (length, type, data, CRC) for this text. tEXt and zTXt take Latin-1 text;
+    /// a text that is not Latin-1 is written as iTXt whatever `chunk.kind` asks.
+    static func encode(_ chunk: TextChunk) throws -> [UInt8] {
+        try validateKeyword(chunk.keyword)
+        var data = Array(chunk.keyword.unicodeScalars.map { UInt8($0.value) })
+        data.append(0)
+        let latin1 = latin1Bytes(chunk.text)
+        switch (chunk.kind, latin1) {
+        case (.tEXt, let bytes?):
+            data += bytes
+            return chunkBytes(.tEXt, data)
+        case (.zTXt, let bytes?):
+            data.append(0)
+            data += try deflate(bytes)
+            return chunkBytes(.zTXt, data)
+        default:
+            let text = Array(chunk.text.utf8.map { $0 == 0 ? 0x3F : $0 })  // NUL would end the text early
+            data.append(chunk.compressed ? 1 : 0)
+            data.append(0)
+            data += sanitized(chunk.languageTag.utf8)
+            data.append(0)
+            data += sanitized(chunk.translatedKeyword.utf8)
+            data.append(0)
+            data += chunk.compressed ? try deflate(text) : text
+            return chunkBytes(.iTXt, data)
+        }
+    }
+
+    /// A keyword is 1-79 printable Latin-1 characters with no leading, trailing or double spaces.
+    static func validateKeyword(_ keyword: String) throws {
+        let scalars = Array(keyword.unicodeScalars)
+        let printable = scalars.allSatisfy { (0x20...0x7E).contains($0.value) || (0xA1...0xFF).contains($0.value) }
+        guard (1...79).contains(scalars.count), printable, scalars.first != " ", scalars.last != " ",
+            !keyword.contains("  ")
+        else { throw PNGError.invalidKeyword(keyword) }
+    }
+
+    static func chunkBytes(_ type: ChunkType, _ data: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(data.count + 12)
+        bytes.appendBigEndian(UInt32(data.count))
+        bytes.appendBigEndian(type.rawValue)
+        bytes += data
+        let crc = bytes.withUnsafeBufferPointer { cpng_crc32(0, $0.baseAddress! + 4, data.count + 4) }
+        bytes.appendBigEndian(crc)
+        return bytes
+    }
+
+    // MARK: - Text encodings
+
+    /// tEXt/zTXt text: Latin-1 by the spec, but UTF-8 when the bytes are valid UTF-8 with at
+    /// least one multi-byte sequence (many generators write UTF-8 there).
+    static func decodeLegacyText(_ bytes: UnsafeRawBufferPointer) -> (String, TextChunk.Encoding) {
+        if bytes.contains(where: { $0 >= 0x80 }) {
+            let (text, valid) = decodeUTF8(bytes)
+            if valid { return (text, .utf8) }
+        }
+        return (latin1String(bytes), .latin1)
+    }
+
+    static func decodeUTF8(_ bytes: UnsafeRawBufferPointer) -> (String, Bool) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, true) }
+        return (String(decoding: bytes, as: UTF8.self), false)
+    }
+
+    static func latin1String(_ bytes: UnsafeRawBufferPointer) -> String {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+        return String(scalars)
+    }
+
+    /// The Latin-1 bytes of `text` (NUL dropped), or nil when it has a character outside Latin-1.
+    static func latin1Bytes(_ text: String) -> [UInt8]? {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            guard scalar.value <= 0xFF else { return nil }
+            if scalar.value != 0 { bytes.append(UInt8(scalar.value)) }
+        }
+        return bytes
+    }
+
+    private static func sanitized(_ bytes: String.UTF8View) -> [UInt8] {
+        bytes.filter { $0 != 0 }
+    }
+
+    // MARK: - zlib
+
+    static func inflate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) throws(DecodeFailure) -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        let status = cpng_inflate_bounded(
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, maxBytes, &output, &count)
+        switch status {
+        case CPNG_OK:
+            defer { cpng_free(output) }
+            guard let output else { return [] }
+            return Array(UnsafeBufferPointer(start: output, count: count))
+        case CPNG_TOO_LARGE:
+            throw DecodeFailure.tooLarge
+        case CPNG_NO_MEMORY:
+            throw DecodeFailure.malformed("out of memory while decompressing")
+        default:
+            throw DecodeFailure.malformed("damaged compressed text")
+        }
+    }
+
+    static func deflate(_ bytes: [UInt8]) throws -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        let status = bytes.withUnsafeBufferPointer { cpng_deflate($0.baseAddress, $0.count, 9, &output, &count) }
+        guard status == CPNG_OK, let output else {
+            throw PNGError.writeFailed(path: "(memory)", reason: "could not compress text")
+        }
+        defer { cpng_free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: count))
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendBigEndian(_ value: UInt32) {
+        append(UInt8(truncatingIfNeeded: value >> 24))
+        append(UInt8(truncatingIfNeeded: value >> 16))
+        append(UInt8(truncatingIfNeeded: value >> 8))
+        append(UInt8(truncatingIfNeeded: value))
+    }
+}

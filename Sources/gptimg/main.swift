@@ -1,0 +1,3 @@
+import GptimgCLI
+
+await GptimgCommand.main()

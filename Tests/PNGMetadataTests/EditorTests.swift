@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+@testable import PNGMetadata
+
+@Suite("Splicing and stripping text chunks")
+struct EditorTests {
+    let sample = [
+        TextChunk(kind: .iTXt, keyword: "gptimg", text: #"{"schema":1,"prompt":"a lighthouse"}"#),
+        TextChunk(kind: .tEXt, keyword: "Software", text: "gptimg 0.1.0"),
+        TextChunk(kind: .iTXt, keyword: "Description", text: "a lighthouse 🌅"),
+    ]
+
+    @Test("embedding copies every IDAT byte as is, puts the chunks before the first IDAT, with valid CRCs")
+    func spliceIsLossless() throws {
+        let original = PNGFixtures.inserting(PNGFixtures.tEXt("Comment", latin1: "keep me"), into: PNGFixtures.image(width: 300, height: 200), afterImageData: true)
+        let edited = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
+        #expect(PNGFixtures.imageDataChunksRaw(edited) == PNGFixtures.imageDataChunksRaw(original))
+        #expect(PNGFixtures.chunks(edited).allSatisfy { $0.crcValid })
+        #expect(Array(edited.prefix(33)) == Array(original.prefix(33)))  // signature and IHDR
+        let types = PNGFixtures.chunks(edited).map(\.type)
+        let firstIDAT = types.firstIndex(of: "IDAT")!
+        #expect(Array(types[(firstIDAT - 3)..<firstIDAT]) == ["iTXt", "tEXt", "iTXt"])
+        let report = try PNGMetadataReader.read(bytes: edited)
+        #expect(report.textChunks.map(\.keyword) == ["gptimg", "Software", "Description", "Comment"])
+        #expect(report.textChunks[2].text == "a lighthouse 🌅")
+        // Only the inserted bytes differ from the original.
+        #expect(edited.count == original.count + sample.map { try! TextChunkCodec.encode($0).count }.reduce(0, +))
+    }
+
+    @Test("re-embedding replaces our chunks, wherever they stood, instead of duplicating them")
+    func replaceNotDuplicate() throws {
+        let original = PNGFixtures.image()
+        let once = try PNGEditor.splice(original, inserting: sample, removingKeywords: ["gptimg", "Software", "Description"])
+        var updated = sample
+        updated[2].text = "a lighthouse at dawn"
+        let twice = try PNGEditor.splice(once, inserting: updated, removingKeywords: ["gptimg", "Software", "Description"])
+        let report = try PNGMetadataReader.read(bytes: twice)
+        #expect(report.textChunks.map(\.keyword) == ["gptimg", "Software", "Description"])
+        #expect(report.textChunks[2].text == "a lighthouse at dawn")
+        // A chunk of ours after the image data is removed too.
+        let trailing = PNGFixtures.inserting(PNGFixtures.tEXt("Software", latin1: "gptimg 0.0.1"), into: once, afterImageData: true)
+        let third = try PNGEditor.splice(trailing, inserting: updated, removingKeywords: ["gptimg", "Software", "Description"])
+        #expect(try PNGMetadataReader.read(bytes: third).textChunks.filter { $0.keyword == "Software" }.count == 1)
+    }
+
+    @Test("stripping what was embedded gives back the original file, byte for byte")
+    func stripRestoresOriginal() throws {
+        let original = PNGFixtures.inserting(PNGFixtures.tEXt("Comment", latin1: "foreign"), into: PNGFixtures.image(width: 300, height: 300))
+        let embedded = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
+        let chunks = try PNGMetadataReader.read(bytes: embedded).textChunks
+        let keywords = PNGEditor.keywordsToStrip(from: chunks, includeForeign: false)
+        #expect(keywords == ["gptimg", "Software", "Description"])
+        #expect(try PNGEditor.splice(embedded, inserting: [], removingKeywords: keywords) == original)
+    }
+
+    @Test("strip leaves foreign metadata unless asked, and then removes it too")
+    func stripForeign() throws {
+        let foreign = PNGFixtures.inserting(
+            PNGFixtures.tEXt("parameters", latin1: "a cat\nSteps: 20, Sampler: Euler a, Seed: 1") + PNGFixtures.tEXt("Title", latin1: "kept"),
+            into: PNGFixtures.image())
+        let chunks = try PNGMetadataReader.read(bytes: foreign).textChunks
+        #expect(PNGEditor.keywordsToStrip(from: chunks, includeForeign: false).isEmpty)
+        let keywords = PNGEditor.keywordsToStrip(from: chunks, includeForeign: true)
+        #expect(keywords == ["parameters"])
+        let stripped = try PNGEditor.splice(foreign, inserting: [], removingKeywords: keywords)
+        #expect(try PNGMetadataReader.read(bytes: stripped).textChunks.map(\.keyword) == ["Title"])
+        #expect(PNGFixtures.imageData(stripped) == PNGFixtures.imageData(foreign))
+    }
+
+    @Test("text that is not Latin-1 is written as iTXt even when tEXt was asked for; NUL never ends a text early")
+    func encodingChoices() throws {
+        let chunks = [
+            TextChunk(kind: .tEXt, keyword: "parameters", text: "plain latin-1 café"),
+            TextChunk(kind: .tEXt, keyword: "Comment", text: "日本語"),
+            TextChunk(kind: .iTXt, keyword: "Title", text: "a\u{0}b"),
+            TextChunk(kind: .zTXt, keyword: "Big", text: String(repeating: "zip ", count: 100)),
+        ]
+        let report = try PNGMetadataReader.read(bytes: try PNGEditor.splice(PNGFixtures.image(), inserting: chunks, removingKeywords: []))
+        #expect(report.textChunks.map(\.kind) == [.tEXt, .iTXt, .iTXt, .zTXt])
+        #expect(report.textChunks[0].text == "plain latin-1 café")
+        #expect(report.textChunks[1].text == "日本語")
+        #expect(report.textChunks[2].text == "a?b")
+        #expect(report.textChunks[3].text == String(repeating: "zip ", count: 100))
+    }
+
+    @Test("invalid keywords are refused")
+    func invalidKeywords() {
+        for keyword in ["", " lead", "trail ", "dou  ble", String(repeating: "k", count: 80), "tab\there", "emoji🙂"] {
+            #expect(throws: PNGError.invalidKeyword(keyword)) {
+                try PNGEditor.splice(PNGFixtures.image(), inserting: [TextChunk(kind: .tEXt, keyword: keyword, text: "x")], removingKeywords: [])
+            }
+        }
+    }
+
+    @Test("a damaged file is refused, not given new metadata; with verification a bad IDAT CRC is caught")
+    func refusesDamage() throws {
+        var png = PNGFixtures.image()
+        let idat = PNGFixtures.chunks(png).first { $0.type == "IDAT" }!
+        png[idat.offset + 10] ^= 0xFF
+        #expect(throws: PNGError.badCriticalCRC(type: "IDAT", offset: idat.offset)) {
+            try PNGEditor.splice(png, inserting: sample, removingKeywords: [], verifyImageData: true)
+        }
+        #expect(throws: PNGError.emptyFile) { try PNGEditor.splice([], inserting: sample, removingKeywords: []) }
+    }
+
+    @Test("an atomic rewrite keeps the file's permissions and leaves no temporary file")
+    func atomicWrite() throws {
+        let directory = PNGFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("image.png").path
+        try AtomicFile.write(PNGFixtures.image(), to: path, durable: true, mode: 0o600)
+        try AtomicFile.write(PNGFixtures.image(seed: 2), to: path, durable: false)
+        #expect(try AtomicFile.read(path) == PNGFixtures.image(seed: 2))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["image.png"])
+        #expect(throws: PNGError.self) { try AtomicFile.write([1], to: directory.appendingPathComponent("missing/x.png").path, durable: false) }
+    }
+}
