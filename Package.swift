@@ -43,9 +43,11 @@ let package = Package(
             ],
             path: "bench/Sources/gptimg-bench"
         ),
-        .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster"]),
+        // Helpers shared by the test targets (running external tools and the built binary).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster"]),
-        .testTarget(name: "GptimgCLITests", dependencies: ["GptimgCLI", "PNGMetadata", "PNGRaster"]),
+        .testTarget(name: "GptimgCLITests", dependencies: ["GptimgCLI", "PNGMetadata", "PNGRaster", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

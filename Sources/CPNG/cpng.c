@@ -401,7 +401,7 @@ cpng_status cpng_resize_rgba(const uint8_t *src, uint32_t src_width, uint32_t sr
                 continue;
             }
             for (int c = 0; c < 3; c++) {
-                float value = acc[c] * 255.0f / alpha * 255.0f;
+                float value = acc[c] * 255.0f / alpha;
                 value = value < 0 ? 0 : (value > 255 ? 255 : value);
                 out[c] = (uint8_t)(value + 0.5f);
             }

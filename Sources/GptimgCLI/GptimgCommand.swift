@@ -1,17 +1,15 @@
 import ArgumentParser
+import PNGMetadata
 
 /// The `gptimg` command: the local gallery and asset manager for the gpt-image-2 API.
 public struct GptimgCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gptimg",
         abstract: "The local gallery and asset manager for the gpt-image-2 image API.",
-        version: GptimgVersion.current,
+        version: GptimgBuild.version,
         subcommands: [MetaCommand.self]
     )
 
     public init() {}
 }
 
-public enum GptimgVersion {
-    public static let current = "0.1.0"
-}

@@ -1,9 +1,107 @@
 import ArgumentParser
+import PNGMetadata
 
 struct MetaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meta",
-        abstract: "Read or strip the generation metadata of PNG files.",
-        subcommands: []
+        abstract: "Read or strip the generation metadata of PNG files (the catalog is not touched).",
+        subcommands: [Read.self, Strip.self]
     )
+
+    struct Read: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every text chunk and the parsed generation info of PNG files.",
+            discussion: """
+                Reads gptimg's own metadata and that of AUTOMATIC1111/Forge/SD.Next, ComfyUI, \
+                InvokeAI, NovelAI and Fooocus, plus the standard Title, Description, Comment and XMP. \
+                Image data is never decoded. A file that cannot be read gets one line on stderr; \
+                the others are still read, and the exit code is 1.
+
+                Examples:
+                  gptimg meta read image.png
+                  gptimg meta read --json Library/images/2026/11/*.png | jq .generation.prompt
+                """
+        )
+
+        @Argument(help: "PNG files to read.")
+        var files: [String]
+
+        @Flag(help: "One JSON object per file (JSON Lines).")
+        var json = false
+
+        func run() async throws {
+            let output = Output()
+            var failures = 0
+            await forEachConcurrently(files) { path in
+                Result { try PNGMetadataReader.read(contentsOf: path) }
+            } emit: { path, result in
+                switch result {
+                case .success(let report):
+                    if json {
+                        output.json(MetadataRendering.JSONReport(path: path, report: report))
+                    } else {
+                        output.line(MetadataRendering.text(path: path, report: report))
+                    }
+                case .failure(let error):
+                    failures += 1
+                    output.error("\(path): \(describe(error))")
+                    if json { output.json(MetadataRendering.JSONFailure(file: path, error: describe(error))) }
+                }
+            }
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Strip: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove generation metadata from PNG files, leaving the pixels and every other byte as they were.",
+            discussion: """
+                By default removes what gptimg wrote (the gptimg chunk, and the parameters, Description, \
+                Software, Creation Time, Source and XMP chunks of a gptimg file). With --foreign, also \
+                other generators' metadata (parameters, ComfyUI prompt/workflow, InvokeAI, NovelAI). \
+                Each file is replaced atomically; a file that fails is left unchanged.
+                """
+        )
+
+        @Argument(help: "PNG files to strip, in place.")
+        var files: [String]
+
+        @Flag(help: "Also remove other generators' metadata (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus).")
+        var foreign = false
+
+        @Flag(help: "One JSON object per file (JSON Lines).")
+        var json = false
+
+        func run() async throws {
+            let output = Output()
+            var failures = 0
+            let includeForeign = foreign
+            await forEachConcurrently(files) { path in
+                Result { try MetadataStripping.strip(path: path, includeForeign: includeForeign) }
+            } emit: { path, result in
+                switch result {
+                case .success(let removed):
+                    if json {
+                        output.json(MetadataRendering.JSONStrip(file: path, removed: removed))
+                    } else {
+                        output.line(removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))")
+                    }
+                case .failure(let error):
+                    failures += 1
+                    output.error("\(path): \(describe(error))")
+                    if json { output.json(MetadataRendering.JSONFailure(file: path, error: describe(error))) }
+                }
+            }
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+/// One line for any error: ours describe themselves; anything else is wrapped, never dumped.
+func describe(_ error: any Error) -> String {
+    switch error {
+    case let error as PNGError: error.description
+    case let error as CustomStringConvertible: error.description
+    default: "unexpected error (\(type(of: error)))"
+    }
 }

@@ -10,12 +10,19 @@ public enum PNGEditor {
     public static func splice(
         _ png: [UInt8], inserting: [TextChunk], removingKeywords: Set<String>, verifyImageData: Bool = false
     ) throws -> [UInt8] {
-        let encoded = try inserting.map { chunk throws in try TextChunkCodec.encode(chunk) }
-        return try png.withUnsafeBytes { buffer throws -> [UInt8] in
+        try splice(png, removingKeywords: removingKeywords, verifyImageData: verifyImageData) { _ in inserting }
+    }
+
+    /// `splice`, with the chunks to insert made from the file's header once it has been read.
+    public static func splice(
+        _ png: [UInt8], removingKeywords: Set<String>, verifyImageData: Bool = false,
+        inserting makeChunks: (ImageHeader) throws -> [TextChunk]
+    ) throws -> [UInt8] {
+        try png.withUnsafeBytes { buffer throws -> [UInt8] in
             let walker = ChunkWalker(source: MemoryByteSource(bytes: buffer), verifyImageData: verifyImageData)
             var removed: [Range<Int>] = []
             var firstImageData: Int?
-            _ = try walker.walk { chunk throws in
+            let summary = try walker.walk { chunk throws in
                 if chunk.type == .IDAT {
                     if firstImageData == nil { firstImageData = chunk.offset }
                 } else if chunk.type.isText, !removingKeywords.isEmpty,
@@ -25,6 +32,7 @@ public enum PNGEditor {
                     removed.append(chunk.offset..<chunk.end)
                 }
             }
+            let encoded = try makeChunks(summary.header).map { try TextChunkCodec.encode($0) }
             // The walk succeeded, so an IDAT exists.
             let insertion = firstImageData!
             var output = [UInt8]()
@@ -58,10 +66,10 @@ public enum PNGEditor {
     /// chunk, and the standard chunks we write when the file is ours), and with
     /// `includeForeign` every other generator's metadata too.
     public static func keywordsToStrip(from chunks: [TextChunk], includeForeign: Bool) -> Set<String> {
-        var keywords: Set<String> = ["gptimg"]
-        let ours = chunks.contains { $0.keyword == "gptimg" }
+        var keywords: Set<String> = [GptimgEmbedding.keyword]
+        let ours = chunks.contains { $0.keyword == GptimgEmbedding.keyword }
             || chunks.text(for: "Software")?.hasPrefix("gptimg") == true
-        if ours { keywords.formUnion(["parameters", "Description", "Software", "Creation Time", "Source", "XML:com.adobe.xmp"]) }
+        if ours { keywords.formUnion(GptimgEmbedding.ownKeywords) }
         if includeForeign {
             keywords.formUnion(foreignGenerationKeywords)
             if chunks.text(for: "Software") == "NovelAI" {

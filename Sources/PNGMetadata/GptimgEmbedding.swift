@@ -1,0 +1,122 @@
+import Foundation
+
+/// What gptimg writes into every image it lands (metadata.md, "What we write"): our versioned
+/// JSON, and the same facts in the shapes other tools read — A1111 `parameters` infotext, the
+/// PNG spec's `Description`, `Software`, `Creation Time` and `Source`, and an XMP packet.
+/// Never an API key, an Authorization value or a local path: only the fields of
+/// `GptimgMetadata` are written.
+public enum GptimgEmbedding {
+    public static let keyword = "gptimg"
+
+    /// Every keyword we write: re-embedding replaces these instead of adding duplicates.
+    public static let ownKeywords: Set<String> = [
+        keyword, "parameters", "Description", "Software", "Creation Time", "Source", xmpKeyword,
+    ]
+
+    static let xmpKeyword = "XML:com.adobe.xmp"
+
+    /// The `Software` value: "gptimg VERSION".
+    public static let software = "gptimg \(GptimgBuild.version)"
+
+    /// The chunks for an image of `width` x `height`, in the order they are written.
+    public static func chunks(for metadata: GptimgMetadata, width: Int, height: Int) -> [TextChunk] {
+        var chunks = [
+            TextChunk(kind: .iTXt, keyword: keyword, text: json(metadata)),
+            // tEXt when the text is Latin-1; the encoder falls back to iTXt otherwise.
+            TextChunk(kind: .tEXt, keyword: "parameters", text: infotext(metadata, width: width, height: height)),
+            TextChunk(kind: .iTXt, keyword: "Description", text: metadata.prompt),
+            TextChunk(kind: .tEXt, keyword: "Software", text: software),
+        ]
+        let created = metadata.createdAt.flatMap(parseISO8601)
+        if let created {
+            chunks.append(TextChunk(kind: .tEXt, keyword: "Creation Time", text: rfc1123(created)))
+        }
+        chunks.append(TextChunk(kind: .tEXt, keyword: "Source", text: metadata.model ?? "gpt-image-2"))
+        let xmp = XMPPacket.make(
+            description: metadata.prompt, creatorTool: software,
+            createDate: created.map(iso8601) ?? metadata.createdAt ?? "")
+        chunks.append(TextChunk(kind: .iTXt, keyword: xmpKeyword, text: xmp))
+        return chunks
+    }
+
+    /// `png` with our chunks before its first IDAT (replacing any earlier ones); every other
+    /// byte is kept. Damaged files (including a bad IDAT CRC) are refused.
+    public static func embed(_ metadata: GptimgMetadata, into png: [UInt8]) throws -> [UInt8] {
+        try PNGEditor.splice(png, removingKeywords: ownKeywords, verifyImageData: true) { header in
+            chunks(for: metadata, width: header.width, height: header.height)
+        }
+    }
+
+    /// Embeds into the file at `path`, replacing it atomically (fsynced when `durable`).
+    public static func embedFile(_ metadata: GptimgMetadata, at path: String, durable: Bool) throws {
+        let embedded = try embed(metadata, into: try AtomicFile.read(path))
+        try AtomicFile.write(embedded, to: path, durable: durable)
+    }
+
+    // MARK: - Shapes
+
+    static func json(_ metadata: GptimgMetadata) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a struct of strings, numbers and arrays cannot fail.
+        return String(decoding: (try? encoder.encode(metadata)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// The A1111 infotext: the prompt, then a settings line of at least three `Key: value` pairs.
+    static func infotext(_ metadata: GptimgMetadata, width: Int, height: Int) -> String {
+        var parameters = [
+            Parameter("Model", metadata.model ?? "gpt-image-2"),
+            Parameter("Aspect ratio", metadata.aspectRatio),
+            Parameter("Size", "\(width)x\(height)"),
+            Parameter("Type", metadata.type),
+        ]
+        if let task = metadata.taskID { parameters.append(Parameter("Task", task)) }
+        parameters.append(Parameter("Image", "\(metadata.index + 1) of \(metadata.n)"))
+        if !metadata.referenceImages.isEmpty {
+            parameters.append(Parameter("References", metadata.referenceImages.joined(separator: " ")))
+        }
+        if let parent = metadata.parent {
+            parameters.append(Parameter("Parent task", parent.taskID))
+            parameters.append(Parameter("Parent image", "\(parent.index + 1)"))
+        }
+        if !metadata.tags.isEmpty { parameters.append(Parameter("Tags", metadata.tags.joined(separator: ", "))) }
+        parameters.append(Parameter("Version", software))
+        return A1111Infotext.format(prompt: guardedPrompt(metadata.prompt), parameters: parameters)
+    }
+
+    /// A1111 readers take any prompt line that starts with "Negative prompt:" as the start of the
+    /// negative prompt. Such a line gets a zero-width space in front, so it stays in the prompt
+    /// for every reader (the `gptimg` chunk and `Description` keep the prompt exactly).
+    static func guardedPrompt(_ prompt: String) -> String {
+        prompt.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.drop { $0 == " " || $0 == "\t" }.hasPrefix("Negative prompt:") ? "\u{200B}" + line : String(line)
+        }.joined(separator: "\n")
+    }
+
+    // MARK: - Dates
+
+    static func parseISO8601(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+    }
+
+    /// RFC 1123, as the PNG spec recommends for `Creation Time`: "Sat, 21 Nov 2026 10:15:30 GMT".
+    static func rfc1123(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return "\(days[(parts.weekday ?? 1) - 1]), \(two(parts.day)) \(months[(parts.month ?? 1) - 1]) \(parts.year ?? 1970) \(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)) GMT"
+    }
+}
+
+/// The version gptimg writes into `Software` and reports with `--version`.
+public enum GptimgBuild {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what gptimg's build and tests need on Debian/Ubuntu, only if it is missing:
+# libpng and SQLite headers (build), pngcheck, exiftool and Pillow (tests read our files back
+# with them). Safe to run again; does nothing when all is present.
+set -euo pipefail
+
+packages=(libpng-dev libsqlite3-dev zlib1g-dev pngcheck libimage-exiftool-perl)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else
+    echo "install-deps: missing ${missing[*]:-nothing}; run as root or install them yourself" >&2
+  fi
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import PIL" >/dev/null 2>&1; then
+  echo "install-deps: installing Pillow" >&2
+  python3 -m pip install -q pillow 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages pillow 2>/dev/null \
+    || { DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-pil >/dev/null; }
+fi
