@@ -32,7 +32,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "gptimg", dependencies: ["GptimgCLI"]),
+        .executableTarget(
+            name: "gptimg",
+            dependencies: ["GptimgCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Benchmark helpers: the deterministic corpus generator and an embedding timer.
         .executableTarget(
             name: "gptimg-bench",

@@ -181,8 +181,8 @@ func sniffFormat(_ bytes: UnsafeRawBufferPointer) -> String? {
     if starts(with: Array("GIF8".utf8)) { return "a GIF image" }
     if starts(with: Array("RIFF".utf8)) && bytes.count >= 12 && bytes[8..<12].elementsEqual(Array("WEBP".utf8)) { return "a WebP image" }
     if starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a zip archive" }
-    if starts(with: Array("<".utf8)) || starts(with: Array("{".utf8)) { return "a text file" }
     if starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "a PNG whose signature was damaged in transfer (e.g. a text-mode copy)" }
+    if bytes.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) || $0 >= 0x80 }) { return "a text file" }
     return nil
 }
 

@@ -1,5 +1,5 @@
 /// Why a file could not be read or rewritten as a PNG. Each message names the problem and,
-/// where there is one, the fix.
+/// where there is one, the fix; it does not repeat the path (callers put it in front).
 public enum PNGError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyFile
     case notPNG(looksLike: String?)
@@ -34,14 +34,14 @@ public enum PNGError: Error, Sendable, Hashable, CustomStringConvertible {
             "damaged PNG: CRC mismatch in critical chunk \(type) at byte \(offset)"
         case .missingImageData:
             "damaged PNG: no IDAT chunk (the file holds no image data)"
-        case .unreadable(let path, let reason):
-            "cannot read \(path): \(reason)"
-        case .notRegularFile(let path):
-            "\(path) is not a regular file"
+        case .unreadable(_, let reason):
+            "cannot read the file: \(reason)"
+        case .notRegularFile:
+            "not a regular file (a folder, device or pipe)"
         case .invalidKeyword(let keyword):
             "invalid PNG text keyword \"\(keyword)\": it must be 1-79 Latin-1 characters without leading, trailing or double spaces"
-        case .writeFailed(let path, let reason):
-            "cannot write \(path): \(reason); the original file is unchanged"
+        case .writeFailed(_, let reason):
+            "cannot write the file: \(reason); the original is unchanged"
         }
     }
 }

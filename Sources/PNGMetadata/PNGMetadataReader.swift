@@ -62,7 +62,7 @@ public enum PNGMetadataReader {
         chunks.insert(.init(type: "IHDR", offset: 8, length: 13, count: 1), at: 0)
         return PNGMetadataReport(
             fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
-            textChunks: text.chunks, warnings: warnings, generation: nil)  // WIRE: GenerationInfoParser.parse(text.chunks)
+            textChunks: text.chunks, warnings: warnings, generation: GenerationInfoParser.parse(text.chunks))
     }
 }
 

@@ -77,11 +77,19 @@ public struct RGBAImage: Sendable, Hashable {
 
     /// Decodes the PNG file at `url`.
     public init(contentsOf url: URL, maxPixels: Int = RGBAImage.defaultMaxPixels) throws(RasterError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw .unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        guard let file = fopen(url.path, "rb") else {
+            throw .unreadable(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count > 0 { data.append(contentsOf: buffer[0..<count]) }
+            if count < buffer.count {
+                if ferror(file) != 0 { throw .unreadable(path: url.path, reason: String(cString: strerror(errno))) }
+                break
+            }
         }
         try self.init(pngData: data, maxPixels: maxPixels)
     }

@@ -27,7 +27,7 @@ public enum RasterError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidSize(let width, let height): "invalid image size \(width)x\(height)"
         case .pixelCountMismatch(let expected, let actual):
             "pixel buffer holds \(actual) bytes, expected \(expected)"
-        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        case .unreadable(_, let reason): "cannot read the file: \(reason)"
         }
     }
 }

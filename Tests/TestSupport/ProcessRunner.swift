@@ -61,3 +61,24 @@ public enum ProcessRunner {
         return nil
     }
 }
+
+/// The executables SwiftPM built next to the running test bundle.
+public enum BuiltProduct {
+    /// The path of product `name` (e.g. "gptimg") in the build folder of this test run.
+    public static func path(_ name: String) -> String {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for directory in candidates {
+            var url = directory
+            // Inside a .xctest bundle on macOS the products are a few levels up.
+            for _ in 0..<4 {
+                let candidate = url.appendingPathComponent(name).path
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+                url = url.deletingLastPathComponent()
+            }
+        }
+        return ".build/debug/\(name)"
+    }
+}

@@ -1,3 +1,0 @@
-import GptimgCLI
-
-await GptimgCommand.main()
