@@ -13,7 +13,7 @@ public enum GptimgEmbedding {
         keyword, "parameters", "Description", "Software", "Creation Time", "Source", xmpKeyword,
     ]
 
-    static let xmpKeyword = "XML:com.adobe.xmp"
+    static let xmpKeyword = XMPPacket.keyword
 
     /// The `Software` value: "gptimg VERSION".
     public static let software = "gptimg \(GptimgBuild.version)"
@@ -64,23 +64,7 @@ public enum GptimgEmbedding {
 
     /// The A1111 infotext: the prompt, then a settings line of at least three `Key: value` pairs.
     static func infotext(_ metadata: GptimgMetadata, width: Int, height: Int) -> String {
-        var parameters = [
-            Parameter("Model", metadata.model ?? "gpt-image-2"),
-            Parameter("Aspect ratio", metadata.aspectRatio),
-            Parameter("Size", "\(width)x\(height)"),
-            Parameter("Type", metadata.type),
-        ]
-        if let task = metadata.taskID { parameters.append(Parameter("Task", task)) }
-        parameters.append(Parameter("Image", "\(metadata.index + 1) of \(metadata.n)"))
-        if !metadata.referenceImages.isEmpty {
-            parameters.append(Parameter("References", metadata.referenceImages.joined(separator: " ")))
-        }
-        if let parent = metadata.parent {
-            parameters.append(Parameter("Parent task", parent.taskID))
-            parameters.append(Parameter("Parent image", "\(parent.index + 1)"))
-        }
-        if !metadata.tags.isEmpty { parameters.append(Parameter("Tags", metadata.tags.joined(separator: ", "))) }
-        parameters.append(Parameter("Version", software))
+        let parameters = metadata.generationParameters(width: width, height: height) + [Parameter("Version", software)]
         return A1111Infotext.format(prompt: guardedPrompt(metadata.prompt), parameters: parameters)
     }
 

@@ -60,6 +60,8 @@ struct EmbeddingTests {
             #expect(parsed.parameters.first { $0.key == "Aspect ratio" }?.value == "16:9")
             #expect(parsed.parameters.first { $0.key == "References" }?.value == "https://example.com/a.png https://example.com/b,c.png")
             #expect(parsed.parameters.first { $0.key == "Tags" }?.value == "sea, dusk")
+            #expect(parsed.parameters.first { $0.key == "Parent" }?.value == "gpt-image-2-AAAAAAAAAAAAAAAAAAAAA image 1")
+            #expect(parsed.parameters.last == Parameter("Version", "gptimg \(GptimgBuild.version)"))
             #expect(parsed.prompt == GptimgEmbedding.guardedPrompt(prompt))
             #expect(parsed.negativePrompt == nil)
         }

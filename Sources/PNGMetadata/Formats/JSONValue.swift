@@ -1,0 +1,188 @@
+/// A parsed JSON document, kept close to the text it came from: object keys keep their order,
+/// numbers keep their literal spelling (a 64-bit seed or `7.0` reads back exactly as written).
+///
+/// Foreign metadata is hostile input, so this is our own small parser rather than
+/// `JSONSerialization`: nesting is bounded (a 10 000-level document is rejected, never a stack
+/// overflow), and Python's `json.dumps` extensions that ComfyUI and others really write
+/// (`NaN`, `Infinity`) are accepted instead of failing the whole document.
+enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    /// The number's literal text, e.g. `"156680208700286"`, `"7.5"`, `"NaN"`.
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// Deeper documents are rejected. Real generation metadata nests a handful of levels.
+    static let maximumDepth = 100
+
+    /// Parses `text` as one JSON value; nil when it is not JSON (or nests too deep).
+    static func parse(_ text: String) -> JSONValue? {
+        var parser = JSONParser(text)
+        return parser.parseDocument()
+    }
+
+    /// Parses `text` and returns it only if it is a JSON object.
+    static func parseObject(_ text: String) -> JSONObject? {
+        guard case .object(let object)? = parse(text) else { return nil }
+        return object
+    }
+}
+
+/// A JSON object that remembers its key order. A repeated key keeps its first position and its
+/// last value, as Python's `json.loads` does.
+struct JSONObject: Sendable, Hashable {
+    private(set) var keys: [String] = []
+    private var storage: [String: JSONValue] = [:]
+
+    init() {}
+
+    subscript(key: String) -> JSONValue? {
+        storage[key]
+    }
+
+    mutating func set(_ value: JSONValue, for key: String) {
+        if storage.updateValue(value, forKey: key) == nil {
+            keys.append(key)
+        }
+    }
+
+    var entries: [(key: String, value: JSONValue)] {
+        keys.compactMap { key in storage[key].map { (key, $0) } }
+    }
+
+    var count: Int { keys.count }
+}
+
+// MARK: - Accessors
+
+extension JSONValue {
+    subscript(key: String) -> JSONValue? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    subscript(index: Int) -> JSONValue? {
+        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
+        return nil
+    }
+
+    var object: JSONObject? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+
+    var array: [JSONValue]? {
+        if case .array(let array) = self { return array }
+        return nil
+    }
+
+    /// The value when it is a JSON string.
+    var string: String? {
+        if case .string(let string) = self { return string }
+        return nil
+    }
+
+    /// A scalar as parameter text: strings as they are, numbers as written, booleans as
+    /// `true`/`false`. Nil for null, arrays and objects.
+    var scalarText: String? {
+        switch self {
+        case .string(let string): string
+        case .number(let literal): literal
+        case .bool(let flag): flag ? "true" : "false"
+        case .null, .array, .object: nil
+        }
+    }
+
+    /// Any non-null value as parameter text: scalars as `scalarText`, arrays and objects as
+    /// compact JSON.
+    var displayText: String? {
+        switch self {
+        case .null: nil
+        case .array, .object: jsonText
+        default: scalarText
+        }
+    }
+
+    /// The value serialised the way Python's `json.dumps(value, ensure_ascii=False)` would.
+    var jsonText: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .number(let literal): out += literal
+        case .string(let string): out += JSONText.quote(string)
+        case .array(let array):
+            out += "["
+            for (index, element) in array.enumerated() {
+                if index > 0 { out += ", " }
+                element.write(to: &out)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (index, entry) in object.entries.enumerated() {
+                if index > 0 { out += ", " }
+                out += JSONText.quote(entry.key)
+                out += ": "
+                entry.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+}
+
+extension JSONObject {
+    /// The first key of `keys` whose value is a non-empty string.
+    func firstString(_ keys: String...) -> String? {
+        for key in keys {
+            if let text = self[key]?.string, !text.isEmpty { return text }
+        }
+        return nil
+    }
+}
+
+// MARK: - JSON string literals
+
+/// JSON string literal encoding and decoding shared by the JSON parser and the A1111 infotext
+/// quoting, so both agree with Python's `json` module byte for byte.
+enum JSONText {
+    /// `json.dumps(text, ensure_ascii=False)`: quotes, backslashes and control characters are
+    /// escaped (`\n`, `\t`… or `\u00XX` in lower-case hex), everything else is kept verbatim.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+        return out
+    }
+
+    /// Decodes one complete JSON string literal (quotes included), as `json.loads` would.
+    /// Nil when `literal` is anything else, e.g. has text after the closing quote, or (strict
+    /// mode, Python's default) holds a raw control character.
+    static func unquote(_ literal: String, strict: Bool = true) -> String? {
+        var parser = JSONParser(literal, allowControlCharacters: !strict)
+        guard case .string(let value)? = parser.parseDocument(allowingBOM: false) else { return nil }
+        return value
+    }
+}
