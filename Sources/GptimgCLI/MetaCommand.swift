@@ -38,16 +38,17 @@ struct MetaCommand: AsyncParsableCommand {
                 switch result {
                 case .success(let report):
                     if json {
-                        output.json(MetadataRendering.JSONReport(path: path, report: report))
+                        output.json(MetadataRendering.json(path: path, report: report))
                     } else {
                         output.line(MetadataRendering.text(path: path, report: report))
                     }
                 case .failure(let error):
                     failures += 1
                     output.error("\(path): \(describe(error))")
-                    if json { output.json(MetadataRendering.JSONFailure(file: path, error: describe(error))) }
+                    if json { output.json(MetadataRendering.failure(file: path, error: describe(error))) }
                 }
             }
+            output.flush()
             if failures > 0 { throw ExitCode(1) }
         }
     }
@@ -82,16 +83,17 @@ struct MetaCommand: AsyncParsableCommand {
                 switch result {
                 case .success(let removed):
                     if json {
-                        output.json(MetadataRendering.JSONStrip(file: path, removed: removed))
+                        output.json(MetadataRendering.stripped(file: path, removed: removed))
                     } else {
                         output.line(removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))")
                     }
                 case .failure(let error):
                     failures += 1
                     output.error("\(path): \(describe(error))")
-                    if json { output.json(MetadataRendering.JSONFailure(file: path, error: describe(error))) }
+                    if json { output.json(MetadataRendering.failure(file: path, error: describe(error))) }
                 }
             }
+            output.flush()
             if failures > 0 { throw ExitCode(1) }
         }
     }

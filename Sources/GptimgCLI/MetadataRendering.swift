@@ -3,97 +3,78 @@ import PNGMetadata
 
 /// How `meta read` and `meta strip` results look, as text for people and JSON for scripts.
 enum MetadataRendering {
-    struct JSONReport: Encodable {
-        struct Text: Encodable {
-            let type: String
-            let keyword: String
-            let text: String
-            let compressed: Bool
-            let encoding: String
-            let language: String?
-            let translatedKeyword: String?
-            let afterImageData: Bool
-
-            enum CodingKeys: String, CodingKey {
-                case type, keyword, text, compressed, encoding, language
-                case translatedKeyword = "translated_keyword"
-                case afterImageData = "after_image_data"
-            }
-        }
-
-        struct Generation: Encodable {
-            let generator: String
-            let prompt: String?
-            let negativePrompt: String?
-            /// In the order the file gave them.
-            let parameters: [Pair]
-            let gptimg: GptimgMetadata?
-
-            enum CodingKeys: String, CodingKey {
-                case generator, prompt
-                case negativePrompt = "negative_prompt"
-                case parameters, gptimg
-            }
-        }
-
-        struct Pair: Encodable {
-            let key: String
-            let value: String
-        }
-
-        let file: String
-        let bytes: Int
-        let width: Int
-        let height: Int
-        let bitDepth: Int
-        let colorType: Int
-        let interlaced: Bool
-        let generation: Generation?
-        let textChunks: [Text]
-        let chunks: [PNGMetadataReport.Chunk]
-        let warnings: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case file, bytes, width, height
-            case bitDepth = "bit_depth"
-            case colorType = "color_type"
-            case interlaced, generation
-            case textChunks = "text_chunks"
-            case chunks, warnings
-        }
-
-        init(path: String, report: PNGMetadataReport) {
-            file = path
-            bytes = report.fileSize
-            width = report.header.width
-            height = report.header.height
-            bitDepth = report.header.bitDepth
-            colorType = report.header.colorType
-            interlaced = report.header.interlaced
-            generation = report.generation.map {
-                Generation(
-                    generator: $0.generator.rawValue, prompt: $0.prompt, negativePrompt: $0.negativePrompt,
-                    parameters: $0.parameters.map { Pair(key: $0.key, value: $0.value) }, gptimg: $0.gptimg)
-            }
-            textChunks = report.textChunks.map {
-                Text(
-                    type: $0.kind.rawValue, keyword: $0.keyword, text: $0.text, compressed: $0.compressed,
-                    encoding: $0.encoding.rawValue, language: $0.kind == .iTXt ? $0.languageTag : nil,
-                    translatedKeyword: $0.kind == .iTXt ? $0.translatedKeyword : nil, afterImageData: $0.afterImageData)
-            }
-            chunks = report.chunks
-            warnings = report.warnings.map(\.description)
-        }
+    /// One `meta read --json` line. Keys come in a fixed, readable order.
+    static func json(path: String, report: PNGMetadataReport) -> JSONOut {
+        let header = report.header
+        return .object([
+            ("file", .string(path)),
+            ("bytes", .int(report.fileSize)),
+            ("width", .int(header.width)),
+            ("height", .int(header.height)),
+            ("bit_depth", .int(header.bitDepth)),
+            ("color_type", .int(header.colorType)),
+            ("interlaced", .bool(header.interlaced)),
+            ("generation", report.generation.map(json) ?? .null),
+            ("text_chunks", .array(report.textChunks.map(json))),
+            ("chunks", .array(report.chunks.map { .object([("type", .string($0.type)), ("offset", .int($0.offset)), ("length", .int($0.length)), ("count", .int($0.count))]) })),
+            ("warnings", .array(report.warnings.map { .string($0.description) })),
+        ])
     }
 
-    struct JSONFailure: Encodable {
-        let file: String
-        let error: String
+    static func json(_ generation: GenerationInfo) -> JSONOut {
+        .object([
+            ("generator", .string(generation.generator.rawValue)),
+            ("prompt", .optional(generation.prompt)),
+            ("negative_prompt", .optional(generation.negativePrompt)),
+            ("parameters", .array(generation.parameters.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })),
+            ("gptimg", generation.gptimg.map(json) ?? .null),
+        ])
     }
 
-    struct JSONStrip: Encodable {
-        let file: String
-        let removed: [String]
+    /// Our metadata with the keys of its schema (the same as the embedded `gptimg` chunk).
+    static func json(_ metadata: GptimgMetadata) -> JSONOut {
+        .object([
+            ("schema", .int(metadata.schema)),
+            ("prompt", .string(metadata.prompt)),
+            ("aspect_ratio", .string(metadata.aspectRatio)),
+            ("n", .int(metadata.n)),
+            ("index", .int(metadata.index)),
+            ("type", .string(metadata.type)),
+            ("reference_images", .array(metadata.referenceImages.map(JSONOut.string))),
+            ("task_id", .optional(metadata.taskID)),
+            ("row_id", .optional(metadata.rowID)),
+            ("provider", .optional(metadata.provider)),
+            ("model", .optional(metadata.model)),
+            ("created_at", .optional(metadata.createdAt)),
+            ("completed_at", .optional(metadata.completedAt)),
+            ("parent", metadata.parent.map { .object([("task_id", .string($0.taskID)), ("index", .int($0.index))]) } ?? .null),
+            ("remote_url", .optional(metadata.remoteURL)),
+            ("tags", .array(metadata.tags.map(JSONOut.string))),
+        ])
+    }
+
+    static func json(_ chunk: TextChunk) -> JSONOut {
+        var members: [(String, JSONOut)] = [
+            ("type", .string(chunk.kind.rawValue)),
+            ("keyword", .string(chunk.keyword)),
+            ("text", .string(chunk.text)),
+            ("compressed", .bool(chunk.compressed)),
+            ("encoding", .string(chunk.encoding.rawValue)),
+        ]
+        if chunk.kind == .iTXt {
+            members.append(("language", .string(chunk.languageTag)))
+            members.append(("translated_keyword", .string(chunk.translatedKeyword)))
+        }
+        members.append(("after_image_data", .bool(chunk.afterImageData)))
+        return .object(members)
+    }
+
+    static func failure(file: String, error: String) -> JSONOut {
+        .object([("file", .string(file)), ("error", .string(error))])
+    }
+
+    static func stripped(file: String, removed: [String]) -> JSONOut {
+        .object([("file", .string(file)), ("removed", .array(removed.map(JSONOut.string)))])
     }
 
     static func text(path: String, report: PNGMetadataReport) -> String {

@@ -2,36 +2,52 @@ import Foundation
 
 /// Where commands write: results to stdout, diagnostics to stderr. One place decides the
 /// encodings (JSON Lines for lists) and whether progress may be shown.
-struct Output: Sendable {
+final class Output {
     /// Whether stderr is a terminal (progress is shown only there).
     let isTerminal: Bool = isatty(STDERR_FILENO) == 1
+    private var buffer: [UInt8] = []
 
+    deinit { flush() }
+
+    /// A line of results on stdout (buffered; flushed before any diagnostic and at the end).
     func line(_ text: String) {
-        print(text)
-    }
-
-    func error(_ text: String) {
-        FileHandle.standardError.write(Data(("gptimg: " + text + "\n").utf8))
-    }
-
-    func warning(_ text: String) {
-        FileHandle.standardError.write(Data(("gptimg: warning: " + text + "\n").utf8))
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
     }
 
     /// One JSON object on one line (JSON Lines).
-    func json(_ value: some Encodable) {
-        print(JSONLines.encode(value))
+    func json(_ value: JSONOut) {
+        line(value.rendered)
     }
-}
 
-enum JSONLines {
-    static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            return #"{"error":"could not encode the result as JSON"}"#
+    func error(_ text: String) {
+        flush()
+        writeAll(STDERR_FILENO, Array(("gptimg: " + text + "\n").utf8))
+    }
+
+    func warning(_ text: String) {
+        flush()
+        writeAll(STDERR_FILENO, Array(("gptimg: warning: " + text + "\n").utf8))
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        writeAll(STDOUT_FILENO, buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // stdout closed (e.g. `| head`): nothing more to say
+                }
+                offset += written
+            }
         }
     }
 }

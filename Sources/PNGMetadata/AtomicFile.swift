@@ -1,3 +1,5 @@
+import CPNG
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,68 +12,17 @@ import Darwin
 public enum AtomicFile {
     /// The bytes of the file at `path` (refusing anything over `maxBytes`).
     public static func read(_ path: String, maxBytes: Int = 1 << 31) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw PNGError.unreadable(path: path, reason: errnoDescription()) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw PNGError.unreadable(path: path, reason: errnoDescription()) }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw PNGError.notRegularFile(path: path) }
-        let size = Int(status.st_size)
-        guard size <= maxBytes else { throw PNGError.unreadable(path: path, reason: "file is over \(maxBytes) bytes") }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var total = 0
-        try bytes.withUnsafeMutableBytes { buffer throws in
-            while total < size {
-                let result = Glibc.read(descriptor, buffer.baseAddress! + total, size - total)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw PNGError.unreadable(path: path, reason: errnoDescription())
-                }
-                if result == 0 { break }
-                total += result
-            }
-        }
-        if total < size { bytes.removeLast(size - total) }
-        return bytes
+        let source = try FileByteSource(path: path, window: 0)
+        guard source.size <= maxBytes else { throw PNGError.unreadable(path: path, reason: "file is over \(maxBytes) bytes") }
+        return try source.readAll()
     }
 
     /// Writes `bytes` to `path` atomically. An existing file keeps its permissions; a new one
     /// gets `mode`. With `durable`, the data and the rename are fsynced before returning.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool, mode: mode_t = 0o644) throws {
-        let directory = parentDirectory(of: path)
-        var existing = stat()
-        let permissions = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : mode
-        let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
-        var temporary = ""
-        var descriptor: Int32 = -1
-        for _ in 0..<16 {
-            temporary = directory + "/." + name + ".gptimg-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-            if descriptor >= 0 || errno != EEXIST { break }
-        }
-        guard descriptor >= 0 else { throw PNGError.writeFailed(path: path, reason: errnoDescription()) }
-        var failure: String?
-        bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let result = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoDescription()
-                    return
-                }
-                written += result
-            }
-        }
-        if failure == nil { _ = fchmod(descriptor, permissions) }
-        if failure == nil, durable, fsync(descriptor) != 0 { failure = errnoDescription() }
-        if close(descriptor) != 0, failure == nil { failure = errnoDescription() }
-        if failure == nil, rename(temporary, path) != 0 { failure = errnoDescription() }
-        if let failure {
-            unlink(temporary)
-            throw PNGError.writeFailed(path: path, reason: failure)
-        }
-        if durable { syncDirectory(directory) }
+        let writer = try AtomicFileWriter(path: path, mode: mode)
+        try bytes.withUnsafeBytes { try writer.write($0) }
+        try writer.commit(durable: durable)
     }
 
     /// Makes a rename in `directory` durable.
@@ -85,6 +36,104 @@ public enum AtomicFile {
     static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
+
+/// A file being written under a temporary name beside its final one; `commit` renames it into
+/// place, and a writer dropped without committing removes its temporary file.
+final class AtomicFileWriter {
+    let path: String
+    private let temporary: String
+    private var descriptor: Int32
+    private var finished = false
+
+    init(path: String, mode: mode_t) throws {
+        self.path = path
+        var existing = stat()
+        let permissions = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : mode
+        let directory = AtomicFile.parentDirectory(of: path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        var temporary = ""
+        var descriptor: Int32 = -1
+        for _ in 0..<16 {
+            temporary = directory + "/." + name + ".gptimg-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+            if descriptor >= 0 || errno != EEXIST { break }
+        }
+        guard descriptor >= 0 else { throw PNGError.writeFailed(path: path, reason: errnoDescription()) }
+        _ = fchmod(descriptor, permissions)  // the umask must not narrow an existing file's mode
+        self.temporary = temporary
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        if !finished { abort() }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var written = 0
+        while written < bytes.count {
+            let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw PNGError.writeFailed(path: path, reason: errnoDescription())
+            }
+            written += result
+        }
+    }
+
+    /// Appends `count` bytes of `source` from `offset`, copied inside the kernel where it can
+    /// (`copy_file_range`), through a buffer where it cannot.
+    func copy(from source: Int32, offset: Int, count: Int) throws {
+        var sourceOffset = Int64(offset)
+        var remaining = count
+        while remaining > 0 {
+            let copied = cpng_copy_file_range(source, &sourceOffset, descriptor, remaining)
+            if copied > 0 {
+                remaining -= Int(copied)
+                continue
+            }
+            if copied == 0 { throw PNGError.truncated("the file shrank while it was being copied") }
+            if errno == EINTR { continue }
+            if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(errno) { break }
+            throw PNGError.writeFailed(path: path, reason: errnoDescription())
+        }
+        guard remaining > 0 else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(remaining, 1 << 20), alignment: 8)
+        defer { buffer.deallocate() }
+        while remaining > 0 {
+            let result = pread(source, buffer.baseAddress!, min(remaining, buffer.count), off_t(sourceOffset))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw PNGError.unreadable(path: path, reason: errnoDescription())
+            }
+            if result == 0 { throw PNGError.truncated("the file shrank while it was being copied") }
+            try write(UnsafeRawBufferPointer(rebasing: buffer[0..<result]))
+            sourceOffset += Int64(result)
+            remaining -= result
+        }
+    }
+
+    /// Renames the file into place (after fsyncing it, and then its folder, when `durable`).
+    func commit(durable: Bool) throws {
+        var failure: String?
+        if durable, fsync(descriptor) != 0 { failure = errnoDescription() }
+        if close(descriptor) != 0, failure == nil { failure = errnoDescription() }
+        descriptor = -1
+        if failure == nil, rename(temporary, path) != 0 { failure = errnoDescription() }
+        if let failure {
+            abort()
+            throw PNGError.writeFailed(path: path, reason: failure)
+        }
+        finished = true
+        if durable { AtomicFile.syncDirectory(AtomicFile.parentDirectory(of: path)) }
+    }
+
+    func abort() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(temporary)
+        finished = true
     }
 }
 

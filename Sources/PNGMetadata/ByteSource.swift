@@ -24,18 +24,21 @@ struct MemoryByteSource: ByteSource {
     }
 }
 
-/// A file read with `pread`: the first 64 KiB at once (signature, header and the text chunks
+/// A file read with `pread`: the first 16 KiB at once (signature, header and the text chunks
 /// that usually precede the image data), anything else exactly where the walker asks.
 final class FileByteSource: ByteSource {
     let path: String
     let size: Int
-    private let descriptor: Int32
+    let descriptor: Int32
     private var window: UnsafeMutableRawBufferPointer
     private var windowCount = 0
 
-    private static let windowCapacity = 64 * 1024
+    // Enough for the signature, IHDR and the text chunks a generator puts before the image
+    // data (ours take about 3 KiB); anything further is read exactly where the walker asks.
+    private static let windowCapacity = 16 * 1024
 
-    init(path: String) throws {
+    /// `window`: how much of the file's start to read at once (nil: the default).
+    init(path: String, window windowSize: Int? = nil) throws {
         self.path = path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw PNGError.unreadable(path: path, reason: errnoDescription()) }
@@ -51,9 +54,10 @@ final class FileByteSource: ByteSource {
         }
         self.descriptor = descriptor
         self.size = Int(status.st_size)
-        self.window = .allocate(byteCount: Self.windowCapacity, alignment: 8)
+        let capacity = windowSize ?? Self.windowCapacity
+        self.window = .allocate(byteCount: max(capacity, 1), alignment: 8)
         do {
-            windowCount = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, Self.windowCapacity)]), at: 0)
+            windowCount = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, capacity)]), at: 0)
         } catch {
             close(descriptor)
             window.deallocate()
@@ -85,6 +89,15 @@ final class FileByteSource: ByteSource {
         let read = try readFully(into: buffer, at: offset)
         guard read == count else { throw PNGError.truncated("the file shrank while it was being read") }
         return try body(UnsafeRawBufferPointer(buffer))
+    }
+
+    /// The whole file, read straight into the array.
+    func readAll() throws -> [UInt8] {
+        let bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+        }
+        guard bytes.count == size else { throw PNGError.truncated("the file shrank while it was being read") }
+        return bytes
     }
 
     /// Reads until `buffer` is full or the file ends; returns the bytes read.

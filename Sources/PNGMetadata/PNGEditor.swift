@@ -62,6 +62,56 @@ public enum PNGEditor {
         }
     }
 
+    /// `splice` from file to file (`destination` may be `source`: the file is replaced
+    /// atomically). Only the chunk headers and the text before the first IDAT are read; the
+    /// rest is copied inside the kernel (`copy_file_range`), so embedding costs about what a
+    /// `cp` of the file does. A failure leaves `destination` as it was.
+    public static func spliceFile(
+        at source: String, to destination: String, removingKeywords: Set<String>, verifyImageData: Bool = false,
+        durable: Bool, inserting makeChunks: (ImageHeader) throws -> [TextChunk]
+    ) throws {
+        let file = try FileByteSource(path: source)
+        let walker = ChunkWalker(source: file, verifyImageData: verifyImageData)
+        var removed: [Range<Int>] = []
+        var firstImageData: Int?
+        let summary = try walker.walk { chunk in
+            if chunk.type == .IDAT {
+                if firstImageData == nil { firstImageData = chunk.offset }
+            } else if chunk.type.isText, !removingKeywords.isEmpty {
+                let keyword = try file.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) { TextChunkCodec.keyword(in: $0) }
+                if let keyword, removingKeywords.contains(keyword) { removed.append(chunk.offset..<chunk.end) }
+            }
+        }
+        let encoded = try makeChunks(summary.header).map { try TextChunkCodec.encode($0) }
+        let insertion = firstImageData!  // the walk succeeded, so an IDAT exists
+        // What to keep, in order: the file minus the removed chunks, split at the insertion point.
+        var kept: [Range<Int>] = []
+        var cursor = 0
+        for range in removed + [file.size..<file.size] {
+            let segment = cursor..<range.lowerBound
+            if segment.contains(insertion) && segment.lowerBound < insertion {
+                kept += [segment.lowerBound..<insertion, insertion..<segment.upperBound]
+            } else if !segment.isEmpty {
+                kept.append(segment)
+            }
+            cursor = range.upperBound
+        }
+        let writer = try AtomicFileWriter(path: destination, mode: 0o644)
+        var inserted = false
+        for piece in kept {
+            if !inserted && piece.lowerBound >= insertion {
+                for chunk in encoded { try chunk.withUnsafeBytes { try writer.write($0) } }
+                inserted = true
+            }
+            if piece.upperBound <= insertion {
+                try file.withBytes(at: piece.lowerBound, count: piece.count) { try writer.write($0) }
+            } else {
+                try writer.copy(from: file.descriptor, offset: piece.lowerBound, count: piece.count)
+            }
+        }
+        try writer.commit(durable: durable)
+    }
+
     /// The keywords `strip` removes from a file with these text chunks: ours (the `gptimg`
     /// chunk, and the standard chunks we write when the file is ours), and with
     /// `includeForeign` every other generator's metadata too.

@@ -118,3 +118,80 @@ struct EditorTests {
         #expect(throws: PNGError.self) { try AtomicFile.write([1], to: directory.appendingPathComponent("missing/x.png").path, durable: false) }
     }
 }
+
+@Suite("Splicing files without reading their image data")
+struct FileSpliceTests {
+    static let ours = [
+        TextChunk(kind: .iTXt, keyword: "gptimg", text: #"{"schema":1,"prompt":"x"}"#),
+        TextChunk(kind: .tEXt, keyword: "Software", text: "gptimg 0.1.0"),
+    ]
+
+    /// Layouts a file can have: our chunks before and after the image data, foreign chunks,
+    /// many IDATs, bytes after IEND.
+    static func layouts() -> [[UInt8]] {
+        let big = PNGFixtures.image(width: 300, height: 300)
+        let withOurs = try! PNGEditor.splice(big, inserting: ours, removingKeywords: [])
+        return [
+            PNGFixtures.image(),
+            big,
+            withOurs,
+            PNGFixtures.inserting(PNGFixtures.tEXt("Software", latin1: "gptimg old") + PNGFixtures.tEXt("Comment", latin1: "keep"), into: withOurs, afterImageData: true),
+            PNGFixtures.inserting(PNGFixtures.tEXt("Comment", latin1: "foreign"), into: big) + [9, 9, 9],
+        ]
+    }
+
+    @Test("the file splice writes exactly the bytes of the in-memory splice", arguments: 0..<5)
+    func sameBytes(layout: Int) throws {
+        let original = Self.layouts()[layout]
+        let directory = PNGFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = directory.appendingPathComponent("in.png").path
+        let destination = directory.appendingPathComponent("out.png").path
+        try AtomicFile.write(original, to: source, durable: false)
+        let keywords: Set<String> = ["gptimg", "Software"]
+        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: keywords, durable: false) { _ in Self.ours }
+        let expected = try PNGEditor.splice(original, inserting: Self.ours, removingKeywords: keywords)
+        #expect(try AtomicFile.read(destination) == expected)
+        #expect(try AtomicFile.read(source) == original)
+        // In place, and durable.
+        try PNGEditor.spliceFile(at: source, to: source, removingKeywords: keywords, durable: true) { _ in Self.ours }
+        #expect(try AtomicFile.read(source) == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["in.png", "out.png"])
+    }
+
+    @Test("across filesystems (where copy_file_range may refuse) the copy is still exact")
+    func acrossFilesystems() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }
+        let original = Self.layouts()[3]
+        let source = "/dev/shm/gptimg-\(UUID().uuidString).png"
+        defer { unlink(source) }
+        try AtomicFile.write(original, to: source, durable: false)
+        let directory = PNGFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let destination = directory.appendingPathComponent("out.png").path
+        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: ["gptimg"], durable: false) { _ in Self.ours }
+        #expect(try AtomicFile.read(destination) == PNGEditor.splice(original, inserting: Self.ours, removingKeywords: ["gptimg"]))
+    }
+
+    @Test("a file that fails leaves the destination untouched and no temporary file behind")
+    func failureLeavesNothing() throws {
+        let directory = PNGFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bad.png").path
+        let truncated = Array(PNGFixtures.image(width: 200, height: 200).dropLast(100))
+        try AtomicFile.write(truncated, to: path, durable: false)
+        #expect(throws: PNGError.self) {
+            try GptimgEmbedding.embedFile(GptimgMetadata(prompt: "p"), at: path, durable: false)
+        }
+        #expect(try AtomicFile.read(path) == truncated)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bad.png"])
+        // A bad IDAT CRC is only caught when asked to verify.
+        var damaged = PNGFixtures.image()
+        damaged[PNGFixtures.chunks(damaged).first { $0.type == "IDAT" }!.offset + 9] ^= 1
+        try AtomicFile.write(damaged, to: path, durable: false)
+        #expect(throws: PNGError.self) {
+            try GptimgEmbedding.embedFile(GptimgMetadata(prompt: "p"), at: path, durable: false, verifyImageData: true)
+        }
+        #expect(try AtomicFile.read(path) == damaged)
+    }
+}

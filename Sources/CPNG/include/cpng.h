@@ -55,6 +55,10 @@ cpng_status cpng_inflate_bounded(const uint8_t *data, size_t size, size_t max_ou
 cpng_status cpng_deflate(const uint8_t *data, size_t size, int level,
                          uint8_t **out_data, size_t *out_size);
 
+/// copy_file_range(2): copies inside the kernel, advancing `*source_offset`. Returns the bytes
+/// copied, 0 at end of file, or -1 with errno set (ENOSYS where the system has no such call).
+int64_t cpng_copy_file_range(int source, int64_t *source_offset, int destination, size_t length);
+
 #ifdef __cplusplus
 }
 #endif
