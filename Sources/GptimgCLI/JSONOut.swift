@@ -1,3 +1,5 @@
+import PNGMetadata
+
 /// A JSON value built for output: objects keep the order they are written in, and rendering
 /// is a single pass over UTF-8 (Foundation's JSONEncoder costs more than reading a PNG's
 /// metadata does, and sorts keys instead of keeping a readable order).
@@ -44,35 +46,9 @@ indirect enum JSONOut: Sendable, Equatable {
         }
     }
 
-    /// RFC 8259 string escaping: quotes, backslashes and control characters; everything else,
-    /// non-ASCII included, is written as UTF-8.
+    /// RFC 8259 string escaping (the same as Python's `json.dumps`, which our A1111 quoting
+    /// must match): quotes, backslashes and control characters; everything else as UTF-8.
     static func renderString(_ value: String, into output: inout String) {
-        output += "\""
-        var needsEscaping = false
-        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-            needsEscaping = true
-            break
-        }
-        if !needsEscaping {
-            output += value
-            output += "\""
-            return
-        }
-        let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output += "\\u00"
-                output.append(hex[Int(scalar.value >> 4)])
-                output.append(hex[Int(scalar.value & 0xF)])
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        output += JSONText.quote(value)
     }
 }

@@ -30,26 +30,13 @@ struct MetaCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let output = Output()
-            var failures = 0
-            await forEachConcurrently(files) { path in
-                Result { try PNGMetadataReader.read(contentsOf: path) }
-            } emit: { path, result in
-                switch result {
-                case .success(let report):
-                    if json {
-                        output.json(MetadataRendering.json(path: path, report: report))
-                    } else {
-                        output.line(MetadataRendering.text(path: path, report: report))
-                    }
-                case .failure(let error):
-                    failures += 1
-                    output.error("\(path): \(describe(error))")
-                    if json { output.json(MetadataRendering.failure(file: path, error: describe(error))) }
-                }
+            try await processFiles(files, json: json) { path in
+                try PNGMetadataReader.read(contentsOf: path)
+            } text: { path, report in
+                MetadataRendering.text(path: path, report: report)
+            } json: { path, report in
+                MetadataRendering.json(path: path, report: report)
             }
-            output.flush()
-            if failures > 0 { throw ExitCode(1) }
         }
     }
 
@@ -74,27 +61,14 @@ struct MetaCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let output = Output()
-            var failures = 0
             let includeForeign = foreign
-            await forEachConcurrently(files) { path in
-                Result { try MetadataStripping.strip(path: path, includeForeign: includeForeign) }
-            } emit: { path, result in
-                switch result {
-                case .success(let removed):
-                    if json {
-                        output.json(MetadataRendering.stripped(file: path, removed: removed))
-                    } else {
-                        output.line(removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))")
-                    }
-                case .failure(let error):
-                    failures += 1
-                    output.error("\(path): \(describe(error))")
-                    if json { output.json(MetadataRendering.failure(file: path, error: describe(error))) }
-                }
+            try await processFiles(files, json: json) { path in
+                try MetadataStripping.strip(path: path, includeForeign: includeForeign)
+            } text: { path, removed in
+                removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))"
+            } json: { path, removed in
+                MetadataRendering.stripped(file: path, removed: removed)
             }
-            output.flush()
-            if failures > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Where commands write: results to stdout, diagnostics to stderr. One place decides the
@@ -78,4 +79,29 @@ func forEachConcurrently<Item: Sendable, Result: Sendable>(
             if started < items.count { start() }
         }
     }
+}
+
+/// Runs `work` on every file (in parallel, results printed in the files' order). A file that
+/// fails gets one line on stderr naming it and the reason (and an error object with `--json`);
+/// the others are still processed, and the command exits 1.
+func processFiles<Result: Sendable>(
+    _ files: [String], json: Bool, work: @escaping @Sendable (String) throws -> Result,
+    text: (String, Result) -> String, json jsonValue: (String, Result) -> JSONOut
+) async throws {
+    let output = Output()
+    var failures = 0
+    await forEachConcurrently(files) { path in
+        Swift.Result { try work(path) }
+    } emit: { path, result in
+        switch result {
+        case .success(let value):
+            if json { output.json(jsonValue(path, value)) } else { output.line(text(path, value)) }
+        case .failure(let error):
+            failures += 1
+            output.error("\(path): \(describe(error))")
+            if json { output.json(MetadataRendering.failure(file: path, error: describe(error))) }
+        }
+    }
+    output.flush()
+    if failures > 0 { throw ExitCode(1) }
 }

@@ -152,10 +152,11 @@ extension JSONObject {
 
 /// JSON string literal encoding and decoding shared by the JSON parser and the A1111 infotext
 /// quoting, so both agree with Python's `json` module byte for byte.
-enum JSONText {
+public enum JSONText {
     /// `json.dumps(text, ensure_ascii=False)`: quotes, backslashes and control characters are
     /// escaped (`\n`, `\t`… or `\u00XX` in lower-case hex), everything else is kept verbatim.
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         out.unicodeScalars.reserveCapacity(text.unicodeScalars.count + 2)
         for scalar in text.unicodeScalars {
