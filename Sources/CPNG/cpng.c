@@ -529,3 +529,8 @@ int64_t cpng_copy_file_range(int source, int64_t *source_offset, int destination
     return -1;
 #endif
 }
+
+/// memmem(3), which Swift's Glibc module does not export (a GNU extension).
+const void *cpng_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
+}

@@ -19,11 +19,11 @@ struct MetaCommand: AsyncParsableCommand {
 
                 Examples:
                   gptimg meta read image.png
-                  gptimg meta read --json Library/images/2026/11/*.png | jq .generation.prompt
+                  gptimg meta read --json Library/images | jq .generation.prompt
                 """
         )
 
-        @Argument(help: "PNG files to read.")
+        @Argument(help: "PNG files, or folders to read every PNG in (recursively).")
         var files: [String]
 
         @Flag(help: "One JSON object per file (JSON Lines).")
@@ -51,7 +51,7 @@ struct MetaCommand: AsyncParsableCommand {
                 """
         )
 
-        @Argument(help: "PNG files to strip, in place.")
+        @Argument(help: "PNG files, or folders of them (recursively), to strip in place.")
         var files: [String]
 
         @Flag(help: "Also remove other generators' metadata (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus).")

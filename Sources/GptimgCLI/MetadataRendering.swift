@@ -16,7 +16,7 @@ enum MetadataRendering {
             ("interlaced", .bool(header.interlaced)),
             ("generation", report.generation.map(json) ?? .null),
             ("text_chunks", .array(report.textChunks.map(json))),
-            ("chunks", .array(report.chunks.map { .object([("type", .string($0.type)), ("offset", .int($0.offset)), ("length", .int($0.length)), ("count", .int($0.count))]) })),
+            ("chunks", .array(report.chunks.map { .object([("type", .string($0.type)), ("offset", .int($0.offset)), ("size", .int($0.size)), ("count", $0.count.map(JSONOut.int) ?? .null)]) })),
             ("warnings", .array(report.warnings.map { .string($0.description) })),
         ])
     }

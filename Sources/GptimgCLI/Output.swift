@@ -90,7 +90,7 @@ func processFiles<Result: Sendable>(
 ) async throws {
     let output = Output()
     var failures = 0
-    await forEachConcurrently(files) { path in
+    await forEachConcurrently(expandingFolders(files)) { path in
         Swift.Result { try work(path) }
     } emit: { path, result in
         switch result {
@@ -104,4 +104,23 @@ func processFiles<Result: Sendable>(
     }
     output.flush()
     if failures > 0 { throw ExitCode(1) }
+}
+
+/// The paths with every folder replaced by the PNG files under it (recursively, sorted, links
+/// to folders not followed), as `exiftool -r` does. Files named directly are kept whatever
+/// their name, so a mistake gets its own error line.
+func expandingFolders(_ paths: [String]) -> [String] {
+    paths.flatMap { path -> [String] in
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+        let root = URL(fileURLWithPath: path)
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [path] }
+        var found: [String] = []
+        for case let url as URL in enumerator where url.pathExtension.lowercased() == "png" {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+                found.append(path.hasSuffix("/") ? path + url.path.dropFirst(root.path.count + 1) : path + "/" + url.path.dropFirst(root.path.count + 1))
+            }
+        }
+        return found.sorted()
+    }
 }

@@ -11,6 +11,12 @@ protocol ByteSource {
     /// Calls `body` with exactly `count` bytes starting at `offset` (the caller has checked
     /// that they exist). The buffer is valid only inside `body`.
     func withBytes<R>(at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// Reads the last `count` bytes ahead of time, so that reads there cost nothing more.
+    func prefetchTail(_ count: Int) throws
+}
+
+extension ByteSource {
+    func prefetchTail(_ count: Int) throws {}
 }
 
 /// Bytes already in memory.
@@ -32,6 +38,9 @@ final class FileByteSource: ByteSource {
     let descriptor: Int32
     private var window: UnsafeMutableRawBufferPointer
     private var windowCount = 0
+    /// The file's last bytes, when `prefetchTail` has read them.
+    private var tail: [UInt8] = []
+    private var tailStart = 0
 
     // Enough for the signature, IHDR and the text chunks a generator puts before the image
     // data (ours take about 3 KiB); anything further is read exactly where the walker asks.
@@ -74,6 +83,9 @@ final class FileByteSource: ByteSource {
         if offset + count <= windowCount {
             return try body(UnsafeRawBufferPointer(rebasing: window[offset..<(offset + count)]))
         }
+        if !tail.isEmpty, offset >= tailStart, offset + count <= tailStart + tail.count {
+            return try tail.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(offset - tailStart)..<(offset - tailStart + count)])) }
+        }
         if count <= 16 {
             // Chunk headers past the window: a small stack read, no allocation.
             var scratch: (UInt64, UInt64) = (0, 0)
@@ -89,6 +101,17 @@ final class FileByteSource: ByteSource {
         let read = try readFully(into: buffer, at: offset)
         guard read == count else { throw PNGError.truncated("the file shrank while it was being read") }
         return try body(UnsafeRawBufferPointer(buffer))
+    }
+
+    func prefetchTail(_ count: Int) throws {
+        let start = max(windowCount, size - count)
+        guard start < size, tail.isEmpty else { return }
+        let bytes = try [UInt8](unsafeUninitializedCapacity: size - start) { buffer, initialized in
+            initialized = try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: start)
+        }
+        guard bytes.count == size - start else { throw PNGError.truncated("the file shrank while it was being read") }
+        tail = bytes
+        tailStart = start
     }
 
     /// The whole file, read straight into the array.

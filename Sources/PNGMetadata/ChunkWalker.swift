@@ -67,9 +67,21 @@ let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 /// chunk length over 2^31-1 or past the end of the file (checked before any allocation), an
 /// invalid chunk type, a CRC mismatch in PLTE or IEND (and in IDAT when `verifyImageData`),
 /// no IDAT, no IEND.
+///
+/// Skipping the image data: the PNG spec requires IDAT chunks to be consecutive, so text can
+/// stand only before the first IDAT or after the last. Encoders write IDATs of 8-64 KiB, so a
+/// photo has hundreds of them, and visiting each header costs a system call. Unless
+/// `verifyImageData`, the walker reads the file's last 16 KiB and looks there for the last
+/// IDAT: exactly one position must start an IDAT chunk whose CRC is right and from which a
+/// chain of well-formed non-IDAT chunks ends with IEND exactly at the end of the file. Then
+/// the IDATs in between are stepped over in one go (reported to `skipped`); when there is no
+/// such position, or more than one, every header is visited as usual.
 struct ChunkWalker<Source: ByteSource> {
     let source: Source
     var verifyImageData = false
+
+    /// How much of the file's end is searched for the last IDAT.
+    static var tailWindow: Int { 16 * 1024 }
 
     /// What the walk found besides the chunks it visited.
     struct Summary {
@@ -77,8 +89,10 @@ struct ChunkWalker<Source: ByteSource> {
         var bytesAfterEnd: Int
     }
 
-    /// Calls `visit` for every chunk after IHDR, in file order, IEND last.
-    func walk(_ visit: (ChunkHeader) throws -> Void) throws -> Summary {
+    /// Calls `visit` for every chunk after IHDR, in file order, IEND last, and `skipped` for a
+    /// run of IDAT chunks stepped over (the range from the end of the first IDAT to the start of
+    /// the last).
+    func walk(_ visit: (ChunkHeader) throws -> Void, skipped: (Range<Int>) -> Void = { _ in }) throws -> Summary {
         let size = source.size
         guard size > 0 else { throw PNGError.emptyFile }
         let signatureMatches = try source.withBytes(at: 0, count: min(8, size)) { bytes in
@@ -100,8 +114,15 @@ struct ChunkWalker<Source: ByteSource> {
             }
             if chunk.type == .IHDR { throw PNGError.badHeader("a second IHDR chunk at byte \(chunk.offset)") }
             if chunk.type == .IDAT {
-                sawImageData = true
                 if verifyImageData { try verifyCRC(chunk, critical: true) }
+                if !sawImageData && !verifyImageData, let last = try lastImageData(after: chunk) {
+                    sawImageData = true
+                    try visit(chunk)
+                    skipped(chunk.end..<last)
+                    offset = last
+                    continue
+                }
+                sawImageData = true
             } else if chunk.type == .PLTE || chunk.type == .IEND {
                 try verifyCRC(chunk, critical: true)
             }
@@ -112,6 +133,50 @@ struct ChunkWalker<Source: ByteSource> {
                 return Summary(header: header!, bytesAfterEnd: size - offset)
             }
         }
+    }
+
+    /// The offset of the last IDAT chunk when the file's tail shows it unambiguously (see the
+    /// type's documentation); nil to walk every header instead.
+    private func lastImageData(after first: ChunkHeader) throws -> Int? {
+        let size = source.size
+        let start = max(first.end, size - Self.tailWindow)
+        guard size - start >= 24 else { return nil }  // an IDAT header and CRC, and IEND
+        try source.prefetchTail(size - start)
+        return try source.withBytes(at: start, count: size - start) { tail -> Int? in
+            let iend: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+            guard tail.suffix(12).elementsEqual(iend) else { return nil }
+            var found: Int?
+            let base = tail.baseAddress!
+            var cursor = 4
+            // Every place the bytes "IDAT" occur could be the type of the last IDAT chunk.
+            while cursor + 20 <= tail.count, let hit = cpng_find(base + cursor, tail.count - cursor, "IDAT", 4) {
+                let position = base.distance(to: UnsafeRawPointer(hit)) - 4
+                cursor = position + 5
+                guard Self.chainEndsAtIEND(tail, from: position) else { continue }
+                let length = Int(tail.loadBigEndianUInt32(at: position))
+                let crc = cpng_crc32(0, tail.baseAddress!.assumingMemoryBound(to: UInt8.self) + position + 4, length + 4)
+                guard crc == tail.loadBigEndianUInt32(at: position + 8 + length) else { continue }
+                if found != nil { return nil }  // ambiguous: walk every header
+                found = start + position
+            }
+            return found
+        }
+    }
+
+    /// Whether the chunks from `position` (an IDAT) on are well formed, none of the later ones
+    /// an IDAT, and end with IEND exactly at the end of `tail`.
+    static func chainEndsAtIEND(_ tail: UnsafeRawBufferPointer, from position: Int) -> Bool {
+        var offset = position
+        var first = true
+        while offset + 12 <= tail.count {
+            let length = Int(tail.loadBigEndianUInt32(at: offset))
+            let type = ChunkType(rawValue: tail.loadBigEndianUInt32(at: offset + 4))
+            guard length <= 0x7FFF_FFFF, offset + 12 + length <= tail.count, type.isValid, first || type != .IDAT else { return false }
+            if type == .IEND { return length == 0 && offset + 12 == tail.count }
+            first = false
+            offset += 12 + length
+        }
+        return false
     }
 
     private func readHeader(at offset: Int, size: Int) throws -> ChunkHeader {

@@ -1,12 +1,14 @@
 /// Everything a PNG says about itself, read without decoding (or reading) its image data.
 public struct PNGMetadataReport: Sendable, Hashable, Codable {
-    /// One chunk, or a run of consecutive IDAT chunks (`count` > 1).
+    /// One chunk, or a run of consecutive IDAT chunks.
     public struct Chunk: Sendable, Hashable, Codable {
         public var type: String
         public var offset: Int
-        /// The data length (summed over a run).
-        public var length: Int
-        public var count: Int
+        /// The bytes the chunk (or run) takes in the file: length field, type, data and CRC.
+        public var size: Int
+        /// How many chunks: 1, more for an IDAT run, nil when the run was stepped over without
+        /// counting (see `ChunkWalker`).
+        public var count: Int?
     }
 
     public var fileSize: Int
@@ -26,28 +28,31 @@ public enum PNGMetadataReader {
     /// The most chunks listed in a report; a file may have more (they are counted).
     static let maxListedChunks = 10_000
 
-    public static func read(contentsOf path: String, limits: PNGLimits = .standard) throws -> PNGMetadataReport {
-        try read(FileByteSource(path: path), limits: limits)
+    /// Reads the file at `path`. With `verifyImageData`, every chunk header is visited and
+    /// every IDAT's CRC checked (reading the whole file); otherwise the run of IDATs may be
+    /// stepped over (see `ChunkWalker`) and the image data is not read.
+    public static func read(contentsOf path: String, limits: PNGLimits = .standard, verifyImageData: Bool = false) throws -> PNGMetadataReport {
+        try read(FileByteSource(path: path), limits: limits, verifyImageData: verifyImageData)
     }
 
-    public static func read(bytes: [UInt8], limits: PNGLimits = .standard) throws -> PNGMetadataReport {
+    public static func read(bytes: [UInt8], limits: PNGLimits = .standard, verifyImageData: Bool = false) throws -> PNGMetadataReport {
         try bytes.withUnsafeBytes { buffer throws in
-            try read(MemoryByteSource(bytes: buffer), limits: limits)
+            try read(MemoryByteSource(bytes: buffer), limits: limits, verifyImageData: verifyImageData)
         }
     }
 
-    static func read(_ source: some ByteSource, limits: PNGLimits) throws -> PNGMetadataReport {
-        let walker = ChunkWalker(source: source)
+    static func read(_ source: some ByteSource, limits: PNGLimits, verifyImageData: Bool) throws -> PNGMetadataReport {
+        let walker = ChunkWalker(source: source, verifyImageData: verifyImageData)
         var chunks: [PNGMetadataReport.Chunk] = []
         var chunksNotListed = 0
         var text = TextCollector(limits: limits)
         var afterImageData = false
         let summary = try walker.walk { chunk throws in
-            if chunk.type == .IDAT, let last = chunks.last, last.type == "IDAT", last.offset + last.length + 12 * last.count == chunk.offset {
-                chunks[chunks.count - 1].length += chunk.length
-                chunks[chunks.count - 1].count += 1
+            if chunk.type == .IDAT, let last = chunks.last, last.type == "IDAT", last.offset + last.size == chunk.offset {
+                chunks[chunks.count - 1].size += chunk.end - chunk.offset
+                chunks[chunks.count - 1].count? += 1
             } else if chunks.count < maxListedChunks {
-                chunks.append(.init(type: chunk.type.description, offset: chunk.offset, length: chunk.length, count: 1))
+                chunks.append(.init(type: chunk.type.description, offset: chunk.offset, size: chunk.end - chunk.offset, count: 1))
             } else {
                 chunksNotListed += 1
             }
@@ -56,10 +61,13 @@ public enum PNGMetadataReader {
             } else if chunk.type.isText {
                 try text.collect(chunk, afterImageData: afterImageData, walker: walker)
             }
+        } skipped: { span in
+            chunks[chunks.count - 1].size += span.count
+            chunks[chunks.count - 1].count = nil
         }
         var warnings = text.finish()
         if summary.bytesAfterEnd > 0 { warnings.append(.dataAfterEnd(bytes: summary.bytesAfterEnd)) }
-        chunks.insert(.init(type: "IHDR", offset: 8, length: 13, count: 1), at: 0)
+        chunks.insert(.init(type: "IHDR", offset: 8, size: 25, count: 1), at: 0)
         return PNGMetadataReport(
             fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
             textChunks: text.chunks, warnings: warnings, generation: GenerationInfoParser.parse(text.chunks))

@@ -72,14 +72,14 @@ struct MetaCommandTests {
         let library = try makeLibrary()
         defer { try? FileManager.default.removeItem(at: library.0) }
         let missing = library.0.appendingPathComponent("missing.png").path
-        let result = try ProcessRunner.run([gptimg, "meta", "read", library.text, library.good, library.empty, missing, library.0.path])
+        let result = try ProcessRunner.run([gptimg, "meta", "read", library.text, library.good, library.empty, missing, "/dev/null"])
         #expect(result.status == 1)
         let errors = result.stderr.split(separator: "\n").map(String.init)
         #expect(errors == [
             "gptimg: \(library.text): not a PNG file (it looks like a text file)",
             "gptimg: \(library.empty): empty file (0 bytes): not a PNG",
             "gptimg: \(missing): cannot read the file: No such file or directory",
-            "gptimg: \(library.0.path): not a regular file (a folder, device or pipe)",
+            "gptimg: /dev/null: not a regular file (a folder, device or pipe)",
         ])
         #expect(result.stdout.contains("A red apple on white marble"))
         let json = try ProcessRunner.run([gptimg, "meta", "read", "--json", library.text, library.good])
@@ -105,6 +105,22 @@ struct MetaCommandTests {
         let foreign = try ProcessRunner.run([gptimg, "meta", "strip", "--foreign", "--json", library.foreign])
         #expect(foreign.stdout == "{\"file\":\"\(library.foreign)\",\"removed\":[\"parameters\"]}\n")
         #expect(try AtomicFile.read(library.foreign) == Self.samplePNG(seed: 9))
+    }
+
+    @Test("a folder stands for every PNG under it, recursively, in sorted order")
+    func folders() throws {
+        let library = try makeLibrary()
+        defer { try? FileManager.default.removeItem(at: library.0) }
+        let nested = library.0.appendingPathComponent("nested/deeper")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: library.good, toPath: nested.appendingPathComponent("copy.PNG").path)
+        try Data("not an image".utf8).write(to: library.0.appendingPathComponent("readme.txt"))
+        let result = try ProcessRunner.run([gptimg, "meta", "read", "--json", library.0.path])
+        let files = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["file"] as? String }
+        let root = library.0.path
+        #expect(files == ["\(root)/a1111.png", "\(root)/empty.png", "\(root)/nested/deeper/copy.PNG", "\(root)/notes.png", "\(root)/ours.png"])
+        #expect(result.status == 1)  // empty.png and notes.png are not PNGs
+        #expect(result.stderr.split(separator: "\n").count == 2)
     }
 
     @Test("hostile text cannot drive the terminal: control characters are neutralised")

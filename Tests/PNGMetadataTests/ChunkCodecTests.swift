@@ -65,7 +65,50 @@ struct ChunkReadingTests {
         let fromMemory = try PNGMetadataReader.read(bytes: png)
         #expect(fromFile == fromMemory)
         #expect(fromFile.textChunks.map(\.text) == ["near", "far away"])
-        #expect(fromFile.chunks.first { $0.type == "IDAT" }!.count > 1)
+        let run = try #require(fromFile.chunks.first { $0.type == "IDAT" })
+        let idats = PNGFixtures.chunks(png).filter { $0.type == "IDAT" }
+        #expect(run.offset == idats.first!.offset)
+        #expect(run.size == idats.map { $0.data.count + 12 }.reduce(0, +))
+        #expect(run.count == nil)  // stepped over, not counted
+        #expect(try PNGMetadataReader.read(contentsOf: path, verifyImageData: true).chunks.first { $0.type == "IDAT" }?.count == idats.count)
+    }
+
+    @Test("stepping over the image data finds exactly what visiting every header finds", arguments: 0..<6)
+    func fastPathAgreesWithFullWalk(layout: Int) throws {
+        let big = PNGFixtures.image(width: 400, height: 300)
+        let after = PNGFixtures.tEXt("Comment", latin1: "after") + PNGFixtures.iTXt("Title", "t", compressed: true)
+        let layouts: [[UInt8]] = [
+            big,
+            PNGFixtures.inserting(after, into: big, afterImageData: true),
+            // Text after the image data larger than the searched tail: the walk visits every header.
+            PNGFixtures.inserting(PNGFixtures.tEXt("big", latin1: String(repeating: "x", count: 20_000)), into: big, afterImageData: true),
+            // A bad CRC after the image data: not a valid chain, so every header is visited and the chunk warned about.
+            PNGFixtures.inserting(PNGFixtures.chunk("tEXt", Array("k".utf8) + [0, 65], validCRC: false), into: big, afterImageData: true),
+            PNGFixtures.image(width: 20, height: 20),
+            // Bytes after IEND.
+            PNGFixtures.inserting(after, into: big, afterImageData: true) + [1, 2, 3],
+        ]
+        let png = layouts[layout]
+        let fast = try PNGMetadataReader.read(bytes: png)
+        let full = try PNGMetadataReader.read(bytes: png, verifyImageData: true)
+        #expect(fast.textChunks == full.textChunks)
+        #expect(fast.warnings == full.warnings)
+        #expect(fast.generation == full.generation)
+        #expect(fast.chunks.map(\.offset) == full.chunks.map(\.offset))
+        #expect(fast.chunks.map(\.size) == full.chunks.map(\.size))
+    }
+
+    @Test("a tail with two possible last IDATs is ambiguous, so every header is visited")
+    func chainRules() {
+        // IDAT(0) IDAT(0) IEND: only the second may be the last IDAT (no IDAT may follow it).
+        let idat = PNGFixtures.chunk("IDAT", [])
+        let tail = idat + idat + PNGFixtures.chunk("IEND", [])
+        tail.withUnsafeBytes { bytes in
+            #expect(!ChunkWalker<MemoryByteSource>.chainEndsAtIEND(bytes, from: 0))
+            #expect(ChunkWalker<MemoryByteSource>.chainEndsAtIEND(bytes, from: 12))
+        }
+        let broken = idat + PNGFixtures.chunk("IEND", [1])
+        broken.withUnsafeBytes { #expect(!ChunkWalker<MemoryByteSource>.chainEndsAtIEND($0, from: 0)) }
     }
 }
 

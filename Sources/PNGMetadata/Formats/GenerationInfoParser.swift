@@ -26,9 +26,8 @@ public enum GenerationInfoParser {
     /// (then the file's other chunks speak for it).
     public static func parseGptimg(_ chunks: [TextChunk]) -> GenerationInfo? {
         guard let text = chunks.text(for: "gptimg"),
-            // Our bounded parser first: JSONDecoder is only handed a shallow object.
-            JSONValue.parseObject(text) != nil,
-            let metadata = try? JSONDecoder().decode(GptimgMetadata.self, from: Data(text.utf8))
+            let json = JSONValue.parse(text),  // bounded depth: hostile nesting is refused
+            let metadata = GptimgMetadata(json: json)
         else { return nil }
         return GenerationInfo(
             generator: .gptimg,
@@ -57,6 +56,54 @@ extension A1111Infotext {
 }
 
 extension GptimgMetadata {
+    /// Our metadata from a parsed `gptimg` chunk, as strict as its `Decodable` conformance: the
+    /// prompt is required, other keys may be missing or null, and a key of the wrong type
+    /// makes the whole chunk invalid.
+    init?(json: JSONValue) {
+        guard let object = json.object, let prompt = object["prompt"]?.string else { return nil }
+        func string(_ key: String) -> String?? {
+            switch object[key] {
+            case nil, .null?: .some(nil)
+            case .string(let value)?: .some(value)
+            default: nil
+            }
+        }
+        func int(_ key: String) -> Int?? {
+            switch object[key] {
+            case nil, .null?: .some(nil)
+            case .number(let literal)?: Int(literal).map { .some($0) } ?? Double(literal).flatMap { $0 == $0.rounded() && abs($0) < 1e15 ? .some(Int($0)) : nil }
+            default: nil
+            }
+        }
+        func strings(_ key: String) -> [String]? {
+            switch object[key] {
+            case nil, .null?: []
+            case .array(let values)?:
+                values.allSatisfy { $0.string != nil } ? values.compactMap(\.string) : nil
+            default: nil
+            }
+        }
+        guard let schema = int("schema"), let aspectRatio = string("aspect_ratio"), let n = int("n"), let index = int("index"),
+            let type = string("type"), let references = strings("reference_images"), let taskID = string("task_id"),
+            let rowID = string("row_id"), let provider = string("provider"), let model = string("model"),
+            let createdAt = string("created_at"), let completedAt = string("completed_at"),
+            let remoteURL = string("remote_url"), let tags = strings("tags")
+        else { return nil }
+        var parent: Parent?
+        switch object["parent"] {
+        case nil, .null?: parent = nil
+        case .object(let value)?:
+            guard let taskID = value["task_id"]?.string, case .number(let literal)? = value["index"], let index = Int(literal) else { return nil }
+            parent = Parent(taskID: taskID, index: index)
+        default: return nil
+        }
+        self.init(
+            prompt: prompt, aspectRatio: aspectRatio ?? "1:1", n: n ?? 1, index: index ?? 0, type: type ?? "text-to-image",
+            referenceImages: references, taskID: taskID, rowID: rowID, provider: provider, model: model,
+            createdAt: createdAt, completedAt: completedAt, parent: parent, remoteURL: remoteURL, tags: tags)
+        self.schema = schema ?? Self.currentSchema
+    }
+
     /// The settings shown for one of our images, in the order the `parameters` infotext lists
     /// them: Model, Aspect ratio, Size (when known), Type, Task, Image ("2 of 4"), then
     /// References, Parent, Provider (when it differs from the model), Created and Tags where

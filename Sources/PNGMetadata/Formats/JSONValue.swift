@@ -156,26 +156,32 @@ public enum JSONText {
     /// `json.dumps(text, ensure_ascii=False)`: quotes, backslashes and control characters are
     /// escaped (`\n`, `\t`… or `\u00XX` in lower-case hex), everything else is kept verbatim.
     public static func quote(_ text: String) -> String {
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
-        var out = "\""
-        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.utf8.count + 2)
+        bytes.append(0x22)
+        // Escaping works on UTF-8 bytes: a multi-byte sequence never contains a byte below
+        // 0x80, so escaping by byte is escaping by character, without decoding scalars.
+        text.utf8.withContiguousStorageIfAvailable { utf8 in appendEscaped(utf8, to: &bytes) }
+            ?? appendEscaped(Array(text.utf8), to: &bytes)
+        bytes.append(0x22)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func appendEscaped(_ utf8: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for byte in utf8 {
+            switch byte {
+            case 0x22: bytes += [0x5C, 0x22]
+            case 0x5C: bytes += [0x5C, 0x5C]
+            case 0x0A: bytes += [0x5C, 0x6E]
+            case 0x0D: bytes += [0x5C, 0x72]
+            case 0x09: bytes += [0x5C, 0x74]
+            case 0x08: bytes += [0x5C, 0x62]
+            case 0x0C: bytes += [0x5C, 0x66]
+            case 0..<0x20: bytes += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: bytes.append(byte)
             }
         }
-        out += "\""
-        return out
     }
 
     /// Decodes one complete JSON string literal (quotes included), as `json.loads` would.
