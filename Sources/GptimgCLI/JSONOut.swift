@@ -16,39 +16,38 @@ indirect enum JSONOut: Sendable, Equatable {
     static func optional(_ value: String?) -> JSONOut { value.map(JSONOut.string) ?? .null }
 
     var rendered: String {
-        var output = ""
+        var output: [UInt8] = []
         render(into: &output)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
-    func render(into output: inout String) {
+    /// Appends the value's JSON text, as UTF-8, to `output`.
+    func render(into output: inout [UInt8]) {
         switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .int(let value): output += String(value)
-        case .string(let value): Self.renderString(value, into: &output)
+        case .null: output += Self.nullBytes
+        case .bool(let value): output += value ? Self.trueBytes : Self.falseBytes
+        case .int(let value): output += String(value).utf8
+        case .string(let value): JSONText.appendQuoted(value, to: &output)
         case .array(let values):
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 value.render(into: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (index, (key, value)) in members.enumerated() {
-                if index > 0 { output += "," }
-                Self.renderString(key, into: &output)
-                output += ":"
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(key, to: &output)
+                output.append(UInt8(ascii: ":"))
                 value.render(into: &output)
             }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    /// RFC 8259 string escaping (the same as Python's `json.dumps`, which our A1111 quoting
-    /// must match): quotes, backslashes and control characters; everything else as UTF-8.
-    static func renderString(_ value: String, into output: inout String) {
-        output += JSONText.quote(value)
-    }
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
 }

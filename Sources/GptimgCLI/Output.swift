@@ -12,14 +12,20 @@ final class Output {
 
     /// A line of results on stdout (buffered; flushed before any diagnostic and at the end).
     func line(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+        line(Array(text.utf8))
+    }
+
+    func line(_ bytes: [UInt8]) {
+        buffer += bytes
         buffer.append(0x0A)
         if buffer.count >= 1 << 16 { flush() }
     }
 
     /// One JSON object on one line (JSON Lines).
     func json(_ value: JSONOut) {
-        line(value.rendered)
+        value.render(into: &buffer)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
     }
 
     func error(_ text: String) {
@@ -81,29 +87,44 @@ func forEachConcurrently<Item: Sendable, Result: Sendable>(
     }
 }
 
-/// Runs `work` on every file (in parallel, results printed in the files' order). A file that
-/// fails gets one line on stderr naming it and the reason (and an error object with `--json`);
-/// the others are still processed, and the command exits 1.
-func processFiles<Result: Sendable>(
+/// Runs `work` on every file and renders its result, in parallel; the lines are printed in
+/// the files' order. A file that fails gets one line on stderr naming it and the reason (and
+/// an error object with `--json`); the others are still processed, and the command exits 1.
+func processFiles<Result>(
     _ files: [String], json: Bool, work: @escaping @Sendable (String) throws -> Result,
-    text: (String, Result) -> String, json jsonValue: (String, Result) -> JSONOut
+    text: @escaping @Sendable (String, Result) -> String, json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
 ) async throws {
     let output = Output()
     var failures = 0
-    await forEachConcurrently(expandingFolders(files)) { path in
-        Swift.Result { try work(path) }
+    await forEachConcurrently(expandingFolders(files)) { path -> Swift.Result<[UInt8], ErrorLine> in
+        do {
+            let value = try work(path)
+            if json {
+                var bytes: [UInt8] = []
+                jsonValue(path, value).render(into: &bytes)
+                return .success(bytes)
+            }
+            return .success(Array(text(path, value).utf8))
+        } catch {
+            return .failure(ErrorLine(message: describe(error)))
+        }
     } emit: { path, result in
         switch result {
-        case .success(let value):
-            if json { output.json(jsonValue(path, value)) } else { output.line(text(path, value)) }
+        case .success(let bytes):
+            output.line(bytes)
         case .failure(let error):
             failures += 1
-            output.error("\(path): \(describe(error))")
-            if json { output.json(MetadataRendering.failure(file: path, error: describe(error))) }
+            output.error("\(path): \(error.message)")
+            if json { output.json(MetadataRendering.failure(file: path, error: error.message)) }
         }
     }
     output.flush()
     if failures > 0 { throw ExitCode(1) }
+}
+
+/// A file's failure, already described (errors themselves need not be Sendable).
+struct ErrorLine: Error, Sendable {
+    let message: String
 }
 
 /// The paths with every folder replaced by the PNG files under it (recursively, sorted, links
@@ -111,16 +132,31 @@ func processFiles<Result: Sendable>(
 /// their name, so a mistake gets its own error line.
 func expandingFolders(_ paths: [String]) -> [String] {
     paths.flatMap { path -> [String] in
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
-        let root = URL(fileURLWithPath: path)
-        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [path] }
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { return [path] }
         var found: [String] = []
-        for case let url as URL in enumerator where url.pathExtension.lowercased() == "png" {
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-                found.append(path.hasSuffix("/") ? path + url.path.dropFirst(root.path.count + 1) : path + "/" + url.path.dropFirst(root.path.count + 1))
-            }
-        }
+        collectPNGs(in: path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
         return found.sorted()
+    }
+}
+
+private func collectPNGs(in directory: String, into found: inout [String]) {
+    guard let handle = opendir(directory) else { return }
+    defer { closedir(handle) }
+    while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name == "." || name == ".." { continue }
+        let path = directory + "/" + name
+        var type = Int32(entry.pointee.d_type)
+        if type == DT_UNKNOWN {  // some filesystems do not say: ask without following links
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            type = (status.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (status.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : Int32(DT_LNK)
+        }
+        if type == DT_DIR {
+            collectPNGs(in: path, into: &found)
+        } else if type == DT_REG, name.lowercased().hasSuffix(".png") {
+            found.append(path)
+        }
     }
 }

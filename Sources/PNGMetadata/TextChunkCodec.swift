@@ -132,9 +132,18 @@ enum TextChunkCodec {
 
     static func latin1String(_ bytes: UnsafeRawBufferPointer) -> String {
         if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-        var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
-        return String(scalars)
+        // Latin-1 byte b is U+00b: one UTF-8 byte below 0x80, two from there.
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            if byte < 0x80 {
+                utf8.append(byte)
+            } else {
+                utf8.append(0xC0 | byte >> 6)
+                utf8.append(0x80 | byte & 0x3F)
+            }
+        }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// The Latin-1 bytes of `text` (NUL dropped), or nil when it has a character outside Latin-1.

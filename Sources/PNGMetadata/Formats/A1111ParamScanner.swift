@@ -135,7 +135,8 @@ enum PythonText {
     /// `str.split("\n")`: on U+000A only. Swift's Character view would treat "\r\n" as one
     /// character and not split it.
     static func lines(_ text: String) -> [String] {
-        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(string)
+        // Splitting the UTF-8 at 0x0A is splitting at U+000A (it never occurs inside a character).
+        text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A string made of these scalars, as Python slices strings: by code point.

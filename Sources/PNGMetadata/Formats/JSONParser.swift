@@ -127,26 +127,28 @@ struct JSONParser {
 
     private mutating func parseString() -> String? {
         position += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
+        // The input came from a String, so it is valid UTF-8, and a run between ASCII
+        // delimiters never splits a character: runs are copied as bytes, escapes encoded.
+        var utf8: [UInt8] = []
         var runStart = position
-        // Unescaped runs are copied as UTF-8 in one go; only escapes are handled one by one.
-        func flush(_ end: Int, into scalars: inout String.UnicodeScalarView) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
-        }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                flush(position, into: &scalars)
+                let text: String
+                if utf8.isEmpty {
+                    text = String(decoding: bytes[runStart..<position], as: UTF8.self)
+                } else {
+                    utf8 += bytes[runStart..<position]
+                    text = String(decoding: utf8, as: UTF8.self)
+                }
                 position += 1
-                return String(scalars)
+                return text
             }
             if byte == UInt8(ascii: "\\") {
-                flush(position, into: &scalars)
+                utf8 += bytes[runStart..<position]
                 position += 1
                 guard let scalar = parseEscape() else { return nil }
-                scalars.append(scalar)
+                utf8 += String(scalar).utf8
                 runStart = position
                 continue
             }

@@ -158,13 +158,18 @@ public enum JSONText {
     public static func quote(_ text: String) -> String {
         var bytes = [UInt8]()
         bytes.reserveCapacity(text.utf8.count + 2)
+        appendQuoted(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `quote(text)` appended to `bytes` as UTF-8.
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(0x22)
         // Escaping works on UTF-8 bytes: a multi-byte sequence never contains a byte below
         // 0x80, so escaping by byte is escaping by character, without decoding scalars.
         text.utf8.withContiguousStorageIfAvailable { utf8 in appendEscaped(utf8, to: &bytes) }
             ?? appendEscaped(Array(text.utf8), to: &bytes)
         bytes.append(0x22)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func appendEscaped(_ utf8: some Collection<UInt8>, to bytes: inout [UInt8]) {
