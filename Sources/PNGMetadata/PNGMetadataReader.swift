@@ -68,9 +68,13 @@ public enum PNGMetadataReader {
         var warnings = text.finish()
         if summary.bytesAfterEnd > 0 { warnings.append(.dataAfterEnd(bytes: summary.bytesAfterEnd)) }
         chunks.insert(.init(type: "IHDR", offset: 8, size: 25, count: 1), at: 0)
+        var generation = GenerationInfoParser.parse(text.chunks)
+        if let ours = generation?.gptimg {  // ours: the settings as written, Size from IHDR
+            generation?.parameters = ours.generationParameters(width: summary.header.width, height: summary.header.height)
+        }
         return PNGMetadataReport(
             fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
-            textChunks: text.chunks, warnings: warnings, generation: GenerationInfoParser.parse(text.chunks))
+            textChunks: text.chunks, warnings: warnings, generation: generation)
     }
 }
 
