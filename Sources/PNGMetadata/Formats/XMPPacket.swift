@@ -71,7 +71,7 @@ public enum XMPPacket {
     public static func description(in xmp: String) -> String? {
         let lowered = xmp.lowercased()
         guard !lowered.contains("<!doctype"), !lowered.contains("<!entity") else { return nil }
-        let parser = XMLParser(data: Data(xmp.utf8))
+        let parser = XMLParser(data: Data(withoutProcessingInstructions(xmp)))
         parser.shouldProcessNamespaces = true
         parser.shouldReportNamespacePrefixes = false
         parser.shouldResolveExternalEntities = false
@@ -79,6 +79,31 @@ public enum XMPPacket {
         parser.delegate = reader
         _ = parser.parse()  // a later error does not undo what was read before it
         return reader.result
+    }
+}
+
+extension XMPPacket {
+    /// The packet's UTF-8 with every processing instruction (`<?…?>`, an unterminated one to
+    /// the end) removed. FoundationXML on Linux crashes (strlen of NULL) when libxml2 reports a
+    /// processing instruction without data, as hostile input can make it do (found by the
+    /// fuzzer, `fuzz/crashes/`); a description never needs one (the `<?xpacket?>` wrapper is
+    /// one), so none reaches the parser.
+    static func withoutProcessingInstructions(_ xmp: String) -> [UInt8] {
+        let bytes = Array(xmp.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "<"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "?") {
+                var end = index + 2
+                while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "?") && bytes[end + 1] == UInt8(ascii: ">")) { end += 1 }
+                index = end + 2  // past "?>", or past the end when there is none
+                continue
+            }
+            output.append(bytes[index])
+            index += 1
+        }
+        return output
     }
 }
 
