@@ -27,29 +27,7 @@ enum MetadataRendering {
             ("prompt", .optional(generation.prompt)),
             ("negative_prompt", .optional(generation.negativePrompt)),
             ("parameters", .array(generation.parameters.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })),
-            ("gptimg", generation.gptimg.map(json) ?? .null),
-        ])
-    }
-
-    /// Our metadata with the keys of its schema (the same as the embedded `gptimg` chunk).
-    static func json(_ metadata: GptimgMetadata) -> JSONOut {
-        .object([
-            ("schema", .int(metadata.schema)),
-            ("prompt", .string(metadata.prompt)),
-            ("aspect_ratio", .string(metadata.aspectRatio)),
-            ("n", .int(metadata.n)),
-            ("index", .int(metadata.index)),
-            ("type", .string(metadata.type)),
-            ("reference_images", .array(metadata.referenceImages.map(JSONOut.string))),
-            ("task_id", .optional(metadata.taskID)),
-            ("row_id", .optional(metadata.rowID)),
-            ("provider", .optional(metadata.provider)),
-            ("model", .optional(metadata.model)),
-            ("created_at", .optional(metadata.createdAt)),
-            ("completed_at", .optional(metadata.completedAt)),
-            ("parent", metadata.parent.map { .object([("task_id", .string($0.taskID)), ("index", .int($0.index))]) } ?? .null),
-            ("remote_url", .optional(metadata.remoteURL)),
-            ("tags", .array(metadata.tags.map(JSONOut.string))),
+            ("gptimg", generation.gptimg.map(\.json) ?? .null),
         ])
     }
 

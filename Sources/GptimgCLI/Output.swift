@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PNGMetadata
 
 /// Where commands write: results to stdout, diagnostics to stderr. One place decides the
 /// encodings (JSON Lines for lists) and whether progress may be shown.

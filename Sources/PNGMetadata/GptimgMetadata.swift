@@ -125,4 +125,27 @@ public struct GptimgMetadata: Sendable, Hashable, Codable {
         try container.encode(remoteURL, forKey: .remoteURL)
         try container.encode(tags, forKey: .tags)
     }
+
+    /// The schema's JSON, keys in the schema's order and every key present (`null` included):
+    /// what the `gptimg` chunk holds and what `meta read --json` shows.
+    public var json: JSONOut {
+        .object([
+            ("schema", .int(schema)),
+            ("prompt", .string(prompt)),
+            ("aspect_ratio", .string(aspectRatio)),
+            ("n", .int(n)),
+            ("index", .int(index)),
+            ("type", .string(type)),
+            ("reference_images", .array(referenceImages.map(JSONOut.string))),
+            ("task_id", .optional(taskID)),
+            ("row_id", .optional(rowID)),
+            ("provider", .optional(provider)),
+            ("model", .optional(model)),
+            ("created_at", .optional(createdAt)),
+            ("completed_at", .optional(completedAt)),
+            ("parent", parent.map { .object([("task_id", .string($0.taskID)), ("index", .int($0.index))]) } ?? .null),
+            ("remote_url", .optional(remoteURL)),
+            ("tags", .array(tags.map(JSONOut.string))),
+        ])
+    }
 }

@@ -3,6 +3,7 @@ import PNGMetadata
 import Testing
 
 @testable import GptimgCLI
+@testable import PNGMetadata
 
 @Suite("JSON output")
 struct JSONOutTests {
@@ -24,11 +25,11 @@ struct JSONOutTests {
             prompt: "p \"q\"", aspectRatio: "3:2", n: 4, index: 3, type: "image-to-image",
             referenceImages: ["https://a/b.png"], taskID: "gpt-image-2-x", rowID: "x", createdAt: "2026-01-01T00:00:00.000Z",
             parent: .init(taskID: "gpt-image-2-y", index: 1), remoteURL: "https://r/x.png", tags: ["t"])
-        let ours = try JSONSerialization.jsonObject(with: Data(MetadataRendering.json(metadata).rendered.utf8)) as! NSDictionary
+        let ours = try JSONSerialization.jsonObject(with: Data(metadata.json.rendered.utf8)) as! NSDictionary
         let codable = try JSONSerialization.jsonObject(with: JSONEncoder().encode(metadata)) as! NSDictionary
         #expect(ours == codable)
         let bare = GptimgMetadata(prompt: "only")
-        let bareOurs = try JSONSerialization.jsonObject(with: Data(MetadataRendering.json(bare).rendered.utf8)) as! NSDictionary
+        let bareOurs = try JSONSerialization.jsonObject(with: Data(bare.json.rendered.utf8)) as! NSDictionary
         let bareCodable = try JSONSerialization.jsonObject(with: JSONEncoder().encode(bare)) as! NSDictionary
         #expect(bareOurs == bareCodable)
     }

@@ -67,6 +67,29 @@ struct EmbeddingTests {
         }
     }
 
+    @Test("dates: ISO 8601 in, RFC 1123 out, agreeing with Foundation over 400 years")
+    func dates() throws {
+        #expect(GptimgEmbedding.parseISO8601("2026-04-22T00:12:03.456Z").map(GptimgEmbedding.rfc1123) == "Wed, 22 Apr 2026 00:12:03 GMT")
+        #expect(GptimgEmbedding.parseISO8601("2026-01-01T01:30:00+02:00").map(GptimgEmbedding.iso8601) == "2025-12-31T23:30:00Z")
+        #expect(GptimgEmbedding.parseISO8601("2024-02-29T23:59:59-00:30").map(GptimgEmbedding.iso8601) == "2024-03-01T00:29:59Z")
+        for bad in ["", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00Zjunk", "yyyy-01-01T00:00:00Z"] {
+            #expect(GptimgEmbedding.parseISO8601(bad) == nil, "\(bad)")
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            let seconds = Double(random.next() % 12_623_040_000) - 3_155_760_000  // 1870 to 2270
+            let date = Date(timeIntervalSince1970: seconds.rounded())
+            let iso = ISO8601DateFormatter().string(from: date)
+            let instant = try #require(GptimgEmbedding.parseISO8601(iso), "\(iso)")
+            #expect(GptimgEmbedding.rfc1123(instant) == formatter.string(from: date))
+            #expect(GptimgEmbedding.iso8601(instant) == iso)
+        }
+    }
+
     @Test("only prompt lines that A1111 would take for a negative prompt are guarded")
     func guardedPrompt() {
         #expect(GptimgEmbedding.guardedPrompt("a\nNegative prompt: b") == "a\n\u{200B}Negative prompt: b")

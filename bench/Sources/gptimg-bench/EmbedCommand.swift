@@ -15,6 +15,9 @@ struct EmbedCommand: AsyncParsableCommand {
     @Argument(help: "The folder whose *.png files are rewritten.")
     var directory: String
 
+    @Option(help: "Write the embedded copies into this folder (new files, as images land in the library) instead of rewriting in place.")
+    var to: String?
+
     @Flag(help: "fsync each file and its folder before the next (as gptimg does for landed images).")
     var durable = false
 
@@ -33,9 +36,11 @@ struct EmbedCommand: AsyncParsableCommand {
         }
         let start = ContinuousClock.now
         var bytes = 0
+        if let to { try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true) }
         for job in jobs {
-            try GptimgEmbedding.embedFile(job.metadata, at: job.path, durable: durable)
-            bytes += Self.size(of: job.path)
+            let destination = to.map { $0 + "/" + (job.path.split(separator: "/").last.map(String.init) ?? job.path) } ?? job.path
+            try GptimgEmbedding.embedFile(job.metadata, from: job.path, to: destination, durable: durable)
+            bytes += Self.size(of: destination)
         }
         let seconds = (ContinuousClock.now - start).seconds
         printError(

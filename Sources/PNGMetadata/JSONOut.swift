@@ -1,9 +1,7 @@
-import PNGMetadata
-
 /// A JSON value built for output: objects keep the order they are written in, and rendering
 /// is a single pass over UTF-8 (Foundation's JSONEncoder costs more than reading a PNG's
 /// metadata does, and sorts keys instead of keeping a readable order).
-indirect enum JSONOut: Sendable, Equatable {
+public indirect enum JSONOut: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -11,18 +9,18 @@ indirect enum JSONOut: Sendable, Equatable {
     case array([JSONOut])
     case object([(String, JSONOut)])
 
-    static func == (lhs: JSONOut, rhs: JSONOut) -> Bool { lhs.rendered == rhs.rendered }
+    public static func == (lhs: JSONOut, rhs: JSONOut) -> Bool { lhs.rendered == rhs.rendered }
 
-    static func optional(_ value: String?) -> JSONOut { value.map(JSONOut.string) ?? .null }
+    public static func optional(_ value: String?) -> JSONOut { value.map(JSONOut.string) ?? .null }
 
-    var rendered: String {
+    public var rendered: String {
         var output: [UInt8] = []
         render(into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
     /// Appends the value's JSON text, as UTF-8, to `output`.
-    func render(into output: inout [UInt8]) {
+    public func render(into output: inout [UInt8]) {
         switch self {
         case .null: output += Self.nullBytes
         case .bool(let value): output += value ? Self.trueBytes : Self.falseBytes
