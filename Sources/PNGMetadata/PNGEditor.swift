@@ -97,14 +97,19 @@ public enum PNGEditor {
             cursor = range.upperBound
         }
         let writer = try AtomicFileWriter(path: destination, mode: 0o644)
+        // Everything up to the image data (the kept head and our chunks) goes out in one write;
+        // the rest is copied inside the kernel.
+        var head: [UInt8] = []
+        head.reserveCapacity(insertion + encoded.reduce(0) { $0 + $1.count })
         var inserted = false
         for piece in kept {
             if !inserted && piece.lowerBound >= insertion {
-                for chunk in encoded { try chunk.withUnsafeBytes { try writer.write($0) } }
+                for chunk in encoded { head += chunk }
+                try head.withUnsafeBytes { try writer.write($0) }
                 inserted = true
             }
             if piece.upperBound <= insertion {
-                try file.withBytes(at: piece.lowerBound, count: piece.count) { try writer.write($0) }
+                try file.withBytes(at: piece.lowerBound, count: piece.count) { head += $0 }
             } else {
                 try writer.copy(from: file.descriptor, offset: piece.lowerBound, count: piece.count)
             }
