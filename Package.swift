@@ -49,7 +49,7 @@ let package = Package(
         // Helpers shared by the test targets (running external tools and the built binary).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "TestSupport"]),
-        .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster"]),
+        .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
         .testTarget(name: "GptimgCLITests", dependencies: ["GptimgCLI", "PNGMetadata", "PNGRaster", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

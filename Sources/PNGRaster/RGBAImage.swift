@@ -11,9 +11,7 @@ public struct RGBAImage: Sendable, Hashable {
     public static let defaultMaxPixels = 100_000_000
 
     public init(width: Int, height: Int, pixels: [UInt8]) throws(RasterError) {
-        guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
-            throw .invalidSize(width: width, height: height)
-        }
+        try Self.validate(width: width, height: height)
         guard pixels.count == width * height * 4 else {
             throw .pixelCountMismatch(expected: width * height * 4, actual: pixels.count)
         }
@@ -24,9 +22,7 @@ public struct RGBAImage: Sendable, Hashable {
 
     /// An image filled with one colour.
     public init(width: Int, height: Int, fill: (r: UInt8, g: UInt8, b: UInt8, a: UInt8)) throws(RasterError) {
-        guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
-            throw .invalidSize(width: width, height: height)
-        }
+        try Self.validate(width: width, height: height)
         var pixels = [UInt8](repeating: 0, count: width * height * 4)
         for i in stride(from: 0, to: pixels.count, by: 4) {
             pixels[i] = fill.r
@@ -37,6 +33,12 @@ public struct RGBAImage: Sendable, Hashable {
         self.width = width
         self.height = height
         self.pixels = pixels
+    }
+
+    private static func validate(width: Int, height: Int) throws(RasterError) {
+        guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
+            throw .invalidSize(width: width, height: height)
+        }
     }
 
     /// Whether every pixel is fully opaque (so the image can be stored as RGB).

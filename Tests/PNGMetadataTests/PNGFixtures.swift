@@ -1,5 +1,6 @@
 import Foundation
 import PNGRaster
+import TestSupport
 
 @testable import PNGMetadata
 
@@ -104,14 +105,8 @@ enum PNGFixtures {
         [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
     }
 
-    /// CRC-32 (ISO 3309), bit by bit: slow, obviously right, independent of zlib.
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return crc ^ 0xFFFF_FFFF
+        independentCRC32(bytes)
     }
 
     static func temporaryDirectory() -> URL {

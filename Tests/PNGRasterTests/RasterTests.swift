@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import PNGRaster
 
@@ -7,12 +8,7 @@ import Testing
 /// zlib), so the decoder is checked against bytes it did not make.
 enum HandMadePNG {
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return crc ^ 0xFFFF_FFFF
+        independentCRC32(bytes)
     }
 
     static func be32(_ value: UInt32) -> [UInt8] {
