@@ -2,11 +2,9 @@ import ArgumentParser
 import Foundation
 import PNGMetadata
 
-/// Where commands write: results to stdout, diagnostics to stderr. One place decides the
-/// encodings (JSON Lines for lists) and whether progress may be shown.
+/// Where commands write: results to stdout, diagnostics to stderr, and the encoding of
+/// results (JSON Lines for lists).
 final class Output {
-    /// Whether stderr is a terminal (progress is shown only there).
-    let isTerminal: Bool = isatty(STDERR_FILENO) == 1
     private var buffer: [UInt8] = []
 
     deinit { flush() }
@@ -32,11 +30,6 @@ final class Output {
     func error(_ text: String) {
         flush()
         writeAll(STDERR_FILENO, Array(("gptimg: " + text + "\n").utf8))
-    }
-
-    func warning(_ text: String) {
-        flush()
-        writeAll(STDERR_FILENO, Array(("gptimg: warning: " + text + "\n").utf8))
     }
 
     func flush() {

@@ -114,7 +114,7 @@ struct ChunkWalker<Source: ByteSource> {
             }
             if chunk.type == .IHDR { throw PNGError.badHeader("a second IHDR chunk at byte \(chunk.offset)") }
             if chunk.type == .IDAT {
-                if verifyImageData { try verifyCRC(chunk, critical: true) }
+                if verifyImageData { try verifyCriticalCRC(chunk) }
                 if !sawImageData && !verifyImageData, let last = try lastImageData(after: chunk) {
                     sawImageData = true
                     try visit(chunk)
@@ -124,7 +124,7 @@ struct ChunkWalker<Source: ByteSource> {
                 }
                 sawImageData = true
             } else if chunk.type == .PLTE || chunk.type == .IEND {
-                try verifyCRC(chunk, critical: true)
+                try verifyCriticalCRC(chunk)
             }
             if chunk.type == .IEND && !sawImageData { throw PNGError.missingImageData }
             try visit(chunk)
@@ -217,7 +217,7 @@ struct ChunkWalker<Source: ByteSource> {
             colorType: Int(header.colorType), interlaced: header.interlace == 1)
     }
 
-    private func verifyCRC(_ chunk: ChunkHeader, critical: Bool) throws {
+    private func verifyCriticalCRC(_ chunk: ChunkHeader) throws {
         guard try crcMatches(chunk) else { throw PNGError.badCriticalCRC(type: chunk.type.description, offset: chunk.offset) }
     }
 
