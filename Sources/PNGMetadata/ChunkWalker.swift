@@ -229,6 +229,11 @@ struct ChunkWalker<Source: ByteSource> {
         }
     }
 
+    /// A text chunk's keyword, read from the start of its data (nil when it has none).
+    func keyword(of chunk: ChunkHeader) throws -> String? {
+        try source.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) { TextChunkCodec.keyword(in: $0) }
+    }
+
     /// Calls `body` with the chunk's data after checking its CRC; nil when the CRC is wrong.
     func withVerifiedData<R>(of chunk: ChunkHeader, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
         try source.withBytes(at: chunk.offset + 4, count: chunk.length + 8) { bytes throws -> R? in

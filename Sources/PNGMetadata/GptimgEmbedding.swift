@@ -8,10 +8,8 @@ public enum GptimgEmbedding {
 
     /// Every keyword we write: re-embedding replaces these instead of adding duplicates.
     public static let ownKeywords: Set<String> = [
-        keyword, "parameters", "Description", "Software", "Creation Time", "Source", xmpKeyword,
+        keyword, "parameters", "Description", "Software", "Creation Time", "Source", XMPPacket.keyword,
     ]
-
-    static let xmpKeyword = XMPPacket.keyword
 
     /// The `Software` value: "gptimg VERSION".
     public static let software = "gptimg \(GptimgBuild.version)"
@@ -33,7 +31,7 @@ public enum GptimgEmbedding {
         let xmp = XMPPacket.make(
             description: metadata.prompt, creatorTool: software,
             createDate: created.map(iso8601) ?? metadata.createdAt ?? "")
-        chunks.append(TextChunk(kind: .iTXt, keyword: xmpKeyword, text: xmp))
+        chunks.append(TextChunk(kind: .iTXt, keyword: XMPPacket.keyword, text: xmp))
         return chunks
     }
 

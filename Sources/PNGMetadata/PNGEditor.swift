@@ -19,45 +19,15 @@ public enum PNGEditor {
         inserting makeChunks: (ImageHeader) throws -> [TextChunk]
     ) throws -> [UInt8] {
         try png.withUnsafeBytes { buffer throws -> [UInt8] in
-            let walker = ChunkWalker(source: MemoryByteSource(bytes: buffer), verifyImageData: verifyImageData)
-            var removed: [Range<Int>] = []
-            var firstImageData: Int?
-            let summary = try walker.walk { chunk throws in
-                if chunk.type == .IDAT {
-                    if firstImageData == nil { firstImageData = chunk.offset }
-                } else if chunk.type.isText, !removingKeywords.isEmpty,
-                    let keyword = TextChunkCodec.keyword(in: UnsafeRawBufferPointer(rebasing: buffer[chunk.dataOffset..<(chunk.dataOffset + min(80, chunk.length))])),
-                    removingKeywords.contains(keyword)
-                {
-                    removed.append(chunk.offset..<chunk.end)
-                }
-            }
-            let encoded = try makeChunks(summary.header).map { try TextChunkCodec.encode($0) }
-            // The walk succeeded, so an IDAT exists.
-            let insertion = firstImageData!
+            let plan = try SplicePlan(ChunkWalker(source: MemoryByteSource(bytes: buffer), verifyImageData: verifyImageData), removingKeywords: removingKeywords)
+            let encoded = try makeChunks(plan.header).map { try TextChunkCodec.encode($0) }
             var output = [UInt8]()
             output.reserveCapacity(buffer.count + encoded.reduce(0) { $0 + $1.count })
-            var cursor = 0
-            var inserted = false
-            func copy(upTo end: Int) {
-                if cursor < end { output.append(contentsOf: buffer[cursor..<end]) }
+            plan.forEachPiece {
+                for chunk in encoded { output += chunk }
+            } piece: { range in
+                output += buffer[range]
             }
-            for range in removed {
-                if !inserted && range.lowerBound > insertion {
-                    copy(upTo: insertion)
-                    cursor = insertion
-                    for chunk in encoded { output.append(contentsOf: chunk) }
-                    inserted = true
-                }
-                copy(upTo: range.lowerBound)
-                cursor = range.upperBound
-            }
-            if !inserted {
-                copy(upTo: insertion)
-                cursor = max(cursor, insertion)
-                for chunk in encoded { output.append(contentsOf: chunk) }
-            }
-            copy(upTo: buffer.count)
             return output
         }
     }
@@ -71,47 +41,21 @@ public enum PNGEditor {
         durable: Bool, inserting makeChunks: (ImageHeader) throws -> [TextChunk]
     ) throws {
         let file = try FileByteSource(path: source)
-        let walker = ChunkWalker(source: file, verifyImageData: verifyImageData)
-        var removed: [Range<Int>] = []
-        var firstImageData: Int?
-        let summary = try walker.walk { chunk in
-            if chunk.type == .IDAT {
-                if firstImageData == nil { firstImageData = chunk.offset }
-            } else if chunk.type.isText, !removingKeywords.isEmpty {
-                let keyword = try file.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) { TextChunkCodec.keyword(in: $0) }
-                if let keyword, removingKeywords.contains(keyword) { removed.append(chunk.offset..<chunk.end) }
-            }
-        }
-        let encoded = try makeChunks(summary.header).map { try TextChunkCodec.encode($0) }
-        let insertion = firstImageData!  // the walk succeeded, so an IDAT exists
-        // What to keep, in order: the file minus the removed chunks, split at the insertion point.
-        var kept: [Range<Int>] = []
-        var cursor = 0
-        for range in removed + [file.size..<file.size] {
-            let segment = cursor..<range.lowerBound
-            if segment.contains(insertion) && segment.lowerBound < insertion {
-                kept += [segment.lowerBound..<insertion, insertion..<segment.upperBound]
-            } else if !segment.isEmpty {
-                kept.append(segment)
-            }
-            cursor = range.upperBound
-        }
+        let plan = try SplicePlan(ChunkWalker(source: file, verifyImageData: verifyImageData), removingKeywords: removingKeywords)
+        let encoded = try makeChunks(plan.header).map { try TextChunkCodec.encode($0) }
         let writer = try AtomicFileWriter(path: destination, mode: 0o644)
         // Everything up to the image data (the kept head and our chunks) goes out in one write;
         // the rest is copied inside the kernel.
         var head: [UInt8] = []
-        head.reserveCapacity(insertion + encoded.reduce(0) { $0 + $1.count })
-        var inserted = false
-        for piece in kept {
-            if !inserted && piece.lowerBound >= insertion {
-                for chunk in encoded { head += chunk }
-                try head.withUnsafeBytes { try writer.write($0) }
-                inserted = true
-            }
-            if piece.upperBound <= insertion {
-                try file.withBytes(at: piece.lowerBound, count: piece.count) { head += $0 }
+        head.reserveCapacity(plan.insertion + encoded.reduce(0) { $0 + $1.count })
+        try plan.forEachPiece {
+            for chunk in encoded { head += chunk }
+            try head.withUnsafeBytes { try writer.write($0) }
+        } piece: { range in
+            if range.upperBound <= plan.insertion {
+                try file.withBytes(at: range.lowerBound, count: range.count) { head += $0 }
             } else {
-                try writer.copy(from: file.descriptor, offset: piece.lowerBound, count: piece.count)
+                try writer.copy(from: file.descriptor, offset: range.lowerBound, count: range.count)
             }
         }
         try writer.commit(durable: durable)
@@ -139,4 +83,55 @@ public enum PNGEditor {
         "parameters", "prompt", "workflow", "invokeai_metadata", "invokeai_graph", "invokeai_workflow",
         "sd-metadata", "Dream",
     ]
+}
+
+/// Where a splice cuts a file, from one walk: the byte ranges to keep (the file minus the removed
+/// text chunks, in order, none straddling the insertion point) and where the new chunks go
+/// (before the first IDAT).
+struct SplicePlan {
+    let header: ImageHeader
+    let insertion: Int
+    let kept: [Range<Int>]
+
+    init(_ walker: ChunkWalker<some ByteSource>, removingKeywords: Set<String>) throws {
+        var removed: [Range<Int>] = []
+        var firstImageData: Int?
+        let summary = try walker.walk { chunk in
+            if chunk.type == .IDAT {
+                if firstImageData == nil { firstImageData = chunk.offset }
+            } else if chunk.type.isText, !removingKeywords.isEmpty, let keyword = try walker.keyword(of: chunk),
+                removingKeywords.contains(keyword)
+            {
+                removed.append(chunk.offset..<chunk.end)
+            }
+        }
+        let insertion = firstImageData!  // the walk succeeded, so an IDAT exists
+        var kept: [Range<Int>] = []
+        var cursor = 0
+        for range in removed + [walker.source.size..<walker.source.size] {
+            let segment = cursor..<range.lowerBound
+            if segment.lowerBound < insertion && insertion < segment.upperBound {
+                kept += [segment.lowerBound..<insertion, insertion..<segment.upperBound]
+            } else if !segment.isEmpty {
+                kept.append(segment)
+            }
+            cursor = range.upperBound
+        }
+        self.header = summary.header
+        self.insertion = insertion
+        self.kept = kept
+    }
+
+    /// Calls `piece` for each kept range in order, and `insert` once, just before the first
+    /// range at the insertion point (the first IDAT is never removed, so there is one).
+    func forEachPiece(insert: () throws -> Void, piece: (Range<Int>) throws -> Void) rethrows {
+        var inserted = false
+        for range in kept {
+            if !inserted && range.lowerBound >= insertion {
+                try insert()
+                inserted = true
+            }
+            try piece(range)
+        }
+    }
 }

@@ -68,10 +68,7 @@ public enum PNGMetadataReader {
         var warnings = text.finish()
         if summary.bytesAfterEnd > 0 { warnings.append(.dataAfterEnd(bytes: summary.bytesAfterEnd)) }
         chunks.insert(.init(type: "IHDR", offset: 8, size: 25, count: 1), at: 0)
-        var generation = GenerationInfoParser.parse(text.chunks)
-        if let ours = generation?.gptimg {  // ours: the settings as written, Size from IHDR
-            generation?.parameters = ours.generationParameters(width: summary.header.width, height: summary.header.height)
-        }
+        let generation = GenerationInfoParser.parse(text.chunks, width: summary.header.width, height: summary.header.height)
         return PNGMetadataReport(
             fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
             textChunks: text.chunks, warnings: warnings, generation: generation)
@@ -103,10 +100,7 @@ struct TextCollector {
         let type = chunk.type.description
         // Checked before reading: a stored chunk this large is skipped unread.
         guard chunk.length <= limits.maxTextChunkBytes + 1024 else {
-            let keyword = try walker.source.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) {
-                TextChunkCodec.keyword(in: $0)
-            }
-            warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: keyword, limit: limits.maxTextChunkBytes))
+            warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))
             return
         }
         let maxBytes = min(limits.maxTextChunkBytes, budget)
@@ -131,10 +125,7 @@ struct TextCollector {
             if budget < limits.maxTextChunkBytes {
                 skippedForBytes += 1
             } else {
-                let keyword = try walker.source.withBytes(at: chunk.dataOffset, count: min(80, chunk.length)) {
-                    TextChunkCodec.keyword(in: $0)
-                }
-                warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: keyword, limit: limits.maxTextChunkBytes))
+                warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))
             }
         case .failure(.malformed(let reason))?:
             warnings.append(.malformedTextChunk(type: type, offset: chunk.offset, reason: reason))

@@ -33,6 +33,10 @@ struct EmbeddingTests {
         let decoded = try JSONDecoder().decode(GptimgMetadata.self, from: Data(report.textChunks.text(for: "gptimg")!.utf8))
         #expect(decoded == Self.metadata())
         #expect(XMPPacket.description(in: report.textChunks.text(for: "XML:com.adobe.xmp")!) == Self.metadata().prompt)
+        // The reader shows our settings as the infotext has them, Size from IHDR included.
+        #expect(report.generation?.generator == .gptimg)
+        #expect(report.generation?.parameters == Self.metadata().generationParameters(width: 300, height: 200))
+        #expect(report.generation?.parameter("Size") == "300x200")
         #expect(PNGFixtures.chunks(embedded).allSatisfy { $0.crcValid })
         #expect(PNGFixtures.imageDataChunksRaw(embedded) == PNGFixtures.imageDataChunksRaw(PNGFixtures.image(width: 300, height: 200)))
     }

@@ -11,9 +11,10 @@ import Foundation
 /// partial result, never a crash or an error. Values are data: nothing found in them (paths,
 /// URLs, commands) is ever opened, fetched or run.
 public enum GenerationInfoParser {
-    /// The generation the chunks describe, or nil when none of them describes one.
-    public static func parse(_ chunks: [TextChunk]) -> GenerationInfo? {
-        if let info = parseGptimg(chunks) { return info }
+    /// The generation the chunks describe, or nil when none of them describes one. The image's
+    /// size, when known, completes our own settings (`Size`), as the infotext we write has it.
+    public static func parse(_ chunks: [TextChunk], width: Int? = nil, height: Int? = nil) -> GenerationInfo? {
+        if let info = parseGptimg(chunks, width: width, height: height) { return info }
         if let info = ComfyUIMetadata.parse(chunks) { return info }
         if let info = InvokeAIMetadata.parse(chunks) { return info }
         if let info = NovelAIMetadata.parse(chunks) { return info }
@@ -24,7 +25,7 @@ public enum GenerationInfoParser {
 
     /// Our own `gptimg` chunk; nil when it is missing or is not a valid `GptimgMetadata`
     /// (then the file's other chunks speak for it).
-    public static func parseGptimg(_ chunks: [TextChunk]) -> GenerationInfo? {
+    public static func parseGptimg(_ chunks: [TextChunk], width: Int? = nil, height: Int? = nil) -> GenerationInfo? {
         guard let text = chunks.text(for: "gptimg"),
             let json = JSONValue.parse(text),  // bounded depth: hostile nesting is refused
             let metadata = GptimgMetadata(json: json)
@@ -32,7 +33,7 @@ public enum GenerationInfoParser {
         return GenerationInfo(
             generator: .gptimg,
             prompt: metadata.prompt.isEmpty ? nil : metadata.prompt,
-            parameters: metadata.generationParameters(),
+            parameters: metadata.generationParameters(width: width, height: height),
             gptimg: metadata
         )
     }

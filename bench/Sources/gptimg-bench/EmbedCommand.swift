@@ -30,7 +30,7 @@ struct EmbedCommand: AsyncParsableCommand {
         var jobs: [(path: String, metadata: GptimgMetadata)] = []
         for (index, path) in paths.enumerated() {
             var random = SplitMix64(seed: Hash.mix(seed) ^ Hash.mix(UInt64(index)))
-            let header = try Self.header(of: path)
+            let header = try PNGMetadataReader.read(contentsOf: path).header
             let prompt = SamplePrompts.prompt(&random)
             jobs.append((path, SampleMetadata(prompt: prompt, width: header.width, height: header.height).gptimg(&random)))
         }
@@ -47,16 +47,6 @@ struct EmbedCommand: AsyncParsableCommand {
             "embedded \(jobs.count) files (\(String(format: "%.1f", Double(bytes) / 1e6)) MB) in \(String(format: "%.3f", seconds)) s: "
                 + "\(String(format: "%.0f", Double(jobs.count) / seconds)) files/s, \(String(format: "%.0f", Double(bytes) / 1e6 / seconds)) MB/s"
                 + (durable ? " (durable)" : ""))
-    }
-
-    /// Width and height from IHDR (the first 24 bytes).
-    static func header(of path: String) throws -> (width: Int, height: Int) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw PNGError.unreadable(path: path, reason: "cannot open") }
-        defer { try? handle.close() }
-        let bytes = [UInt8](try handle.read(upToCount: 24) ?? Data())
-        guard bytes.count == 24 else { throw PNGError.truncated("\(path) has no IHDR") }
-        let be32 = { (offset: Int) in bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        return (be32(16), be32(20))
     }
 
     static func size(of path: String) -> Int {
