@@ -8,9 +8,18 @@ let package = Package(
         .executable(name: "gptimg", targets: ["gptimg"]),
         .library(name: "PNGMetadata", targets: ["PNGMetadata"]),
         .library(name: "PNGRaster", targets: ["PNGRaster"]),
+        .library(name: "GptimgAPI", targets: ["GptimgAPI"]),
+        .library(name: "GptimgSimulator", targets: ["GptimgSimulator"]),
+        .library(name: "GptimgCatalog", targets: ["GptimgCatalog"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libpng and zlib behind plain C functions that return status codes: libpng's
@@ -23,13 +32,46 @@ let package = Package(
         .target(name: "PNGMetadata", dependencies: ["CPNG"]),
         // Pixels: decode to RGBA, encode, downscale (thumbnails, contact sheets, procedural art).
         .target(name: "PNGRaster", dependencies: ["CPNG"]),
+        // The gpt-image-2 contract as values: request and response shapes, the API's validation
+        // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
+        .target(name: "GptimgAPI", dependencies: ["PNGMetadata"]),
+        // The local gpt-image-2 API simulator (Hummingbird on loopback) and its procedural art.
+        .target(
+            name: "GptimgSimulator",
+            dependencies: [
+                "GptimgAPI", "PNGRaster", "PNGMetadata",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The API client: AsyncHTTPClient transport, key handling, typed errors.
+        .target(
+            name: "GptimgClient",
+            dependencies: [
+                "GptimgAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The library: SQLite catalog (GRDB), the write-once image store, import, query language,
+        // organising, doctor, rebuild and backup.
+        .target(
+            name: "GptimgCatalog",
+            dependencies: [
+                "PNGMetadata", "PNGRaster", "GptimgAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
-                "PNGMetadata",
-                "PNGRaster",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
+                "GptimgCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -40,8 +82,7 @@ let package = Package(
         .executableTarget(
             name: "gptimg-bench",
             dependencies: [
-                "PNGMetadata",
-                "PNGRaster",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/gptimg-bench"
@@ -50,7 +91,21 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
-        .testTarget(name: "GptimgCLITests", dependencies: ["GptimgCLI", "PNGMetadata", "PNGRaster", "TestSupport"]),
+        .testTarget(
+            name: "GptimgSimulatorTests",
+            dependencies: [
+                "GptimgSimulator", "GptimgAPI", "GptimgClient", "PNGRaster", "PNGMetadata", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "GptimgCatalogTests",
+            dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
+        ),
+        .testTarget(
+            name: "GptimgCLITests",
+            dependencies: ["GptimgCLI", "PNGMetadata", "PNGRaster", "TestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

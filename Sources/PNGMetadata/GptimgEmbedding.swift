@@ -82,11 +82,16 @@ public enum GptimgEmbedding {
 
     /// A UTC instant read from the API's ISO 8601 (`2026-04-22T00:12:03.456Z`, also with an
     /// offset such as `+02:00`, or without fractional seconds).
-    struct Instant: Equatable {
-        var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+    public struct Instant: Equatable, Sendable {
+        public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+
+        /// Seconds since 1970-01-01T00:00:00Z.
+        public var epochSeconds: Int {
+            ((GptimgEmbedding.daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
+        }
     }
 
-    static func parseISO8601(_ text: String) -> Instant? {
+    public static func parseISO8601(_ text: String) -> Instant? {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
@@ -140,7 +145,7 @@ public enum GptimgEmbedding {
         return "\(weekday), \(pad(instant.day)) \(months[instant.month - 1]) \(pad(instant.year, 4)) \(pad(instant.hour)):\(pad(instant.minute)):\(pad(instant.second)) GMT"
     }
 
-    private static func pad(_ value: Int, _ width: Int = 2) -> String {
+    public static func pad(_ value: Int, _ width: Int = 2) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
@@ -151,7 +156,7 @@ public enum GptimgEmbedding {
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's algorithm, proleptic Gregorian).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+    public static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -160,7 +165,7 @@ public enum GptimgEmbedding {
         return era * 146097 + dayOfEra - 719468
     }
 
-    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+    public static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let dayOfEra = z - era * 146097

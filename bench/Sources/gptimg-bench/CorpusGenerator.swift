@@ -1,3 +1,4 @@
+import GptimgSimulator
 import Foundation
 import PNGMetadata
 import PNGRaster

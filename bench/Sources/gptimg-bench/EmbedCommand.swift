@@ -1,3 +1,4 @@
+import GptimgSimulator
 import ArgumentParser
 import Foundation
 import PNGMetadata

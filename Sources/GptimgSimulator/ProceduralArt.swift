@@ -11,12 +11,12 @@ import PNGRaster
 /// the benchmarks and the API simulator need. Rendering is single-threaded (callers render
 /// several images at once), takes about 50 ms a megapixel, and allocates only the pixels and a
 /// few small low-resolution fields.
-struct ProceduralArt {
+public struct ProceduralArt {
     /// Renders the landscape a prompt describes: the same prompt always gives the same pixels,
     /// and words such as "sunset", "night", "desert", "snow", "autumn", "forest" or "lake"
     /// choose the palette and scenery. `variation` tells apart images of one prompt (the
     /// images of one task); 0 is the prompt's own.
-    static func render(prompt: String, variation: UInt64 = 0, width: Int, height: Int) -> RGBAImage {
+    public static func render(prompt: String, variation: UInt64 = 0, width: Int, height: Int) -> RGBAImage {
         let seed = Hash.fnv1a(prompt) ^ Hash.mix(variation)
         let lower = prompt.lowercased()
         let palette = Palette.all.first { palette in palette.keywords.contains { lower.contains($0) } }
@@ -489,41 +489,41 @@ private func fastExp(_ x: Float) -> Float {
 }
 
 /// SplitMix64 (Steele, Lea and Flood): a tiny, fast, deterministic generator for choices.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return Hash.mix(state)
     }
 
     /// A uniform Float in `range`.
-    mutating func float(in range: ClosedRange<Float>) -> Float {
+    public mutating func float(in range: ClosedRange<Float>) -> Float {
         range.lowerBound + (range.upperBound - range.lowerBound) * (Float(next() >> 40) / Float(1 << 24))
     }
 
     /// A uniform Int in `range` (modulo bias is irrelevant at these sizes).
-    mutating func int(in range: ClosedRange<Int>) -> Int {
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 
     /// An element of `items`, which must not be empty.
-    mutating func pick<T>(_ items: [T]) -> T {
+    public mutating func pick<T>(_ items: [T]) -> T {
         items[Int(next() % UInt64(items.count))]
     }
 
     /// True with probability `percent` / 100.
-    mutating func chance(_ percent: Int) -> Bool {
+    public mutating func chance(_ percent: Int) -> Bool {
         next() % 100 < UInt64(percent)
     }
 }
 
-enum Hash {
+public enum Hash {
     /// SplitMix64's finaliser: a strong 64-bit mix, also used as a counter-based hash.
     @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
+    public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -531,7 +531,7 @@ enum Hash {
     }
 
     /// FNV-1a over the UTF-8 bytes, then mixed: a stable seed from a string.
-    static func fnv1a(_ text: String) -> UInt64 {
+    public static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Where a library lives, resolved as cli.md says: `--library PATH`, then `GPTIMG_LIBRARY`,
+/// then `./Library`.
+public struct LibraryLocation: Sendable, Hashable {
+    public var root: URL
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+    }
+
+    public static func resolve(
+        option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> LibraryLocation {
+        let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
+        if let option, !option.isEmpty { return LibraryLocation(root: URL(fileURLWithPath: option, relativeTo: base)) }
+        if let variable = environment["GPTIMG_LIBRARY"], !variable.isEmpty {
+            return LibraryLocation(root: URL(fileURLWithPath: variable, relativeTo: base))
+        }
+        return LibraryLocation(root: base.appendingPathComponent("Library", isDirectory: true))
+    }
+
+    public var catalogURL: URL { root.appendingPathComponent("catalog.sqlite") }
+    public var imagesURL: URL { root.appendingPathComponent("images", isDirectory: true) }
+    public var thumbsURL: URL { root.appendingPathComponent("thumbs", isDirectory: true) }
+    public var backupsURL: URL { root.appendingPathComponent("backups", isDirectory: true) }
+    public var trashURL: URL { root.appendingPathComponent("trash", isDirectory: true) }
+}
