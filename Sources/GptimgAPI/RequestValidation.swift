@@ -46,6 +46,16 @@ public enum RequestValidation {
         }
     }
 
+    /// The first rule `request` breaks, or nil.
+    public static func problem(with request: GenerateRequest, references policy: ReferencePolicy = .httpsOnly) -> RequestValidationError? {
+        do {
+            try validate(request, references: policy)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Why `reference` is refused, or nil when it is acceptable.
     public static func referenceProblem(_ reference: String, policy: ReferencePolicy) -> String? {
         let lowered = reference.lowercased()
@@ -67,10 +77,10 @@ public enum RequestValidation {
         return "must be an https:// URL"
     }
 
-    static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "[::1]"]
+    public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "[::1]"]
 
     /// The host part of an absolute URL (between `://` and the first `/`, `?`, `#`, or a port).
-    static func host(of url: String) -> String? {
+    public static func host(of url: String) -> String? {
         guard let schemeEnd = url.range(of: "://") else { return nil }
         var authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }

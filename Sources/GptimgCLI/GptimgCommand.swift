@@ -7,7 +7,7 @@ public struct GptimgCommand: AsyncParsableCommand {
         commandName: "gptimg",
         abstract: "The local gallery and asset manager for the gpt-image-2 image API.",
         version: GptimgBuild.version,
-        subcommands: [MetaCommand.self]
+        subcommands: [MetaCommand.self, SimulatorCommand.self]
     )
 
     public init() {}

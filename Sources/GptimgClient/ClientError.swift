@@ -1,16 +1,50 @@
 import GptimgAPI
 
 /// What can go wrong talking to the API, each with a one-line message that names the problem
-/// and the fix. Never carries the key.
-public enum ClientError: Error, Sendable, Equatable {
+/// and the fix. None carries the key.
+public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Refused locally, before anything was sent.
     case invalidRequest(RequestValidationError)
+    case missingKey
+    case invalidBaseURL(String)
     case unauthorized(message: String)
     case insufficientCredits(required: Int?, available: Int?)
-    case rejected(status: Int, code: String, message: String)
+    /// The API said 400: the request was refused (not charged).
+    case rejected(message: String, field: String?)
     case notFound(taskID: String)
+    case rateLimited(retryAfter: Double?)
     case serverError(status: Int, message: String)
+    case redirected(status: Int, location: String)
     case malformedResponse(String)
+    /// The connection failed. `mayHaveReachedServer` is false only when the request provably
+    /// never left (connection refused, no such host): only then may a submit be retried.
     case transport(String, mayHaveReachedServer: Bool)
     case timedOut(mayHaveReachedServer: Bool)
     case download(String)
+
+    public var description: String {
+        switch self {
+        case .invalidRequest(let error): "invalid request: \(error.message) (nothing was sent)"
+        case .missingKey: "no API key: set GPTIMG_API_KEY, or put it in ~/.config/gptimg/api-key with mode 0600"
+        case .invalidBaseURL(let url): "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
+        case .unauthorized(let message):
+            "the API refused the key (401: \(message)); check GPTIMG_API_KEY or create a new key under Settings → API Keys"
+        case .insufficientCredits(let required, let available):
+            "not enough credits: this needs \(required.map(String.init) ?? "2 × n"), the balance is \(available.map(String.init) ?? "lower"); top up on the Credits page or lower -n"
+        case .rejected(let message, _): "the API refused the request (400: \(message))"
+        case .notFound(let taskID): "the API does not know task \(taskID) for this key (404); was it made with another key?"
+        case .rateLimited(let retryAfter):
+            "the API is rate limiting (429)" + (retryAfter.map { "; retry after \(Int($0.rounded(.up))) s" } ?? "; retry later")
+        case .serverError(let status, let message): "the API failed (\(status): \(message)); try again later"
+        case .redirected(let status, let location):
+            "the API answered with a redirect (\(status)) to \(location.prefix(120)); not followed, so the key stays with the API host. Check GPTIMG_BASE_URL"
+        case .malformedResponse(let what): "the API's answer was not what its contract says: \(what)"
+        case .transport(let message, let reached):
+            reached
+                ? "the connection to the API failed (\(message)); the request may have reached it"
+                : "cannot reach the API (\(message)); check the network and GPTIMG_BASE_URL"
+        case .timedOut: "the API did not answer in time; the request may have reached it"
+        case .download(let message): "downloading an image failed: \(message)"
+        }
+    }
 }

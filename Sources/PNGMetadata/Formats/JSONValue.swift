@@ -5,7 +5,7 @@
 /// `JSONSerialization`: nesting is bounded (a 10 000-level document is rejected, never a stack
 /// overflow), and Python's `json.dumps` extensions that ComfyUI and others really write
 /// (`NaN`, `Infinity`) are accepted instead of failing the whole document.
-enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// The number's literal text, e.g. `"156680208700286"`, `"7.5"`, `"NaN"`.
@@ -15,16 +15,16 @@ enum JSONValue: Sendable, Hashable {
     case object(JSONObject)
 
     /// Deeper documents are rejected. Real generation metadata nests a handful of levels.
-    static let maximumDepth = 100
+    public static let maximumDepth = 100
 
     /// Parses `text` as one JSON value; nil when it is not JSON (or nests too deep).
-    static func parse(_ text: String) -> JSONValue? {
+    public static func parse(_ text: String) -> JSONValue? {
         var parser = JSONParser(text)
         return parser.parseDocument()
     }
 
     /// Parses `text` and returns it only if it is a JSON object.
-    static func parseObject(_ text: String) -> JSONObject? {
+    public static func parseObject(_ text: String) -> JSONObject? {
         guard case .object(let object)? = parse(text) else { return nil }
         return object
     }
@@ -32,13 +32,13 @@ enum JSONValue: Sendable, Hashable {
 
 /// A JSON object that remembers its key order. A repeated key keeps its first position and its
 /// last value, as Python's `json.loads` does.
-struct JSONObject: Sendable, Hashable {
-    private(set) var keys: [String] = []
+public struct JSONObject: Sendable, Hashable {
+    public private(set) var keys: [String] = []
     private var storage: [String: JSONValue] = [:]
 
-    init() {}
+    public init() {}
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         storage[key]
     }
 
@@ -48,45 +48,45 @@ struct JSONObject: Sendable, Hashable {
         }
     }
 
-    var entries: [(key: String, value: JSONValue)] {
+    public var entries: [(key: String, value: JSONValue)] {
         keys.compactMap { key in storage[key].map { (key, $0) } }
     }
 
-    var count: Int { keys.count }
+    public var count: Int { keys.count }
 }
 
 // MARK: - Accessors
 
 extension JSONValue {
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    subscript(index: Int) -> JSONValue? {
+    public subscript(index: Int) -> JSONValue? {
         if case .array(let array) = self, array.indices.contains(index) { return array[index] }
         return nil
     }
 
-    var object: JSONObject? {
+    public var object: JSONObject? {
         if case .object(let object) = self { return object }
         return nil
     }
 
-    var array: [JSONValue]? {
+    public var array: [JSONValue]? {
         if case .array(let array) = self { return array }
         return nil
     }
 
     /// The value when it is a JSON string.
-    var string: String? {
+    public var string: String? {
         if case .string(let string) = self { return string }
         return nil
     }
 
     /// A scalar as parameter text: strings as they are, numbers as written, booleans as
     /// `true`/`false`. Nil for null, arrays and objects.
-    var scalarText: String? {
+    public var scalarText: String? {
         switch self {
         case .string(let string): string
         case .number(let literal): literal
@@ -97,7 +97,7 @@ extension JSONValue {
 
     /// Any non-null value as parameter text: scalars as `scalarText`, arrays and objects as
     /// compact JSON.
-    var displayText: String? {
+    public var displayText: String? {
         switch self {
         case .null: nil
         case .array, .object: jsonText
@@ -106,7 +106,7 @@ extension JSONValue {
     }
 
     /// The value serialised the way Python's `json.dumps(value, ensure_ascii=False)` would.
-    var jsonText: String {
+    public var jsonText: String {
         var out = ""
         write(to: &out)
         return out
@@ -140,7 +140,7 @@ extension JSONValue {
 
 extension JSONObject {
     /// The first key of `keys` whose value is a non-empty string.
-    func firstString(_ keys: String...) -> String? {
+    public func firstString(_ keys: String...) -> String? {
         for key in keys {
             if let text = self[key]?.string, !text.isEmpty { return text }
         }
@@ -192,7 +192,7 @@ public enum JSONText {
     /// Decodes one complete JSON string literal (quotes included), as `json.loads` would.
     /// Nil when `literal` is anything else, e.g. has text after the closing quote, or (strict
     /// mode, Python's default) holds a raw control character.
-    static func unquote(_ literal: String, strict: Bool = true) -> String? {
+    public static func unquote(_ literal: String, strict: Bool = true) -> String? {
         var parser = JSONParser(literal, allowControlCharacters: !strict)
         guard case .string(let value)? = parser.parseDocument(allowingBOM: false) else { return nil }
         return value

@@ -1,0 +1,222 @@
+import AsyncHTTPClient
+import Foundation
+import GptimgAPI
+import NIOCore
+import NIOHTTP1
+import PNGMetadata
+
+/// The gpt-image-2 API over AsyncHTTPClient.
+///
+/// The key goes only into the `Authorization` header of requests to the base URL's host.
+/// API requests never follow redirects (a 3xx is an error, so the key cannot be carried to
+/// another host); image downloads carry no key and may follow them.
+public struct APIClient: Sendable {
+    public let baseURL: String
+    private let key: APIKey
+    public var requestTimeout: TimeAmount
+    public var downloadTimeout: TimeAmount
+
+    /// API calls: redirects off, short connect timeout.
+    static let apiHTTP = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+    /// Downloads: public URLs, no key, a few redirects allowed (CDNs use them).
+    static let downloadHTTP = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(
+            redirectConfiguration: .follow(max: 3, allowCycles: false),
+            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+
+    public init(baseURL: String, key: APIKey, requestTimeout: TimeAmount = .seconds(60), downloadTimeout: TimeAmount = .seconds(300)) throws(ClientError) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        let lowered = base.lowercased()
+        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://"),
+            let host = RequestValidation.host(of: base), !host.isEmpty, !base.contains("?"), !base.contains("#")
+        else { throw .invalidBaseURL(baseURL) }
+        self.baseURL = base
+        self.key = key
+        self.requestTimeout = requestTimeout
+        self.downloadTimeout = downloadTimeout
+    }
+
+    // MARK: - Endpoints
+
+    /// `POST /api/v1/images/generate`, after checking the request with the API's own rules.
+    public func submit(_ request: GenerateRequest) async throws(ClientError) -> TaskData {
+        do {
+            try RequestValidation.validate(request)
+        } catch {
+            throw .invalidRequest(error)
+        }
+        let body = try encode(request)
+        let answer = try await send(.POST, APIContract.generatePath, body: body)
+        return try decodeTask(answer, taskID: nil)
+    }
+
+    /// `GET /api/v1/images/task/{id}`.
+    public func task(_ taskID: String) async throws(ClientError) -> TaskData {
+        guard APIIdentifier.isTaskID(taskID) else {
+            throw .malformedResponse("\"\(taskID.prefix(80))\" is not a task id (gpt-image-2-<21 characters>)")
+        }
+        let answer = try await send(.GET, APIContract.taskPathPrefix + taskID, body: nil)
+        return try decodeTask(answer, taskID: taskID)
+    }
+
+    // MARK: - Downloads
+
+    /// Streams `url` into `file` (which must not exist), at most `maxBytes`, and returns the
+    /// byte count. No key is sent: hosted images are public.
+    public func download(_ url: String, to file: String, maxBytes: Int = 64 << 20) async throws(ClientError) -> Int {
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") else {
+            throw .download("\"\(url.prefix(120))\" is not an http(s) URL")
+        }
+        let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .download("cannot create \(file): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        do {
+            let response = try await Self.downloadHTTP.execute(HTTPClientRequest(url: url), timeout: downloadTimeout)
+            guard response.status == .ok else {
+                throw ClientError.download("\(url.prefix(120)) answered \(response.status.code)")
+            }
+            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
+                throw ClientError.download("\(url.prefix(120)) is \(length) bytes, over the \(maxBytes >> 20) MiB limit")
+            }
+            var total = 0
+            for try await chunk in response.body {
+                total += chunk.readableBytes
+                guard total <= maxBytes else {
+                    throw ClientError.download("\(url.prefix(120)) is over the \(maxBytes >> 20) MiB limit")
+                }
+                try chunk.withUnsafeReadableBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                        if written < 0 {
+                            if errno == EINTR { continue }
+                            throw ClientError.download("writing \(file): \(String(cString: strerror(errno)))")
+                        }
+                        offset += written
+                    }
+                }
+            }
+            return total
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .download(Self.classify(error).description)
+        }
+    }
+
+    // MARK: - Transport
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws(ClientError) -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key.secret)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "gptimg/\(GptimgBuild.version)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await Self.apiHTTP.execute(request, timeout: requestTimeout)
+            let bytes = try await response.body.collect(upTo: 4 << 20)
+            return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    /// Sorts a transport failure into "provably never sent" or "may have reached the server".
+    static func classify(_ error: any Error) -> ClientError {
+        if let error = error as? ClientError { return error }
+        let text = String(describing: error)
+        if let error = error as? HTTPClientError {
+            if error == .connectTimeout { return .transport("connect timed out", mayHaveReachedServer: false) }
+            if error == .deadlineExceeded || error == .readTimeout { return .timedOut(mayHaveReachedServer: true) }
+            if error == .remoteConnectionClosed { return .transport("the connection was closed", mayHaveReachedServer: true) }
+        }
+        for never in ["Connection refused", "connectTimeout", "No such host", "nodename nor servname", "Name or service not known", "resolution"]
+        where text.contains(never) {
+            return .transport(never == "connectTimeout" ? "connect timed out" : never.lowercased(), mayHaveReachedServer: false)
+        }
+        if text.contains("reset") { return .transport("the connection was reset", mayHaveReachedServer: true) }
+        return .transport(Self.shorten(text), mayHaveReachedServer: true)
+    }
+
+    private static func shorten(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+        return String(line.prefix(160))
+    }
+
+    // MARK: - Bodies
+
+    private func encode(_ request: GenerateRequest) throws(ClientError) -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(request))
+        } catch {
+            throw .malformedResponse("cannot encode the request")
+        }
+    }
+
+    private func decodeTask(_ answer: Answer, taskID: String?) throws(ClientError) -> TaskData {
+        switch answer.status {
+        case 200:
+            do {
+                let envelope = try JSONDecoder().decode(TaskEnvelope.self, from: Data(answer.body))
+                guard envelope.success else { throw ClientError.malformedResponse("success is false in a 200 answer") }
+                guard APIIdentifier.isTaskID(envelope.data.taskID) else {
+                    throw ClientError.malformedResponse("data.task_id \"\(envelope.data.taskID.prefix(80))\" is not gpt-image-2-<21 characters>")
+                }
+                return envelope.data
+            } catch let error as ClientError {
+                throw error
+            } catch let error as DecodingError {
+                throw .malformedResponse(Self.explain(error))
+            } catch {
+                throw .malformedResponse("the body is not JSON")
+            }
+        case 300..<400:
+            throw .redirected(status: answer.status, location: answer.headers.first(name: "location") ?? "(no Location)")
+        default:
+            let error = try? JSONDecoder().decode(APIErrorBody.self, from: Data(answer.body))
+            let message = error.map { String($0.error.message.prefix(300)) } ?? "no error body"
+            switch answer.status {
+            case 400: throw .rejected(message: message, field: error?.error.field)
+            case 401, 403: throw .unauthorized(message: key.occurs(in: message) ? "<redacted>" : message)
+            case 402: throw .insufficientCredits(required: error?.required, available: error?.available)
+            case 404: throw .notFound(taskID: taskID ?? "?")
+            case 429: throw .rateLimited(retryAfter: answer.headers.first(name: "retry-after").flatMap(Double.init))
+            default: throw .serverError(status: answer.status, message: message)
+            }
+        }
+    }
+
+    /// "data.images[0].url: missing" from a DecodingError.
+    static func explain(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context.codingPath)) has the wrong type"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the body is not JSON" : "\(path(context.codingPath)) has an unexpected value"
+        @unknown default: return "unexpected shape"
+        }
+    }
+}

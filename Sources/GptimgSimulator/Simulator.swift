@@ -1,0 +1,97 @@
+import Foundation
+import GptimgAPI
+import Hummingbird
+import Logging
+
+/// A local stand-in for the gpt-image-2 API: the same endpoints, bodies, errors and credit
+/// rules, served over HTTP on loopback, with images drawn on the spot. `gptimg simulator` runs
+/// one until interrupted; `gptimg demo` and the tests run one inside their own process.
+public struct Simulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+
+    /// `now` is the simulator's clock: tests pass one they advance by hand, so latency and
+    /// jitter are checked without sleeping.
+    public init(
+        configuration: SimulatorConfiguration,
+        logger: Logger = Logger(label: "gptimg.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Starts the server, runs `body` with its address, and stops the server when `body`
+    /// returns or throws (or the surrounding task is cancelled).
+    public func withRunning<T>(_ body: (RunningSimulator) async throws -> T) async throws -> T {
+        try configuration.validate()
+        let state = SimulatorState(configuration: configuration, now: now)
+        let images = SimulatorImages(state: state)
+        let router = buildRouter(state: state, images: images, referencePolicy: .httpsOrLoopback)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger)
+        let configuration = self.configuration
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                do {
+                    try await app.run()
+                } catch {
+                    throw SimulatorError.cannotListen(host: configuration.host, port: configuration.port, reason: Self.reason(error))
+                }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await group.next()  // the server's own error
+                throw SimulatorError.cannotListen(host: configuration.host, port: configuration.port, reason: "the server stopped")
+            }
+            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+            let running = RunningSimulator(baseURL: "http://\(host):\(port)", port: port, keys: configuration.keys, state: state)
+            await state.setBaseURL(running.baseURL)
+            let result = try await body(running)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    /// Serves until the task is cancelled (Ctrl-C in `gptimg simulator`), after `onStart`.
+    public func run(onStart: (RunningSimulator) async -> Void) async throws {
+        try await withRunning { running in
+            await onStart(running)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+    }
+
+    /// NIO's errors read like `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`:
+    /// keep the human part.
+    static func reason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        guard let colon = text.range(of: "): ", options: .backwards) else { return text }
+        return String(text[colon.upperBound...])
+    }
+}
+
+/// A simulator that is listening.
+public struct RunningSimulator: Sendable {
+    /// `http://127.0.0.1:<port>`: the API's base URL, and the host of its files.
+    public let baseURL: String
+    public let port: Int
+    public let keys: [String]
+    let state: SimulatorState
+
+    /// The balance of `key` now, or nil for a key the simulator does not know.
+    public func balance(of key: String) async -> Int? {
+        await state.balance(of: key)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import GptimgAPI
+
+/// How a simulator behaves: where it listens, who may call it with how many credits, and
+/// how slow and unreliable it is.
+public struct SimulatorConfiguration: Sendable {
+    /// The key a simulator accepts when none is given (`gptimg demo` and tests use it).
+    public static let defaultKey = "sim-local-key"
+
+    public var host: String
+    /// 0 lets the operating system choose; the chosen port is printed on start.
+    public var port: Int
+    /// Each key is a separate user with its own balance and tasks.
+    public var keys: [String]
+    /// The starting balance of every key.
+    public var credits: Int
+    /// Seconds a task stays `processing`, before jitter.
+    public var latency: Double
+    /// Each task's latency is drawn uniformly from `latency ± jitter` (never below zero).
+    public var jitter: Double
+    /// The fraction of tasks (0–1) that end `failed`, their charge refunded.
+    public var failRate: Double
+    /// The fraction of submissions (0–1) answered `500 INTERNAL_ERROR`, their charge refunded.
+    public var errorRate: Double
+    /// Seeds the failure draws and ids, so a run can be repeated exactly; nil draws a seed.
+    public var seed: UInt64?
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, keys: [String] = [SimulatorConfiguration.defaultKey],
+        credits: Int = 1000, latency: Double = 2, jitter: Double = 0, failRate: Double = 0, errorRate: Double = 0,
+        seed: UInt64? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.keys = keys
+        self.credits = credits
+        self.latency = latency
+        self.jitter = jitter
+        self.failRate = failRate
+        self.errorRate = errorRate
+        self.seed = seed
+    }
+
+    /// Checks the values a user can type, with messages that say what is valid.
+    public func validate() throws(SimulatorError) {
+        guard (0...65535).contains(port) else { throw .invalidConfiguration("--port must be 0–65535 (0 lets the system choose)") }
+        guard !keys.isEmpty else { throw .invalidConfiguration("give at least one --key") }
+        for key in keys where key.isEmpty || key.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw .invalidConfiguration("a --key must be non-empty and contain no spaces")
+        }
+        guard credits >= 0 else { throw .invalidConfiguration("--credits must be 0 or more") }
+        guard latency >= 0, latency.isFinite else { throw .invalidConfiguration("--latency must be 0 or more seconds") }
+        guard jitter >= 0, jitter.isFinite else { throw .invalidConfiguration("--jitter must be 0 or more seconds") }
+        guard (0...1).contains(failRate) else { throw .invalidConfiguration("--fail-rate must be between 0 and 1") }
+        guard (0...1).contains(errorRate) else { throw .invalidConfiguration("--error-rate must be between 0 and 1") }
+    }
+}
+
+public enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case cannotListen(host: String, port: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message): message
+        case .cannotListen(let host, let port, let reason):
+            "cannot listen on \(host):\(port) (\(reason)); choose another --port, or 0 for any free one"
+        }
+    }
+}
