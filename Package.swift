@@ -98,6 +98,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .testTarget(name: "GptimgClientTests", dependencies: ["GptimgClient"]),
         .testTarget(
             name: "GptimgCatalogTests",
             dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
