@@ -7,7 +7,13 @@ public struct GptimgCommand: AsyncParsableCommand {
         commandName: "gptimg",
         abstract: "The local gallery and asset manager for the gpt-image-2 image API.",
         version: GptimgBuild.version,
-        subcommands: [MetaCommand.self, SimulatorCommand.self]
+        subcommands: [
+            MetaCommand.self,
+            ImportCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, OpenCommand.self,
+            TagCommand.self, RateCommand.self, FavCommand.self, CollectionCommand.self, DeleteCommand.self,
+            DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
+            SimulatorCommand.self, DemoCommand.self,
+        ]
     )
 
     public init() {}

@@ -46,12 +46,24 @@ public struct APIClient: Sendable {
 
     // MARK: - Endpoints
 
+    /// Which references this API takes: https only, but a simulator on this machine also takes
+    /// its own `http://127.0.0.1` files (docs/api.md).
+    public var referencePolicy: RequestValidation.ReferencePolicy {
+        guard baseURL.lowercased().hasPrefix("http://"), let host = RequestValidation.host(of: baseURL),
+            RequestValidation.loopbackHosts.contains(host.lowercased())
+        else { return .httpsOnly }
+        return .httpsOrLoopback
+    }
+
+    /// The first of the API's rules `request` breaks, or nil: checked before anything is sent.
+    public func problem(with request: GenerateRequest) -> RequestValidationError? {
+        RequestValidation.problem(with: request, references: referencePolicy)
+    }
+
     /// `POST /api/v1/images/generate`, after checking the request with the API's own rules.
     public func submit(_ request: GenerateRequest) async throws(ClientError) -> TaskData {
-        do {
-            try RequestValidation.validate(request)
-        } catch {
-            throw .invalidRequest(error)
+        if let problem = problem(with: request) {
+            throw .invalidRequest(problem)
         }
         let body = try encode(request)
         let answer = try await send(.POST, APIContract.generatePath, body: body)

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import GptimgCatalog
+import PNGMetadata
+
+/// `--library` and `--json`, shared by every catalog command.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+    var library: String?
+
+    @Flag(help: "JSON output: one object per line (JSON Lines) for lists, one object otherwise.")
+    var json = false
+
+    var location: LibraryLocation { LibraryLocation.resolve(option: library) }
+
+    /// Opens the library for reading (creates nothing) or writing (creates it when missing).
+    func open(_ access: Catalog.Access) throws -> Catalog {
+        try Catalog.open(location, access: access)
+    }
+}
+
+/// Runs a catalog command: any error becomes one line on stderr (`gptimg: …`) and exit code 1.
+func runCatalogCommand(_ body: (Output) throws -> Void) throws {
+    let output = Output()
+    do {
+        try body(output)
+        output.flush()
+    } catch let exit as ExitCode {
+        output.flush()
+        throw exit
+    } catch {
+        output.error(describe(error))
+        throw ExitCode(1)
+    }
+}
+
+/// The same for async bodies.
+func runCatalogCommand(_ body: (Output) async throws -> Void) async throws {
+    let output = Output()
+    do {
+        try await body(output)
+        output.flush()
+    } catch let exit as ExitCode {
+        output.flush()
+        throw exit
+    } catch {
+        output.error(describe(error))
+        throw ExitCode(1)
+    }
+}
+
+/// How catalog results look as text.
+enum CatalogRendering {
+    /// One line per image: id, short hash, date, aspect, size, rating/favourite, prompt, tags.
+    static func line(_ item: ImageDetails) -> String {
+        let image = item.image
+        var parts = [
+            String(image.id).leftPadded(6), String(image.sha256.prefix(8)), String(image.createdAt.prefix(10)),
+            item.generation.aspectRatio.rightPadded(5), "\(image.width)x\(image.height)".rightPadded(9),
+        ]
+        parts.append(image.rating > 0 ? String(repeating: "*", count: image.rating).rightPadded(5) : "     ")
+        parts.append(image.favorite ? "fav" : "   ")
+        var prompt = item.generation.prompt.replacingOccurrences(of: "\n", with: " ")
+        if prompt.count > 80 { prompt = String(prompt.prefix(79)) + "…" }
+        parts.append(prompt.isEmpty ? "(no prompt)" : prompt)
+        if !item.tags.isEmpty { parts.append("[" + item.tags.joined(separator: ", ") + "]") }
+        return parts.joined(separator: "  ")
+    }
+
+    static func show(_ show: ImageShow) -> String {
+        let item = show.details
+        let image = item.image
+        let generation = item.generation
+        var lines: [String] = []
+        func add(_ key: String, _ value: String?) {
+            guard let value, !value.isEmpty else { return }
+            lines.append(key.rightPadded(12) + value)
+        }
+        add("id", String(image.id))
+        add("sha256", image.sha256)
+        add("file", show.file)
+        add("prompt", generation.prompt)
+        add("negative", show.negativePrompt)
+        add("size", "\(image.width)x\(image.height), \(image.bytes) bytes")
+        add("aspect", generation.aspectRatio)
+        add("type", generation.type)
+        add("task", generation.taskID)
+        add("image", "\(image.index + 1) of \(generation.n)")
+        add("status", generation.status.rawValue)
+        add("created", image.createdAt)
+        add("source", generation.source.rawValue)
+        add("generator", image.generator)
+        add("model", generation.model)
+        add("references", generation.referenceImages.isEmpty ? nil : generation.referenceImages.joined(separator: " "))
+        add("remote url", image.remoteURL)
+        add("rating", image.rating > 0 ? String(image.rating) : nil)
+        add("favorite", image.favorite ? "yes" : nil)
+        add("tags", item.tags.isEmpty ? nil : item.tags.joined(separator: ", "))
+        add("collections", item.collections.isEmpty ? nil : item.collections.joined(separator: ", "))
+        if let parent = show.parent {
+            add("parent", "\(parent.image.id)  \(parent.image.sha256.prefix(8))  \(parent.generation.prompt.prefix(60))")
+        } else if let task = generation.parentTaskID {
+            add("parent", "image \((generation.parentIndex ?? 0) + 1) of task \(task) (not in the library)")
+        }
+        for child in show.children {
+            add("child", "\(child.image.id)  \(child.image.sha256.prefix(8))  \(child.generation.prompt.prefix(60))")
+        }
+        if !show.siblings.isEmpty { add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", ")) }
+        for parameter in show.parameters { add("  " + parameter.key, parameter.value) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+/// Whether stderr is a terminal (progress lines only then).
+var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import GptimgAPI
+import GptimgCatalog
+import GptimgClient
+import GptimgGeneration
+import GptimgSimulator
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Generate a few images into the library through a built-in API simulator (no key, no network).",
+        discussion: """
+            Starts the gpt-image-2 simulator inside this process, points the client at it, and runs \
+            the real pipeline: three text-to-image tasks, an image-to-image variant of the first \
+            image, all in the collection "Demo". Each run adds new images. Then prints what to try next.
+            """
+    )
+
+    @Option(help: "The library (default: $GPTIMG_LIBRARY, else ./Library).")
+    var library: String?
+
+    @Option(help: "Seconds the simulator takes per task.")
+    var latency = 1.5
+
+    static let prompts: [(String, AspectRatio)] = [
+        ("A lone lighthouse on a cliff at sunset, oil painting style", .wide16x9),
+        ("Snowy mountains under a starry night sky, long exposure photograph", .landscape3x2),
+        ("An autumn forest by a quiet lake at dawn, soft mist", .square),
+    ]
+
+    func run() async throws {
+        let output = Output()
+        do {
+            let location = LibraryLocation.resolve(option: library)
+            let catalog = try Catalog.open(location)
+            let simulator = Simulator(configuration: SimulatorConfiguration(latency: latency, jitter: latency / 4))
+            try await simulator.withRunning { sim in
+                output.error("demo: simulator on \(sim.baseURL) (in-process; no key or network needed)")
+                let client = try APIClient(baseURL: sim.baseURL, key: APIKey(SimulatorConfiguration.defaultKey)!)
+                let progress = ProgressPrinter()
+                let generator = Generator(
+                    catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency),
+                    events: { progress.report($0) })
+                let options = GenerationOptions(tags: ["demo"], collection: "Demo", source: .simulator)
+                let outcomes = try await withThrowingTaskGroup(of: (Int, GenerationOutcome).self) { group in
+                    for (index, (prompt, ratio)) in Self.prompts.enumerated() {
+                        group.addTask {
+                            (index, try await generator.generate(GenerateRequest(prompt: prompt, aspectRatio: ratio.rawValue), options: options))
+                        }
+                    }
+                    return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }.sorted { $0.key < $1.key }.map(\.value)
+                }
+                var landed = outcomes.flatMap(\.images)
+                if let source = outcomes.first?.images.first, let url = source.remoteURL {
+                    var variantOptions = options
+                    variantOptions.parentImageID = source.id
+                    let variant = try await generator.generate(
+                        GenerateRequest(prompt: "The same lighthouse as a watercolor in a winter storm", aspectRatio: AspectRatio.wide16x9.rawValue, referenceImages: [url]),
+                        options: variantOptions)
+                    landed += variant.images
+                }
+                output.line("")
+                output.line("Added \(landed.count) images to \(location.root.path) (collection \"Demo\"):")
+                for image in landed { output.line("  #\(image.id)  \(image.path)") }
+                output.line("")
+                let flag = library.map { " --library \($0)" } ?? ""
+                let newest = landed.last.map { String($0.id) } ?? "1"
+                output.line("Try next:")
+                output.line("  gptimg list\(flag)                  # the library, newest first")
+                output.line("  gptimg search lighthouse\(flag)     # full-text search over prompts and tags")
+                output.line("  gptimg show \(newest)\(flag)                # every field, and the variant's lineage")
+                output.line("  gptimg collection show Demo\(flag)")
+                if let first = landed.first {
+                    output.line("  gptimg meta read \(location.root.appendingPathComponent(first.path).path)")
+                }
+                output.line("  gptimg simulator                 # the simulator alone, for your own scripts")
+            }
+        } catch {
+            output.error(describe(error))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// One stderr line per step of each generation (each line one write, so concurrent tasks'
+/// lines never interleave).
+struct ProgressPrinter: Sendable {
+    func report(_ event: GenerationEvent) {
+        switch event {
+        case .recorded(let id, let prompt, let credits): Self.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
+        case .submitted(let id, let taskID): Self.diagnostic("[\(id)] submitted: \(taskID)")
+        case .waiting: break
+        case .downloading(let id, let index, let count): Self.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
+        case .landed(let id, let image, let already):
+            Self.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
+        case .failed(let id, let message): Self.diagnostic("[\(id)] \(message)")
+        }
+    }
+
+    static func diagnostic(_ text: String) {
+        let bytes = Array(("gptimg: " + text + "\n").utf8)
+        bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}

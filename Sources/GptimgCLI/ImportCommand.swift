@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import GptimgCatalog
+import PNGMetadata
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import PNG files, folders (recursively) and zip archives into the library.",
+        discussion: """
+            Reads embedded metadata (gptimg's and other tools': A1111, ComfyUI, InvokeAI, NovelAI, \
+            Fooocus, standard chunks), keeps every text chunk, and skips exact duplicates by SHA-256. \
+            Each file gets one line: imported, duplicate, or skipped with the reason; a bad file never \
+            stops the others. Zip entries with absolute paths, '..', links, oversized contents or \
+            extreme compression ratios are refused.
+
+            Examples:
+              gptimg import ~/Downloads/renders
+              gptimg import batch.zip --library ~/Pictures/gptimg
+              gptimg import --json *.png | jq 'select(.status == "skipped")'
+            """
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Argument(help: "PNG files, folders and zip archives.")
+    var paths: [String]
+
+    @Flag(name: .shortAndLong, help: "Print only the summary (and skipped files).")
+    var quiet = false
+
+    func run() async throws {
+        try await runCatalogCommand { output in
+            let catalog = try options.open(.readWrite)
+            let json = options.json
+            let quiet = quiet
+            let showProgress = stderrIsTerminal && !json
+            var lastDraw = Date.distantPast
+            let summary = try await catalog.importFiles(paths) { event in
+                if json {
+                    output.json(Self.json(event))
+                    return
+                }
+                switch event {
+                case .imported(let source, let image):
+                    if !quiet { output.line("imported   \(source) -> \(image.path) (id \(image.id))") }
+                case .duplicate(let source, let existing):
+                    if !quiet { output.line("duplicate  \(source)" + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)")) }
+                case .skipped(let source, let reason):
+                    output.line("skipped    \(source): \(reason)")
+                }
+                if showProgress { output.flush() }
+            } onProgress: { progress in
+                guard showProgress, Date().timeIntervalSince(lastDraw) > 0.1 || progress.done == progress.total else { return }
+                lastDraw = Date()
+                let line = "\r\u{1B}[K\(progress.done)/\(progress.total)  \(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if !json {
+                output.line("\(summary.imported) imported, \(summary.duplicates) duplicate, \(summary.skipped) skipped")
+            }
+            output.flush()
+            if summary.skipped > 0 { throw ExitCode(1) }
+        }
+    }
+
+    static func json(_ event: ImportEvent) -> JSONOut {
+        switch event {
+        case .imported(let source, let image):
+            .object([("file", .string(source)), ("status", .string("imported")), ("id", .int(Int(image.id))), ("sha256", .string(image.sha256)), ("path", .string(image.path))])
+        case .duplicate(let source, let existing):
+            .object([("file", .string(source)), ("status", .string("duplicate")), ("id", existing.map { .int(Int($0.id)) } ?? .null), ("sha256", existing.map { .string($0.sha256) } ?? .null)])
+        case .skipped(let source, let reason):
+            .object([("file", .string(source)), ("status", .string("skipped")), ("reason", .string(reason))])
+        }
+    }
+}

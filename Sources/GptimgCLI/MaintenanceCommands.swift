@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import GptimgCatalog
+import PNGMetadata
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the library: catalog integrity, missing files, files not in the catalog, hash mismatches, unfinished tasks.",
+        discussion: """
+            Read-only unless --fix. Every file is hashed, so this reads the whole library. Exit code 1 \
+            when damage is found (notices, such as unfinished tasks, are not damage).
+
+            With --fix: rows of missing files are removed, files not in the catalog are added, changed \
+            files are moved to trash/damaged, broken rows are re-read from their files, the search index \
+            is rebuilt, and what an interrupted import left is removed.
+            """
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Flag(help: "Repair what can be repaired.")
+    var fix = false
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let catalog = try options.open(fix ? .readWrite : .readOnly)
+            let report = try catalog.doctor(fix: fix)
+            if options.json {
+                output.json(.object([
+                    ("clean", .bool(report.isClean)),
+                    ("images", .int(report.imagesChecked)), ("files", .int(report.filesScanned)),
+                    ("problems", .array(report.problems.map { .string($0.description) })),
+                    ("notices", .array(report.notices.map { .string($0.description) })),
+                    ("fixed", .array(report.fixed.map(JSONOut.string))),
+                ]))
+            } else {
+                for problem in report.problems { output.line("problem: " + problem.description) }
+                for notice in report.notices { output.line("notice:  " + notice.description) }
+                for fixed in report.fixed { output.line("fixed:   " + fixed) }
+                output.line("\(report.imagesChecked) images, \(report.filesScanned) files checked: " + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)") + (fix && !report.isClean ? ", repaired what could be" : ""))
+            }
+            if !report.isClean && !fix { throw ExitCode(1) }
+        }
+    }
+}
+
+struct RebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Build a new catalog from the images' embedded metadata and swap it in atomically.",
+        discussion: """
+            The old catalog is backed up to Library/backups first. What only the old catalog knows \
+            (ratings, favourites, later tags, collections, the credit ledger) is carried over when it \
+            can still be read. Stop other gptimg processes on the library first.
+            """
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let report = try Catalog.rebuild(options.location)
+            if options.json {
+                output.json(.object([
+                    ("images", .int(report.images)), ("generations", .int(report.generations)),
+                    ("skipped", .array(report.skipped.map(JSONOut.string))), ("backup", .optional(report.backup?.path)),
+                    ("carried_over", .bool(report.carriedOver)), ("notes", .array(report.notes.map(JSONOut.string))),
+                ]))
+            } else {
+                for skipped in report.skipped { output.line("skipped: " + skipped) }
+                for note in report.notes { output.line("note: " + note) }
+                if let backup = report.backup { output.line("old catalog saved as \(backup.path)") }
+                output.line("rebuilt the catalog: \(report.images) images, \(report.generations) generations" + (report.carriedOver ? " (ratings, tags, collections and ledger carried over)" : ""))
+            }
+        }
+    }
+}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Write a consistent, verified snapshot of the catalog.",
+        discussion: "Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  gptimg backup --to ~/catalog-2026-11-21.sqlite"
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the snapshot (must not exist).", valueName: "file"))
+    var to: String?
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let catalog = try options.open(.readWrite)
+            let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
+            if options.json { output.json(.object([("backup", .string(url.path))])) } else { output.line("backed up the catalog to \(url.path)") }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import ArgumentParser
+import Foundation
+import GptimgCatalog
+import PNGMetadata
+
+struct TagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tag",
+        abstract: "Add or remove tags on images.",
+        discussion: "Examples:\n  gptimg tag 42 43 --add sunset --add beach\n  gptimg tag 3f9a1c --remove draft"
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Argument(help: "Image IDs (numbers or 6+ hex digits of the SHA-256).")
+    var ids: [String]
+
+    @Option(name: .long, help: "A tag to add (repeatable).")
+    var add: [String] = []
+
+    @Option(name: .long, help: "A tag to remove (repeatable).")
+    var remove: [String] = []
+
+    func validate() throws {
+        if add.isEmpty && remove.isEmpty { throw ValidationError("give --add TAG or --remove TAG") }
+    }
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let catalog = try options.open(.readWrite)
+            let resolved = try catalog.resolve(ids)
+            try catalog.tag(resolved, add: add, remove: remove)
+            for item in try catalog.details(resolved) {
+                if options.json { output.json(item.json) } else { output.line("\(item.image.id): " + (item.tags.isEmpty ? "(no tags)" : item.tags.joined(separator: ", "))) }
+            }
+        }
+    }
+}
+
+struct RateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate",
+        abstract: "Rate images from 0 to 5 (0 clears the rating).",
+        discussion: "Example:\n  gptimg rate 42 43 5"
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Argument(help: "Image IDs, then the rating (0-5).")
+    var arguments: [String]
+
+    func validate() throws {
+        guard arguments.count >= 2 else { throw ValidationError("give one or more image IDs, then a rating from 0 to 5") }
+        guard let rating = Int(arguments.last!), (0...5).contains(rating) else {
+            throw ValidationError("'\(arguments.last!)' is not a rating: use a whole number from 0 to 5")
+        }
+    }
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let catalog = try options.open(.readWrite)
+            let resolved = try catalog.resolve(Array(arguments.dropLast()))
+            try catalog.rate(resolved, Int(arguments.last!)!)
+            for item in try catalog.details(resolved) {
+                if options.json { output.json(item.json) } else { output.line("\(item.image.id): rating \(item.image.rating)") }
+            }
+        }
+    }
+}
+
+struct FavCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fav",
+        abstract: "Mark images as favourites (or not, with --off).",
+        discussion: "Example:\n  gptimg fav 42\n  gptimg fav 42 --off"
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Argument(help: "Image IDs.")
+    var ids: [String]
+
+    @Flag(help: "Remove the mark instead.")
+    var off = false
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let catalog = try options.open(.readWrite)
+            let resolved = try catalog.resolve(ids)
+            try catalog.setFavorite(resolved, !off)
+            for item in try catalog.details(resolved) {
+                if options.json { output.json(item.json) } else { output.line("\(item.image.id): " + (item.image.favorite ? "favourite" : "not a favourite")) }
+            }
+        }
+    }
+}
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Remove images from the catalog and move their files to the library's trash.",
+        discussion: """
+            Files go to Library/trash/YYYY-MM-DD/ with a .json sidecar of their catalog row; they keep \
+            their embedded metadata, so `gptimg import Library/trash/…` brings them back.
+
+            Example:
+              gptimg delete 42 3f9a1c
+            """
+    )
+
+    @OptionGroup var options: CatalogOptions
+
+    @Argument(help: "Image IDs.")
+    var ids: [String]
+
+    func run() throws {
+        try runCatalogCommand { output in
+            let catalog = try options.open(.readWrite)
+            let resolved = try catalog.resolve(ids)
+            let trashed = try catalog.delete(resolved)
+            for (id, path) in zip(resolved, trashed) {
+                if options.json { output.json(.object([("id", .int(Int(id))), ("trash", .string(path))])) } else { output.line("deleted \(id) (moved to \(path))") }
+            }
+        }
+    }
+}
+
+struct CollectionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collection",
+        abstract: "Create, rename, delete, list and fill collections (an image can be in many).",
+        subcommands: [Create.self, Rename.self, Delete.self, List.self, Show.self, Add.self, Remove.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an empty collection.")
+        @OptionGroup var options: CatalogOptions
+        @Argument(help: "Its name.") var name: String
+
+        func run() throws {
+            try runCatalogCommand { output in
+                let made = try options.open(.readWrite).createCollection(name)
+                if options.json { output.json(CollectionCommand.json(made)) } else { output.line("created collection '\(made.name)'") }
+            }
+        }
+    }
+
+    struct Rename: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename a collection.")
+        @OptionGroup var options: CatalogOptions
+        @Argument(help: "Its current name.") var name: String
+        @Argument(help: "The new name.") var newName: String
+
+        func run() throws {
+            try runCatalogCommand { output in
+                try options.open(.readWrite).renameCollection(name, to: newName)
+                if !options.json { output.line("renamed '\(name)' to '\(newName)'") }
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a collection (its images stay in the library).")
+        @OptionGroup var options: CatalogOptions
+        @Argument(help: "Its name.") var name: String
+
+        func run() throws {
+            try runCatalogCommand { output in
+                try options.open(.readWrite).deleteCollection(name)
+                if !options.json { output.line("deleted collection '\(name)'") }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List collections and how many images each holds.")
+        @OptionGroup var options: CatalogOptions
+
+        func run() throws {
+            try runCatalogCommand { output in
+                for collection in try options.open(.readOnly).collections() {
+                    if options.json { output.json(CollectionCommand.json(collection)) } else { output.line("\(collection.name)  (\(collection.count))") }
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a collection's images, in their order.")
+        @OptionGroup var options: CatalogOptions
+        @Argument(help: "Its name.") var name: String
+        @Option(help: "How many images to show.") var limit = 1000
+
+        func run() throws {
+            try runCatalogCommand { output in
+                let catalog = try options.open(.readOnly)
+                for item in try catalog.collectionImages(name, limit: limit) {
+                    if options.json { output.json(item.json) } else { output.line(CatalogRendering.line(item)) }
+                }
+            }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add images to a collection (made if missing).", discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
+        @OptionGroup var options: CatalogOptions
+        @Argument(help: "The collection's name.") var name: String
+        @Argument(help: "Image IDs.") var ids: [String]
+
+        func run() throws {
+            try runCatalogCommand { output in
+                let catalog = try options.open(.readWrite)
+                let added = try catalog.addToCollection(name, try catalog.resolve(ids))
+                if options.json { output.json(.object([("collection", .string(name)), ("added", .int(added))])) } else { output.line("added \(added) image(s) to '\(name)'") }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove images from a collection (they stay in the library).")
+        @OptionGroup var options: CatalogOptions
+        @Argument(help: "The collection's name.") var name: String
+        @Argument(help: "Image IDs.") var ids: [String]
+
+        func run() throws {
+            try runCatalogCommand { output in
+                let catalog = try options.open(.readWrite)
+                let removed = try catalog.removeFromCollection(name, try catalog.resolve(ids))
+                if options.json { output.json(.object([("collection", .string(name)), ("removed", .int(removed))])) } else { output.line("removed \(removed) image(s) from '\(name)'") }
+            }
+        }
+    }
+
+    static func json(_ collection: CollectionSummary) -> JSONOut {
+        .object([("id", .int(Int(collection.id))), ("name", .string(collection.name)), ("count", .int(collection.count)), ("created_at", .string(collection.createdAt))])
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import PNGMetadata
+
+/// A library: the SQLite catalog (`catalog.sqlite`, WAL) and the folder of write-once images
+/// beside it. The one type that owns the database; every command and service goes through it.
+///
+/// Writing opens a `DatabasePool` (WAL, a busy timeout, IMMEDIATE write transactions, and
+/// `synchronous = FULL` so that a commit is on disk when it returns: money and files depend on
+/// it), creating the library if needed and migrating it (after a backup) when it is older.
+/// Reading opens one read-only connection and creates nothing.
+///
+/// Several processes may use one library at once: SQLite serialises the writers, and each waits
+/// up to `busyTimeout` for the others.
+public final class Catalog: Sendable {
+    public enum Access: Sendable {
+        /// Creates the library when missing, migrates it when older.
+        case readWrite
+        /// Never writes; fails with `CatalogError.noLibrary` when there is no catalog.
+        case readOnly
+    }
+
+    public let location: LibraryLocation
+    public let access: Access
+    let database: any DatabaseWriter
+    /// The wall clock, as ISO 8601 UTC text (injected by tests).
+    let clock: @Sendable () -> Date
+    /// This process's staging folder, made on the first landing.
+    let staging = StagingBox()
+
+    /// How long a write waits for another process's transaction before giving up.
+    public static let busyTimeout: TimeInterval = 60
+
+    /// Opens the library at `location`.
+    public static func open(_ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init) throws -> Catalog {
+        switch access {
+        case .readOnly:
+            guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
+                throw CatalogError.noLibrary(path: location.root.path)
+            }
+            let queue = try catalogOperation("open \(location.catalogURL.path)") { () throws -> DatabaseQueue in
+                var configuration = Configuration()
+                configuration.readonly = true
+                configuration.busyMode = .timeout(busyTimeout)
+                return try DatabaseQueue(path: location.catalogURL.path, configuration: configuration)
+            }
+            let upToDate = try catalogOperation("read its schema") {
+                try queue.read { try Schema.applied($0) == Schema.identifiers }
+            }
+            if upToDate { return Catalog(location: location, access: .readOnly, database: queue, clock: clock) }
+            // An older (or empty) catalog: migrate it first, as a write would.
+            try queue.close()
+            _ = try open(location, access: .readWrite, clock: clock)
+            return try open(location, access: .readOnly, clock: clock)
+        case .readWrite:
+            try createFolders(location)
+            let pool = try catalogOperation("open \(location.catalogURL.path)") { () throws -> DatabasePool in
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(busyTimeout)
+                configuration.foreignKeysEnabled = true
+                configuration.maximumReaderCount = 4
+                return try DatabasePool(path: location.catalogURL.path, configuration: configuration)
+            }
+            // GRDB sets NORMAL when it turns WAL on; a commit must survive a power cut here.
+            try catalogOperation("make commits durable") {
+                let mode = try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                }
+                guard mode == 2 else { throw CatalogError.database(operation: "make commits durable", message: "PRAGMA synchronous is \(mode ?? -1), not FULL") }
+            }
+            let catalog = Catalog(location: location, access: .readWrite, database: pool, clock: clock)
+            try catalog.migrate()
+            return catalog
+        }
+    }
+
+    init(location: LibraryLocation, access: Access, database: any DatabaseWriter, clock: @escaping @Sendable () -> Date) {
+        self.location = location
+        self.access = access
+        self.database = database
+        self.clock = clock
+    }
+
+    static func createFolders(_ location: LibraryLocation) throws {
+        for url in [location.root, location.imagesURL, location.backupsURL] {
+            do {
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            } catch {
+                throw CatalogError.file(path: url.path, reason: "cannot create the folder (\(error.localizedDescription))")
+            }
+        }
+    }
+
+    /// Applies pending migrations, taking a backup of an existing catalog first.
+    func migrate() throws {
+        let applied = try catalogOperation("read its schema") { try database.read(Schema.applied) }
+        if !applied.subtracting(Schema.identifiers).isEmpty { throw CatalogError.newerSchema(path: location.catalogURL.path) }
+        if applied == Schema.identifiers { return }
+        if !applied.isEmpty {
+            _ = try backup(to: nil, reason: "before-migration")
+        }
+        try catalogOperation("migrate its schema") { try database.write(Schema.migrate) }
+    }
+
+    /// The SQLite version the catalog runs on (for `doctor`).
+    public func sqliteVersion() throws -> String {
+        try read("read the SQLite version") { try String.fetchOne($0, sql: "SELECT sqlite_version()") ?? "?" }
+    }
+
+    // MARK: - Access helpers
+
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        try catalogOperation(operation) { try database.read(body) }
+    }
+
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        guard access == .readWrite else {
+            throw CatalogError.database(operation: operation, message: "the library was opened read-only")
+        }
+        return try catalogOperation(operation) { try database.write(body) }
+    }
+
+    /// The current time as the catalog stores it: ISO 8601, UTC, whole seconds.
+    func now() -> String { Timestamps.string(from: clock()) }
+}
+
+/// The catalog's timestamps: `2026-11-21T10:15:30Z` (ISO 8601, UTC, whole seconds), which sort
+/// as text.
+public enum Timestamps {
+    public static func string(from date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = Int((Double(seconds) / 86_400).rounded(.down))
+        let ofDay = seconds - days * 86_400
+        let (year, month, day) = GptimgEmbedding.civilFromDays(days)
+        let pad = GptimgEmbedding.pad
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ofDay / 3600, 2)):\(pad(ofDay / 60 % 60, 2)):\(pad(ofDay % 60, 2))Z"
+    }
+
+    /// Any ISO 8601 instant (with fraction or offset) in the catalog's form, or nil.
+    public static func normalize(_ text: String) -> String? {
+        guard let instant = GptimgEmbedding.parseISO8601(text) else { return nil }
+        return string(from: Date(timeIntervalSince1970: Double(instant.epochSeconds)))
+    }
+}

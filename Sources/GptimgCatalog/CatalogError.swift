@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+
+/// Everything the catalog can refuse or fail at, each with one line that names the problem and
+/// what to do about it. GRDB and Foundation errors are wrapped here, never shown raw.
+public enum CatalogError: Error, Sendable, Equatable, LocalizedError, CustomStringConvertible {
+    /// No catalog at the library's path (reading commands do not create one).
+    case noLibrary(path: String)
+    /// SQLite said no; `operation` is what we were doing.
+    case database(operation: String, message: String)
+    /// A file of the library or one to import could not be read or written.
+    case file(path: String, reason: String)
+    /// An ID that is neither an image id nor a 6+ hex prefix of an image's SHA-256.
+    case invalidID(String)
+    case noSuchImage(String)
+    case ambiguousID(String, matches: Int)
+    case noSuchGeneration(Int64)
+    case noSuchCollection(String)
+    case collectionExists(String)
+    case invalidName(String, reason: String)
+    case invalidRating(String)
+    /// A malformed query: unknown filter, bad value; the message lists what is valid.
+    case query(String)
+    /// The catalog's schema is newer than this gptimg knows.
+    case newerSchema(path: String)
+    case backupFailed(reason: String)
+    case rebuildFailed(reason: String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .noLibrary(let path):
+            "no library at \(path): import or generate images to create one, or choose it with --library PATH or GPTIMG_LIBRARY"
+        case .database(let operation, let message):
+            "the catalog could not \(operation): \(message) (run `gptimg doctor` to check it)"
+        case .file(let path, let reason):
+            "\(path): \(reason)"
+        case .invalidID(let id):
+            "'\(id)' is not an image ID: use an image's number or at least 6 hex digits of its SHA-256"
+        case .noSuchImage(let id):
+            "no image with ID \(id): `gptimg list` shows the images and their IDs"
+        case .ambiguousID(let id, let matches):
+            "ID '\(id)' matches \(matches) images: give more hex digits of the SHA-256"
+        case .noSuchGeneration(let id):
+            "no generation with id \(id) in the catalog"
+        case .noSuchCollection(let name):
+            "no collection named '\(name)': `gptimg collection list` shows them"
+        case .collectionExists(let name):
+            "a collection named '\(name)' already exists: choose another name"
+        case .invalidName(let name, let reason):
+            "'\(name)' cannot be used as a name: \(reason)"
+        case .invalidRating(let value):
+            "'\(value)' is not a rating: use a whole number from 0 to 5"
+        case .query(let message):
+            message
+        case .newerSchema(let path):
+            "\(path) was written by a newer gptimg: upgrade gptimg to open it"
+        case .backupFailed(let reason):
+            "the backup failed: \(reason)"
+        case .rebuildFailed(let reason):
+            "the rebuild failed, the catalog is unchanged: \(reason)"
+        case .invalidArgument(let message):
+            message
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    /// Wraps anything thrown while doing `operation` (ours pass through unchanged).
+    static func wrap(_ error: any Error, _ operation: String) -> CatalogError {
+        if let error = error as? CatalogError { return error }
+        if let error = error as? DatabaseError {
+            var message = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+            if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                message = "another gptimg kept the catalog busy for too long (\(message))"
+            }
+            return .database(operation: operation, message: message)
+        }
+        return .database(operation: operation, message: String(describing: error))
+    }
+}
+
+/// Runs `body`, wrapping whatever it throws as a `CatalogError` about `operation`.
+func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CatalogError.wrap(error, operation)
+    }
+}

@@ -1,0 +1,349 @@
+import Foundation
+import GRDB
+import PNGMetadata
+import ZIPFoundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Limits on what `import` accepts, files and zip entries alike.
+public struct ImportLimits: Sendable, Hashable {
+    /// The largest file (or zip entry, uncompressed) imported.
+    public var maxFileBytes: Int
+    /// Zip entries compressed more than this (uncompressed / compressed) are refused: PNG data
+    /// is already compressed, so a high ratio means a decompression bomb.
+    public var maxCompressionRatio: Double
+    /// The most bytes taken out of one archive.
+    public var maxArchiveBytes: Int
+
+    public init(maxFileBytes: Int = 256 << 20, maxCompressionRatio: Double = 100, maxArchiveBytes: Int = 64 << 30) {
+        self.maxFileBytes = maxFileBytes
+        self.maxCompressionRatio = maxCompressionRatio
+        self.maxArchiveBytes = maxArchiveBytes
+    }
+
+    public static let standard = ImportLimits()
+}
+
+/// What happened to one file given to `import`.
+public enum ImportEvent: Sendable {
+    case imported(source: String, image: ImageRecord)
+    case duplicate(source: String, existing: ImageRecord?)
+    case skipped(source: String, reason: String)
+
+    public var source: String {
+        switch self {
+        case .imported(let source, _), .duplicate(let source, _), .skipped(let source, _): source
+        }
+    }
+}
+
+/// Counts so far, for a progress line.
+public struct ImportProgress: Sendable, Hashable {
+    public var done: Int
+    public var total: Int
+    public var imported: Int
+    public var duplicates: Int
+    public var skipped: Int
+    public var bytes: Int
+}
+
+/// The totals `import` reports at the end.
+public struct ImportSummary: Sendable, Hashable {
+    public var imported = 0
+    public var duplicates = 0
+    public var skipped = 0
+    /// Each skipped file with its reason, in the order met.
+    public var skips: [(source: String, reason: String)] = []
+
+    public static func == (lhs: ImportSummary, rhs: ImportSummary) -> Bool {
+        lhs.imported == rhs.imported && lhs.duplicates == rhs.duplicates && lhs.skipped == rhs.skipped
+            && lhs.skips.map(\.source) == rhs.skips.map(\.source) && lhs.skips.map(\.reason) == rhs.skips.map(\.reason)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(imported)
+        hasher.combine(duplicates)
+        hasher.combine(skipped)
+    }
+}
+
+/// One thing to import: a file on disk, or the bytes of a zip entry.
+enum ImportInput: Sendable {
+    case file(path: String)
+    case entry(source: String, bytes: [UInt8], date: Date?)
+    case refused(source: String, reason: String)
+}
+
+extension Catalog {
+    /// Imports PNG files, folders (recursively: their `.png` and `.zip` files; links are not
+    /// followed) and zip archives into the library.
+    ///
+    /// Files are read, hashed (SHA-256) and parsed in parallel on every core, at most `window`
+    /// at once (memory stays bounded whatever the number of files); exact duplicates are skipped;
+    /// the rest land in batches (file durable first, then its row). One bad file is skipped
+    /// with its reason and never stops the rest. After a crash, nothing half-imported remains
+    /// once the library is next opened for writing (see `recoverInterruptedLandings`).
+    public func importFiles(
+        _ paths: [String], limits: ImportLimits = .standard, source: GenerationSource = .import,
+        window: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 4), batchSize: Int = 48,
+        onEvent: (ImportEvent) -> Void = { _ in }, onProgress: (ImportProgress) -> Void = { _ in }
+    ) async throws -> ImportSummary {
+        let staging = try stagingArea()
+        var summary = ImportSummary()
+        var progress = ImportProgress(done: 0, total: 0, imported: 0, duplicates: 0, skipped: 0, bytes: 0)
+        var inputs = InputEnumerator(paths: paths, limits: limits)
+        progress.total = inputs.fileCount
+        var seen = Set<String>()
+        var batch: [(source: String, item: PreparedImage)] = []
+
+        func record(_ event: ImportEvent) {
+            switch event {
+            case .imported(_, let image):
+                summary.imported += 1
+                progress.imported += 1
+                progress.bytes += image.bytes
+            case .duplicate:
+                summary.duplicates += 1
+                progress.duplicates += 1
+            case .skipped(let source, let reason):
+                summary.skipped += 1
+                progress.skipped += 1
+                summary.skips.append((source, reason))
+            }
+            progress.done += 1
+            onEvent(event)
+        }
+
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let outcomes = try land(batch.map(\.item), staging: staging)
+            for (entry, outcome) in zip(batch, outcomes) {
+                switch outcome {
+                case .landed(let image): record(.imported(source: entry.source, image: image))
+                case .duplicate(let image): record(.duplicate(source: entry.source, existing: image))
+                case .failed(let reason): record(.skipped(source: entry.source, reason: reason))
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+            onProgress(progress)
+        }
+
+        let root = location.root.path + "/"
+        let stagingDirectory = staging.directory
+        let target = LandingTarget.metadata(source: source)
+        try await withThrowingTaskGroup(of: (Int, String, WorkResult).self) { group in
+            var pending: [Int: (String, WorkResult)] = [:]
+            var next = 0
+            var started = 0
+            var exhausted = false
+            func startNext() {
+                guard !exhausted, let (name, input) = inputs.next() else {
+                    exhausted = true
+                    return
+                }
+                let index = started
+                started += 1
+                group.addTask { [self] in
+                    (index, name, self.work(input, source: name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory))
+                }
+            }
+            while started < window, !exhausted { startNext() }
+            while let (index, name, result) = try await group.next() {
+                pending[index] = (name, result)
+                while let (name, result) = pending.removeValue(forKey: next) {
+                    next += 1
+                    switch result {
+                    case .skipped(let reason): record(.skipped(source: name, reason: reason))
+                    case .duplicate(let existing): record(.duplicate(source: name, existing: existing))
+                    case .prepared(let item):
+                        if seen.insert(item.sha256).inserted {
+                            batch.append((name, item))
+                        } else {
+                            item.staged?.discard()
+                            record(.duplicate(source: name, existing: nil))
+                        }
+                    }
+                    if batch.count >= batchSize { try flush() }
+                }
+                if progress.done % 16 == 0 { onProgress(progress) }
+                startNext()
+            }
+        }
+        try flush()
+        for (source, reason) in inputs.problems { record(.skipped(source: source, reason: reason)) }
+        onProgress(progress)
+        return summary
+    }
+
+    enum WorkResult: @unchecked Sendable {
+        case prepared(PreparedImage)
+        case duplicate(ImageRecord?)
+        case skipped(String)
+    }
+
+    /// Read, hash, look up, parse and stage one input (runs on any thread).
+    nonisolated func work(_ input: ImportInput, source: String, limits: ImportLimits, target: LandingTarget, root: String, stagingDirectory: String) -> WorkResult {
+        do {
+            var bytes: [UInt8]
+            var date: Date?
+            switch input {
+            case .refused(_, let reason):
+                return .skipped(reason)
+            case .entry(_, let entryBytes, let entryDate):
+                bytes = entryBytes
+                date = entryDate
+            case .file(let path):
+                var status = stat()
+                guard stat(path, &status) == 0 else { return .skipped(String(cString: strerror(errno))) }
+                guard (status.st_mode & S_IFMT) == S_IFREG else { return .skipped("not a regular file") }
+                guard Int(status.st_size) <= limits.maxFileBytes else { return .skipped("larger than \(limits.maxFileBytes >> 20) MB") }
+                guard status.st_size > 0 else { return .skipped("the file is empty") }
+                date = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))
+                bytes = try AtomicFile.read(path, maxBytes: limits.maxFileBytes)
+            }
+            guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+                return .skipped(bytes.isEmpty ? "the file is empty" : "not a PNG file")
+            }
+            let sha = ImageStore.sha256Hex(bytes)
+            if let existing = try image(sha256: sha) { return .duplicate(existing) }
+            var prepared = try prepare(bytes: bytes, originalName: source, fileDate: date, target: target)
+            prepared.staged = try ImageStore.stage(bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory, createdAt: prepared.createdAt)
+            bytes = []
+            return .prepared(prepared)
+        } catch {
+            return .skipped(describeCatalogError(error))
+        }
+    }
+}
+
+/// Walks the paths given to `import`: files as they are, folders recursively (their `.png`
+/// and `.zip` files, links not followed), zip archives entry by entry with safety checks.
+/// Zip entries are read here, one at a time, as the importer asks for them.
+struct InputEnumerator {
+    let limits: ImportLimits
+    private var queue: [String] = []
+    private var position = 0
+    private var archive: (path: String, archive: Archive, entries: [Entry], next: Int, taken: Int)?
+    /// Problems met while walking (unreadable folders, bad archives), reported at the end.
+    var problems: [(String, String)] = []
+
+    init(paths: [String], limits: ImportLimits) {
+        self.limits = limits
+        for path in paths {
+            var status = stat()
+            if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+                var found: [String] = []
+                Self.collect(in: path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
+                queue += found.sorted()
+            } else {
+                queue.append(path)
+            }
+        }
+    }
+
+    /// Files found (a zip counts as one until it is opened).
+    var fileCount: Int { queue.count }
+
+    static func isZip(_ path: String) -> Bool { path.lowercased().hasSuffix(".zip") }
+
+    mutating func next() -> (String, ImportInput)? {
+        while true {
+            if var current = archive {
+                if current.next < current.entries.count {
+                    let entry = current.entries[current.next]
+                    current.next += 1
+                    let name = current.path + ":" + entry.path
+                    let result = read(entry, of: current.archive, taken: &current.taken)
+                    archive = current
+                    guard let result else { continue }  // folders and resource forks: nothing to say
+                    return (name, result)
+                }
+                archive = nil
+            }
+            guard position < queue.count else { return nil }
+            let path = queue[position]
+            position += 1
+            if Self.isZip(path) {
+                do {
+                    let opened = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+                    archive = (path, opened, Array(opened), 0, 0)
+                } catch {
+                    return (path, .refused(source: path, reason: "not a readable zip archive"))
+                }
+                continue
+            }
+            return (path, .file(path: path))
+        }
+    }
+
+    /// One zip entry, refused when unsafe: absolute paths, `..`, links, oversized entries,
+    /// extreme compression ratios; its bytes are counted as they come, whatever the header says.
+    private func read(_ entry: Entry, of archive: Archive, taken: inout Int) -> ImportInput? {
+        let path = entry.path
+        let source = path
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        if entry.type == .directory { return nil }
+        if components.contains("__MACOSX") || (components.last?.hasPrefix("._") ?? false) { return nil }
+        if path.hasPrefix("/") || path.hasPrefix("\\") || (path.count > 1 && path.dropFirst().first == ":") {
+            return .refused(source: source, reason: "unsafe zip entry: absolute path")
+        }
+        if components.contains("..") || path.split(separator: "\\").contains("..") {
+            return .refused(source: source, reason: "unsafe zip entry: '..' in its path")
+        }
+        if entry.type == .symlink { return .refused(source: source, reason: "unsafe zip entry: a link") }
+        guard path.lowercased().hasSuffix(".png") else { return .refused(source: source, reason: "not a PNG file") }
+        let size = entry.uncompressedSize
+        if size > UInt64(limits.maxFileBytes) {
+            return .refused(source: source, reason: "zip entry larger than \(limits.maxFileBytes >> 20) MB")
+        }
+        if entry.compressedSize > 0, Double(size) / Double(entry.compressedSize) > limits.maxCompressionRatio {
+            return .refused(source: source, reason: "zip entry compressed \(Int(Double(size) / Double(entry.compressedSize))):1, a likely decompression bomb")
+        }
+        if taken + Int(size) > limits.maxArchiveBytes {
+            return .refused(source: source, reason: "the archive holds more than \(limits.maxArchiveBytes >> 30) GB")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(size))
+        let limit = min(Int(size), limits.maxFileBytes)
+        do {
+            let checksum = try archive.extract(entry, skipCRC32: false) { data in
+                guard bytes.count + data.count <= limit else { throw ZipEntryTooLarge() }
+                bytes += data
+            }
+            guard checksum == entry.checksum else { return .refused(source: source, reason: "zip entry is damaged (CRC mismatch)") }
+        } catch is ZipEntryTooLarge {
+            return .refused(source: source, reason: "zip entry is larger than its header says")
+        } catch {
+            return .refused(source: source, reason: "zip entry cannot be read (\(error))")
+        }
+        taken += bytes.count
+        let date = entry.fileAttributes[.modificationDate] as? Date
+        return .entry(source: source, bytes: bytes, date: date)
+    }
+
+    private struct ZipEntryTooLarge: Error {}
+
+    static func collect(in directory: String, into found: inout [String]) {
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            let path = directory + "/" + name
+            var type = Int32(entry.pointee.d_type)
+            if type == DT_UNKNOWN {
+                var status = stat()
+                guard lstat(path, &status) == 0 else { continue }
+                type = (status.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (status.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : Int32(DT_LNK)
+            }
+            let lower = name.lowercased()
+            if type == DT_DIR {
+                collect(in: path, into: &found)
+            } else if type == DT_REG, lower.hasSuffix(".png") || lower.hasSuffix(".zip") {
+                found.append(path)
+            }
+        }
+    }
+}

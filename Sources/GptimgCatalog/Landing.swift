@@ -1,0 +1,334 @@
+import Foundation
+import GRDB
+import GptimgAPI
+import PNGMetadata
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which generation an image belongs to when it lands.
+enum LandingTarget: Sendable {
+    /// A generation already recorded (API downloads): the image's index and hosted URL.
+    case generation(id: Int64, index: Int, remoteURL: String?)
+    /// Whatever the file's embedded metadata says (import and rebuild).
+    case metadata(source: GenerationSource)
+}
+
+/// A file read, hashed and parsed, ready to land.
+struct PreparedImage: @unchecked Sendable {
+    var sha256: String
+    var bytes: Int
+    var width: Int
+    var height: Int
+    var report: PNGMetadataReport
+    var relativePath: String
+    var createdAt: String
+    var originalName: String?
+    var target: LandingTarget
+    var staged: ImageStore.StagedFile?
+}
+
+/// What happened to one file handed to the store.
+enum LandingOutcome: Sendable {
+    case landed(ImageRecord)
+    /// Already in the library (by SHA-256): the existing record.
+    case duplicate(ImageRecord)
+    case failed(String)
+}
+
+/// This process's staging folder (`.staging/<owner>/`), locked with `flock` for as long as the
+/// process lives, so that another process can tell a live import from a dead one.
+final class StagingArea: @unchecked Sendable {
+    let owner: String
+    let directory: String
+    private let lockDescriptor: Int32
+
+    init(root: URL) throws {
+        owner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let base = root.appendingPathComponent(".staging").path
+        directory = base + "/" + owner
+        try ImageStore.makeDirectories(directory)
+        let lockPath = directory + "/lock"
+        lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw CatalogError.file(path: lockPath, reason: "cannot lock the staging folder: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        // A clean exit leaves nothing behind; a crash leaves the folder for recovery.
+        try? FileManager.default.removeItem(atPath: directory)
+        close(lockDescriptor)
+    }
+
+    /// The owners whose process is gone (their lock is free), other than this one.
+    static func deadOwners(root: URL, except own: String?) -> [String] {
+        let base = root.appendingPathComponent(".staging").path
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
+        return names.filter { name in
+            guard name != own, !name.hasPrefix(".") else { return false }
+            let descriptor = open(base + "/" + name + "/lock", O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0 else { return true }  // never locked, or half-made: dead
+            defer { close(descriptor) }
+            return flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        }.sorted()
+    }
+}
+
+/// The lazily made staging area of a catalog opened for writing.
+final class StagingBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var area: StagingArea?
+
+    func get(_ make: () throws -> StagingArea) throws -> StagingArea {
+        lock.lock()
+        defer { lock.unlock() }
+        if let area { return area }
+        let made = try make()
+        area = made
+        return made
+    }
+}
+
+extension Catalog {
+    /// This process's staging area; the first call also recovers what dead processes left.
+    func stagingArea() throws -> StagingArea {
+        try staging.get {
+            try recoverInterruptedLandings()
+            return try StagingArea(root: location.root)
+        }
+    }
+
+    // MARK: - Preparing
+
+    /// Reads `bytes` as a PNG (every chunk's CRC checked), hashes it, and works out where it
+    /// will live. Throws when the file is not a sound PNG.
+    func prepare(bytes: [UInt8], originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
+        let sha = ImageStore.sha256Hex(bytes)
+        let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true)
+        let ours = report.generation?.gptimg
+        let createdAt =
+            knownCreatedAt
+            ?? ours?.createdAt.flatMap(Timestamps.normalize)
+            ?? ours?.completedAt.flatMap(Timestamps.normalize)
+            ?? Timestamps.string(from: fileDate ?? clock())
+        let prompt = knownPrompt ?? report.generation?.prompt
+        return PreparedImage(
+            sha256: sha, bytes: bytes.count, width: report.header.width, height: report.header.height, report: report,
+            relativePath: ImageStore.relativePath(createdAt: createdAt, prompt: prompt, sha256: sha),
+            createdAt: createdAt, originalName: originalName, target: target, staged: nil)
+    }
+
+    /// The existing image with this SHA-256, if any.
+    func image(sha256: String) throws -> ImageRecord? {
+        try read("look up an image") { db in
+            try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?", arguments: [sha256])
+                .map { ImageRecord(row: $0) }
+        }
+    }
+
+    // MARK: - Landing
+
+    /// Lands staged files and commits their rows: intents (durable) → fsync → link → folder
+    /// fsync → rows (one transaction). After a crash at any point the library holds either the
+    /// committed image or nothing that recovery does not remove.
+    func land(_ batch: [PreparedImage], staging: StagingArea) throws -> [LandingOutcome] {
+        guard !batch.isEmpty else { return [] }
+        let root = location.root.path + "/"
+        let now = self.now()
+        // 1. Say which files are about to appear, so recovery can remove them if we die.
+        try write("record the files about to land") { db in
+            for item in batch {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO landing_intents(owner, path, sha256, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [staging.owner, item.relativePath, item.sha256, now])
+            }
+        }
+        // 2. Data to disk, then the names, then the folders.
+        var outcomes = [LandingOutcome?](repeating: nil, count: batch.count)
+        var published: [Int] = []
+        var folders = Set<String>()
+        for (position, item) in batch.enumerated() {
+            guard let staged = item.staged else {
+                outcomes[position] = .failed("the file was not staged")
+                continue
+            }
+            do {
+                try staged.sync()
+                if try staged.publish() {
+                    published.append(position)
+                    folders.insert((root + item.relativePath as NSString).deletingLastPathComponent)
+                } else if try ImageStore.sha256Hex(ofFile: root + item.relativePath) == item.sha256 {
+                    published.append(position)  // the same bytes are already there (a concurrent import)
+                } else {
+                    outcomes[position] = .failed("another file already has the name \(item.relativePath)")
+                }
+            } catch {
+                outcomes[position] = .failed(describeCatalogError(error))
+            }
+        }
+        for folder in folders.sorted() { AtomicFile.syncDirectory(folder) }
+        // 3. The rows, all or none.
+        try write("record the imported images") { db in
+            for position in published {
+                outcomes[position] = try insertPrepared(batch[position], db: db, now: now)
+            }
+            try db.execute(sql: "DELETE FROM landing_intents WHERE owner = ?", arguments: [staging.owner])
+        }
+        // A file published for a row another process had already committed under another name
+        // would be an orphan: remove it (only ours, never the other's).
+        for position in published {
+            if case .duplicate(let existing) = outcomes[position], existing.path != batch[position].relativePath {
+                try? removeIfUnreferenced(batch[position].relativePath)
+            }
+        }
+        return outcomes.map { $0 ?? .failed("not landed") }
+    }
+
+    private func removeIfUnreferenced(_ relativePath: String) throws {
+        try write("remove an unreferenced file") { db in
+            let referenced = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE path = ?)", arguments: [relativePath]) ?? true
+            let intended = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ?)", arguments: [relativePath]) ?? true
+            if !referenced, !intended { unlink(location.root.path + "/" + relativePath) }
+        }
+    }
+
+    func insertPrepared(_ item: PreparedImage, db: Database, now: String) throws -> LandingOutcome {
+        if let existing = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?", arguments: [item.sha256]) {
+            return .duplicate(ImageRecord(row: existing))
+        }
+        let generationID: Int64
+        let index: Int
+        var remoteURL: String?
+        let info = item.report.generation
+        switch item.target {
+        case .generation(let id, let givenIndex, let url):
+            generationID = id
+            index = givenIndex
+            remoteURL = url ?? info?.gptimg?.remoteURL
+        case .metadata(let source):
+            (generationID, index) = try generationFor(item, source: source, db: db, now: now)
+            remoteURL = info?.gptimg?.remoteURL
+        }
+        let generator = info?.generator.rawValue ?? "none"
+        try db.execute(
+            sql: """
+                INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, remote_url, generator,
+                                   created_at, added_at, original_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [generationID, item.sha256, item.relativePath, item.width, item.height, item.bytes, index, remoteURL,
+                        generator, item.createdAt, now, item.originalName])
+        let imageID = db.lastInsertedRowID
+        try db.execute(
+            sql: "INSERT INTO image_metadata(image_id, text_chunks, parameters, warnings) VALUES (?, ?, ?, ?)",
+            arguments: [imageID, Self.chunksJSON(item.report.textChunks), Self.parametersJSON(info?.parameters ?? []),
+                        JSONList.encode(item.report.warnings.map(\.description))])
+        if let tags = info?.gptimg?.tags, !tags.isEmpty {
+            try Self.addTags(tags, to: [imageID], db: db)
+        }
+        let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.id = ?", arguments: [imageID])!
+        return .landed(ImageRecord(row: row))
+    }
+
+    /// The generation a file's own metadata describes: ours joins its task's row (made on first
+    /// sight); anything else gets a row of its own.
+    private func generationFor(_ item: PreparedImage, source: GenerationSource, db: Database, now: String) throws -> (Int64, Int) {
+        let info = item.report.generation
+        if let ours = info?.gptimg {
+            if let taskID = ours.taskID,
+                let id = try Int64.fetchOne(db, sql: "SELECT id FROM generations WHERE task_id = ?", arguments: [taskID])
+            {
+                return (id, ours.index)
+            }
+            let created = ours.createdAt.flatMap(Timestamps.normalize) ?? item.createdAt
+            try db.execute(
+                sql: """
+                    INSERT INTO generations(task_id, server_row_id, status, type, prompt, aspect_ratio, n, reference_images,
+                        provider, model, source, created_at, completed_at, updated_at, parent_task_id, parent_index)
+                    VALUES (?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [ours.taskID, ours.rowID, ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue,
+                            ours.prompt, ours.aspectRatio, max(1, ours.n), JSONList.encode(ours.referenceImages),
+                            ours.provider, ours.model, source.rawValue, created, ours.completedAt.flatMap(Timestamps.normalize),
+                            now, ours.parent?.taskID, ours.parent?.index])
+            return (db.lastInsertedRowID, ours.index)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO generations(status, type, prompt, negative_prompt, aspect_ratio, n, model, source, created_at,
+                    completed_at, updated_at)
+                VALUES ('completed', 'text-to-image', ?, ?, ?, 1, ?, ?, ?, ?, ?)
+                """,
+            arguments: [info?.prompt ?? "", info?.negativePrompt, Self.aspectRatio(width: item.width, height: item.height),
+                        info?.parameter("Model") ?? info?.parameter("model"), source.rawValue, item.createdAt, item.createdAt, now])
+        return (db.lastInsertedRowID, 0)
+    }
+
+    /// One of the API's ratios when the size is within 1% of it, else the reduced `W:H`.
+    static func aspectRatio(width: Int, height: Int) -> String {
+        guard width > 0, height > 0 else { return "1:1" }
+        let ratio = Double(width) / Double(height)
+        for candidate in AspectRatio.allCases {
+            let (a, b) = candidate.terms
+            if abs(ratio / (Double(a) / Double(b)) - 1) < 0.01 { return candidate.rawValue }
+        }
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        let divisor = gcd(width, height)
+        return "\(width / divisor):\(height / divisor)"
+    }
+
+    static func chunksJSON(_ chunks: [TextChunk]) -> String {
+        JSONOut.array(chunks.map { chunk in
+            .object([
+                ("type", .string(chunk.kind.rawValue)), ("keyword", .string(chunk.keyword)), ("text", .string(chunk.text)),
+                ("compressed", .bool(chunk.compressed)), ("encoding", .string(chunk.encoding.rawValue)),
+                ("language", .string(chunk.languageTag)), ("translated_keyword", .string(chunk.translatedKeyword)),
+                ("after_image_data", .bool(chunk.afterImageData)),
+            ])
+        }).rendered
+    }
+
+    static func parametersJSON(_ parameters: [Parameter]) -> String {
+        JSONOut.array(parameters.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) }).rendered
+    }
+
+    // MARK: - Recovery
+
+    /// Removes what dead processes left half-landed: files linked into `images/` whose rows
+    /// never committed (recorded in `landing_intents`), and their staging folders. Safe while
+    /// other processes are landing: only dead owners are touched, and a file another live
+    /// landing also intends (the same bytes) is kept.
+    @discardableResult
+    public func recoverInterruptedLandings() throws -> Int {
+        let dead = StagingArea.deadOwners(root: location.root, except: nil)
+        guard !dead.isEmpty else { return 0 }
+        var removed = 0
+        let root = location.root.path + "/"
+        try write("recover an interrupted import") { db in
+            for owner in dead {
+                let paths = try String.fetchAll(db, sql: "SELECT path FROM landing_intents WHERE owner = ?", arguments: [owner])
+                for path in paths {
+                    let referenced = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE path = ?)", arguments: [path]) ?? true
+                    let othersIntend = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ? AND owner <> ?)", arguments: [path, owner]) ?? true
+                    if !referenced, !othersIntend, unlink(root + path) == 0 { removed += 1 }
+                }
+                try db.execute(sql: "DELETE FROM landing_intents WHERE owner = ?", arguments: [owner])
+            }
+        }
+        for owner in dead {
+            try? FileManager.default.removeItem(atPath: location.root.appendingPathComponent(".staging/\(owner)").path)
+        }
+        return removed
+    }
+}
+
+func describeCatalogError(_ error: any Error) -> String {
+    switch error {
+    case let error as CatalogError: error.description
+    case let error as PNGError: error.description
+    case let error as CustomStringConvertible: error.description
+    default: "unexpected error (\(type(of: error)))"
+    }
+}

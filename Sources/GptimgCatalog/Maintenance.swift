@@ -1,0 +1,274 @@
+import Foundation
+import GRDB
+import PNGMetadata
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `doctor` found: problems (damage) and notices (states the library handles itself,
+/// such as unfinished tasks), and what `--fix` did.
+public struct DoctorReport: Sendable {
+    public enum Finding: Sendable, Hashable {
+        /// SQLite's `quick_check` (or the FTS index's integrity check) failed.
+        case integrity(String)
+        /// A catalogued image whose file is gone.
+        case missingFile(imageID: Int64, path: String)
+        /// A PNG under `images/` that no row describes.
+        case untrackedFile(path: String)
+        /// A file whose bytes no longer hash to its row's SHA-256.
+        case hashMismatch(imageID: Int64, path: String)
+        /// A row that is incomplete or contradicts the schema (e.g. edited outside gptimg).
+        case badRow(table: String, rowID: Int64, reason: String)
+        /// The search index disagrees with the images (rows missing or extra).
+        case searchIndex(String)
+        /// Notice: a generation not yet completed or failed (`gptimg resume` finishes it).
+        case unfinishedTask(generationID: Int64, status: String, taskID: String?)
+        /// Notice: files a crashed process was landing; removed by the next write or `--fix`.
+        case interruptedLanding(files: Int)
+
+        public var description: String {
+            switch self {
+            case .integrity(let message): "catalog integrity: \(message) (run `gptimg rebuild` to make a new catalog from the images)"
+            case .missingFile(let id, let path): "image \(id): its file \(path) is missing (--fix removes the row)"
+            case .untrackedFile(let path): "\(path) is not in the catalog (--fix adds it)"
+            case .hashMismatch(let id, let path): "image \(id): \(path) has changed since it landed (--fix moves it to trash/damaged and removes the row)"
+            case .badRow(let table, let rowID, let reason): "\(table) row \(rowID): \(reason) (--fix re-reads the image from its file)"
+            case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
+            case .unfinishedTask(let id, let status, let taskID): "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
+            case .interruptedLanding(let files): "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
+            }
+        }
+    }
+
+    public var problems: [Finding] = []
+    public var notices: [Finding] = []
+    public var fixed: [String] = []
+    public var imagesChecked = 0
+    public var filesScanned = 0
+
+    /// No damage (notices are not damage).
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension Catalog {
+    // MARK: - Doctor
+
+    /// Checks the library: SQLite's `quick_check`, foreign keys, incomplete rows, the search
+    /// index, missing files, files not in the catalog, hash mismatches (every file is hashed,
+    /// in parallel) and unfinished tasks. Changes nothing unless `fix`.
+    public func doctor(fix: Bool = false, hashFiles: Bool = true) throws -> DoctorReport {
+        var report = DoctorReport()
+        let root = location.root.path + "/"
+        // The database itself.
+        let (integrity, foreignKeys, incomplete, searchProblems) = try read("check the catalog") { db in
+            let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" }
+            let foreignKeys = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row -> (String, Int64, String) in
+                (row[0], row[1] ?? 0, "refers to a missing \(row[2] as String? ?? "row")")
+            }
+            var incomplete: [(String, Int64, String)] = []
+            for row in try Row.fetchAll(db, sql: """
+                SELECT i.id, i.sha256, i.path, i.width, i.height, i.bytes, (SELECT count(*) FROM image_metadata m WHERE m.image_id = i.id),
+                       (SELECT count(*) FROM generations g WHERE g.id = i.generation_id)
+                FROM images i
+                """)
+            {
+                let id: Int64 = row[0]
+                let sha: String? = row[1]
+                let path: String? = row[2]
+                if sha == nil || sha!.count != 64 || !sha!.allSatisfy({ $0.isHexDigit }) { incomplete.append(("images", id, "its SHA-256 is malformed")) }
+                else if path == nil || path!.isEmpty { incomplete.append(("images", id, "it has no path")) }
+                else if (row[3] as Int? ?? 0) <= 0 || (row[4] as Int? ?? 0) <= 0 || (row[5] as Int? ?? 0) <= 0 { incomplete.append(("images", id, "its size is missing")) }
+                else if (row[6] as Int) == 0 { incomplete.append(("images", id, "its metadata row is missing")) }
+                else if (row[7] as Int) == 0 { incomplete.append(("images", id, "its generation row is missing")) }
+            }
+            var searchProblems: [String] = []
+            let missingFromIndex = try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE id NOT IN (SELECT rowid FROM image_search)") ?? 0
+            let extraInIndex = try Int.fetchOne(db, sql: "SELECT count(*) FROM image_search WHERE rowid NOT IN (SELECT id FROM images)") ?? 0
+            if missingFromIndex > 0 { searchProblems.append("\(missingFromIndex) image(s) missing from the index") }
+            if extraInIndex > 0 { searchProblems.append("\(extraInIndex) entries for images no longer in the catalog") }
+            return (integrity, foreignKeys, incomplete, searchProblems)
+        }
+        report.problems += integrity.prefix(20).map { .integrity($0) }
+        var badImageIDs = Set<Int64>()
+        for (table, rowID, reason) in foreignKeys {
+            report.problems.append(.badRow(table: table, rowID: rowID, reason: reason))
+            if table == "images" { badImageIDs.insert(rowID) }
+        }
+        for (table, rowID, reason) in incomplete where !badImageIDs.contains(rowID) {
+            report.problems.append(.badRow(table: table, rowID: rowID, reason: reason))
+            badImageIDs.insert(rowID)
+        }
+        report.problems += searchProblems.map { .searchIndex($0) }
+
+        // The files.
+        let rows = try read("list images") { db in
+            try Row.fetchAll(db, sql: "SELECT id, path, sha256 FROM images").map { (id: $0[0] as Int64, path: $0[1] as String? ?? "", sha: $0[2] as String? ?? "") }
+        }
+        report.imagesChecked = rows.count
+        var catalogued = Set<String>()
+        var present: [(id: Int64, path: String, sha: String)] = []
+        for row in rows {
+            catalogued.insert(row.path)
+            if Glibc.access(root + row.path, F_OK) == 0 {
+                present.append(row)
+            } else if !badImageIDs.contains(row.id) {
+                report.problems.append(.missingFile(imageID: row.id, path: row.path))
+            }
+        }
+        if hashFiles {
+            let hashes = UnsafeMutableBufferPointer<String?>.allocate(capacity: present.count)
+            hashes.initialize(repeating: nil)
+            defer { hashes.deallocate() }
+            nonisolated(unsafe) let output = hashes
+            let snapshot = present
+            DispatchQueue.concurrentPerform(iterations: snapshot.count) { index in
+                output[index] = try? ImageStore.sha256Hex(ofFile: root + snapshot[index].path)
+            }
+            for (index, row) in present.enumerated() where hashes[index] != row.sha && !badImageIDs.contains(row.id) {
+                report.problems.append(.hashMismatch(imageID: row.id, path: row.path))
+            }
+        }
+        var onDisk: [String] = []
+        InputEnumerator.collect(in: location.imagesURL.path, into: &onDisk)
+        report.filesScanned = onDisk.count
+        let untracked = onDisk.map { String($0.dropFirst(root.count)) }.filter { !catalogued.contains($0) && $0.lowercased().hasSuffix(".png") }.sorted()
+        let intended = try read("read landing intents") { Set(try String.fetchAll($0, sql: "SELECT path FROM landing_intents")) }
+        let interrupted = untracked.filter { intended.contains($0) }
+        report.problems += untracked.filter { !intended.contains($0) }.map { .untrackedFile(path: $0) }
+
+        // What the library resolves itself.
+        let dead = StagingArea.deadOwners(root: location.root, except: nil)
+        if !dead.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
+        report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
+
+        if fix { try repair(report, into: &report.fixed) }
+        return report
+    }
+
+    private func repair(_ report: DoctorReport, into fixed: inout [String]) throws {
+        let root = location.root.path + "/"
+        let removed = try recoverInterruptedLandings()
+        if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
+        var readopt: [String] = []
+        for finding in report.problems {
+            switch finding {
+            case .missingFile(let id, let path):
+                try write("remove a row") { db in
+                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [id])
+                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
+                }
+                fixed.append("removed image \(id) (its file \(path) was missing)")
+            case .hashMismatch(let id, let path):
+                let damaged = location.trashURL.appendingPathComponent("damaged").path
+                try ImageStore.makeDirectories(damaged)
+                let destination = damaged + "/\(id)-" + (path as NSString).lastPathComponent
+                _ = rename(root + path, destination)
+                try write("remove a row") { db in
+                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [id])
+                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
+                }
+                fixed.append("moved damaged \(path) to \(destination) and removed image \(id)")
+            case .badRow(let table, let rowID, _) where table == "images":
+                let path = try read("read a row") { try String.fetchOne($0, sql: "SELECT path FROM images WHERE id = ?", arguments: [rowID]) }
+                try write("remove a row") { db in
+                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [rowID])
+                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [rowID])
+                }
+                if let path, !path.isEmpty, Glibc.access(root + path, F_OK) == 0 { readopt.append(path) }
+                fixed.append("removed damaged image row \(rowID)")
+            case .badRow(let table, let rowID, _):
+                try write("remove a row") { db in try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [rowID]) }
+                fixed.append("removed \(table) row \(rowID)")
+            case .untrackedFile(let path):
+                readopt.append(path)
+            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding:
+                break
+            }
+        }
+        for path in readopt {
+            do {
+                let record = try adopt(path, source: .import)
+                fixed.append("added \(path) to the catalog as image \(record.id)")
+            } catch {
+                let quarantine = location.trashURL.appendingPathComponent("damaged").path
+                try ImageStore.makeDirectories(quarantine)
+                _ = rename(root + path, quarantine + "/" + (path as NSString).lastPathComponent)
+                fixed.append("moved unreadable \(path) to trash/damaged (\(describeCatalogError(error)))")
+            }
+        }
+        if report.problems.contains(where: { if case .searchIndex = $0 { true } else { false } }) || !readopt.isEmpty {
+            try rebuildSearchIndex()
+            fixed.append("rebuilt the search index")
+        }
+    }
+
+    /// Catalogues a file already under `images/` where it is (nothing is copied).
+    @discardableResult
+    func adopt(_ relativePath: String, source: GenerationSource) throws -> ImageRecord {
+        let path = location.root.path + "/" + relativePath
+        let bytes = try AtomicFile.read(path, maxBytes: ImportLimits.standard.maxFileBytes)
+        var status = stat()
+        let date = stat(path, &status) == 0 ? Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec)) : nil
+        var prepared = try prepare(bytes: bytes, originalName: nil, fileDate: date, target: .metadata(source: source))
+        prepared.relativePath = relativePath
+        let now = self.now()
+        let outcome = try write("add an image") { db in try insertPrepared(prepared, db: db, now: now) }
+        switch outcome {
+        case .landed(let record), .duplicate(let record): return record
+        case .failed(let reason): throw CatalogError.file(path: relativePath, reason: reason)
+        }
+    }
+
+    func rebuildSearchIndex() throws {
+        try write("rebuild the search index") { db in
+            try db.execute(sql: """
+                DELETE FROM image_search;
+                INSERT INTO image_search(rowid, prompt, tags)
+                    SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), '')
+                    FROM images i JOIN generations g ON g.id = i.generation_id;
+                """)
+        }
+    }
+
+    // MARK: - Backup
+
+    /// A consistent snapshot of the catalog (SQLite's `VACUUM INTO`), verified by opening it
+    /// and running `integrity_check`. Default: `backups/catalog-<time>[-reason].sqlite`.
+    @discardableResult
+    public func backup(to destination: URL? = nil, reason: String? = nil) throws -> URL {
+        let stamp = now().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        let url = destination ?? location.backupsURL.appendingPathComponent("catalog-\(stamp)\(reason.map { "-" + $0 } ?? "").sqlite")
+        var target = url
+        var attempt = 1
+        while destination == nil, FileManager.default.fileExists(atPath: target.path) {
+            attempt += 1
+            target = url.deletingPathExtension().appendingPathExtension("\(attempt).sqlite")
+        }
+        if FileManager.default.fileExists(atPath: target.path) {
+            throw CatalogError.backupFailed(reason: "\(target.path) already exists: choose another file")
+        }
+        try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary.path]) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CatalogError.backupFailed(reason: describeCatalogError(CatalogError.wrap(error, "copy the catalog")))
+        }
+        do {
+            let queue = try DatabaseQueue(path: temporary.path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+            let check = try queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+            try queue.close()
+            guard check == ["ok"] else { throw CatalogError.backupFailed(reason: "the copy failed its integrity check: \(check.prefix(3).joined(separator: "; "))") }
+            let descriptor = Glibc.open(temporary.path, O_RDONLY)
+            if descriptor >= 0 { fsync(descriptor); Glibc.close(descriptor) }
+            guard rename(temporary.path, target.path) == 0 else { throw CatalogError.backupFailed(reason: "cannot name it \(target.path): \(String(cString: strerror(errno)))") }
+            AtomicFile.syncDirectory(target.deletingLastPathComponent().path)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CatalogError.wrap(error, "verify the backup")
+        }
+        return target
+    }
+}

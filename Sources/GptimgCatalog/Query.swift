@@ -1,0 +1,388 @@
+import Foundation
+import GRDB
+import GptimgAPI
+import PNGMetadata
+
+/// cli.md's query language, parsed: words for the full-text index (FTS5) and filters.
+///
+/// - words must all match the prompt or tags; `"a phrase"`; `-word` excludes; `word*` is a
+///   prefix; `a OR b` (binds tighter than the implicit AND: `red OR blue car` is
+///   `(red OR blue) AND car`).
+/// - filters: `aspect:16:9 type:t2i|i2i status:… tag:NAME in:COLLECTION rating:>=4 fav:yes
+///   after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:… task:ID
+///   size:1536x864 parent:ID`; a value with spaces is quoted (`in:"Summer trip"`).
+public struct ImageQuery: Sendable, Hashable {
+    public struct Term: Sendable, Hashable {
+        public var text: String
+        public var isPhrase: Bool
+        public var isPrefix: Bool
+    }
+
+    public enum Filter: Sendable, Hashable {
+        case aspect(String)
+        case type(String)
+        case status(GenerationStatus)
+        case tag(String)
+        case collection(String)
+        case rating(op: String, value: Int)
+        case favorite(Bool)
+        case after(String)
+        case before(String)
+        case source(GenerationSource)
+        case generator(String)
+        case task(String)
+        case size(width: Int, height: Int)
+        case parent(String)
+    }
+
+    /// Groups that must all match; the terms within a group are alternatives (OR).
+    public var groups: [[Term]] = []
+    public var excluded: [Term] = []
+    public var filters: [Filter] = []
+
+    public static let filterNames = ["aspect", "type", "status", "tag", "in", "rating", "fav", "after", "before", "source", "generator", "task", "size", "parent"]
+    static let validFilters = "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
+    static let generatorNames = Generator.allCases.map(\.rawValue) + ["none"]
+
+    public var hasWords: Bool { !groups.isEmpty || !excluded.isEmpty }
+
+    public init() {}
+
+    /// Parses `text`; an unknown filter or a malformed value throws `CatalogError.query` with
+    /// the list of valid filters.
+    public init(parsing text: String) throws {
+        var tokens = try Self.tokenize(text)
+        var joinNext = false
+        var index = 0
+        while index < tokens.count {
+            let token = tokens[index]
+            index += 1
+            switch token {
+            case .or:
+                guard !groups.isEmpty, !joinNext, index < tokens.count else {
+                    throw CatalogError.query("OR must stand between two words, as in `red OR blue`")
+                }
+                joinNext = true
+            case .filter(let name, let value):
+                try filters.append(Self.filter(name, value))
+                joinNext = false
+            case .term(let term, let negated):
+                if negated {
+                    if joinNext { throw CatalogError.query("-\(term.text) cannot be part of an OR: exclude it on its own") }
+                    excluded.append(term)
+                } else if joinNext {
+                    groups[groups.count - 1].append(term)
+                } else {
+                    groups.append([term])
+                }
+                joinNext = false
+            }
+        }
+        tokens.removeAll()
+    }
+
+    enum Token {
+        case term(Term, negated: Bool)
+        case or
+        case filter(String, String)
+    }
+
+    static func tokenize(_ text: String) throws -> [Token] {
+        var tokens: [Token] = []
+        let characters = Array(text)
+        var i = 0
+        func readQuoted() throws -> String {
+            // characters[i] is the opening quote
+            i += 1
+            var value = ""
+            while i < characters.count, characters[i] != "\"" {
+                value.append(characters[i])
+                i += 1
+            }
+            guard i < characters.count else { throw CatalogError.query("a quote is not closed: \(text)") }
+            i += 1
+            return value
+        }
+        while i < characters.count {
+            if characters[i].isWhitespace {
+                i += 1
+                continue
+            }
+            var negated = false
+            if characters[i] == "-", i + 1 < characters.count, !characters[i + 1].isWhitespace {
+                negated = true
+                i += 1
+            }
+            if characters[i] == "\"" {
+                let phrase = try readQuoted()
+                var prefix = false
+                if i < characters.count, characters[i] == "*" {
+                    prefix = true
+                    i += 1
+                }
+                if Self.hasWordCharacters(phrase) {
+                    tokens.append(.term(Term(text: phrase, isPhrase: true, isPrefix: prefix), negated: negated))
+                }
+                continue
+            }
+            var word = ""
+            while i < characters.count, !characters[i].isWhitespace {
+                if characters[i] == "\"", let colon = word.firstIndex(of: ":"), word.index(after: colon) == word.endIndex {
+                    word += try readQuoted()
+                    break
+                }
+                word.append(characters[i])
+                i += 1
+            }
+            if !negated, word == "OR" {
+                tokens.append(.or)
+                continue
+            }
+            if let colon = word.firstIndex(of: ":"), colon != word.startIndex {
+                let name = String(word[..<colon])
+                if name.allSatisfy({ $0.isLetter }) {
+                    if negated { throw CatalogError.query("filters cannot be negated (-\(word)); valid filters: \(validFilters)") }
+                    guard filterNames.contains(name.lowercased()) else {
+                        throw CatalogError.query("unknown filter '\(name):'; valid filters: \(validFilters)")
+                    }
+                    tokens.append(.filter(name.lowercased(), String(word[word.index(after: colon)...])))
+                    continue
+                }
+            }
+            var prefix = false
+            if word.hasSuffix("*") {
+                prefix = true
+                word = String(word.dropLast())
+            }
+            if Self.hasWordCharacters(word) {
+                tokens.append(.term(Term(text: word, isPhrase: false, isPrefix: prefix), negated: negated))
+            }
+        }
+        return tokens
+    }
+
+    static func hasWordCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+    }
+
+    static func filter(_ name: String, _ value: String) throws -> Filter {
+        func bad(_ wanted: String) -> CatalogError {
+            .query("\(name):\(value) is not valid: \(name): wants \(wanted); valid filters: \(validFilters)")
+        }
+        guard !value.isEmpty else { throw bad("a value") }
+        switch name {
+        case "aspect":
+            let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a > 0, b > 0 else {
+                throw bad("a ratio such as 16:9 (the API's: \(AspectRatio.listed))")
+            }
+            return .aspect("\(a):\(b)")
+        case "type":
+            switch value.lowercased() {
+            case "t2i", "text-to-image", "text": return .type(TaskType.textToImage.rawValue)
+            case "i2i", "image-to-image", "image", "variant": return .type(TaskType.imageToImage.rawValue)
+            default: throw bad("t2i or i2i")
+            }
+        case "status":
+            guard let status = GenerationStatus(rawValue: value.lowercased()) else {
+                throw bad(GenerationStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return .status(status)
+        case "tag": return .tag(value)
+        case "in": return .collection(value)
+        case "rating":
+            var op = "="
+            var rest = Substring(value)
+            for candidate in [">=", "<=", ">", "<", "="] where rest.hasPrefix(candidate) {
+                op = candidate
+                rest = rest.dropFirst(candidate.count)
+                break
+            }
+            guard let number = Int(rest), (0...5).contains(number) else { throw bad("0-5, optionally after >=, <=, >, < or =") }
+            return .rating(op: op, value: number)
+        case "fav":
+            switch value.lowercased() {
+            case "yes", "true", "1", "y": return .favorite(true)
+            case "no", "false", "0", "n": return .favorite(false)
+            default: throw bad("yes or no")
+            }
+        case "after", "before":
+            guard let instant = Self.instant(value) else { throw bad("a date (2026-11-01) or an ISO 8601 time") }
+            return name == "after" ? .after(instant) : .before(instant)
+        case "source":
+            guard let source = GenerationSource(rawValue: value.lowercased()) else { throw bad("api, import or simulator") }
+            return .source(source)
+        case "generator":
+            guard generatorNames.contains(value.lowercased()) else { throw bad(generatorNames.joined(separator: ", ")) }
+            return .generator(value.lowercased())
+        case "task": return .task(value)
+        case "size":
+            let parts = value.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+            guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else { throw bad("WIDTHxHEIGHT such as 1536x864") }
+            return .size(width: w, height: h)
+        case "parent": return .parent(value)
+        default: throw CatalogError.query("unknown filter '\(name):'; valid filters: \(validFilters)")
+        }
+    }
+
+    /// `2026-11-01` (midnight UTC) or an ISO 8601 time, as the catalog stores times.
+    static func instant(_ value: String) -> String? {
+        let parts = value.split(separator: "-")
+        if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), (1...31).contains(d), y > 0
+        {
+            return "\(GptimgEmbedding.pad(y, 4))-\(GptimgEmbedding.pad(m))-\(GptimgEmbedding.pad(d))T00:00:00Z"
+        }
+        return Timestamps.normalize(value)
+    }
+
+    // MARK: - SQL
+
+    static func ftsTerm(_ term: Term) -> String {
+        "\"" + term.text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (term.isPrefix ? "*" : "")
+    }
+
+    /// The FTS5 expression for the words that must match, or nil when there are none.
+    var matchExpression: String? {
+        guard !groups.isEmpty else { return nil }
+        let positive = groups.map { group in
+            group.count == 1 ? Self.ftsTerm(group[0]) : "(" + group.map(Self.ftsTerm).joined(separator: " OR ") + ")"
+        }.joined(separator: " AND ")
+        guard !excluded.isEmpty else { return positive }
+        return "(" + positive + ") NOT (" + excluded.map(Self.ftsTerm).joined(separator: " OR ") + ")"
+    }
+}
+
+/// How `list` orders its results.
+public enum ImageSort: String, Sendable, CaseIterable {
+    case newest, oldest, relevance
+}
+
+extension Catalog {
+    /// The images matching `query`, as full details (tags, collections, parent), sorted and
+    /// paged. `relevance` sorts by FTS5's bm25 when there are words (newest otherwise).
+    public func list(_ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0) throws -> [ImageDetails] {
+        try read("search the catalog") { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            var from = "images i CROSS JOIN generations g ON g.id = i.generation_id"
+            var order: String
+            switch sort {
+            case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
+            case .oldest: order = "i.created_at, i.id"
+            }
+            if let match = query.matchExpression {
+                from = "image_search s CROSS JOIN images i ON i.id = s.rowid CROSS JOIN generations g ON g.id = i.generation_id"
+                conditions.append("image_search MATCH ?")
+                arguments.append(match)
+                if sort == .relevance { order = "s.rank, i.id DESC" }
+            } else if !query.excluded.isEmpty {
+                conditions.append("i.id NOT IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
+                arguments.append(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR "))
+            }
+            for filter in query.filters {
+                switch filter {
+                case .aspect(let value):
+                    conditions.append("g.aspect_ratio = ?")
+                    arguments.append(value)
+                case .type(let value):
+                    conditions.append("g.type = ?")
+                    arguments.append(value)
+                case .status(let value):
+                    conditions.append("g.status = ?")
+                    arguments.append(value.rawValue)
+                case .tag(let name):
+                    conditions.append("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)")
+                    arguments.append(name)
+                case .collection(let name):
+                    conditions.append("EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id = i.id AND c.name = ?)")
+                    arguments.append(name)
+                case .rating(let op, let value):
+                    conditions.append("i.rating \(op) ?")
+                    arguments.append(value)
+                case .favorite(let value):
+                    conditions.append("i.favorite = ?")
+                    arguments.append(value)
+                case .after(let instant):
+                    conditions.append("i.created_at >= ?")
+                    arguments.append(instant)
+                case .before(let instant):
+                    conditions.append("i.created_at < ?")
+                    arguments.append(instant)
+                case .source(let value):
+                    conditions.append("g.source = ?")
+                    arguments.append(value.rawValue)
+                case .generator(let value):
+                    conditions.append("i.generator = ?")
+                    arguments.append(value)
+                case .task(let value):
+                    conditions.append("g.task_id = ?")
+                    arguments.append(value)
+                case .size(let width, let height):
+                    conditions.append("i.width = ? AND i.height = ?")
+                    arguments.append(width)
+                    arguments.append(height)
+                case .parent(let id):
+                    let parent = try Self.resolve(id, db: db)
+                    conditions.append("g.parent_image_id = ?")
+                    arguments.append(parent)
+                }
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let sql = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM \(from) \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
+            arguments.append(max(0, limit))
+            arguments.append(max(0, offset))
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            return try Self.details(rows, db: db)
+        }
+    }
+
+    /// `list` with the query given as text.
+    public func list(_ text: String, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0) throws -> [ImageDetails] {
+        try list(try ImageQuery(parsing: text), sort: sort, limit: limit, offset: offset)
+    }
+
+    /// How many images match `query`.
+    public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
+        if query.groups.isEmpty, query.excluded.isEmpty, query.filters.isEmpty {
+            return try read("count images") { try Int.fetchOne($0, sql: "SELECT count(*) FROM images") ?? 0 }
+        }
+        return try list(query, limit: Int.max).count
+    }
+
+    /// Rows of (image columns, generation columns) with their tags, collections and parent.
+    static func details(_ rows: [Row], db: Database) throws -> [ImageDetails] {
+        guard !rows.isEmpty else { return [] }
+        var result = rows.map { row in
+            let image = ImageRecord(row: row)
+            let generation = GenerationRecord(row: row, offset: ImageRecord.columnCount)
+            return ImageDetails(image: image, generation: generation, tags: [], collections: [], parentID: generation.parentImageID)
+        }
+        let ids = result.map { String($0.image.id) }.joined(separator: ",")
+        var tags: [Int64: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (\(ids)) ORDER BY t.name") {
+            tags[row[0], default: []].append(row[1])
+        }
+        var collections: [Int64: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT ci.image_id, c.name FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id IN (\(ids)) ORDER BY c.name") {
+            collections[row[0], default: []].append(row[1])
+        }
+        for index in result.indices {
+            result[index].tags = tags[result[index].image.id] ?? []
+            result[index].collections = collections[result[index].image.id] ?? []
+        }
+        return result
+    }
+
+    /// Details of the given images, in the order given.
+    public func details(_ imageIDs: [Int64]) throws -> [ImageDetails] {
+        try read("read images") { db in
+            try imageIDs.map { id in
+                guard let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id = ?", arguments: [id]) else {
+                    throw CatalogError.noSuchImage(String(id))
+                }
+                return try Self.details([row], db: db)[0]
+            }
+        }
+    }
+}

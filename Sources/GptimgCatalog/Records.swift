@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+import PNGMetadata
+
+/// Where a generation is in its life. `pending` is recorded before the request is sent;
+/// `unknown` means the request may have reached the server but no answer came back (the task
+/// must be looked for, never re-submitted blindly).
+public enum GenerationStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case pending, processing, completed, failed, unknown
+
+    /// Completed and failed tasks are finished; the others still need polling or resolving.
+    public var isFinished: Bool { self == .completed || self == .failed }
+}
+
+/// How a generation reached the library.
+public enum GenerationSource: String, Sendable, Hashable, Codable, CaseIterable {
+    case api, `import`, simulator
+}
+
+/// One row of `generations`: a task sent to the API (or, for imported files, the generation the
+/// file describes).
+public struct GenerationRecord: Sendable, Hashable {
+    public var id: Int64
+    public var taskID: String?
+    public var serverRowID: String?
+    public var status: GenerationStatus
+    /// "text-to-image" or "image-to-image".
+    public var type: String
+    public var prompt: String
+    public var negativePrompt: String?
+    public var aspectRatio: String
+    public var n: Int
+    public var referenceImages: [String]
+    public var provider: String?
+    public var model: String?
+    public var baseURL: String?
+    public var source: GenerationSource
+    public var createdAt: String
+    public var submittedAt: String?
+    public var completedAt: String?
+    public var updatedAt: String
+    public var creditsCharged: Int
+    public var creditsRefunded: Int
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var parentTaskID: String?
+    public var parentIndex: Int?
+    public var parentImageID: Int64?
+
+    static let columns = """
+        g.id, g.task_id, g.server_row_id, g.status, g.type, g.prompt, g.negative_prompt, g.aspect_ratio, g.n,
+        g.reference_images, g.provider, g.model, g.base_url, g.source, g.created_at, g.submitted_at, g.completed_at,
+        g.updated_at, g.credits_charged, g.credits_refunded, g.error_code, g.error_message, g.parent_task_id,
+        g.parent_index, g.parent_image_id
+        """
+
+    init(row: Row, offset: Int = 0) {
+        let o = offset
+        id = row[o]
+        taskID = row[o + 1]
+        serverRowID = row[o + 2]
+        status = GenerationStatus(rawValue: row[o + 3]) ?? .unknown
+        type = row[o + 4]
+        prompt = row[o + 5]
+        negativePrompt = row[o + 6]
+        aspectRatio = row[o + 7]
+        n = row[o + 8]
+        referenceImages = JSONList.decode(row[o + 9])
+        provider = row[o + 10]
+        model = row[o + 11]
+        baseURL = row[o + 12]
+        source = GenerationSource(rawValue: row[o + 13]) ?? .import
+        createdAt = row[o + 14]
+        submittedAt = row[o + 15]
+        completedAt = row[o + 16]
+        updatedAt = row[o + 17]
+        creditsCharged = row[o + 18]
+        creditsRefunded = row[o + 19]
+        errorCode = row[o + 20]
+        errorMessage = row[o + 21]
+        parentTaskID = row[o + 22]
+        parentIndex = row[o + 23]
+        parentImageID = row[o + 24]
+    }
+}
+
+/// One row of `images`: a file in the store.
+public struct ImageRecord: Sendable, Hashable {
+    public var id: Int64
+    public var generationID: Int64
+    public var sha256: String
+    /// Relative to the library's root: `images/YYYY/MM/<slug>-<sha8>.png`.
+    public var path: String
+    public var width: Int
+    public var height: Int
+    public var bytes: Int
+    /// The image's place among its task's images (0-based).
+    public var index: Int
+    public var remoteURL: String?
+    public var favorite: Bool
+    public var rating: Int
+    /// Which tool's metadata the file carries (`Generator`'s raw values, or "none").
+    public var generator: String
+    public var createdAt: String
+    public var addedAt: String
+    public var originalName: String?
+
+    static let columns = """
+        i.id, i.generation_id, i.sha256, i.path, i.width, i.height, i.bytes, i.index_in_task, i.remote_url,
+        i.favorite, i.rating, i.generator, i.created_at, i.added_at, i.original_name
+        """
+    static let columnCount = 15
+
+    init(row: Row, offset: Int = 0) {
+        let o = offset
+        id = row[o]
+        generationID = row[o + 1]
+        sha256 = row[o + 2]
+        path = row[o + 3]
+        width = row[o + 4]
+        height = row[o + 5]
+        bytes = row[o + 6]
+        index = row[o + 7]
+        remoteURL = row[o + 8]
+        favorite = row[o + 9]
+        rating = row[o + 10]
+        generator = row[o + 11]
+        createdAt = row[o + 12]
+        addedAt = row[o + 13]
+        originalName = row[o + 14]
+    }
+}
+
+/// An image with its generation, tags, collections and parent: what `list`, `show` and the
+/// JSON shape of cli.md present.
+public struct ImageDetails: Sendable, Hashable {
+    public var image: ImageRecord
+    public var generation: GenerationRecord
+    public var tags: [String]
+    public var collections: [String]
+    /// The image this one was made from (variants), when it is in the library.
+    public var parentID: Int64?
+
+    /// cli.md's "An image in JSON", keys in its order.
+    public var json: JSONOut {
+        .object([
+            ("id", .int(Int(image.id))),
+            ("sha256", .string(image.sha256)),
+            ("path", .string(image.path)),
+            ("width", .int(image.width)),
+            ("height", .int(image.height)),
+            ("bytes", .int(image.bytes)),
+            ("prompt", .string(generation.prompt)),
+            ("aspect_ratio", .string(generation.aspectRatio)),
+            ("type", .string(generation.type)),
+            ("task_id", .optional(generation.taskID)),
+            ("index", .int(image.index)),
+            ("n", .int(generation.n)),
+            ("reference_images", .array(generation.referenceImages.map(JSONOut.string))),
+            ("status", .string(generation.status.rawValue)),
+            ("created_at", .string(image.createdAt)),
+            ("tags", .array(tags.map(JSONOut.string))),
+            ("collections", .array(collections.map(JSONOut.string))),
+            ("rating", .int(image.rating)),
+            ("favorite", .bool(image.favorite)),
+            ("parent_id", parentID.map { .int(Int($0)) } ?? .null),
+            ("remote_url", .optional(image.remoteURL)),
+            ("generator", .string(image.generator)),
+            ("source", .string(generation.source.rawValue)),
+        ])
+    }
+}
+
+/// JSON arrays of strings in TEXT columns.
+enum JSONList {
+    static func encode(_ values: [String]) -> String {
+        JSONOut.array(values.map(JSONOut.string)).rendered
+    }
+
+    static func decode(_ text: String?) -> [String] {
+        guard let text, let data = text.data(using: .utf8),
+            let values = try? JSONDecoder().decode([String].self, from: data)
+        else { return [] }
+        return values
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import PNGMetadata
+
+/// Everything `gptimg show` says about one image: its details, where its file is, its
+/// generation's settings and embedded text, and its lineage.
+public struct ImageShow: Sendable {
+    public var details: ImageDetails
+    /// The file's absolute path.
+    public var file: String
+    /// The settings its metadata carried (seed, steps, model… or ours), in the file's order.
+    public var parameters: [Parameter]
+    public var negativePrompt: String?
+    /// The image it was made from, when in the library.
+    public var parent: ImageDetails?
+    /// Images made from it (variants), oldest first.
+    public var children: [ImageDetails]
+    /// The other images of the same task.
+    public var siblings: [ImageDetails]
+
+    /// `show --json`: the image's JSON, plus `file`, `parameters`, `negative_prompt`, `parent`
+    /// and `children` (summaries: id, sha256, path, prompt) and sibling ids.
+    public var json: JSONOut {
+        guard case .object(var members) = details.json else { return details.json }
+        func summary(_ item: ImageDetails) -> JSONOut {
+            .object([("id", .int(Int(item.image.id))), ("sha256", .string(item.image.sha256)), ("path", .string(item.image.path)), ("prompt", .string(item.generation.prompt))])
+        }
+        members.append(("file", .string(file)))
+        members.append(("negative_prompt", .optional(negativePrompt)))
+        members.append(("parameters", .object(parameters.map { ($0.key, .string($0.value)) })))
+        members.append(("parent", parent.map(summary) ?? .null))
+        members.append(("children", .array(children.map(summary))))
+        members.append(("siblings", .array(siblings.map { .int(Int($0.image.id)) })))
+        return .object(members)
+    }
+}
+
+extension Catalog {
+    /// The image `id` with its lineage (see `ImageShow`).
+    public func show(_ id: Int64) throws -> ImageShow {
+        let details = try self.details([id])[0]
+        return try read("read an image") { db in
+            let metadata = try Row.fetchOne(db, sql: "SELECT parameters FROM image_metadata WHERE image_id = ?", arguments: [id])
+            var parameters: [Parameter] = []
+            if let text: String = metadata?[0], let data = text.data(using: .utf8),
+                let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]]
+            {
+                parameters = list.compactMap { entry in entry["key"].map { Parameter($0, entry["value"] ?? "") } }
+            }
+            let select = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id"
+            let parent = try details.parentID.flatMap { parentID in
+                try Row.fetchOne(db, sql: "\(select) WHERE i.id = ?", arguments: [parentID])
+            }.map { try Self.details([$0], db: db)[0] }
+            let children = try Self.details(Row.fetchAll(db, sql: "\(select) WHERE g.parent_image_id = ? ORDER BY i.created_at, i.id", arguments: [id]), db: db)
+            let siblings = try Self.details(Row.fetchAll(db, sql: "\(select) WHERE i.generation_id = ? AND i.id <> ? ORDER BY i.index_in_task", arguments: [details.image.generationID, id]), db: db)
+            return ImageShow(
+                details: details, file: location.root.appendingPathComponent(details.image.path).path, parameters: parameters,
+                negativePrompt: details.generation.negativePrompt, parent: parent, children: children, siblings: siblings)
+        }
+    }
+}

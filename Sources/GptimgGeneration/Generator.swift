@@ -1,0 +1,260 @@
+import Foundation
+import GptimgAPI
+import GptimgCatalog
+import GptimgClient
+import PNGMetadata
+
+/// What happens to one generation, for progress lines and `--json` results.
+public enum GenerationEvent: Sendable {
+    case recorded(generation: Int64, prompt: String, credits: Int)
+    case submitted(generation: Int64, taskID: String)
+    case waiting(generation: Int64, taskID: String, polls: Int, elapsed: Double)
+    case downloading(generation: Int64, index: Int, of: Int)
+    case landed(generation: Int64, image: ImageRecord, alreadyInLibrary: Bool)
+    case failed(generation: Int64, message: String)
+}
+
+/// Where one generation ended up.
+public struct GenerationOutcome: Sendable {
+    public var generation: GenerationRecord
+    public var images: [ImageRecord]
+    /// Indexes of images the task produced that are not in the library yet (`gptimg resume`
+    /// fetches them from their recorded URLs).
+    public var missing: [Int]
+    public var message: String?
+}
+
+/// Extra things a user asked for with a generation.
+public struct GenerationOptions: Sendable, Hashable {
+    public var tags: [String]
+    public var collection: String?
+    public var parentImageID: Int64?
+    public var source: GenerationSource
+
+    public init(tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api) {
+        self.tags = tags
+        self.collection = collection
+        self.parentImageID = parentImageID
+        self.source = source
+    }
+}
+
+/// The generation pipeline: record → submit → poll → download → embed → land.
+///
+/// Money first: a generation is committed (durably) before its POST, and updated with the task
+/// id right after; a POST that may have reached the API is never sent again, only marked
+/// `unknown`; only a request that provably never left (connection refused) is retried.
+public struct Generator: Sendable {
+    public let catalog: Catalog
+    public let client: APIClient
+    public var schedule: PollSchedule
+    public let clock: any GenerationClock
+    public let events: @Sendable (GenerationEvent) -> Void
+
+    public init(
+        catalog: Catalog, client: APIClient, schedule: PollSchedule = PollSchedule(), clock: any GenerationClock = LiveClock(),
+        events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
+    ) {
+        self.catalog = catalog
+        self.client = client
+        self.schedule = schedule
+        self.clock = clock
+        self.events = events
+    }
+
+    // MARK: - Whole flow
+
+    /// Submits `request`, waits for it, and lands its images.
+    public func generate(_ request: GenerateRequest, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
+        let generation = try await submit(request, options: options)
+        guard generation.status == .processing else {
+            return GenerationOutcome(generation: generation, images: [], missing: [], message: generation.errorMessage)
+        }
+        return try await finish(generation, options: options)
+    }
+
+    // MARK: - Submitting
+
+    /// Validates locally, records the generation, and sends it once. Returns the generation as
+    /// recorded afterwards: `processing` with its task id, or `failed`/`unknown` with the reason.
+    /// Throws only for what was refused before anything was recorded or sent.
+    public func submit(_ request: GenerateRequest, options: GenerationOptions = GenerationOptions()) async throws -> GenerationRecord {
+        if let problem = client.problem(with: request) {
+            throw ClientError.invalidRequest(problem)
+        }
+        let pending = try catalog.recordGeneration(
+            NewGeneration(request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID))
+        events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
+        var attempts = 0
+        while true {
+            switch await send(request) {
+            case .success(let task):
+                let charged = request.credits
+                let updated = try catalog.updateGeneration(
+                    pending.id,
+                    GenerationUpdate(
+                        taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt,
+                        creditsCharged: charged))
+                _ = try catalog.recordCredits(CreditEntry(kind: .charge, credits: charged, generationID: pending.id, taskID: task.taskID))
+                events(.submitted(generation: pending.id, taskID: task.taskID))
+                return updated
+            case .failure(let error):
+                switch error {
+                case .transport(_, mayHaveReachedServer: false) where attempts < 3:
+                    // Provably never sent: safe to try again, after a short pause.
+                    attempts += 1
+                    try await clock.sleep(seconds: schedule.backoff(failures: attempts - 1, retryAfter: nil, random: Double.random(in: 0...1)) / 5)
+                    continue
+                default:
+                    return try recordSubmitFailure(pending, error)
+                }
+            }
+        }
+    }
+
+    // Typed throws caught inside long async loops crash this compiler (6.3.1); results don't.
+    private func send(_ request: GenerateRequest) async -> Result<TaskData, ClientError> {
+        do { return .success(try await client.submit(request)) } catch { return .failure(error) }
+    }
+
+    private func poll(_ taskID: String) async -> Result<TaskData, ClientError> {
+        do { return .success(try await client.task(taskID)) } catch { return .failure(error) }
+    }
+
+    private func recordSubmitFailure(_ pending: GenerationRecord, _ error: ClientError) throws -> GenerationRecord {
+        let status: GenerationStatus
+        let code: String
+        switch error {
+        case .transport(_, mayHaveReachedServer: false): status = .failed; code = "NOT_SENT"
+        case .unauthorized: status = .failed; code = "UNAUTHORIZED"
+        case .insufficientCredits(_, let available):
+            status = .failed; code = "INSUFFICIENT_CREDITS"
+            if let available { _ = try catalog.recordCredits(CreditEntry(kind: .balance, credits: 0, balance: available, generationID: pending.id)) }
+        case .rejected: status = .failed; code = "INVALID_REQUEST"
+        case .invalidRequest: status = .failed; code = "INVALID_REQUEST"
+        case .serverError(500, _): status = .failed; code = "INTERNAL_ERROR"  // the API refunds a 500 itself
+        default: status = .unknown; code = "MAYBE_SUBMITTED"
+        }
+        let message = status == .unknown
+            ? "\(error.description). It was not sent again, so it is charged at most once; check the API dashboard, then `gptimg tasks`."
+            : error.description
+        let updated = try catalog.updateGeneration(pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message))
+        events(.failed(generation: pending.id, message: message))
+        return updated
+    }
+
+    // MARK: - Waiting and landing
+
+    /// Polls a submitted generation to its end on the schedule, then lands its images (or
+    /// records the failure and its refund). Leaves it `processing` (resumable) at the deadline.
+    public func finish(_ generation: GenerationRecord, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
+        guard let taskID = generation.taskID else {
+            return GenerationOutcome(generation: generation, images: [], missing: [], message: "no task id: it was never accepted by the API")
+        }
+        let submitted = generation.submittedAt.flatMap(APITimestamp.date(from:)) ?? APITimestamp.date(from: generation.createdAt) ?? clock.now()
+        var polls = 0
+        var failures = 0
+        while true {
+            let elapsed = clock.now().timeIntervalSince(submitted)
+            let task: TaskData
+            switch await poll(taskID) {
+            case .success(let answer):
+                task = answer
+                failures = 0
+            case .failure(let error):
+                switch error {
+                case .rateLimited, .serverError, .transport, .timedOut:
+                    failures += 1
+                    var retryAfter: Double?
+                    if case .rateLimited(let after) = error { retryAfter = after }
+                    guard elapsed < schedule.deadline else { return try leftProcessing(generation, error.description) }
+                    try await clock.sleep(seconds: schedule.backoff(failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1)))
+                    continue
+                default:
+                    let message = error.description
+                    let updated = try catalog.updateGeneration(generation.id, GenerationUpdate(status: .unknown, errorCode: "POLL_FAILED", errorMessage: message))
+                    events(.failed(generation: generation.id, message: message))
+                    return GenerationOutcome(generation: updated, images: [], missing: [], message: message)
+                }
+            }
+            polls += 1
+            switch task.status {
+            case .completed:
+                return try await land(generation, task: task, options: options)
+            case .failed:
+                let refund = generation.creditsCharged
+                let message = task.error.map { "\($0.code): \($0.message)" } ?? "the task failed"
+                let updated = try catalog.updateGeneration(
+                    generation.id,
+                    GenerationUpdate(status: .failed, completedAt: task.updatedAt, creditsRefunded: refund, errorCode: task.error?.code ?? "FAILED", errorMessage: message))
+                if refund > 0 {
+                    _ = try catalog.recordCredits(CreditEntry(kind: .refund, credits: refund, generationID: generation.id, taskID: taskID))
+                }
+                events(.failed(generation: generation.id, message: message))
+                return GenerationOutcome(generation: updated, images: [], missing: [], message: message)
+            case .processing:
+                let now = clock.now().timeIntervalSince(submitted)
+                events(.waiting(generation: generation.id, taskID: taskID, polls: polls, elapsed: now))
+                guard let wait = schedule.delay(afterElapsed: now) else {
+                    return try leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s")
+                }
+                try await clock.sleep(seconds: wait)
+            }
+        }
+    }
+
+    private func leftProcessing(_ generation: GenerationRecord, _ reason: String) throws -> GenerationOutcome {
+        let message = "\(reason); it stays in the library's task list: run `gptimg resume` later"
+        let current = try catalog.generation(id: generation.id) ?? generation
+        return GenerationOutcome(generation: current, images: [], missing: Array(0..<generation.n), message: message)
+    }
+
+    /// Downloads, checks, embeds and lands each image of a completed task; images already in
+    /// the library are skipped, so landing again (resume) only fetches what is missing.
+    public func land(_ generation: GenerationRecord, task: TaskData, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
+        let completed = try catalog.updateGeneration(
+            generation.id, GenerationUpdate(status: .processing, completedAt: task.updatedAt))
+        let present = Set(try catalog.images(ofGeneration: generation.id).map(\.index))
+        var missing: [Int] = []
+        var problems: [String] = []
+        let downloads = catalog.location.root.appendingPathComponent("tmp", isDirectory: true)
+        try? FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
+        for (index, image) in task.images.enumerated() where !present.contains(index) {
+            events(.downloading(generation: generation.id, index: index, of: task.images.count))
+            let temporary = downloads.appendingPathComponent("download-\(generation.id)-\(index)-\(UInt32.random(in: 0...UInt32.max)).png").path
+            defer { unlink(temporary) }
+            do {
+                _ = try await client.download(image.url, to: temporary)
+                let bytes = try AtomicFile.read(temporary, maxBytes: 64 << 20)
+                let metadata = Self.metadata(for: completed, task: task, index: index, remoteURL: image.url, tags: options.tags)
+                let embedded = try GptimgEmbedding.embed(metadata, into: bytes)
+                let landed = try catalog.landImage(embedded, generationID: generation.id, index: index, remoteURL: image.url)
+                if !options.tags.isEmpty { try catalog.tag([landed.image.id], add: options.tags) }
+                if let collection = options.collection { _ = try catalog.addToCollection(collection, [landed.image.id]) }
+                events(.landed(generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
+            } catch {
+                missing.append(index)
+                problems.append("image \(index): \(String(describing: error))")
+            }
+        }
+        let images = try catalog.images(ofGeneration: generation.id)
+        let final = try catalog.updateGeneration(
+            generation.id, GenerationUpdate(status: missing.isEmpty ? .completed : .processing))
+        let message = missing.isEmpty ? nil : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); run `gptimg resume` to fetch them"
+        if let message { events(.failed(generation: generation.id, message: message)) }
+        return GenerationOutcome(generation: final, images: images, missing: missing, message: message)
+    }
+
+    /// What the file carries about itself (metadata.md, schema 1).
+    static func metadata(for generation: GenerationRecord, task: TaskData, index: Int, remoteURL: String, tags: [String]) -> GptimgMetadata {
+        var parent: GptimgMetadata.Parent?
+        if let parentTask = generation.parentTaskID, let parentIndex = generation.parentIndex {
+            parent = GptimgMetadata.Parent(taskID: parentTask, index: parentIndex)
+        }
+        return GptimgMetadata(
+            prompt: generation.prompt, aspectRatio: generation.aspectRatio, n: generation.n, index: index,
+            type: task.type.rawValue, referenceImages: generation.referenceImages, taskID: task.taskID, rowID: task.id,
+            provider: task.provider, model: task.model, createdAt: task.createdAt, completedAt: task.updatedAt,
+            parent: parent, remoteURL: remoteURL, tags: tags)
+    }
+}
