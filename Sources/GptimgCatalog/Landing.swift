@@ -149,13 +149,25 @@ extension Catalog {
         var outcomes = [LandingOutcome?](repeating: nil, count: batch.count)
         var published: [Int] = []
         var folders = Set<String>()
+        // fsyncs in parallel: the disk gets many flushes at once instead of one after another.
+        let syncErrors = UnsafeMutableBufferPointer<String?>.allocate(capacity: batch.count)
+        syncErrors.initialize(repeating: nil)
+        defer { syncErrors.deallocate() }
+        nonisolated(unsafe) let errors = syncErrors
+        DispatchQueue.concurrentPerform(iterations: batch.count) { position in
+            do { try batch[position].staged?.sync() } catch { errors[position] = describeCatalogError(error) }
+        }
         for (position, item) in batch.enumerated() {
             guard let staged = item.staged else {
                 outcomes[position] = .failed("the file was not staged")
                 continue
             }
+            if let failure = syncErrors[position] {
+                staged.discard()
+                outcomes[position] = .failed(failure)
+                continue
+            }
             do {
-                try staged.sync()
                 if try staged.publish() {
                     published.append(position)
                     folders.insert((root + item.relativePath as NSString).deletingLastPathComponent)
