@@ -7,7 +7,7 @@ index fills through the catalog's own triggers.
 
   python3 bench/seed_catalog.py COUNT LIBRARY/catalog.sqlite
 """
-import datetime, random, sqlite3, sys
+import datetime, hashlib, random, sqlite3, sys
 
 EPOCH = datetime.datetime(2024, 1, 1)
 THREE_YEARS = 3 * 365 * 86400
@@ -37,7 +37,7 @@ def main():
             created = (EPOCH + datetime.timedelta(seconds=i * THREE_YEARS // (start + count))).strftime("%Y-%m-%dT%H:%M:%SZ")
             task = "gpt-image-2-%021d" % i
             generations.append((i, task, "completed", "text-to-image", prompt, aspect, 1, "[]", "gpt-image-2", "gpt-image-2", "api", created, created, created))
-            sha = "%064x" % (i * 2654435761 % (1 << 256) + (i << 200))
+            sha = hashlib.sha256(b"seed-%d" % i).hexdigest()
             images.append((i, i, sha, "images/%s/%s/seed-%s.png" % (created[:4], created[5:7], sha[:8]), w, h, 1500000, 0, "https://files.example/%s/0.png" % task, "gptimg", created, created))
             metadata.append((i, "[]", "[]"))
         db.executemany("INSERT INTO generations (id, task_id, status, type, prompt, aspect_ratio, n, reference_images, provider, model, source, created_at, completed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", generations)
