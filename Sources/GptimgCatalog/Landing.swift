@@ -48,11 +48,13 @@ final class StagingArea: @unchecked Sendable {
         owner = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let base = root.appendingPathComponent(".staging").path
         directory = base + "/" + owner
-        try ImageStore.makeDirectories(directory)
-        let lockPath = directory + "/lock"
-        lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
-            throw CatalogError.file(path: lockPath, reason: "cannot lock the staging folder: \(String(cString: strerror(errno)))")
+        // Made under a hidden name with its lock taken, then renamed into place: another process
+        // never sees this folder without a held lock (and never mistakes it for a dead one's).
+        let hidden = base + "/.new-" + owner
+        try ImageStore.makeDirectories(hidden)
+        lockDescriptor = open(hidden + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0, rename(hidden, directory) == 0 else {
+            throw CatalogError.file(path: directory, reason: "cannot make the staging folder: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -67,7 +69,7 @@ final class StagingArea: @unchecked Sendable {
         let base = root.appendingPathComponent(".staging").path
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
         return names.filter { name in
-            guard name != own, !name.hasPrefix(".") else { return false }
+            guard name != own, !name.hasPrefix(".") else { return false }  // ".new-…": being made
             let descriptor = open(base + "/" + name + "/lock", O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else { return true }  // never locked, or half-made: dead
             defer { close(descriptor) }
@@ -149,13 +151,25 @@ extension Catalog {
         var outcomes = [LandingOutcome?](repeating: nil, count: batch.count)
         var published: [Int] = []
         var folders = Set<String>()
+        // fsyncs in parallel: the disk gets many flushes at once instead of one after another.
+        let syncErrors = UnsafeMutableBufferPointer<String?>.allocate(capacity: batch.count)
+        syncErrors.initialize(repeating: nil)
+        defer { syncErrors.deallocate() }
+        nonisolated(unsafe) let errors = syncErrors
+        DispatchQueue.concurrentPerform(iterations: batch.count) { position in
+            do { try batch[position].staged?.sync() } catch { errors[position] = describeCatalogError(error) }
+        }
         for (position, item) in batch.enumerated() {
             guard let staged = item.staged else {
                 outcomes[position] = .failed("the file was not staged")
                 continue
             }
+            if let failure = syncErrors[position] {
+                staged.discard()
+                outcomes[position] = .failed(failure)
+                continue
+            }
             do {
-                try staged.sync()
                 if try staged.publish() {
                     published.append(position)
                     folders.insert((root + item.relativePath as NSString).deletingLastPathComponent)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Importing the corpus into a new library, one process each: `gptimg import` against the
+# reference pipeline in bench/reference_import.py (Python, hashlib + sqlite3: read, SHA-256,
+# chunk walk with CRCs, text decode, prompt, copy, insert), plain and --durable (fsync of every
+# file and folder, synchronous=FULL: what gptimg always does). Peak RSS of each from
+# /usr/bin/time. Targets: gptimg at least 2x the reference's rate, peak RSS at most 150 MB.
+#   bash bench/import.sh
+#   BENCH_COUNT=50 bash bench/import.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bench_tools
+bench_build
+bench_corpus
+
+ours=$BENCH_OUT/import-gptimg
+theirs=$BENCH_OUT/import-python
+# Each run starts from no library, with the previous run's writeback finished.
+log "timing import of ${BENCH_COUNT} files, $BENCH_RUNS runs each"
+bench_hyperfine --export-json "$BENCH_OUT/import.json" \
+    --prepare "rm -rf $ours && sync" -n "gptimg import" "$GPTIMG import --quiet $BENCH_CORPUS --library $ours" \
+    --prepare "rm -rf $theirs && sync" -n "python reference" "python3 bench/reference_import.py $BENCH_CORPUS $theirs" \
+    --prepare "rm -rf $theirs && sync" -n "python reference --durable" "python3 bench/reference_import.py $BENCH_CORPUS $theirs --durable"
+
+# The same work was done: every file is in both libraries.
+count_ours=$(sqlite3 "$ours/catalog.sqlite" "SELECT count(*) FROM images")
+count_theirs=$(sqlite3 "$theirs/catalog.sqlite" "SELECT count(*) FROM images")
+[[ $count_ours == "$BENCH_COUNT" && $count_theirs == "$BENCH_COUNT" ]] \
+    || { echo "imported $count_ours (gptimg) and $count_theirs (python) of $BENCH_COUNT" >&2; exit 1; }
+
+log "peak RSS (3 runs each)"
+rss() {  # the median of three peak RSS readings, in MB
+    for _ in 1 2 3; do
+        rm -rf "$ours" "$theirs" && sync
+        /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1
+    done | sort -n | sed -n 2p | awk '{printf "%.1f", $1 / 1024}'
+}
+rss_ours=$(rss "$GPTIMG" import --quiet "$BENCH_CORPUS" --library "$ours")
+rss_theirs=$(rss python3 bench/reference_import.py "$BENCH_CORPUS" "$theirs")
+rm -rf "$ours" "$theirs"
+
+echo
+bench_machine
+echo "corpus: $BENCH_CORPUS ($(bench_describe "$BENCH_CORPUS"))"
+"$GPTIMG_BENCH" report "$BENCH_OUT/import.json" --target "python reference=2" --target "python reference --durable=2"
+echo "peak RSS: gptimg import ${rss_ours} MB (target ≤ 150), python reference ${rss_theirs} MB"
+awk -v r="$rss_ours" 'BEGIN { exit !(r <= 150) }' || echo "peak RSS target MISSED"

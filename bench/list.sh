@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Browsing a large catalog, whole processes: a 1,000,000-image catalog seeded through SQL
+# (bench/seed_catalog.py, the catalog's own triggers fill its FTS5 index) and a 100,000-image one.
+#   - `gptimg list "3 words" --limit 50` against the sqlite3 CLI running the same FTS query on
+#     the same file (target: within 1.5x) and against a LIKE '%…%' scan (target: 100x faster);
+#   - `gptimg list --limit 20` on 100,000 images, cold: the page cache dropped before each run
+#     (target: under 50 ms), and warm for information.
+#   bash bench/list.sh
+# Also: BENCH_LIST_COUNT (default 1000000), BENCH_LIST_SMALL (default 100000),
+# BENCH_LIST_WORDS (default "misty lighthouse watercolor").
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bench_tools
+bench_build
+command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: run make deps" >&2; exit 1; }
+
+big_count=${BENCH_LIST_COUNT:-1000000}
+small_count=${BENCH_LIST_SMALL:-100000}
+words=${BENCH_LIST_WORDS:-misty lighthouse watercolor}
+
+seed() {  # seed COUNT LIBRARY: made once and reused (it takes a minute or two per million)
+    local count=$1 library=$2
+    if [[ -f $library/catalog.sqlite ]]; then log "reusing $library"; return; fi
+    rm -rf "$library.partial"
+    log "seeding $count images into $library"
+    "$GPTIMG" doctor --fix --library "$library.partial" >/dev/null  # creates the library and its schema
+    python3 bench/seed_catalog.py "$count" "$library.partial/catalog.sqlite"
+    mv "$library.partial" "$library"
+}
+mkdir -p "$BENCH_OUT"
+big=$BENCH_OUT/list-$big_count
+small=$BENCH_OUT/list-$small_count
+seed "$big_count" "$big"
+seed "$small_count" "$small"
+
+# The query gptimg runs for `list "$words"`, as the sqlite3 CLI would be asked it: the FTS match,
+# the image and generation rows, newest first; and the same rows found by LIKE instead of FTS.
+columns="i.id, i.generation_id, i.sha256, i.path, i.width, i.height, i.bytes, i.index_in_task, i.remote_url, i.favorite, i.rating, i.generator, i.created_at, i.added_at, i.original_name, g.*"
+match=$(printf '"%s" AND ' $words | sed 's/ AND $//')
+fts="SELECT $columns FROM image_search s CROSS JOIN images i ON i.id = s.rowid CROSS JOIN generations g ON g.id = i.generation_id WHERE image_search MATCH '$match' ORDER BY i.created_at DESC, i.id DESC LIMIT 50"
+like_where=$(printf "g.prompt LIKE '%%%s%%' AND " $words | sed 's/ AND $//')
+like="SELECT $columns FROM images i CROSS JOIN generations g ON g.id = i.generation_id WHERE $like_where ORDER BY i.created_at DESC, i.id DESC LIMIT 50"
+matches=$(sqlite3 "$big/catalog.sqlite" "SELECT count(*) FROM image_search WHERE image_search MATCH '$match'")
+ours_rows=$("$GPTIMG" list "$words" --limit 50 --library "$big" | wc -l)
+fts_rows=$(sqlite3 "$big/catalog.sqlite" "$fts" | wc -l)
+like_rows=$(sqlite3 "$big/catalog.sqlite" "$like" | wc -l)
+log "'$words': $matches matches; rows shown: gptimg $ours_rows, sqlite3 FTS $fts_rows, sqlite3 LIKE $like_rows"
+
+log "timing the 3-word query on $big_count images"
+bench_hyperfine --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-query.json" \
+    -n "gptimg list" "$GPTIMG list '$words' --limit 50 --library $big" \
+    -n "sqlite3 FTS" "sqlite3 $big/catalog.sqlite \"$fts\""
+bench_hyperfine --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OUT/list-like.json" \
+    -n "gptimg list" "$GPTIMG list '$words' --limit 50 --library $big" \
+    -n "sqlite3 LIKE" "sqlite3 $big/catalog.sqlite \"$like\""
+
+log "timing list --limit 20 on $small_count images, cold and warm"
+bench_hyperfine --warmup 0 --runs "$((BENCH_RUNS * 2))" --export-json "$BENCH_OUT/list-cold.json" \
+    --prepare "sync && echo 3 > /proc/sys/vm/drop_caches" -n "gptimg list --limit 20 (cold)" "$GPTIMG list --limit 20 --library $small"
+bench_hyperfine --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-warm.json" \
+    -n "gptimg list --limit 20 (warm)" "$GPTIMG list --limit 20 --library $small" \
+    -n "gptimg --version" "$GPTIMG --version"
+
+echo
+bench_machine
+echo "catalogs: $big_count and $small_count images; query '$words' ($matches matches)"
+"$GPTIMG_BENCH" report "$BENCH_OUT/list-query.json" --target "sqlite3 FTS=0.667"
+"$GPTIMG_BENCH" report "$BENCH_OUT/list-like.json" --target "sqlite3 LIKE=100"
+"$GPTIMG_BENCH" report "$BENCH_OUT/list-cold.json"
+"$GPTIMG_BENCH" report "$BENCH_OUT/list-warm.json"
