@@ -74,7 +74,7 @@ enum CatalogRendering {
         var lines: [String] = []
         func add(_ key: String, _ value: String?) {
             guard let value, !value.isEmpty else { return }
-            lines.append(key.rightPadded(12) + value)
+            lines.append(key.rightPadded(max(13, key.count + 2)) + value)
         }
         add("id", String(image.id))
         add("sha256", image.sha256)
