@@ -1,3 +1,4 @@
+import Dispatch
 import GptimgAPI
 import PNGRaster
 
@@ -39,8 +40,8 @@ actor SimulatorImages {
         } else {
             let state = self.state
             drawing = Task {
-                let image = await Self.draw(request: subject.request, id: subject.id, index: subject.index, state: state, depth: 0)
-                return try image.pngData(compressionLevel: Self.compressionLevel)
+                let plan = await Self.plan(request: subject.request, id: subject.id, index: subject.index, state: state, depth: 0)
+                return try await Self.offload { try Self.draw(plan).pngData(compressionLevel: Self.compressionLevel) }
             }
             inFlight[name] = drawing
         }
@@ -57,20 +58,44 @@ actor SimulatorImages {
         while recency.count > Self.cacheCapacity { cache[recency.removeFirst()] = nil }
     }
 
-    /// Draws image `index` of task `id`. References to this simulator's files are drawn too
-    /// (up to a few generations deep: a variant of a variant of …) and blended in.
-    static func draw(request: GenerateRequest, id: String, index: Int, state: SimulatorState, depth: Int) async -> RGBAImage {
-        let size = (AspectRatio(rawValue: request.aspectRatio) ?? .square).pixelSize
-        let variation = Hash.fnv1a(id) ^ Hash.mix(UInt64(index) &+ 1)
-        let art = ProceduralArt.render(prompt: request.prompt, variation: variation, width: size.width, height: size.height)
-        guard depth < 4 else { return art }
-        var sources: [RGBAImage] = []
-        for reference in request.referenceImages {
-            guard let name = ownFileName(reference), let subject = await state.fileSubject(named: name) else { continue }
-            let source = await draw(request: subject.request, id: subject.id, index: subject.index, state: state, depth: depth + 1)
-            if let resized = try? source.resized(width: size.width, height: size.height) { sources.append(resized) }
+    /// What to draw for one image: its task, and the plans of the references that are this
+    /// simulator's own files (up to a few generations deep: a variant of a variant of …).
+    struct Plan: Sendable {
+        var request: GenerateRequest
+        var id: String
+        var index: Int
+        var sources: [Plan]
+    }
+
+    static func plan(request: GenerateRequest, id: String, index: Int, state: SimulatorState, depth: Int) async -> Plan {
+        var sources: [Plan] = []
+        if depth < 4 {
+            for reference in request.referenceImages {
+                guard let name = ownFileName(reference), let subject = await state.fileSubject(named: name) else { continue }
+                sources.append(await plan(request: subject.request, id: subject.id, index: subject.index, state: state, depth: depth + 1))
+            }
         }
+        return Plan(request: request, id: id, index: index, sources: sources)
+    }
+
+    /// Draws a plan: the prompt's landscape, with its sources blended under it.
+    static func draw(_ plan: Plan) -> RGBAImage {
+        let size = (AspectRatio(rawValue: plan.request.aspectRatio) ?? .square).pixelSize
+        let variation = Hash.fnv1a(plan.id) ^ Hash.mix(UInt64(plan.index) &+ 1)
+        let art = ProceduralArt.render(prompt: plan.request.prompt, variation: variation, width: size.width, height: size.height)
+        let sources = plan.sources.compactMap { try? draw($0).resized(width: size.width, height: size.height) }
         return sources.isEmpty ? art : blend(art, under: sources)
+    }
+
+    /// Runs CPU-bound work (drawing, encoding: tens of milliseconds) on Dispatch's threads, so it
+    /// never holds one of the few threads Swift's cooperative pool has (two on a two-core
+    /// machine), which every request handler and client task needs.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
     }
 
     /// The references' average, 60 %, over the new render, 40 %: composition and palette of the
