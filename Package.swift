@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GptimgCLITests",
-            dependencies: ["GptimgCLI", "PNGMetadata", "PNGRaster", "TestSupport"]
+            dependencies: ["GptimgCLI", "GptimgSimulator", "PNGMetadata", "PNGRaster", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -28,7 +28,9 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case .missingKey: "no API key: set GPTIMG_API_KEY, or put it in ~/.config/gptimg/api-key with mode 0600"
         case .invalidBaseURL(let url): "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
         case .unauthorized(let message):
-            "the API refused the key (401: \(message)); check GPTIMG_API_KEY or create a new key under Settings → API Keys"
+            message.contains("GPTIMG_API_KEY") || message.contains("rotate")
+                ? "the API refused the key (401): \(message)"
+                : "the API refused the key (401: \(message)); check GPTIMG_API_KEY or create a new key under Settings → API Keys"
         case .insufficientCredits(let required, let available):
             "not enough credits: this needs \(required.map(String.init) ?? "2 × n"), the balance is \(available.map(String.init) ?? "lower"); top up on the Credits page or lower -n"
         case .rejected(let message, _): "the API refused the request (400: \(message))"

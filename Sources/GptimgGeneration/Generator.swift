@@ -22,6 +22,13 @@ public struct GenerationOutcome: Sendable {
     /// fetches them from their recorded URLs).
     public var missing: [Int]
     public var message: String?
+
+    public init(generation: GenerationRecord, images: [ImageRecord], missing: [Int], message: String?) {
+        self.generation = generation
+        self.images = images
+        self.missing = missing
+        self.message = message
+    }
 }
 
 /// Extra things a user asked for with a generation.
@@ -93,11 +100,11 @@ public struct Generator: Sendable {
                 let updated = try catalog.updateGeneration(
                     pending.id,
                     GenerationUpdate(
-                        taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt,
-                        creditsCharged: charged))
+                        taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt))
+                // The ledger entry also adds to the generation's credits_charged.
                 _ = try catalog.recordCredits(CreditEntry(kind: .charge, credits: charged, generationID: pending.id, taskID: task.taskID))
                 events(.submitted(generation: pending.id, taskID: task.taskID))
-                return updated
+                return try catalog.generation(id: pending.id) ?? updated
             case .failure(let error):
                 switch error {
                 case .transport(_, mayHaveReachedServer: false) where attempts < 3:
@@ -182,13 +189,15 @@ public struct Generator: Sendable {
             case .completed:
                 return try await land(generation, task: task, options: options)
             case .failed:
-                let refund = generation.creditsCharged
+                let current = try catalog.generation(id: generation.id) ?? generation
+                let refund = current.creditsCharged - current.creditsRefunded
                 let message = task.error.map { "\($0.code): \($0.message)" } ?? "the task failed"
-                let updated = try catalog.updateGeneration(
+                var updated = try catalog.updateGeneration(
                     generation.id,
-                    GenerationUpdate(status: .failed, completedAt: task.updatedAt, creditsRefunded: refund, errorCode: task.error?.code ?? "FAILED", errorMessage: message))
+                    GenerationUpdate(status: .failed, completedAt: task.updatedAt, errorCode: task.error?.code ?? "FAILED", errorMessage: message))
                 if refund > 0 {
                     _ = try catalog.recordCredits(CreditEntry(kind: .refund, credits: refund, generationID: generation.id, taskID: taskID))
+                    updated = try catalog.generation(id: generation.id) ?? updated
                 }
                 events(.failed(generation: generation.id, message: message))
                 return GenerationOutcome(generation: updated, images: [], missing: [], message: message)
