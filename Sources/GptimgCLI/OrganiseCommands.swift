@@ -7,7 +7,7 @@ struct TagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Add or remove tags on images.",
-        discussion: "Examples:\n  gptimg tag 42 43 --add sunset --add beach\n  gptimg tag 3f9a1c --remove draft"
+        discussion: "Examples:\n  gptimg tag 42 43 --add sunset beach\n  gptimg tag 3f9a1c --remove draft"
     )
 
     @OptionGroup var options: CatalogOptions
@@ -15,10 +15,10 @@ struct TagCommand: ParsableCommand {
     @Argument(help: "Image IDs (numbers or 6+ hex digits of the SHA-256).")
     var ids: [String]
 
-    @Option(name: .long, help: "A tag to add (repeatable).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.")
     var add: [String] = []
 
-    @Option(name: .long, help: "A tag to remove (repeatable).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Tags to remove.")
     var remove: [String] = []
 
     func validate() throws {

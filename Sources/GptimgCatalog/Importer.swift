@@ -172,7 +172,6 @@ extension Catalog {
             }
         }
         try flush()
-        for (source, reason) in inputs.problems { record(.skipped(source: source, reason: reason)) }
         onProgress(progress)
         return summary
     }
@@ -226,8 +225,8 @@ struct InputEnumerator {
     private var queue: [String] = []
     private var position = 0
     private var archive: (path: String, archive: Archive, entries: [Entry], next: Int, taken: Int)?
-    /// Problems met while walking (unreadable folders, bad archives), reported at the end.
-    var problems: [(String, String)] = []
+    /// Files found, zip entries counted (for a progress line; an unreadable zip counts as one).
+    private(set) var fileCount = 0
 
     init(paths: [String], limits: ImportLimits) {
         self.limits = limits
@@ -241,10 +240,14 @@ struct InputEnumerator {
                 queue.append(path)
             }
         }
+        for path in queue {
+            if Self.isZip(path), let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read) {
+                fileCount += archive.reduce(0) { $0 + ($1.type == .directory ? 0 : 1) }
+            } else {
+                fileCount += 1
+            }
+        }
     }
-
-    /// Files found (a zip counts as one until it is opened).
-    var fileCount: Int { queue.count }
 
     static func isZip(_ path: String) -> Bool { path.lowercased().hasSuffix(".zip") }
 
