@@ -106,8 +106,8 @@ extension Catalog {
 
     /// Reads `bytes` as a PNG (every chunk's CRC checked), hashes it, and works out where it
     /// will live. Throws when the file is not a sound PNG.
-    func prepare(bytes: [UInt8], originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
-        let sha = ImageStore.sha256Hex(bytes)
+    func prepare(bytes: [UInt8], sha256 knownSHA256: String? = nil, originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
+        let sha = knownSHA256 ?? ImageStore.sha256Hex(bytes)
         let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true)
         let ours = report.generation?.gptimg
         let createdAt =
