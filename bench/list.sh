@@ -3,8 +3,10 @@
 # (bench/seed_catalog.py, the catalog's own triggers fill its FTS5 index) and a 100,000-image one.
 #   - `gptimg list "3 words" --limit 50` against the sqlite3 CLI running the same FTS query on
 #     the same file (target: within 1.5x) and against a LIKE '%…%' scan (target: 100x faster);
-#   - `gptimg list --limit 20` on 100,000 images, cold: the page cache dropped before each run
-#     (target: under 50 ms), and warm for information.
+#   - `gptimg list --limit 20` on 100,000 images as a new process (target: under 50 ms), with the
+#     page cache as it is and with it dropped before each run (everything read from disk).
+# Two builds of gptimg are timed: lib.sh's release build (Swift's libraries linked dynamically)
+# and one with --static-swift-stdlib (scratch path .build-bench-static), which starts faster.
 #   bash bench/list.sh
 # Also: BENCH_LIST_COUNT (default 1000000), BENCH_LIST_SMALL (default 100000),
 # BENCH_LIST_WORDS (default "misty lighthouse watercolor").
@@ -12,6 +14,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_tools
 bench_build
+STATIC=.build-bench-static/release/gptimg
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+    log "swift build -c release --static-swift-stdlib --scratch-path .build-bench-static --product gptimg"
+    swift build -c release --static-swift-stdlib --scratch-path .build-bench-static --product gptimg >&2
+fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: run make deps" >&2; exit 1; }
 
 big_count=${BENCH_LIST_COUNT:-1000000}
@@ -47,24 +54,32 @@ like_rows=$(sqlite3 "$big/catalog.sqlite" "$like" | wc -l)
 log "'$words': $matches matches; rows shown: gptimg $ours_rows, sqlite3 FTS $fts_rows, sqlite3 LIKE $like_rows"
 
 log "timing the 3-word query on $big_count images"
-bench_hyperfine --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-query.json" \
-    -n "gptimg list" "$GPTIMG list '$words' --limit 50 --library $big" \
+bench_hyperfine -N --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-query.json" \
+    -n "gptimg list (static)" "$STATIC list '$words' --limit 50 --library $big" \
+    -n "gptimg list (dynamic)" "$GPTIMG list '$words' --limit 50 --library $big" \
     -n "sqlite3 FTS" "sqlite3 $big/catalog.sqlite \"$fts\""
-bench_hyperfine --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OUT/list-like.json" \
-    -n "gptimg list" "$GPTIMG list '$words' --limit 50 --library $big" \
+bench_hyperfine -N --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OUT/list-like.json" \
+    -n "gptimg list (static)" "$STATIC list '$words' --limit 50 --library $big" \
     -n "sqlite3 LIKE" "sqlite3 $big/catalog.sqlite \"$like\""
 
-log "timing list --limit 20 on $small_count images, cold and warm"
-bench_hyperfine --warmup 0 --runs "$((BENCH_RUNS * 2))" --export-json "$BENCH_OUT/list-cold.json" \
-    --prepare "sync && echo 3 > /proc/sys/vm/drop_caches" -n "gptimg list --limit 20 (cold)" "$GPTIMG list --limit 20 --library $small"
-bench_hyperfine --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-warm.json" \
-    -n "gptimg list --limit 20 (warm)" "$GPTIMG list --limit 20 --library $small" \
-    -n "gptimg --version" "$GPTIMG --version"
+log "timing list --limit 20 on $small_count images: new processes, then with the page cache dropped"
+recent="SELECT $columns FROM images i CROSS JOIN generations g ON g.id = i.generation_id ORDER BY i.created_at DESC, i.id DESC LIMIT 20"
+bench_hyperfine -N --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-recent.json" \
+    -n "gptimg list --limit 20 (static)" "$STATIC list --limit 20 --library $small" \
+    -n "gptimg list --limit 20 (dynamic)" "$GPTIMG list --limit 20 --library $small" \
+    -n "sqlite3 same query" "sqlite3 $small/catalog.sqlite \"$recent\"" \
+    -n "gptimg --version (static)" "$STATIC --version"
+drop="sync && echo 3 > /proc/sys/vm/drop_caches"
+bench_hyperfine --warmup 0 --runs "$((BENCH_RUNS * 2))" --export-json "$BENCH_OUT/list-cold.json" --prepare "$drop" \
+    -n "gptimg list --limit 20 (static, page cache dropped)" "$STATIC list --limit 20 --library $small" \
+    -n "gptimg list --limit 20 (dynamic, page cache dropped)" "$GPTIMG list --limit 20 --library $small" \
+    -n "sqlite3 same query (page cache dropped)" "sqlite3 $small/catalog.sqlite \"$recent\"" \
+    -n "gptimg --version (static, page cache dropped)" "$STATIC --version"
 
 echo
 bench_machine
 echo "catalogs: $big_count and $small_count images; query '$words' ($matches matches)"
 "$GPTIMG_BENCH" report "$BENCH_OUT/list-query.json" --target "sqlite3 FTS=0.667"
 "$GPTIMG_BENCH" report "$BENCH_OUT/list-like.json" --target "sqlite3 LIKE=100"
+"$GPTIMG_BENCH" report "$BENCH_OUT/list-recent.json"
 "$GPTIMG_BENCH" report "$BENCH_OUT/list-cold.json"
-"$GPTIMG_BENCH" report "$BENCH_OUT/list-warm.json"

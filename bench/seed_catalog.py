@@ -38,7 +38,7 @@ def main():
             task = "gpt-image-2-%021d" % i
             generations.append((i, task, "completed", "text-to-image", prompt, aspect, 1, "[]", "gpt-image-2", "gpt-image-2", "api", created, created, created))
             sha = hashlib.sha256(b"seed-%d" % i).hexdigest()
-            images.append((i, i, sha, "images/%s/%s/seed-%s.png" % (created[:4], created[5:7], sha[:8]), w, h, 1500000, 0, "https://files.example/%s/0.png" % task, "gptimg", created, created))
+            images.append((i, i, sha, "images/%s/%s/seed-%s.png" % (created[:4], created[5:7], sha[:16]), w, h, 1500000, 0, "https://files.example/%s/0.png" % task, "gptimg", created, created))
             metadata.append((i, "[]", "[]"))
         db.executemany("INSERT INTO generations (id, task_id, status, type, prompt, aspect_ratio, n, reference_images, provider, model, source, created_at, completed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", generations)
         db.executemany("INSERT INTO images (id, generation_id, sha256, path, width, height, bytes, index_in_task, remote_url, generator, created_at, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", images)

@@ -10,6 +10,7 @@ struct MetaCommand: AsyncParsableCommand {
 
     struct Read: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "read",
             abstract: "Show every text chunk and the parsed generation info of PNG files.",
             discussion: """
                 Reads gptimg's own metadata and that of AUTOMATIC1111/Forge/SD.Next, ComfyUI, \
@@ -42,6 +43,7 @@ struct MetaCommand: AsyncParsableCommand {
 
     struct Strip: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "strip",
             abstract: "Remove generation metadata from PNG files, leaving the pixels and every other byte as they were.",
             discussion: """
                 By default removes what gptimg wrote (the gptimg chunk, and the parameters, Description, \

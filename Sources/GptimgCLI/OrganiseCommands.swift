@@ -7,7 +7,7 @@ struct TagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Add or remove tags on images.",
-        discussion: "Examples:\n  gptimg tag 42 43 --add sunset --add beach\n  gptimg tag 3f9a1c --remove draft"
+        discussion: "Examples:\n  gptimg tag 42 43 --add sunset beach\n  gptimg tag 3f9a1c --remove draft"
     )
 
     @OptionGroup var options: CatalogOptions
@@ -15,10 +15,10 @@ struct TagCommand: ParsableCommand {
     @Argument(help: "Image IDs (numbers or 6+ hex digits of the SHA-256).")
     var ids: [String]
 
-    @Option(name: .long, help: "A tag to add (repeatable).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.")
     var add: [String] = []
 
-    @Option(name: .long, help: "A tag to remove (repeatable).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Tags to remove.")
     var remove: [String] = []
 
     func validate() throws {
@@ -133,7 +133,7 @@ struct CollectionCommand: ParsableCommand {
     )
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an empty collection.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty collection.")
         @OptionGroup var options: CatalogOptions
         @Argument(help: "Its name.") var name: String
 
@@ -146,7 +146,7 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Rename: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rename a collection.")
+        static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a collection.")
         @OptionGroup var options: CatalogOptions
         @Argument(help: "Its current name.") var name: String
         @Argument(help: "The new name.") var newName: String
@@ -160,7 +160,7 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a collection (its images stay in the library).")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
         @OptionGroup var options: CatalogOptions
         @Argument(help: "Its name.") var name: String
 
@@ -173,7 +173,7 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List collections and how many images each holds.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List collections and how many images each holds.")
         @OptionGroup var options: CatalogOptions
 
         func run() throws {
@@ -186,7 +186,7 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a collection's images, in their order.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "List a collection's images, in their order.")
         @OptionGroup var options: CatalogOptions
         @Argument(help: "Its name.") var name: String
         @Option(help: "How many images to show.") var limit = 1000
@@ -202,7 +202,7 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add images to a collection (made if missing).", discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add images to a collection (made if missing).", discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
         @OptionGroup var options: CatalogOptions
         @Argument(help: "The collection's name.") var name: String
         @Argument(help: "Image IDs.") var ids: [String]
@@ -217,7 +217,7 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove images from a collection (they stay in the library).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
         @OptionGroup var options: CatalogOptions
         @Argument(help: "The collection's name.") var name: String
         @Argument(help: "Image IDs.") var ids: [String]

@@ -198,7 +198,7 @@ extension Catalog {
         var prepared: PreparedImage
         do {
             prepared = try prepare(
-                bytes: png, originalName: originalName, fileDate: nil, target: .generation(id: generationID, index: index, remoteURL: remoteURL),
+                bytes: png, sha256: sha, originalName: originalName, fileDate: nil, target: .generation(id: generationID, index: index, remoteURL: remoteURL),
                 prompt: generation.prompt, knownCreatedAt: createdAt)
         } catch {
             throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeCatalogError(error))")

@@ -87,7 +87,7 @@ extension Catalog {
     /// once the library is next opened for writing (see `recoverInterruptedLandings`).
     public func importFiles(
         _ paths: [String], limits: ImportLimits = .standard, source: GenerationSource = .import,
-        window: Int = max(4, ProcessInfo.processInfo.activeProcessorCount * 4), batchSize: Int = 48,
+        window: Int = max(8, ProcessInfo.processInfo.activeProcessorCount * 8), batchSize: Int = 48,
         onEvent: (ImportEvent) -> Void = { _ in }, onProgress: (ImportProgress) -> Void = { _ in }
     ) async throws -> ImportSummary {
         let staging = try stagingArea()
@@ -96,7 +96,6 @@ extension Catalog {
         var inputs = InputEnumerator(paths: paths, limits: limits)
         progress.total = inputs.fileCount
         var seen = Set<String>()
-        var batch: [(source: String, item: PreparedImage)] = []
 
         func record(_ event: ImportEvent) {
             switch event {
@@ -116,65 +115,98 @@ extension Catalog {
             onEvent(event)
         }
 
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let outcomes = try land(batch.map(\.item), staging: staging)
-            for (entry, outcome) in zip(batch, outcomes) {
+        typealias Batch = [(source: String, item: PreparedImage)]
+        func apply(_ landed: Batch, _ outcomes: [LandingOutcome]) {
+            for (entry, outcome) in zip(landed, outcomes) {
                 switch outcome {
                 case .landed(let image): record(.imported(source: entry.source, image: image))
                 case .duplicate(let image): record(.duplicate(source: entry.source, existing: image))
                 case .failed(let reason): record(.skipped(source: entry.source, reason: reason))
                 }
             }
-            batch.removeAll(keepingCapacity: true)
             onProgress(progress)
         }
 
         let root = location.root.path + "/"
         let stagingDirectory = staging.directory
         let target = LandingTarget.metadata(source: source)
-        try await withThrowingTaskGroup(of: (Int, String, WorkResult).self) { group in
+        // Landing (fsyncs, then one transaction) waits on the disk: it runs on its own thread,
+        // one batch at a time, while the cores prepare the next batch.
+        let landingQueue = DispatchQueue(label: "gptimg.import.landing")
+        let landBatch: @Sendable (Batch) async -> Finished = { [self] batch in
+            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LandingOutcome], CatalogError>, Never>) in
+                landingQueue.async {
+                    continuation.resume(returning: Result { try self.land(batch.map(\.item), staging: staging) }.mapError { CatalogError.wrap($0, "record the imported images") })
+                }
+            }
+            return .landed(batch, result)
+        }
+        try await withThrowingTaskGroup(of: Finished.self) { group in
             var pending: [Int: (String, WorkResult)] = [:]
+            var batch: Batch = []
             var next = 0
             var started = 0
+            var working = 0
+            var landing = false
             var exhausted = false
-            func startNext() {
+            func startWork() {
                 guard !exhausted, let (name, input) = inputs.next() else {
                     exhausted = true
                     return
                 }
                 let index = started
                 started += 1
+                working += 1
                 group.addTask { [self] in
-                    (index, name, self.work(input, source: name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory))
+                    .work(index, name, self.work(input, source: name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory))
                 }
             }
-            while started < window, !exhausted { startNext() }
-            while let (index, name, result) = try await group.next() {
-                pending[index] = (name, result)
-                while let (name, result) = pending.removeValue(forKey: next) {
-                    next += 1
-                    switch result {
-                    case .skipped(let reason): record(.skipped(source: name, reason: reason))
-                    case .duplicate(let existing): record(.duplicate(source: name, existing: existing))
-                    case .prepared(let item):
-                        if seen.insert(item.sha256).inserted {
-                            batch.append((name, item))
-                        } else {
-                            item.staged?.discard()
-                            record(.duplicate(source: name, existing: nil))
+            func refill() {
+                // At most `window` files in the works, and at most two batches waiting to land.
+                while working < window, batch.count < 2 * batchSize, !exhausted { startWork() }
+                if !landing, !batch.isEmpty, batch.count >= batchSize || (exhausted && working == 0) {
+                    let toLand = batch
+                    batch.removeAll(keepingCapacity: true)
+                    landing = true
+                    group.addTask { await landBatch(toLand) }
+                }
+            }
+            refill()
+            while let finished = try await group.next() {
+                switch finished {
+                case .landed(let landed, let result):
+                    landing = false
+                    apply(landed, try result.get())
+                case .work(let index, let name, let result):
+                    working -= 1
+                    pending[index] = (name, result)
+                    while let (name, result) = pending.removeValue(forKey: next) {
+                        next += 1
+                        switch result {
+                        case .skipped(let reason): record(.skipped(source: name, reason: reason))
+                        case .duplicate(let existing): record(.duplicate(source: name, existing: existing))
+                        case .prepared(let item):
+                            if seen.insert(item.sha256).inserted {
+                                batch.append((name, item))
+                            } else {
+                                item.staged?.discard()
+                                record(.duplicate(source: name, existing: nil))
+                            }
                         }
                     }
-                    if batch.count >= batchSize { try flush() }
+                    if progress.done % 16 == 0 { onProgress(progress) }
                 }
-                if progress.done % 16 == 0 { onProgress(progress) }
-                startNext()
+                refill()
             }
         }
-        try flush()
-        for (source, reason) in inputs.problems { record(.skipped(source: source, reason: reason)) }
         onProgress(progress)
         return summary
+    }
+
+    /// What a child task of the import finished: one file prepared, or one batch landed.
+    enum Finished: @unchecked Sendable {
+        case work(Int, String, WorkResult)
+        case landed([(source: String, item: PreparedImage)], Result<[LandingOutcome], CatalogError>)
     }
 
     enum WorkResult: @unchecked Sendable {
@@ -208,7 +240,7 @@ extension Catalog {
             }
             let sha = ImageStore.sha256Hex(bytes)
             if let existing = try image(sha256: sha) { return .duplicate(existing) }
-            var prepared = try prepare(bytes: bytes, originalName: source, fileDate: date, target: target)
+            var prepared = try prepare(bytes: bytes, sha256: sha, originalName: source, fileDate: date, target: target)
             prepared.staged = try ImageStore.stage(bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory, createdAt: prepared.createdAt)
             bytes = []
             return .prepared(prepared)
@@ -226,8 +258,8 @@ struct InputEnumerator {
     private var queue: [String] = []
     private var position = 0
     private var archive: (path: String, archive: Archive, entries: [Entry], next: Int, taken: Int)?
-    /// Problems met while walking (unreadable folders, bad archives), reported at the end.
-    var problems: [(String, String)] = []
+    /// Files found, zip entries counted (for a progress line; an unreadable zip counts as one).
+    private(set) var fileCount = 0
 
     init(paths: [String], limits: ImportLimits) {
         self.limits = limits
@@ -241,10 +273,14 @@ struct InputEnumerator {
                 queue.append(path)
             }
         }
+        for path in queue {
+            if Self.isZip(path), let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) {
+                fileCount += archive.reduce(0) { $0 + ($1.type == .directory ? 0 : 1) }
+            } else {
+                fileCount += 1
+            }
+        }
     }
-
-    /// Files found (a zip counts as one until it is opened).
-    var fileCount: Int { queue.count }
 
     static func isZip(_ path: String) -> Bool { path.lowercased().hasSuffix(".zip") }
 

@@ -106,8 +106,8 @@ extension Catalog {
 
     /// Reads `bytes` as a PNG (every chunk's CRC checked), hashes it, and works out where it
     /// will live. Throws when the file is not a sound PNG.
-    func prepare(bytes: [UInt8], originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
-        let sha = ImageStore.sha256Hex(bytes)
+    func prepare(bytes: [UInt8], sha256 knownSHA256: String? = nil, originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
+        let sha = knownSHA256 ?? ImageStore.sha256Hex(bytes)
         let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true)
         let ours = report.generation?.gptimg
         let createdAt =
@@ -125,7 +125,7 @@ extension Catalog {
     /// The existing image with this SHA-256, if any.
     func image(sha256: String) throws -> ImageRecord? {
         try read("look up an image") { db in
-            try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?", arguments: [sha256])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?"), arguments: [sha256])
                 .map { ImageRecord(row: $0) }
         }
     }
@@ -142,9 +142,8 @@ extension Catalog {
         // 1. Say which files are about to appear, so recovery can remove them if we die.
         try write("record the files about to land") { db in
             for item in batch {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO landing_intents(owner, path, sha256, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [staging.owner, item.relativePath, item.sha256, now])
+                try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO landing_intents(owner, path, sha256, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [staging.owner, item.relativePath, item.sha256, now])
             }
         }
         // 2. Data to disk, then the names, then the folders.
@@ -188,7 +187,7 @@ extension Catalog {
             for position in published {
                 outcomes[position] = try insertPrepared(batch[position], db: db, now: now)
             }
-            try db.execute(sql: "DELETE FROM landing_intents WHERE owner = ?", arguments: [staging.owner])
+            try db.cachedStatement(sql: "DELETE FROM landing_intents WHERE owner = ?").execute(arguments: [staging.owner])
         }
         // A file published for a row another process had already committed under another name
         // would be an orphan: remove it (only ours, never the other's).
@@ -209,7 +208,7 @@ extension Catalog {
     }
 
     func insertPrepared(_ item: PreparedImage, db: Database, now: String) throws -> LandingOutcome {
-        if let existing = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?", arguments: [item.sha256]) {
+        if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?"), arguments: [item.sha256]) {
             return .duplicate(ImageRecord(row: existing))
         }
         let generationID: Int64
@@ -226,23 +225,21 @@ extension Catalog {
             remoteURL = info?.gptimg?.remoteURL
         }
         let generator = info?.generator.rawValue ?? "none"
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, remote_url, generator,
                                    created_at, added_at, original_name)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [generationID, item.sha256, item.relativePath, item.width, item.height, item.bytes, index, remoteURL,
+                """).execute(arguments: [generationID, item.sha256, item.relativePath, item.width, item.height, item.bytes, index, remoteURL,
                         generator, item.createdAt, now, item.originalName])
         let imageID = db.lastInsertedRowID
-        try db.execute(
-            sql: "INSERT INTO image_metadata(image_id, text_chunks, parameters, warnings) VALUES (?, ?, ?, ?)",
-            arguments: [imageID, Self.chunksJSON(item.report.textChunks), Self.parametersJSON(info?.parameters ?? []),
+        try db.cachedStatement(
+            sql: "INSERT INTO image_metadata(image_id, text_chunks, parameters, warnings) VALUES (?, ?, ?, ?)").execute(arguments: [imageID, Self.chunksJSON(item.report.textChunks), Self.parametersJSON(info?.parameters ?? []),
                         JSONList.encode(item.report.warnings.map(\.description))])
         if let tags = info?.gptimg?.tags, !tags.isEmpty {
             try Self.addTags(tags, to: [imageID], db: db)
         }
-        let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.id = ?", arguments: [imageID])!
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.id = ?"), arguments: [imageID])!
         return .landed(ImageRecord(row: row))
     }
 
@@ -252,30 +249,28 @@ extension Catalog {
         let info = item.report.generation
         if let ours = info?.gptimg {
             if let taskID = ours.taskID,
-                let id = try Int64.fetchOne(db, sql: "SELECT id FROM generations WHERE task_id = ?", arguments: [taskID])
+                let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM generations WHERE task_id = ?"), arguments: [taskID])
             {
                 return (id, ours.index)
             }
             let created = ours.createdAt.flatMap(Timestamps.normalize) ?? item.createdAt
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO generations(task_id, server_row_id, status, type, prompt, aspect_ratio, n, reference_images,
                         provider, model, source, created_at, completed_at, updated_at, parent_task_id, parent_index)
                     VALUES (?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [ours.taskID, ours.rowID, ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue,
+                    """).execute(arguments: [ours.taskID, ours.rowID, ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue,
                             ours.prompt, ours.aspectRatio, max(1, ours.n), JSONList.encode(ours.referenceImages),
                             ours.provider, ours.model, source.rawValue, created, ours.completedAt.flatMap(Timestamps.normalize),
                             now, ours.parent?.taskID, ours.parent?.index])
             return (db.lastInsertedRowID, ours.index)
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO generations(status, type, prompt, negative_prompt, aspect_ratio, n, model, source, created_at,
                     completed_at, updated_at)
                 VALUES ('completed', 'text-to-image', ?, ?, ?, 1, ?, ?, ?, ?, ?)
-                """,
-            arguments: [info?.prompt ?? "", info?.negativePrompt, Self.aspectRatio(width: item.width, height: item.height),
+                """).execute(arguments: [info?.prompt ?? "", info?.negativePrompt, Self.aspectRatio(width: item.width, height: item.height),
                         info?.parameter("Model") ?? info?.parameter("model"), source.rawValue, item.createdAt, item.createdAt, now])
         return (db.lastInsertedRowID, 0)
     }
@@ -328,7 +323,7 @@ extension Catalog {
                     let othersIntend = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ? AND owner <> ?)", arguments: [path, owner]) ?? true
                     if !referenced, !othersIntend, unlink(root + path) == 0 { removed += 1 }
                 }
-                try db.execute(sql: "DELETE FROM landing_intents WHERE owner = ?", arguments: [owner])
+                try db.cachedStatement(sql: "DELETE FROM landing_intents WHERE owner = ?").execute(arguments: [owner])
             }
         }
         for owner in dead {

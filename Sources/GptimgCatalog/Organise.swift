@@ -63,10 +63,10 @@ extension Catalog {
     static func addTags(_ names: [String], to imageIDs: [Int64], db: Database) throws {
         for raw in names {
             guard let name = try? validName(raw) else { continue }
-            try db.execute(sql: "INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) DO NOTHING", arguments: [name])
-            let tagID = try Int64.fetchOne(db, sql: "SELECT id FROM tags WHERE name = ?", arguments: [name])!
+            try db.cachedStatement(sql: "INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) DO NOTHING").execute(arguments: [name])
+            let tagID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tags WHERE name = ?"), arguments: [name])!
             for image in imageIDs {
-                try db.execute(sql: "INSERT OR IGNORE INTO image_tags(image_id, tag_id) VALUES (?, ?)", arguments: [image, tagID])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO image_tags(image_id, tag_id) VALUES (?, ?)").execute(arguments: [image, tagID])
             }
         }
     }

@@ -178,6 +178,7 @@ enum JSONList {
     }
 
     static func decode(_ text: String?) -> [String] {
+        if text == nil || text == "[]" { return [] }  // the common case, without Foundation's decoder
         guard let text, let data = text.data(using: .utf8),
             let values = try? JSONDecoder().decode([String].self, from: data)
         else { return [] }

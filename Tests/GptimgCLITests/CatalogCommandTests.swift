@@ -99,7 +99,7 @@ struct CatalogCommandTests {
         let open = try run(["open", String(windmillID), "--print"], workspace)
         #expect(open.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(windmill["path"] as! String))
 
-        #expect(try run(["tag", String(windmillID), "--add", "dutch", "--add", "spring"], workspace).status == 0)
+        #expect(try run(["tag", String(windmillID), "--add", "dutch", "spring"], workspace).status == 0)
         #expect(try run(["tag", String(windmillID), "--remove", "spring"], workspace).stdout.contains("dutch, seed1"))
         #expect(try run(["rate", String(windmillID), "4"], workspace).status == 0)
         #expect(try run(["rate", String(windmillID), "9"], workspace).status != 0)

@@ -66,6 +66,30 @@ struct CatalogTests {
         #expect(try catalog.doctor().isClean)
     }
 
+    @Test func aTaskThatFailsOrIsLostStaysFindable() throws {
+        let library = try TemporaryLibrary()
+        let catalog = try library.open()
+        let lost = try catalog.recordGeneration(NewGeneration(prompt: "sent, no answer", n: 2))
+        try catalog.updateGeneration(lost.id, GenerationUpdate(status: .unknown))
+        let failed = try catalog.recordGeneration(NewGeneration(prompt: "refused"))
+        try catalog.updateGeneration(failed.id, GenerationUpdate(taskID: "gpt-image-2-FAILEDFAILEDFAILEDFA1", status: .failed, errorCode: "content_policy", errorMessage: "blocked"))
+        try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2, generationID: failed.id))
+        try catalog.recordCredits(CreditEntry(kind: .refund, credits: 2, generationID: failed.id))
+        #expect(try catalog.unfinishedGenerations().map(\.status) == [.unknown])
+        let record = try #require(try catalog.generation(taskID: "gpt-image-2-FAILEDFAILEDFAILEDFA1"))
+        #expect(record.errorCode == "content_policy")
+        #expect(record.creditsCharged == 2 && record.creditsRefunded == 2)
+        #expect(try catalog.recentGenerations().map(\.id) == [failed.id, lost.id])
+        #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.updateGeneration(999, GenerationUpdate(status: .failed)) }
+        #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.landImage(Fixtures.png(seed: 1), generationID: 999, index: 0, remoteURL: nil) }
+        // A file on disk lands the same way as bytes.
+        let file = try Fixtures.write(Fixtures.png(seed: 5), to: try library.sources().appendingPathComponent("download.png"))
+        let landed = try catalog.landImage(file: file.path, generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
+        #expect(landed.image.path.hasPrefix("images/") && landed.image.path.contains("sent-no-answer-"))
+        #expect(try catalog.images(ofGeneration: lost.id).map(\.index) == [1])
+        #expect(try catalog.details([landed.image.id])[0].json.rendered.contains("\"remote_url\":\"https://files.example/1.png\""))
+    }
+
     @Test func variantsLinkToTheirParentWhicheverLandsFirst() async throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
