@@ -93,14 +93,24 @@ public final class Catalog: Sendable {
     }
 
     /// Applies pending migrations, taking a backup of an existing catalog first.
-    func migrate() throws {
+    func migrate(_ migrations: [(String, String)] = Schema.migrations) throws {
+        let identifiers = Set(migrations.map(\.0))
         let applied = try catalogOperation("read its schema") { try database.read(Schema.applied) }
-        if !applied.subtracting(Schema.identifiers).isEmpty { throw CatalogError.newerSchema(path: location.catalogURL.path) }
-        if applied == Schema.identifiers { return }
+        if !applied.subtracting(identifiers).isEmpty { throw CatalogError.newerSchema(path: location.catalogURL.path) }
+        if applied == identifiers { return }
         if !applied.isEmpty {
             _ = try backup(to: nil, reason: "before-migration")
         }
-        try catalogOperation("migrate its schema") { try database.write(Schema.migrate) }
+        try catalogOperation("migrate its schema") { try database.write { try Schema.migrate($0, migrations) } }
+    }
+
+    /// Opens the library with `extra` migrations appended to the shipped ones, as a later
+    /// gptimg would: for tests of the migration path (backup first, then migrate).
+    @_spi(Testing)
+    public static func open(_ location: LibraryLocation, appendingMigrations extra: [(String, String)]) throws -> Catalog {
+        let catalog = try open(location, access: .readWrite)
+        try catalog.migrate(Schema.migrations + extra)
+        return catalog
     }
 
     /// The SQLite version the catalog runs on (for `doctor`).

@@ -64,11 +64,12 @@ final class StagingArea: @unchecked Sendable {
         close(lockDescriptor)
     }
 
-    /// The owners whose process is gone (their lock is free), other than this one.
-    static func deadOwners(root: URL, except own: String?) -> [String] {
+    /// The owners whose process is gone (their lock is free, or their folder is gone), other
+    /// than this one: those with a staging folder, and `alsoConsider` (owners of recorded intents).
+    static func deadOwners(root: URL, except own: String?, alsoConsider owners: [String] = []) -> [String] {
         let base = root.appendingPathComponent(".staging").path
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
-        return names.filter { name in
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+        return Set(folders + owners).filter { name in
             guard name != own, !name.hasPrefix(".") else { return false }  // ".new-…": being made
             let descriptor = open(base + "/" + name + "/lock", O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else { return true }  // never locked, or half-made: dead
@@ -82,6 +83,13 @@ final class StagingArea: @unchecked Sendable {
 final class StagingBox: @unchecked Sendable {
     private let lock = NSLock()
     private var area: StagingArea?
+
+    /// The area, if one was made.
+    var current: StagingArea? {
+        lock.lock()
+        defer { lock.unlock() }
+        return area
+    }
 
     func get(_ make: () throws -> StagingArea) throws -> StagingArea {
         lock.lock()
@@ -97,7 +105,7 @@ extension Catalog {
     /// This process's staging area; the first call also recovers what dead processes left.
     func stagingArea() throws -> StagingArea {
         try staging.get {
-            try recoverInterruptedLandings()
+            try recoverInterruptedLandings(except: nil)  // no area of ours yet (and its lock is held here)
             return try StagingArea(root: location.root)
         }
     }
@@ -311,7 +319,12 @@ extension Catalog {
     /// landing also intends (the same bytes) is kept.
     @discardableResult
     public func recoverInterruptedLandings() throws -> Int {
-        let dead = StagingArea.deadOwners(root: location.root, except: nil)
+        try recoverInterruptedLandings(except: staging.current?.owner)
+    }
+
+    func recoverInterruptedLandings(except own: String?) throws -> Int {
+        let owners = try read("read landing intents") { try String.fetchAll($0, sql: "SELECT DISTINCT owner FROM landing_intents") }
+        let dead = StagingArea.deadOwners(root: location.root, except: own, alsoConsider: owners)
         guard !dead.isEmpty else { return 0 }
         var removed = 0
         let root = location.root.path + "/"

@@ -138,7 +138,8 @@ extension Catalog {
         report.problems += untracked.filter { !intended.contains($0) }.map { .untrackedFile(path: $0) }
 
         // What the library resolves itself.
-        let dead = StagingArea.deadOwners(root: location.root, except: nil)
+        let owners = try read("read landing intents") { try String.fetchAll($0, sql: "SELECT DISTINCT owner FROM landing_intents") }
+        let dead = StagingArea.deadOwners(root: location.root, except: staging.current?.owner, alsoConsider: owners)
         if !dead.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
         report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
 

@@ -154,7 +154,7 @@ struct CatalogCommandTests {
     @Test("kill -9 in the middle of a large import: doctor is clean, a re-run completes it")
     func killedImport() throws {
         let workspace = try Workspace()
-        let total = 600
+        let total = 1000
         try Self.makeLargeSet(count: total, in: workspace.sources)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gptimg)

@@ -1,7 +1,8 @@
 import Foundation
-import GptimgCatalog
+@_spi(Testing) import GptimgCatalog
 import PNGMetadata
 import Testing
+import TestSupport
 
 @Suite("catalog: opening, generations, landing, credits")
 struct CatalogTests {
@@ -23,6 +24,24 @@ struct CatalogTests {
         // A migration this build does not know: a newer gptimg made the catalog.
         try FileManager.default.createDirectory(at: library.location.root, withIntermediateDirectories: true)
         try library.sql("CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v0-early')")
+        #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open() }
+    }
+
+    @Test func aMigrationOfAnExistingCatalogRunsAfterABackup() throws {
+        let library = try TemporaryLibrary()
+        let catalog = try library.open()
+        try catalog.recordGeneration(NewGeneration(prompt: "before the upgrade"))
+        try catalog.close()
+        let upgraded = try Catalog.open(library.location, appendingMigrations: [("v99-test", "ALTER TABLE images ADD COLUMN test_note TEXT")])
+        let backups = try FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)
+        #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
+        #expect(try library.sql("SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'") == "1")
+        // The snapshot is the catalog as it was: the generation, and no new column.
+        let snapshot = library.location.backupsURL.appendingPathComponent(backups[0]).path
+        let old = try ProcessRunner.run(["sqlite3", snapshot, "SELECT prompt FROM generations; SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'"])
+        #expect(old.stdout == "before the upgrade\n0\n")
+        // Opened again by the shipped build: the catalog is newer than it knows.
+        try upgraded.close()
         #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open() }
     }
 

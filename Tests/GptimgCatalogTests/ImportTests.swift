@@ -102,16 +102,22 @@ struct ImportTests {
         try FileManager.default.createDirectory(at: root.appendingPathComponent(".staging/deadowner"), withIntermediateDirectories: true)
         try Fixtures.write(Fixtures.png(seed: 998), to: root.appendingPathComponent(".staging/deadowner/tmp.png"))
         try library.sql("INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('deadowner', '\(orphan)', '\(String(repeating: "0", count: 64))', '2026-01-01T00:00:00Z')")
+        // And one whose staging folder is gone too (it failed and cleaned up, leaving its intent).
+        let orphan2 = "images/2026/01/orphan2-feedface.png"
+        try Fixtures.write(Fixtures.png(seed: 997), to: root.appendingPathComponent(orphan2))
+        try library.sql("INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('vanished', '\(orphan2)', '\(String(repeating: "1", count: 64))', '2026-01-01T00:00:00Z')")
         // doctor: clean (an interrupted import is a notice, not damage).
         let report = try library.open(.readOnly).doctor()
         #expect(report.isClean, "\(report.problems.map(\.description))")
-        #expect(report.notices.contains(.interruptedLanding(files: 1)))
+        #expect(report.notices.contains(.interruptedLanding(files: 2)))
         // The next import recovers it, then completes.
         let catalog = try library.open()
         let (summary, _) = try await importAll(catalog, [source.path])
         #expect(summary.imported == 4)
         #expect(summary.duplicates == 1)
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(orphan).path))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(orphan2).path))
+        #expect(try library.sql("SELECT count(*) FROM landing_intents") == "0")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(".staging/deadowner").path))
         let after = try catalog.doctor()
         #expect(after.isClean && after.notices.isEmpty, "\(after.problems.map(\.description)) \(after.notices.map(\.description))")
