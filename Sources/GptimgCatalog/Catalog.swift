@@ -59,7 +59,19 @@ public final class Catalog: Sendable {
                 configuration.busyMode = .timeout(busyTimeout)
                 configuration.foreignKeysEnabled = true
                 configuration.maximumReaderCount = 4
-                return try DatabasePool(path: location.catalogURL.path, configuration: configuration)
+                // Turning a new file to WAL takes a lock that SQLite does not wait for: two
+                // processes opening a new library at once can get SQLITE_BUSY here, busy timeout
+                // or not (GRDB's DatabaseSharing.md). Retry for a while before giving up.
+                var attempt = 0
+                while true {
+                    do {
+                        return try DatabasePool(path: location.catalogURL.path, configuration: configuration)
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                        attempt += 1
+                        if attempt >= 200 { throw error }
+                        usleep(50_000)
+                    }
+                }
             }
             // GRDB sets NORMAL when it turns WAL on; a commit must survive a power cut here.
             try catalogOperation("make commits durable") {

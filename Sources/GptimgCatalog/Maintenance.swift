@@ -140,7 +140,10 @@ extension Catalog {
         // What the library resolves itself.
         let owners = try read("read landing intents") { try String.fetchAll($0, sql: "SELECT DISTINCT owner FROM landing_intents") }
         let dead = StagingArea.deadOwners(root: location.root, except: staging.current?.owner, alsoConsider: owners)
-        if !dead.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
+        // A dead owner without recorded intents left only an empty folder (a process that
+        // exited before its catalog was released): nothing to tell; the next write sweeps it.
+        let deadWithIntents = dead.filter(owners.contains)
+        if !deadWithIntents.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
         report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
 
         if fix { try repair(report, into: &report.fixed) }
