@@ -20,40 +20,32 @@ public enum RequestValidation {
         case httpsOrLoopback
     }
 
-    /// Checks `request` against the seeds' rules: a non-empty prompt, one of the 13 aspect
-    /// ratios, n in 1–4, at most 4 references, each an https URL (never http, data: or base64).
-    public static func validate(_ request: GenerateRequest, references policy: ReferencePolicy = .httpsOnly) throws(RequestValidationError) {
+    /// The first of the seeds' rules `request` breaks, or nil: a non-empty prompt, one of the 13
+    /// aspect ratios, n in 1–4, at most 4 references, each an https URL (never http, data: or
+    /// base64).
+    public static func problem(with request: GenerateRequest, references policy: ReferencePolicy = .httpsOnly) -> RequestValidationError? {
         if request.prompt.allSatisfy(\.isWhitespace) {
-            throw RequestValidationError(field: "prompt", message: "prompt must not be empty")
+            return RequestValidationError(field: "prompt", message: "prompt must not be empty")
         }
         if AspectRatio(rawValue: request.aspectRatio) == nil {
-            throw RequestValidationError(
+            return RequestValidationError(
                 field: "aspect_ratio",
                 message: "aspect_ratio \"\(request.aspectRatio.prefix(40))\" is not supported; use one of \(AspectRatio.listed)")
         }
         if !APIContract.imageCountRange.contains(request.n) {
-            throw RequestValidationError(field: "n", message: "n must be between 1 and 4, got \(request.n)")
+            return RequestValidationError(field: "n", message: "n must be between 1 and 4, got \(request.n)")
         }
         if request.referenceImages.count > APIContract.maxReferenceImages {
-            throw RequestValidationError(
+            return RequestValidationError(
                 field: "reference_images",
                 message: "reference_images takes at most 4 URLs, got \(request.referenceImages.count)")
         }
         for (position, reference) in request.referenceImages.enumerated() {
             if let problem = referenceProblem(reference, policy: policy) {
-                throw RequestValidationError(field: "reference_images", message: "reference_images[\(position)] \(problem)")
+                return RequestValidationError(field: "reference_images", message: "reference_images[\(position)] \(problem)")
             }
         }
-    }
-
-    /// The first rule `request` breaks, or nil.
-    public static func problem(with request: GenerateRequest, references policy: ReferencePolicy = .httpsOnly) -> RequestValidationError? {
-        do {
-            try validate(request, references: policy)
-            return nil
-        } catch {
-            return error
-        }
+        return nil
     }
 
     /// Why `reference` is refused, or nil when it is acceptable.

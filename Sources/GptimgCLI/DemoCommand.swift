@@ -83,23 +83,17 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// One stderr line per step of each generation (each line one write, so concurrent tasks'
-/// lines never interleave).
+/// One stderr line per step of each generation.
 struct ProgressPrinter: Sendable {
     func report(_ event: GenerationEvent) {
         switch event {
-        case .recorded(let id, let prompt, let credits): Self.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
-        case .submitted(let id, let taskID): Self.diagnostic("[\(id)] submitted: \(taskID)")
+        case .recorded(let id, let prompt, let credits): Output.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
+        case .submitted(let id, let taskID): Output.diagnostic("[\(id)] submitted: \(taskID)")
         case .waiting: break
-        case .downloading(let id, let index, let count): Self.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
+        case .downloading(let id, let index, let count): Output.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
         case .landed(let id, let image, let already):
-            Self.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
-        case .failed(let id, let message): Self.diagnostic("[\(id)] \(message)")
+            Output.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
+        case .failed(let id, let message): Output.diagnostic("[\(id)] \(message)")
         }
-    }
-
-    static func diagnostic(_ text: String) {
-        let bytes = Array(("gptimg: " + text + "\n").utf8)
-        bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

@@ -24,18 +24,13 @@ enum APIAccess {
         var info = stat()
         guard stat(path, &info) == 0 else { throw ClientError.missingKey }
         guard info.st_mode & 0o077 == 0 else {
-            throw CLIError("\(path) is readable by other users; run `chmod 600 \(path)` (and consider rotating the key)")
+            throw ErrorLine(message: "\(path) is readable by other users; run `chmod 600 \(path)` (and consider rotating the key)")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), let key = APIKey(text) else {
-            throw CLIError("\(path) does not hold a key: put the key alone on its first line")
+            throw ErrorLine(message: "\(path) does not hold a key: put the key alone on its first line")
         }
         return key
     }
-}
-
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 struct GenerateCommand: AsyncParsableCommand {

@@ -29,16 +29,22 @@ final class Output {
 
     func error(_ text: String) {
         flush()
+        Self.diagnostic(text)
+    }
+
+    /// One `gptimg: …` line on stderr, in one write, so lines from concurrent tasks never
+    /// interleave.
+    static func diagnostic(_ text: String) {
         writeAll(STDERR_FILENO, Array(("gptimg: " + text + "\n").utf8))
     }
 
     func flush() {
         guard !buffer.isEmpty else { return }
-        writeAll(STDOUT_FILENO, buffer)
+        Self.writeAll(STDOUT_FILENO, buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
+    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -90,7 +96,7 @@ func processFiles<Result>(
 ) async throws {
     let output = Output()
     var failures = 0
-    await forEachConcurrently(expandingFolders(files)) { path -> Swift.Result<[UInt8], ErrorLine> in
+    await forEachConcurrently(FileTree.expanding(files, endingWith: [".png"])) { path -> Swift.Result<[UInt8], ErrorLine> in
         do {
             let value = try work(path)
             if json {
@@ -116,41 +122,10 @@ func processFiles<Result>(
     if failures > 0 { throw ExitCode(1) }
 }
 
-/// A file's failure, already described (errors themselves need not be Sendable).
-struct ErrorLine: Error, Sendable {
+/// An error already described as its one line for stderr (errors themselves need not be
+/// Sendable, so a file's failure crosses tasks as this).
+struct ErrorLine: Error, Sendable, CustomStringConvertible {
     let message: String
+    var description: String { message }
 }
 
-/// The paths with every folder replaced by the PNG files under it (recursively, sorted, links
-/// to folders not followed), as `exiftool -r` does. Files named directly are kept whatever
-/// their name, so a mistake gets its own error line.
-func expandingFolders(_ paths: [String]) -> [String] {
-    paths.flatMap { path -> [String] in
-        var status = stat()
-        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { return [path] }
-        var found: [String] = []
-        collectPNGs(in: path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
-        return found.sorted()
-    }
-}
-
-private func collectPNGs(in directory: String, into found: inout [String]) {
-    guard let handle = opendir(directory) else { return }
-    defer { closedir(handle) }
-    while let entry = readdir(handle) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name == "." || name == ".." { continue }
-        let path = directory + "/" + name
-        var type = Int32(entry.pointee.d_type)
-        if type == DT_UNKNOWN {  // some filesystems do not say: ask without following links
-            var status = stat()
-            guard lstat(path, &status) == 0 else { continue }
-            type = (status.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (status.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : Int32(DT_LNK)
-        }
-        if type == DT_DIR {
-            collectPNGs(in: path, into: &found)
-        } else if type == DT_REG, name.lowercased().hasSuffix(".png") {
-            found.append(path)
-        }
-    }
-}

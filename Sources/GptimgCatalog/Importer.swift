@@ -263,16 +263,7 @@ struct InputEnumerator {
 
     init(paths: [String], limits: ImportLimits) {
         self.limits = limits
-        for path in paths {
-            var status = stat()
-            if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-                var found: [String] = []
-                Self.collect(in: path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found)
-                queue += found.sorted()
-            } else {
-                queue.append(path)
-            }
-        }
+        queue = FileTree.expanding(paths, endingWith: [".png", ".zip"])
         for path in queue {
             if Self.isZip(path), let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) {
                 fileCount += archive.reduce(0) { $0 + ($1.type == .directory ? 0 : 1) }
@@ -360,26 +351,4 @@ struct InputEnumerator {
     }
 
     private struct ZipEntryTooLarge: Error {}
-
-    static func collect(in directory: String, into found: inout [String]) {
-        guard let handle = opendir(directory) else { return }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name == "." || name == ".." { continue }
-            let path = directory + "/" + name
-            var type = Int32(entry.pointee.d_type)
-            if type == DT_UNKNOWN {
-                var status = stat()
-                guard lstat(path, &status) == 0 else { continue }
-                type = (status.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : (status.st_mode & S_IFMT) == S_IFREG ? Int32(DT_REG) : Int32(DT_LNK)
-            }
-            let lower = name.lowercased()
-            if type == DT_DIR {
-                collect(in: path, into: &found)
-            } else if type == DT_REG, lower.hasSuffix(".png") || lower.hasSuffix(".zip") {
-                found.append(path)
-            }
-        }
-    }
 }

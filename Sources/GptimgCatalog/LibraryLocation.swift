@@ -23,7 +23,6 @@ public struct LibraryLocation: Sendable, Hashable {
 
     public var catalogURL: URL { root.appendingPathComponent("catalog.sqlite") }
     public var imagesURL: URL { root.appendingPathComponent("images", isDirectory: true) }
-    public var thumbsURL: URL { root.appendingPathComponent("thumbs", isDirectory: true) }
     public var backupsURL: URL { root.appendingPathComponent("backups", isDirectory: true) }
     public var trashURL: URL { root.appendingPathComponent("trash", isDirectory: true) }
 }

@@ -129,10 +129,9 @@ extension Catalog {
                 report.problems.append(.hashMismatch(imageID: row.id, path: row.path))
             }
         }
-        var onDisk: [String] = []
-        InputEnumerator.collect(in: location.imagesURL.path, into: &onDisk)
+        let onDisk = FileTree.files(under: location.imagesURL.path, endingWith: [".png"])
         report.filesScanned = onDisk.count
-        let untracked = onDisk.map { String($0.dropFirst(root.count)) }.filter { !catalogued.contains($0) && $0.lowercased().hasSuffix(".png") }.sorted()
+        let untracked = onDisk.map { String($0.dropFirst(root.count)) }.filter { !catalogued.contains($0) }.sorted()
         let intended = try read("read landing intents") { Set(try String.fetchAll($0, sql: "SELECT path FROM landing_intents")) }
         let interrupted = untracked.filter { intended.contains($0) }
         report.problems += untracked.filter { !intended.contains($0) }.map { .untrackedFile(path: $0) }

@@ -65,10 +65,8 @@ extension Catalog {
             let queue = try catalogOperation("create the new catalog") { try DatabaseQueue(path: newPath) }
             let fresh = Catalog(location: location, access: .readWrite, database: queue, clock: clock)
             try fresh.migrate()
-            var files: [String] = []
-            InputEnumerator.collect(in: location.imagesURL.path, into: &files)
             let rootPrefix = location.root.path + "/"
-            let paths = files.filter { $0.lowercased().hasSuffix(".png") }.map { String($0.dropFirst(rootPrefix.count)) }.sorted()
+            let paths = FileTree.files(under: location.imagesURL.path, endingWith: [".png"]).map { String($0.dropFirst(rootPrefix.count)) }.sorted()
             // Parse in parallel, insert in order, a chunk at a time.
             for chunk in stride(from: 0, to: paths.count, by: 256).map({ Array(paths[$0..<min($0 + 256, paths.count)]) }) {
                 let results = UnsafeMutableBufferPointer<Result<PreparedImage, CatalogError>?>.allocate(capacity: chunk.count)

@@ -158,7 +158,7 @@ public struct APIClient: Sendable {
         let text = String(describing: error)
         if let error = error as? HTTPClientError {
             if error == .connectTimeout { return .transport("connect timed out", mayHaveReachedServer: false) }
-            if error == .deadlineExceeded || error == .readTimeout { return .timedOut(mayHaveReachedServer: true) }
+            if error == .deadlineExceeded || error == .readTimeout { return .timedOut }
             if error == .remoteConnectionClosed { return .transport("the connection was closed", mayHaveReachedServer: true) }
         }
         for never in ["Connection refused", "connectTimeout", "No such host", "nodename nor servname", "Name or service not known", "resolution"]

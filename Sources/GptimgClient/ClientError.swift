@@ -19,7 +19,8 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The connection failed. `mayHaveReachedServer` is false only when the request provably
     /// never left (connection refused, no such host): only then may a submit be retried.
     case transport(String, mayHaveReachedServer: Bool)
-    case timedOut(mayHaveReachedServer: Bool)
+    /// No answer in time: the request may have reached the API.
+    case timedOut
     case download(String)
 
     public var description: String {

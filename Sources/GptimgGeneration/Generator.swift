@@ -221,8 +221,8 @@ public struct Generator: Sendable {
     /// Downloads, checks, embeds and lands each image of a completed task; images already in
     /// the library are skipped, so landing again (resume) only fetches what is missing.
     public func land(_ generation: GenerationRecord, task: TaskData, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
-        let completed = try catalog.updateGeneration(
-            generation.id, GenerationUpdate(status: .processing, completedAt: task.updatedAt))
+        // completed_at first: the catalog dates each landed image by it.
+        let completed = try catalog.updateGeneration(generation.id, GenerationUpdate(completedAt: task.updatedAt))
         let present = Set(try catalog.images(ofGeneration: generation.id).map(\.index))
         var missing: [Int] = []
         var problems: [String] = []

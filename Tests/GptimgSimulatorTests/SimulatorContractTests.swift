@@ -208,7 +208,7 @@ import Testing
             #expect(json["error"]?["code"]?.string == "INVALID_REQUEST")
             #expect(json["error"]?["field"]?.string == field)
             let message = try #require(json["error"]?["message"]?.string)
-            #expect(message.contains(field) || field == "prompt")
+            #expect(message.contains(field))
             #expect(message.contains(words), "\(message)")
             #expect(try await wire.balance() == 10)
         }
