@@ -96,15 +96,14 @@ public struct Generator: Sendable {
         while true {
             switch await send(request) {
             case .success(let task):
-                let charged = request.credits
-                let updated = try catalog.updateGeneration(
+                _ = try catalog.updateGeneration(
                     pending.id,
                     GenerationUpdate(
                         taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt))
                 // The ledger entry also adds to the generation's credits_charged.
-                _ = try catalog.recordCredits(CreditEntry(kind: .charge, credits: charged, generationID: pending.id, taskID: task.taskID))
+                _ = try catalog.recordCredits(CreditEntry(kind: .charge, credits: request.credits, generationID: pending.id, taskID: task.taskID))
                 events(.submitted(generation: pending.id, taskID: task.taskID))
-                return try catalog.generation(id: pending.id) ?? updated
+                return try catalog.generation(id: pending.id) ?? pending
             case .failure(let error):
                 switch error {
                 case .transport(_, mayHaveReachedServer: false) where attempts < 3:
