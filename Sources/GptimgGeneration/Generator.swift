@@ -273,7 +273,7 @@ public struct Generator: Sendable {
             let temporary = downloads.appendingPathComponent("download-\(generation.id)-\(index)-\(UInt32.random(in: 0...UInt32.max)).png").path
             defer { unlink(temporary) }
             do {
-                _ = try await client.download(image.url, to: temporary)
+                try await fetch(image.url, to: temporary)
                 let bytes = try AtomicFile.read(temporary, maxBytes: 64 << 20)
                 let metadata = Self.metadata(for: generation, task: task, index: index, remoteURL: image.url, tags: generation.requestedTags)
                 let embedded = try GptimgEmbedding.embed(metadata, into: bytes)
@@ -294,6 +294,23 @@ public struct Generator: Sendable {
         var timing = timing
         if missing.isEmpty { timing.landedAt = clock.now() }
         return GenerationOutcome(generation: final, images: images, missing: missing, message: message, timing: timing)
+    }
+
+    /// Downloads `url` to `file`, trying again after a dropped connection or a bad answer (a
+    /// download is free and idempotent): up to 4 attempts, 0.5, 1 and 2 s apart.
+    private func fetch(_ url: String, to file: String) async throws {
+        var attempt = 0
+        while true {
+            do {
+                _ = try await client.download(url, to: file)
+                return
+            } catch {
+                attempt += 1
+                unlink(file)
+                guard attempt < 4 else { throw error }
+                try await clock.sleep(seconds: 0.25 * Double(1 << attempt))
+            }
+        }
     }
 
     /// What the file carries about itself (metadata.md, schema 1).

@@ -94,4 +94,9 @@ public struct RunningSimulator: Sendable {
     public func balance(of key: String) async -> Int? {
         await state.balance(of: key)
     }
+
+    /// Changes the wire faults from now on (tests: fail every download, then none).
+    public func setFaults(_ faults: SimulatorFaults) async {
+        await state.setFaults(faults)
+    }
 }

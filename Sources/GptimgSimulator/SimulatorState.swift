@@ -47,12 +47,34 @@ actor SimulatorState {
     private var ledger: [LedgerEntry] = []
     private var random: SplitMix64
     private var baseURL = ""
+    private var faults: SimulatorFaults
 
     init(configuration: SimulatorConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.now = now
         self.accounts = Dictionary(configuration.keys.map { ($0, Account(balance: configuration.credits)) }, uniquingKeysWith: { first, _ in first })
         self.random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
+        self.faults = configuration.faults
+    }
+
+    /// Which fault a request meets.
+    enum Fault: Sendable {
+        case none
+        case rateLimited(retryAfter: Int)
+        case dropped
+    }
+
+    enum FaultTarget { case poll, file }
+
+    func setFaults(_ new: SimulatorFaults) { faults = new }
+
+    /// Draws the fault for one request (no draw at all when faults are off, so a seeded run
+    /// repeats exactly).
+    func fault(for target: FaultTarget) -> Fault {
+        if target == .poll, faults.rateLimitRate > 0, draw() < faults.rateLimitRate { return .rateLimited(retryAfter: faults.retryAfter) }
+        let applies = target == .poll ? faults.dropPolls : faults.dropFiles
+        if applies, faults.dropRate > 0, draw() < faults.dropRate { return .dropped }
+        return .none
     }
 
     func setBaseURL(_ url: String) { baseURL = url }
