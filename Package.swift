@@ -102,6 +102,14 @@ let package = Package(
         ),
         .testTarget(name: "GptimgClientTests", dependencies: ["GptimgClient"]),
         .testTarget(
+            name: "GptimgGenerationTests",
+            dependencies: [
+                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "GptimgCatalogTests",
             dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
         ),

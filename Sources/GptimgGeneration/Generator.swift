@@ -77,7 +77,7 @@ public enum WaitResult: Sendable {
 ///
 /// Money first: a generation is committed (durably) before its POST, and its task id and charge
 /// in one transaction right after; a POST that may have reached the API is never sent again,
-/// only marked `unknown`; only a request that provably never left (connection refused) is retried.
+/// only marked `unknown`; only establishing a connection is retried (by AsyncHTTPClient), never a request.
 public struct Generator: Sendable {
     public let catalog: Catalog
     public let client: APIClient
@@ -129,28 +129,19 @@ public struct Generator: Sendable {
                 request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID, tags: options.tags,
                 collection: options.collection, batchKey: options.batchKey))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
-        var attempts = 0
-        while true {
-            switch await send(request) {
-            case .success(let task):
-                // The task id and its charge in one transaction: never one without the other.
-                let submitted = try catalog.updateGeneration(
-                    pending.id,
-                    GenerationUpdate(taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt),
-                    ledger: [CreditEntry(kind: .charge, credits: request.credits, taskID: task.taskID)])
-                events(.submitted(generation: pending.id, taskID: task.taskID))
-                return submitted
-            case .failure(let error):
-                switch error {
-                case .transport(_, mayHaveReachedServer: false) where attempts < 3:
-                    // Provably never sent: safe to try again, after a short pause.
-                    attempts += 1
-                    try await clock.sleep(seconds: schedule.backoff(failures: attempts - 1, retryAfter: nil, random: Double.random(in: 0...1)) / 5)
-                    continue
-                default:
-                    return try recordSubmitFailure(pending, error)
-                }
-            }
+        // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
+        // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
+        switch await send(request) {
+        case .success(let task):
+            // The task id and its charge in one transaction: never one without the other.
+            let submitted = try catalog.updateGeneration(
+                pending.id,
+                GenerationUpdate(taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt),
+                ledger: [CreditEntry(kind: .charge, credits: request.credits, taskID: task.taskID)])
+            events(.submitted(generation: pending.id, taskID: task.taskID))
+            return submitted
+        case .failure(let error):
+            return try recordSubmitFailure(pending, error)
         }
     }
 

@@ -95,6 +95,11 @@ public struct RunningSimulator: Sendable {
         await state.balance(of: key)
     }
 
+    /// `key`'s submissions (settled up to now) and its balance: what tests check money against.
+    public func ledger(of key: String) async -> (entries: [SimulatorLedgerEntry], balance: Int) {
+        await state.ledger(for: key)
+    }
+
     /// Changes the wire faults from now on (tests: fail every download, then none).
     public func setFaults(_ faults: SimulatorFaults) async {
         await state.setFaults(faults)

@@ -1,6 +1,19 @@
 import Foundation
 import GptimgAPI
 
+/// One submission's money: what was charged and what was refunded, and how it ended.
+public struct SimulatorLedgerEntry: Sendable, Hashable {
+    public var taskID: String?
+    public var owner: String
+    public var prompt: String
+    public var n: Int
+    public var charged: Int
+    public var refunded: Int
+    /// processing, completed, failed or internal_error.
+    public var outcome: String
+    public var at: Date
+}
+
 /// Everything a simulator remembers: each key's balance, its tasks and the ledger of charges
 /// and refunds. An actor, so a balance is checked and charged in one step and concurrent
 /// submissions can never overdraw it.
@@ -22,18 +35,6 @@ actor SimulatorState {
         var taskID: String { APIIdentifier.taskID(for: id) }
     }
 
-    /// One submission's money: what was charged and what was refunded.
-    struct LedgerEntry: Sendable {
-        var taskID: String?
-        var owner: String
-        var prompt: String
-        var n: Int
-        var charged: Int
-        var refunded: Int
-        var outcome: String
-        var at: Date
-    }
-
     enum Submission: Sendable {
         case accepted(TaskData)
         case insufficientCredits(required: Int, available: Int)
@@ -44,7 +45,7 @@ actor SimulatorState {
     private let now: @Sendable () -> Date
     private var accounts: [String: Account]
     private var tasks: [String: SimulatedTask] = [:]  // by row id
-    private var ledger: [LedgerEntry] = []
+    private var ledger: [SimulatorLedgerEntry] = []
     private var random: SplitMix64
     private var baseURL = ""
     private var faults: SimulatorFaults
@@ -97,7 +98,7 @@ actor SimulatorState {
         if draw() < configuration.errorRate {
             // Charged, then refunded at once: what the seeds promise for a 500.
             accounts[key]!.balance += required
-            ledger.append(LedgerEntry(taskID: nil, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: required, outcome: "internal_error", at: at))
+            ledger.append(SimulatorLedgerEntry(taskID: nil, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: required, outcome: "internal_error", at: at))
             return .internalError
         }
         var id: String
@@ -108,7 +109,7 @@ actor SimulatorState {
             dueAt: at.addingTimeInterval(max(0, configuration.latency + spread)),
             willFail: draw() < configuration.failRate)
         tasks[id] = task
-        ledger.append(LedgerEntry(taskID: task.taskID, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: 0, outcome: "processing", at: at))
+        ledger.append(SimulatorLedgerEntry(taskID: task.taskID, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: 0, outcome: "processing", at: at))
         return .accepted(data(for: task, includeResult: false))
     }
 
@@ -178,7 +179,7 @@ actor SimulatorState {
     // MARK: - Ledger
 
     /// The ledger entries and balance of one key (settling what is due first).
-    func ledger(for key: String) -> (entries: [LedgerEntry], balance: Int) {
+    func ledger(for key: String) -> (entries: [SimulatorLedgerEntry], balance: Int) {
         for task in tasks.values where task.owner == key { _ = settle(task) }
         return (ledger.filter { $0.owner == key }, accounts[key]?.balance ?? 0)
     }
