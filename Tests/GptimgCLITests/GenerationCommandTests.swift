@@ -35,6 +35,20 @@ struct GenerationCommandTests {
         }
     }
 
+    /// A simulator with one key (named after the test) and a workspace pointed at it.
+    func withWorkspace(
+        _ name: String, credits: Int, latency: Double = 0.3, jitter: Double = 0, failRate: Double = 0, seed: UInt64,
+        _ body: (RunningSimulator, Workspace, String) async throws -> Void
+    ) async throws {
+        let key = "\(name)-\(UUID().uuidString)"
+        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [key], credits: credits, latency: latency, jitter: jitter, failRate: failRate, seed: seed))
+        try await simulator.withRunning { sim async throws in
+            let workspace = Workspace(sim, key: key)
+            defer { try? FileManager.default.removeItem(at: workspace.folder) }
+            try await body(sim, workspace, key)
+        }
+    }
+
     /// Runs the binary on a Dispatch thread: the simulator's handlers need the cooperative pool.
     func run(_ arguments: [String], _ workspace: Workspace) async throws -> ProcessResult {
         let command = [gptimg] + arguments + ["--library", workspace.library]
@@ -99,11 +113,7 @@ struct GenerationCommandTests {
     }
 
     @Test func batchStatesItsCostSlidesStopsOnNotEnoughCreditsAndContinuesWhenRunAgain() async throws {
-        let key = "batch-\(UUID().uuidString)"
-        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [key], credits: 8, latency: 0.3, seed: 3))
-        try await simulator.withRunning { sim async throws in
-            let workspace = Workspace(sim, key: key)
-            defer { try? FileManager.default.removeItem(at: workspace.folder) }
+        try await withWorkspace("batch", credits: 8, latency: 0.3, seed: 3) { sim, workspace, key in
             let file = workspace.file("prompts.jsonl", """
                 # five lines, one of them two images: 12 credits, but the balance is 8
                 {"prompt":"a red kite over dunes","tags":["kites"]}
@@ -148,11 +158,7 @@ struct GenerationCommandTests {
     }
 
     @Test func rerunAndVariantRecordWhatTheyCameFrom() async throws {
-        let key = "rerun-\(UUID().uuidString)"
-        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [key], credits: 100, latency: 0.3, seed: 5))
-        try await simulator.withRunning { sim async throws in
-            let workspace = Workspace(sim, key: key)
-            defer { try? FileManager.default.removeItem(at: workspace.folder) }
+        try await withWorkspace("rerun", credits: 100, latency: 0.3, seed: 5) { sim, workspace, key in
             let made = try await run(["generate", "a paper boat on a pond", "--aspect", "3:2", "--json"], workspace)
             #expect(made.status == 0, "\(made.stderr)")
 
@@ -176,11 +182,7 @@ struct GenerationCommandTests {
     }
 
     @Test func killedAtRandomPointsThenResumedEveryPaidImageLandsExactlyOnce() async throws {
-        let key = "crash-\(UUID().uuidString)"
-        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [key], credits: 10_000, latency: 0.4, jitter: 0.2, seed: 9))
-        try await simulator.withRunning { sim async throws in
-            let workspace = Workspace(sim, key: key)
-            defer { try? FileManager.default.removeItem(at: workspace.folder) }
+        try await withWorkspace("crash", credits: 10_000, latency: 0.4, jitter: 0.2, seed: 9) { sim, workspace, key in
             var random = SplitMix64(seed: 2026)
             var killed = 0
             for round in 0..<6 {
@@ -206,11 +208,7 @@ struct GenerationCommandTests {
     }
 
     @Test func theKeyIsNowhereAfterTheWholeFlow() async throws {
-        let canary = "canary-\(UUID().uuidString)"
-        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [canary], credits: 40, latency: 0.3, failRate: 0.2, seed: 8))
-        try await simulator.withRunning { sim async throws in
-            let workspace = Workspace(sim, key: canary)
-            defer { try? FileManager.default.removeItem(at: workspace.folder) }
+        try await withWorkspace("canary", credits: 40, latency: 0.3, failRate: 0.2, seed: 8) { sim, workspace, canary in
             let file = workspace.file("p.txt", "one\ntwo\nthree\n")
             var results: [ProcessResult] = []
             results.append(try await run(["generate", "canary flow", "-n", "2", "--detach"], workspace))
