@@ -64,6 +64,16 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // The web gallery (`gptimg serve`): Hummingbird on loopback, server-rendered pages over the
+        // catalog, thumbnails made with libpng and cached under Library/thumbs/.
+        .target(
+            name: "GptimgGallery",
+            dependencies: [
+                "GptimgCatalog", "PNGRaster", "PNGMetadata",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The generation pipeline: record, submit once, poll, download, embed, land.
         .target(name: "GptimgGeneration", dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata"]),
         // The command-line interface: parses, calls a core API, renders the result.
@@ -71,7 +81,7 @@ let package = Package(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,6 +114,13 @@ let package = Package(
         .testTarget(
             name: "GptimgCatalogTests",
             dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
+        ),
+        .testTarget(
+            name: "GptimgGalleryTests",
+            dependencies: [
+                "GptimgGallery", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "GptimgCLITests",
