@@ -66,6 +66,7 @@ public struct Gallery: Sendable {
 
     /// Starts the server, runs `body` with its address, and stops the server when `body`
     /// returns or throws (or the surrounding task is cancelled).
+    @discardableResult
     public func withRunning<T>(_ body: (RunningGallery) async throws -> T) async throws -> T {
         try configuration.validate()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
