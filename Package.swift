@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "gptimg-bench",
             dependencies: [
-                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/gptimg-bench"
