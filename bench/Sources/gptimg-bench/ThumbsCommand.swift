@@ -26,6 +26,9 @@ struct ThumbsCommand: ParsableCommand {
     @Option(help: "Files made at once (the gallery makes one per core).")
     var jobs = 1
 
+    @Option(help: "zlib level of the thumbnails (default: the gallery's).")
+    var level = ThumbnailStore.compressionLevel
+
     func run() throws {
         let paths = try pngPaths(in: directory)
         try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
@@ -35,7 +38,7 @@ struct ThumbsCommand: ParsableCommand {
             while let index = work.take(limit: paths.count) {
                 let path = paths[index]
                 do {
-                    let bytes = try ThumbnailStore.make(from: path, fitting: size)
+                    let bytes = try ThumbnailStore.make(from: path, fitting: size, compressionLevel: level)
                     let name = (path as NSString).lastPathComponent
                     try Data(bytes).write(to: URL(fileURLWithPath: to + "/" + name))
                 } catch {
