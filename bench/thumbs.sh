@@ -26,12 +26,13 @@ cores=$(nproc)
 input=$BENCH_OUT/thumbs-in-$count
 if [[ ! -d $input ]]; then
     mkdir -p "$input.partial"
-    find "$BENCH_CORPUS" -maxdepth 1 -name '*.png' | sort | head -n "$count" | xargs cp -t "$input.partial"
+    mapfile -t files < <(find "$BENCH_CORPUS" -maxdepth 1 -name '*.png' | sort)
+    cp -t "$input.partial" "${files[@]:0:$count}"
     mv "$input.partial" "$input"
 fi
 log "thumbnails of $(bench_describe "$input") to fit ${size}x$size"
 ours=$BENCH_OUT/thumbs-ours
-vips=$BENCH_OUT/thumbs-vips
+vips=$BENCH_ROOT/$BENCH_OUT/thumbs-vips  # absolute: vipsthumbnail reads -o relative to each input's folder
 vips_cmd="vipsthumbnail $input/*.png -s $size -o $vips/%s.png"
 half=$(( (count + cores - 1) / cores ))
 hyperfine --style basic --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OUT/thumbs-one.json" \
@@ -46,7 +47,8 @@ hyperfine --style basic --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OU
 
 # The same sizes, and a look at the two results side by side.
 "$GPTIMG_BENCH" thumbs "$input" --to "$ours" --size "$size" --jobs "$cores"
-first=$(find "$input" -name '*.png' | sort | head -1 | xargs basename)
+mapfile -t made < <(find "$input" -name '*.png' | sort)
+first=$(basename "${made[0]}")
 echo "sizes of $first: ours $(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(24); print('%dx%d' % struct.unpack('>II', d[16:24]))" "$ours/$first"), vips $(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(24); print('%dx%d' % struct.unpack('>II', d[16:24]))" "$vips/$first")"
 echo "thumbnail bytes: ours $(du -sb "$ours" | cut -f1), vips $(du -sb "$vips" | cut -f1)"
 
