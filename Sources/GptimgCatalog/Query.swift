@@ -291,12 +291,22 @@ extension Catalog {
             case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
             case .oldest: order = "i.created_at, i.id"
             }
-            if sort == .relevance, sql.usesIndex { order = "s.rank, i.id DESC" }
+            let byRank = sort == .relevance && sql.usesIndex
+            if byRank { order = "s.rank, i.id DESC" }
             if let cursor, sort != .relevance {
                 sql.conditions.append(sort == .oldest ? "(i.created_at, i.id) > (?, ?)" : "(i.created_at, i.id) < (?, ?)")
                 sql.arguments += [cursor.createdAt, cursor.id]
             }
-            let statement = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
+            // Two steps: the page's ids first, from the index and `images` alone (generations
+            // are joined there only when a filter needs them), then the full rows of those ids.
+            // A common word matches thousands of images; reading each one's generation (its
+            // prompt and all) only to sort them and keep 100 was most of a search's time.
+            let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
+            let statement = """
+                SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM (\(page)) page
+                CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
+                ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
+                """
             let rows = try Row.fetchAll(db, sql: statement, arguments: StatementArguments(sql.arguments + [max(0, limit), max(0, offset)]))
             return try Self.details(rows, db: db)
         }
@@ -355,17 +365,23 @@ extension Catalog {
 /// The FROM and WHERE of a query, shared by `list` and `count`: the FTS5 match when there are
 /// words, then one condition per filter, with their arguments.
 struct SearchSQL {
-    var from = "images i CROSS JOIN generations g ON g.id = i.generation_id"
     var conditions: [String] = []
     var arguments: [any DatabaseValueConvertible] = []
     /// Whether the rows come from the FTS5 index (`s`), so that `s.rank` can sort them.
     var usesIndex = false
+    /// Whether a filter reads `generations` (g); every image has one, so it is joined only then.
+    var needsGeneration = false
+
+    /// The FTS5 index (words), `images` and, when a filter needs it, `generations`.
+    var from: String {
+        (usesIndex ? "image_search s CROSS JOIN images i ON i.id = s.rowid" : "images i")
+            + (needsGeneration ? " CROSS JOIN generations g ON g.id = i.generation_id" : "")
+    }
 
     var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 
     init(_ query: ImageQuery, db: Database) throws {
         if let match = query.matchExpression {
-            from = "image_search s CROSS JOIN images i ON i.id = s.rowid CROSS JOIN generations g ON g.id = i.generation_id"
             usesIndex = true
             conditions.append("image_search MATCH ?")
             arguments.append(match)
@@ -376,11 +392,11 @@ struct SearchSQL {
         for filter in query.filters {
             switch filter {
             case .aspect(let value):
-                add("g.aspect_ratio = ?", value)
+                add("g.aspect_ratio = ?", value, generation: true)
             case .type(let value):
-                add("g.type = ?", value)
+                add("g.type = ?", value, generation: true)
             case .status(let value):
-                add("g.status = ?", value.rawValue)
+                add("g.status = ?", value.rawValue, generation: true)
             case .tag(let name):
                 add("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)", name)
             case .collection(let name):
@@ -394,20 +410,21 @@ struct SearchSQL {
             case .before(let instant):
                 add("i.created_at < ?", instant)
             case .source(let value):
-                add("g.source = ?", value.rawValue)
+                add("g.source = ?", value.rawValue, generation: true)
             case .generator(let value):
                 add("i.generator = ?", value)
             case .task(let value):
-                add("g.task_id = ?", value)
+                add("g.task_id = ?", value, generation: true)
             case .size(let width, let height):
                 add("i.width = ? AND i.height = ?", width, height)
             case .parent(let id):
-                add("g.parent_image_id = ?", try Catalog.resolve(id, db: db))
+                add("g.parent_image_id = ?", try Catalog.resolve(id, db: db), generation: true)
             }
         }
     }
 
-    private mutating func add(_ condition: String, _ values: any DatabaseValueConvertible...) {
+    private mutating func add(_ condition: String, _ values: any DatabaseValueConvertible..., generation: Bool = false) {
+        needsGeneration = needsGeneration || generation
         conditions.append(condition)
         arguments += values
     }
