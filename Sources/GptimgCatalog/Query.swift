@@ -321,7 +321,10 @@ extension Catalog {
     public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
         try read("count images") { db in
             let sql = try SearchSQL(query, db: db)
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(sql.from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)) ?? 0
+            // Words alone: the index has one row per image (its triggers keep it so), and
+            // counting there skips a lookup in `images` for every match.
+            let from = sql.usesIndex && sql.conditions.count == 1 ? "image_search s" : sql.from
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)) ?? 0
         }
     }
 
