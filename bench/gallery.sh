@@ -9,7 +9,8 @@
 # Each is timed with 1 connection (one request at a time) and with 4 (two per core).
 # Targets: grid first page p95 <= 50 ms, search page p95 <= 100 ms.
 #   bash bench/gallery.sh
-# Also: BENCH_GALLERY_SECONDS (default 10 per run), BENCH_GALLERY_PORT (default 8799).
+# Also: BENCH_GALLERY_SECONDS (default 10 per run), BENCH_GALLERY_PORT (default 8799),
+# BENCH_GALLERY_LIBRARY (default bench/out/list-100000; bench/out/list-1000000 for a million).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v wrk >/dev/null || {
@@ -20,7 +21,7 @@ command -v wrk >/dev/null || {
 }
 bench_tools
 bench_build
-library=$BENCH_OUT/list-100000
+library=${BENCH_GALLERY_LIBRARY:-$BENCH_OUT/list-100000}
 [[ -f $library/catalog.sqlite ]] || { log "making the 100,000-image catalog"; BENCH_LIST_COUNT=1000000 bash bench/list.sh >/dev/null; }
 seconds=${BENCH_GALLERY_SECONDS:-10}
 port=${BENCH_GALLERY_PORT:-8799}

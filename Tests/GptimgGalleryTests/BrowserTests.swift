@@ -59,6 +59,24 @@ struct BrowserTests {
         }
     }
 
+    @Test("edits from the image page: a real browser's POSTs carry the token and pass the same-origin check")
+    func editsFromThePage() async throws {
+        let library = try await GalleryLibrary.standard()
+        let id = try library.id(task: "gpt-image-2-HILLSHILLSHILLSHILLS")
+        let gallery = Gallery(catalog: library.catalog, configuration: GalleryConfiguration(port: 0))
+        try await gallery.withRunning { running in
+            let result = try await Chromium.clickThrough(running.url + "image/\(id)")
+            #expect(result["status"] as? String == "Saved.")
+            #expect(result["rating"] as? String == "4")
+            #expect(result["fav"] as? String == "fav-toggle on")
+            #expect(result["tags"] as? [String] == ["from-the-browser"])
+        }
+        let image = try library.catalog.details([id])[0]
+        #expect(image.image.rating == 4)
+        #expect(image.image.favorite)
+        #expect(image.tags == ["from-the-browser"])
+    }
+
     static func tiles(_ dom: String) -> Int { occurrences(of: "<li class=\"tile\">", in: dom) }
 }
 
@@ -90,6 +108,88 @@ enum Chromium {
             throw Failure(description: "chromium --screenshot \(url) exited \(result.status): \(result.stderr.suffix(600))")
         }
     }
+
+    /// Drives the image page at `url` through Chromium's DevTools protocol (over
+    /// `--remote-debugging-pipe`, with python3): clicks the fourth star and the favourite button,
+    /// adds the tag "from-the-browser", and returns what the page then shows.
+    static func clickThrough(_ url: String) async throws -> [String: Any] {
+        let chromium = try binary()
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
+        try Data(devToolsScript.utf8).write(to: script)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let result = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try ProcessRunner.run(["timeout", "120", "python3", script.path, url, chromium]) })
+            }
+        }
+        guard result.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw Failure(description: "the DevTools script exited \(result.status): \(result.stdout.suffix(300)) \(result.stderr.suffix(600))")
+        }
+        return object
+    }
+
+    /// python3 SCRIPT URL CHROMIUM: Chromium's DevTools protocol over a pipe (fd 3 in, fd 4 out,
+    /// messages separated by NUL), so no WebSocket library is needed.
+    static let devToolsScript = #"""
+        import json, os, subprocess, sys, time, tempfile
+        url = sys.argv[1]
+        r3, w3 = os.pipe()   # chromium reads commands on fd 3
+        r4, w4 = os.pipe()   # chromium writes answers on fd 4
+        profile = tempfile.mkdtemp()
+        command = "exec %s --headless --no-sandbox --disable-gpu --remote-debugging-pipe --user-data-dir=%s about:blank 3<&%d 4>&%d" % (sys.argv[2], profile, r3, w4)
+        proc = subprocess.Popen(["bash", "-c", command], pass_fds=(r3, w4),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(r3); os.close(w4)
+        out = os.fdopen(w3, "wb"); inp = os.fdopen(r4, "rb")
+        buf = b""; next_id = [0]
+        def send(method, params=None, session=None):
+            next_id[0] += 1
+            msg = {"id": next_id[0], "method": method, "params": params or {}}
+            if session: msg["sessionId"] = session
+            out.write(json.dumps(msg).encode() + b"\0"); out.flush()
+            return next_id[0]
+        def recv_until(id_):
+            global buf
+            while True:
+                while b"\0" not in buf:
+                    chunk = os.read(inp.fileno(), 65536)
+                    if not chunk: raise SystemExit("chromium closed the pipe")
+                    buf += chunk
+                raw, buf = buf.split(b"\0", 1)
+                msg = json.loads(raw)
+                if msg.get("id") == id_: return msg
+        def call(method, params=None, session=None):
+            return recv_until(send(method, params, session))
+        target = call("Target.createTarget", {"url": url})["result"]["targetId"]
+        session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["result"]["sessionId"]
+        call("Runtime.enable", {}, session)
+        def evaluate(expr):
+            r = call("Runtime.evaluate", {"expression": expr, "awaitPromise": True, "returnByValue": True}, session)
+            return r["result"].get("result", {}).get("value")
+        for _ in range(50):
+            if evaluate("document.readyState") == "complete": break
+            time.sleep(0.1)
+        steps = [
+            "document.querySelector('.star[data-rating=\"4\"]').click()",
+            "document.getElementById('fav').click()",
+            "(() => { const f = document.querySelector('#tags form'); f.elements.value.value = 'from-the-browser'; f.requestSubmit(); })()",
+        ]
+        for step in steps:
+            evaluate("document.getElementById('status').textContent = ''")
+            evaluate(step)
+            for _ in range(200):  # until the page says how the POST went
+                if evaluate("document.getElementById('status').textContent") not in ("", "Saving…"): break
+                time.sleep(0.05)
+        print(json.dumps({
+            "status": evaluate("document.getElementById('status').textContent"),
+            "rating": evaluate("document.getElementById('rating').dataset.rating"),
+            "fav": evaluate("document.getElementById('fav').className"),
+            "tags": evaluate("[...document.querySelectorAll('#tags .chip a')].map(a => a.textContent)"),
+        }))
+        call("Browser.close")
+        proc.wait(timeout=10)
+        import shutil; shutil.rmtree(profile, ignore_errors=True)
+        """#
 
     private static func run(_ arguments: [String]) async throws -> ProcessResult {
         let chromium = try binary()
