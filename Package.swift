@@ -35,11 +35,13 @@ let package = Package(
         // The gpt-image-2 contract as values: request and response shapes, the API's validation
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
         .target(name: "GptimgAPI", dependencies: ["PNGMetadata"]),
+        // Runs a Hummingbird application on loopback for the length of a closure (simulator, gallery).
+        .target(name: "LoopbackServing", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         // The local gpt-image-2 API simulator (Hummingbird on loopback) and its procedural art.
         .target(
             name: "GptimgSimulator",
             dependencies: [
-                "GptimgAPI", "PNGRaster", "PNGMetadata",
+                "GptimgAPI", "PNGRaster", "PNGMetadata", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "GptimgGallery",
             dependencies: [
-                "GptimgCatalog", "PNGRaster", "PNGMetadata",
+                "GptimgCatalog", "PNGRaster", "PNGMetadata", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import GptimgCatalog
 import Hummingbird
+import LoopbackServing
 import Logging
 
 /// How `gptimg serve` runs.
@@ -45,8 +46,14 @@ public struct Gallery: Sendable {
         self.logger = logger
     }
 
-    /// The Hummingbird application; `onRunning` gets the port once it listens.
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The Hummingbird application (HummingbirdTesting runs it with `.router`).
+    public func application() -> some ApplicationProtocol {
+        application { _ in }
+    }
+
+    /// The application; `onListening` gets the port once it listens (after the Host check has
+    /// learnt it: `--port 0` leaves it to the system).
+    func application(onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let port = BoundPort(configuration.port)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let context = GalleryContext(
@@ -57,9 +64,8 @@ public struct Gallery: Sendable {
             router: buildRouter(context),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? 0
-                port.value = bound
-                await onRunning(bound)
+                port.value = channel.localAddress?.port ?? 0
+                await onListening(port.value)
             },
             logger: logger)
     }
@@ -69,30 +75,13 @@ public struct Gallery: Sendable {
     @discardableResult
     public func withRunning<T>(_ body: (RunningGallery) async throws -> T) async throws -> T {
         try configuration.validate()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = application { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
         let configuration = self.configuration
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                do {
-                    try await app.run()
-                } catch {
-                    throw GalleryError.cannotListen(host: configuration.host, port: configuration.port, reason: Self.reason(error))
-                }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.next()  // the server's own error
-                throw GalleryError.cannotListen(host: configuration.host, port: configuration.port, reason: "the server stopped")
-            }
-            let running = RunningGallery(url: "http://\(configuration.host):\(port)/", port: port, token: token)
-            let result = try await body(running)
-            group.cancelAll()
-            return result
+        return try await LoopbackServing.withRunning { onListening in
+            application(onListening: onListening)
+        } cannotListen: { reason in
+            GalleryError.cannotListen(host: configuration.host, port: configuration.port, reason: reason)
+        } _: { port in
+            try await body(RunningGallery(url: "http://\(configuration.host):\(port)/", port: port, token: token))
         }
     }
 
@@ -100,18 +89,8 @@ public struct Gallery: Sendable {
     public func run(onStart: (RunningGallery) async -> Void) async throws {
         try await withRunning { running in
             await onStart(running)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(3600))
-            }
+            await LoopbackServing.untilCancelled()
         }
-    }
-
-    /// NIO's errors read like `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`:
-    /// keep the human part.
-    static func reason(_ error: any Error) -> String {
-        let text = String(describing: error)
-        guard let colon = text.range(of: "): ", options: .backwards) else { return text }
-        return String(text[colon.upperBound...])
     }
 }
 

@@ -1,3 +1,5 @@
+import PNGMetadata
+
 /// A piece of HTML that is safe to send: the only way text gets into one is through
 /// `HTML.escape`, which every interpolated `String` (and number) goes through. Prompts, tags,
 /// collection names and file names are untrusted (an imported file carries anyone's prompt), so
@@ -17,27 +19,10 @@ public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, Custom
 
     static let empty = HTML(trusted: "")
 
-    /// The one escaping function: `&`, `<`, `>`, `"` and `'` become character references, so
-    /// the result is inert both as text and inside a quoted attribute value. Control
-    /// characters other than tab and newline are dropped (they have no business in a page).
-    public static func escape(_ text: String) -> String {
-        var result = ""
-        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            case "\t", "\n": result.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { continue }
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    /// The one escaping function (shared with the XMP we embed): `&`, `<`, `>`, `"` and `'`
+    /// become character references, so the result is inert both as text and inside a quoted
+    /// attribute value; control characters other than tab and line breaks are dropped.
+    public static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     public struct Interpolation: StringInterpolationProtocol {
         var rendered = ""

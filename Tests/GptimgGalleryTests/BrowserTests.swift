@@ -166,9 +166,9 @@ enum Chromium {
         def evaluate(expr):
             r = call("Runtime.evaluate", {"expression": expr, "awaitPromise": True, "returnByValue": True}, session)
             return r["result"].get("result", {}).get("value")
-        for _ in range(50):
-            if evaluate("document.readyState") == "complete": break
-            time.sleep(0.1)
+        for _ in range(600):  # until the image page (not the first about:blank) has loaded
+            if evaluate("document.readyState === 'complete' && !!document.getElementById('rating')"): break
+            time.sleep(0.05)
         steps = [
             "document.querySelector('.star[data-rating=\"4\"]').click()",
             "document.getElementById('fav').click()",

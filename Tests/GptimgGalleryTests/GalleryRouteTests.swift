@@ -157,7 +157,7 @@ struct GalleryRouteTests {
             #expect(html.contains("gpt-image-2-PARENTPARENTPARENTPARE"))
             #expect(html.contains("<th scope=\"row\">Credits</th>"))
             #expect(html.contains("<th scope=\"row\">Aspect ratio</th><td>16:9</td>"))
-            #expect(html.contains("gptimg generate &#39;a lighthouse on a cliff at dawn, watercolor&#39; --aspect 16:9 -n 1"))
+            #expect(html.contains("gptimg generate &apos;a lighthouse on a cliff at dawn, watercolor&apos; --aspect 16:9 -n 1"))
             #expect(html.contains("<a href=\"/?tag=coast\">coast</a>"))
             // Lineage: its variant as a thumbnail.
             #expect(html.contains("Variants made from it"))
@@ -196,7 +196,7 @@ struct GalleryRouteTests {
         let hostile = try library.details(task: "gpt-image-2-HOSTILEHOSTILEHOSTILE")
         try await library.withRouter { client in
             let html = try await client.get("/image/\(hostile.image.id)").text
-            #expect(html.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &#39;quotes&#39;"))
+            #expect(html.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &apos;quotes&apos;"))
             #expect(!html.contains("<script>alert"))
             #expect(!html.contains("<img src=x"))
             // The tag, in text and in attributes.
@@ -230,7 +230,7 @@ struct GalleryRouteTests {
 
             let missing = try await client.get("/collection/Nowhere")
             #expect(missing.status == .notFound)
-            #expect(missing.text.contains("no collection named &#39;Nowhere&#39;"))
+            #expect(missing.text.contains("no collection named &apos;Nowhere&apos;"))
         }
     }
 
@@ -511,7 +511,7 @@ struct GalleryRouteTests {
 enum HTMLText {
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&apos;")
     }
 }
 
