@@ -66,12 +66,16 @@ let package = Package(
         ),
         // The generation pipeline: record, submit once, poll, download, embed, land.
         .target(name: "GptimgGeneration", dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata"]),
+        // Export: a selection of the library to a folder or a zip, with a manifest, names made
+        // safe for every file system, optional metadata stripping and a contact sheet.
+        .target(name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "CPNG"]),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
                 "GptimgCatalog", "GptimgGeneration",
+                "GptimgExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,6 +90,7 @@ let package = Package(
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "bench/Sources/gptimg-bench"
         ),
@@ -104,6 +109,13 @@ let package = Package(
         .testTarget(
             name: "GptimgCatalogTests",
             dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
+        ),
+        .testTarget(
+            name: "GptimgExportTests",
+            dependencies: [
+                "GptimgExport", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(
             name: "GptimgCLITests",
