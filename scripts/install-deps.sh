@@ -4,7 +4,7 @@
 # with them), the sqlite3 shell (catalog tests and benchmarks read the catalog as a user would). Safe to run again; does nothing when all is present.
 set -euo pipefail
 
-packages=(libpng-dev libsqlite3-dev zlib1g-dev pngcheck libimage-exiftool-perl sqlite3)
+packages=(libpng-dev libsqlite3-dev zlib1g-dev pngcheck libimage-exiftool-perl sqlite3 unzip)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -10,6 +10,7 @@ public struct GptimgCommand: AsyncParsableCommand {
         subcommands: [
             MetaCommand.self,
             ImportCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, OpenCommand.self,
+            ExportCommand.self,
             TagCommand.self, RateCommand.self, FavCommand.self, CollectionCommand.self, DeleteCommand.self,
             DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
             GenerateCommand.self, TasksCommand.self, ResumeCommand.self, CreditsCommand.self,
