@@ -78,12 +78,15 @@ let package = Package(
         ),
         // The generation pipeline: record, submit once, poll, download, embed, land.
         .target(name: "GptimgGeneration", dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata"]),
+        // Export: a selection of the library to a folder or a zip, with a manifest, names made
+        // safe for every file system, optional metadata stripping and a contact sheet.
+        .target(name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "CPNG"]),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration", "GptimgGallery",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,6 +101,7 @@ let package = Package(
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "bench/Sources/gptimg-bench"
         ),
@@ -130,6 +134,13 @@ let package = Package(
             dependencies: [
                 "GptimgGallery", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "GptimgExportTests",
+            dependencies: [
+                "GptimgExport", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .testTarget(

@@ -34,8 +34,7 @@ struct ImportCommand: AsyncParsableCommand {
             let catalog = try options.open(.readWrite)
             let json = options.json
             let quiet = quiet
-            let showProgress = stderrIsTerminal && !json
-            var lastDraw = Date.distantPast
+            let progressLine = ProgressLine(enabled: stderrIsTerminal && !json)
             let summary = try await catalog.importFiles(paths) { event in
                 if json {
                     output.json(Self.json(event))
@@ -49,14 +48,13 @@ struct ImportCommand: AsyncParsableCommand {
                 case .skipped(let source, let reason):
                     output.line("skipped    \(source): \(reason)")
                 }
-                if showProgress { output.flush() }
+                if progressLine.enabled { output.flush() }
             } onProgress: { progress in
-                guard showProgress, Date().timeIntervalSince(lastDraw) > 0.1 || progress.done == progress.total else { return }
-                lastDraw = Date()
-                let line = "\r\u{1B}[K\(progress.done)/\(progress.total)  \(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped"
-                FileHandle.standardError.write(Data(line.utf8))
+                progressLine.update(final: progress.done == progress.total) {
+                    "\(progress.done)/\(progress.total)  \(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped"
+                }
             }
-            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            progressLine.clear()
             if !json {
                 output.line("\(summary.imported) imported, \(summary.duplicates) duplicate, \(summary.skipped) skipped")
             }

@@ -129,3 +129,67 @@ struct ErrorLine: Error, Sendable, CustomStringConvertible {
     var description: String { message }
 }
 
+
+/// A progress line on stderr, redrawn in place (at most ten times a second) when `enabled`:
+/// only on a terminal, so logs and pipes stay clean.
+final class ProgressLine {
+    let enabled: Bool
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    /// Redraws the line with `text` when it is time to (always when `final`).
+    func update(final: Bool = false, _ text: () -> String) {
+        guard enabled, final || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text()).utf8))
+    }
+
+    func clear() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP, noted instead of ending the process at once, so that a long
+/// command can stop cleanly between two steps (an export removes its partial files). A second
+/// signal ends the process as usual.
+final class Interruption: @unchecked Sendable {
+    private static let signals = [SIGINT, SIGTERM, SIGHUP]
+    private let lock = NSLock()
+    private var received: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for number in Self.signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.note(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The first signal received, if any.
+    var caught: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return received
+    }
+
+    private func note(_ number: Int32) {
+        lock.lock()
+        let again = received != nil
+        if !again { received = number }
+        lock.unlock()
+        if again {
+            signal(number, SIG_DFL)
+            raise(number)
+        }
+    }
+
+    /// Puts the default handlers back.
+    func restore() {
+        for source in sources { source.cancel() }
+        for number in Self.signals { signal(number, SIG_DFL) }
+    }
+}

@@ -149,6 +149,9 @@ public struct ImageDetails: Sendable, Hashable {
     /// The image this one was made from (variants), when it is in the library.
     public var parentID: Int64?
 
+    /// The prompt as the store names files: a short lowercase ASCII stem ("image" when empty).
+    public var slug: String { ImageStore.slug(generation.prompt) }
+
     /// cli.md's "An image in JSON", keys in its order.
     public var json: JSONOut {
         .object([

@@ -40,13 +40,7 @@ extension Catalog {
     public func show(_ id: Int64) throws -> ImageShow {
         let details = try self.details([id])[0]
         return try read("read an image") { db in
-            let metadata = try Row.fetchOne(db, sql: "SELECT parameters FROM image_metadata WHERE image_id = ?", arguments: [id])
-            var parameters: [Parameter] = []
-            if let text: String = metadata?[0], let data = text.data(using: .utf8),
-                let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]]
-            {
-                parameters = list.compactMap { entry in entry["key"].map { Parameter($0, entry["value"] ?? "") } }
-            }
+            let parameters = try Self.parameters([id], db: db)[id] ?? []
             let select = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id"
             let parent = try details.parentID.flatMap { parentID in
                 try Row.fetchOne(db, sql: "\(select) WHERE i.id = ?", arguments: [parentID])
@@ -57,5 +51,27 @@ extension Catalog {
                 details: details, file: location.root.appendingPathComponent(details.image.path).path, parameters: parameters,
                 negativePrompt: details.generation.negativePrompt, parent: parent, children: children, siblings: siblings)
         }
+    }
+}
+
+extension Catalog {
+    /// The settings each image's metadata carried (seed, steps, model… or ours), in the file's
+    /// order; images without any are absent. One query for all of them.
+    public func parameters(_ imageIDs: [Int64]) throws -> [Int64: [Parameter]] {
+        try read("read image parameters") { try Self.parameters(imageIDs, db: $0) }
+    }
+
+    static func parameters(_ imageIDs: [Int64], db: Database) throws -> [Int64: [Parameter]] {
+        var result: [Int64: [Parameter]] = [:]
+        // SQLite caps the variables of one statement; the ids are integers, so inline them.
+        for batch in stride(from: 0, to: imageIDs.count, by: 500) {
+            let ids = imageIDs[batch..<min(batch + 500, imageIDs.count)].map(String.init).joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "SELECT image_id, parameters FROM image_metadata WHERE image_id IN (\(ids))") {
+                let text: String = row[1]
+                guard let data = text.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]], !list.isEmpty else { continue }
+                result[row[0]] = list.compactMap { entry in entry["key"].map { Parameter($0, entry["value"] ?? "") } }
+            }
+        }
+        return result
     }
 }

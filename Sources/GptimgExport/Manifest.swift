@@ -1,0 +1,107 @@
+import GptimgCatalog
+import PNGMetadata
+
+/// `--manifest json|csv`: one record per exported image, with every field the catalog holds
+/// about it, so the export is useful without gptimg.
+public enum ManifestFormat: String, Sendable, CaseIterable {
+    case json, csv
+
+    public var fileName: String { "manifest.\(rawValue)" }
+}
+
+/// One image of the export, as the manifest records it: the `file` it was written as, then
+/// cli.md's image JSON (the shape `gptimg list --json` prints, in its order), then what that
+/// shape leaves out: the settings parsed from the file's metadata, the negative prompt, the
+/// lineage by task and by file, the model, the API's bookkeeping and how it reached the library.
+/// Every record has every key (null when empty), so the CSV has one column per key.
+enum ManifestRecord {
+    static func fields(_ item: ImageDetails, file: String, parameters: [Parameter], parentFile: String?) -> [(String, JSONOut)] {
+        guard case .object(let listed) = item.json else { return [] }
+        let generation = item.generation
+        let image = item.image
+        return [("file", .string(file))] + listed + [
+            ("negative_prompt", .optional(generation.negativePrompt)),
+            ("parameters", .object(parameters.map { ($0.key, .string($0.value)) })),
+            ("parent_task_id", .optional(generation.parentTaskID)),
+            ("parent_index", generation.parentIndex.map(JSONOut.int) ?? .null),
+            ("parent_file", .optional(parentFile)),
+            ("provider", .optional(generation.provider)),
+            ("model", .optional(generation.model)),
+            ("server_row_id", .optional(generation.serverRowID)),
+            ("base_url", .optional(generation.baseURL)),
+            ("submitted_at", .optional(generation.submittedAt)),
+            ("completed_at", .optional(generation.completedAt)),
+            ("credits_charged", .int(generation.creditsCharged)),
+            ("credits_refunded", .int(generation.creditsRefunded)),
+            ("error_code", .optional(generation.errorCode)),
+            ("error_message", .optional(generation.errorMessage)),
+            ("added_at", .string(image.addedAt)),
+            ("original_name", .optional(image.originalName)),
+        ]
+    }
+}
+
+/// Renders the manifest's bytes.
+enum ManifestWriter {
+    /// One JSON object: `header` (when and how the export was made), `count`, and `images`, one
+    /// record a line so the file reads and diffs well.
+    static func json(header: [(String, JSONOut)], records: [[(String, JSONOut)]]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.append(UInt8(ascii: "{"))
+        for (key, value) in header + [("count", .int(records.count))] {
+            JSONOut.string(key).render(into: &output)
+            output.append(UInt8(ascii: ":"))
+            value.render(into: &output)
+            output.append(UInt8(ascii: ","))
+        }
+        output += Array("\"images\":[".utf8)
+        for (index, record) in records.enumerated() {
+            output += index == 0 ? [0x0A] : [UInt8(ascii: ","), 0x0A]
+            JSONOut.object(record).render(into: &output)
+        }
+        output += Array("\n]}\n".utf8)
+        return output
+    }
+
+    /// RFC 4180: a header row of the records' keys, CRLF line ends, UTF-8 (no byte-order
+    /// mark). Text as it is; numbers in decimal; true/false; null as an empty cell; lists and
+    /// the parameters as compact JSON (lossless, whatever characters tags contain). A cell is
+    /// quoted when it holds a comma, quote, line break or other control character.
+    static func csv(records: [[(String, JSONOut)]]) -> [UInt8] {
+        var output: [UInt8] = []
+        guard let first = records.first else { return output }
+        appendRow(first.map { $0.0 }, to: &output)
+        for record in records {
+            appendRow(record.map { cell($0.1) }, to: &output)
+        }
+        return output
+    }
+
+    static func cell(_ value: JSONOut) -> String {
+        switch value {
+        case .null: ""
+        case .bool(let value): value ? "true" : "false"
+        case .int(let value): String(value)
+        case .string(let value): value
+        case .array, .object: value.rendered
+        }
+    }
+
+    static func appendRow(_ cells: [String], to output: inout [UInt8]) {
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            let bytes = Array(cell.utf8)
+            if bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F }) {
+                output.append(UInt8(ascii: "\""))
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") { output.append(byte) }
+                    output.append(byte)
+                }
+                output.append(UInt8(ascii: "\""))
+            } else {
+                output += bytes
+            }
+        }
+        output += [0x0D, 0x0A]
+    }
+}
