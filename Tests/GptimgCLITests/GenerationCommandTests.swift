@@ -221,6 +221,10 @@ struct GenerationCommandTests {
             results.append(try await run(["generate", "too many", "-n", "4"], workspace))  // 402 by now
             results.append(try await run(["show", "1", "--json"], workspace))
             results.append(try await run(["doctor"], workspace))
+            let exports = workspace.folder.appendingPathComponent("exports").path
+            results.append(try await run(["export", "--query", "", "--to", exports + "/all.zip", "--manifest", "csv", "--contact-sheet"], workspace))
+            results.append(try await run(["export", "--query", "", "--to", exports + "/folder", "--contact-sheet"], workspace))
+            #expect(results.suffix(2).allSatisfy { $0.status == 0 }, "\(results.suffix(2).map(\.stderr))")
             for result in results {
                 #expect(!result.stdout.contains(canary) && !result.stderr.contains(canary))
             }
