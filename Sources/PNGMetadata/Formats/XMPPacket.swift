@@ -28,37 +28,16 @@ public enum XMPPacket {
             xmlns:xmp="http://ns.adobe.com/xap/1.0/">
            <dc:description>
             <rdf:Alt>
-             <rdf:li xml:lang="x-default">\(escape(description))</rdf:li>
+             <rdf:li xml:lang="x-default">\(MarkupText.escaped(description))</rdf:li>
             </rdf:Alt>
            </dc:description>
-           <xmp:CreatorTool>\(escape(creatorTool))</xmp:CreatorTool>
-           <xmp:CreateDate>\(escape(createDate))</xmp:CreateDate>
+           <xmp:CreatorTool>\(MarkupText.escaped(creatorTool))</xmp:CreatorTool>
+           <xmp:CreateDate>\(MarkupText.escaped(createDate))</xmp:CreateDate>
           </rdf:Description>
          </rdf:RDF>
         </x:xmpmeta>
         <?xpacket end="w"?>
         """
-    }
-
-    /// `text` as XML character data or attribute value.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\r": out += "&#xD;"
-            case "\t", "\n": out.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
-                continue  // not an XML 1.0 character, not even as a reference
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 
     /// The `dc:description` of an XMP packet: the `x-default` entry of its `rdf:Alt`, else the
