@@ -14,6 +14,6 @@ struct BenchCommand: AsyncParsableCommand {
               gptimg-bench readtime bench/out/corpus-2000
               gptimg-bench report bench/out/meta-read.json
             """,
-        subcommands: [CorpusCommand.self, EmbedCommand.self, ReadTimeCommand.self, ReportCommand.self]
+        subcommands: [CorpusCommand.self, EmbedCommand.self, ReadTimeCommand.self, ReportCommand.self, ZipFoundationCommand.self]
     )
 }
