@@ -32,7 +32,7 @@ if [[ ! -f $library/catalog.sqlite ]]; then
 fi
 images=$(find "$library/images" -name '*.png' | wc -l)
 [[ $images == "$BENCH_COUNT" ]] || { echo "$library has $images images, expected $BENCH_COUNT" >&2; exit 1; }
-bytes=$(find "$library/images" -name '*.png' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
+bytes=$(find "$library/images" -name '*.png' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }')
 
 ours=$BENCH_OUT/export-gptimg.zip
 theirs=$BENCH_OUT/export-zip.zip
