@@ -49,7 +49,8 @@ enum ContactSheet {
             thumbnails.set(index, image)
         }
         let rowsUsed = (tiles.count + columns - 1) / columns
-        let width = margin * 2 + columns * cellWidth
+        // A set smaller than a row gets a narrower sheet rather than an empty right side.
+        let width = margin * 2 + min(columns, max(1, tiles.count)) * cellWidth
         let height = margin * 2 + headerHeight + max(1, rowsUsed) * cellHeight
         var sheet = try RGBAImage(width: width, height: height, fill: (background.0, background.1, background.2, 255))
         BitmapFont.draw(title, at: margin + 8, margin + 6, scale: 2, color: ink, maxWidth: width - 2 * margin - 16, into: &sheet)

@@ -106,8 +106,9 @@ public struct ExportTarget: Sendable {
         }
         let prefixes = ["." + name + ".partial-", "." + name + ".replaced-"]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+            // Ours too: a partial with this process's id was left by a dead one whose id we got.
             guard let prefix = prefixes.first(where: { entry.hasPrefix($0) }), let pid = Int32(entry.dropFirst(prefix.count)),
-                pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+                pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
             else { continue }
             try? FileManager.default.removeItem(atPath: parent + "/" + entry)
         }

@@ -111,13 +111,14 @@ public struct Exporter: Sendable {
         case .folder: sink = try FolderSink(path: target.partialPath)
         }
         do {
-            let made = Int64(now().timeIntervalSince1970)
-            var header: [(String, JSONOut)] = [("exported_at", .string(Timestamps.string(from: now()))), ("software", .string(GptimgEmbedding.software))]
+            let started = now()
+            let made = Int64(started.timeIntervalSince1970)
+            var header: [(String, JSONOut)] = [("exported_at", .string(Timestamps.string(from: started))), ("software", .string(GptimgEmbedding.software))]
             header += request.selection.manifestFields
             header += [("name_template", .string(request.names.text)), ("strip_metadata", .bool(request.stripMetadata))]
             try sink.addFile(name: request.manifest.fileName, bytes: plan.manifest(request.manifest, header: header), compressible: true, modified: made)
             if request.contactSheet {
-                let subtitle = "Exported \(Timestamps.string(from: now())) from gptimg (\(request.selection.summary))."
+                let subtitle = "Exported \(Timestamps.string(from: started)) from gptimg (\(request.selection.summary))."
                 try sink.addFile(name: "index.html", bytes: Array(plan.indexPage(subtitle: subtitle, manifest: request.manifest.fileName).utf8), compressible: true, modified: made)
             }
             var bytes = 0

@@ -1,4 +1,5 @@
 import GptimgCatalog
+import PNGMetadata
 
 /// The export's `index.html`: the set with its prompts, readable in any browser from the
 /// unpacked folder. One self-contained file: inline CSS, no script, no external URL, and a
@@ -69,6 +70,8 @@ enum IndexPage {
             rows.append(("variant of", "<a href=\"#\(anchor(parent))\">\(escape(parent))</a>"))
         } else if let parent = item.details.parentID {
             rows.append(("variant of", "image \(parent) (not in this export)"))
+        } else if let task = generation.parentTaskID {
+            rows.append(("variant of", "image \((generation.parentIndex ?? 0) + 1) of task \(escape(task)) (not in the library)"))
         }
         if !item.details.tags.isEmpty { rows.append(("tags", escape(item.details.tags.joined(separator: ", ")))) }
         if !item.details.collections.isEmpty { rows.append(("collections", escape(item.details.collections.joined(separator: ", ")))) }
@@ -88,29 +91,9 @@ enum IndexPage {
             """
     }
 
-    /// Text for HTML content or a quoted attribute. C0 controls (a NUL in a prompt) become
-    /// U+FFFD, as a browser would show them anyway.
-    static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            case "\n", "\t", "\r": output.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    output += "\u{FFFD}"
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output
-    }
+    /// Text for HTML content or a quoted attribute (C0 controls such as a NUL in a prompt are
+    /// left out, as XML would).
+    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     /// A relative URL for a file name: every byte but the unreserved ones percent-encoded
     /// (names keep spaces, `#`, `%` and any script), so it is also safe inside an attribute.
