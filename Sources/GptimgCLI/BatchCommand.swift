@@ -53,9 +53,8 @@ enum BatchFile {
                     tags: defaults.tags, collection: defaults.collection))
                 continue
             }
-            switch parseObject(trimmed, defaults: defaults) {
-            case .success(var line):
-                line.number = number
+            switch parseObject(trimmed, number: number, defaults: defaults) {
+            case .success(let line):
                 lines.append(line)
             case .failure(let problem):
                 problems.append("line \(number): \(problem)")
@@ -70,7 +69,7 @@ enum BatchFile {
         return .success(lines)
     }
 
-    private static func parseObject(_ text: String, defaults: Defaults) -> Result<BatchLine, ErrorLine> {
+    private static func parseObject(_ text: String, number: Int, defaults: Defaults) -> Result<BatchLine, ErrorLine> {
         guard let object = JSONValue.parseObject(text) else { return .failure(ErrorLine(message: "not a JSON object")) }
         if let unknown = object.keys.first(where: { !fields.contains($0) }) {
             return .failure(ErrorLine(message: "unknown field \"\(unknown.prefix(40))\" (the fields are \(fields.joined(separator: ", ")))"))
@@ -104,7 +103,7 @@ enum BatchFile {
             collection = name
         }
         return .success(BatchLine(
-            number: 0, request: GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references ?? []),
+            number: number, request: GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references ?? []),
             tags: defaults.tags + (tags ?? []), collection: collection))
     }
 }

@@ -25,12 +25,8 @@ func runCatalogCommand(_ body: (Output) throws -> Void) throws {
     do {
         try body(output)
         output.flush()
-    } catch let exit as ExitCode {
-        output.flush()
-        throw exit
     } catch {
-        output.error(describe(error))
-        throw ExitCode(1)
+        throw commandFailure(error, output)
     }
 }
 
@@ -40,13 +36,20 @@ func runCatalogCommand(_ body: (Output) async throws -> Void) async throws {
     do {
         try await body(output)
         output.flush()
-    } catch let exit as ExitCode {
-        output.flush()
-        throw exit
     } catch {
-        output.error(describe(error))
-        throw ExitCode(1)
+        throw commandFailure(error, output)
     }
+}
+
+/// What a failed command body ends with: an exit code passes through (after the results so
+/// far), anything else becomes one `gptimg: …` line and exit code 1.
+private func commandFailure(_ error: any Error, _ output: Output) -> ExitCode {
+    if let exit = error as? ExitCode {
+        output.flush()
+        return exit
+    }
+    output.error(describe(error))
+    return ExitCode(1)
 }
 
 /// How catalog results look as text.

@@ -145,9 +145,8 @@ enum GenerationRendering {
     }
 
     static func json(_ outcome: GenerationOutcome, label: String? = nil) -> JSONOut {
-        var value = json(outcome.generation, images: outcome.images, missing: outcome.missing, message: outcome.message)
-        guard case .object(var members) = value else { return value }
-        if let label { members.insert(("source", .string(label)), at: 0) }
+        var members = label.map { [("source", JSONOut.string($0))] } ?? []
+        members += Self.members(outcome.generation, images: outcome.images, missing: outcome.missing, message: outcome.message)
         let timing = outcome.timing
         if timing.polls > 0 || timing.completedAt != nil {
             members.append(("timing", .object([
@@ -157,11 +156,14 @@ enum GenerationRendering {
                 ("landed_at", .optional(timing.landedAt.map(APITimestamp.string(from:)))),
             ])))
         }
-        value = .object(members)
-        return value
+        return .object(members)
     }
 
     static func json(_ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int] = [], message: String? = nil) -> JSONOut {
+        .object(members(generation, images: images, missing: missing, message: message))
+    }
+
+    private static func members(_ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int], message: String?) -> [(String, JSONOut)] {
         var members: [(String, JSONOut)] = [
             ("generation", .int(Int(generation.id))), ("task_id", .optional(generation.taskID)), ("status", .string(generation.status.rawValue)),
             ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)), ("n", .int(generation.n)),
@@ -173,6 +175,6 @@ enum GenerationRendering {
             members.append(("missing", .array(missing.map(JSONOut.int))))
         }
         if let message { members.append(("message", .string(message))) }
-        return .object(members)
+        return members
     }
 }
