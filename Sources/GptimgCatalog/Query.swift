@@ -285,7 +285,7 @@ extension Catalog {
         _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0, after cursor: ImageCursor? = nil
     ) throws -> [ImageDetails] {
         try read("search the catalog") { db in
-            var sql = try SearchSQL(query, db: db)
+            var sql = try SearchSQL(query, db: db, scanningByDate: sort != .relevance && Self.scanIsCheaper(query, rows: limit + offset, db: db))
             var order: String
             switch sort {
             case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
@@ -310,6 +310,19 @@ extension Catalog {
             let rows = try Row.fetchAll(db, sql: statement, arguments: StatementArguments(sql.arguments + [max(0, limit), max(0, offset)]))
             return try Self.details(rows, db: db)
         }
+    }
+
+    /// Whether a page of `query`, newest (or oldest) first, is found faster by walking the
+    /// `images_newest` index and keeping the images whose id the words match, than by taking
+    /// every match from the FTS5 index and sorting them. Walking reads about
+    /// rows × images / matches index entries; sorting looks up every match's row, which costs
+    /// about four index entries each. A common word (1 image in 30) is 10 times faster walked;
+    /// a rare phrase is 10 times faster sorted.
+    static func scanIsCheaper(_ query: ImageQuery, rows: Int, db: Database) throws -> Bool {
+        guard let match = query.matchExpression else { return false }
+        let matches = try Int.fetchOne(db, sql: "SELECT count(*) FROM image_search WHERE image_search MATCH ?", arguments: [match]) ?? 0
+        let images = try Int.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM images") ?? 0  // about the count, without counting
+        return matches > 0 && matches * matches * 4 > max(1, rows) * images
     }
 
     /// `list` with the query given as text.
@@ -372,19 +385,27 @@ struct SearchSQL {
     var arguments: [any DatabaseValueConvertible] = []
     /// Whether the rows come from the FTS5 index (`s`), so that `s.rank` can sort them.
     var usesIndex = false
+    /// Whether the rows come from walking `images_newest`, the words a membership test.
+    var scanningByDate = false
     /// Whether a filter reads `generations` (g); every image has one, so it is joined only then.
     var needsGeneration = false
 
     /// The FTS5 index (words), `images` and, when a filter needs it, `generations`.
     var from: String {
-        (usesIndex ? "image_search s CROSS JOIN images i ON i.id = s.rowid" : "images i")
+        (usesIndex ? "image_search s CROSS JOIN images i ON i.id = s.rowid" : scanningByDate ? "images i INDEXED BY images_newest" : "images i")
             + (needsGeneration ? " CROSS JOIN generations g ON g.id = i.generation_id" : "")
     }
 
     var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 
-    init(_ query: ImageQuery, db: Database) throws {
-        if let match = query.matchExpression {
+    /// `scanningByDate`: the words become `i.id IN (their matches)` on a walk of the date index
+    /// (see `Catalog.scanIsCheaper`), instead of the rows coming from the FTS5 index.
+    init(_ query: ImageQuery, db: Database, scanningByDate: Bool = false) throws {
+        if let match = query.matchExpression, scanningByDate {
+            self.scanningByDate = true
+            conditions.append("i.id IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
+            arguments.append(match)
+        } else if let match = query.matchExpression {
             usesIndex = true
             conditions.append("image_search MATCH ?")
             arguments.append(match)
