@@ -35,11 +35,13 @@ let package = Package(
         // The gpt-image-2 contract as values: request and response shapes, the API's validation
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
         .target(name: "GptimgAPI", dependencies: ["PNGMetadata"]),
+        // Runs a Hummingbird application on loopback for the length of a closure (simulator, gallery).
+        .target(name: "LoopbackServing", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         // The local gpt-image-2 API simulator (Hummingbird on loopback) and its procedural art.
         .target(
             name: "GptimgSimulator",
             dependencies: [
-                "GptimgAPI", "PNGRaster", "PNGMetadata",
+                "GptimgAPI", "PNGRaster", "PNGMetadata", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +66,16 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // The web gallery (`gptimg serve`): Hummingbird on loopback, server-rendered pages over the
+        // catalog, thumbnails made with libpng and cached under Library/thumbs/.
+        .target(
+            name: "GptimgGallery",
+            dependencies: [
+                "GptimgCatalog", "PNGRaster", "PNGMetadata", "LoopbackServing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The generation pipeline: record, submit once, poll, download, embed, land.
         .target(name: "GptimgGeneration", dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata"]),
         // Export: a selection of the library to a folder or a zip, with a manifest, names made
@@ -74,8 +86,7 @@ let package = Package(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration",
-                "GptimgExport",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "gptimg-bench",
             dependencies: [
-                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -107,8 +118,23 @@ let package = Package(
         ),
         .testTarget(name: "GptimgClientTests", dependencies: ["GptimgClient"]),
         .testTarget(
+            name: "GptimgGenerationTests",
+            dependencies: [
+                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "GptimgCatalogTests",
             dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
+        ),
+        .testTarget(
+            name: "GptimgGalleryTests",
+            dependencies: [
+                "GptimgGallery", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "GptimgExportTests",

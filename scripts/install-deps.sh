@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what gptimg's build and tests need on Debian/Ubuntu, only if it is missing:
 # libpng and SQLite headers (build), pngcheck, exiftool and Pillow (tests read our files back
-# with them), the sqlite3 shell (catalog tests and benchmarks read the catalog as a user would). Safe to run again; does nothing when all is present.
+# with them), the sqlite3 shell (catalog tests and benchmarks read the catalog as a user would),
+# Chromium (the web gallery is tested in a real headless browser) and unzip (exported zips are
+# checked with `unzip -t`). Safe to run again; does nothing when all is present.
 set -euo pipefail
 
-packages=(libpng-dev libsqlite3-dev zlib1g-dev pngcheck libimage-exiftool-perl sqlite3 unzip)
+packages=(libpng-dev libsqlite3-dev zlib1g-dev pngcheck libimage-exiftool-perl sqlite3 chromium unzip)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

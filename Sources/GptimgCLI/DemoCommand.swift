@@ -89,7 +89,8 @@ struct ProgressPrinter: Sendable {
         switch event {
         case .recorded(let id, let prompt, let credits): Output.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
         case .submitted(let id, let taskID): Output.diagnostic("[\(id)] submitted: \(taskID)")
-        case .waiting: break
+        case .waiting(let id, let taskID, let polls, _):
+            if polls == 1 { Output.diagnostic("[\(id)] waiting for \(taskID)") }
         case .downloading(let id, let index, let count): Output.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
         case .landed(let id, let image, let already):
             Output.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")

@@ -14,6 +14,19 @@ enum APIAccess {
         return try APIClient(baseURL: base, key: try key(environment: environment))
     }
 
+    /// Seconds a task usually takes, which tunes polling: `GPTIMG_POLL_LATENCY`, else the median
+    /// of the library's recent tasks at this API (whole-second timestamps, so at least 1 s),
+    /// else the API's typical 45 s.
+    static func typicalLatency(catalog: Catalog, baseURL: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
+        if let text = environment["GPTIMG_POLL_LATENCY"], !text.isEmpty {
+            guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+                throw ErrorLine(message: "GPTIMG_POLL_LATENCY \"\(text.prefix(20))\" is not a number of seconds (such as 45); unset it to learn it from the library")
+            }
+            return seconds
+        }
+        return try catalog.typicalLatency(baseURL: baseURL).map { min(600, max(1, $0)) } ?? 45
+    }
+
     static func key(environment: [String: String]) throws -> APIKey {
         if let value = environment["GPTIMG_API_KEY"], !value.isEmpty {
             guard let key = APIKey(value) else { throw ClientError.missingKey }
@@ -30,6 +43,41 @@ enum APIAccess {
             throw ErrorLine(message: "\(path) does not hold a key: put the key alone on its first line")
         }
         return key
+    }
+}
+
+/// What every generating command takes besides its request: where the images go, and whether
+/// to wait for them.
+struct GenerationFlags: ParsableArguments {
+    @Option(name: .customLong("tag"), help: "A tag for the new images (repeatable).")
+    var tags: [String] = []
+
+    @Option(help: "Add the new images to this collection (created when missing).")
+    var collection: String?
+
+    @Flag(help: "Submit and return; `gptimg resume` fetches the images later.")
+    var detach = false
+}
+
+/// Runs `jobs` through the pipeline against the configured API and writes each result; exits 1
+/// unless every one completed (or, detached, was accepted).
+func runGenerations(_ jobs: (Catalog, APIClient) throws -> [GenerationJob], options: CatalogOptions, detach: Bool = false, concurrency: Int = 1,
+                    before: (([GenerationJob]) throws -> Void)? = nil, after: ((GenerationRunSummary, Output) -> Void)? = nil) async throws {
+    try await runCatalogCommand { output in
+        let client = try APIAccess.client()
+        let catalog = try options.open(.readWrite)
+        let list = try jobs(catalog, client)
+        try before?(list)
+        let schedule = PollSchedule(typicalLatency: try APIAccess.typicalLatency(catalog: catalog, baseURL: client.baseURL))
+        let generator = GptimgGeneration.Generator(catalog: catalog, client: client, schedule: schedule, events: progressReporter(json: options.json))
+        let run = GenerationRun(generator: generator, output: output, json: options.json, detach: detach)
+        let summary = try await run.run(list, concurrency: concurrency)
+        after?(summary, output)
+        if let reason = summary.stopReason, summary.notSubmitted > 0 {
+            output.error("\(reason); \(summary.notSubmitted) not submitted")
+        }
+        let accepted = detach && summary.failed == 0 && summary.notSubmitted == 0
+        if !summary.allCompleted && !accepted { throw ExitCode(1) }
     }
 }
 
@@ -50,6 +98,7 @@ struct GenerateCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: CatalogOptions
+    @OptionGroup var flags: GenerationFlags
 
     @Argument(help: "What to draw.")
     var prompt: String
@@ -63,33 +112,107 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("ref"), help: "A reference image URL (https; up to 4): image-to-image.")
     var references: [String] = []
 
-    @Option(name: .customLong("tag"), help: "A tag for the new images (repeatable).")
-    var tags: [String] = []
+    func run() async throws {
+        let request = GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references)
+        let job = GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
+        try await runGenerations({ _, _ in [job] }, options: options, detach: flags.detach)
+    }
+}
 
-    @Option(help: "Add the new images to this collection (created when missing).")
-    var collection: String?
+/// The generation an ID names: an image's (its number or SHA-256 prefix), or a task id's.
+func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?) {
+    if id.hasPrefix(APIContract.taskIDPrefix) {
+        guard let generation = try catalog.generation(taskID: id) else {
+            throw ErrorLine(message: "no task \(id) in the library: `gptimg tasks --all` lists them")
+        }
+        return (generation, nil)
+    }
+    guard let image = try catalog.details([try catalog.resolve(id)]).first else { throw CatalogError.noSuchImage(id) }
+    return (image.generation, image)
+}
 
-    @Flag(help: "Submit and return; `gptimg resume` fetches the images later.")
-    var detach = false
+struct RerunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rerun",
+        abstract: "Run an image's (or a task's) prompt and parameters again, as a new task.",
+        discussion: """
+            ID is an image's number, 6+ hex digits of its SHA-256, or a task id (gpt-image-2-…, \
+            e.g. of a failed task). The new task costs credits like any other.
+
+            Example:
+              gptimg rerun 42 -n 2 --aspect 3:2
+            """)
+
+    @OptionGroup var options: CatalogOptions
+    @OptionGroup var flags: GenerationFlags
+
+    @Argument(help: "The image or task to run again.")
+    var id: String
+
+    @Option(name: .short, help: "Images to generate (1–4; default: as before).")
+    var n: Int?
+
+    @Option(help: "Aspect ratio (default: as before): \(AspectRatio.listed).")
+    var aspect: String?
 
     func run() async throws {
-        try await runCatalogCommand { output in
-            let client = try APIAccess.client()
-            let request = GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references)
-            if let problem = client.problem(with: request) { throw ClientError.invalidRequest(problem) }
-            let catalog = try options.open(.readWrite)
-            let generator = Generator(catalog: catalog, client: client, events: progressReporter(json: options.json))
-            let generationOptions = GenerationOptions(tags: tags, collection: collection)
-            let submitted = try await generator.submit(request, options: generationOptions)
-            guard submitted.status == .processing, !detach else {
-                GenerationRendering.emit(GenerationOutcome(generation: submitted, images: [], missing: [], message: submitted.errorMessage), json: options.json, output: output)
-                if submitted.status != .processing { throw ExitCode(1) }
-                return
+        try await runGenerations({ catalog, _ in
+            let source = try generationSource(id, in: catalog).generation
+            let request = GenerateRequest(
+                prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n, referenceImages: source.referenceImages)
+            return [GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))]
+        }, options: options, detach: flags.detach)
+    }
+}
+
+struct VariantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "variant",
+        abstract: "Image-to-image from an image of the library, using its hosted URL as the reference.",
+        discussion: """
+            The new images record the source as their parent (`gptimg show` lists lineage). The \
+            prompt is the source's, replaced with --prompt or extended with --append.
+
+            Examples:
+              gptimg variant 42 --append "in winter, snowing"
+              gptimg variant 42 --prompt "the same scene as a watercolor" -n 2
+            """)
+
+    @OptionGroup var options: CatalogOptions
+    @OptionGroup var flags: GenerationFlags
+
+    @Argument(help: "The image to start from (its number or 6+ hex digits of its SHA-256).")
+    var id: String
+
+    @Option(help: "A new prompt instead of the source's.")
+    var prompt: String?
+
+    @Option(help: "Text added to the end of the source's prompt.")
+    var append: String?
+
+    @Option(help: "Aspect ratio (default: the source's): \(AspectRatio.listed).")
+    var aspect: String?
+
+    @Option(name: .short, help: "Images to generate (1–4).")
+    var n = 1
+
+    func validate() throws {
+        if prompt != nil && append != nil { throw ValidationError("give --prompt or --append, not both") }
+    }
+
+    func run() async throws {
+        try await runGenerations({ catalog, _ in
+            guard let source = try generationSource(id, in: catalog).image else {
+                throw ErrorLine(message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
             }
-            let outcome = try await generator.finish(submitted, options: generationOptions)
-            GenerationRendering.emit(outcome, json: options.json, output: output)
-            if outcome.generation.status != .completed { throw ExitCode(1) }
-        }
+            guard let url = source.image.remoteURL, url.lowercased().hasPrefix("http") else {
+                throw ErrorLine(message: "image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API cannot use it as a reference")
+            }
+            let text = prompt ?? (append.map { source.generation.prompt + ", " + $0 } ?? source.generation.prompt)
+            let request = GenerateRequest(prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
+            let options = GenerationOptions(tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
+            return [GenerationJob(work: .submit(request, options))]
+        }, options: options, detach: flags.detach)
     }
 }
 
@@ -123,35 +246,31 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Poll every unfinished task to its end and download its images; never re-submits.",
         discussion: """
-            Tasks that may have been sent but have no task id (the connection failed mid-request) \
-            cannot be polled: they are listed, and never sent again.
+            Tasks that may have been sent but have no task id (the connection failed mid-request, \
+            or gptimg was stopped while sending) cannot be polled: they are listed, and never sent \
+            again.
             """)
 
     @OptionGroup var options: CatalogOptions
 
+    @Option(help: "Tasks waited for at once.")
+    var concurrency = 16
+
     func run() async throws {
-        try await runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+        try await runGenerations({ catalog, _ in
             let unfinished = try catalog.unfinishedGenerations()
-            guard !unfinished.isEmpty else {
-                output.error("nothing to resume: every task has finished")
-                return
-            }
-            let client = try APIAccess.client()
-            let generator = Generator(catalog: catalog, client: client, events: progressReporter(json: options.json))
-            var incomplete = 0
+            var jobs: [GenerationJob] = []
             for generation in unfinished {
                 guard generation.taskID != nil else {
-                    output.error("task #\(generation.id) (\"\(generation.prompt.prefix(40))\") has no task id: it may or may not have reached the API and is not sent again")
-                    incomplete += 1
+                    Output.diagnostic(
+                        "task #\(generation.id) (\"\(generation.prompt.prefix(40))\") has no task id: it may or may not have reached the API, and is not sent again")
                     continue
                 }
-                let outcome = try await generator.finish(generation)
-                GenerationRendering.emit(outcome, json: options.json, output: output)
-                if outcome.generation.status != .completed && outcome.generation.status != .failed { incomplete += 1 }
+                jobs.append(GenerationJob(work: .resume(generation)))
             }
-            if incomplete > 0 { throw ExitCode(1) }
-        }
+            if unfinished.isEmpty { Output.diagnostic("nothing to resume: every task has finished") }
+            return jobs
+        }, options: options, concurrency: concurrency)
     }
 }
 
@@ -179,44 +298,5 @@ struct CreditsCommand: ParsableCommand {
             for month in summary.perMonth { output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)") }
             if let balance = summary.lastBalance { output.line("last balance reported by the API: \(balance.credits) (\(balance.at))") }
         }
-    }
-}
-
-/// Progress on stderr when it is a terminal (and not for --json); quiet when piped.
-func progressReporter(json: Bool) -> @Sendable (GenerationEvent) -> Void {
-    guard !json, isatty(STDERR_FILENO) == 1 else { return { _ in } }
-    let printer = ProgressPrinter()
-    return { printer.report($0) }
-}
-
-enum GenerationRendering {
-    static func emit(_ outcome: GenerationOutcome, json: Bool, output: Output) {
-        if json {
-            output.json(Self.json(outcome.generation, images: outcome.images, missing: outcome.missing, message: outcome.message))
-            return
-        }
-        output.line(line(outcome.generation))
-        for image in outcome.images { output.line("  #\(image.id)  \(image.path)") }
-        if let message = outcome.message { output.error(message) }
-    }
-
-    static func line(_ generation: GenerationRecord) -> String {
-        let task = generation.taskID ?? "(no task id)"
-        return "#\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))"
-    }
-
-    static func json(_ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int] = [], message: String? = nil) -> JSONOut {
-        var members: [(String, JSONOut)] = [
-            ("generation", .int(Int(generation.id))), ("task_id", .optional(generation.taskID)), ("status", .string(generation.status.rawValue)),
-            ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)), ("n", .int(generation.n)),
-            ("type", .string(generation.type)), ("credits_charged", .int(generation.creditsCharged)),
-            ("credits_refunded", .int(generation.creditsRefunded)), ("error", .optional(generation.errorMessage)),
-        ]
-        if let images {
-            members.append(("images", .array(images.map { .object([("id", .int(Int($0.id))), ("path", .string($0.path)), ("sha256", .string($0.sha256))]) })))
-            members.append(("missing", .array(missing.map(JSONOut.int))))
-        }
-        if let message { members.append(("message", .string(message))) }
-        return .object(members)
     }
 }

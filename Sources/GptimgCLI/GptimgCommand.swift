@@ -10,10 +10,11 @@ public struct GptimgCommand: AsyncParsableCommand {
         subcommands: [
             MetaCommand.self,
             ImportCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, OpenCommand.self,
-            ExportCommand.self,
+            ServeCommand.self, ExportCommand.self,
             TagCommand.self, RateCommand.self, FavCommand.self, CollectionCommand.self, DeleteCommand.self,
             DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
-            GenerateCommand.self, TasksCommand.self, ResumeCommand.self, CreditsCommand.self,
+            GenerateCommand.self, BatchCommand.self, RerunCommand.self, VariantCommand.self,
+            TasksCommand.self, ResumeCommand.self, CreditsCommand.self,
             SimulatorCommand.self, DemoCommand.self,
         ]
     )

@@ -33,6 +33,12 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Fraction of submissions (0–1) answered 500 INTERNAL_ERROR, their credits refunded.")
     var errorRate = 0.0
 
+    @Option(help: "Fraction of polls (0–1) answered 429 RATE_LIMITED with Retry-After.")
+    var rateLimitRate = 0.0
+
+    @Option(help: "Fraction of polls and image downloads (0–1) whose connection is cut halfway through.")
+    var dropRate = 0.0
+
     @Option(help: "Starting credit balance of each key.")
     var credits = 1000
 
@@ -45,7 +51,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = SimulatorConfiguration(
             port: port, keys: keys.isEmpty ? [SimulatorConfiguration.defaultKey] : keys, credits: credits,
-            latency: latency, jitter: jitter, failRate: failRate, errorRate: errorRate, seed: seed)
+            latency: latency, jitter: jitter, failRate: failRate, errorRate: errorRate,
+            faults: SimulatorFaults(rateLimitRate: rateLimitRate, dropRate: dropRate), seed: seed)
         let output = Output()
         do {
             try await Simulator(configuration: configuration).run { running in

@@ -26,6 +26,8 @@ public enum CatalogError: Error, Sendable, Equatable, LocalizedError, CustomStri
     case backupFailed(reason: String)
     case rebuildFailed(reason: String)
     case invalidArgument(String)
+    /// A batch line already sent (or possibly sent) as generation `generation`.
+    case alreadySubmitted(batchKey: String, generation: Int64)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum CatalogError: Error, Sendable, Equatable, LocalizedError, CustomStri
             "'\(value)' is not a rating: use a whole number from 0 to 5"
         case .query(let message):
             message
+        case .alreadySubmitted(let key, let generation):
+            "batch line \(key) was already submitted as generation #\(generation); it is not sent twice (`gptimg tasks --all` shows it)"
         case .newerSchema(let path):
             "\(path) was written by a newer gptimg: upgrade gptimg to open it"
         case .backupFailed(let reason):

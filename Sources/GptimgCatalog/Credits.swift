@@ -65,26 +65,34 @@ extension Catalog {
     /// adds to that generation's `credits_charged` / `credits_refunded`.
     @discardableResult
     public func recordCredits(_ entry: CreditEntry) throws -> CreditEntry {
+        let stored = try stamped(entry, generationID: entry.generationID)
+        try write("record credits") { db in try Self.insert(stored, db: db) }
+        return stored
+    }
+
+    /// `entry` checked, tied to `generationID`, and dated now unless it carries a date.
+    func stamped(_ entry: CreditEntry, generationID: Int64?) throws -> CreditEntry {
         guard entry.credits >= 0 else { throw CatalogError.invalidArgument("a ledger entry's credits cannot be negative (\(entry.credits))") }
         var recorded = entry
+        recorded.generationID = generationID
         recorded.recordedAt = entry.recordedAt.isEmpty ? now() : (Timestamps.normalize(entry.recordedAt) ?? entry.recordedAt)
-        let stored = recorded
-        try write("record credits") { db in
-            try db.execute(
-                sql: "INSERT INTO credit_ledger(generation_id, task_id, kind, credits, balance, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [stored.generationID, stored.taskID, stored.kind.rawValue, stored.credits, stored.balance, stored.note, stored.recordedAt])
-            if let generationID = stored.generationID {
-                switch stored.kind {
-                case .charge:
-                    try db.execute(sql: "UPDATE generations SET credits_charged = credits_charged + ? WHERE id = ?", arguments: [stored.credits, generationID])
-                case .refund:
-                    try db.execute(sql: "UPDATE generations SET credits_refunded = credits_refunded + ? WHERE id = ?", arguments: [stored.credits, generationID])
-                case .balance:
-                    break
-                }
-            }
+        return recorded
+    }
+
+    /// Inserts a ledger row; a charge or refund also adds to its generation's totals.
+    static func insert(_ entry: CreditEntry, db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO credit_ledger(generation_id, task_id, kind, credits, balance, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [entry.generationID, entry.taskID, entry.kind.rawValue, entry.credits, entry.balance, entry.note, entry.recordedAt])
+        guard let generationID = entry.generationID else { return }
+        switch entry.kind {
+        case .charge:
+            try db.execute(sql: "UPDATE generations SET credits_charged = credits_charged + ? WHERE id = ?", arguments: [entry.credits, generationID])
+        case .refund:
+            try db.execute(sql: "UPDATE generations SET credits_refunded = credits_refunded + ? WHERE id = ?", arguments: [entry.credits, generationID])
+        case .balance:
+            break
         }
-        return stored
     }
 
     /// Totals from the ledger: overall, per day and per month (newest first), and the last

@@ -17,11 +17,17 @@ public struct NewGeneration: Sendable, Hashable {
     public var source: GenerationSource
     /// The image this one is a variant of, when it is in the library.
     public var parentImageID: Int64?
+    /// Tags and a collection for its images, applied as they land (also by a later resume).
+    public var tags: [String]
+    public var collection: String?
+    /// The batch line it comes from ("<file hash>:<line>"), unique in the catalog.
+    public var batchKey: String?
 
     public init(
         prompt: String, aspectRatio: String = AspectRatio.default.rawValue, n: Int = 1, referenceImages: [String] = [],
         provider: String? = APIContract.provider, model: String? = APIContract.model, baseURL: String? = nil,
-        source: GenerationSource = .api, parentImageID: Int64? = nil
+        source: GenerationSource = .api, parentImageID: Int64? = nil, tags: [String] = [], collection: String? = nil,
+        batchKey: String? = nil
     ) {
         self.prompt = prompt
         self.aspectRatio = aspectRatio
@@ -32,16 +38,22 @@ public struct NewGeneration: Sendable, Hashable {
         self.baseURL = baseURL
         self.source = source
         self.parentImageID = parentImageID
+        self.tags = tags
+        self.collection = collection
+        self.batchKey = batchKey
     }
 
     /// "text-to-image" without references, "image-to-image" with them (the API's rule).
     public var type: TaskType { referenceImages.isEmpty ? .textToImage : .imageToImage }
 
     /// From a validated request.
-    public init(_ request: GenerateRequest, baseURL: String?, source: GenerationSource = .api, parentImageID: Int64? = nil) {
+    public init(
+        _ request: GenerateRequest, baseURL: String?, source: GenerationSource = .api, parentImageID: Int64? = nil, tags: [String] = [],
+        collection: String? = nil, batchKey: String? = nil
+    ) {
         self.init(
             prompt: request.prompt, aspectRatio: request.aspectRatio, n: request.n, referenceImages: request.referenceImages,
-            baseURL: baseURL, source: source, parentImageID: parentImageID)
+            baseURL: baseURL, source: source, parentImageID: parentImageID, tags: tags, collection: collection, batchKey: batchKey)
     }
 }
 
@@ -101,21 +113,33 @@ extension Catalog {
                 parentTaskID = row[0]
                 parentIndex = row[1]
             }
+            if let key = new.batchKey, let earlier = try Self.generation(batchKey: key, db: db) {
+                // A line the API never accepted (refused, or provably never sent) may go again;
+                // one that was, or may have been, accepted never does.
+                guard earlier.taskID == nil, earlier.status == .failed else {
+                    throw CatalogError.alreadySubmitted(batchKey: key, generation: earlier.id)
+                }
+                try db.execute(sql: "UPDATE generations SET batch_key = NULL WHERE id = ?", arguments: [earlier.id])
+            }
             try db.execute(
                 sql: """
                     INSERT INTO generations(status, type, prompt, aspect_ratio, n, reference_images, provider, model, base_url,
-                        source, created_at, updated_at, parent_task_id, parent_index, parent_image_id)
-                    VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        source, created_at, updated_at, parent_task_id, parent_index, parent_image_id, requested_tags,
+                        requested_collection, batch_key)
+                    VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [new.type.rawValue, new.prompt, new.aspectRatio, new.n, JSONList.encode(new.referenceImages), new.provider,
-                            new.model, new.baseURL, new.source.rawValue, now, now, parentTaskID, parentIndex, new.parentImageID])
+                            new.model, new.baseURL, new.source.rawValue, now, now, parentTaskID, parentIndex, new.parentImageID,
+                            JSONList.encode(new.tags), new.collection, new.batchKey])
             return try Self.generation(id: db.lastInsertedRowID, db: db)!
         }
     }
 
-    /// Applies `update` to generation `id` (durably) and returns the row as it now is.
+    /// Applies `update` to generation `id` and appends `ledger` entries (a charge with its task
+    /// id, a refund with its failure), all in one durable transaction, and returns the row as
+    /// it now is: a crash never leaves a task id without its charge.
     @discardableResult
-    public func updateGeneration(_ id: Int64, _ update: GenerationUpdate) throws -> GenerationRecord {
+    public func updateGeneration(_ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []) throws -> GenerationRecord {
         var assignments: [String] = ["updated_at = ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [now()]
         func set(_ column: String, _ value: (any DatabaseValueConvertible)?) {
@@ -134,8 +158,10 @@ extension Catalog {
         set("error_message", update.errorMessage)
         arguments.append(id)
         let sql = "UPDATE generations SET \(assignments.joined(separator: ", ")) WHERE id = ?"
+        let entries = try ledger.map { try stamped($0, generationID: id) }
         return try write("update a generation") { db in
             try db.execute(sql: sql, arguments: StatementArguments(arguments.map { $0?.databaseValue ?? .null }))
+            for entry in entries { try Self.insert(entry, db: db) }
             guard let record = try Self.generation(id: id, db: db) else { throw CatalogError.noSuchGeneration(id) }
             return record
         }
@@ -152,6 +178,43 @@ extension Catalog {
             try Row.fetchOne(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.task_id = ?", arguments: [taskID])
                 .map { GenerationRecord(row: $0) }
         }
+    }
+
+    /// The generation recorded for batch line `batchKey`, or nil.
+    public func generation(batchKey: String) throws -> GenerationRecord? {
+        try read("read a generation") { try Self.generation(batchKey: batchKey, db: $0) }
+    }
+
+    /// The generations recorded for batch lines whose key starts with `prefix` (one batch file).
+    public func generations(batchKeyPrefix prefix: String) throws -> [GenerationRecord] {
+        try read("read a batch's generations") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.batch_key >= ? AND g.batch_key < ? ORDER BY g.id",
+                arguments: [prefix, prefix + "\u{10FFFF}"]
+            ).map { GenerationRecord(row: $0) }
+        }
+    }
+
+    /// The median seconds the last 20 completed tasks at `baseURL` took from submission to
+    /// completion (at least 3 of them), or nil: what tunes the poll schedule to the API in use.
+    public func typicalLatency(baseURL: String) throws -> Double? {
+        try read("read task latencies") { db in
+            let seconds = try Double.fetchAll(db, sql: """
+                SELECT (julianday(completed_at) - julianday(submitted_at)) * 86400 FROM generations
+                WHERE base_url = ? AND status = 'completed' AND submitted_at IS NOT NULL AND completed_at IS NOT NULL
+                ORDER BY id DESC LIMIT 20
+                """, arguments: [baseURL]).sorted()
+            guard seconds.count >= 3 else { return nil }
+            return seconds[seconds.count / 2]
+        }
+    }
+
+    /// The lowercase hex SHA-256 of `bytes`.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { ImageStore.sha256Hex(bytes) }
+
+    static func generation(batchKey: String, db: Database) throws -> GenerationRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.batch_key = ?", arguments: [batchKey])
+            .map { GenerationRecord(row: $0) }
     }
 
     /// Generations not yet completed or failed (pending, processing, unknown), oldest first:

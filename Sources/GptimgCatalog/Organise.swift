@@ -79,6 +79,12 @@ extension Catalog {
         }
     }
 
+    /// Every tag's name, by name: one read of the small `tags` table (a tag no image carries is
+    /// removed), where `tags()` counts over every image's tags.
+    public func tagNames() throws -> [String] {
+        try read("list tags") { try String.fetchAll($0, sql: "SELECT name FROM tags ORDER BY name") }
+    }
+
     /// A tag or collection name: trimmed, 1-100 characters, one line.
     static func validName(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespaces)
@@ -156,6 +162,11 @@ extension Catalog {
                 LEFT JOIN collection_images ci ON ci.collection_id = c.id GROUP BY c.id ORDER BY c.name
                 """).map { CollectionSummary(id: $0[0], name: $0[1], count: $0[2], createdAt: $0[3]) }
         }
+    }
+
+    /// Every collection's name, by name, without counting their images.
+    public func collectionNames() throws -> [String] {
+        try read("list collections") { try String.fetchAll($0, sql: "SELECT name FROM collections ORDER BY name") }
     }
 
     /// Adds images to the end of a collection (those already in it stay where they are),

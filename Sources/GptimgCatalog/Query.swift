@@ -258,81 +258,56 @@ public enum ImageSort: String, Sendable, CaseIterable {
     case newest, oldest, relevance
 }
 
+/// A place in the newest-first (or oldest-first) order of images: the last image of a page.
+/// Paging by cursor ("the images after this one") costs the same on every page, where an
+/// OFFSET makes SQLite step over every earlier row; the web gallery pages this way.
+public struct ImageCursor: Sendable, Hashable {
+    public var createdAt: String
+    public var id: Int64
+
+    public init(createdAt: String, id: Int64) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The cursor just past `item`.
+    public init(after item: ImageDetails) {
+        self.init(createdAt: item.image.createdAt, id: item.image.id)
+    }
+}
+
 extension Catalog {
     /// The images matching `query`, as full details (tags, collections, parent), sorted and
     /// paged. `relevance` sorts by FTS5's bm25 when there are words (newest otherwise).
-    public func list(_ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0) throws -> [ImageDetails] {
+    /// `after` starts the page just past an image in the `newest` or `oldest` order (it is
+    /// ignored for `relevance`, which pages by `offset`).
+    public func list(
+        _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0, after cursor: ImageCursor? = nil
+    ) throws -> [ImageDetails] {
         try read("search the catalog") { db in
-            var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            var from = "images i CROSS JOIN generations g ON g.id = i.generation_id"
+            var sql = try SearchSQL(query, db: db)
             var order: String
             switch sort {
             case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
             case .oldest: order = "i.created_at, i.id"
             }
-            if let match = query.matchExpression {
-                from = "image_search s CROSS JOIN images i ON i.id = s.rowid CROSS JOIN generations g ON g.id = i.generation_id"
-                conditions.append("image_search MATCH ?")
-                arguments.append(match)
-                if sort == .relevance { order = "s.rank, i.id DESC" }
-            } else if !query.excluded.isEmpty {
-                conditions.append("i.id NOT IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
-                arguments.append(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR "))
+            let byRank = sort == .relevance && sql.usesIndex
+            if byRank { order = "s.rank, i.id DESC" }
+            if let cursor, sort != .relevance {
+                sql.conditions.append(sort == .oldest ? "(i.created_at, i.id) > (?, ?)" : "(i.created_at, i.id) < (?, ?)")
+                sql.arguments += [cursor.createdAt, cursor.id]
             }
-            for filter in query.filters {
-                switch filter {
-                case .aspect(let value):
-                    conditions.append("g.aspect_ratio = ?")
-                    arguments.append(value)
-                case .type(let value):
-                    conditions.append("g.type = ?")
-                    arguments.append(value)
-                case .status(let value):
-                    conditions.append("g.status = ?")
-                    arguments.append(value.rawValue)
-                case .tag(let name):
-                    conditions.append("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)")
-                    arguments.append(name)
-                case .collection(let name):
-                    conditions.append("EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id = i.id AND c.name = ?)")
-                    arguments.append(name)
-                case .rating(let op, let value):
-                    conditions.append("i.rating \(op) ?")
-                    arguments.append(value)
-                case .favorite(let value):
-                    conditions.append("i.favorite = ?")
-                    arguments.append(value)
-                case .after(let instant):
-                    conditions.append("i.created_at >= ?")
-                    arguments.append(instant)
-                case .before(let instant):
-                    conditions.append("i.created_at < ?")
-                    arguments.append(instant)
-                case .source(let value):
-                    conditions.append("g.source = ?")
-                    arguments.append(value.rawValue)
-                case .generator(let value):
-                    conditions.append("i.generator = ?")
-                    arguments.append(value)
-                case .task(let value):
-                    conditions.append("g.task_id = ?")
-                    arguments.append(value)
-                case .size(let width, let height):
-                    conditions.append("i.width = ? AND i.height = ?")
-                    arguments.append(width)
-                    arguments.append(height)
-                case .parent(let id):
-                    let parent = try Self.resolve(id, db: db)
-                    conditions.append("g.parent_image_id = ?")
-                    arguments.append(parent)
-                }
-            }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let sql = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM \(from) \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
-            arguments.append(max(0, limit))
-            arguments.append(max(0, offset))
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            // Two steps: the page's ids first, from the index and `images` alone (generations
+            // are joined there only when a filter needs them), then the full rows of those ids.
+            // A common word matches thousands of images; reading each one's generation (its
+            // prompt and all) only to sort them and keep 100 was most of a search's time.
+            let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
+            let statement = """
+                SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM (\(page)) page
+                CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
+                ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
+                """
+            let rows = try Row.fetchAll(db, sql: statement, arguments: StatementArguments(sql.arguments + [max(0, limit), max(0, offset)]))
             return try Self.details(rows, db: db)
         }
     }
@@ -342,12 +317,15 @@ extension Catalog {
         try list(try ImageQuery(parsing: text), sort: sort, limit: limit, offset: offset)
     }
 
-    /// How many images match `query`.
+    /// How many images match `query` (one `count(*)`; no rows are read back).
     public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
-        if query.groups.isEmpty, query.excluded.isEmpty, query.filters.isEmpty {
-            return try read("count images") { try Int.fetchOne($0, sql: "SELECT count(*) FROM images") ?? 0 }
+        try read("count images") { db in
+            let sql = try SearchSQL(query, db: db)
+            // Words alone: the index has one row per image (its triggers keep it so), and
+            // counting there skips a lookup in `images` for every match.
+            let from = sql.usesIndex && sql.conditions.count == 1 ? "image_search s" : sql.from
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)) ?? 0
         }
-        return try list(query, limit: Int.max).count
     }
 
     /// Rows of (image columns, generation columns) with their tags, collections and parent.
@@ -384,5 +362,73 @@ extension Catalog {
                 return try Self.details([row], db: db)[0]
             }
         }
+    }
+}
+
+/// The FROM and WHERE of a query, shared by `list` and `count`: the FTS5 match when there are
+/// words, then one condition per filter, with their arguments.
+struct SearchSQL {
+    var conditions: [String] = []
+    var arguments: [any DatabaseValueConvertible] = []
+    /// Whether the rows come from the FTS5 index (`s`), so that `s.rank` can sort them.
+    var usesIndex = false
+    /// Whether a filter reads `generations` (g); every image has one, so it is joined only then.
+    var needsGeneration = false
+
+    /// The FTS5 index (words), `images` and, when a filter needs it, `generations`.
+    var from: String {
+        (usesIndex ? "image_search s CROSS JOIN images i ON i.id = s.rowid" : "images i")
+            + (needsGeneration ? " CROSS JOIN generations g ON g.id = i.generation_id" : "")
+    }
+
+    var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+
+    init(_ query: ImageQuery, db: Database) throws {
+        if let match = query.matchExpression {
+            usesIndex = true
+            conditions.append("image_search MATCH ?")
+            arguments.append(match)
+        } else if !query.excluded.isEmpty {
+            conditions.append("i.id NOT IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
+            arguments.append(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR "))
+        }
+        for filter in query.filters {
+            switch filter {
+            case .aspect(let value):
+                add("g.aspect_ratio = ?", value, generation: true)
+            case .type(let value):
+                add("g.type = ?", value, generation: true)
+            case .status(let value):
+                add("g.status = ?", value.rawValue, generation: true)
+            case .tag(let name):
+                add("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)", name)
+            case .collection(let name):
+                add("EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id = i.id AND c.name = ?)", name)
+            case .rating(let op, let value):
+                add("i.rating \(op) ?", value)
+            case .favorite(let value):
+                add("i.favorite = ?", value)
+            case .after(let instant):
+                add("i.created_at >= ?", instant)
+            case .before(let instant):
+                add("i.created_at < ?", instant)
+            case .source(let value):
+                add("g.source = ?", value.rawValue, generation: true)
+            case .generator(let value):
+                add("i.generator = ?", value)
+            case .task(let value):
+                add("g.task_id = ?", value, generation: true)
+            case .size(let width, let height):
+                add("i.width = ? AND i.height = ?", width, height)
+            case .parent(let id):
+                add("g.parent_image_id = ?", try Catalog.resolve(id, db: db), generation: true)
+            }
+        }
+    }
+
+    private mutating func add(_ condition: String, _ values: any DatabaseValueConvertible..., generation: Bool = false) {
+        needsGeneration = needsGeneration || generation
+        conditions.append(condition)
+        arguments += values
     }
 }

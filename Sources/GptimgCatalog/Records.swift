@@ -46,12 +46,17 @@ public struct GenerationRecord: Sendable, Hashable {
     public var parentTaskID: String?
     public var parentIndex: Int?
     public var parentImageID: Int64?
+    /// Tags and collection asked for with the generation, applied to its images as they land.
+    public var requestedTags: [String]
+    public var requestedCollection: String?
+    /// The batch line it came from ("<file hash>:<line>"), for `gptimg batch` re-runs.
+    public var batchKey: String?
 
     static let columns = """
         g.id, g.task_id, g.server_row_id, g.status, g.type, g.prompt, g.negative_prompt, g.aspect_ratio, g.n,
         g.reference_images, g.provider, g.model, g.base_url, g.source, g.created_at, g.submitted_at, g.completed_at,
         g.updated_at, g.credits_charged, g.credits_refunded, g.error_code, g.error_message, g.parent_task_id,
-        g.parent_index, g.parent_image_id
+        g.parent_index, g.parent_image_id, g.requested_tags, g.requested_collection, g.batch_key
         """
 
     init(row: Row, offset: Int = 0) {
@@ -81,6 +86,9 @@ public struct GenerationRecord: Sendable, Hashable {
         parentTaskID = row[o + 22]
         parentIndex = row[o + 23]
         parentImageID = row[o + 24]
+        requestedTags = JSONList.decode(row[o + 25])
+        requestedCollection = row[o + 26]
+        batchKey = row[o + 27]
     }
 }
 

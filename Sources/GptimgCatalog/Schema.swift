@@ -9,6 +9,7 @@ enum Schema {
     /// (identifier, SQL), in the order they apply.
     static let migrations: [(String, String)] = [
         ("v1-catalog", v1),
+        ("v2-requested-options", v2),
     ]
 
     /// The migrations a catalog has applied (GRDB's `grdb_migrations` table, so GRDB's own
@@ -185,5 +186,18 @@ enum Schema {
                 WHERE it.image_id = image_search.rowid)
                 WHERE rowid IN (SELECT image_id FROM image_tags WHERE tag_id = NEW.id);
         END;
+        """
+
+    // MARK: - v2 (issue 5: what a generation was asked for, so `resume` finishes it the same way)
+
+    /// The tags and collection requested with a generation, applied when its images land (also
+    /// by `gptimg resume` after a crash), and the batch line it came from: `batch_key` is
+    /// "<SHA-256 of the batch file, 16 hex>:<line>", unique, so re-running a batch after a crash
+    /// never submits a line twice.
+    static let v2 = """
+        ALTER TABLE generations ADD COLUMN requested_tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(requested_tags));
+        ALTER TABLE generations ADD COLUMN requested_collection TEXT;
+        ALTER TABLE generations ADD COLUMN batch_key TEXT;
+        CREATE UNIQUE INDEX generations_by_batch_key ON generations(batch_key) WHERE batch_key IS NOT NULL;
         """
 }

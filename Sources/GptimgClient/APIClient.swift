@@ -121,7 +121,11 @@ public struct APIClient: Sendable {
         } catch let error as ClientError {
             throw error
         } catch {
-            throw .download(Self.classify(error).description)
+            switch Self.classify(error) {
+            case .transport(let message, _): throw .download("\(message) while fetching \(url.prefix(120))")
+            case .timedOut: throw .download("no answer in time from \(url.prefix(120))")
+            case let other: throw .download(other.description)
+            }
         }
     }
 

@@ -93,7 +93,7 @@ enum IndexPage {
 
     /// Text for HTML content or a quoted attribute (C0 controls such as a NUL in a prompt are
     /// left out, as XML would).
-    static func escape(_ text: String) -> String { MarkupText.escaped(text) }
+    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     /// A relative URL for a file name: every byte but the unreserved ones percent-encoded
     /// (names keep spaces, `#`, `%` and any script), so it is also safe inside an attribute.

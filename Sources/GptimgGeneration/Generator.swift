@@ -22,35 +22,62 @@ public struct GenerationOutcome: Sendable {
     /// fetches them from their recorded URLs).
     public var missing: [Int]
     public var message: String?
+    /// How it went: polls made, and when the API said it completed, when a poll saw that, and
+    /// when its last image was in the library.
+    public var timing: GenerationTiming
 
-    public init(generation: GenerationRecord, images: [ImageRecord], missing: [Int], message: String?) {
+    public init(generation: GenerationRecord, images: [ImageRecord], missing: [Int], message: String?, timing: GenerationTiming = GenerationTiming()) {
         self.generation = generation
         self.images = images
         self.missing = missing
         self.message = message
+        self.timing = timing
     }
 }
 
-/// Extra things a user asked for with a generation.
+/// When the steps of one generation happened (`--json` results; the batch benchmark reads them).
+public struct GenerationTiming: Sendable, Hashable {
+    public var polls = 0
+    /// The API's `updated_at` of the completed task (millisecond ISO 8601).
+    public var completedAt: String?
+    public var seenAt: Date?
+    public var landedAt: Date?
+
+    public init() {}
+}
+
+/// Extra things a user asked for with a generation: recorded with it, so a `resume` after a
+/// crash applies them just the same.
 public struct GenerationOptions: Sendable, Hashable {
     public var tags: [String]
     public var collection: String?
     public var parentImageID: Int64?
     public var source: GenerationSource
+    /// The batch line it comes from, so re-running the batch never sends it twice.
+    public var batchKey: String?
 
-    public init(tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api) {
+    public init(tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api, batchKey: String? = nil) {
         self.tags = tags
         self.collection = collection
         self.parentImageID = parentImageID
         self.source = source
+        self.batchKey = batchKey
     }
+}
+
+/// How waiting for a task ended.
+public enum WaitResult: Sendable {
+    /// The API says it completed: its images are ready to land.
+    case completed(GenerationRecord, TaskData, GenerationTiming)
+    /// It failed (refund recorded), or waiting stopped (deadline, an error): nothing to land.
+    case ended(GenerationOutcome)
 }
 
 /// The generation pipeline: record → submit → poll → download → embed → land.
 ///
-/// Money first: a generation is committed (durably) before its POST, and updated with the task
-/// id right after; a POST that may have reached the API is never sent again, only marked
-/// `unknown`; only a request that provably never left (connection refused) is retried.
+/// Money first: a generation is committed (durably) before its POST, and its task id and charge
+/// in one transaction right after; a POST that may have reached the API is never sent again,
+/// only marked `unknown`; only establishing a connection is retried (by AsyncHTTPClient), never a request.
 public struct Generator: Sendable {
     public let catalog: Catalog
     public let client: APIClient
@@ -77,7 +104,15 @@ public struct Generator: Sendable {
         guard generation.status == .processing else {
             return GenerationOutcome(generation: generation, images: [], missing: [], message: generation.errorMessage)
         }
-        return try await finish(generation, options: options)
+        return try await finish(generation)
+    }
+
+    /// Waits for a submitted generation, then lands its images.
+    public func finish(_ generation: GenerationRecord) async throws -> GenerationOutcome {
+        switch try await wait(for: generation) {
+        case .completed(let current, let task, let timing): return try await land(current, task: task, timing: timing)
+        case .ended(let outcome): return outcome
+        }
     }
 
     // MARK: - Submitting
@@ -90,31 +125,23 @@ public struct Generator: Sendable {
             throw ClientError.invalidRequest(problem)
         }
         let pending = try catalog.recordGeneration(
-            NewGeneration(request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID))
+            NewGeneration(
+                request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID, tags: options.tags,
+                collection: options.collection, batchKey: options.batchKey))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
-        var attempts = 0
-        while true {
-            switch await send(request) {
-            case .success(let task):
-                _ = try catalog.updateGeneration(
-                    pending.id,
-                    GenerationUpdate(
-                        taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt))
-                // The ledger entry also adds to the generation's credits_charged.
-                _ = try catalog.recordCredits(CreditEntry(kind: .charge, credits: request.credits, generationID: pending.id, taskID: task.taskID))
-                events(.submitted(generation: pending.id, taskID: task.taskID))
-                return try catalog.generation(id: pending.id) ?? pending
-            case .failure(let error):
-                switch error {
-                case .transport(_, mayHaveReachedServer: false) where attempts < 3:
-                    // Provably never sent: safe to try again, after a short pause.
-                    attempts += 1
-                    try await clock.sleep(seconds: schedule.backoff(failures: attempts - 1, retryAfter: nil, random: Double.random(in: 0...1)) / 5)
-                    continue
-                default:
-                    return try recordSubmitFailure(pending, error)
-                }
-            }
+        // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
+        // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
+        switch await send(request) {
+        case .success(let task):
+            // The task id and its charge in one transaction: never one without the other.
+            let submitted = try catalog.updateGeneration(
+                pending.id,
+                GenerationUpdate(taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt),
+                ledger: [CreditEntry(kind: .charge, credits: request.credits, taskID: task.taskID)])
+            events(.submitted(generation: pending.id, taskID: task.taskID))
+            return submitted
+        case .failure(let error):
+            return try recordSubmitFailure(pending, error)
         }
     }
 
@@ -130,12 +157,13 @@ public struct Generator: Sendable {
     private func recordSubmitFailure(_ pending: GenerationRecord, _ error: ClientError) throws -> GenerationRecord {
         let status: GenerationStatus
         let code: String
+        var ledger: [CreditEntry] = []
         switch error {
         case .transport(_, mayHaveReachedServer: false): status = .failed; code = "NOT_SENT"
         case .unauthorized: status = .failed; code = "UNAUTHORIZED"
         case .insufficientCredits(_, let available):
             status = .failed; code = "INSUFFICIENT_CREDITS"
-            if let available { _ = try catalog.recordCredits(CreditEntry(kind: .balance, credits: 0, balance: available, generationID: pending.id)) }
+            if let available { ledger.append(CreditEntry(kind: .balance, credits: 0, balance: available)) }
         case .rejected: status = .failed; code = "INVALID_REQUEST"
         case .invalidRequest: status = .failed; code = "INVALID_REQUEST"
         case .serverError(500, _): status = .failed; code = "INTERNAL_ERROR"  // the API refunds a 500 itself
@@ -144,21 +172,22 @@ public struct Generator: Sendable {
         let message = status == .unknown
             ? "\(error.description). It was not sent again, so it is charged at most once; check the API dashboard, then `gptimg tasks`."
             : error.description
-        let updated = try catalog.updateGeneration(pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message))
+        let updated = try catalog.updateGeneration(pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message), ledger: ledger)
         events(.failed(generation: pending.id, message: message))
         return updated
     }
 
-    // MARK: - Waiting and landing
+    // MARK: - Waiting
 
-    /// Polls a submitted generation to its end on the schedule, then lands its images (or
-    /// records the failure and its refund). Leaves it `processing` (resumable) at the deadline.
-    public func finish(_ generation: GenerationRecord, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
+    /// Polls a submitted generation on the schedule until the API says it completed or failed
+    /// (recording the failure and its refund). Leaves it `processing`, resumable, at the
+    /// deadline or when the API cannot be asked (a changed key, an unexpected answer).
+    public func wait(for generation: GenerationRecord) async throws -> WaitResult {
         guard let taskID = generation.taskID else {
-            return GenerationOutcome(generation: generation, images: [], missing: [], message: "no task id: it was never accepted by the API")
+            return .ended(GenerationOutcome(generation: generation, images: [], missing: [], message: "no task id: it was never accepted by the API"))
         }
         let submitted = generation.submittedAt.flatMap(APITimestamp.date(from:)) ?? APITimestamp.date(from: generation.createdAt) ?? clock.now()
-        var polls = 0
+        var timing = GenerationTiming()
         var failures = 0
         while true {
             let elapsed = clock.now().timeIntervalSince(submitted)
@@ -173,55 +202,58 @@ public struct Generator: Sendable {
                     failures += 1
                     var retryAfter: Double?
                     if case .rateLimited(let after) = error { retryAfter = after }
-                    guard elapsed < schedule.deadline else { return try leftProcessing(generation, error.description) }
+                    guard elapsed < schedule.deadline else { return .ended(try leftProcessing(generation, error.description, timing)) }
                     try await clock.sleep(seconds: schedule.backoff(failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1)))
                     continue
                 default:
+                    // Nothing to gain by asking again now; the task is still the API's to finish.
                     let message = error.description
-                    let updated = try catalog.updateGeneration(generation.id, GenerationUpdate(status: .unknown, errorCode: "POLL_FAILED", errorMessage: message))
+                    let updated = try catalog.updateGeneration(generation.id, GenerationUpdate(errorCode: "POLL_FAILED", errorMessage: message))
                     events(.failed(generation: generation.id, message: message))
-                    return GenerationOutcome(generation: updated, images: [], missing: [], message: message)
+                    return .ended(GenerationOutcome(generation: updated, images: [], missing: Array(0..<generation.n), message: message, timing: timing))
                 }
             }
-            polls += 1
+            timing.polls += 1
             switch task.status {
             case .completed:
-                return try await land(generation, task: task, options: options)
+                timing.completedAt = task.updatedAt
+                timing.seenAt = clock.now()
+                // completed_at first: the catalog dates each landed image by it.
+                let current = try catalog.updateGeneration(generation.id, GenerationUpdate(completedAt: task.updatedAt))
+                return .completed(current, task, timing)
             case .failed:
                 let current = try catalog.generation(id: generation.id) ?? generation
                 let refund = current.creditsCharged - current.creditsRefunded
                 let message = task.error.map { "\($0.code): \($0.message)" } ?? "the task failed"
-                var updated = try catalog.updateGeneration(
+                let updated = try catalog.updateGeneration(
                     generation.id,
-                    GenerationUpdate(status: .failed, completedAt: task.updatedAt, errorCode: task.error?.code ?? "FAILED", errorMessage: message))
-                if refund > 0 {
-                    _ = try catalog.recordCredits(CreditEntry(kind: .refund, credits: refund, generationID: generation.id, taskID: taskID))
-                    updated = try catalog.generation(id: generation.id) ?? updated
-                }
+                    GenerationUpdate(status: .failed, completedAt: task.updatedAt, errorCode: task.error?.code ?? "FAILED", errorMessage: message),
+                    ledger: refund > 0 ? [CreditEntry(kind: .refund, credits: refund, taskID: taskID)] : [])
                 events(.failed(generation: generation.id, message: message))
-                return GenerationOutcome(generation: updated, images: [], missing: [], message: message)
+                return .ended(GenerationOutcome(generation: updated, images: [], missing: [], message: message, timing: timing))
             case .processing:
                 let now = clock.now().timeIntervalSince(submitted)
-                events(.waiting(generation: generation.id, taskID: taskID, polls: polls, elapsed: now))
+                events(.waiting(generation: generation.id, taskID: taskID, polls: timing.polls, elapsed: now))
                 guard let wait = schedule.delay(afterElapsed: now) else {
-                    return try leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s")
+                    return .ended(try leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s", timing))
                 }
                 try await clock.sleep(seconds: wait)
             }
         }
     }
 
-    private func leftProcessing(_ generation: GenerationRecord, _ reason: String) throws -> GenerationOutcome {
+    private func leftProcessing(_ generation: GenerationRecord, _ reason: String, _ timing: GenerationTiming) throws -> GenerationOutcome {
         let message = "\(reason); it stays in the library's task list: run `gptimg resume` later"
         let current = try catalog.generation(id: generation.id) ?? generation
-        return GenerationOutcome(generation: current, images: [], missing: Array(0..<generation.n), message: message)
+        return GenerationOutcome(generation: current, images: [], missing: Array(0..<generation.n), message: message, timing: timing)
     }
 
-    /// Downloads, checks, embeds and lands each image of a completed task; images already in
-    /// the library are skipped, so landing again (resume) only fetches what is missing.
-    public func land(_ generation: GenerationRecord, task: TaskData, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
-        // completed_at first: the catalog dates each landed image by it.
-        let completed = try catalog.updateGeneration(generation.id, GenerationUpdate(completedAt: task.updatedAt))
+    // MARK: - Landing
+
+    /// Downloads, checks, embeds and lands each image of a completed task, with the tags and
+    /// collection recorded with the generation; images already in the library are skipped, so
+    /// landing again (resume) only fetches what is missing.
+    public func land(_ generation: GenerationRecord, task: TaskData, timing: GenerationTiming = GenerationTiming()) async throws -> GenerationOutcome {
         let present = Set(try catalog.images(ofGeneration: generation.id).map(\.index))
         var missing: [Int] = []
         var problems: [String] = []
@@ -232,13 +264,13 @@ public struct Generator: Sendable {
             let temporary = downloads.appendingPathComponent("download-\(generation.id)-\(index)-\(UInt32.random(in: 0...UInt32.max)).png").path
             defer { unlink(temporary) }
             do {
-                _ = try await client.download(image.url, to: temporary)
+                try await fetch(image.url, to: temporary)
                 let bytes = try AtomicFile.read(temporary, maxBytes: 64 << 20)
-                let metadata = Self.metadata(for: completed, task: task, index: index, remoteURL: image.url, tags: options.tags)
+                let metadata = Self.metadata(for: generation, task: task, index: index, remoteURL: image.url, tags: generation.requestedTags)
                 let embedded = try GptimgEmbedding.embed(metadata, into: bytes)
                 let landed = try catalog.landImage(embedded, generationID: generation.id, index: index, remoteURL: image.url)
-                if !options.tags.isEmpty { try catalog.tag([landed.image.id], add: options.tags) }
-                if let collection = options.collection { _ = try catalog.addToCollection(collection, [landed.image.id]) }
+                if !generation.requestedTags.isEmpty { try catalog.tag([landed.image.id], add: generation.requestedTags) }
+                if let collection = generation.requestedCollection { _ = try catalog.addToCollection(collection, [landed.image.id]) }
                 events(.landed(generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
             } catch {
                 missing.append(index)
@@ -250,7 +282,26 @@ public struct Generator: Sendable {
             generation.id, GenerationUpdate(status: missing.isEmpty ? .completed : .processing))
         let message = missing.isEmpty ? nil : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); run `gptimg resume` to fetch them"
         if let message { events(.failed(generation: generation.id, message: message)) }
-        return GenerationOutcome(generation: final, images: images, missing: missing, message: message)
+        var timing = timing
+        if missing.isEmpty { timing.landedAt = clock.now() }
+        return GenerationOutcome(generation: final, images: images, missing: missing, message: message, timing: timing)
+    }
+
+    /// Downloads `url` to `file`, trying again after a dropped connection or a bad answer (a
+    /// download is free and idempotent): up to 4 attempts, 0.5, 1 and 2 s apart.
+    private func fetch(_ url: String, to file: String) async throws {
+        var attempt = 0
+        while true {
+            do {
+                _ = try await client.download(url, to: file)
+                return
+            } catch {
+                attempt += 1
+                unlink(file)
+                guard attempt < 4 else { throw error }
+                try await clock.sleep(seconds: 0.25 * Double(1 << attempt))
+            }
+        }
     }
 
     /// What the file carries about itself (metadata.md, schema 1).

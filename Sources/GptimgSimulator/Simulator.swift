@@ -1,6 +1,7 @@
 import Foundation
 import GptimgAPI
 import Hummingbird
+import LoopbackServing
 import Logging
 
 /// A local stand-in for the gpt-image-2 API: the same endpoints, bodies, errors and credit
@@ -30,36 +31,20 @@ public struct Simulator: Sendable {
         let state = SimulatorState(configuration: configuration, now: now)
         let images = SimulatorImages(state: state)
         let router = buildRouter(state: state, images: images, referencePolicy: .httpsOrLoopback)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger)
         let configuration = self.configuration
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                do {
-                    try await app.run()
-                } catch {
-                    throw SimulatorError.cannotListen(host: configuration.host, port: configuration.port, reason: Self.reason(error))
-                }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.next()  // the server's own error
-                throw SimulatorError.cannotListen(host: configuration.host, port: configuration.port, reason: "the server stopped")
-            }
+        let logger = self.logger
+        return try await LoopbackServing.withRunning { onListening in
+            Application(
+                router: router,
+                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                onServerRunning: { await onListening($0.localAddress?.port ?? 0) }, logger: logger)
+        } cannotListen: { reason in
+            SimulatorError.cannotListen(host: configuration.host, port: configuration.port, reason: reason)
+        } _: { port in
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
             let running = RunningSimulator(baseURL: "http://\(host):\(port)", port: port, keys: configuration.keys, state: state)
             await state.setBaseURL(running.baseURL)
-            let result = try await body(running)
-            group.cancelAll()
-            return result
+            return try await body(running)
         }
     }
 
@@ -67,18 +52,8 @@ public struct Simulator: Sendable {
     public func run(onStart: (RunningSimulator) async -> Void) async throws {
         try await withRunning { running in
             await onStart(running)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(3600))
-            }
+            await LoopbackServing.untilCancelled()
         }
-    }
-
-    /// NIO's errors read like `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`:
-    /// keep the human part.
-    static func reason(_ error: any Error) -> String {
-        let text = String(describing: error)
-        guard let colon = text.range(of: "): ", options: .backwards) else { return text }
-        return String(text[colon.upperBound...])
     }
 }
 
@@ -93,5 +68,15 @@ public struct RunningSimulator: Sendable {
     /// The balance of `key` now, or nil for a key the simulator does not know.
     public func balance(of key: String) async -> Int? {
         await state.balance(of: key)
+    }
+
+    /// `key`'s submissions (settled up to now) and its balance: what tests check money against.
+    public func ledger(of key: String) async -> (entries: [SimulatorLedgerEntry], balance: Int) {
+        await state.ledger(for: key)
+    }
+
+    /// Changes the wire faults from now on (tests: fail every download, then none).
+    public func setFaults(_ faults: SimulatorFaults) async {
+        await state.setFaults(faults)
     }
 }

@@ -22,13 +22,15 @@ public struct SimulatorConfiguration: Sendable {
     public var failRate: Double
     /// The fraction of submissions (0–1) answered `500 INTERNAL_ERROR`, their charge refunded.
     public var errorRate: Double
+    /// Faults on the wire: rate limiting and dropped connections (polls and file downloads).
+    public var faults: SimulatorFaults
     /// Seeds the failure draws and ids, so a run can be repeated exactly; nil draws a seed.
     public var seed: UInt64?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, keys: [String] = [SimulatorConfiguration.defaultKey],
         credits: Int = 1000, latency: Double = 2, jitter: Double = 0, failRate: Double = 0, errorRate: Double = 0,
-        seed: UInt64? = nil
+        faults: SimulatorFaults = SimulatorFaults(), seed: UInt64? = nil
     ) {
         self.host = host
         self.port = port
@@ -38,6 +40,7 @@ public struct SimulatorConfiguration: Sendable {
         self.jitter = jitter
         self.failRate = failRate
         self.errorRate = errorRate
+        self.faults = faults
         self.seed = seed
     }
 
@@ -53,6 +56,32 @@ public struct SimulatorConfiguration: Sendable {
         guard jitter >= 0, jitter.isFinite else { throw .invalidConfiguration("--jitter must be 0 or more seconds") }
         guard (0...1).contains(failRate) else { throw .invalidConfiguration("--fail-rate must be between 0 and 1") }
         guard (0...1).contains(errorRate) else { throw .invalidConfiguration("--error-rate must be between 0 and 1") }
+        guard (0...1).contains(faults.rateLimitRate) else { throw .invalidConfiguration("--rate-limit-rate must be between 0 and 1") }
+        guard (0...1).contains(faults.dropRate) else { throw .invalidConfiguration("--drop-rate must be between 0 and 1") }
+    }
+}
+
+/// What goes wrong on the wire, for clients to prove they cope: a poll answered `429
+/// RATE_LIMITED` with `Retry-After`, and a poll or file download whose connection is closed
+/// halfway through the body. Submissions are never faulted here (their faults are the 500s of
+/// `errorRate`), so a fault never costs credits.
+public struct SimulatorFaults: Sendable, Hashable {
+    /// The fraction of polls (0–1) answered 429 with `Retry-After`.
+    public var rateLimitRate: Double
+    /// Seconds `Retry-After` asks for.
+    public var retryAfter: Int
+    /// The fraction of polls and file downloads (0–1) cut off halfway through the body.
+    public var dropRate: Double
+    /// Which requests `dropRate` applies to.
+    public var dropPolls: Bool
+    public var dropFiles: Bool
+
+    public init(rateLimitRate: Double = 0, retryAfter: Int = 1, dropRate: Double = 0, dropPolls: Bool = true, dropFiles: Bool = true) {
+        self.rateLimitRate = rateLimitRate
+        self.retryAfter = retryAfter
+        self.dropRate = dropRate
+        self.dropPolls = dropPolls
+        self.dropFiles = dropFiles
     }
 }
 

@@ -44,10 +44,22 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
     router.get("/api/v1/images/task/:id") { request, context -> Response in
         let key = try await authenticate(request, state: state)
         let taskID = context.parameters.get("id") ?? ""
+        let fault = await state.fault(for: .poll)
+        if case .rateLimited(let seconds) = fault {
+            var response = SimulatorHTTPError(.rateLimited, "too many requests; retry after \(seconds) s").response
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
         guard let data = await state.poll(taskID: taskID, key: key) else {
             throw SimulatorHTTPError(.notFound, "task \(taskID.prefix(64)) not found for this API key")
         }
-        return jsonResponse(.object([("success", .bool(true)), ("data", taskJSON(data, complete: true))]))
+        let answer = JSONOut.object([("success", .bool(true)), ("data", taskJSON(data, complete: true))])
+        if case .dropped = fault {
+            var bytes: [UInt8] = []
+            answer.render(into: &bytes)
+            return cutOff(bytes, headers: [.contentType: "application/json; charset=utf-8"])
+        }
+        return jsonResponse(answer)
     }
 
     router.get("/files/:name") { _, context -> Response in
@@ -55,10 +67,9 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
         guard let bytes = try await images.png(named: name) else {
             throw SimulatorHTTPError(.notFound, "no hosted file named \(name.prefix(64))")
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "image/png", .cacheControl: "public, max-age=31536000, immutable"],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        let headers: HTTPFields = [.contentType: "image/png", .cacheControl: "public, max-age=31536000, immutable"]
+        if case .dropped = await state.fault(for: .file) { return cutOff(bytes, headers: headers) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     router.get("/_simulator/ledger") { request, _ -> Response in
@@ -74,6 +85,16 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
         return jsonResponse(.object([("success", .bool(true)), ("balance", .int(balance)), ("entries", .array(rows))]))
     }
     return router
+}
+
+/// A 200 with `bytes`' full Content-Length announced but only half of them sent before the
+/// connection is closed: what a client sees when a connection drops mid-transfer.
+private func cutOff(_ bytes: [UInt8], headers: HTTPFields) -> Response {
+    let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
+    return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
+        try await writer.write(half)
+        throw CancellationError()  // the server closes the connection mid-body
+    })
 }
 
 /// The key from `Authorization: Bearer <key>`, if it is one this simulator knows.

@@ -1,6 +1,19 @@
 import Foundation
 import GptimgAPI
 
+/// One submission's money: what was charged and what was refunded, and how it ended.
+public struct SimulatorLedgerEntry: Sendable, Hashable {
+    public var taskID: String?
+    public var owner: String
+    public var prompt: String
+    public var n: Int
+    public var charged: Int
+    public var refunded: Int
+    /// processing, completed, failed or internal_error.
+    public var outcome: String
+    public var at: Date
+}
+
 /// Everything a simulator remembers: each key's balance, its tasks and the ledger of charges
 /// and refunds. An actor, so a balance is checked and charged in one step and concurrent
 /// submissions can never overdraw it.
@@ -22,18 +35,6 @@ actor SimulatorState {
         var taskID: String { APIIdentifier.taskID(for: id) }
     }
 
-    /// One submission's money: what was charged and what was refunded.
-    struct LedgerEntry: Sendable {
-        var taskID: String?
-        var owner: String
-        var prompt: String
-        var n: Int
-        var charged: Int
-        var refunded: Int
-        var outcome: String
-        var at: Date
-    }
-
     enum Submission: Sendable {
         case accepted(TaskData)
         case insufficientCredits(required: Int, available: Int)
@@ -44,15 +45,37 @@ actor SimulatorState {
     private let now: @Sendable () -> Date
     private var accounts: [String: Account]
     private var tasks: [String: SimulatedTask] = [:]  // by row id
-    private var ledger: [LedgerEntry] = []
+    private var ledger: [SimulatorLedgerEntry] = []
     private var random: SplitMix64
     private var baseURL = ""
+    private var faults: SimulatorFaults
 
     init(configuration: SimulatorConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.now = now
         self.accounts = Dictionary(configuration.keys.map { ($0, Account(balance: configuration.credits)) }, uniquingKeysWith: { first, _ in first })
         self.random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
+        self.faults = configuration.faults
+    }
+
+    /// Which fault a request meets.
+    enum Fault: Sendable {
+        case none
+        case rateLimited(retryAfter: Int)
+        case dropped
+    }
+
+    enum FaultTarget { case poll, file }
+
+    func setFaults(_ new: SimulatorFaults) { faults = new }
+
+    /// Draws the fault for one request (no draw at all when faults are off, so a seeded run
+    /// repeats exactly).
+    func fault(for target: FaultTarget) -> Fault {
+        if target == .poll, faults.rateLimitRate > 0, draw() < faults.rateLimitRate { return .rateLimited(retryAfter: faults.retryAfter) }
+        let applies = target == .poll ? faults.dropPolls : faults.dropFiles
+        if applies, faults.dropRate > 0, draw() < faults.dropRate { return .dropped }
+        return .none
     }
 
     func setBaseURL(_ url: String) { baseURL = url }
@@ -75,7 +98,7 @@ actor SimulatorState {
         if draw() < configuration.errorRate {
             // Charged, then refunded at once: what the seeds promise for a 500.
             accounts[key]!.balance += required
-            ledger.append(LedgerEntry(taskID: nil, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: required, outcome: "internal_error", at: at))
+            ledger.append(SimulatorLedgerEntry(taskID: nil, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: required, outcome: "internal_error", at: at))
             return .internalError
         }
         var id: String
@@ -86,7 +109,7 @@ actor SimulatorState {
             dueAt: at.addingTimeInterval(max(0, configuration.latency + spread)),
             willFail: draw() < configuration.failRate)
         tasks[id] = task
-        ledger.append(LedgerEntry(taskID: task.taskID, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: 0, outcome: "processing", at: at))
+        ledger.append(SimulatorLedgerEntry(taskID: task.taskID, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: 0, outcome: "processing", at: at))
         return .accepted(data(for: task, includeResult: false))
     }
 
@@ -156,7 +179,7 @@ actor SimulatorState {
     // MARK: - Ledger
 
     /// The ledger entries and balance of one key (settling what is due first).
-    func ledger(for key: String) -> (entries: [LedgerEntry], balance: Int) {
+    func ledger(for key: String) -> (entries: [SimulatorLedgerEntry], balance: Int) {
         for task in tasks.values where task.owner == key { _ = settle(task) }
         return (ledger.filter { $0.owner == key }, accounts[key]?.balance ?? 0)
     }

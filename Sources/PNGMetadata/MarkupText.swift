@@ -1,9 +1,10 @@
-/// Text made safe inside XML and HTML: for the XMP packets we embed and the export's index page.
+/// Text made safe to stand in XML or HTML, as character data or inside a quoted attribute value:
+/// the XMP packets we embed and the web gallery's pages escape through this one function.
 public enum MarkupText {
-    /// `text` as character data or a quoted attribute value, in XML 1.0 and in HTML: `& < > " '`
-    /// escaped, `\r` as `&#xD;` (so it survives line-end normalisation), and the characters XML
-    /// cannot hold at all (most C0 controls, U+FFFE, U+FFFF) left out.
-    public static func escaped(_ text: String) -> String {
+    /// `&`, `<`, `>`, `"` and `'` become references, `\r` too (so it survives XML's line-end
+    /// normalisation); other control characters, and U+FFFE and U+FFFF, are dropped: they are
+    /// not XML 1.0 characters, not even as references, and have no business in a page.
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
@@ -16,7 +17,7 @@ public enum MarkupText {
             case "\r": out += "&#xD;"
             case "\t", "\n": out.unicodeScalars.append(scalar)
             case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
-                continue  // not an XML 1.0 character, not even as a reference
+                continue
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -29,6 +29,7 @@ struct GenerateCommandTests {
             var environment = ProcessInfo.processInfo.environment
             environment["GPTIMG_BASE_URL"] = sim.baseURL
             environment["GPTIMG_API_KEY"] = canary
+            environment["GPTIMG_POLL_LATENCY"] = "0.3"
 
             let generated = try await run([gptimg, "generate", "a red apple on white marble", "-n", "2", "--tag", "fruit", "--library", library, "--json"], environment: environment)
             #expect(generated.status == 0, "\(generated.stderr)")
@@ -77,6 +78,7 @@ extension GenerateCommandTests {
             var environment = ProcessInfo.processInfo.environment
             environment["GPTIMG_BASE_URL"] = sim.baseURL
             environment["GPTIMG_API_KEY"] = SimulatorConfiguration.defaultKey
+            environment["GPTIMG_POLL_LATENCY"] = "0.2"
             let result = try await run([gptimg, "generate", "doomed", "-n", "3", "--library", library, "--json"], environment: environment)
             #expect(result.status == 1)
             #expect(result.stdout.contains("\"status\":\"failed\""))

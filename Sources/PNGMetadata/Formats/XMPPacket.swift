@@ -28,17 +28,20 @@ public enum XMPPacket {
             xmlns:xmp="http://ns.adobe.com/xap/1.0/">
            <dc:description>
             <rdf:Alt>
-             <rdf:li xml:lang="x-default">\(MarkupText.escaped(description))</rdf:li>
+             <rdf:li xml:lang="x-default">\(escape(description))</rdf:li>
             </rdf:Alt>
            </dc:description>
-           <xmp:CreatorTool>\(MarkupText.escaped(creatorTool))</xmp:CreatorTool>
-           <xmp:CreateDate>\(MarkupText.escaped(createDate))</xmp:CreateDate>
+           <xmp:CreatorTool>\(escape(creatorTool))</xmp:CreatorTool>
+           <xmp:CreateDate>\(escape(createDate))</xmp:CreateDate>
           </rdf:Description>
          </rdf:RDF>
         </x:xmpmeta>
         <?xpacket end="w"?>
         """
     }
+
+    /// `text` as XML character data or attribute value.
+    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     /// The `dc:description` of an XMP packet: the `x-default` entry of its `rdf:Alt`, else the
     /// first entry, else the element's own text. Nil when there is none or the packet is not

@@ -13,7 +13,11 @@ struct BenchCommand: AsyncParsableCommand {
               gptimg-bench embed bench/out/embed-copy
               gptimg-bench readtime bench/out/corpus-2000
               gptimg-bench report bench/out/meta-read.json
+              gptimg-bench thumbs bench/out/thumbs-in --to bench/out/thumbs-ours --size 320
             """,
-        subcommands: [CorpusCommand.self, EmbedCommand.self, ReadTimeCommand.self, ReportCommand.self, ZipFoundationCommand.self]
+        subcommands: [
+            CorpusCommand.self, EmbedCommand.self, ReadTimeCommand.self, ReportCommand.self, ThumbsCommand.self,
+            ZipFoundationCommand.self,
+        ]
     )
 }

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import GptimgCatalog
+import GptimgGallery
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Browse the library in a web browser: a local gallery on 127.0.0.1.",
+        discussion: """
+            Thumbnails newest first, search with the query language (/?q=QUERY), filters, an \
+            image page with its prompt, parameters, lineage and the command to run it again, \
+            collections, and rating, favourite, tag and collection edits. Serves only loopback; \
+            thumbnails are cached under Library/thumbs/. Runs until interrupted (Ctrl-C). See \
+            docs/gallery.md.
+
+            Examples:
+              gptimg serve --open
+              gptimg serve --port 9000 --library ~/Pictures/gptimg
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+    var library: String?
+
+    @Option(help: "Port on 127.0.0.1; 0 lets the system choose a free one.")
+    var port = 8765
+
+    @Flag(help: "Open the gallery in the desktop's browser once it is listening.")
+    var open = false
+
+    func run() async throws {
+        try await runCatalogCommand { output in
+            let location = LibraryLocation.resolve(option: library)
+            // Serving never creates a library: a mistyped --library is an error, not an empty gallery.
+            guard FileManager.default.fileExists(atPath: location.catalogURL.path) else { throw CatalogError.noLibrary(path: location.root.path) }
+            let catalog = try Catalog.open(location, access: .readWrite)
+            try await Gallery(catalog: catalog, configuration: GalleryConfiguration(port: port)).run { running in
+                output.line("gptimg gallery on \(running.url) (library \(catalog.location.root.path)); Ctrl-C stops it")
+                output.flush()
+                if open { Browser.open(running.url) }
+            }
+        }
+    }
+}
+
+/// Opens a URL with the desktop's handler (xdg-open, or open on macOS); a failure is a note on
+/// stderr, never fatal: the URL is printed anyway.
+enum Browser {
+    static func open(_ url: String) {
+        #if os(macOS)
+        let opener = "open"
+        #else
+        let opener = "xdg-open"
+        #endif
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/\(opener)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let process = Process()
+        process.arguments = [url]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            guard let path else { throw CocoaError(.fileNoSuchFile) }
+            process.executableURL = URL(fileURLWithPath: path)
+            try process.run()
+        } catch {
+            Output.diagnostic("could not start \(opener) to open a browser: open \(url) yourself")
+        }
+    }
+}

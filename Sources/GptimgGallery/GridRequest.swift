@@ -1,0 +1,104 @@
+import Foundation
+import GptimgAPI
+import GptimgCatalog
+
+/// A URL's query string as name/value pairs, decoded as browsers encode forms (`+` is a space,
+/// then percent-escapes). Malformed escapes keep their text.
+struct QueryString: Sendable {
+    var pairs: [(name: String, value: String)]
+
+    init(_ query: String?) {
+        pairs = (query ?? "").split(separator: "&").map { part in
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (Self.decode(pieces[0]), pieces.count > 1 ? Self.decode(pieces[1]) : "")
+        }
+    }
+
+    subscript(name: String) -> String? { pairs.last { $0.name == name }?.value }
+
+    static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// `?a=1&b=2` from pairs (empty values left out), or "" when there are none.
+    static func build(_ pairs: [(String, String)]) -> String {
+        let parts = pairs.filter { !$0.1.isEmpty }.map { encode($0.0) + "=" + encode($0.1) }
+        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+    }
+}
+
+/// What a grid page shows: the search box's query, the filter controls, and where the page
+/// starts. Filters are the query language's own (`aspect:`, `type:`, `tag:`, `in:`, `rating:`,
+/// `fav:`), added to the typed query, so a search box and the controls never disagree and a
+/// URL is a shareable search.
+struct GridRequest: Sendable, Hashable {
+    var text = ""
+    var aspect = ""
+    var type = ""
+    var tag = ""
+    var collection = ""
+    var rating = ""
+    var favorite = ""
+    /// The last image of the previous page (keyset paging, newest first).
+    var cursor: ImageCursor?
+
+    init() {}
+
+    init(_ query: QueryString) {
+        text = query["q"] ?? ""
+        aspect = query["aspect"] ?? ""
+        type = query["type"] ?? ""
+        tag = query["tag"] ?? ""
+        collection = query["in"] ?? ""
+        rating = query["rating"] ?? ""
+        favorite = query["fav"] ?? ""
+        cursor = query["before"].flatMap(Self.cursor)
+    }
+
+    var hasFilters: Bool { [aspect, type, tag, collection, rating, favorite].contains { !$0.isEmpty } }
+
+    /// The typed query with the controls' filters added. A malformed query or control value
+    /// throws the CLI's own error (`CatalogError.query`), which names what is valid.
+    func imageQuery() throws -> ImageQuery {
+        var query = try ImageQuery(parsing: text)
+        for (name, value) in [("aspect", aspect), ("type", type), ("rating", rating), ("fav", favorite)] where !value.isEmpty {
+            guard !value.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
+                throw CatalogError.query("\(name):\(value) is not valid; valid filters: \(ImageQuery.filterNames.map { $0 + ":" }.joined(separator: " "))")
+            }
+            query.filters += try ImageQuery(parsing: "\(name):\(value)").filters
+        }
+        // Names are free text (spaces, quotes): added as filters, never re-parsed.
+        if !tag.isEmpty { query.filters.append(.tag(tag.trimmingCharacters(in: .whitespaces))) }
+        if !collection.isEmpty { query.filters.append(.collection(collection.trimmingCharacters(in: .whitespaces))) }
+        return query
+    }
+
+    /// The query string of this search (without the cursor unless `cursor` is given).
+    func link(path: String = "/", cursor: ImageCursor? = nil, dropping: String? = nil) -> String {
+        var pairs = [("q", text), ("aspect", aspect), ("type", type), ("tag", tag), ("in", collection), ("rating", rating), ("fav", favorite)]
+        if let dropping { pairs.removeAll { $0.0 == dropping } }
+        if let cursor { pairs.append(("before", Self.text(cursor))) }
+        return path + QueryString.build(pairs)
+    }
+
+    /// A cursor as URL text: `<created_at>~<id>`.
+    static func text(_ cursor: ImageCursor) -> String { cursor.createdAt + "~" + String(cursor.id) }
+
+    static func cursor(_ text: String) -> ImageCursor? {
+        guard let tilde = text.lastIndex(of: "~"), let id = Int64(text[text.index(after: tilde)...]) else { return nil }
+        let time = String(text[..<tilde])
+        guard !time.isEmpty, time.count <= 40 else { return nil }
+        return ImageCursor(createdAt: time, id: id)
+    }
+
+    /// The choices the aspect control offers: the API's ratios.
+    static let aspectChoices = AspectRatio.allCases.map(\.rawValue)
+}
