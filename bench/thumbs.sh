@@ -6,7 +6,8 @@
 #   - one file at a time: ours with --jobs 1, vipsthumbnail with VIPS_CONCURRENCY=1;
 #   - the whole machine: ours with --jobs $(nproc) (the gallery makes one per core), vipsthumbnail
 #     with its own threads, and $(nproc) vipsthumbnail processes over halves of the files.
-# Target: ours at least vipsthumbnail's rate (a ratio >= 1).
+# Target: ours at least vipsthumbnail's rate (a ratio >= 1). Wall times need a quiet machine; the
+# CPU times printed last (user + system) hold whatever else runs on the cores.
 #   bash bench/thumbs.sh          # BENCH_THUMBS=200 files by default
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -58,3 +59,13 @@ echo "vips $(vips --version)"
 "$GPTIMG_BENCH" report "$BENCH_OUT/thumbs-one.json" --target "vipsthumbnail, VIPS_CONCURRENCY=1=1"
 "$GPTIMG_BENCH" report "$BENCH_OUT/thumbs-all.json" --target "vipsthumbnail (its own threads)=1"
 awk -v n="$count" 'BEGIN { printf "(%d files; files/s = %d / median)\n", n, n }'
+# CPU time (user + system, hyperfine's means): what each costs, whatever else shares the cores.
+python3 - "$BENCH_OUT/thumbs-one.json" "$BENCH_OUT/thumbs-all.json" <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    results = json.load(open(path))["results"]
+    reference = results[0]["user"] + results[0]["system"]
+    for result in results:
+        cpu = result["user"] + result["system"]
+        print("cpu %-36s %7.3f s  %.2f" % (result["command"], cpu, cpu / reference))
+PY

@@ -165,7 +165,8 @@ enum Chromium {
         call("Runtime.enable", {}, session)
         def evaluate(expr):
             r = call("Runtime.evaluate", {"expression": expr, "awaitPromise": True, "returnByValue": True}, session)
-            return r["result"].get("result", {}).get("value")
+            # An error (no execution context while the page navigates) reads as None: callers poll.
+            return r.get("result", {}).get("result", {}).get("value")
         for _ in range(600):  # until the image page (not the first about:blank) has loaded
             if evaluate("document.readyState === 'complete' && !!document.getElementById('rating')"): break
             time.sleep(0.05)
