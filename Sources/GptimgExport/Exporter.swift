@@ -103,7 +103,7 @@ public struct Exporter: Sendable {
         guard !items.isEmpty else { throw ExportError.nothingToExport(request.selection.summary + " matches no image") }
         let target = ExportTarget(request.target)
         let existing = try target.check(force: request.force, libraryRoot: catalog.location.root.path)
-        let plan = try ExportPlan(items: items, request: request, parameters: catalog.parameters(items.map(\.image.id)))
+        let plan = ExportPlan(items: items, request: request, parameters: try catalog.parameters(items.map(\.image.id)))
         try target.prepare()
         let sink: any ExportSink
         switch target.kind {
@@ -112,31 +112,10 @@ public struct Exporter: Sendable {
         }
         do {
             let started = now()
-            let made = Int64(started.timeIntervalSince1970)
-            var header: [(String, JSONOut)] = [("exported_at", .string(Timestamps.string(from: started))), ("software", .string(GptimgEmbedding.software))]
-            header += request.selection.manifestFields
-            header += [("name_template", .string(request.names.text)), ("strip_metadata", .bool(request.stripMetadata))]
-            try sink.addFile(name: request.manifest.fileName, bytes: plan.manifest(request.manifest, header: header), compressible: true, modified: made)
+            try writeDocuments(plan, request, to: sink, at: started)
+            let bytes = try writeImages(plan, request, to: sink, progress: progress)
             if request.contactSheet {
-                let subtitle = "Exported \(Timestamps.string(from: started)) from gptimg (\(request.selection.summary))."
-                try sink.addFile(name: "index.html", bytes: Array(plan.indexPage(subtitle: subtitle, manifest: request.manifest.fileName).utf8), compressible: true, modified: made)
-            }
-            var bytes = 0
-            for (index, entry) in plan.entries.enumerated() {
-                let image = entry.details.image
-                let source = try SourceFile(path: catalog.location.root.path + "/" + image.path, id: image.id, expectedSize: image.bytes)
-                bytes += try sink.addImage(source, name: entry.file, strip: request.stripMetadata, modified: entry.modified)
-                try progress(ExportProgress(phase: .copying, done: index + 1, total: plan.entries.count, bytes: bytes))
-            }
-            if request.contactSheet {
-                for (page, name) in plan.sheetNames.enumerated() {
-                    let tiles = plan.entries[page * ContactSheet.perPage..<min(plan.entries.count, (page + 1) * ContactSheet.perPage)].map {
-                        ContactSheet.Tile(id: $0.details.image.id, prompt: $0.details.generation.prompt, source: catalog.location.root.path + "/" + $0.details.image.path)
-                    }
-                    let title = "gptimg export - \(plan.entries.count) images" + (plan.sheetNames.count > 1 ? " - sheet \(page + 1) of \(plan.sheetNames.count)" : "")
-                    try sink.addFile(name: name, bytes: ContactSheet.page(tiles, title: title), compressible: false, modified: made)
-                    try progress(ExportProgress(phase: .contactSheet, done: page + 1, total: plan.sheetNames.count, bytes: bytes))
-                }
+                try writeContactSheets(plan, to: sink, modified: Int64(started.timeIntervalSince1970), bytes: bytes, progress: progress)
             }
             try sink.finish()
             try target.commit(existing)
@@ -149,6 +128,46 @@ public struct Exporter: Sendable {
             throw error
         }
     }
+
+    /// The manifest first (a reader of the zip meets it first), then `index.html`.
+    private func writeDocuments(_ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, at started: Date) throws {
+        let made = Int64(started.timeIntervalSince1970)
+        let header: [(String, JSONOut)] =
+            [("exported_at", .string(Timestamps.string(from: started))), ("software", .string(GptimgEmbedding.software))]
+            + request.selection.manifestFields
+            + [("name_template", .string(request.names.text)), ("strip_metadata", .bool(request.stripMetadata))]
+        try sink.addFile(name: request.manifest.fileName, bytes: plan.manifest(request.manifest, header: header), compressible: true, modified: made)
+        guard request.contactSheet else { return }
+        let subtitle = "Exported \(Timestamps.string(from: started)) from gptimg (\(request.selection.summary))."
+        let page = plan.indexPage(subtitle: subtitle, manifest: request.manifest.fileName)
+        try sink.addFile(name: "index.html", bytes: Array(page.utf8), compressible: true, modified: made)
+    }
+
+    /// Every image, in order; returns the bytes written.
+    private func writeImages(_ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, progress: (ExportProgress) throws -> Void) throws -> Int {
+        var bytes = 0
+        for (index, entry) in plan.entries.enumerated() {
+            let image = entry.details.image
+            let source = try SourceFile(path: libraryPath(image), id: image.id, expectedSize: image.bytes)
+            bytes += try sink.addImage(source, name: entry.file, strip: request.stripMetadata, modified: entry.modified)
+            try progress(ExportProgress(phase: .copying, done: index + 1, total: plan.entries.count, bytes: bytes))
+        }
+        return bytes
+    }
+
+    /// The contact-sheet pages, made from the library's files.
+    private func writeContactSheets(_ plan: ExportPlan, to sink: any ExportSink, modified: Int64, bytes: Int, progress: (ExportProgress) throws -> Void) throws {
+        for (page, name) in plan.sheetNames.enumerated() {
+            let tiles = plan.entries[page * ContactSheet.perPage..<min(plan.entries.count, (page + 1) * ContactSheet.perPage)].map {
+                ContactSheet.Tile(id: $0.details.image.id, prompt: $0.details.generation.prompt, source: libraryPath($0.details.image))
+            }
+            let title = "gptimg export - \(plan.entries.count) images" + (plan.sheetNames.count > 1 ? " - sheet \(page + 1) of \(plan.sheetNames.count)" : "")
+            try sink.addFile(name: name, bytes: ContactSheet.page(tiles, title: title), compressible: false, modified: modified)
+            try progress(ExportProgress(phase: .contactSheet, done: page + 1, total: plan.sheetNames.count, bytes: bytes))
+        }
+    }
+
+    private func libraryPath(_ image: ImageRecord) -> String { catalog.location.root.path + "/" + image.path }
 
     /// The selected images, in the export's order.
     func select(_ selection: ExportSelection) throws -> [ImageDetails] {
@@ -179,7 +198,7 @@ struct ExportPlan {
     var entries: [Entry] = []
     var sheetNames: [String] = []
 
-    init(items: [ImageDetails], request: ExportRequest, parameters: [Int64: [Parameter]]) throws {
+    init(items: [ImageDetails], request: ExportRequest, parameters: [Int64: [Parameter]]) {
         var names = UniqueFileNames()
         names.reserve(request.manifest.fileName)
         if request.contactSheet {

@@ -12,7 +12,8 @@ public enum ManifestFormat: String, Sendable, CaseIterable {
 /// One image of the export, as the manifest records it: the `file` it was written as, then
 /// cli.md's image JSON (the shape `gptimg list --json` prints, in its order), then what that
 /// shape leaves out: the settings parsed from the file's metadata, the negative prompt, the
-/// lineage by task and by file, the model, the API's bookkeeping and how it reached the library.
+/// lineage by task and by file, the model, the API's bookkeeping, how it reached the library,
+/// and the rest of its generation's row (what was asked for with it, its batch line).
 /// Every record has every key (null when empty), so the CSV has one column per key.
 enum ManifestRecord {
     static func fields(_ item: ImageDetails, file: String, parameters: [Parameter], parentFile: String?) -> [(String, JSONOut)] {
@@ -37,6 +38,12 @@ enum ManifestRecord {
             ("error_message", .optional(generation.errorMessage)),
             ("added_at", .string(image.addedAt)),
             ("original_name", .optional(image.originalName)),
+            ("generation_id", .int(Int(generation.id))),
+            ("generation_created_at", .string(generation.createdAt)),
+            ("generation_updated_at", .string(generation.updatedAt)),
+            ("requested_tags", .array(generation.requestedTags.map(JSONOut.string))),
+            ("requested_collection", .optional(generation.requestedCollection)),
+            ("batch_key", .optional(generation.batchKey)),
         ]
     }
 }

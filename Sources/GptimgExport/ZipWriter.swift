@@ -15,9 +15,9 @@ import PNGMetadata
 /// Written by hand instead of through ZIPFoundation's `Archive`: its `addEntry` computes CRC-32
 /// a byte at a time in Swift (zlib's is used only where a `zlib` module exists, not on Linux),
 /// copies every chunk through `Data`, and rewrites the whole central directory after every
-/// entry. On 2000 images (2.8 GB) it took about twice as long as this writer and four times its
-/// CPU time, no faster than `zip -0` (bench/README.md). ZIPFoundation still reads our archives
-/// back in the tests.
+/// entry. On 2000 images (2.8 GB) it took two to three times as long as this writer, and four
+/// times its CPU time: about what `zip -0` takes (bench/README.md). ZIPFoundation still reads
+/// our archives back in the tests.
 final class ZipWriter {
     enum Method: UInt16 {
         case stored = 0

@@ -82,6 +82,9 @@ struct ExportTests {
             #expect(record["parent_file"] as? String == details.parentID.flatMap { fileByID[Int($0)] })
             #expect(record["model"] as? String == details.generation.model)
             #expect(record["added_at"] as? String == details.image.addedAt)
+            #expect(record["generation_id"] as? Int == Int(details.generation.id))
+            #expect(record["requested_tags"] as? [String] == details.generation.requestedTags)
+            #expect(record.keys.count == listed.count + 24)
             let file = try #require(record["file"] as? String)
             #expect(files[file] == (try libraryBytes(workspace, Int64(id))), "\(file) is the library's file")
         }
