@@ -1,9 +1,3 @@
-import Foundation
-
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
-
 /// XMP packets, the iTXt `XML:com.adobe.xmp` chunk photo managers (digiKam, Lightroom,
 /// exiftool) read: writing a minimal one, and reading `dc:description` back from any.
 public enum XMPPacket {
@@ -44,53 +38,49 @@ public enum XMPPacket {
     static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     /// The `dc:description` of an XMP packet: the `x-default` entry of its `rdf:Alt`, else the
-    /// first entry, else the element's own text. Nil when there is none or the packet is not
-    /// well-formed up to it.
+    /// first entry, else the element's own text, else the short form `rdf:Description
+    /// dc:description="…"`. Nil when there is none or the packet is not well-formed up to it.
+    /// Elements and attributes are matched by namespace URI, whatever their prefixes.
     ///
     /// A packet with a document type declaration is refused outright: XMP has no use for one,
-    /// and refusing it rules out external entities and entity expansion bombs whatever the
-    /// XML parser's defaults are.
+    /// and refusing it rules out external entities and entity expansion bombs. (`XMLReader`
+    /// does not read DTDs either; this refuses one anywhere, even after the description.)
     public static func description(in xmp: String) -> String? {
-        let lowered = xmp.lowercased()
-        guard !lowered.contains("<!doctype"), !lowered.contains("<!entity") else { return nil }
-        let parser = XMLParser(data: Data(withoutProcessingInstructions(xmp)))
-        parser.shouldProcessNamespaces = true
-        parser.shouldReportNamespacePrefixes = false
-        parser.shouldResolveExternalEntities = false
-        let reader = DescriptionReader()
-        parser.delegate = reader
-        _ = parser.parse()  // a later error does not undo what was read before it
-        return reader.result
-    }
-}
-
-extension XMPPacket {
-    /// The packet's UTF-8 with every processing instruction (`<?…?>`, an unterminated one to
-    /// the end) removed. FoundationXML on Linux crashes (strlen of NULL) when libxml2 reports a
-    /// processing instruction without data, as hostile input can make it do (found by the
-    /// fuzzer, `fuzz/crashes/`); a description never needs one (the `<?xpacket?>` wrapper is
-    /// one), so none reaches the parser.
-    static func withoutProcessingInstructions(_ xmp: String) -> [UInt8] {
         let bytes = Array(xmp.utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "<"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "?") {
-                var end = index + 2
-                while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "?") && bytes[end + 1] == UInt8(ascii: ">")) { end += 1 }
-                index = end + 2  // past "?>", or past the end when there is none
-                continue
-            }
-            output.append(bytes[index])
-            index += 1
+        guard !containsIgnoringASCIICase(bytes, "<!doctype"), !containsIgnoringASCIICase(bytes, "<!entity") else {
+            return nil
         }
-        return output
+        var reader = XMLReader(bytes)
+        var collector = DescriptionCollector()
+        // A later error does not undo what was read before it.
+        while let event = try? reader.next() { collector.take(event) }
+        return collector.result
+    }
+
+    /// Whether `bytes` contain `lowercased` (ASCII letters in lower case), in any ASCII case.
+    private static func containsIgnoringASCIICase(_ bytes: [UInt8], _ lowercased: StaticString) -> Bool {
+        lowercased.withUTF8Buffer { needle in
+            guard let first = needle.first, bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == first {
+                let matches = needle.indices.allSatisfy { offset in
+                    let byte = bytes[start + offset]
+                    return (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                        ? byte | 0x20 == needle[offset] : byte == needle[offset]
+                }
+                if matches { return true }
+            }
+            return false
+        }
     }
 }
 
-/// Collects `dc:description` while XMLParser walks the packet.
-private final class DescriptionReader: NSObject, XMLParserDelegate {
+/// Collects `dc:description` from `XMLReader`'s events.
+private struct DescriptionCollector {
+    private static let description = XMLReader.Name(namespace: XMPPacket.dcNamespace, local: "description")
+    private static let item = XMLReader.Name(namespace: XMPPacket.rdfNamespace, local: "li")
+    private static let rdfDescription = XMLReader.Name(namespace: XMPPacket.rdfNamespace, local: "Description")
+    private static let language = XMLReader.Name(namespace: XMLReader.xmlNamespace, local: "lang")
+
     private var descriptionDepth = 0
     private var inItem = false
     private var itemLanguage: String?
@@ -108,58 +98,35 @@ private final class DescriptionReader: NSObject, XMLParserDelegate {
         return attributeValue
     }
 
-    private func isDescription(_ name: String, _ namespace: String?) -> Bool {
-        name == "description" && namespace == XMPPacket.dcNamespace
-    }
-
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
-    ) {
-        if isDescription(elementName, namespaceURI) {
-            descriptionDepth += 1
-        } else if descriptionDepth > 0, elementName == "li", namespaceURI == XMPPacket.rdfNamespace {
-            inItem = true
-            itemText = ""
-            itemLanguage = attributeDict["xml:lang"]
-        } else if elementName == "Description", namespaceURI == XMPPacket.rdfNamespace,
-            attributeValue == nil, let value = attributeDict["dc:description"]
-        {
-            // The short form some writers use for simple values.
-            attributeValue = value
+    mutating func take(_ event: XMLReader.Event) {
+        switch event {
+        case .start(let name, let attributes):
+            if name == Self.description {
+                descriptionDepth += 1
+            } else if descriptionDepth > 0, name == Self.item {
+                inItem = true
+                itemText = ""
+                itemLanguage = attributes.first { $0.name == Self.language }?.value
+            } else if name == Self.rdfDescription, attributeValue == nil,
+                let value = attributes.first(where: { $0.name == Self.description })?.value
+            {
+                // The short form some writers use for simple values.
+                attributeValue = value
+            }
+        case .end(let name):
+            if name == Self.description {
+                descriptionDepth = max(0, descriptionDepth - 1)
+            } else if inItem, name == Self.item {
+                inItem = false
+                if itemLanguage?.lowercased() == "x-default", defaultItem == nil { defaultItem = itemText }
+                if firstItem == nil { firstItem = itemText }
+            }
+        case .text(let text):
+            if inItem {
+                itemText += text
+            } else if descriptionDepth > 0 {
+                directText += text
+            }
         }
-    }
-
-    func parser(
-        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
-    ) {
-        if isDescription(elementName, namespaceURI) {
-            descriptionDepth = max(0, descriptionDepth - 1)
-        } else if inItem, elementName == "li", namespaceURI == XMPPacket.rdfNamespace {
-            inItem = false
-            if itemLanguage?.lowercased() == "x-default", defaultItem == nil { defaultItem = itemText }
-            if firstItem == nil { firstItem = itemText }
-        }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        append(string)
-    }
-
-    func parser(_ parser: XMLParser, foundCDATA cdata: Data) {
-        append(String(decoding: cdata, as: UTF8.self))
-    }
-
-    private func append(_ string: String) {
-        if inItem {
-            itemText += string
-        } else if descriptionDepth > 0 {
-            directText += string
-        }
-    }
-
-    // Never fetch anything an entity points at.
-    func parser(_ parser: XMLParser, resolveExternalEntityName name: String, systemID: String?) -> Data? {
-        nil
     }
 }
