@@ -1,5 +1,5 @@
 # The two commands at the top of the README. Both install missing system packages first.
-.PHONY: demo test deps fuzz
+.PHONY: demo test deps fuzz install
 
 deps:
 	@bash scripts/install-deps.sh
@@ -12,6 +12,15 @@ demo: deps
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+
+# A release binary with Swift's runtime and Foundation linked in (--static-swift-stdlib): it
+# needs only the system's libc, libstdc++, libsqlite3, libpng and zlib, and starts faster than a
+# build that loads Swift's shared libraries (bench/README.md, list.sh).
+PREFIX ?= /usr/local
+install: deps
+	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 .build-static/release/gptimg $(DESTDIR)$(PREFIX)/bin/gptimg
 
 fuzz:
 	bash fuzz/run.sh $${SECONDS_TO_RUN:-600}

@@ -15,7 +15,10 @@ enum Schema {
     /// The migrations a catalog has applied (GRDB's `grdb_migrations` table, so GRDB's own
     /// migrator reads it the same way).
     static func applied(_ db: Database) throws -> Set<String> {
-        guard try db.tableExists("grdb_migrations") else { return [] }
+        // One row of sqlite_master (GRDB's tableExists lists the databases and reads every row
+        // of sqlite_master first), on the path of every read-only command.
+        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'grdb_migrations')") ?? false
+        guard exists else { return [] }
         return Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
     }
 

@@ -53,19 +53,25 @@ struct PagingTests {
         }
     }
 
-    @Test("a common word with a small page walks the date index; a rare one comes from the FTS index")
+    @Test("a common word with a small page walks the date index; a rare one's page is sorted from its ids")
     func strategy() async throws {
         let (_library, catalog) = try await Self.library()
         _ = _library
-        let (fox, whale, filterOnly) = try catalog.read("test") { db in
+        let (fox, whale, nothing) = try catalog.read("test") { db in
             (
-                try Catalog.scanIsCheaper(ImageQuery(parsing: "fox"), rows: 100, db: db),
-                try Catalog.scanIsCheaper(ImageQuery(parsing: "whale"), rows: 2, db: db),
-                try Catalog.scanIsCheaper(ImageQuery(parsing: "tag:x"), rows: 2, db: db)
+                try Catalog.wordSource(ImageQuery(parsing: "fox"), rows: 100, db: db),
+                try Catalog.wordSource(ImageQuery(parsing: "whale"), rows: 2, db: db),
+                try Catalog.wordSource(ImageQuery(parsing: "zebra"), rows: 2, db: db)
             )
         }
-        #expect(fox)  // 30 matches of 30: 30 × 30 × 4 > 100 × 30
-        #expect(!whale)  // 3 matches: 3 × 3 × 4 < 2 × 30
-        #expect(!filterOnly)
+        #expect(fox == .walk)  // 30 matches of 30, more than √(100 × 30 / 4) = 27
+        guard case .ids(let whales) = whale else {
+            Issue.record("whale: \(whale)")
+            return
+        }
+        #expect(whales.count == 3)  // 3 matches, within √(2 × 30 / 4) = 3
+        #expect(nothing == .ids([]))
+        #expect(try catalog.list(ImageQuery(parsing: "zebra")).isEmpty)
+        #expect(try catalog.list(ImageQuery(parsing: "zebra"), sort: .relevance).isEmpty)
     }
 }
