@@ -22,7 +22,6 @@ public struct GptimgCommand: AsyncParsableCommand {
     public init() {}
 }
 
-
 extension GptimgCommand {
     /// The entry point: ArgumentParser's `main()`, except that a synchronous command (every
     /// catalog command: `list`, `show`, `tag`…) runs on the main thread. ArgumentParser's

@@ -285,11 +285,9 @@ extension Catalog {
         _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0, after cursor: ImageCursor? = nil
     ) throws -> [ImageDetails] {
         try read("search the catalog") { db in
-            var words = WordSource.index
-            if sort != .relevance, query.matchExpression != nil {
-                words = try Self.wordSource(query, rows: limit + offset, db: db)
-                if case .ids(let ids) = words, ids.isEmpty { return [] }
-            }
+            // Relevance needs the index's rank; the dates can come from the cheaper way.
+            let words = sort == .relevance ? .index : try Self.wordSource(query, rows: limit + offset, db: db)
+            if case .ids(let ids) = words, ids.isEmpty { return [] }
             var sql = try SearchSQL(query, db: db, words: words)
             var order: String
             switch sort {
