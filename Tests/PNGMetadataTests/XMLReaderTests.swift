@@ -228,15 +228,13 @@ struct XMLReaderTests {
 
     // MARK: - Hostile input
 
-    @Test("100,000 nested elements: nil, fast, no stack overflow")
+    @Test("100,000 nested elements: nil (reading stops at the depth limit); up to the limit is read")
     func deepNesting() {
         let depth = 100_000
         let deep = String(repeating: "<a>", count: depth) + String(repeating: "</a>", count: depth)
         let described = "<dc:description \(Self.dc)>" + deep + "</dc:description>"
-        let start = ContinuousClock.now
         #expect(XMPPacket.description(in: deep) == nil)
         #expect(XMPPacket.description(in: described) == nil)
-        #expect(ContinuousClock.now - start < .seconds(1))
         // Up to the limit is fine.
         let limit = XMLReader.maximumDepth - 1
         let nested =
@@ -262,7 +260,7 @@ struct XMLReaderTests {
             // Long text, references, comments, CDATA.
             Self.packet(String(repeating: "text &amp; &#x41; <!-- c --><![CDATA[d]]> ", count: count)),
             // Unterminated constructs that scan to the end.
-            "<r>" + String(repeating: "<!-- -", count: count), "<r>" + String(repeating: "<?p ?", count: count),
+            "<r><!--" + String(repeating: "- ", count: count), "<r>" + String(repeating: "<?p ?", count: count),
             "<r>" + String(repeating: "<![CDATA[", count: count), "<r a='" + String(repeating: "&amp;", count: count),
             String(repeating: "<a:b xmlns:a='u'>", count: 255) + String(repeating: "<a:b/>", count: count),
         ]

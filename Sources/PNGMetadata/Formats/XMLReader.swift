@@ -2,7 +2,8 @@
 /// of, and nothing that reaches outside the document.
 ///
 /// It replaces Foundation's `XMLParser`, whose module links libxml2 and with it ICU and liblzma
-/// into every process (1.7 ms on every start-up), and which crashed on hostile processing
+/// into every process (a static hello-world with Foundation started in 2.0 ms here, 3.7 ms with
+/// FoundationXML linked; hyperfine, 60 runs each), and which crashed on hostile processing
 /// instructions on Linux. A pull reader: `next()` gives one event at a time, so a
 /// caller stops when it has what it wants, and what it read before an error stays read.
 ///
@@ -43,11 +44,9 @@ struct XMLReader {
         case text(String)
     }
 
-    /// Why reading stopped, and where.
+    /// Why reading stopped.
     struct Failure: Error, Equatable, Sendable {
         var reason: String
-        /// Byte offset into the UTF-8 input.
-        var offset: Int
     }
 
     static let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
@@ -132,7 +131,6 @@ struct XMLReader {
     }
 
     private mutating func readStartTag() throws(Failure) -> Event {
-        let tagStart = index
         index += 1  // "<"
         let qualifiedName = try readName()
         var rawAttributes: [(name: ArraySlice<UInt8>, value: String)] = []
@@ -160,17 +158,14 @@ struct XMLReader {
             rawAttributes.append((name, try readAttributeValue()))
         }
         if open.isEmpty && rootSeen {
-            index = tagStart
             throw fail("content after the root element")
         }
         guard open.count < Self.maximumDepth else {
-            index = tagStart
             throw fail("elements nested more than \(Self.maximumDepth) deep")
         }
         if rawAttributes.count > 1 {
             var seen = Set<ArraySlice<UInt8>>()
             for attribute in rawAttributes where !seen.insert(attribute.name).inserted {
-                index = tagStart
                 throw fail("attribute \(String(decoding: attribute.name, as: UTF8.self)) given twice")
             }
         }
@@ -202,7 +197,6 @@ struct XMLReader {
             attributes.append(Attribute(name: try resolve(attribute.name, isElement: false), value: attribute.value))
         }
         if attributes.count > 1, Set(attributes.map(\.name)).count != attributes.count {
-            index = tagStart
             throw fail("two attributes with the same namespace and name")
         }
 
@@ -213,7 +207,6 @@ struct XMLReader {
     }
 
     private mutating func readEndTag() throws(Failure) -> Name {
-        let tagStart = index
         index += 2  // "</"
         let qualifiedName = try readName()
         skipWhitespace()
@@ -222,7 +215,6 @@ struct XMLReader {
         }
         index += 1
         guard let element = open.last, element.qualifiedName.elementsEqual(qualifiedName) else {
-            index = tagStart
             throw fail("end tag </\(String(decoding: qualifiedName, as: UTF8.self))> does not match its start tag")
         }
         return closeElement()
@@ -379,7 +371,6 @@ struct XMLReader {
     /// `&name;` (one of the five predefined entities), `&#decimal;` or `&#xhex;`, appended as
     /// UTF-8; the index ends past the `;`.
     private mutating func readReference(into output: inout [UInt8]) throws(Failure) {
-        let start = index
         index += 1  // "&"
         if index < bytes.count, bytes[index] == UInt8(ascii: "#") {
             index += 1
@@ -397,7 +388,6 @@ struct XMLReader {
             guard digits > 0, index < bytes.count, bytes[index] == UInt8(ascii: ";"),
                 let scalar = Unicode.Scalar(value), Self.isXMLCharacter(scalar)
             else {
-                index = start
                 throw fail("malformed character reference")
             }
             index += 1
@@ -417,7 +407,6 @@ struct XMLReader {
             default: nil
             }
         guard let replacement, index < bytes.count, bytes[index] == UInt8(ascii: ";") else {
-            index = start
             throw fail("unknown entity or malformed reference")
         }
         index += 1
@@ -522,6 +511,6 @@ struct XMLReader {
     }
 
     private func fail(_ reason: String) -> Failure {
-        Failure(reason: reason, offset: index)
+        Failure(reason: reason)
     }
 }

@@ -42,35 +42,14 @@ public enum XMPPacket {
     /// dc:description="…"`. Nil when there is none or the packet is not well-formed up to it.
     /// Elements and attributes are matched by namespace URI, whatever their prefixes.
     ///
-    /// A packet with a document type declaration is refused outright: XMP has no use for one,
-    /// and refusing it rules out external entities and entity expansion bombs. (`XMLReader`
-    /// does not read DTDs either; this refuses one anywhere, even after the description.)
+    /// `XMLReader` refuses a document type declaration where it meets one (XMP has no use for
+    /// one), so no entity is ever defined, fetched or expanded.
     public static func description(in xmp: String) -> String? {
-        let bytes = Array(xmp.utf8)
-        guard !containsIgnoringASCIICase(bytes, "<!doctype"), !containsIgnoringASCIICase(bytes, "<!entity") else {
-            return nil
-        }
-        var reader = XMLReader(bytes)
+        var reader = XMLReader(Array(xmp.utf8))
         var collector = DescriptionCollector()
         // A later error does not undo what was read before it.
         while let event = try? reader.next() { collector.take(event) }
         return collector.result
-    }
-
-    /// Whether `bytes` contain `lowercased` (ASCII letters in lower case), in any ASCII case.
-    private static func containsIgnoringASCIICase(_ bytes: [UInt8], _ lowercased: StaticString) -> Bool {
-        lowercased.withUTF8Buffer { needle in
-            guard let first = needle.first, bytes.count >= needle.count else { return false }
-            for start in 0...(bytes.count - needle.count) where bytes[start] == first {
-                let matches = needle.indices.allSatisfy { offset in
-                    let byte = bytes[start + offset]
-                    return (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                        ? byte | 0x20 == needle[offset] : byte == needle[offset]
-                }
-                if matches { return true }
-            }
-            return false
-        }
     }
 }
 
@@ -115,7 +94,7 @@ private struct DescriptionCollector {
             }
         case .end(let name):
             if name == Self.description {
-                descriptionDepth = max(0, descriptionDepth - 1)
+                descriptionDepth -= 1  // XMLReader pairs every end with its start
             } else if inItem, name == Self.item {
                 inItem = false
                 if itemLanguage?.lowercased() == "x-default", defaultItem == nil { defaultItem = itemText }
