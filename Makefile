@@ -4,8 +4,7 @@
 deps:
 	@bash scripts/install-deps.sh
 
-# The main job on the embedded default. Until the API simulator lands, it makes a few sample
-# images with real gptimg metadata and reads them back.
+# The main job on the embedded default: `gptimg demo` generates through the built-in simulator.
 demo: deps
 	@bash scripts/demo.sh
 
@@ -17,7 +16,8 @@ test: deps
 # needs only the system's libc, libstdc++, libsqlite3, libpng and zlib, and starts faster than a
 # build that loads Swift's shared libraries (bench/README.md, list.sh).
 PREFIX ?= /usr/local
-install: deps
+install:
+	@bash scripts/install-deps.sh --build
 	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 .build-static/release/gptimg $(DESTDIR)$(PREFIX)/bin/gptimg

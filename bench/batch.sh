@@ -9,8 +9,9 @@
 # also its default for a library with no history).
 #   BENCH_RUNS=3 (runs; each takes about 4.5 minutes)   BENCH_PROMPTS=40   BENCH_CONCURRENCY=8
 #   BENCH_LATENCY=45   BENCH_JITTER=10
+batch_runs=${BENCH_RUNS:-3}  # read before lib.sh sets its own default of 5
 source "$(dirname "$0")/lib.sh"
-BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_RUNS=$batch_runs
 BENCH_PROMPTS=${BENCH_PROMPTS:-40}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-8}
 BENCH_LATENCY=${BENCH_LATENCY:-45}
@@ -26,12 +27,9 @@ summary=()
 for ((run = 1; run <= BENCH_RUNS; run++)); do
     dir=$out/run-$run
     mkdir -p "$dir"
-    "$GPTIMG" simulator --port 0 --latency "$BENCH_LATENCY" --jitter "$BENCH_JITTER" --credits 100000 \
-        --key ours --key peer --seed "$run" >"$dir/server.log" 2>&1 &
-    server=$!
-    trap 'kill $server 2>/dev/null || true' EXIT
-    for _ in $(seq 100); do grep -q "listening on" "$dir/server.log" 2>/dev/null && break; sleep 0.05; done
-    base=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$dir/server.log")
+    bench_simulator "$dir/server.log" --latency "$BENCH_LATENCY" --jitter "$BENCH_JITTER" --credits 100000 \
+        --key ours --key peer --seed "$run"
+    base=$bench_simulator_url
     log "run $run: simulator at $base, $BENCH_PROMPTS prompts at concurrency $BENCH_CONCURRENCY, latency $BENCH_LATENCY ± $BENCH_JITTER s"
 
     python3 bench/batch_ref.py "$base" peer "$out/prompts.txt" "$BENCH_CONCURRENCY" "$dir/peer-images" >"$dir/peer.json" &
@@ -42,8 +40,8 @@ for ((run = 1; run <= BENCH_RUNS; run++)); do
     end=$(date +%s.%N)
     wait $peer
     curl -s -H "Authorization: Bearer ours" "$base/_simulator/ledger" >"$dir/ledger.json"
-    kill $server 2>/dev/null || true
-    wait $server 2>/dev/null || true
+    kill $bench_simulator_pid 2>/dev/null || true
+    wait $bench_simulator_pid 2>/dev/null || true
 
     line=$(python3 - "$dir/ours.jsonl" "$start" "$end" "$dir/peer.json" "$BENCH_LATENCY" "$dir/ledger.json" "$BENCH_CONCURRENCY" <<'PY'
 import heapq, json, statistics, sys

@@ -13,13 +13,7 @@
 #   BENCH_COUNT=50 bash bench/export.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-bench_tools
-if ! command -v zip >/dev/null; then
-    log "installing zip"
-    sudo=()
-    [[ $(id -u) == 0 ]] || sudo=(sudo)
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq zip unzip >/dev/null
-fi
+bench_tools zip:zip unzip:unzip
 bench_build
 bench_corpus
 

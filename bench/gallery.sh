@@ -13,16 +13,11 @@
 # BENCH_GALLERY_LIBRARY (default bench/out/list-100000; bench/out/list-1000000 for a million).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-command -v wrk >/dev/null || {
-    log "installing wrk"
-    sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq wrk >/dev/null
-}
-bench_tools
+bench_tools wrk:wrk
 bench_build
 library=${BENCH_GALLERY_LIBRARY:-$BENCH_OUT/list-100000}
-[[ -f $library/catalog.sqlite ]] || { log "making the 100,000-image catalog"; BENCH_LIST_COUNT=1000000 bash bench/list.sh >/dev/null; }
+[[ $library =~ list-([0-9]+)$ ]] && bench_seed_catalog "${BASH_REMATCH[1]}" "$library"
+[[ -f $library/catalog.sqlite ]] || { echo "no catalog at $library" >&2; exit 1; }
 seconds=${BENCH_GALLERY_SECONDS:-10}
 port=${BENCH_GALLERY_PORT:-8799}
 base=http://127.0.0.1:$port

@@ -21,11 +21,13 @@ GPTIMG_BENCH=$BENCH_SCRATCH_PATH/release/gptimg-bench
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Installs hyperfine and exiftool from Debian's packages when they are missing.
+# Installs hyperfine and exiftool from Debian's packages when they are missing, and any other
+# tool a script names as COMMAND:PACKAGE (bench_tools wrk:wrk vipsthumbnail:libvips-tools).
 bench_tools() {
-    local missing=()
-    command -v hyperfine >/dev/null || missing+=(hyperfine)
-    command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
+    local missing=() pair
+    for pair in hyperfine:hyperfine exiftool:libimage-exiftool-perl "$@"; do
+        command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+    done
     if ((${#missing[@]})); then
         log "installing ${missing[*]}"
         local sudo=()
@@ -33,6 +35,32 @@ bench_tools() {
         "${sudo[@]}" apt-get update -qq
         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+}
+
+# A catalog of COUNT images seeded through SQL (bench/seed_catalog.py; the catalog's own triggers
+# fill its FTS5 index) at LIBRARY: made once and reused (a minute or two per million). Needs
+# $GPTIMG (bench_build).
+bench_seed_catalog() {  # bench_seed_catalog COUNT LIBRARY
+    local count=$1 library=$2
+    if [[ -f $library/catalog.sqlite ]]; then log "reusing $library"; return; fi
+    rm -rf "$library.partial"
+    log "seeding $count images into $library"
+    "$GPTIMG" doctor --fix --library "$library.partial" >/dev/null  # creates the library and its schema
+    python3 bench/seed_catalog.py "$count" "$library.partial/catalog.sqlite"
+    mv "$library.partial" "$library"
+}
+
+# Starts `gptimg simulator ARGS…` on a free port in the background, its output in LOG, and
+# waits for it: sets $bench_simulator_pid and $bench_simulator_url (killed when the script exits).
+bench_simulator() {  # bench_simulator LOG ARGS…
+    local log_file=$1
+    shift
+    "$GPTIMG" simulator --port 0 "$@" >"$log_file" 2>&1 &
+    bench_simulator_pid=$!
+    trap 'kill $bench_simulator_pid 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do grep -q "listening on" "$log_file" 2>/dev/null && break; sleep 0.05; done
+    bench_simulator_url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$log_file")
+    [[ -n $bench_simulator_url ]] || { cat "$log_file" >&2; exit 1; }
 }
 
 # One release build of the whole package (gptimg and gptimg-bench) in its own scratch path.

@@ -6,7 +6,7 @@
 #   - `gptimg list --limit 20` on 100,000 images as a new process (target: under 50 ms), with the
 #     page cache as it is and with it dropped before each run (everything read from disk).
 # Two builds of gptimg are timed: lib.sh's release build (Swift's libraries linked dynamically)
-# and one with --static-swift-stdlib (scratch path .build-bench-static), which starts faster.
+# and one with --static-swift-stdlib (scratch path .build-static), which starts faster.
 #   bash bench/list.sh
 # Also: BENCH_LIST_COUNT (default 1000000), BENCH_LIST_SMALL (default 100000),
 # BENCH_LIST_WORDS (default "misty lighthouse watercolor").
@@ -14,10 +14,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_tools
 bench_build
-STATIC=.build-bench-static/release/gptimg
+STATIC=.build-static/release/gptimg
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-    log "swift build -c release --static-swift-stdlib --scratch-path .build-bench-static --product gptimg"
-    swift build -c release --static-swift-stdlib --scratch-path .build-bench-static --product gptimg >&2
+    log "swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg"
+    swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg >&2
 fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: run make deps" >&2; exit 1; }
 
@@ -25,20 +25,11 @@ big_count=${BENCH_LIST_COUNT:-1000000}
 small_count=${BENCH_LIST_SMALL:-100000}
 words=${BENCH_LIST_WORDS:-misty lighthouse watercolor}
 
-seed() {  # seed COUNT LIBRARY: made once and reused (it takes a minute or two per million)
-    local count=$1 library=$2
-    if [[ -f $library/catalog.sqlite ]]; then log "reusing $library"; return; fi
-    rm -rf "$library.partial"
-    log "seeding $count images into $library"
-    "$GPTIMG" doctor --fix --library "$library.partial" >/dev/null  # creates the library and its schema
-    python3 bench/seed_catalog.py "$count" "$library.partial/catalog.sqlite"
-    mv "$library.partial" "$library"
-}
 mkdir -p "$BENCH_OUT"
 big=$BENCH_OUT/list-$big_count
 small=$BENCH_OUT/list-$small_count
-seed "$big_count" "$big"
-seed "$small_count" "$small"
+bench_seed_catalog "$big_count" "$big"
+bench_seed_catalog "$small_count" "$small"
 
 # The query gptimg runs for `list "$words"`, as the sqlite3 CLI would be asked it: the FTS match,
 # the image and generation rows, newest first; and the same rows found by LIKE instead of FTS.

@@ -12,12 +12,8 @@ command -v curl >/dev/null || { echo "bench/simulator.sh needs curl" >&2; exit 1
 
 out=$BENCH_OUT/simulator
 mkdir -p "$out"
-"$GPTIMG" simulator --port 0 --latency 0 --credits 100000 >"$out/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$out/server.log" 2>/dev/null && break; sleep 0.05; done
-base=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$out/server.log")
-[[ -n $base ]] || { cat "$out/server.log" >&2; exit 1; }
+bench_simulator "$out/server.log" --latency 0 --credits 100000
+base=$bench_simulator_url
 log "simulator at $base"
 
 auth="Authorization: Bearer sim-local-key"
@@ -34,7 +30,7 @@ done
 
 # CPU time the server spends per image (utime + stime from /proc, in clock ticks): unlike
 # wall time, it does not grow when other work shares the machine.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$bench_simulator_pid/stat"; }
 ticks_before=$(cpu_ticks)
 times=()
 for url in "${urls[@]:0:$BENCH_IMAGES}"; do

@@ -11,13 +11,7 @@
 #   bash bench/thumbs.sh          # BENCH_THUMBS=200 files by default
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-bench_tools
-if ! command -v vipsthumbnail >/dev/null; then
-    log "installing libvips-tools"
-    sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq libvips-tools >/dev/null
-fi
+bench_tools vipsthumbnail:libvips-tools
 bench_build
 bench_corpus
 

@@ -4,9 +4,13 @@
 # with them), the sqlite3 shell (catalog tests and benchmarks read the catalog as a user would),
 # Chromium (the web gallery is tested in a real headless browser) and unzip (exported zips are
 # checked with `unzip -t`). Safe to run again; does nothing when all is present.
+# `install-deps.sh --build`: only what building gptimg needs (make install).
 set -euo pipefail
 
-packages=(libpng-dev libsqlite3-dev zlib1g-dev pngcheck libimage-exiftool-perl sqlite3 chromium unzip)
+build_only=0
+[ "${1:-}" = "--build" ] && build_only=1
+packages=(libpng-dev libsqlite3-dev zlib1g-dev)
+[ "$build_only" = 1 ] || packages+=(pngcheck libimage-exiftool-perl sqlite3 chromium unzip)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -25,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import PIL" >/dev/null 2>&1; then
+if [ "$build_only" = 0 ] && ! python3 -c "import PIL" >/dev/null 2>&1; then
   echo "install-deps: installing Pillow" >&2
   python3 -m pip install -q pillow 2>/dev/null \
     || python3 -m pip install -q --break-system-packages pillow 2>/dev/null \

@@ -22,13 +22,15 @@ struct ZipFoundationCommand: ParsableCommand {
     func run() throws {
         let archive = try Archive(url: URL(fileURLWithPath: to), accessMode: .create)
         let chunk = 1 << 20
+        // FileTree gives DIR's paths without a trailing slash, whether DIR had one or not.
+        let prefix = (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/"
         for path in FileTree.files(under: directory, endingWith: [".png"]).sorted() {
             guard let file = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
             defer { try? file.close() }
             let size = try Int64(file.seekToEnd())
             try file.seek(toOffset: 0)
             try archive.addEntry(
-                with: String(path.dropFirst(directory.count + 1)), type: .file, uncompressedSize: size,
+                with: String(path.dropFirst(prefix.count)), type: .file, uncompressedSize: size,
                 compressionMethod: .none, bufferSize: chunk
             ) { _, count in
                 try file.read(upToCount: count) ?? Data()
