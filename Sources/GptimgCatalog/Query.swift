@@ -165,7 +165,7 @@ public struct ImageQuery: Sendable, Hashable {
         text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
     }
 
-    static func filter(_ name: String, _ value: String) throws -> Filter {
+    public static func filter(_ name: String, _ value: String) throws -> Filter {
         func bad(_ wanted: String) -> CatalogError {
             .query("\(name):\(value) is not valid: \(name): wants \(wanted); valid filters: \(validFilters)")
         }

@@ -69,11 +69,9 @@ struct GridRequest: Sendable, Hashable {
     /// throws the CLI's own error (`CatalogError.query`), which names what is valid.
     func imageQuery() throws -> ImageQuery {
         var query = try ImageQuery(parsing: text)
+        // A control's value is one filter's value, never re-parsed as query text.
         for (name, value) in [("aspect", aspect), ("type", type), ("rating", rating), ("fav", favorite)] where !value.isEmpty {
-            guard !value.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
-                throw CatalogError.query("\(name):\(value) is not valid; valid filters: \(ImageQuery.filterNames.map { $0 + ":" }.joined(separator: " "))")
-            }
-            query.filters += try ImageQuery(parsing: "\(name):\(value)").filters
+            query.filters.append(try ImageQuery.filter(name, value))
         }
         // Names are free text (spaces, quotes): added as filters, never re-parsed.
         if !tag.isEmpty { query.filters.append(.tag(tag.trimmingCharacters(in: .whitespaces))) }

@@ -138,7 +138,14 @@ struct GalleryRouteTests {
             // A malformed control value is the query language's error.
             let bad = try await client.get("/?rating=lots")
             #expect(bad.status == .badRequest)
-            #expect(bad.text.contains("rating:lots is not valid"))
+            #expect(bad.text.contains("rating:lots is not valid: rating: wants 0-5"))
+            #expect(!bad.text.contains("<li class=\"tile\">"))
+            // A value with a space or a quote is one value (never re-parsed as query text).
+            for (uri, message) in [("/?fav=yes+no", "fav:yes no is not valid: fav: wants yes or no"), ("/?aspect=16:9%22+tag:x", "aspect:16:9&quot; tag:x is not valid: aspect: wants a ratio")] {
+                let response = try await client.get(uri)
+                #expect(response.status == .badRequest, "\(uri)")
+                #expect(response.text.contains(message), "\(uri)")
+            }
         }
     }
 
