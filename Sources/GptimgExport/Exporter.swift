@@ -148,7 +148,9 @@ public struct Exporter: Sendable {
         var bytes = 0
         for (index, entry) in plan.entries.enumerated() {
             let image = entry.details.image
-            let source = try SourceFile(path: libraryPath(image), id: image.id, expectedSize: image.bytes)
+            // The catalog's path, checked to stay inside the library: a tampered row must not
+            // put another file into an export that is about to be shared.
+            let source = try SourceFile(path: catalog.location.file(of: image).path, id: image.id, expectedSize: image.bytes)
             bytes += try sink.addImage(source, name: entry.file, strip: request.stripMetadata, modified: entry.modified)
             try progress(ExportProgress(phase: .copying, done: index + 1, total: plan.entries.count, bytes: bytes))
         }
@@ -158,16 +160,14 @@ public struct Exporter: Sendable {
     /// The contact-sheet pages, made from the library's files.
     private func writeContactSheets(_ plan: ExportPlan, to sink: any ExportSink, modified: Int64, bytes: Int, progress: (ExportProgress) throws -> Void) throws {
         for (page, name) in plan.sheetNames.enumerated() {
-            let tiles = plan.entries[page * ContactSheet.perPage..<min(plan.entries.count, (page + 1) * ContactSheet.perPage)].map {
-                ContactSheet.Tile(id: $0.details.image.id, prompt: $0.details.generation.prompt, source: libraryPath($0.details.image))
+            let tiles = try plan.entries[page * ContactSheet.perPage..<min(plan.entries.count, (page + 1) * ContactSheet.perPage)].map {
+                ContactSheet.Tile(id: $0.details.image.id, prompt: $0.details.generation.prompt, source: try catalog.location.file(of: $0.details.image).path)
             }
             let title = "gptimg export - \(plan.entries.count) images" + (plan.sheetNames.count > 1 ? " - sheet \(page + 1) of \(plan.sheetNames.count)" : "")
             try sink.addFile(name: name, bytes: ContactSheet.page(tiles, title: title), compressible: false, modified: modified)
             try progress(ExportProgress(phase: .contactSheet, done: page + 1, total: plan.sheetNames.count, bytes: bytes))
         }
     }
-
-    private func libraryPath(_ image: ImageRecord) -> String { catalog.location.root.path + "/" + image.path }
 
     /// The selected images, in the export's order.
     func select(_ selection: ExportSelection) throws -> [ImageDetails] {

@@ -4,10 +4,6 @@ import Foundation
 public enum GalleryError: Error, Sendable, Equatable, LocalizedError, CustomStringConvertible {
     /// The port could not be bound (in use, or privileged).
     case cannotListen(host: String, port: Int, reason: String)
-    /// A catalog path that would leave the library (a tampered catalog): never opened.
-    case unsafePath(String)
-    /// The catalog names a file that is not there.
-    case missingFile(id: Int64, path: String)
     case cannotWrite(path: String, reason: String)
     /// `--port` out of range.
     case invalidPort(Int)
@@ -16,10 +12,6 @@ public enum GalleryError: Error, Sendable, Equatable, LocalizedError, CustomStri
         switch self {
         case .cannotListen(let host, let port, let reason):
             "cannot serve on \(host):\(port): \(reason); choose another port with --port (0 picks a free one)"
-        case .unsafePath(let path):
-            "the catalog names a file outside the library (\(path)): run `gptimg doctor`"
-        case .missingFile(let id, let path):
-            "image \(id)'s file \(path) is missing: run `gptimg doctor` to check the library"
         case .cannotWrite(let path, let reason):
             "cannot write \(path): \(reason)"
         case .invalidPort(let port):

@@ -171,8 +171,11 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
             let thumbs = gallery.thumbs
             path = try await gallery.pixels.run { try thumbs.thumbnail(of: record) }
         } else {
-            path = try LibraryFiles.original(record, in: gallery.catalog.location)
+            path = try gallery.catalog.location.file(of: record).path
         }
+    } catch let error as CatalogError {
+        // A path leading out of the library, or a missing file.
+        throw HTTPError(.notFound, message: error.description)
     } catch let error as GalleryError {
         throw HTTPError(.notFound, message: error.description)
     } catch {

@@ -33,7 +33,7 @@ public struct ThumbnailStore: Sendable {
     public func thumbnail(of image: ImageRecord) throws -> String {
         let target = path(sha256: image.sha256)
         if FileManager.default.fileExists(atPath: target) { return target }
-        let original = try LibraryFiles.original(image, in: library)
+        let original = try library.file(of: image).path
         let bytes = try Self.make(from: original, fitting: size)
         try ImageStoreFolders.make((target as NSString).deletingLastPathComponent)
         try AtomicFile.write(bytes, to: target, durable: false)
@@ -58,34 +58,6 @@ public struct ThumbnailStore: Sendable {
         guard width > 0, height > 0 else { return (size, size) }
         let scale = min(Double(size) / Double(width), Double(size) / Double(height), 1)
         return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
-    }
-}
-
-/// The files behind catalog rows. A URL never names a file: the gallery looks the image up by id
-/// or hash, takes its path from the catalog, and checks that the path stays inside the library
-/// (no absolute path, no `..`, no symbolic link leading out) before opening it.
-public enum LibraryFiles {
-    /// The absolute path of `image`'s original.
-    public static func original(_ image: ImageRecord, in library: LibraryLocation) throws -> String {
-        let relative = image.path
-        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard !relative.isEmpty, !relative.hasPrefix("/"), !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
-            !relative.contains("\0")
-        else {
-            throw GalleryError.unsafePath(relative)
-        }
-        let path = library.root.path + "/" + relative
-        guard let resolved = realpath(path), let root = realpath(library.root.path) else {
-            throw GalleryError.missingFile(id: image.id, path: relative)
-        }
-        guard resolved.hasPrefix(root + "/") else { throw GalleryError.unsafePath(relative) }
-        return resolved
-    }
-
-    private static func realpath(_ path: String) -> String? {
-        guard let resolved = Glibc.realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }
 

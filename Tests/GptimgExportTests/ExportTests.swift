@@ -195,6 +195,22 @@ struct ExportTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in"])
     }
 
+    @Test("a catalog path leading out of the library (../outside.png) fails the export, nothing written", arguments: ["out.zip", "out"])
+    func tamperedCatalogPath(target: String) async throws {
+        let workspace = try await ExportWorkspace.standard()
+        // A real file where the tampered path leads: only the check can keep it out.
+        try Data("not for sharing".utf8).write(to: workspace.folder.appendingPathComponent("outside.png"))
+        let id = workspace["variant"]
+        let result = try ProcessRunner.run(["sqlite3", "-bail", workspace.location.catalogURL.path, "UPDATE images SET path = '../outside.png' WHERE id = \(id)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let error = try #require(throws: CatalogError.self) { try export(workspace, .query("", sort: .oldest), to: target, contactSheet: true) }
+        guard case .file(let path, let reason) = error else { throw FixtureError(message: "not a file error: \(error)") }
+        #expect(path == "../outside.png")
+        #expect(reason.contains("image \(id)'s path leads outside the library"))
+        #expect(error.description.contains("gptimg doctor"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in", "outside.png"])
+    }
+
     @Test("hostile prompts in templates: every name safe, flat, unique whatever the case", arguments: ["{prompt}", "{task}/{slug}", "{collection}{prompt}{date}", "../{prompt}"])
     func hostileTemplates(template: String) async throws {
         let workspace = try await ExportWorkspace.standard()

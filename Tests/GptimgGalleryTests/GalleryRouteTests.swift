@@ -368,6 +368,7 @@ struct GalleryRouteTests {
                 for route in ["img", "thumb"] {
                     let response = try await client.get("/\(route)/\(id).png")
                     #expect(response.status == .notFound, "\(route) \(id)")
+                    #expect(response.text.contains("image \(id)'s path leads outside the library"), "\(route) \(id): \(response.text)")
                     #expect(!response.text.contains("not for the web"))
                 }
             }

@@ -1,0 +1,44 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension LibraryLocation {
+    /// The file behind a catalog row, checked to lie inside the library: the row's path must be
+    /// relative, without `.` or `..` components, and must not lead out through a symbolic link.
+    /// A tampered catalog (`../secret.png`, `/etc/passwd`, a link in `images/`) would otherwise
+    /// make the gallery serve, or an export share, a file that is not the library's. Returns the
+    /// resolved path; throws `CatalogError.file` when the path leaves the library or the file is
+    /// missing.
+    public func file(of image: ImageRecord) throws -> URL {
+        let relative = image.path
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.contains("\0"),
+            !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else {
+            throw Self.outside(image)
+        }
+        guard let resolved = Self.realpath(root.path + "/" + relative), let library = Self.realpath(root.path) else {
+            throw CatalogError.file(path: relative, reason: "image \(image.id)'s file is missing (run `gptimg doctor` to check the library)")
+        }
+        guard resolved.hasPrefix(library + "/") else { throw Self.outside(image) }
+        return URL(fileURLWithPath: resolved)
+    }
+
+    static func outside(_ image: ImageRecord) -> CatalogError {
+        .file(path: image.path, reason: "image \(image.id)'s path leads outside the library, so it is not opened (a damaged or tampered catalog: run `gptimg doctor`)")
+    }
+
+    static func realpath(_ path: String) -> String? {
+        #if canImport(Glibc)
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        #else
+        guard let resolved = Darwin.realpath(path, nil) else { return nil }
+        #endif
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
