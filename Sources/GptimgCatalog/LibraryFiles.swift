@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 #if canImport(Glibc)
 import Glibc
@@ -40,5 +41,20 @@ extension LibraryLocation {
         #endif
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+}
+
+extension Catalog {
+    /// The `images` row an ID names (its integer id, or a unique prefix of its SHA-256, as
+    /// `resolve` takes), looked up and read in one read transaction: what serving a file needs,
+    /// without the generation, tags and collections of `details`.
+    public func imageRecord(_ id: String) throws -> ImageRecord {
+        try read("read an image") { db in
+            let resolved = try Self.resolve(id, db: db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.id = ?", arguments: [resolved]) else {
+                throw CatalogError.noSuchImage(id)
+            }
+            return ImageRecord(row: row)
+        }
     }
 }

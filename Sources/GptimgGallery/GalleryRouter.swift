@@ -154,7 +154,7 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
     }
     let record: ImageRecord
     do {
-        record = try await gallery.database.run { try gallery.catalog.details([try gallery.catalog.resolve(key)])[0].image }
+        record = try await gallery.database.run { try gallery.catalog.imageRecord(key) }
     } catch let error as CatalogError {
         throw HTTPError(.notFound, message: error.description)
     }
@@ -169,7 +169,9 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
     do {
         if thumbnail {
             let thumbs = gallery.thumbs
-            path = try await gallery.pixels.run { try thumbs.thumbnail(of: record) }
+            // A cached thumbnail is one stat away: no decoding slot is taken for it.
+            let cached = thumbs.path(sha256: record.sha256)
+            path = FileManager.default.fileExists(atPath: cached) ? cached : try await gallery.pixels.run { try thumbs.thumbnail(of: record) }
         } else {
             path = try gallery.catalog.location.file(of: record).path
         }
