@@ -43,10 +43,7 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
 
     router.get("/collections") { _, _ in
         try await page(gallery) {
-            let summaries = try gallery.catalog.collections().map { summary in
-                (summary, try gallery.catalog.collectionImages(summary.name, limit: 1).first)
-            }
-            return (Pages.collections(summaries, token: gallery.token, thumbs: gallery.thumbs), .ok)
+            (Pages.collections(try gallery.catalog.collectionCovers(), token: gallery.token, thumbs: gallery.thumbs), .ok)
         }
     }
 

@@ -249,11 +249,11 @@ enum Pages {
 
     // MARK: - Collections
 
-    static func collections(_ summaries: [(CollectionSummary, ImageDetails?)], token: EditToken, thumbs: ThumbnailStore) -> HTML {
+    static func collections(_ summaries: [(summary: CollectionSummary, cover: ImageRecord?)], token: EditToken, thumbs: ThumbnailStore) -> HTML {
         let cards: [HTML] = summaries.map { summary, cover in
             let image: HTML = cover.map { cover in
-                let size = thumbs.fittedSize(width: cover.image.width, height: cover.image.height)
-                return "<img src=\"/thumb/\(cover.image.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
+                let size = thumbs.fittedSize(width: cover.width, height: cover.height)
+                return "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
             } ?? "<span class=\"no-cover\"></span>"
             return """
                 <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span class="caption"><strong>\(summary.name)</strong> · \(summary.count) \(summary.count == 1 ? "image" : "images")</span></a></li>

@@ -219,12 +219,20 @@ struct GalleryRouteTests {
     @Test("collections as pages")
     func collections() async throws {
         let library = try await GalleryLibrary.standard()
+        let fox = try library.details(task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX")
+        try library.catalog.addToCollection("Empty", [])
         try await library.withRouter { client in
             let list = try await client.get("/collections")
             #expect(list.status == .ok)
             Self.expectSecurityHeaders(list)
-            #expect(list.text.contains("<a href=\"/collection/Summer%20trip\">"))
-            #expect(list.text.contains("<strong>Summer trip</strong> · 2 images"))
+            // By name; each with its first image (in the collection's order) as its cover.
+            let summer = "<a href=\"/collection/Summer%20trip\"><img src=\"/thumb/\(fox.image.sha256).png\" width=\"90\" height=\"160\" loading=\"lazy\" alt=\"\">"
+                + "<span class=\"caption\"><strong>Summer trip</strong> · 2 images</span></a>"
+            let empty = "<a href=\"/collection/Empty\"><span class=\"no-cover\"></span><span class=\"caption\"><strong>Empty</strong> · 0 images</span></a>"
+            let summerAt = try #require(list.text.range(of: summer))
+            let emptyAt = try #require(list.text.range(of: empty))
+            #expect(emptyAt.lowerBound < summerAt.lowerBound)
+            #expect(occurrences(of: "<li class=\"tile collection\">", in: list.text) == 2)
 
             let page = try await client.get("/collection/Summer%20trip")
             #expect(page.status == .ok)
