@@ -84,13 +84,18 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
 }
 
 /// A grid page: the images matching the request, newest first, one page from its cursor.
+/// Only the first page (no cursor) counts the matches and lists the tags and collections for the
+/// filter controls: a later page is mostly fetched by app.js, which keeps only its tiles and its
+/// pager, and read on its own it still carries the current filters.
 func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: String? = nil) async throws -> Response {
     try await page(gallery) {
         let catalog = gallery.catalog
-        var grid = Pages.Grid(request: request, items: [], total: 0, next: nil, error: nil, tags: [], collections: [])
+        let firstPage = request.cursor == nil
+        let collectionNames = firstPage || collection != nil ? try catalog.collectionNames() : []
+        var grid = Pages.Grid(request: request, items: [], total: nil, next: nil, error: nil, tags: [], collections: [])
         if let asked = collection {
             // Names are case-insensitive (ASCII), as in the catalog: show the stored spelling.
-            guard let collection = try catalog.collectionNames().first(where: { $0.lowercased() == asked.lowercased() }) else {
+            guard let collection = collectionNames.first(where: { $0.lowercased() == asked.lowercased() }) else {
                 throw CatalogError.noSuchCollection(asked)
             }
             grid.path = Pages.collectionPath(collection)
@@ -102,12 +107,14 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
             let rows = try catalog.list(query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor)
             grid.items = Array(rows.prefix(gallery.pageSize))
             if rows.count > gallery.pageSize, let last = grid.items.last { grid.next = ImageCursor(after: last) }
-            grid.total = try catalog.count(query)
+            if firstPage { grid.total = try catalog.count(query) }
         } catch CatalogError.query(let message) {
             grid.error = message
         }
-        grid.tags = try catalog.tagNames()
-        grid.collections = try catalog.collectionNames()
+        if firstPage {
+            grid.tags = try catalog.tagNames()
+            grid.collections = collectionNames
+        }
         return (Pages.grid(grid, token: gallery.token, thumbs: gallery.thumbs), grid.error == nil ? .ok : .badRequest)
     }
 }

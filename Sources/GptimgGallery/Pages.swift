@@ -48,7 +48,8 @@ enum Pages {
     struct Grid {
         var request: GridRequest
         var items: [ImageDetails]
-        var total: Int
+        /// How many images match: counted for the first page only.
+        var total: Int?
         /// Where the next page starts, when there is one.
         var next: ImageCursor?
         /// The query's error (the CLI's message), shown instead of results.
@@ -68,9 +69,13 @@ enum Pages {
         if let error = grid.error {
             body.append("<p class=\"error\" role=\"alert\"><strong>This search cannot run:</strong> \(error)</p>")
         } else {
-            let noun = grid.total == 1 ? "image" : "images"
             let searching = !request.text.isEmpty || request.hasFilters
-            body.append("<p class=\"summary\"><span id=\"total\">\(grid.total.formatted())</span> \(noun)\(searching ? " match" : "")\(request.cursor == nil ? "" : " · older ones")</p>")
+            if let total = grid.total {
+                let noun = total == 1 ? "image" : "images"
+                body.append("<p class=\"summary\"><span id=\"total\">\(total.formatted())</span> \(noun)\(searching ? " match" : "")</p>")
+            } else {
+                body.append("<p class=\"summary\">Older images\(searching ? " that match" : "")</p>")
+            }
             if grid.items.isEmpty {
                 body.append(searching ? "<p class=\"empty\">Nothing matches. <a href=\"\(grid.path)\">Show everything</a>.</p>" : "<p class=\"empty\">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> adds some.</p>")
             }

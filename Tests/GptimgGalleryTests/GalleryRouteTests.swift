@@ -79,6 +79,27 @@ struct GalleryRouteTests {
             // A later page links back to the newest.
             let second = try await client.get("/?before=2026-11-05T10:00:00Z~999999").text
             #expect(second.contains("class=\"newest\""))
+            #expect(occurrences(of: "<li class=\"tile\">", in: second) == 2)
+            // Only the first page counts and lists the tags and collections; a later one keeps
+            // the controls, with the current choice.
+            let first = try await client.get("/").text
+            #expect(first.contains("<span id=\"total\">6</span> images"))
+            #expect(first.contains("<option value=\"coast\">coast</option>"))
+            #expect(first.contains("<option value=\"Summer trip\">Summer trip</option>"))
+            #expect(!second.contains("id=\"total\""))
+            #expect(second.contains("<p class=\"summary\">Older images</p>"))
+            #expect(second.contains("<select name=\"tag\"><option value=\"\" selected>any</option></select>"))
+            #expect(second.contains("<select name=\"in\"><option value=\"\" selected>any</option></select>"))
+            let tagged = try await client.get("/?tag=coast&before=2026-11-05T10:00:00Z~999999").text
+            #expect(tagged.contains("<p class=\"summary\">Older images that match</p>"))
+            #expect(tagged.contains("<select name=\"tag\"><option value=\"\">any</option><option value=\"coast\" selected>coast</option></select>"))
+            #expect(occurrences(of: "<li class=\"tile\">", in: tagged) == 1)
+            // A collection's later page still finds the collection (any case) and its heading.
+            let collection = try await client.get("/collection/summer%20TRIP?before=2026-11-05T10:00:00Z~999999")
+            #expect(collection.status == .ok)
+            #expect(collection.text.contains("<h1 class=\"page-title\">Summer trip"))
+            #expect(occurrences(of: "<li class=\"tile\">", in: collection.text) == 1)
+            #expect(try await client.get("/collection/Nowhere?before=2026-11-05T10:00:00Z~999999").status == .notFound)
         }
     }
 
