@@ -102,6 +102,6 @@ final class FolderSink: ExportSink {
     }
 
     func finish() throws {
-        FileIO.syncDirectory(folder)
+        AtomicFile.syncDirectory(folder)
     }
 }

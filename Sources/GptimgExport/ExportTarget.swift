@@ -1,4 +1,5 @@
 import Foundation
+import PNGMetadata
 
 #if canImport(Glibc)
 import Glibc
@@ -130,7 +131,7 @@ public struct ExportTarget: Sendable {
             }
             try? FileManager.default.removeItem(atPath: replacedPath)
         }
-        FileIO.syncDirectory(parent)
+        AtomicFile.syncDirectory(parent)
     }
 
     /// Removes the partial (after a failure or an interruption).

@@ -45,16 +45,9 @@ enum FileIO {
         guard fsync(descriptor) == 0 else { throw ExportError.write(path: path, reason: errnoText()) }
     }
 
-    /// Makes the names in `directory` durable (after creating or renaming files in it).
-    static func syncDirectory(_ directory: String) {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        close(descriptor)
-    }
-
     /// Copies all of `source` to `destination` inside the kernel (`copy_file_range`: a reflink on
-    /// file systems that share blocks), through a buffer where the kernel cannot.
+    /// file systems that share blocks), through a buffer where the kernel cannot. (PNGMetadata's
+    /// `AtomicFileWriter.copy` does the same, but only into its own temporary file.)
     static func copy(_ source: Int32, size: Int, to destination: Int32, path: String) throws {
         var offset: Int64 = 0
         while offset < size {
