@@ -209,6 +209,14 @@ public enum FileNames {
 /// `sunset-2.png` (the stem cut shorter when needed to stay within `FileNames.maxStemBytes`).
 struct UniqueFileNames {
     private var taken: Set<String> = []
+    /// Where the search for a stem's next free number starts. A stem's candidates are always the
+    /// same names, and each one below this number was taken when the search passed it (names are
+    /// never given back), so starting here finds the name a search from 1 would: a template
+    /// without a unique field (`{date}` over a thousand images) costs one look-up per name, not
+    /// one per earlier namesake. Keyed by the exact stem and extension rather than by their case
+    /// key: two spellings of one case key can be cut at different lengths, so have different
+    /// candidates.
+    private var nextNumber: [String: Int] = [:]
 
     /// Reserves names the export writes besides the images (manifest, index, contact sheets).
     mutating func reserve(_ name: String) {
@@ -217,15 +225,22 @@ struct UniqueFileNames {
 
     /// A unique `stem.ext` (stem already safe).
     mutating func claim(stem: String, extension ext: String) -> String {
-        var candidate = stem + "." + ext
-        var number = 1
+        let key = stem + "." + ext
+        var number = nextNumber[key] ?? 1
+        var candidate = Self.name(stem, ext, number)
         while taken.contains(FileNames.caseKey(candidate)) {
             number += 1
-            let suffix = "-\(number)"
-            let base = FileNames.truncated(stem, toBytes: FileNames.maxStemBytes - suffix.utf8.count)
-            candidate = base + suffix + "." + ext
+            candidate = Self.name(stem, ext, number)
         }
         taken.insert(FileNames.caseKey(candidate))
+        nextNumber[key] = number + 1
         return candidate
+    }
+
+    /// `stem.ext` for 1, else `stem-N.ext`, the stem cut to leave room for the suffix.
+    static func name(_ stem: String, _ ext: String, _ number: Int) -> String {
+        guard number > 1 else { return stem + "." + ext }
+        let suffix = "-\(number)"
+        return FileNames.truncated(stem, toBytes: FileNames.maxStemBytes - suffix.utf8.count) + suffix + "." + ext
     }
 }

@@ -56,6 +56,48 @@ struct FileNamingTests {
         #expect(second == String(repeating: "x", count: 118) + "-2.png")
     }
 
+    @Test("a stem claimed again and again resumes its numbering, with the names a search from 1 gives")
+    func repeatedStems() {
+        var names = UniqueFileNames()
+        let claimed = (0..<3_000).map { _ in names.claim(stem: "2026-11-21", extension: "png") }
+        #expect(claimed == ["2026-11-21.png"] + (2...3_000).map { "2026-11-21-\($0).png" })
+
+        // Against the search from 1 every time, over stems that collide across case, with
+        // numbered names, reserved names and cuts of long stems.
+        // Dotless i is 2 bytes and its case key is "i": these three share a case key, but only
+        // the first is cut to make room for a suffix.
+        let long = String(repeating: "ı", count: 60)
+        let stems = ["a", "A", "a-3", "a-2", "b", "a", "A-3", "B", long, String(repeating: "i", count: 60), long.uppercased(), "a", "b-2", "B", long]
+        var fast = UniqueFileNames()
+        var reference = SearchFromOne()
+        for name in ["a-3.png", "B-2.png"] {
+            fast.reserve(name)
+            reference.taken.insert(FileNames.caseKey(name))
+        }
+        for round in 0..<40 {
+            for stem in stems {
+                #expect(fast.claim(stem: stem, extension: "png") == reference.claim(stem: stem, extension: "png"), "\(round) \(stem)")
+            }
+        }
+    }
+
+    /// `UniqueFileNames.claim` as it was: every search starts at 1.
+    struct SearchFromOne {
+        var taken: Set<String> = []
+
+        mutating func claim(stem: String, extension ext: String) -> String {
+            var candidate = stem + "." + ext
+            var number = 1
+            while taken.contains(FileNames.caseKey(candidate)) {
+                number += 1
+                let suffix = "-\(number)"
+                candidate = FileNames.truncated(stem, toBytes: FileNames.maxStemBytes - suffix.utf8.count) + suffix + "." + ext
+            }
+            taken.insert(FileNames.caseKey(candidate))
+            return candidate
+        }
+    }
+
     @Test("templates: fields, literal braces, and errors that list the fields")
     func templates() throws {
         let template = try NameTemplate(parsing: "{{{index}}}-{ID}_{sha8}")
