@@ -1,4 +1,5 @@
 import Foundation
+import PNGMetadata
 import PNGRaster
 
 /// `--contact-sheet`: the set at a glance, as PNG pages of thumbnails in the export's order, each
@@ -34,10 +35,7 @@ enum ContactSheet {
         let pages = (count + perPage - 1) / perPage
         if pages <= 1 { return ["contact-sheet.png"] }
         let width = max(2, String(pages).count)
-        return (1...pages).map { page in
-            let digits = String(page)
-            return "contact-sheet-" + String(repeating: "0", count: width - digits.count) + digits + ".png"
-        }
+        return (1...pages).map { "contact-sheet-" + GptimgEmbedding.pad($0, width) + ".png" }
     }
 
     /// One page as PNG bytes. Thumbnails are decoded on every core; a file that cannot be

@@ -1,5 +1,6 @@
 import Foundation
 import GptimgCatalog
+import PNGMetadata
 
 /// `--name`: a file-name template such as `{index}-{slug}` or `{date}_{task}_{id}`. Fields are
 /// filled from each image, then the whole name is made safe (`FileNames.safeStem`): a template
@@ -96,9 +97,7 @@ public struct NameTemplate: Sendable, Hashable {
     static func value(_ field: Field, _ item: ImageDetails, position: Int, count: Int, collection: String?) -> String {
         let created = item.image.createdAt
         switch field {
-        case .index:
-            let digits = String(position)
-            return String(repeating: "0", count: max(0, max(3, String(count).count) - digits.count)) + digits
+        case .index: return GptimgEmbedding.pad(position, max(3, String(count).count))
         case .id: return String(item.image.id)
         case .date: return String(created.prefix(10))
         case .time: return String(created.dropFirst(11).prefix(8).filter { $0 != ":" })

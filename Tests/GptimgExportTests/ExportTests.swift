@@ -410,6 +410,8 @@ struct ExportTests {
         #expect(ContactSheet.pageNames(count: 48) == ["contact-sheet.png"])
         #expect(ContactSheet.pageNames(count: 49) == ["contact-sheet-01.png", "contact-sheet-02.png"])
         #expect(ContactSheet.pageNames(count: 2000).count == 42)
+        #expect(ContactSheet.pageNames(count: 2000).last == "contact-sheet-42.png")
+        #expect(ContactSheet.pageNames(count: 100 * 48 + 1).prefix(2) == ["contact-sheet-001.png", "contact-sheet-002.png"])
         #expect(ContactSheet.captionLines("a short prompt") == ["a short prompt"])
         #expect(ContactSheet.captionLines("") == ["(no prompt)"])
         let lines = ContactSheet.captionLines(String(repeating: "lighthouse ", count: 40))
