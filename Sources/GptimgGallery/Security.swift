@@ -1,4 +1,5 @@
 import Foundation
+import GptimgAPI
 import HTTPTypes
 import Hummingbird
 
@@ -11,8 +12,6 @@ public struct HostPolicy: Sendable, Hashable {
     public let port: Int
 
     public init(port: Int) { self.port = port }
-
-    static let loopbackNames: Set<String> = ["127.0.0.1", "localhost", "[::1]"]
 
     /// Whether `authority` (`host[:port]`, as sent) names this server. Without a port, the
     /// authority means port 80, as HTTP says.
@@ -37,7 +36,7 @@ public struct HostPolicy: Sendable, Hashable {
             host = value[...]
             portText = nil
         }
-        guard Self.loopbackNames.contains(String(host)) else { return false }
+        guard RequestValidation.loopbackHosts.contains(String(host)) else { return false }
         guard let portText else { return port == 80 }
         guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(portText) else {
             return false
