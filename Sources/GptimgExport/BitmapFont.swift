@@ -130,25 +130,10 @@ enum BitmapFont {
             for column in 0..<glyphWidth {
                 let bits = columns[base + column]
                 for row in 0..<glyphHeight where bits & (1 << row) != 0 {
-                    fill(x: left + column * scale, y: y + row * scale, size: scale, color: color, into: &image)
+                    ContactSheet.fillRect(x: left + column * scale, y: y + row * scale, width: scale, height: scale, color: color, into: &image)
                 }
             }
             left += advance * scale
-        }
-    }
-
-    private static func fill(x: Int, y: Int, size: Int, color: (UInt8, UInt8, UInt8), into image: inout RGBAImage) {
-        let top = max(0, y), bottom = min(image.height, y + size)
-        let left = max(0, x), right = min(image.width, x + size)
-        guard top < bottom, left < right else { return }
-        for py in top..<bottom {
-            for px in left..<right {
-                let offset = (py * image.width + px) * 4
-                image.pixels[offset] = color.0
-                image.pixels[offset + 1] = color.1
-                image.pixels[offset + 2] = color.2
-                image.pixels[offset + 3] = 255
-            }
         }
     }
 }

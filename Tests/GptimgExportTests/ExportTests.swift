@@ -421,4 +421,22 @@ struct ExportTests {
         #expect(ContactSheet.captionLines(String(repeating: "x", count: 100)).count == 3)
         #expect(ContactSheet.captionLines("café crème") == ["cafe creme"])
     }
+
+    @Test("the bitmap font: each glyph bit is a scale-by-scale square, clipped to the image")
+    func bitmapFont() throws {
+        // "I" is columns 0x00 0x41 0x7F 0x41 0x00: a bar in column 2, serifs in columns 1 and 3.
+        var image = try RGBAImage(width: 12, height: 12, fill: (255, 255, 255, 255))
+        BitmapFont.draw("I", at: -1, -2, scale: 2, color: (1, 2, 3), into: &image)
+        var inked: [String] = []
+        for y in 0..<image.height {
+            inked.append(String((0..<image.width).map { x in
+                let offset = (y * image.width + x) * 4
+                return Array(image.pixels[offset..<offset + 4]) == [1, 2, 3, 255] ? "#" : "."
+            }))
+        }
+        // Glyph rows 0-6 at scale 2 from y = -2 cover -2 to 11 (the top serif clipped off);
+        // columns 1-3 from x = -1 cover 1 to 6.
+        let serif = ".######.....", bar = "...##......."
+        #expect(inked == Array(repeating: bar, count: 10) + [serif, serif])
+    }
 }
