@@ -117,9 +117,6 @@ enum BitmapFont {
         return Int(UInt8(ascii: "?")) - 32
     }
 
-    /// The width `text` takes at `scale`.
-    static func width(_ text: String, scale: Int) -> Int { text.count * advance * scale }
-
     /// Draws `text` with its top-left corner at (`x`, `y`), clipped to the image and to
     /// `maxWidth` pixels.
     static func draw(_ text: String, at x: Int, _ y: Int, scale: Int = 1, color: (UInt8, UInt8, UInt8), maxWidth: Int = .max, into image: inout RGBAImage) {

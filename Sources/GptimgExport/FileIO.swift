@@ -34,14 +34,12 @@ enum FileIO {
 
     /// Creates `path`, lets `body` write it, then sets its modification time, flushes it to the
     /// disk and closes it (closed on failure too).
-    static func writeFile(_ path: String, modified: Int64?, _ body: (Int32) throws -> Void) throws {
+    static func writeFile(_ path: String, modified: Int64, _ body: (Int32) throws -> Void) throws {
         let descriptor = try create(path)
         defer { close(descriptor) }
         try body(descriptor)
-        if let modified {
-            var times = [timespec(tv_sec: Int(modified), tv_nsec: 0), timespec(tv_sec: Int(modified), tv_nsec: 0)]
-            _ = futimens(descriptor, &times)
-        }
+        var times = [timespec(tv_sec: Int(modified), tv_nsec: 0), timespec(tv_sec: Int(modified), tv_nsec: 0)]
+        _ = futimens(descriptor, &times)
         guard fsync(descriptor) == 0 else { throw ExportError.write(path: path, reason: errnoText()) }
     }
 

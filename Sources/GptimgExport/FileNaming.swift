@@ -6,26 +6,9 @@ import PNGMetadata
 /// filled from each image, then the whole name is made safe (`FileNames.safeStem`): a template
 /// can never name a path outside the export, whatever the prompt says.
 public struct NameTemplate: Sendable, Hashable {
+    /// The fields (docs/export.md says what each holds; `export --help` lists them).
     public enum Field: String, Sendable, Hashable, CaseIterable {
         case index, id, date, time, slug, prompt, collection, task, sha8, aspect, rating, name
-
-        /// What the field holds, for `--help` and the docs.
-        public var meaning: String {
-            switch self {
-            case .index: "the image's place in the export, from 1, zero-padded (001)"
-            case .id: "the image's id in the library"
-            case .date: "the day it was made (2026-11-21)"
-            case .time: "the time it was made, UTC (101530)"
-            case .slug: "a short lowercase ASCII form of the prompt (lighthouse-on-a-cliff)"
-            case .prompt: "the whole prompt (made safe and cut to fit)"
-            case .collection: "the exported collection, else the image's first collection"
-            case .task: "the API's task id (empty for imported files without one)"
-            case .sha8: "the first 8 hex digits of the original file's SHA-256"
-            case .aspect: "the aspect ratio (16x9)"
-            case .rating: "the rating, 0 to 5"
-            case .name: "the file's name in the library, without .png"
-            }
-        }
     }
 
     enum Piece: Sendable, Hashable {

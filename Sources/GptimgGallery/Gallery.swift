@@ -81,7 +81,7 @@ public struct Gallery: Sendable {
         } cannotListen: { reason in
             GalleryError.cannotListen(host: configuration.host, port: configuration.port, reason: reason)
         } _: { port in
-            try await body(RunningGallery(url: "http://\(configuration.host):\(port)/", port: port, token: token))
+            try await body(RunningGallery(url: "http://\(configuration.host):\(port)/", port: port))
         }
     }
 
@@ -99,5 +99,4 @@ public struct RunningGallery: Sendable {
     /// `http://127.0.0.1:<port>/`
     public let url: String
     public let port: Int
-    public let token: EditToken
 }

@@ -50,8 +50,6 @@ struct GridRequest: Sendable, Hashable {
     /// The last image of the previous page (keyset paging, newest first).
     var cursor: ImageCursor?
 
-    init() {}
-
     init(_ query: QueryString) {
         text = query["q"] ?? ""
         aspect = query["aspect"] ?? ""
@@ -80,9 +78,8 @@ struct GridRequest: Sendable, Hashable {
     }
 
     /// The query string of this search (without the cursor unless `cursor` is given).
-    func link(path: String = "/", cursor: ImageCursor? = nil, dropping: String? = nil) -> String {
+    func link(path: String = "/", cursor: ImageCursor? = nil) -> String {
         var pairs = [("q", text), ("aspect", aspect), ("type", type), ("tag", tag), ("in", collection), ("rating", rating), ("fav", favorite)]
-        if let dropping { pairs.removeAll { $0.0 == dropping } }
         if let cursor { pairs.append(("before", Self.text(cursor))) }
         return path + QueryString.build(pairs)
     }

@@ -35,7 +35,12 @@ public struct ThumbnailStore: Sendable {
         if FileManager.default.fileExists(atPath: target) { return target }
         let original = try library.file(of: image).path
         let bytes = try Self.make(from: original, fitting: size)
-        try ImageStoreFolders.make((target as NSString).deletingLastPathComponent)
+        let folder = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw GalleryError.cannotWrite(path: folder, reason: error.localizedDescription)
+        }
         try AtomicFile.write(bytes, to: target, durable: false)
         return target
     }
@@ -58,16 +63,5 @@ public struct ThumbnailStore: Sendable {
         guard width > 0, height > 0 else { return (size, size) }
         let scale = min(Double(size) / Double(width), Double(size) / Double(height), 1)
         return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
-    }
-}
-
-/// Makes a folder and its parents (thumbs/ab/).
-enum ImageStoreFolders {
-    static func make(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw GalleryError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
     }
 }
