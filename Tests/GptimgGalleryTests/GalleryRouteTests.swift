@@ -71,7 +71,7 @@ struct GalleryRouteTests {
                 } else {
                     uri = nil
                 }
-                #expect(pages <= 3)
+                try #require(pages <= 3, "the next links go round in a loop")
             }
             #expect(pages == 3)
             #expect(seen.count == 6)
