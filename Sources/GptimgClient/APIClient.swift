@@ -38,6 +38,8 @@ public struct APIClient: Sendable {
         guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://"),
             let host = RequestValidation.host(of: base), !host.isEmpty, !base.contains("?"), !base.contains("#")
         else { throw .invalidBaseURL(baseURL) }
+        // Plain http would carry the key in clear: only to a simulator on this machine.
+        guard lowered.hasPrefix("https://") || RequestValidation.isLoopback(base) else { throw .insecureBaseURL(baseURL) }
         self.baseURL = base
         self.key = key
         self.requestTimeout = requestTimeout
@@ -49,9 +51,7 @@ public struct APIClient: Sendable {
     /// Which references this API takes: https only, but a simulator on this machine also takes
     /// its own `http://127.0.0.1` files (docs/api.md).
     public var referencePolicy: RequestValidation.ReferencePolicy {
-        guard baseURL.lowercased().hasPrefix("http://"), let host = RequestValidation.host(of: baseURL),
-            RequestValidation.loopbackHosts.contains(host.lowercased())
-        else { return .httpsOnly }
+        guard baseURL.lowercased().hasPrefix("http://"), RequestValidation.isLoopback(baseURL) else { return .httpsOnly }
         return .httpsOrLoopback
     }
 
