@@ -87,11 +87,13 @@ struct GeneratorTests {
         }
     }
 
-    @Test func serverRefusalsAreRecordedAsFailedWithoutRetrying() async throws {
+    @Test func serverRefusalsAreRecordedAsFailedWithoutRetryingAndNeverCarryTheKey() async throws {
+        // Each server echoes the key in its message, as a careless API might: it must reach
+        // neither the catalog nor the error reported on stderr.
         let answers: [(String, Response, String)] = [
-            ("/bad", json(#"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long","field":"prompt"}}"#, status: .badRequest), "INVALID_REQUEST"),
-            ("/key", json(#"{"success":false,"error":{"code":"UNAUTHORIZED","message":"invalid API key"}}"#, status: .unauthorized), "UNAUTHORIZED"),
-            ("/boom", json(#"{"success":false,"error":{"code":"INTERNAL_ERROR","message":"unexpected"}}"#, status: .internalServerError), "INTERNAL_ERROR"),
+            ("/bad", json(#"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long for key \#(canaryKey)","field":"prompt"}}"#, status: .badRequest), "INVALID_REQUEST"),
+            ("/key", json(#"{"success":false,"error":{"code":"UNAUTHORIZED","message":"invalid API key \#(canaryKey)"}}"#, status: .unauthorized), "UNAUTHORIZED"),
+            ("/boom", json(#"{"success":false,"error":{"code":"INTERNAL_ERROR","message":"unexpected, key=\#(canaryKey)"}}"#, status: .internalServerError), "INTERNAL_ERROR"),
         ]
         for (prefix, answer, code) in answers {
             try await withServer({ router, _ in
@@ -99,13 +101,36 @@ struct GeneratorTests {
             }) { port, log in
                 try await withLibrary { catalog in
                     let api = try APIClient(baseURL: "http://127.0.0.1:\(port)\(prefix)", key: APIKey(canaryKey)!)
-                    let record = try await Self.generator(catalog, api, clock: InstantClock()).submit(GenerateRequest(prompt: "refused"))
+                    let reported = EventLog()
+                    let generator = Generator(
+                        catalog: catalog, client: api, schedule: PollSchedule(typicalLatency: 0.3), clock: InstantClock(), events: reported.record)
+                    let record = try await generator.submit(GenerateRequest(prompt: "refused"))
                     #expect(record.status == .failed, "\(code)")
                     #expect(record.errorCode == code)
-                    #expect(record.errorMessage?.contains(canaryKey) == false)
+                    #expect(record.errorMessage?.contains("<redacted>") == true, "\(code): \(record.errorMessage ?? "")")
                     #expect(record.errorMessage?.contains("\n") == false)
+                    let stored = try #require(try catalog.generation(id: record.id))
+                    #expect(stored.errorMessage?.contains(canaryKey) == false, "\(code)")
+                    let failures = reported.failures
+                    #expect(!failures.isEmpty && failures.allSatisfy { !$0.contains(canaryKey) }, "\(code)")
                     #expect(await log.count("POST") == 1, "sent once: \(code)")
                 }
+            }
+        }
+    }
+
+    @Test func aFailedTaskWhoseMessageEchoesTheKeyIsRecordedWithoutIt() async throws {
+        try await withServer({ router, _ in
+            router.post("/api/v1/images/generate") { _, _ in json(submitted("DDDDDDDDDDDDDDDDDDDDD")) }
+            router.get("/api/v1/images/task/:id") { _, _ in
+                json(#"{"success":true,"data":{"id":"DDDDDDDDDDDDDDDDDDDDD","task_id":"gpt-image-2-DDDDDDDDDDDDDDDDDDDDD","status":"failed","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"error":{"code":"GENERATION_FAILED","message":"failed for \#(canaryKey)"},"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}"#)
+            }
+        }) { port, _ in
+            try await withLibrary { catalog in
+                let outcome = try await Self.generator(catalog, try client(port), clock: InstantClock()).generate(GenerateRequest(prompt: "doomed"))
+                #expect(outcome.generation.status == .failed)
+                #expect(outcome.message?.contains("<redacted>") == true, "\(outcome.message ?? "")")
+                #expect(try catalog.generation(id: outcome.generation.id)?.errorMessage?.contains(canaryKey) == false)
             }
         }
     }

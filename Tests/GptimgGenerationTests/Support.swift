@@ -95,3 +95,15 @@ let canaryKey = "canary-" + UUID().uuidString
 func client(_ port: Int, key: String = canaryKey, timeout: Int64 = 60) throws -> APIClient {
     try APIClient(baseURL: "http://127.0.0.1:\(port)", key: APIKey(key)!, requestTimeout: .seconds(timeout))
 }
+
+/// The messages of the `.failed` events a generator reported (what reaches stderr).
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+
+    var failures: [String] { lock.withLock { messages } }
+
+    @Sendable func record(_ event: GenerationEvent) {
+        if case .failed(_, let message) = event { lock.withLock { messages.append(message) } }
+    }
+}
