@@ -145,7 +145,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GptimgCLITests",
-            dependencies: ["GptimgCLI", "GptimgSimulator", "PNGMetadata", "PNGRaster", "TestSupport"]
+            dependencies: [
+                "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI", "PNGMetadata",
+                "PNGRaster", "TestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -71,7 +71,7 @@ func runGenerations(_ jobs: (Catalog, APIClient) throws -> [GenerationJob], opti
         let schedule = PollSchedule(typicalLatency: try APIAccess.typicalLatency(catalog: catalog, baseURL: client.baseURL))
         let generator = GptimgGeneration.Generator(catalog: catalog, client: client, schedule: schedule, events: progressReporter(json: options.json))
         let run = GenerationRun(generator: generator, output: output, json: options.json, detach: detach)
-        let summary = try await run.run(list, concurrency: concurrency)
+        let summary = await run.run(list, concurrency: concurrency)
         after?(summary, output)
         if let reason = summary.stopReason, summary.notSubmitted > 0 {
             output.error("\(reason); \(summary.notSubmitted) not submitted")
