@@ -61,6 +61,26 @@ struct GeneratorTests {
         }
     }
 
+    @Test func landingAgainPutsImagesAlreadyPresentInTheRequestedCollection() async throws {
+        try await Self.simulator().withRunning { sim async throws in
+            try await withLibrary { catalog in
+                let api = try client(sim.port)
+                let generator = Self.generator(catalog, api)
+                let first = try await generator.generate(GenerateRequest(prompt: "harbour at dusk", n: 2), options: GenerationOptions(tags: ["dusk"], collection: "Harbours"))
+                #expect(first.generation.status == .completed)
+                #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
+
+                // As after a crash between landing the images and adding them to the collection.
+                _ = try catalog.removeFromCollection("Harbours", first.images.map(\.id))
+                #expect(try catalog.count(ImageQuery(parsing: "in:Harbours")) == 0)
+                let generation = try #require(try catalog.generation(id: first.generation.id))
+                let again = try await generator.land(generation, task: try await api.task(try #require(generation.taskID)))
+                #expect(again.images.count == 2 && again.missing.isEmpty)
+                #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
+            }
+        }
+    }
+
     @Test func aFailedTaskIsRecordedWithItsRefundInTheSameTransaction() async throws {
         try await Self.simulator(failRate: 1).withRunning { sim async throws in
             try await withLibrary { catalog in
