@@ -116,7 +116,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "GptimgClientTests", dependencies: ["GptimgClient"]),
+        .testTarget(
+            name: "GptimgClientTests",
+            dependencies: ["GptimgClient", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "GptimgGenerationTests",
             dependencies: [

@@ -162,6 +162,11 @@ public struct APIClient: Sendable {
         let text = String(describing: error)
         if let error = error as? HTTPClientError {
             if error == .connectTimeout { return .transport("connect timed out", mayHaveReachedServer: false) }
+            // Raised only for a request still queued for a connection (the pool's timeoutRequest
+            // removes it from its wait queue): it never had one, so it never left.
+            if error == .getConnectionFromPoolTimeout {
+                return .transport("no connection to the API in time", mayHaveReachedServer: false)
+            }
             if error == .deadlineExceeded || error == .readTimeout { return .timedOut }
             if error == .remoteConnectionClosed { return .transport("the connection was closed", mayHaveReachedServer: true) }
         }
