@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "GptimgGenerationTests",
             dependencies: [
-                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "TestSupport",
+                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "LoopbackServing", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
