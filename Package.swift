@@ -116,11 +116,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "GptimgClientTests", dependencies: ["GptimgClient"]),
+        .testTarget(
+            name: "GptimgClientTests",
+            dependencies: ["GptimgClient", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "GptimgGenerationTests",
             dependencies: [
-                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "TestSupport",
+                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "LoopbackServing", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,7 +148,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GptimgCLITests",
-            dependencies: ["GptimgCLI", "GptimgSimulator", "PNGMetadata", "PNGRaster", "TestSupport"]
+            dependencies: [
+                "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI", "PNGMetadata",
+                "PNGRaster", "TestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -58,7 +58,7 @@ public enum RequestValidation {
             return host(of: reference).map { $0.isEmpty ? "has no host" : nil } ?? "is not a valid URL"
         }
         if lowered.hasPrefix("http://") {
-            if case .httpsOrLoopback = policy, let host = host(of: reference), loopbackHosts.contains(host.lowercased()) {
+            if case .httpsOrLoopback = policy, isLoopback(reference) {
                 return nil
             }
             return "must use https:// (http:// is rejected)"
@@ -70,6 +70,13 @@ public enum RequestValidation {
     }
 
     public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "[::1]"]
+
+    /// Whether `url`'s host is this machine (`127.0.0.1`, `localhost`, `[::1]`): the only hosts
+    /// plain `http://` is good enough for, since nothing it carries leaves the machine.
+    public static func isLoopback(_ url: String) -> Bool {
+        guard let host = host(of: url) else { return false }
+        return loopbackHosts.contains(host.lowercased())
+    }
 
     /// The host part of an absolute URL (between `://` and the first `/`, `?`, `#`, or a port).
     public static func host(of url: String) -> String? {

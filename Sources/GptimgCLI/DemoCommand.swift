@@ -30,8 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let output = Output()
-        do {
+        try await runCatalogCommand { output in
             let location = LibraryLocation.resolve(option: library)
             let catalog = try Catalog.open(location)
             let simulator = Simulator(configuration: SimulatorConfiguration(latency: latency, jitter: latency / 4))
@@ -76,9 +75,6 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 output.line("  gptimg simulator                 # the simulator alone, for your own scripts")
             }
-        } catch {
-            output.error(describe(error))
-            throw ExitCode.failure
         }
     }
 }

@@ -7,7 +7,8 @@ import GptimgGeneration
 import PNGMetadata
 
 /// Where the API is and which key to use: `GPTIMG_BASE_URL` (default https://gptimg.co) and
-/// `GPTIMG_API_KEY`, else `~/.config/gptimg/api-key` when only its owner can read it.
+/// `GPTIMG_API_KEY`, else `$XDG_CONFIG_HOME/gptimg/api-key` (`~/.config/gptimg/api-key`
+/// without it) when only its owner can read it.
 enum APIAccess {
     static func client(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> APIClient {
         let base = environment["GPTIMG_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? APIContract.defaultBaseURL
@@ -28,14 +29,14 @@ enum APIAccess {
     }
 
     static func key(environment: [String: String]) throws -> APIKey {
-        if let value = environment["GPTIMG_API_KEY"], !value.isEmpty {
-            guard let key = APIKey(value) else { throw ClientError.missingKey }
-            return key
-        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let path = (environment["XDG_CONFIG_HOME"].map { $0 + "/gptimg" } ?? home + "/.config/gptimg") + "/api-key"
+        if let value = environment["GPTIMG_API_KEY"], !value.isEmpty {
+            guard let key = APIKey(value) else { throw ClientError.missingKey(keyFile: path) }
+            return key
+        }
         var info = stat()
-        guard stat(path, &info) == 0 else { throw ClientError.missingKey }
+        guard stat(path, &info) == 0 else { throw ClientError.missingKey(keyFile: path) }
         guard info.st_mode & 0o077 == 0 else {
             throw ErrorLine(message: "\(path) is readable by other users; run `chmod 600 \(path)` (and consider rotating the key)")
         }
@@ -71,7 +72,7 @@ func runGenerations(_ jobs: (Catalog, APIClient) throws -> [GenerationJob], opti
         let schedule = PollSchedule(typicalLatency: try APIAccess.typicalLatency(catalog: catalog, baseURL: client.baseURL))
         let generator = GptimgGeneration.Generator(catalog: catalog, client: client, schedule: schedule, events: progressReporter(json: options.json))
         let run = GenerationRun(generator: generator, output: output, json: options.json, detach: detach)
-        let summary = try await run.run(list, concurrency: concurrency)
+        let summary = await run.run(list, concurrency: concurrency)
         after?(summary, output)
         if let reason = summary.stopReason, summary.notSubmitted > 0 {
             output.error("\(reason); \(summary.notSubmitted) not submitted")

@@ -48,13 +48,18 @@ struct GenerationRun {
         case waited(Int, WaitResult)
         case submitted(Int, GenerationRecord)
         case landed(Int, GenerationOutcome)
+        /// The job stopped with an error of its own (a catalog write, a batch line already
+        /// sent): that job fails, the others go on. `inWindow` when it held a slot at the API.
+        case broke(Int, message: String, inWindow: Bool)
     }
 
-    func run(_ jobs: [GenerationJob], concurrency: Int) async throws -> GenerationRunSummary {
+    /// Never throws: each job's error stays with that job (a child task that threw would make
+    /// the group cancel the others, and a cancelled POST may have reached the API already).
+    func run(_ jobs: [GenerationJob], concurrency: Int) async -> GenerationRunSummary {
         var summary = GenerationRunSummary()
         let generator = generator
         let detach = detach
-        try await withThrowingTaskGroup(of: Step.self) { group in
+        await withTaskGroup(of: Step.self) { group in
             var next = 0
             var inWindow = 0
             func startNext() {
@@ -63,18 +68,22 @@ struct GenerationRun {
                 next += 1
                 inWindow += 1
                 group.addTask {
-                    switch jobs[index].work {
-                    case .resume(let generation):
-                        return .waited(index, try await generator.wait(for: generation))
-                    case .submit(let request, let options):
-                        let submitted = try await generator.submit(request, options: options)
-                        guard submitted.status == .processing, !detach else { return .submitted(index, submitted) }
-                        return .waited(index, try await generator.wait(for: submitted))
+                    do {
+                        switch jobs[index].work {
+                        case .resume(let generation):
+                            return .waited(index, try await generator.wait(for: generation))
+                        case .submit(let request, let options):
+                            let submitted = try await generator.submit(request, options: options)
+                            guard submitted.status == .processing, !detach else { return .submitted(index, submitted) }
+                            return .waited(index, try await generator.wait(for: submitted))
+                        }
+                    } catch {
+                        return .broke(index, message: describe(error), inWindow: true)
                     }
                 }
             }
             while inWindow < max(1, concurrency) && next < jobs.count { startNext() }
-            while let step = try await group.next() {
+            while let step = await group.next() {
                 switch step {
                 case .submitted(let index, let generation):
                     inWindow -= 1
@@ -84,13 +93,24 @@ struct GenerationRun {
                     inWindow -= 1
                     switch result {
                     case .completed(let generation, let task, let timing):
-                        group.addTask { .landed(index, try await generator.land(generation, task: task, timing: timing)) }
+                        group.addTask {
+                            do {
+                                return .landed(index, try await generator.land(generation, task: task, timing: timing))
+                            } catch {
+                                return .broke(index, message: describe(error), inWindow: false)
+                            }
+                        }
                     case .ended(let outcome):
                         if let reason = Self.stopReason(outcome.generation) { summary.stopReason = summary.stopReason ?? reason }
                         report(outcome, jobs[index], &summary)
                     }
                 case .landed(let index, let outcome):
                     report(outcome, jobs[index], &summary)
+                case .broke(let index, let message, let heldSlot):
+                    if heldSlot { inWindow -= 1 }
+                    summary.failed += 1
+                    GenerationRendering.emit(failure: message, json: json, output: output, label: jobs[index].label)
+                    output.flush()
                 }
                 while inWindow < max(1, concurrency) && next < jobs.count && summary.stopReason == nil { startNext() }
             }
@@ -137,6 +157,13 @@ enum GenerationRendering {
         output.line((label.map { "\($0): " } ?? "") + line(outcome.generation))
         for image in outcome.images { output.line("  #\(image.id)  \(image.path)") }
         if let message = outcome.message { output.error((label.map { "\($0): " } ?? "") + message) }
+    }
+
+    /// A job that ended with an error instead of an outcome: its line on stderr, and with
+    /// `--json` an object saying so, so every job still has one.
+    static func emit(failure message: String, json: Bool, output: Output, label: String? = nil) {
+        output.error((label.map { "\($0): " } ?? "") + message)
+        if json { output.json(.object((label.map { [("source", JSONOut.string($0))] } ?? []) + [("error", .string(message))])) }
     }
 
     static func line(_ generation: GenerationRecord) -> String {

@@ -53,17 +53,13 @@ struct SimulatorCommand: AsyncParsableCommand {
             port: port, keys: keys.isEmpty ? [SimulatorConfiguration.defaultKey] : keys, credits: credits,
             latency: latency, jitter: jitter, failRate: failRate, errorRate: errorRate,
             faults: SimulatorFaults(rateLimitRate: rateLimitRate, dropRate: dropRate), seed: seed)
-        let output = Output()
-        do {
+        try await runCatalogCommand { output in
             try await Simulator(configuration: configuration).run { running in
                 output.line("gptimg simulator listening on \(running.baseURL)")
                 output.line("keys (\(configuration.credits) credits each): \(running.keys.joined(separator: ", "))")
                 output.line("use it:  export GPTIMG_BASE_URL=\(running.baseURL) GPTIMG_API_KEY=\(running.keys[0])")
                 output.flush()
             }
-        } catch {
-            output.error(describe(error))
-            throw ExitCode.failure
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgAPI
 import GRDB
 import PNGMetadata
 
@@ -152,9 +153,7 @@ extension Catalog {
     /// API; anything else was imported.
     static func inferredSource(_ info: GenerationInfo?) -> GenerationSource {
         guard let ours = info?.gptimg else { return .import }
-        if let url = ours.remoteURL.flatMap(URL.init(string:)), let host = url.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) {
-            return .simulator
-        }
+        if let url = ours.remoteURL, RequestValidation.isLoopback(url) { return .simulator }
         return .api
     }
 

@@ -38,6 +38,8 @@ public struct APIClient: Sendable {
         guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://"),
             let host = RequestValidation.host(of: base), !host.isEmpty, !base.contains("?"), !base.contains("#")
         else { throw .invalidBaseURL(baseURL) }
+        // Plain http would carry the key in clear: only to a simulator on this machine.
+        guard lowered.hasPrefix("https://") || RequestValidation.isLoopback(base) else { throw .insecureBaseURL(baseURL) }
         self.baseURL = base
         self.key = key
         self.requestTimeout = requestTimeout
@@ -49,9 +51,7 @@ public struct APIClient: Sendable {
     /// Which references this API takes: https only, but a simulator on this machine also takes
     /// its own `http://127.0.0.1` files (docs/api.md).
     public var referencePolicy: RequestValidation.ReferencePolicy {
-        guard baseURL.lowercased().hasPrefix("http://"), let host = RequestValidation.host(of: baseURL),
-            RequestValidation.loopbackHosts.contains(host.lowercased())
-        else { return .httpsOnly }
+        guard baseURL.lowercased().hasPrefix("http://"), RequestValidation.isLoopback(baseURL) else { return .httpsOnly }
         return .httpsOrLoopback
     }
 
@@ -162,6 +162,11 @@ public struct APIClient: Sendable {
         let text = String(describing: error)
         if let error = error as? HTTPClientError {
             if error == .connectTimeout { return .transport("connect timed out", mayHaveReachedServer: false) }
+            // Raised only for a request still queued for a connection (the pool's timeoutRequest
+            // removes it from its wait queue): it never had one, so it never left.
+            if error == .getConnectionFromPoolTimeout {
+                return .transport("no connection to the API in time", mayHaveReachedServer: false)
+            }
             if error == .deadlineExceeded || error == .readTimeout { return .timedOut }
             if error == .remoteConnectionClosed { return .transport("the connection was closed", mayHaveReachedServer: true) }
         }
@@ -195,9 +200,13 @@ public struct APIClient: Sendable {
                 let envelope = try JSONDecoder().decode(TaskEnvelope.self, from: Data(answer.body))
                 guard envelope.success else { throw ClientError.malformedResponse("success is false in a 200 answer") }
                 guard APIIdentifier.isTaskID(envelope.data.taskID) else {
-                    throw ClientError.malformedResponse("data.task_id \"\(envelope.data.taskID.prefix(80))\" is not gpt-image-2-<21 characters>")
+                    throw ClientError.malformedResponse("data.task_id \"\(redacted(envelope.data.taskID).prefix(80))\" is not gpt-image-2-<21 characters>")
                 }
-                return envelope.data
+                var data = envelope.data
+                if let failure = data.error {
+                    data.error = TaskData.Failure(code: redacted(failure.code), message: redacted(failure.message))
+                }
+                return data
             } catch let error as ClientError {
                 throw error
             } catch let error as DecodingError {
@@ -206,19 +215,26 @@ public struct APIClient: Sendable {
                 throw .malformedResponse("the body is not JSON")
             }
         case 300..<400:
-            throw .redirected(status: answer.status, location: answer.headers.first(name: "location") ?? "(no Location)")
+            throw .redirected(status: answer.status, location: answer.headers.first(name: "location").map(redacted) ?? "(no Location)")
         default:
             let error = try? JSONDecoder().decode(APIErrorBody.self, from: Data(answer.body))
-            let message = error.map { String($0.error.message.prefix(300)) } ?? "no error body"
+            // Whatever the status, the server's words go into errors, the catalog and stderr.
+            let message = error.map { String(redacted($0.error.message).prefix(300)) } ?? "no error body"
             switch answer.status {
-            case 400: throw .rejected(message: message, field: error?.error.field)
-            case 401, 403: throw .unauthorized(message: key.occurs(in: message) ? "<redacted>" : message)
+            case 400: throw .rejected(message: message, field: error?.error.field.map(redacted))
+            case 401, 403: throw .unauthorized(message: message)
             case 402: throw .insufficientCredits(required: error?.required, available: error?.available)
             case 404: throw .notFound(taskID: taskID ?? "?")
             case 429: throw .rateLimited(retryAfter: answer.headers.first(name: "retry-after").flatMap(Double.init))
             default: throw .serverError(status: answer.status, message: message)
             }
         }
+    }
+
+    /// `text` from the server, or `<redacted>` when it contains the key (a server that echoes
+    /// the Authorization header must not put the key in an error, the catalog or a log).
+    private func redacted(_ text: String) -> String {
+        key.occurs(in: text) ? "<redacted>" : text
     }
 
     /// "data.images[0].url: missing" from a DecodingError.

@@ -5,8 +5,11 @@ import GptimgAPI
 public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Refused locally, before anything was sent.
     case invalidRequest(RequestValidationError)
-    case missingKey
+    /// No key in the environment nor in `keyFile` (the file that was looked for).
+    case missingKey(keyFile: String)
     case invalidBaseURL(String)
+    /// A plain `http://` base URL on another machine: the key would cross the network in clear.
+    case insecureBaseURL(String)
     case unauthorized(message: String)
     case insufficientCredits(required: Int?, available: Int?)
     /// The API said 400: the request was refused (not charged).
@@ -26,8 +29,10 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidRequest(let error): "invalid request: \(error.message) (nothing was sent)"
-        case .missingKey: "no API key: set GPTIMG_API_KEY, or put it in ~/.config/gptimg/api-key with mode 0600"
+        case .missingKey(let keyFile): "no API key: set GPTIMG_API_KEY, or put it in \(keyFile) with mode 0600"
         case .invalidBaseURL(let url): "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
+        case .insecureBaseURL(let url):
+            "GPTIMG_BASE_URL \"\(url.prefix(80))\" is plain http to another machine, which would send the key in clear; use https://, or http:// only for a simulator on 127.0.0.1, localhost or [::1]"
         case .unauthorized(let message):
             message.contains("GPTIMG_API_KEY") || message.contains("rotate")
                 ? "the API refused the key (401): \(message)"

@@ -3,7 +3,8 @@
 /// until a deadline leaves it for `gptimg resume`.
 ///
 /// The seeds say a task takes 45–60 s and to poll every 5–10 s: 9–12 requests for a 45–60 s
-/// task. This schedule spends no more than that, but where it is useful: one look at 45 % of
+/// task. This schedule spends no more on average (a 60 s task takes 13, one over), but where
+/// it is useful: one look at 45 % of
 /// the typical latency, none while the task cannot be done, then one every `step` (2.5 s at
 /// the API's 45 s) from 75 % of it. A finished task is seen 1.25 s late on average instead of
 /// 2.5 s, at about 7–8 requests for a 35–55 s task and 9–10 for a 45–60 s one (the averages

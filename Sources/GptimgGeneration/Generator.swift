@@ -252,7 +252,8 @@ public struct Generator: Sendable {
 
     /// Downloads, checks, embeds and lands each image of a completed task, with the tags and
     /// collection recorded with the generation; images already in the library are skipped, so
-    /// landing again (resume) only fetches what is missing.
+    /// landing again (resume) only fetches what is missing, but still puts every image in the
+    /// collection (a crash may have come between landing and that).
     public func land(_ generation: GenerationRecord, task: TaskData, timing: GenerationTiming = GenerationTiming()) async throws -> GenerationOutcome {
         let present = Set(try catalog.images(ofGeneration: generation.id).map(\.index))
         var missing: [Int] = []
@@ -268,9 +269,8 @@ public struct Generator: Sendable {
                 let bytes = try AtomicFile.read(temporary, maxBytes: 64 << 20)
                 let metadata = Self.metadata(for: generation, task: task, index: index, remoteURL: image.url, tags: generation.requestedTags)
                 let embedded = try GptimgEmbedding.embed(metadata, into: bytes)
+                // The tags are in the embedded metadata: landing applies them in its own transaction.
                 let landed = try catalog.landImage(embedded, generationID: generation.id, index: index, remoteURL: image.url)
-                if !generation.requestedTags.isEmpty { try catalog.tag([landed.image.id], add: generation.requestedTags) }
-                if let collection = generation.requestedCollection { _ = try catalog.addToCollection(collection, [landed.image.id]) }
                 events(.landed(generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
             } catch {
                 missing.append(index)
@@ -278,6 +278,11 @@ public struct Generator: Sendable {
             }
         }
         let images = try catalog.images(ofGeneration: generation.id)
+        // Once for all of them, those landed before included (INSERT OR IGNORE), before the
+        // generation can be marked completed: if it fails, a resume tries again.
+        if let collection = generation.requestedCollection, !images.isEmpty {
+            _ = try catalog.addToCollection(collection, images.map(\.id))
+        }
         let final = try catalog.updateGeneration(
             generation.id, GenerationUpdate(status: missing.isEmpty ? .completed : .processing))
         let message = missing.isEmpty ? nil : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); run `gptimg resume` to fetch them"

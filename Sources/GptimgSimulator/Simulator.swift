@@ -75,6 +75,11 @@ public struct RunningSimulator: Sendable {
         await state.ledger(for: key)
     }
 
+    /// How many requests met each wire fault so far.
+    public func injectedFaults() async -> SimulatorFaultCounts {
+        await state.injectedFaults
+    }
+
     /// Changes the wire faults from now on (tests: fail every download, then none).
     public func setFaults(_ faults: SimulatorFaults) async {
         await state.setFaults(faults)

@@ -85,6 +85,18 @@ public struct SimulatorFaults: Sendable, Hashable {
     }
 }
 
+/// How many requests met each fault so far: tests check that the faults they asked for
+/// happened, so a test of coping with them cannot pass without any.
+public struct SimulatorFaultCounts: Sendable, Hashable {
+    /// Polls answered 429.
+    public var rateLimited = 0
+    /// Polls and file downloads cut off halfway through.
+    public var droppedPolls = 0
+    public var droppedFiles = 0
+
+    public init() {}
+}
+
 public enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     case cannotListen(host: String, port: Int, reason: String)

@@ -117,9 +117,7 @@ actor SimulatorImages {
     /// The file name in a reference URL that points at a simulator on this machine
     /// (`http(s)://127.0.0.1|localhost[:port]/files/<name>.png`), or nil.
     static func ownFileName(_ reference: String) -> String? {
-        guard let host = RequestValidation.host(of: reference),
-            RequestValidation.loopbackHosts.contains(host.lowercased()),
-            let schemeEnd = reference.range(of: "://")
+        guard RequestValidation.isLoopback(reference), let schemeEnd = reference.range(of: "://")
         else { return nil }
         let afterScheme = reference[schemeEnd.upperBound...]
         guard let slash = afterScheme.firstIndex(of: "/") else { return nil }

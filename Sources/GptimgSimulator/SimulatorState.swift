@@ -69,12 +69,21 @@ actor SimulatorState {
 
     func setFaults(_ new: SimulatorFaults) { faults = new }
 
+    /// The faults injected so far.
+    private(set) var injectedFaults = SimulatorFaultCounts()
+
     /// Draws the fault for one request (no draw at all when faults are off, so a seeded run
     /// repeats exactly).
     func fault(for target: FaultTarget) -> Fault {
-        if target == .poll, faults.rateLimitRate > 0, draw() < faults.rateLimitRate { return .rateLimited(retryAfter: faults.retryAfter) }
+        if target == .poll, faults.rateLimitRate > 0, draw() < faults.rateLimitRate {
+            injectedFaults.rateLimited += 1
+            return .rateLimited(retryAfter: faults.retryAfter)
+        }
         let applies = target == .poll ? faults.dropPolls : faults.dropFiles
-        if applies, faults.dropRate > 0, draw() < faults.dropRate { return .dropped }
+        if applies, faults.dropRate > 0, draw() < faults.dropRate {
+            if target == .poll { injectedFaults.droppedPolls += 1 } else { injectedFaults.droppedFiles += 1 }
+            return .dropped
+        }
         return .none
     }
 

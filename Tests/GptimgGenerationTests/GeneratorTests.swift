@@ -35,6 +35,12 @@ struct GeneratorTests {
                 }
                 #expect(try catalog.count(ImageQuery(parsing: "tag:sea in:Storms")) == 6)
                 #expect(await sim.balance(of: canaryKey) == 100 - 12)
+                // Faults were met, so there was something to ride out. Which ones varies (the
+                // draws are seeded, but how many polls draw depends on timing): a run may see no
+                // cut-off download (p ≈ 0.7⁶), which aDownloadThatKeepsFailing… forces instead;
+                // one with no fault at all, a dozen polls and six downloads in, is ~1 in 40 000.
+                let injected = await sim.injectedFaults()
+                #expect(injected.rateLimited + injected.droppedPolls + injected.droppedFiles > 0, "\(injected)")
             }
         }
     }
@@ -57,6 +63,26 @@ struct GeneratorTests {
                 // The tags asked for at submission are applied by the resume too.
                 #expect(try catalog.count(ImageQuery(parsing: "tag:kept")) == 2)
                 #expect(await sim.balance(of: canaryKey) == 96)  // charged once
+            }
+        }
+    }
+
+    @Test func landingAgainPutsImagesAlreadyPresentInTheRequestedCollection() async throws {
+        try await Self.simulator().withRunning { sim async throws in
+            try await withLibrary { catalog in
+                let api = try client(sim.port)
+                let generator = Self.generator(catalog, api)
+                let first = try await generator.generate(GenerateRequest(prompt: "harbour at dusk", n: 2), options: GenerationOptions(tags: ["dusk"], collection: "Harbours"))
+                #expect(first.generation.status == .completed)
+                #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
+
+                // As after a crash between landing the images and adding them to the collection.
+                _ = try catalog.removeFromCollection("Harbours", first.images.map(\.id))
+                #expect(try catalog.count(ImageQuery(parsing: "in:Harbours")) == 0)
+                let generation = try #require(try catalog.generation(id: first.generation.id))
+                let again = try await generator.land(generation, task: try await api.task(try #require(generation.taskID)))
+                #expect(again.images.count == 2 && again.missing.isEmpty)
+                #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
             }
         }
     }
@@ -87,11 +113,13 @@ struct GeneratorTests {
         }
     }
 
-    @Test func serverRefusalsAreRecordedAsFailedWithoutRetrying() async throws {
+    @Test func serverRefusalsAreRecordedAsFailedWithoutRetryingAndNeverCarryTheKey() async throws {
+        // Each server echoes the key in its message, as a careless API might: it must reach
+        // neither the catalog nor the error reported on stderr.
         let answers: [(String, Response, String)] = [
-            ("/bad", json(#"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long","field":"prompt"}}"#, status: .badRequest), "INVALID_REQUEST"),
-            ("/key", json(#"{"success":false,"error":{"code":"UNAUTHORIZED","message":"invalid API key"}}"#, status: .unauthorized), "UNAUTHORIZED"),
-            ("/boom", json(#"{"success":false,"error":{"code":"INTERNAL_ERROR","message":"unexpected"}}"#, status: .internalServerError), "INTERNAL_ERROR"),
+            ("/bad", json(#"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long for key \#(canaryKey)","field":"prompt"}}"#, status: .badRequest), "INVALID_REQUEST"),
+            ("/key", json(#"{"success":false,"error":{"code":"UNAUTHORIZED","message":"invalid API key \#(canaryKey)"}}"#, status: .unauthorized), "UNAUTHORIZED"),
+            ("/boom", json(#"{"success":false,"error":{"code":"INTERNAL_ERROR","message":"unexpected, key=\#(canaryKey)"}}"#, status: .internalServerError), "INTERNAL_ERROR"),
         ]
         for (prefix, answer, code) in answers {
             try await withServer({ router, _ in
@@ -99,13 +127,36 @@ struct GeneratorTests {
             }) { port, log in
                 try await withLibrary { catalog in
                     let api = try APIClient(baseURL: "http://127.0.0.1:\(port)\(prefix)", key: APIKey(canaryKey)!)
-                    let record = try await Self.generator(catalog, api, clock: InstantClock()).submit(GenerateRequest(prompt: "refused"))
+                    let reported = EventLog()
+                    let generator = Generator(
+                        catalog: catalog, client: api, schedule: PollSchedule(typicalLatency: 0.3), clock: InstantClock(), events: reported.record)
+                    let record = try await generator.submit(GenerateRequest(prompt: "refused"))
                     #expect(record.status == .failed, "\(code)")
                     #expect(record.errorCode == code)
-                    #expect(record.errorMessage?.contains(canaryKey) == false)
+                    #expect(record.errorMessage?.contains("<redacted>") == true, "\(code): \(record.errorMessage ?? "")")
                     #expect(record.errorMessage?.contains("\n") == false)
+                    let stored = try #require(try catalog.generation(id: record.id))
+                    #expect(stored.errorMessage?.contains(canaryKey) == false, "\(code)")
+                    let failures = reported.failures
+                    #expect(!failures.isEmpty && failures.allSatisfy { !$0.contains(canaryKey) }, "\(code)")
                     #expect(await log.count("POST") == 1, "sent once: \(code)")
                 }
+            }
+        }
+    }
+
+    @Test func aFailedTaskWhoseMessageEchoesTheKeyIsRecordedWithoutIt() async throws {
+        try await withServer({ router, _ in
+            router.post("/api/v1/images/generate") { _, _ in json(submitted("DDDDDDDDDDDDDDDDDDDDD")) }
+            router.get("/api/v1/images/task/:id") { _, _ in
+                json(#"{"success":true,"data":{"id":"DDDDDDDDDDDDDDDDDDDDD","task_id":"gpt-image-2-DDDDDDDDDDDDDDDDDDDDD","status":"failed","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"error":{"code":"GENERATION_FAILED","message":"failed for \#(canaryKey)"},"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}"#)
+            }
+        }) { port, _ in
+            try await withLibrary { catalog in
+                let outcome = try await Self.generator(catalog, try client(port), clock: InstantClock()).generate(GenerateRequest(prompt: "doomed"))
+                #expect(outcome.generation.status == .failed)
+                #expect(outcome.message?.contains("<redacted>") == true, "\(outcome.message ?? "")")
+                #expect(try catalog.generation(id: outcome.generation.id)?.errorMessage?.contains(canaryKey) == false)
             }
         }
     }
@@ -128,13 +179,14 @@ struct GeneratorTests {
         }
     }
 
-    @Test func aRefusedConnectionIsRetriedThenRecordedAsNeverSent() async throws {
+    @Test func aRefusedConnectionIsRecordedAsNeverSentAndNotCharged() async throws {
         // A port nobody listens on: bind one, note it, close it.
         let port = try await withServer({ _, _ in }) { port, _ in port }
         try await withLibrary { catalog in
             let record = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(GenerateRequest(prompt: "nobody home"))
             #expect(record.status == .failed)
             #expect(record.errorCode == "NOT_SENT")
+            #expect(record.errorMessage?.contains("cannot reach the API") == true, "\(record.errorMessage ?? "")")
             #expect(record.creditsCharged == 0)
         }
     }

@@ -5,6 +5,7 @@ import GptimgClient
 import GptimgGeneration
 import Hummingbird
 import Logging
+import LoopbackServing
 
 /// A fresh library in a temporary folder, removed at the end.
 func withLibrary<T>(_ body: (Catalog) async throws -> T) async throws -> T {
@@ -44,28 +45,29 @@ actor RequestLog {
 
 /// A Hummingbird server on 127.0.0.1 with routes a test writes: for the answers the simulator
 /// never gives (a 400 from the server, malformed JSON, redirects, a POST that never answers).
+/// Throws, failing the test, when the server cannot start.
 func withServer<T>(_ configure: (Router<BasicRequestContext>, RequestLog) -> Void, _ body: (Int, RequestLog) async throws -> T) async throws -> T {
     let log = RequestLog()
     let router = Router()
     router.add(middleware: LoggingMiddleware(log: log))
     configure(router, log)
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
     var logger = Logger(label: "test-server")
     logger.logLevel = .critical
-    let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-        onServerRunning: { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
-        }, logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
-        let result = try await body(port, log)
-        group.cancelAll()
-        return result
+    return try await LoopbackServing.withRunning { onListening in
+        Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { await onListening($0.localAddress?.port ?? 0) }, logger: logger)
+    } cannotListen: { reason in
+        TestServerError(reason: reason)
+    } _: { port in
+        guard port > 0 else { throw TestServerError(reason: "it reported no port") }
+        return try await body(port, log)
     }
+}
+
+struct TestServerError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { "the test server cannot start: \(reason)" }
 }
 
 private struct LoggingMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -94,4 +96,16 @@ let canaryKey = "canary-" + UUID().uuidString
 
 func client(_ port: Int, key: String = canaryKey, timeout: Int64 = 60) throws -> APIClient {
     try APIClient(baseURL: "http://127.0.0.1:\(port)", key: APIKey(key)!, requestTimeout: .seconds(timeout))
+}
+
+/// The messages of the `.failed` events a generator reported (what reaches stderr).
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+
+    var failures: [String] { lock.withLock { messages } }
+
+    @Sendable func record(_ event: GenerationEvent) {
+        if case .failed(_, let message) = event { lock.withLock { messages.append(message) } }
+    }
 }
