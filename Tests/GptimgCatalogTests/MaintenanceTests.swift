@@ -126,7 +126,13 @@ struct MaintenanceTests {
         try catalog.tag([images[1].image.id], add: ["later"])
         try catalog.addToCollection("Keep", [images[2].image.id])
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2))
-        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished"))
+        // What a generation asked for and its batch line: a pending one, and one whose image landed.
+        let batch = "0123456789abcdef:"
+        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued"], collection: "Later", batchKey: batch + "3"))
+        let asked = try catalog.recordGeneration(NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
+        let task = "gpt-image-2-BATCHLINEBATCHLINEBA1"
+        try catalog.updateGeneration(asked.id, GenerationUpdate(taskID: task, status: .completed))
+        _ = try catalog.landImage(Fixtures.ours(Fixtures.metadata("a batch line", task: task), seed: 70), generationID: asked.id, index: 0, remoteURL: nil)
         try catalog.close()
         let report = try Catalog.rebuild(library.location)
         #expect(report.carriedOver, "\(report.notes)")
@@ -137,6 +143,14 @@ struct MaintenanceTests {
         #expect(try rebuilt.list("in:Keep").map(\.image.sha256) == [images[2].image.sha256])
         #expect(try rebuilt.creditSummary().total.charged == 2)
         #expect(try rebuilt.unfinishedGenerations().map(\.prompt) == [pending.prompt])
+        // A re-run of the batch finds both lines recorded, and resume still knows what they asked for.
+        #expect(try rebuilt.generations(batchKeyPrefix: batch).map(\.batchKey) == [batch + "4", batch + "3"])
+        let stillPending = try #require(try rebuilt.generation(batchKey: batch + "3"))
+        #expect(stillPending.prompt == pending.prompt && stillPending.status == .pending)
+        #expect(stillPending.requestedTags == ["queued"] && stillPending.requestedCollection == "Later")
+        let landed = try #require(try rebuilt.generation(batchKey: batch + "4"))
+        #expect(landed.taskID == task && landed.status == .completed)
+        #expect(landed.requestedTags == ["asked"] && landed.requestedCollection == "Asked")
     }
 
     @Test func backupIsAVerifiedSnapshot() async throws {
