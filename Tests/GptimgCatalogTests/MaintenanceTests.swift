@@ -66,6 +66,36 @@ struct MaintenanceTests {
         #expect(FileManager.default.fileExists(atPath: library.location.trashURL.appendingPathComponent("damaged").path))
     }
 
+    @Test func doctorRepairsLinkRowsWhoseImageTagOrCollectionIsGone() async throws {
+        let (library, catalog, images) = try await Self.library()
+        let image = try #require(images.first { $0.tags == ["castle"] }).image.id
+        try catalog.addToCollection("Keep", [image])
+        let tag = try #require(Int64(try library.sql("SELECT id FROM tags WHERE name = 'castle'")))
+        let collection = try #require(Int64(try library.sql("SELECT id FROM collections WHERE name = 'Keep'")))
+        // Link rows (WITHOUT ROWID tables) naming an image, a tag, a collection that are gone;
+        // foreign keys are off in the sqlite3 shell.
+        try library.sql("""
+            INSERT INTO image_tags(image_id, tag_id) VALUES (9999, \(tag)), (\(image), 8888);
+            INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, '2026-11-21T10:00:00Z');
+            """)
+        let report = try catalog.doctor()
+        #expect(Set(report.problems) == [
+            .danglingLink(table: "image_tags", key: "image_id 9999, tag_id \(tag)", missing: "images"),
+            .danglingLink(table: "image_tags", key: "image_id \(image), tag_id 8888", missing: "tags"),
+            .danglingLink(table: "collection_images", key: "collection_id \(collection), image_id 9999", missing: "images"),
+        ])
+        #expect(report.problems.allSatisfy { $0.description.contains("refers to a missing") })
+
+        let fixed = try catalog.doctor(fix: true)
+        #expect(fixed.fixed.contains("removed 2 image_tags row(s) that referred to missing rows"), "\(fixed.fixed)")
+        #expect(fixed.fixed.contains("removed 1 collection_images row(s) that referred to missing rows"), "\(fixed.fixed)")
+        let after = try catalog.doctor()
+        #expect(after.isClean, "\(after.problems.map(\.description))")
+        // The sound links stay.
+        #expect(try catalog.list("tag:castle in:Keep").map(\.image.id) == [image])
+        #expect(try library.sql("SELECT count(*) FROM image_tags") == "2")
+    }
+
     @Test func doctorReportsUnfinishedTasksAsNotices() async throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
