@@ -191,27 +191,18 @@ extension Catalog {
         for finding in report.problems {
             switch finding {
             case .missingFile(let id, let path):
-                try write("remove a row") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
-                }
+                try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("removed image \(id) (its file \(path) was missing)")
             case .hashMismatch(let id, let path):
                 let damaged = location.trashURL.appendingPathComponent("damaged").path
                 try ImageStore.makeDirectories(damaged)
                 let destination = damaged + "/\(id)-" + (path as NSString).lastPathComponent
                 _ = rename(root + path, destination)
-                try write("remove a row") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
-                }
+                try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("moved damaged \(path) to \(destination) and removed image \(id)")
             case .badRow(let table, let rowID, _) where table == "images":
                 let path = try read("read a row") { try String.fetchOne($0, sql: "SELECT path FROM images WHERE id = ?", arguments: [rowID]) }
-                try write("remove a row") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [rowID])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [rowID])
-                }
+                try write("remove a row") { db in try Self.deleteImage(rowID, db: db) }
                 if let path, !path.isEmpty, Glibc.access(root + path, F_OK) == 0 { readopt.append(path) }
                 fixed.append("removed damaged image row \(rowID)")
             case .badRow(let table, let rowID, _):
