@@ -188,11 +188,10 @@ enum JSONList {
         JSONOut.array(values.map(JSONOut.string)).rendered
     }
 
+    /// The strings of a JSON array of strings; empty for anything else.
     static func decode(_ text: String?) -> [String] {
-        if text == nil || text == "[]" { return [] }  // the common case, without Foundation's decoder
-        guard let text, let data = text.data(using: .utf8),
-            let values = try? JSONDecoder().decode([String].self, from: data)
-        else { return [] }
-        return values
+        guard let text, text != "[]", let items = JSONValue.parse(text)?.array else { return [] }
+        let values = items.compactMap(\.string)
+        return values.count == items.count ? values : []
     }
 }

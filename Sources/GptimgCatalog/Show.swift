@@ -67,9 +67,9 @@ extension Catalog {
         for batch in stride(from: 0, to: imageIDs.count, by: 500) {
             let ids = imageIDs[batch..<min(batch + 500, imageIDs.count)].map(String.init).joined(separator: ",")
             for row in try Row.fetchAll(db, sql: "SELECT image_id, parameters FROM image_metadata WHERE image_id IN (\(ids))") {
-                let text: String = row[1]
-                guard let data = text.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]], !list.isEmpty else { continue }
-                result[row[0]] = list.compactMap { entry in entry["key"].map { Parameter($0, entry["value"] ?? "") } }
+                // [{"key": …, "value": …}, …] (see `parametersJSON`)
+                guard let list = JSONValue.parse(row[1])?.array, !list.isEmpty else { continue }
+                result[row[0]] = list.compactMap { entry in entry["key"]?.string.map { Parameter($0, entry["value"]?.string ?? "") } }
             }
         }
         return result

@@ -158,7 +158,7 @@ struct MaintenanceTests {
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2))
         // What a generation asked for and its batch line: a pending one, and one whose image landed.
         let batch = "0123456789abcdef:"
-        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued"], collection: "Later", batchKey: batch + "3"))
+        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued", "à \"faire\" \\ ✓"], collection: "Later", batchKey: batch + "3"))
         let asked = try catalog.recordGeneration(NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
         let task = "gpt-image-2-BATCHLINEBATCHLINEBA1"
         try catalog.updateGeneration(asked.id, GenerationUpdate(taskID: task, status: .completed))
@@ -177,7 +177,7 @@ struct MaintenanceTests {
         #expect(try rebuilt.generations(batchKeyPrefix: batch).map(\.batchKey) == [batch + "4", batch + "3"])
         let stillPending = try #require(try rebuilt.generation(batchKey: batch + "3"))
         #expect(stillPending.prompt == pending.prompt && stillPending.status == .pending)
-        #expect(stillPending.requestedTags == ["queued"] && stillPending.requestedCollection == "Later")
+        #expect(stillPending.requestedTags == ["queued", "à \"faire\" \\ ✓"] && stillPending.requestedCollection == "Later")
         let landed = try #require(try rebuilt.generation(batchKey: batch + "4"))
         #expect(landed.taskID == task && landed.status == .completed)
         #expect(landed.requestedTags == ["asked"] && landed.requestedCollection == "Asked")
