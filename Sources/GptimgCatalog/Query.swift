@@ -225,13 +225,12 @@ public struct ImageQuery: Sendable, Hashable {
         }
     }
 
-    /// `2026-11-01` (midnight UTC) or an ISO 8601 time, as the catalog stores times.
+    /// `2026-11-01` (midnight UTC) or an ISO 8601 time, as the catalog stores times; nil for
+    /// anything else, impossible dates (`2026-02-31`) included.
     static func instant(_ value: String) -> String? {
         let parts = value.split(separator: "-")
-        if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m), (1...31).contains(d), y > 0
-        {
-            return "\(GptimgEmbedding.pad(y, 4))-\(GptimgEmbedding.pad(m))-\(GptimgEmbedding.pad(d))T00:00:00Z"
+        if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) {
+            return Timestamps.normalize("\(GptimgEmbedding.pad(y, 4))-\(GptimgEmbedding.pad(m))-\(GptimgEmbedding.pad(d))T00:00:00Z")
         }
         return Timestamps.normalize(value)
     }
