@@ -150,18 +150,13 @@ public final class Catalog: Sendable {
 /// The catalog's timestamps: `2026-11-21T10:15:30Z` (ISO 8601, UTC, whole seconds), which sort
 /// as text.
 public enum Timestamps {
+    /// The form `GptimgEmbedding.iso8601` writes into the files.
     public static func string(from date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = Int((Double(seconds) / 86_400).rounded(.down))
-        let ofDay = seconds - days * 86_400
-        let (year, month, day) = GptimgEmbedding.civilFromDays(days)
-        let pad = GptimgEmbedding.pad
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ofDay / 3600, 2)):\(pad(ofDay / 60 % 60, 2)):\(pad(ofDay % 60, 2))Z"
+        GptimgEmbedding.iso8601(GptimgEmbedding.Instant(epochSeconds: Int(date.timeIntervalSince1970.rounded(.down))))
     }
 
     /// Any ISO 8601 instant (with fraction or offset) in the catalog's form, or nil.
     public static func normalize(_ text: String) -> String? {
-        guard let instant = GptimgEmbedding.parseISO8601(text) else { return nil }
-        return string(from: Date(timeIntervalSince1970: Double(instant.epochSeconds)))
+        GptimgEmbedding.parseISO8601(text).map(GptimgEmbedding.iso8601)
     }
 }
