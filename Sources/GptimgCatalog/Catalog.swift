@@ -159,4 +159,9 @@ public enum Timestamps {
     public static func normalize(_ text: String) -> String? {
         GptimgEmbedding.parseISO8601(text).map(GptimgEmbedding.iso8601)
     }
+
+    /// `20261121T101530Z`: the time in a file name (backups).
+    static func fileStamp(from date: Date) -> String {
+        string(from: date).filter { $0 != ":" && $0 != "-" }
+    }
 }

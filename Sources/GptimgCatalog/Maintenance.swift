@@ -269,12 +269,16 @@ extension Catalog {
 
     // MARK: - Backup
 
+    /// `backups/catalog-<20261121T101530Z>[-reason].sqlite`: the name of every copy of the catalog.
+    static func backupURL(_ location: LibraryLocation, at date: Date, reason: String?) -> URL {
+        location.backupsURL.appendingPathComponent("catalog-\(Timestamps.fileStamp(from: date))\(reason.map { "-" + $0 } ?? "").sqlite")
+    }
+
     /// A consistent snapshot of the catalog (SQLite's `VACUUM INTO`), verified by opening it
     /// and running `integrity_check`. Default: `backups/catalog-<time>[-reason].sqlite`.
     @discardableResult
     public func backup(to destination: URL? = nil, reason: String? = nil) throws -> URL {
-        let stamp = now().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
-        let url = destination ?? location.backupsURL.appendingPathComponent("catalog-\(stamp)\(reason.map { "-" + $0 } ?? "").sqlite")
+        let url = destination ?? Self.backupURL(location, at: clock(), reason: reason)
         var target = url
         var attempt = 1
         while destination == nil, FileManager.default.fileExists(atPath: target.path) {

@@ -53,8 +53,7 @@ extension Catalog {
                 oldCopy = backup
             } catch {
                 // Unreadable: keep its bytes as they are.
-                let stamp = Timestamps.string(from: clock()).replacingOccurrences(of: ":", with: "")
-                let copy = location.backupsURL.appendingPathComponent("catalog-\(stamp)-damaged.sqlite")
+                let copy = backupURL(location, at: clock(), reason: "damaged")
                 try? FileManager.default.copyItem(atPath: catalogPath, toPath: copy.path)
                 report.backup = copy
                 report.notes.append("the old catalog could not be read (\(describeCatalogError(error))); nothing was carried over")
