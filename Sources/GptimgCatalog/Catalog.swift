@@ -125,11 +125,6 @@ public final class Catalog: Sendable {
         return catalog
     }
 
-    /// The SQLite version the catalog runs on (for `doctor`).
-    public func sqliteVersion() throws -> String {
-        try read("read the SQLite version") { try String.fetchOne($0, sql: "SELECT sqlite_version()") ?? "?" }
-    }
-
     // MARK: - Access helpers
 
     func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {

@@ -274,13 +274,4 @@ extension Catalog {
         case .failed(let reason): throw CatalogError.file(path: prepared.relativePath, reason: reason)
         }
     }
-
-    /// Lands the PNG file at `path` (see `landImage(_:generationID:index:remoteURL:)`).
-    public func landImage(file path: String, generationID: Int64, index: Int, remoteURL: String?) throws -> LandedImage {
-        let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path, maxBytes: ImportLimits.standard.maxFileBytes) } catch {
-            throw CatalogError.file(path: path, reason: describeCatalogError(error))
-        }
-        return try landImage(bytes, generationID: generationID, index: index, remoteURL: remoteURL, originalName: (path as NSString).lastPathComponent)
-    }
 }

@@ -44,14 +44,12 @@ public struct ImageQuery: Sendable, Hashable {
     static let validFilters = "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
     static let generatorNames = Generator.allCases.map(\.rawValue) + ["none"]
 
-    public var hasWords: Bool { !groups.isEmpty || !excluded.isEmpty }
-
     public init() {}
 
     /// Parses `text`; an unknown filter or a malformed value throws `CatalogError.query` with
     /// the list of valid filters.
     public init(parsing text: String) throws {
-        var tokens = try Self.tokenize(text)
+        let tokens = try Self.tokenize(text)
         var joinNext = false
         var index = 0
         while index < tokens.count {
@@ -78,7 +76,6 @@ public struct ImageQuery: Sendable, Hashable {
                 joinNext = false
             }
         }
-        tokens.removeAll()
     }
 
     enum Token {

@@ -101,9 +101,8 @@ struct CatalogTests {
         #expect(try catalog.recentGenerations().map(\.id) == [failed.id, lost.id])
         #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.updateGeneration(999, GenerationUpdate(status: .failed)) }
         #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.landImage(Fixtures.png(seed: 1), generationID: 999, index: 0, remoteURL: nil) }
-        // A file on disk lands the same way as bytes.
-        let file = try Fixtures.write(Fixtures.png(seed: 5), to: try library.sources().appendingPathComponent("download.png"))
-        let landed = try catalog.landImage(file: file.path, generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
+        // A download without embedded metadata lands under its generation's prompt.
+        let landed = try catalog.landImage(Fixtures.png(seed: 5), generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
         #expect(landed.image.path.hasPrefix("images/") && landed.image.path.contains("sent-no-answer-"))
         #expect(try catalog.images(ofGeneration: lost.id).map(\.index) == [1])
         #expect(try catalog.details([landed.image.id])[0].json.rendered.contains("\"remote_url\":\"https://files.example/1.png\""))
