@@ -134,7 +134,8 @@ struct OpenCommand: ParsableCommand {
     func run() throws {
         try runCatalogCommand { output in
             let catalog = try options.open(.readOnly)
-            let show = try catalog.show(try catalog.resolve(id))
+            let image = try catalog.details([try catalog.resolve(id)])[0].image
+            let file = catalog.location.root.appendingPathComponent(image.path).path
             let environment = ProcessInfo.processInfo.environment
             let hasDisplay = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil
             #if os(macOS)
@@ -143,18 +144,18 @@ struct OpenCommand: ParsableCommand {
             let opener: String? = hasDisplay ? ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first { FileManager.default.isExecutableFile(atPath: $0) } : nil
             #endif
             if options.json {
-                output.json(.object([("id", .int(Int(show.details.image.id))), ("file", .string(show.file))]))
+                output.json(.object([("id", .int(Int(image.id))), ("file", .string(file))]))
                 return
             }
             if !print, let opener {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: opener)
-                process.arguments = [show.file]
+                process.arguments = [file]
                 try process.run()
                 process.waitUntilExit()
                 if process.terminationStatus == 0 { return }
             }
-            output.line(show.file)
+            output.line(file)
         }
     }
 }

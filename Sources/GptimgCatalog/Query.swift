@@ -369,15 +369,22 @@ extension Catalog {
         return result
     }
 
-    /// Details of the given images, in the order given.
+    /// Details of the given images, in the order given; `CatalogError.noSuchImage` names the
+    /// first one missing.
     public func details(_ imageIDs: [Int64]) throws -> [ImageDetails] {
-        try read("read images") { db in
-            try imageIDs.map { id in
-                guard let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id = ?", arguments: [id]) else {
-                    throw CatalogError.noSuchImage(String(id))
-                }
-                return try Self.details([row], db: db)[0]
-            }
+        try read("read images") { try Self.details(ids: imageIDs, db: $0) }
+    }
+
+    /// `details(_:)` within a read: one query for the rows, one each for tags and collections.
+    static func details(ids imageIDs: [Int64], db: Database) throws -> [ImageDetails] {
+        guard !imageIDs.isEmpty else { return [] }
+        // Integers: safe to write into the statement, and no cap on bound variables.
+        let list = Set(imageIDs).map(String.init).joined(separator: ",")
+        let rows = try Row.fetchAll(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))")
+        let found = Dictionary(uniqueKeysWithValues: try Self.details(rows, db: db).map { ($0.image.id, $0) })
+        return try imageIDs.map { id in
+            guard let item = found[id] else { throw CatalogError.noSuchImage(String(id)) }
+            return item
         }
     }
 }

@@ -38,8 +38,8 @@ public struct ImageShow: Sendable {
 extension Catalog {
     /// The image `id` with its lineage (see `ImageShow`).
     public func show(_ id: Int64) throws -> ImageShow {
-        let details = try self.details([id])[0]
-        return try read("read an image") { db in
+        try read("read an image") { db in
+            let details = try Self.details(ids: [id], db: db)[0]
             let parameters = try Self.parameters([id], db: db)[id] ?? []
             let select = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id"
             let parent = try details.parentID.flatMap { parentID in

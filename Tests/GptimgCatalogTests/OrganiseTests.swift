@@ -46,6 +46,9 @@ struct OrganiseTests {
         try catalog.setFavorite([ids[2]], true)
         #expect(try catalog.details(ids).map(\.image.rating) == [0, 4, 0])
         #expect(try catalog.details(ids).map(\.image.favorite) == [false, false, true])
+        // In the order given, repeats included; the first missing id is named.
+        #expect(try catalog.details([ids[2], ids[0], ids[2]]).map(\.image.id) == [ids[2], ids[0], ids[2]])
+        #expect(throws: CatalogError.noSuchImage("999998")) { try catalog.details([ids[0], 999998, 999999]) }
         try catalog.setFavorite([ids[2]], false)
         #expect(try catalog.list("fav:yes").isEmpty)
         #expect(throws: CatalogError.noSuchImage("12345")) { try catalog.rate([12345], 1) }
