@@ -3,12 +3,10 @@ import Foundation
 import GptimgCatalog
 import PNGMetadata
 
-/// The query language's help, shared by `list` and `search`.
+/// The query language's help, shared by `list` and `search`; the filters are the catalog's own list.
 let queryHelp = """
     Query: words match prompts and tags (all must match); "a phrase"; -word excludes; word* is a \
-    prefix; a OR b. Filters: aspect:16:9 type:t2i|i2i status:completed tag:NAME in:COLLECTION \
-    rating:>=4 fav:yes after:2026-11-01 before:2026-12-01 source:api|import|simulator \
-    generator:gptimg|a1111|comfyui|invokeai|novelai|fooocus task:TASK_ID size:1536x864 parent:ID.
+    prefix; a OR b. Filters: \(ImageQuery.validFilters).
     """
 
 extension ImageSort: ExpressibleByArgument {}
