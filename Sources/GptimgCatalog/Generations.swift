@@ -264,7 +264,7 @@ extension Catalog {
                 bytes: png, sha256: sha, originalName: originalName, fileDate: nil, target: .generation(id: generationID, index: index, remoteURL: remoteURL),
                 prompt: generation.prompt, knownCreatedAt: createdAt)
         } catch {
-            throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeCatalogError(error))")
+            throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
         }
         let staging = try stagingArea()
         prepared.staged = try ImageStore.stage(png, at: location.root.path + "/" + prepared.relativePath, stagingDirectory: staging.directory, createdAt: prepared.createdAt)

@@ -226,7 +226,7 @@ extension Catalog {
             bytes = []
             return .prepared(prepared)
         } catch {
-            return .skipped(describeCatalogError(error))
+            return .skipped(describeError(error))
         }
     }
 }

@@ -230,7 +230,7 @@ extension Catalog {
                 let quarantine = location.trashURL.appendingPathComponent("damaged").path
                 try ImageStore.makeDirectories(quarantine)
                 _ = rename(root + path, quarantine + "/" + (path as NSString).lastPathComponent)
-                fixed.append("moved unreadable \(path) to trash/damaged (\(describeCatalogError(error)))")
+                fixed.append("moved unreadable \(path) to trash/damaged (\(describeError(error)))")
             }
         }
         if report.problems.contains(where: { if case .searchIndex = $0 { true } else { false } }) || !readopt.isEmpty {
@@ -294,7 +294,7 @@ extension Catalog {
             try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary.path]) }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CatalogError.backupFailed(reason: describeCatalogError(CatalogError.wrap(error, "copy the catalog")))
+            throw CatalogError.backupFailed(reason: describeError(CatalogError.wrap(error, "copy the catalog")))
         }
         do {
             let queue = try DatabaseQueue(path: temporary.path, configuration: { var c = Configuration(); c.readonly = true; return c }())

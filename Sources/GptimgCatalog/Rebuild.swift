@@ -56,7 +56,7 @@ extension Catalog {
                 let copy = backupURL(location, at: clock(), reason: "damaged")
                 try? FileManager.default.copyItem(atPath: catalogPath, toPath: copy.path)
                 report.backup = copy
-                report.notes.append("the old catalog could not be read (\(describeCatalogError(error))); nothing was carried over")
+                report.notes.append("the old catalog could not be read (\(describeError(error))); nothing was carried over")
             }
         }
 
@@ -85,7 +85,7 @@ extension Catalog {
                         prepared.relativePath = chunk[index]
                         output[index] = .success(prepared)
                     } catch {
-                        output[index] = .failure(CatalogError.file(path: chunk[index], reason: describeCatalogError(error)))
+                        output[index] = .failure(CatalogError.file(path: chunk[index], reason: describeError(error)))
                     }
                 }
                 let now = fresh.now()
@@ -105,7 +105,7 @@ extension Catalog {
                     try fresh.carryOver(from: oldCopy.path)
                     report.carriedOver = true
                 } catch {
-                    report.notes.append("nothing carried over from the old catalog: \(describeCatalogError(error))")
+                    report.notes.append("nothing carried over from the old catalog: \(describeError(error))")
                 }
             }
             try fresh.rebuildSearchIndex()
@@ -116,7 +116,7 @@ extension Catalog {
         } catch {
             try? FileManager.default.removeItem(atPath: newPath)
             try? FileManager.default.removeItem(atPath: newPath + "-journal")
-            throw CatalogError.rebuildFailed(reason: describeCatalogError(error))
+            throw CatalogError.rebuildFailed(reason: describeError(error))
         }
 
         // The swap. Leaving WAL mode needs the only connection to the old catalog: if another
