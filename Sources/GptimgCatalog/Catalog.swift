@@ -23,7 +23,7 @@ public final class Catalog: Sendable {
     public let location: LibraryLocation
     public let access: Access
     let database: any DatabaseWriter
-    /// The wall clock, as ISO 8601 UTC text (injected by tests).
+    /// The wall clock (injected by tests); `now()` is its time as the catalog stores it.
     let clock: @Sendable () -> Date
     /// This process's staging folder, made on the first landing.
     let staging = StagingBox()

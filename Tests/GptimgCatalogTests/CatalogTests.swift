@@ -6,14 +6,15 @@ import TestSupport
 
 @Suite("catalog: opening, generations, landing, credits")
 struct CatalogTests {
-    @Test func openingCreatesTheLibraryWithDurableCommits() throws {
+    @Test func openingCreatesTheLibraryInWALMode() throws {
         let library = try TemporaryLibrary()
         #expect(throws: CatalogError.self) { try library.open(.readOnly) }
         let catalog = try library.open()
         #expect(FileManager.default.fileExists(atPath: library.location.catalogURL.path))
         #expect(FileManager.default.fileExists(atPath: library.location.imagesURL.path))
         #expect(try catalog.count() == 0)
-        // synchronous = FULL on the writer, read back; WAL on disk.
+        // WAL on disk. (synchronous = FULL is per connection: open() reads it back on its
+        // writer and refuses to go on otherwise.)
         #expect(try library.sql("PRAGMA journal_mode") == "wal")
         // A read-only open of an up-to-date catalog works.
         #expect(try library.open(.readOnly).count() == 0)
