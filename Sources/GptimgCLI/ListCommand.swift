@@ -37,10 +37,10 @@ struct ListCommand: ParsableCommand {
     var offset = 0
 
     @Option(help: "newest, oldest or relevance.")
-    var sort: ImageSort?
+    var sort: ImageSort = .newest
 
     func run() throws {
-        try runList(options: options, query: query.joined(separator: " "), sort: sort ?? .newest, limit: limit, offset: offset)
+        try runList(options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
     }
 }
 

@@ -34,7 +34,7 @@ extension Catalog {
             if id.allSatisfy(\.isNumber), !id.isEmpty { throw CatalogError.noSuchImage(text) }
             throw CatalogError.invalidID(text)
         }
-        let upper = id + String(repeating: "g", count: 1)  // 'g' sorts after every hex digit
+        let upper = id + "g"  // 'g' sorts after every hex digit
         let matches = try Int64.fetchAll(db, sql: "SELECT id FROM images WHERE sha256 >= ? AND sha256 < ? LIMIT 2", arguments: [id, upper])
         if matches.count > 1 { throw CatalogError.ambiguousID(text, matches: try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE sha256 >= ? AND sha256 < ?", arguments: [id, upper]) ?? 2) }
         guard let match = matches.first else { throw CatalogError.noSuchImage(text) }

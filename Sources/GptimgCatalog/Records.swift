@@ -117,7 +117,7 @@ public struct ImageRecord: Sendable, Hashable {
         i.id, i.generation_id, i.sha256, i.path, i.width, i.height, i.bytes, i.index_in_task, i.remote_url,
         i.favorite, i.rating, i.generator, i.created_at, i.added_at, i.original_name
         """
-    static let columnCount = 15
+    static let columnCount = columns.split(separator: ",").count
 
     init(row: Row, offset: Int = 0) {
         let o = offset
