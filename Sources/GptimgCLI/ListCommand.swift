@@ -3,12 +3,10 @@ import Foundation
 import GptimgCatalog
 import PNGMetadata
 
-/// The query language's help, shared by `list` and `search`.
+/// The query language's help, shared by `list` and `search`; the filters are the catalog's own list.
 let queryHelp = """
     Query: words match prompts and tags (all must match); "a phrase"; -word excludes; word* is a \
-    prefix; a OR b. Filters: aspect:16:9 type:t2i|i2i status:completed tag:NAME in:COLLECTION \
-    rating:>=4 fav:yes after:2026-11-01 before:2026-12-01 source:api|import|simulator \
-    generator:gptimg|a1111|comfyui|invokeai|novelai|fooocus task:TASK_ID size:1536x864 parent:ID.
+    prefix; a OR b. Filters: \(ImageQuery.validFilters).
     """
 
 extension ImageSort: ExpressibleByArgument {}
@@ -39,10 +37,10 @@ struct ListCommand: ParsableCommand {
     var offset = 0
 
     @Option(help: "newest, oldest or relevance.")
-    var sort: ImageSort?
+    var sort: ImageSort = .newest
 
     func run() throws {
-        try runList(options: options, query: query.joined(separator: " "), sort: sort ?? .newest, limit: limit, offset: offset)
+        try runList(options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
     }
 }
 
@@ -134,7 +132,8 @@ struct OpenCommand: ParsableCommand {
     func run() throws {
         try runCatalogCommand { output in
             let catalog = try options.open(.readOnly)
-            let show = try catalog.show(try catalog.resolve(id))
+            let image = try catalog.details([try catalog.resolve(id)])[0].image
+            let file = catalog.location.root.appendingPathComponent(image.path).path
             let environment = ProcessInfo.processInfo.environment
             let hasDisplay = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil
             #if os(macOS)
@@ -143,18 +142,18 @@ struct OpenCommand: ParsableCommand {
             let opener: String? = hasDisplay ? ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first { FileManager.default.isExecutableFile(atPath: $0) } : nil
             #endif
             if options.json {
-                output.json(.object([("id", .int(Int(show.details.image.id))), ("file", .string(show.file))]))
+                output.json(.object([("id", .int(Int(image.id))), ("file", .string(file))]))
                 return
             }
             if !print, let opener {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: opener)
-                process.arguments = [show.file]
+                process.arguments = [file]
                 try process.run()
                 process.waitUntilExit()
                 if process.terminationStatus == 0 { return }
             }
-            output.line(show.file)
+            output.line(file)
         }
     }
 }

@@ -75,11 +75,5 @@ struct MetaCommand: AsyncParsableCommand {
     }
 }
 
-/// One line for any error: ours describe themselves; anything else is wrapped, never dumped.
-func describe(_ error: any Error) -> String {
-    switch error {
-    case let error as PNGError: error.description
-    case let error as CustomStringConvertible: error.description
-    default: "unexpected error (\(type(of: error)))"
-    }
-}
+/// One line for any error (PNGMetadata's `describeError`, which the library modules use too).
+func describe(_ error: any Error) -> String { describeError(error) }

@@ -49,18 +49,22 @@ struct RateCommand: ParsableCommand {
     @Argument(help: "Image IDs, then the rating (0-5).")
     var arguments: [String]
 
+    /// The last argument, when it is a rating (0-5).
+    private var rating: Int? { arguments.last.flatMap { Int($0) }.flatMap { (0...5).contains($0) ? $0 : nil } }
+
     func validate() throws {
         guard arguments.count >= 2 else { throw ValidationError("give one or more image IDs, then a rating from 0 to 5") }
-        guard let rating = Int(arguments.last!), (0...5).contains(rating) else {
-            throw ValidationError("'\(arguments.last!)' is not a rating: use a whole number from 0 to 5")
+        guard rating != nil else {
+            throw ValidationError("'\(arguments.last ?? "")' is not a rating: use a whole number from 0 to 5")
         }
     }
 
     func run() throws {
+        guard let rating else { throw ValidationError("give one or more image IDs, then a rating from 0 to 5") }
         try runCatalogCommand { output in
             let catalog = try options.open(.readWrite)
             let resolved = try catalog.resolve(Array(arguments.dropLast()))
-            try catalog.rate(resolved, Int(arguments.last!)!)
+            try catalog.rate(resolved, rating)
             for item in try catalog.details(resolved) {
                 if options.json { output.json(item.json) } else { output.line("\(item.image.id): rating \(item.image.rating)") }
             }

@@ -23,7 +23,7 @@ public final class Catalog: Sendable {
     public let location: LibraryLocation
     public let access: Access
     let database: any DatabaseWriter
-    /// The wall clock, as ISO 8601 UTC text (injected by tests).
+    /// The wall clock (injected by tests); `now()` is its time as the catalog stores it.
     let clock: @Sendable () -> Date
     /// This process's staging folder, made on the first landing.
     let staging = StagingBox()
@@ -125,11 +125,6 @@ public final class Catalog: Sendable {
         return catalog
     }
 
-    /// The SQLite version the catalog runs on (for `doctor`).
-    public func sqliteVersion() throws -> String {
-        try read("read the SQLite version") { try String.fetchOne($0, sql: "SELECT sqlite_version()") ?? "?" }
-    }
-
     // MARK: - Access helpers
 
     func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
@@ -150,18 +145,18 @@ public final class Catalog: Sendable {
 /// The catalog's timestamps: `2026-11-21T10:15:30Z` (ISO 8601, UTC, whole seconds), which sort
 /// as text.
 public enum Timestamps {
+    /// The form `GptimgEmbedding.iso8601` writes into the files.
     public static func string(from date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = Int((Double(seconds) / 86_400).rounded(.down))
-        let ofDay = seconds - days * 86_400
-        let (year, month, day) = GptimgEmbedding.civilFromDays(days)
-        let pad = GptimgEmbedding.pad
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ofDay / 3600, 2)):\(pad(ofDay / 60 % 60, 2)):\(pad(ofDay % 60, 2))Z"
+        GptimgEmbedding.iso8601(GptimgEmbedding.Instant(epochSeconds: Int(date.timeIntervalSince1970.rounded(.down))))
     }
 
     /// Any ISO 8601 instant (with fraction or offset) in the catalog's form, or nil.
     public static func normalize(_ text: String) -> String? {
-        guard let instant = GptimgEmbedding.parseISO8601(text) else { return nil }
-        return string(from: Date(timeIntervalSince1970: Double(instant.epochSeconds)))
+        GptimgEmbedding.parseISO8601(text).map(GptimgEmbedding.iso8601)
+    }
+
+    /// `20261121T101530Z`: the time in a file name (backups).
+    static func fileStamp(from date: Date) -> String {
+        string(from: date).filter { $0 != ":" && $0 != "-" }
     }
 }

@@ -41,23 +41,12 @@ public struct CreditTotals: Sendable, Hashable {
 }
 
 /// What `gptimg credits` shows.
-public struct CreditSummary: Sendable, Hashable {
+public struct CreditSummary: Sendable {
     public var total: CreditTotals
     public var perDay: [CreditTotals]
     public var perMonth: [CreditTotals]
     /// The last balance the API reported, and when.
     public var lastBalance: (credits: Int, at: String)?
-
-    public static func == (lhs: CreditSummary, rhs: CreditSummary) -> Bool {
-        lhs.total == rhs.total && lhs.perDay == rhs.perDay && lhs.perMonth == rhs.perMonth
-            && lhs.lastBalance?.credits == rhs.lastBalance?.credits && lhs.lastBalance?.at == rhs.lastBalance?.at
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(total)
-        hasher.combine(perDay)
-        hasher.combine(perMonth)
-    }
 }
 
 extension Catalog {

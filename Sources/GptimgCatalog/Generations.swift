@@ -264,7 +264,7 @@ extension Catalog {
                 bytes: png, sha256: sha, originalName: originalName, fileDate: nil, target: .generation(id: generationID, index: index, remoteURL: remoteURL),
                 prompt: generation.prompt, knownCreatedAt: createdAt)
         } catch {
-            throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeCatalogError(error))")
+            throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
         }
         let staging = try stagingArea()
         prepared.staged = try ImageStore.stage(png, at: location.root.path + "/" + prepared.relativePath, stagingDirectory: staging.directory, createdAt: prepared.createdAt)
@@ -273,14 +273,5 @@ extension Catalog {
         case .duplicate(let record): return LandedImage(image: record, wasAlreadyInLibrary: true)
         case .failed(let reason): throw CatalogError.file(path: prepared.relativePath, reason: reason)
         }
-    }
-
-    /// Lands the PNG file at `path` (see `landImage(_:generationID:index:remoteURL:)`).
-    public func landImage(file path: String, generationID: Int64, index: Int, remoteURL: String?) throws -> LandedImage {
-        let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path, maxBytes: ImportLimits.standard.maxFileBytes) } catch {
-            throw CatalogError.file(path: path, reason: describeCatalogError(error))
-        }
-        return try landImage(bytes, generationID: generationID, index: index, remoteURL: remoteURL, originalName: (path as NSString).lastPathComponent)
     }
 }

@@ -31,12 +31,6 @@ public enum ImportEvent: Sendable {
     case imported(source: String, image: ImageRecord)
     case duplicate(source: String, existing: ImageRecord?)
     case skipped(source: String, reason: String)
-
-    public var source: String {
-        switch self {
-        case .imported(let source, _), .duplicate(let source, _), .skipped(let source, _): source
-        }
-    }
 }
 
 /// Counts so far, for a progress line.
@@ -46,34 +40,22 @@ public struct ImportProgress: Sendable, Hashable {
     public var imported: Int
     public var duplicates: Int
     public var skipped: Int
-    public var bytes: Int
 }
 
 /// The totals `import` reports at the end.
-public struct ImportSummary: Sendable, Hashable {
+public struct ImportSummary: Sendable {
     public var imported = 0
     public var duplicates = 0
     public var skipped = 0
     /// Each skipped file with its reason, in the order met.
     public var skips: [(source: String, reason: String)] = []
-
-    public static func == (lhs: ImportSummary, rhs: ImportSummary) -> Bool {
-        lhs.imported == rhs.imported && lhs.duplicates == rhs.duplicates && lhs.skipped == rhs.skipped
-            && lhs.skips.map(\.source) == rhs.skips.map(\.source) && lhs.skips.map(\.reason) == rhs.skips.map(\.reason)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(imported)
-        hasher.combine(duplicates)
-        hasher.combine(skipped)
-    }
 }
 
 /// One thing to import: a file on disk, or the bytes of a zip entry.
 enum ImportInput: Sendable {
     case file(path: String)
-    case entry(source: String, bytes: [UInt8], date: Date?)
-    case refused(source: String, reason: String)
+    case entry(bytes: [UInt8], date: Date?)
+    case refused(reason: String)
 }
 
 extension Catalog {
@@ -92,17 +74,16 @@ extension Catalog {
     ) async throws -> ImportSummary {
         let staging = try stagingArea()
         var summary = ImportSummary()
-        var progress = ImportProgress(done: 0, total: 0, imported: 0, duplicates: 0, skipped: 0, bytes: 0)
+        var progress = ImportProgress(done: 0, total: 0, imported: 0, duplicates: 0, skipped: 0)
         var inputs = InputEnumerator(paths: paths, limits: limits)
         progress.total = inputs.fileCount
         var seen = Set<String>()
 
         func record(_ event: ImportEvent) {
             switch event {
-            case .imported(_, let image):
+            case .imported:
                 summary.imported += 1
                 progress.imported += 1
-                progress.bytes += image.bytes
             case .duplicate:
                 summary.duplicates += 1
                 progress.duplicates += 1
@@ -221,9 +202,9 @@ extension Catalog {
             var bytes: [UInt8]
             var date: Date?
             switch input {
-            case .refused(_, let reason):
+            case .refused(let reason):
                 return .skipped(reason)
-            case .entry(_, let entryBytes, let entryDate):
+            case .entry(let entryBytes, let entryDate):
                 bytes = entryBytes
                 date = entryDate
             case .file(let path):
@@ -245,7 +226,7 @@ extension Catalog {
             bytes = []
             return .prepared(prepared)
         } catch {
-            return .skipped(describeCatalogError(error))
+            return .skipped(describeError(error))
         }
     }
 }
@@ -297,7 +278,7 @@ struct InputEnumerator {
                     let opened = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
                     archive = (path, opened, Array(opened), 0, 0)
                 } catch {
-                    return (path, .refused(source: path, reason: "not a readable zip archive"))
+                    return (path, .refused(reason: "not a readable zip archive"))
                 }
                 continue
             }
@@ -309,27 +290,26 @@ struct InputEnumerator {
     /// extreme compression ratios; its bytes are counted as they come, whatever the header says.
     private func read(_ entry: Entry, of archive: Archive, taken: inout Int) -> ImportInput? {
         let path = entry.path
-        let source = path
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         if entry.type == .directory { return nil }
         if components.contains("__MACOSX") || (components.last?.hasPrefix("._") ?? false) { return nil }
         if path.hasPrefix("/") || path.hasPrefix("\\") || (path.count > 1 && path.dropFirst().first == ":") {
-            return .refused(source: source, reason: "unsafe zip entry: absolute path")
+            return .refused(reason: "unsafe zip entry: absolute path")
         }
         if components.contains("..") || path.split(separator: "\\").contains("..") {
-            return .refused(source: source, reason: "unsafe zip entry: '..' in its path")
+            return .refused(reason: "unsafe zip entry: '..' in its path")
         }
-        if entry.type == .symlink { return .refused(source: source, reason: "unsafe zip entry: a link") }
-        guard path.lowercased().hasSuffix(".png") else { return .refused(source: source, reason: "not a PNG file") }
+        if entry.type == .symlink { return .refused(reason: "unsafe zip entry: a link") }
+        guard path.lowercased().hasSuffix(".png") else { return .refused(reason: "not a PNG file") }
         let size = entry.uncompressedSize
         if size > UInt64(limits.maxFileBytes) {
-            return .refused(source: source, reason: "zip entry larger than \(limits.maxFileBytes >> 20) MB")
+            return .refused(reason: "zip entry larger than \(limits.maxFileBytes >> 20) MB")
         }
         if entry.compressedSize > 0, Double(size) / Double(entry.compressedSize) > limits.maxCompressionRatio {
-            return .refused(source: source, reason: "zip entry compressed \(Int(Double(size) / Double(entry.compressedSize))):1, a likely decompression bomb")
+            return .refused(reason: "zip entry compressed \(Int(Double(size) / Double(entry.compressedSize))):1, a likely decompression bomb")
         }
         if taken + Int(size) > limits.maxArchiveBytes {
-            return .refused(source: source, reason: "the archive holds more than \(limits.maxArchiveBytes >> 30) GB")
+            return .refused(reason: "the archive holds more than \(limits.maxArchiveBytes >> 30) GB")
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(size))
@@ -339,15 +319,15 @@ struct InputEnumerator {
                 guard bytes.count + data.count <= limit else { throw ZipEntryTooLarge() }
                 bytes += data
             }
-            guard checksum == entry.checksum else { return .refused(source: source, reason: "zip entry is damaged (CRC mismatch)") }
+            guard checksum == entry.checksum else { return .refused(reason: "zip entry is damaged (CRC mismatch)") }
         } catch is ZipEntryTooLarge {
-            return .refused(source: source, reason: "zip entry is larger than its header says")
+            return .refused(reason: "zip entry is larger than its header says")
         } catch {
-            return .refused(source: source, reason: "zip entry cannot be read (\(error))")
+            return .refused(reason: "zip entry cannot be read (\(error))")
         }
         taken += bytes.count
         let date = entry.fileAttributes[.modificationDate] as? Date
-        return .entry(source: source, bytes: bytes, date: date)
+        return .entry(bytes: bytes, date: date)
     }
 
     private struct ZipEntryTooLarge: Error {}

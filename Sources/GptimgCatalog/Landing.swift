@@ -164,7 +164,7 @@ extension Catalog {
         defer { syncErrors.deallocate() }
         nonisolated(unsafe) let errors = syncErrors
         DispatchQueue.concurrentPerform(iterations: batch.count) { position in
-            do { try batch[position].staged?.sync() } catch { errors[position] = describeCatalogError(error) }
+            do { try batch[position].staged?.sync() } catch { errors[position] = describeError(error) }
         }
         for (position, item) in batch.enumerated() {
             guard let staged = item.staged else {
@@ -186,7 +186,7 @@ extension Catalog {
                     outcomes[position] = .failed("another file already has the name \(item.relativePath)")
                 }
             } catch {
-                outcomes[position] = .failed(describeCatalogError(error))
+                outcomes[position] = .failed(describeError(error))
             }
         }
         for folder in folders.sorted() { AtomicFile.syncDirectory(folder) }
@@ -343,14 +343,5 @@ extension Catalog {
             try? FileManager.default.removeItem(atPath: location.root.appendingPathComponent(".staging/\(owner)").path)
         }
         return removed
-    }
-}
-
-func describeCatalogError(_ error: any Error) -> String {
-    switch error {
-    case let error as CatalogError: error.description
-    case let error as PNGError: error.description
-    case let error as CustomStringConvertible: error.description
-    default: "unexpected error (\(type(of: error)))"
     }
 }

@@ -20,6 +20,9 @@ public struct DoctorReport: Sendable {
         case hashMismatch(imageID: Int64, path: String)
         /// A row that is incomplete or contradicts the schema (e.g. edited outside gptimg).
         case badRow(table: String, rowID: Int64, reason: String)
+        /// A row of a link table (`image_tags`, `collection_images`: keyed by their columns, they
+        /// have no rowid) naming a row of `missing` that is gone; `key` names the row.
+        case danglingLink(table: String, key: String, missing: String)
         /// The search index disagrees with the images (rows missing or extra).
         case searchIndex(String)
         /// Notice: a generation not yet completed or failed (`gptimg resume` finishes it).
@@ -34,6 +37,7 @@ public struct DoctorReport: Sendable {
             case .untrackedFile(let path): "\(path) is not in the catalog (--fix adds it)"
             case .hashMismatch(let id, let path): "image \(id): \(path) has changed since it landed (--fix moves it to trash/damaged and removes the row)"
             case .badRow(let table, let rowID, let reason): "\(table) row \(rowID): \(reason) (--fix re-reads the image from its file)"
+            case .danglingLink(let table, let key, let missing): "\(table) row (\(key)): refers to a missing \(missing) row (--fix removes it)"
             case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
             case .unfinishedTask(let id, let status, let taskID): "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
             case .interruptedLanding(let files): "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
@@ -51,6 +55,13 @@ public struct DoctorReport: Sendable {
     public var isClean: Bool { problems.isEmpty }
 }
 
+/// The link tables: WITHOUT ROWID, so `PRAGMA foreign_key_check` cannot name their rows; they
+/// are checked and repaired by key instead.
+private let linkTables: [String: [(column: String, parent: String)]] = [
+    "image_tags": [("image_id", "images"), ("tag_id", "tags")],
+    "collection_images": [("collection_id", "collections"), ("image_id", "images")],
+]
+
 extension Catalog {
     // MARK: - Doctor
 
@@ -61,10 +72,31 @@ extension Catalog {
         var report = DoctorReport()
         let root = location.root.path + "/"
         // The database itself.
-        let (integrity, foreignKeys, incomplete, searchProblems) = try read("check the catalog") { db in
+        let (integrity, foreignKeys, danglingLinks, incomplete, searchProblems) = try read("check the catalog") { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" }
-            let foreignKeys = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row -> (String, Int64, String) in
-                (row[0], row[1] ?? 0, "refers to a missing \(row[2] as String? ?? "row")")
+            var foreignKeys: [(String, Int64, String)] = []
+            var linkTablesToCheck = Set<String>()
+            for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+                let table: String = row[0]
+                if let rowID: Int64 = row[1] {
+                    foreignKeys.append((table, rowID, "refers to a missing \(row[2] as String? ?? "row")"))
+                } else {
+                    linkTablesToCheck.insert(table)
+                }
+            }
+            var danglingLinks: [DoctorReport.Finding] = []
+            for table in linkTablesToCheck.sorted() {
+                guard let keys = linkTables[table] else {
+                    danglingLinks.append(.integrity("\(table) has rows that refer to missing rows"))
+                    continue
+                }
+                let columns = keys.map(\.column).joined(separator: ", ")
+                for (column, parent) in keys {
+                    for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) WHERE \(column) NOT IN (SELECT id FROM \(parent)) ORDER BY \(columns)") {
+                        let key = keys.indices.map { "\(keys[$0].column) \(row[$0] as Int64? ?? 0)" }.joined(separator: ", ")
+                        danglingLinks.append(.danglingLink(table: table, key: key, missing: parent))
+                    }
+                }
             }
             var incomplete: [(String, Int64, String)] = []
             for row in try Row.fetchAll(db, sql: """
@@ -87,9 +119,10 @@ extension Catalog {
             let extraInIndex = try Int.fetchOne(db, sql: "SELECT count(*) FROM image_search WHERE rowid NOT IN (SELECT id FROM images)") ?? 0
             if missingFromIndex > 0 { searchProblems.append("\(missingFromIndex) image(s) missing from the index") }
             if extraInIndex > 0 { searchProblems.append("\(extraInIndex) entries for images no longer in the catalog") }
-            return (integrity, foreignKeys, incomplete, searchProblems)
+            return (integrity, foreignKeys, danglingLinks, incomplete, searchProblems)
         }
         report.problems += integrity.prefix(20).map { .integrity($0) }
+        report.problems += danglingLinks
         var badImageIDs = Set<Int64>()
         for (table, rowID, reason) in foreignKeys {
             report.problems.append(.badRow(table: table, rowID: rowID, reason: reason))
@@ -154,35 +187,35 @@ extension Catalog {
         let removed = try recoverInterruptedLandings()
         if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
         var readopt: [String] = []
+        var linkTablesRepaired = Set<String>()
         for finding in report.problems {
             switch finding {
             case .missingFile(let id, let path):
-                try write("remove a row") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
-                }
+                try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("removed image \(id) (its file \(path) was missing)")
             case .hashMismatch(let id, let path):
                 let damaged = location.trashURL.appendingPathComponent("damaged").path
                 try ImageStore.makeDirectories(damaged)
                 let destination = damaged + "/\(id)-" + (path as NSString).lastPathComponent
                 _ = rename(root + path, destination)
-                try write("remove a row") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
-                }
+                try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("moved damaged \(path) to \(destination) and removed image \(id)")
             case .badRow(let table, let rowID, _) where table == "images":
                 let path = try read("read a row") { try String.fetchOne($0, sql: "SELECT path FROM images WHERE id = ?", arguments: [rowID]) }
-                try write("remove a row") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [rowID])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [rowID])
-                }
+                try write("remove a row") { db in try Self.deleteImage(rowID, db: db) }
                 if let path, !path.isEmpty, Glibc.access(root + path, F_OK) == 0 { readopt.append(path) }
                 fixed.append("removed damaged image row \(rowID)")
             case .badRow(let table, let rowID, _):
                 try write("remove a row") { db in try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [rowID]) }
                 fixed.append("removed \(table) row \(rowID)")
+            case .danglingLink(let table, _, _):
+                guard let keys = linkTables[table], linkTablesRepaired.insert(table).inserted else { break }
+                let condition = keys.map { "\($0.column) NOT IN (SELECT id FROM \($0.parent))" }.joined(separator: " OR ")
+                let removed = try write("remove rows that refer to missing rows") { db in
+                    try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)")
+                    return db.changesCount
+                }
+                fixed.append("removed \(removed) \(table) row(s) that referred to missing rows")
             case .untrackedFile(let path):
                 readopt.append(path)
             case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding:
@@ -197,7 +230,7 @@ extension Catalog {
                 let quarantine = location.trashURL.appendingPathComponent("damaged").path
                 try ImageStore.makeDirectories(quarantine)
                 _ = rename(root + path, quarantine + "/" + (path as NSString).lastPathComponent)
-                fixed.append("moved unreadable \(path) to trash/damaged (\(describeCatalogError(error)))")
+                fixed.append("moved unreadable \(path) to trash/damaged (\(describeError(error)))")
             }
         }
         if report.problems.contains(where: { if case .searchIndex = $0 { true } else { false } }) || !readopt.isEmpty {
@@ -236,12 +269,16 @@ extension Catalog {
 
     // MARK: - Backup
 
+    /// `backups/catalog-<20261121T101530Z>[-reason].sqlite`: the name of every copy of the catalog.
+    static func backupURL(_ location: LibraryLocation, at date: Date, reason: String?) -> URL {
+        location.backupsURL.appendingPathComponent("catalog-\(Timestamps.fileStamp(from: date))\(reason.map { "-" + $0 } ?? "").sqlite")
+    }
+
     /// A consistent snapshot of the catalog (SQLite's `VACUUM INTO`), verified by opening it
     /// and running `integrity_check`. Default: `backups/catalog-<time>[-reason].sqlite`.
     @discardableResult
     public func backup(to destination: URL? = nil, reason: String? = nil) throws -> URL {
-        let stamp = now().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
-        let url = destination ?? location.backupsURL.appendingPathComponent("catalog-\(stamp)\(reason.map { "-" + $0 } ?? "").sqlite")
+        let url = destination ?? Self.backupURL(location, at: clock(), reason: reason)
         var target = url
         var attempt = 1
         while destination == nil, FileManager.default.fileExists(atPath: target.path) {
@@ -257,7 +294,7 @@ extension Catalog {
             try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary.path]) }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CatalogError.backupFailed(reason: describeCatalogError(CatalogError.wrap(error, "copy the catalog")))
+            throw CatalogError.backupFailed(reason: describeError(CatalogError.wrap(error, "copy the catalog")))
         }
         do {
             let queue = try DatabaseQueue(path: temporary.path, configuration: { var c = Configuration(); c.readonly = true; return c }())

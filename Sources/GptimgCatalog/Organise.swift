@@ -34,7 +34,7 @@ extension Catalog {
             if id.allSatisfy(\.isNumber), !id.isEmpty { throw CatalogError.noSuchImage(text) }
             throw CatalogError.invalidID(text)
         }
-        let upper = id + String(repeating: "g", count: 1)  // 'g' sorts after every hex digit
+        let upper = id + "g"  // 'g' sorts after every hex digit
         let matches = try Int64.fetchAll(db, sql: "SELECT id FROM images WHERE sha256 >= ? AND sha256 < ? LIMIT 2", arguments: [id, upper])
         if matches.count > 1 { throw CatalogError.ambiguousID(text, matches: try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE sha256 >= ? AND sha256 < ?", arguments: [id, upper]) ?? 2) }
         guard let match = matches.first else { throw CatalogError.noSuchImage(text) }
@@ -243,10 +243,7 @@ extension Catalog {
             try? AtomicFile.write(Array((item.json.rendered + "\n").utf8), to: destination + ".json", durable: false)
             AtomicFile.syncDirectory(trash)
             do {
-                try write("delete an image") { db in
-                    try db.execute(sql: "DELETE FROM image_metadata WHERE image_id = ?", arguments: [item.image.id])
-                    try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [item.image.id])
-                }
+                try write("delete an image") { db in try Self.deleteImage(item.image.id, db: db) }
             } catch {
                 if fileExists { rename(destination, source) }
                 throw error
@@ -255,6 +252,12 @@ extension Catalog {
             trashed.append(destination)
         }
         return trashed
+    }
+
+    /// Removes image `id`'s row; its metadata, tags and collection places go with it (ON DELETE
+    /// CASCADE: the catalog's connections enforce foreign keys), its search entry by trigger.
+    static func deleteImage(_ id: Int64, db: Database) throws {
+        try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
     }
 }
 

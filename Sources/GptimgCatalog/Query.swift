@@ -41,17 +41,16 @@ public struct ImageQuery: Sendable, Hashable {
     public var filters: [Filter] = []
 
     public static let filterNames = ["aspect", "type", "status", "tag", "in", "rating", "fav", "after", "before", "source", "generator", "task", "size", "parent"]
-    static let validFilters = "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
+    /// Every filter with an example value or the values it takes: for help and error messages.
+    public static let validFilters = "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
     static let generatorNames = Generator.allCases.map(\.rawValue) + ["none"]
-
-    public var hasWords: Bool { !groups.isEmpty || !excluded.isEmpty }
 
     public init() {}
 
     /// Parses `text`; an unknown filter or a malformed value throws `CatalogError.query` with
     /// the list of valid filters.
     public init(parsing text: String) throws {
-        var tokens = try Self.tokenize(text)
+        let tokens = try Self.tokenize(text)
         var joinNext = false
         var index = 0
         while index < tokens.count {
@@ -78,7 +77,6 @@ public struct ImageQuery: Sendable, Hashable {
                 joinNext = false
             }
         }
-        tokens.removeAll()
     }
 
     enum Token {
@@ -225,13 +223,12 @@ public struct ImageQuery: Sendable, Hashable {
         }
     }
 
-    /// `2026-11-01` (midnight UTC) or an ISO 8601 time, as the catalog stores times.
+    /// `2026-11-01` (midnight UTC) or an ISO 8601 time, as the catalog stores times; nil for
+    /// anything else, impossible dates (`2026-02-31`) included.
     static func instant(_ value: String) -> String? {
         let parts = value.split(separator: "-")
-        if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m), (1...31).contains(d), y > 0
-        {
-            return "\(GptimgEmbedding.pad(y, 4))-\(GptimgEmbedding.pad(m))-\(GptimgEmbedding.pad(d))T00:00:00Z"
+        if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) {
+            return Timestamps.normalize("\(GptimgEmbedding.pad(y, 4))-\(GptimgEmbedding.pad(m))-\(GptimgEmbedding.pad(d))T00:00:00Z")
         }
         return Timestamps.normalize(value)
     }
@@ -373,15 +370,22 @@ extension Catalog {
         return result
     }
 
-    /// Details of the given images, in the order given.
+    /// Details of the given images, in the order given; `CatalogError.noSuchImage` names the
+    /// first one missing.
     public func details(_ imageIDs: [Int64]) throws -> [ImageDetails] {
-        try read("read images") { db in
-            try imageIDs.map { id in
-                guard let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id = ?", arguments: [id]) else {
-                    throw CatalogError.noSuchImage(String(id))
-                }
-                return try Self.details([row], db: db)[0]
-            }
+        try read("read images") { try Self.details(ids: imageIDs, db: $0) }
+    }
+
+    /// `details(_:)` within a read: one query for the rows, one each for tags and collections.
+    static func details(ids imageIDs: [Int64], db: Database) throws -> [ImageDetails] {
+        guard !imageIDs.isEmpty else { return [] }
+        // Integers: safe to write into the statement, and no cap on bound variables.
+        let list = Set(imageIDs).map(String.init).joined(separator: ",")
+        let rows = try Row.fetchAll(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))")
+        let found = Dictionary(uniqueKeysWithValues: try Self.details(rows, db: db).map { ($0.image.id, $0) })
+        return try imageIDs.map { id in
+            guard let item = found[id] else { throw CatalogError.noSuchImage(String(id)) }
+            return item
         }
     }
 }

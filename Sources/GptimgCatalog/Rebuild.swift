@@ -35,9 +35,10 @@ extension Catalog {
     /// The files alone are enough: every generation gptimg wrote (prompt, parameters, task id,
     /// lineage, tags given at generation) comes back from its `gptimg` chunk, foreign files from
     /// their own metadata. When the old catalog can still be read, what only it knows (ratings,
-    /// favourites, later tags, collections, the credit ledger, unfinished tasks, sources) is
-    /// carried over by SHA-256 and task id. The old catalog is backed up first; no other gptimg
-    /// may use the library meanwhile.
+    /// favourites, later tags, collections, the credit ledger, unfinished tasks, sources, the
+    /// tags, collection and batch line each generation asked for) is carried over by SHA-256 and
+    /// task id, so a re-run batch never sends a line again. The old catalog is backed up first;
+    /// no other gptimg may use the library meanwhile.
     public static func rebuild(_ location: LibraryLocation, clock: @escaping @Sendable () -> Date = Date.init) throws -> RebuildReport {
         var report = RebuildReport()
         try createFolders(location)
@@ -53,11 +54,10 @@ extension Catalog {
                 oldCopy = backup
             } catch {
                 // Unreadable: keep its bytes as they are.
-                let stamp = Timestamps.string(from: clock()).replacingOccurrences(of: ":", with: "")
-                let copy = location.backupsURL.appendingPathComponent("catalog-\(stamp)-damaged.sqlite")
+                let copy = backupURL(location, at: clock(), reason: "damaged")
                 try? FileManager.default.copyItem(atPath: catalogPath, toPath: copy.path)
                 report.backup = copy
-                report.notes.append("the old catalog could not be read (\(describeCatalogError(error))); nothing was carried over")
+                report.notes.append("the old catalog could not be read (\(describeError(error))); nothing was carried over")
             }
         }
 
@@ -86,7 +86,7 @@ extension Catalog {
                         prepared.relativePath = chunk[index]
                         output[index] = .success(prepared)
                     } catch {
-                        output[index] = .failure(CatalogError.file(path: chunk[index], reason: describeCatalogError(error)))
+                        output[index] = .failure(CatalogError.file(path: chunk[index], reason: describeError(error)))
                     }
                 }
                 let now = fresh.now()
@@ -106,7 +106,7 @@ extension Catalog {
                     try fresh.carryOver(from: oldCopy.path)
                     report.carriedOver = true
                 } catch {
-                    report.notes.append("nothing carried over from the old catalog: \(describeCatalogError(error))")
+                    report.notes.append("nothing carried over from the old catalog: \(describeError(error))")
                 }
             }
             try fresh.rebuildSearchIndex()
@@ -117,7 +117,7 @@ extension Catalog {
         } catch {
             try? FileManager.default.removeItem(atPath: newPath)
             try? FileManager.default.removeItem(atPath: newPath + "-journal")
-            throw CatalogError.rebuildFailed(reason: describeCatalogError(error))
+            throw CatalogError.rebuildFailed(reason: describeError(error))
         }
 
         // The swap. Leaving WAL mode needs the only connection to the old catalog: if another
@@ -175,16 +175,12 @@ extension Catalog {
                         WHERE sha256 IN (SELECT sha256 FROM old.images);
 
                         UPDATE generations SET
-                            source = (SELECT og.source FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
-                                      JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1),
-                            base_url = (SELECT og.base_url FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
-                                      JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1),
-                            submitted_at = (SELECT og.submitted_at FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
-                                      JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1),
-                            credits_charged = (SELECT og.credits_charged FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
-                                      JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1),
-                            credits_refunded = (SELECT og.credits_refunded FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
-                                      JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1)
+                            (source, base_url, submitted_at, credits_charged, credits_refunded, requested_tags,
+                             requested_collection, batch_key) = (
+                                SELECT og.source, og.base_url, og.submitted_at, og.credits_charged, og.credits_refunded,
+                                       og.requested_tags, og.requested_collection, og.batch_key
+                                FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
+                                JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1)
                         WHERE EXISTS (SELECT 1 FROM images i JOIN old.images oi ON oi.sha256 = i.sha256 WHERE i.generation_id = generations.id);
 
                         INSERT OR IGNORE INTO tags(name) SELECT name FROM old.tags;
@@ -201,11 +197,12 @@ extension Catalog {
 
                         INSERT INTO generations(task_id, server_row_id, status, type, prompt, negative_prompt, aspect_ratio, n,
                             reference_images, provider, model, base_url, source, created_at, submitted_at, completed_at, updated_at,
-                            credits_charged, credits_refunded, error_code, error_message, parent_task_id, parent_index)
+                            credits_charged, credits_refunded, error_code, error_message, parent_task_id, parent_index, requested_tags,
+                            requested_collection, batch_key)
                         SELECT og.task_id, og.server_row_id, og.status, og.type, og.prompt, og.negative_prompt, og.aspect_ratio, og.n,
                             og.reference_images, og.provider, og.model, og.base_url, og.source, og.created_at, og.submitted_at,
                             og.completed_at, og.updated_at, og.credits_charged, og.credits_refunded, og.error_code, og.error_message,
-                            og.parent_task_id, og.parent_index
+                            og.parent_task_id, og.parent_index, og.requested_tags, og.requested_collection, og.batch_key
                         FROM old.generations og
                         WHERE NOT EXISTS (SELECT 1 FROM old.images oi WHERE oi.generation_id = og.id)
                           AND (og.task_id IS NULL OR og.task_id NOT IN (SELECT task_id FROM generations WHERE task_id IS NOT NULL));

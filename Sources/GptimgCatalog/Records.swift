@@ -117,7 +117,7 @@ public struct ImageRecord: Sendable, Hashable {
         i.id, i.generation_id, i.sha256, i.path, i.width, i.height, i.bytes, i.index_in_task, i.remote_url,
         i.favorite, i.rating, i.generator, i.created_at, i.added_at, i.original_name
         """
-    static let columnCount = 15
+    static let columnCount = columns.split(separator: ",").count
 
     init(row: Row, offset: Int = 0) {
         let o = offset
@@ -188,11 +188,10 @@ enum JSONList {
         JSONOut.array(values.map(JSONOut.string)).rendered
     }
 
+    /// The strings of a JSON array of strings; empty for anything else.
     static func decode(_ text: String?) -> [String] {
-        if text == nil || text == "[]" { return [] }  // the common case, without Foundation's decoder
-        guard let text, let data = text.data(using: .utf8),
-            let values = try? JSONDecoder().decode([String].self, from: data)
-        else { return [] }
-        return values
+        guard let text, text != "[]", let items = JSONValue.parse(text)?.array else { return [] }
+        let values = items.compactMap(\.string)
+        return values.count == items.count ? values : []
     }
 }

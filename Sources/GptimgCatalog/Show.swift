@@ -38,8 +38,8 @@ public struct ImageShow: Sendable {
 extension Catalog {
     /// The image `id` with its lineage (see `ImageShow`).
     public func show(_ id: Int64) throws -> ImageShow {
-        let details = try self.details([id])[0]
-        return try read("read an image") { db in
+        try read("read an image") { db in
+            let details = try Self.details(ids: [id], db: db)[0]
             let parameters = try Self.parameters([id], db: db)[id] ?? []
             let select = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id"
             let parent = try details.parentID.flatMap { parentID in
@@ -67,9 +67,9 @@ extension Catalog {
         for batch in stride(from: 0, to: imageIDs.count, by: 500) {
             let ids = imageIDs[batch..<min(batch + 500, imageIDs.count)].map(String.init).joined(separator: ",")
             for row in try Row.fetchAll(db, sql: "SELECT image_id, parameters FROM image_metadata WHERE image_id IN (\(ids))") {
-                let text: String = row[1]
-                guard let data = text.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: String]], !list.isEmpty else { continue }
-                result[row[0]] = list.compactMap { entry in entry["key"].map { Parameter($0, entry["value"] ?? "") } }
+                // [{"key": …, "value": …}, …] (see `parametersJSON`)
+                guard let list = JSONValue.parse(row[1])?.array, !list.isEmpty else { continue }
+                result[row[0]] = list.compactMap { entry in entry["key"]?.string.map { Parameter($0, entry["value"]?.string ?? "") } }
             }
         }
         return result

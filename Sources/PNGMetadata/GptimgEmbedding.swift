@@ -85,6 +85,18 @@ public enum GptimgEmbedding {
     public struct Instant: Equatable, Sendable {
         public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
 
+        public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+            (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+        }
+
+        /// The instant `epochSeconds` seconds after 1970-01-01T00:00:00Z.
+        public init(epochSeconds: Int) {
+            let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
+            let ofDay = epochSeconds - days * 86_400
+            let (year, month, day) = GptimgEmbedding.civilFromDays(days)
+            self.init(year: year, month: month, day: day, hour: ofDay / 3600, minute: ofDay / 60 % 60, second: ofDay % 60)
+        }
+
         /// Seconds since 1970-01-01T00:00:00Z.
         public var epochSeconds: Int {
             ((GptimgEmbedding.daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
@@ -132,7 +144,8 @@ public enum GptimgEmbedding {
         return Instant(year: y, month: m, day: d, hour: minutesOfDay / 60, minute: minutesOfDay % 60, second: min(second, 59))
     }
 
-    static func iso8601(_ instant: Instant) -> String {
+    /// `2026-11-21T10:15:30Z`: ISO 8601, UTC, whole seconds.
+    public static func iso8601(_ instant: Instant) -> String {
         "\(pad(instant.year, 4))-\(pad(instant.month))-\(pad(instant.day))T\(pad(instant.hour)):\(pad(instant.minute)):\(pad(instant.second))Z"
     }
 

@@ -93,3 +93,12 @@ public struct PNGLimits: Sendable, Hashable {
 
     public static let standard = PNGLimits()
 }
+
+/// One line for any error: gptimg's errors (`PNGError`, `CatalogError`, …) describe themselves
+/// as `CustomStringConvertible`; anything else is named by its type, never dumped.
+public func describeError(_ error: any Error) -> String {
+    switch error {
+    case let error as any CustomStringConvertible: error.description
+    default: "unexpected error (\(type(of: error)))"
+    }
+}

@@ -88,6 +88,9 @@ struct CatalogCommandTests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("unknown filter 'colour:'"))
         #expect(bad.stderr.contains("aspect:16:9"))
+        // The help lists the filters the query language takes, all of them.
+        let help = try run(["list", "--help"], workspace).stdout
+        #expect(help.contains("fav:yes|no") && help.contains("|unknown|none") && help.contains("status:pending|"), "\(help)")
 
         let show = try run(["show", String(sha.prefix(8)), "--json"], workspace)
         #expect(show.status == 0, "\(show.stderr)")

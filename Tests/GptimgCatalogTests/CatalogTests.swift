@@ -6,14 +6,15 @@ import TestSupport
 
 @Suite("catalog: opening, generations, landing, credits")
 struct CatalogTests {
-    @Test func openingCreatesTheLibraryWithDurableCommits() throws {
+    @Test func openingCreatesTheLibraryInWALMode() throws {
         let library = try TemporaryLibrary()
         #expect(throws: CatalogError.self) { try library.open(.readOnly) }
         let catalog = try library.open()
         #expect(FileManager.default.fileExists(atPath: library.location.catalogURL.path))
         #expect(FileManager.default.fileExists(atPath: library.location.imagesURL.path))
         #expect(try catalog.count() == 0)
-        // synchronous = FULL on the writer, read back; WAL on disk.
+        // WAL on disk. (synchronous = FULL is per connection: open() reads it back on its
+        // writer and refuses to go on otherwise.)
         #expect(try library.sql("PRAGMA journal_mode") == "wal")
         // A read-only open of an up-to-date catalog works.
         #expect(try library.open(.readOnly).count() == 0)
@@ -101,9 +102,8 @@ struct CatalogTests {
         #expect(try catalog.recentGenerations().map(\.id) == [failed.id, lost.id])
         #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.updateGeneration(999, GenerationUpdate(status: .failed)) }
         #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.landImage(Fixtures.png(seed: 1), generationID: 999, index: 0, remoteURL: nil) }
-        // A file on disk lands the same way as bytes.
-        let file = try Fixtures.write(Fixtures.png(seed: 5), to: try library.sources().appendingPathComponent("download.png"))
-        let landed = try catalog.landImage(file: file.path, generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
+        // A download without embedded metadata lands under its generation's prompt.
+        let landed = try catalog.landImage(Fixtures.png(seed: 5), generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
         #expect(landed.image.path.hasPrefix("images/") && landed.image.path.contains("sent-no-answer-"))
         #expect(try catalog.images(ofGeneration: lost.id).map(\.index) == [1])
         #expect(try catalog.details([landed.image.id])[0].json.rendered.contains("\"remote_url\":\"https://files.example/1.png\""))

@@ -82,8 +82,11 @@ struct ImportTests {
         #expect(reasons["readme.txt"] == "not a PNG file")
         #expect(summary.skipped == 5)
         #expect(try catalog.list("dunes").first?.image.originalName == "\(archive):renders/good.png")
-        // Nothing escaped the library.
+        // Nothing was written under a hostile entry's name: not beside the archive or the
+        // library (where '../escape.png' would land from either), nor anywhere inside them.
         #expect(!FileManager.default.fileExists(atPath: library.folder.appendingPathComponent("escape.png").path))
+        let written = FileManager.default.enumerator(atPath: library.folder.path)?.compactMap { $0 as? String } ?? []
+        #expect(!written.isEmpty && !written.contains { ["escape.png", "absolute.png", "link.png", "bomb.png"].contains(($0 as NSString).lastPathComponent) }, "\(written)")
     }
 
     @Test func anImportInterruptedAfterLandingFilesLeavesNothingOnceRecovered() async throws {

@@ -66,6 +66,36 @@ struct MaintenanceTests {
         #expect(FileManager.default.fileExists(atPath: library.location.trashURL.appendingPathComponent("damaged").path))
     }
 
+    @Test func doctorRepairsLinkRowsWhoseImageTagOrCollectionIsGone() async throws {
+        let (library, catalog, images) = try await Self.library()
+        let image = try #require(images.first { $0.tags == ["castle"] }).image.id
+        try catalog.addToCollection("Keep", [image])
+        let tag = try #require(Int64(try library.sql("SELECT id FROM tags WHERE name = 'castle'")))
+        let collection = try #require(Int64(try library.sql("SELECT id FROM collections WHERE name = 'Keep'")))
+        // Link rows (WITHOUT ROWID tables) naming an image, a tag, a collection that are gone;
+        // foreign keys are off in the sqlite3 shell.
+        try library.sql("""
+            INSERT INTO image_tags(image_id, tag_id) VALUES (9999, \(tag)), (\(image), 8888);
+            INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, '2026-11-21T10:00:00Z');
+            """)
+        let report = try catalog.doctor()
+        #expect(Set(report.problems) == [
+            .danglingLink(table: "image_tags", key: "image_id 9999, tag_id \(tag)", missing: "images"),
+            .danglingLink(table: "image_tags", key: "image_id \(image), tag_id 8888", missing: "tags"),
+            .danglingLink(table: "collection_images", key: "collection_id \(collection), image_id 9999", missing: "images"),
+        ])
+        #expect(report.problems.allSatisfy { $0.description.contains("refers to a missing") })
+
+        let fixed = try catalog.doctor(fix: true)
+        #expect(fixed.fixed.contains("removed 2 image_tags row(s) that referred to missing rows"), "\(fixed.fixed)")
+        #expect(fixed.fixed.contains("removed 1 collection_images row(s) that referred to missing rows"), "\(fixed.fixed)")
+        let after = try catalog.doctor()
+        #expect(after.isClean, "\(after.problems.map(\.description))")
+        // The sound links stay.
+        #expect(try catalog.list("tag:castle in:Keep").map(\.image.id) == [image])
+        #expect(try library.sql("SELECT count(*) FROM image_tags") == "2")
+    }
+
     @Test func doctorReportsUnfinishedTasksAsNotices() async throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
@@ -126,7 +156,13 @@ struct MaintenanceTests {
         try catalog.tag([images[1].image.id], add: ["later"])
         try catalog.addToCollection("Keep", [images[2].image.id])
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2))
-        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished"))
+        // What a generation asked for and its batch line: a pending one, and one whose image landed.
+        let batch = "0123456789abcdef:"
+        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued", "à \"faire\" \\ ✓"], collection: "Later", batchKey: batch + "3"))
+        let asked = try catalog.recordGeneration(NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
+        let task = "gpt-image-2-BATCHLINEBATCHLINEBA1"
+        try catalog.updateGeneration(asked.id, GenerationUpdate(taskID: task, status: .completed))
+        _ = try catalog.landImage(Fixtures.ours(Fixtures.metadata("a batch line", task: task), seed: 70), generationID: asked.id, index: 0, remoteURL: nil)
         try catalog.close()
         let report = try Catalog.rebuild(library.location)
         #expect(report.carriedOver, "\(report.notes)")
@@ -137,6 +173,14 @@ struct MaintenanceTests {
         #expect(try rebuilt.list("in:Keep").map(\.image.sha256) == [images[2].image.sha256])
         #expect(try rebuilt.creditSummary().total.charged == 2)
         #expect(try rebuilt.unfinishedGenerations().map(\.prompt) == [pending.prompt])
+        // A re-run of the batch finds both lines recorded, and resume still knows what they asked for.
+        #expect(try rebuilt.generations(batchKeyPrefix: batch).map(\.batchKey) == [batch + "4", batch + "3"])
+        let stillPending = try #require(try rebuilt.generation(batchKey: batch + "3"))
+        #expect(stillPending.prompt == pending.prompt && stillPending.status == .pending)
+        #expect(stillPending.requestedTags == ["queued", "à \"faire\" \\ ✓"] && stillPending.requestedCollection == "Later")
+        let landed = try #require(try rebuilt.generation(batchKey: batch + "4"))
+        #expect(landed.taskID == task && landed.status == .completed)
+        #expect(landed.requestedTags == ["asked"] && landed.requestedCollection == "Asked")
     }
 
     @Test func backupIsAVerifiedSnapshot() async throws {

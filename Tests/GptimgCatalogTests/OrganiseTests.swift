@@ -46,6 +46,9 @@ struct OrganiseTests {
         try catalog.setFavorite([ids[2]], true)
         #expect(try catalog.details(ids).map(\.image.rating) == [0, 4, 0])
         #expect(try catalog.details(ids).map(\.image.favorite) == [false, false, true])
+        // In the order given, repeats included; the first missing id is named.
+        #expect(try catalog.details([ids[2], ids[0], ids[2]]).map(\.image.id) == [ids[2], ids[0], ids[2]])
+        #expect(throws: CatalogError.noSuchImage("999998")) { try catalog.details([ids[0], 999998, 999999]) }
         try catalog.setFavorite([ids[2]], false)
         #expect(try catalog.list("fav:yes").isEmpty)
         #expect(throws: CatalogError.noSuchImage("12345")) { try catalog.rate([12345], 1) }
@@ -82,6 +85,9 @@ struct OrganiseTests {
         #expect(!FileManager.default.fileExists(atPath: library.location.root.appendingPathComponent(victim.image.path).path))
         #expect(try catalog.count() == 2)
         #expect(try catalog.list("gone").isEmpty)
+        // Its metadata and tag rows went with it (ON DELETE CASCADE).
+        #expect(try library.sql("SELECT count(*) FROM image_metadata WHERE image_id = \(victim.image.id)") == "0")
+        #expect(try library.sql("SELECT count(*) FROM image_tags WHERE image_id = \(victim.image.id)") == "0")
         #expect(try catalog.doctor().isClean)
         // Recover it by importing it back from the trash.
         let (summary, _) = try await importAll(catalog, [trashed[0]])

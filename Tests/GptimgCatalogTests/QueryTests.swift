@@ -80,7 +80,7 @@ struct QueryTests {
     }
 
     @Test func unknownFiltersAndMalformedValuesListWhatIsValid() throws {
-        for bad in ["colour:red", "rating:9", "rating:>=x", "fav:maybe", "after:yesterday", "aspect:wide", "size:big", "type:video", "status:done", "source:web", "generator:midjourney", "\"unclosed", "OR fox", "fox OR", "-tag:x"] {
+        for bad in ["colour:red", "rating:9", "rating:>=x", "fav:maybe", "after:yesterday", "after:2026-02-31", "before:2025-02-29", "after:2026-13-01", "aspect:wide", "size:big", "type:video", "status:done", "source:web", "generator:midjourney", "\"unclosed", "OR fox", "fox OR", "-tag:x"] {
             do {
                 _ = try ImageQuery(parsing: bad)
                 Issue.record("'\(bad)' was accepted")
@@ -88,6 +88,7 @@ struct QueryTests {
                 #expect(error.description.contains("aspect:16:9") || error.description.contains("OR") || error.description.contains("quote"), "\(bad): \(error)")
             }
         }
+        #expect(try ImageQuery(parsing: "after:2024-02-29 before:2026-3-1").filters == [.after("2024-02-29T00:00:00Z"), .before("2026-03-01T00:00:00Z")])
         let query = try ImageQuery(parsing: "a \"b c\" -d e* f OR g tag:x")
         #expect(query.groups.count == 4)
         #expect(query.excluded.map(\.text) == ["d"])

@@ -91,6 +91,7 @@ struct EmbeddingTests {
             let instant = try #require(GptimgEmbedding.parseISO8601(iso), "\(iso)")
             #expect(GptimgEmbedding.rfc1123(instant) == formatter.string(from: date))
             #expect(GptimgEmbedding.iso8601(instant) == iso)
+            #expect(GptimgEmbedding.Instant(epochSeconds: Int(seconds.rounded())) == instant)
         }
     }
 
