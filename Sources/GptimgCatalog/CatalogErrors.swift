@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+
+extension CatalogError: LocalizedError {
+    public var errorDescription: String? { description }
+}
+
+extension CatalogError {
+    /// Wraps anything thrown while doing `operation` (ours pass through unchanged).
+    static func wrap(_ error: any Error, _ operation: String) -> CatalogError {
+        if let error = error as? CatalogError { return error }
+        let sqlite: (message: String, busy: Bool)? =
+            if let error = error as? DatabaseError {
+                (error.message ?? "SQLite error \(error.resultCode.rawValue)", error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+            } else if let error = error as? SQLiteFailure {
+                (error.message, error.isBusy)
+            } else {
+                nil
+            }
+        guard let sqlite else { return .database(operation: operation, message: String(describing: error)) }
+        return .database(operation: operation, message: sqlite.busy ? "another gptimg kept the catalog busy for too long (\(sqlite.message))" : sqlite.message)
+    }
+}
+
+/// Runs `body`, wrapping whatever it throws as a `CatalogError` about `operation`.
+func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CatalogError.wrap(error, operation)
+    }
+}
+
+/// A GRDB row as the records decode it (`ImageRecord(columns:)` and the others).
+struct GRDBColumns: ColumnReader {
+    let row: Row
+
+    func int64(_ index: Int) -> Int64 { row[index] ?? 0 }
+    func optionalInt64(_ index: Int) -> Int64? { row[index] }
+    func text(_ index: Int) -> String { row[index] ?? "" }
+    func optionalText(_ index: Int) -> String? { row[index] }
+}
+
+extension ImageRecord {
+    init(row: Row, offset: Int = 0) { self.init(columns: GRDBColumns(row: row), offset: offset) }
+}
+
+extension GenerationRecord {
+    init(row: Row, offset: Int = 0) { self.init(columns: GRDBColumns(row: row), offset: offset) }
+}
+
+extension ImageDetails {
+    /// The prompt as the store names files: a short lowercase ASCII stem ("image" when empty).
+    public var slug: String { ImageStore.slug(generation.prompt) }
+}
+
+extension SQLiteReader {
+    /// The raw connection of a GRDB read or write, for the reads `GptimgBrowse` implements.
+    init(_ db: Database) { self.init(db.sqliteConnection!) }
+}
+
+extension StatementArguments {
+    init(_ values: [SQLValue]) {
+        self.init(values.map { value -> DatabaseValue in
+            switch value {
+            case .integer(let number): number.databaseValue
+            case .text(let text): text.databaseValue
+            }
+        })
+    }
+}
