@@ -292,7 +292,8 @@ package enum Browse {
         reader: SQLiteReader, resolve: (String) throws -> Int64
     ) throws -> [ImageDetails] {
         // Relevance needs the index's rank; the dates can come from the cheaper way.
-        let words = sort == .relevance ? .index : try wordSource(query, rows: limit + offset, reader: reader)
+        let rows = limit.addingReportingOverflow(offset)
+        let words = sort == .relevance ? .index : try wordSource(query, rows: rows.overflow ? .max : rows.partialValue, reader: reader)
         if case .ids(let ids) = words, ids.isEmpty { return [] }
         var sql = try SearchSQL(query, words: words, resolve: resolve)
         var order: String

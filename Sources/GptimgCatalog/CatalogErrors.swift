@@ -31,14 +31,36 @@ func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> 
     }
 }
 
-/// A GRDB row as the records decode it (`ImageRecord(columns:)` and the others).
+/// A GRDB row as the records decode it (`ImageRecord(columns:)` and the others), converting a
+/// value of the wrong type as SQLite's `sqlite3_column_*` do for `StatementColumns`, so that a
+/// damaged row reads the same in every command (and `doctor` can be run on it) instead of
+/// stopping the process in GRDB's decoding.
 struct GRDBColumns: ColumnReader {
     let row: Row
 
-    func int64(_ index: Int) -> Int64 { row[index] ?? 0 }
-    func optionalInt64(_ index: Int) -> Int64? { row[index] }
-    func text(_ index: Int) -> String { row[index] ?? "" }
-    func optionalText(_ index: Int) -> String? { row[index] }
+    func int64(_ index: Int) -> Int64 { optionalInt64(index) ?? 0 }
+
+    func optionalInt64(_ index: Int) -> Int64? {
+        switch (row[index] as DatabaseValue).storage {
+        case .null: nil
+        case .int64(let value): value
+        case .double(let value): value.isFinite && abs(value) < 9.2e18 ? Int64(value) : 0
+        case .string(let text): Int64(text.prefix { $0.isNumber || $0 == "-" || $0 == "+" }) ?? 0
+        case .blob: 0
+        }
+    }
+
+    func text(_ index: Int) -> String { optionalText(index) ?? "" }
+
+    func optionalText(_ index: Int) -> String? {
+        switch (row[index] as DatabaseValue).storage {
+        case .null: nil
+        case .int64(let value): String(value)
+        case .double(let value): String(value)
+        case .string(let text): text
+        case .blob(let data): String(decoding: data, as: UTF8.self)
+        }
+    }
 }
 
 extension ImageRecord {

@@ -86,10 +86,13 @@ struct ListArguments {
     }
 
     /// The catalog's path, found as `LibraryLocation.resolve` finds it: `--library`, then
-    /// `GPTIMG_LIBRARY`, then `./Library` (relative paths from the current directory).
-    var catalogPath: String {
+    /// `GPTIMG_LIBRARY`, then `./Library` (relative paths from the current directory); nil when
+    /// the path needs Foundation's reading of it (`~`, or a `.` or `..` that it removes as text
+    /// where the kernel would follow a symbolic link first).
+    var catalogPath: String? {
         let environment = getenv("GPTIMG_LIBRARY").map { String(cString: $0) }
         let root = library ?? environment.flatMap { $0.isEmpty ? nil : $0 } ?? "Library"
+        if root.hasPrefix("~") || root.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) { return nil }
         return root + "/catalog.sqlite"
     }
 }
@@ -98,9 +101,10 @@ struct ListArguments {
 /// full binary should answer instead.
 func answer(_ arguments: ListArguments) throws -> [UInt8] {
     let query = try ImageQuery(parsing: arguments.words.joined(separator: " "))
-    let path = arguments.catalogPath
-    guard access(path, R_OK) == 0 else { throw HandOver() }
-    let reader = try SQLiteReader.open(readOnly: path, busyTimeout: Browse.busyTimeout)
+    guard let path = arguments.catalogPath, access(path, R_OK) == 0 else { throw HandOver() }
+    // Readers wait for nobody in WAL mode; a lock that is held anyway (a checkpoint, a
+    // recovery) is the full binary's to wait for, with its own timeout, not twice as long.
+    let reader = try SQLiteReader.open(readOnly: path, busyTimeout: 0.1)
     defer { reader.close() }
     try reader.execute("BEGIN")  // one snapshot for every statement, as GRDB's reads have
     guard try Schema.applied(reader) == Schema.identifiers else { throw HandOver() }  // older: the full binary migrates it
@@ -115,14 +119,17 @@ func answer(_ arguments: ListArguments) throws -> [UInt8] {
     return output
 }
 
-/// This binary's own path.
-func ownPath() -> String {
+/// This binary's own path: /proc/self/exe on Linux, else argv[0] as typed or found on PATH.
+func ownPath() -> String? {
     #if os(Linux)
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     if count > 0 { return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     #endif
-    return CommandLine.arguments[0]
+    let name = CommandLine.arguments[0]
+    if name.contains("/") { return name }
+    let path = getenv("PATH").map { String(cString: $0) } ?? ""
+    return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
 }
 
 func realPath(_ path: String) -> String? {
@@ -133,17 +140,16 @@ func realPath(_ path: String) -> String? {
 
 /// Replaces this process with the full binary, given the same arguments.
 func handOver() -> Never {
-    let own = ownPath()
-    let folder = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
+    guard let own = ownPath().flatMap(realPath) else { fail("cannot find where this gptimg is installed: run it by its full path") }
+    let folder = String(own[..<own.lastIndex(of: "/")!])
     let candidates = [folder + "/../libexec/gptimg/gptimg", folder + "/gptimg"]
-    let ownReal = realPath(own)
-    for candidate in candidates where access(candidate, X_OK) == 0 && realPath(candidate) != ownReal {
+    var problem = "the full gptimg binary is missing (looked for \(candidates.joined(separator: " and ")))"
+    for candidate in candidates where access(candidate, X_OK) == 0 && realPath(candidate) != own {
         var argv: [UnsafeMutablePointer<CChar>?] = [strdup(candidate)] + CommandLine.arguments.dropFirst().map { strdup($0) } + [nil]
         execv(candidate, &argv)
-        let reason = String(cString: strerror(errno))
-        fail("cannot start \(candidate) (\(reason)): reinstall gptimg with `make install`")
+        problem = "cannot start \(candidate) (\(String(cString: strerror(errno))))"
     }
-    fail("the full gptimg binary is missing (looked for \(candidates.joined(separator: " and "))): reinstall gptimg with `make install`")
+    fail(problem + ": reinstall gptimg with `make install`")
 }
 
 func fail(_ message: String) -> Never {
