@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gptimg", targets: ["gptimg"]),
+        .executable(name: "gptimg-front", targets: ["gptimg-front"]),
         .library(name: "PNGMetadata", targets: ["PNGMetadata"]),
         .library(name: "PNGRaster", targets: ["PNGRaster"]),
         .library(name: "GptimgAPI", targets: ["GptimgAPI"]),
@@ -55,12 +56,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Browsing the catalog without GRDB or Foundation: the query language, the records, and
+        // `list`/`search` as reads on a raw SQLite connection. GptimgCatalog runs them inside
+        // its GRDB reads; the small `gptimg-front` binary runs them on its own.
+        .target(
+            name: "GptimgBrowse",
+            dependencies: ["PNGMetadata", "GptimgAPI", .product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
         // The library: SQLite catalog (GRDB), the write-once image store, import, query language,
         // organising, doctor, rebuild and backup.
         .target(
             name: "GptimgCatalog",
             dependencies: [
-                "PNGMetadata", "PNGRaster", "GptimgAPI",
+                "GptimgBrowse", "PNGMetadata", "PNGRaster", "GptimgAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -86,7 +94,7 @@ let package = Package(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
+                "GptimgBrowse", "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,6 +103,9 @@ let package = Package(
             name: "gptimg",
             dependencies: ["GptimgCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The installed `gptimg`: answers `list` and `search` itself (GptimgBrowse and SQLite, no
+        // Foundation) and hands every other command line to the full binary.
+        .executableTarget(name: "gptimg-front", dependencies: ["GptimgBrowse", "PNGMetadata"]),
         // Benchmark helpers: the deterministic corpus generator and an embedding timer.
         .executableTarget(
             name: "gptimg-bench",

@@ -54,22 +54,6 @@ private func commandFailure(_ error: any Error, _ output: Output) -> ExitCode {
 
 /// How catalog results look as text.
 enum CatalogRendering {
-    /// One line per image: id, short hash, date, aspect, size, rating/favourite, prompt, tags.
-    static func line(_ item: ImageDetails) -> String {
-        let image = item.image
-        var parts = [
-            String(image.id).leftPadded(6), String(image.sha256.prefix(8)), String(image.createdAt.prefix(10)),
-            item.generation.aspectRatio.rightPadded(5), "\(image.width)x\(image.height)".rightPadded(9),
-        ]
-        parts.append(image.rating > 0 ? String(repeating: "*", count: image.rating).rightPadded(5) : "     ")
-        parts.append(image.favorite ? "fav" : "   ")
-        var prompt = item.generation.prompt.replacingOccurrences(of: "\n", with: " ")
-        if prompt.count > 80 { prompt = String(prompt.prefix(79)) + "…" }
-        parts.append(prompt.isEmpty ? "(no prompt)" : prompt)
-        if !item.tags.isEmpty { parts.append("[" + item.tags.joined(separator: ", ") + "]") }
-        return parts.joined(separator: "  ")
-    }
-
     static func show(_ show: ImageShow) -> String {
         let item = show.details
         let image = item.image
@@ -112,11 +96,6 @@ enum CatalogRendering {
         for parameter in show.parameters { add("  " + parameter.key, parameter.value) }
         return lines.joined(separator: "\n")
     }
-}
-
-extension String {
-    func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
 /// Whether stderr is a terminal (progress lines only then).

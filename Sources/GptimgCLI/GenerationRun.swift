@@ -179,8 +179,8 @@ enum GenerationRendering {
             members.append(("timing", .object([
                 ("polls", .int(timing.polls)),
                 ("completed_at", .optional(timing.completedAt)),
-                ("seen_at", .optional(timing.seenAt.map(APITimestamp.string(from:)))),
-                ("landed_at", .optional(timing.landedAt.map(APITimestamp.string(from:)))),
+                ("seen_at", .optional(timing.seenAt.map { APITimestamp.string(epochSeconds: $0.timeIntervalSince1970) })),
+                ("landed_at", .optional(timing.landedAt.map { APITimestamp.string(epochSeconds: $0.timeIntervalSince1970) })),
             ])))
         }
         return .object(members)

@@ -81,7 +81,7 @@ func runList(options: CatalogOptions, query: String, sort: ImageSort, limit: Int
         let parsed = try ImageQuery(parsing: query)
         let catalog = try options.open(.readOnly)
         for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
-            if options.json { output.json(item.json) } else { output.line(CatalogRendering.line(item)) }
+            if options.json { output.json(item.json) } else { output.line(item.listLine) }
         }
     }
 }

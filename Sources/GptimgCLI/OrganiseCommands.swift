@@ -199,7 +199,7 @@ struct CollectionCommand: ParsableCommand {
             try runCatalogCommand { output in
                 let catalog = try options.open(.readOnly)
                 for item in try catalog.collectionImages(name, limit: limit) {
-                    if options.json { output.json(item.json) } else { output.line(CatalogRendering.line(item)) }
+                    if options.json { output.json(item.json) } else { output.line(item.listLine) }
                 }
             }
         }

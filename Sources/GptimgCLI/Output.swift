@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GptimgBrowse
 import PNGMetadata
 
 /// Where commands write: results to stdout, diagnostics to stderr, and the encoding of
@@ -40,22 +41,8 @@ final class Output {
 
     func flush() {
         guard !buffer.isEmpty else { return }
-        Self.writeAll(STDOUT_FILENO, buffer)
+        writeAll(STDOUT_FILENO, buffer)
         buffer.removeAll(keepingCapacity: true)
-    }
-
-    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // stdout closed (e.g. `| head`): nothing more to say
-                }
-                offset += written
-            }
-        }
     }
 }
 

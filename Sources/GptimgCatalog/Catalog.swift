@@ -1,3 +1,4 @@
+@_exported import GptimgBrowse
 import Foundation
 import GRDB
 import PNGMetadata
@@ -29,7 +30,7 @@ public final class Catalog: Sendable {
     let staging = StagingBox()
 
     /// How long a write waits for another process's transaction before giving up.
-    public static let busyTimeout: TimeInterval = 60
+    public static let busyTimeout: TimeInterval = Browse.busyTimeout
 
     /// Opens the library at `location`.
     public static func open(_ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init) throws -> Catalog {
@@ -142,17 +143,10 @@ public final class Catalog: Sendable {
     func now() -> String { Timestamps.string(from: clock()) }
 }
 
-/// The catalog's timestamps: `2026-11-21T10:15:30Z` (ISO 8601, UTC, whole seconds), which sort
-/// as text.
-public enum Timestamps {
+extension Timestamps {
     /// The form `GptimgEmbedding.iso8601` writes into the files.
     public static func string(from date: Date) -> String {
         GptimgEmbedding.iso8601(GptimgEmbedding.Instant(epochSeconds: Int(date.timeIntervalSince1970.rounded(.down))))
-    }
-
-    /// Any ISO 8601 instant (with fraction or offset) in the catalog's form, or nil.
-    public static func normalize(_ text: String) -> String? {
-        GptimgEmbedding.parseISO8601(text).map(GptimgEmbedding.iso8601)
     }
 
     /// `20261121T101530Z`: the time in a file name (backups).

@@ -186,7 +186,8 @@ public struct Generator: Sendable {
         guard let taskID = generation.taskID else {
             return .ended(GenerationOutcome(generation: generation, images: [], missing: [], message: "no task id: it was never accepted by the API"))
         }
-        let submitted = generation.submittedAt.flatMap(APITimestamp.date(from:)) ?? APITimestamp.date(from: generation.createdAt) ?? clock.now()
+        let submitted = (generation.submittedAt.flatMap(APITimestamp.epochSeconds(from:)) ?? APITimestamp.epochSeconds(from: generation.createdAt))
+            .map(Date.init(timeIntervalSince1970:)) ?? clock.now()
         var timing = GenerationTiming()
         var failures = 0
         while true {

@@ -79,7 +79,7 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
             .object([
                 ("task_id", .optional(entry.taskID)), ("prompt", .string(entry.prompt)), ("n", .int(entry.n)),
                 ("credits_charged", .int(entry.charged)), ("credits_refunded", .int(entry.refunded)),
-                ("outcome", .string(entry.outcome)), ("at", .string(APITimestamp.string(from: entry.at))),
+                ("outcome", .string(entry.outcome)), ("at", .string(APITimestamp.string(epochSeconds: entry.at.timeIntervalSince1970))),
             ])
         }
         return jsonResponse(.object([("success", .bool(true)), ("balance", .int(balance)), ("entries", .array(rows))]))

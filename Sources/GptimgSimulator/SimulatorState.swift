@@ -161,8 +161,8 @@ actor SimulatorState {
             error: task.status == .failed
                 ? TaskData.Failure(code: APIErrorCode.generationFailed.rawValue, message: "The generator could not render this prompt; the 2 × n credits were refunded.")
                 : nil,
-            createdAt: APITimestamp.string(from: task.createdAt),
-            updatedAt: includeResult ? APITimestamp.string(from: task.updatedAt ?? task.createdAt) : nil)
+            createdAt: APITimestamp.string(epochSeconds: task.createdAt.timeIntervalSince1970),
+            updatedAt: includeResult ? APITimestamp.string(epochSeconds: (task.updatedAt ?? task.createdAt).timeIntervalSince1970) : nil)
     }
 
     // MARK: - Files

@@ -1,4 +1,3 @@
-import Foundation
 
 /// What gptimg embeds in every image it lands (the iTXt `gptimg` chunk, schema 1): enough to
 /// rebuild the image's catalog row from the file alone.

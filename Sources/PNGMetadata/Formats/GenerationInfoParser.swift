@@ -1,4 +1,3 @@
-import Foundation
 
 /// Turns a PNG's text chunks into one `GenerationInfo`, whichever tool wrote them.
 ///

@@ -1,5 +1,3 @@
-import Foundation
-import GRDB
 import GptimgAPI
 import PNGMetadata
 
@@ -236,11 +234,16 @@ public struct ImageQuery: Sendable, Hashable {
     // MARK: - SQL
 
     static func ftsTerm(_ term: Term) -> String {
-        "\"" + term.text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (term.isPrefix ? "*" : "")
+        var quoted = "\""
+        for scalar in term.text.unicodeScalars {
+            quoted.unicodeScalars.append(scalar)
+            if scalar == "\"" { quoted.unicodeScalars.append(scalar) }  // FTS5 doubles a quote within a string
+        }
+        return quoted + "\"" + (term.isPrefix ? "*" : "")
     }
 
     /// The FTS5 expression for the words that must match, or nil when there are none.
-    var matchExpression: String? {
+    package var matchExpression: String? {
         guard !groups.isEmpty else { return nil }
         let positive = groups.map { group in
             group.count == 1 ? Self.ftsTerm(group[0]) : "(" + group.map(Self.ftsTerm).joined(separator: " OR ") + ")"
@@ -273,43 +276,49 @@ public struct ImageCursor: Sendable, Hashable {
     }
 }
 
-extension Catalog {
+/// `list` and `search` as reads on a raw connection: the one implementation behind
+/// `Catalog.list` (inside GRDB's read transaction) and the read-only `gptimg` front.
+package enum Browse {
+    /// How long a reader waits for another process's lock (`Catalog.busyTimeout`), in seconds.
+    package static let busyTimeout: Double = 60
+
     /// The images matching `query`, as full details (tags, collections, parent), sorted and
     /// paged. `relevance` sorts by FTS5's bm25 when there are words (newest otherwise).
     /// `after` starts the page just past an image in the `newest` or `oldest` order (it is
-    /// ignored for `relevance`, which pages by `offset`).
-    public func list(
-        _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0, after cursor: ImageCursor? = nil
+    /// ignored for `relevance`, which pages by `offset`). `resolve` turns a `parent:` ID into
+    /// an image id.
+    package static func list(
+        _ query: ImageQuery, sort: ImageSort, limit: Int, offset: Int, after cursor: ImageCursor?,
+        reader: SQLiteReader, resolve: (String) throws -> Int64
     ) throws -> [ImageDetails] {
-        try read("search the catalog") { db in
-            // Relevance needs the index's rank; the dates can come from the cheaper way.
-            let words = sort == .relevance ? .index : try Self.wordSource(query, rows: limit + offset, db: db)
-            if case .ids(let ids) = words, ids.isEmpty { return [] }
-            var sql = try SearchSQL(query, db: db, words: words)
-            var order: String
-            switch sort {
-            case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
-            case .oldest: order = "i.created_at, i.id"
-            }
-            let byRank = sort == .relevance && sql.usesIndex
-            if byRank { order = "s.rank, i.id DESC" }
-            if let cursor, sort != .relevance {
-                sql.conditions.append(sort == .oldest ? "(i.created_at, i.id) > (?, ?)" : "(i.created_at, i.id) < (?, ?)")
-                sql.arguments += [cursor.createdAt, cursor.id]
-            }
-            // Two steps: the page's ids first, from the index and `images` alone (generations
-            // are joined there only when a filter needs them), then the full rows of those ids.
-            // A common word matches thousands of images; reading each one's generation (its
-            // prompt and all) only to sort them and keep 100 was most of a search's time.
-            let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
-            let statement = """
-                SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM (\(page)) page
-                CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
-                ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
-                """
-            let rows = try Row.fetchAll(db, sql: statement, arguments: StatementArguments(sql.arguments + [max(0, limit), max(0, offset)]))
-            return try Self.details(rows, db: db)
+        // Relevance needs the index's rank; the dates can come from the cheaper way.
+        let rows = limit.addingReportingOverflow(offset)
+        let words = sort == .relevance ? .index : try wordSource(query, rows: rows.overflow ? .max : rows.partialValue, reader: reader)
+        if case .ids(let ids) = words, ids.isEmpty { return [] }
+        var sql = try SearchSQL(query, words: words, resolve: resolve)
+        var order: String
+        switch sort {
+        case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
+        case .oldest: order = "i.created_at, i.id"
         }
+        let byRank = sort == .relevance && sql.usesIndex
+        if byRank { order = "s.rank, i.id DESC" }
+        if let cursor, sort != .relevance {
+            sql.conditions.append(sort == .oldest ? "(i.created_at, i.id) > (?, ?)" : "(i.created_at, i.id) < (?, ?)")
+            sql.arguments += [.text(cursor.createdAt), .integer(cursor.id)]
+        }
+        // Two steps: the page's ids first, from the index and `images` alone (generations
+        // are joined there only when a filter needs them), then the full rows of those ids.
+        // A common word matches thousands of images; reading each one's generation (its
+        // prompt and all) only to sort them and keep 100 was most of a search's time.
+        let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
+        let statement = """
+            SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM (\(page)) page
+            CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
+            ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
+            """
+        let items = try reader.rows(statement, sql.arguments + [.int(max(0, limit)), .int(max(0, offset))]) { ImageDetails(columns: $0) }
+        return try withTagsAndCollections(items, reader: reader)
     }
 
     /// Where a page of `query`'s words, newest (or oldest) first, is found fastest: its
@@ -322,76 +331,37 @@ extension Catalog {
     /// and stops there: a rare phrase's page then needs no second pass, and a common word's
     /// costs only the bound. (A common word, 1 image in 30, is 10 times faster walked; a rare
     /// phrase 10 times faster sorted.)
-    static func wordSource(_ query: ImageQuery, rows: Int, db: Database) throws -> WordSource {
+    package static func wordSource(_ query: ImageQuery, rows: Int, reader: SQLiteReader) throws -> WordSource {
         guard let match = query.matchExpression else { return .index }
-        let images = try Int.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM images") ?? 0  // about the count, without counting
+        let images = try reader.integer("SELECT ifnull(max(id), 0) FROM images") ?? 0  // about the count, without counting
         let bound = Int((Double(max(1, rows)) * Double(images) / 4).squareRoot())
-        let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM image_search WHERE image_search MATCH ? LIMIT ?", arguments: [match, bound + 1])
+        let ids = try reader.rows("SELECT rowid FROM image_search WHERE image_search MATCH ? LIMIT ?", [.text(match), .int(bound + 1)]) { $0.int64(0) }
         return ids.count > bound ? .walk : .ids(ids)
     }
 
-    /// `list` with the query given as text.
-    public func list(_ text: String, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0) throws -> [ImageDetails] {
-        try list(try ImageQuery(parsing: text), sort: sort, limit: limit, offset: offset)
-    }
-
-    /// How many images match `query` (one `count(*)`; no rows are read back).
-    public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
-        try read("count images") { db in
-            let sql = try SearchSQL(query, db: db)
-            // Words alone: the index has one row per image (its triggers keep it so), and
-            // counting there skips a lookup in `images` for every match.
-            let from = sql.usesIndex && sql.conditions.count == 1 ? "image_search s" : sql.from
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)) ?? 0
-        }
-    }
-
-    /// Rows of (image columns, generation columns) with their tags, collections and parent.
-    static func details(_ rows: [Row], db: Database) throws -> [ImageDetails] {
-        guard !rows.isEmpty else { return [] }
-        var result = rows.map { row in
-            let image = ImageRecord(row: row)
-            let generation = GenerationRecord(row: row, offset: ImageRecord.columnCount)
-            return ImageDetails(image: image, generation: generation, tags: [], collections: [], parentID: generation.parentImageID)
-        }
-        let ids = result.map { String($0.image.id) }.joined(separator: ",")
-        var tags: [Int64: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (\(ids)) ORDER BY t.name") {
-            tags[row[0], default: []].append(row[1])
-        }
-        var collections: [Int64: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT ci.image_id, c.name FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id IN (\(ids)) ORDER BY c.name") {
-            collections[row[0], default: []].append(row[1])
-        }
-        for index in result.indices {
-            result[index].tags = tags[result[index].image.id] ?? []
-            result[index].collections = collections[result[index].image.id] ?? []
-        }
-        return result
-    }
-
-    /// Details of the given images, in the order given; `CatalogError.noSuchImage` names the
-    /// first one missing.
-    public func details(_ imageIDs: [Int64]) throws -> [ImageDetails] {
-        try read("read images") { try Self.details(ids: imageIDs, db: $0) }
-    }
-
-    /// `details(_:)` within a read: one query for the rows, one each for tags and collections.
-    static func details(ids imageIDs: [Int64], db: Database) throws -> [ImageDetails] {
-        guard !imageIDs.isEmpty else { return [] }
+    /// `items` with their tags and collections, read in one query each for all of them.
+    package static func withTagsAndCollections(_ items: [ImageDetails], reader: SQLiteReader) throws -> [ImageDetails] {
+        guard !items.isEmpty else { return [] }
         // Integers: safe to write into the statement, and no cap on bound variables.
-        let list = Set(imageIDs).map(String.init).joined(separator: ",")
-        let rows = try Row.fetchAll(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))")
-        let found = Dictionary(uniqueKeysWithValues: try Self.details(rows, db: db).map { ($0.image.id, $0) })
-        return try imageIDs.map { id in
-            guard let item = found[id] else { throw CatalogError.noSuchImage(String(id)) }
+        let ids = items.map { String($0.image.id) }.joined(separator: ",")
+        func names(_ sql: String) throws -> [Int64: [String]] {
+            var names: [Int64: [String]] = [:]
+            for (id, name) in try reader.rows(sql, [], { ($0.int64(0), $0.text(1)) }) { names[id, default: []].append(name) }
+            return names
+        }
+        let tags = try names("SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (\(ids)) ORDER BY t.name")
+        let collections = try names("SELECT ci.image_id, c.name FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id IN (\(ids)) ORDER BY c.name")
+        return items.map { item in
+            var item = item
+            item.tags = tags[item.image.id] ?? []
+            item.collections = collections[item.image.id] ?? []
             return item
         }
     }
 }
 
 /// Where the images a query's words match come from.
-enum WordSource: Equatable {
+package enum WordSource: Equatable {
     /// The FTS5 index itself (`s`), which can rank them.
     case index
     /// These ids, already taken from the index.
@@ -402,81 +372,91 @@ enum WordSource: Equatable {
 
 /// The FROM and WHERE of a query, shared by `list` and `count`: the FTS5 match when there are
 /// words, then one condition per filter, with their arguments.
-struct SearchSQL {
-    var conditions: [String] = []
-    var arguments: [any DatabaseValueConvertible] = []
+package struct SearchSQL {
+    package var conditions: [String] = []
+    package var arguments: [SQLValue] = []
     /// Whether the rows come from the FTS5 index (`s`), so that `s.rank` can sort them.
-    var usesIndex = false
+    package var usesIndex = false
     /// Whether the rows come from walking `images_newest`, the words a membership test.
     var walking = false
     /// Whether a filter reads `generations` (g); every image has one, so it is joined only then.
     var needsGeneration = false
 
     /// The FTS5 index (words), `images` and, when a filter needs it, `generations`.
-    var from: String {
+    package var from: String {
         (usesIndex ? "image_search s CROSS JOIN images i ON i.id = s.rowid" : walking ? "images i INDEXED BY images_newest" : "images i")
             + (needsGeneration ? " CROSS JOIN generations g ON g.id = i.generation_id" : "")
     }
 
-    var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+    package var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 
-    /// `words`: where the images the words match come from (see `Catalog.wordSource`).
-    init(_ query: ImageQuery, db: Database, words: WordSource = .index) throws {
+    /// `words`: where the images the words match come from (see `Browse.wordSource`);
+    /// `resolve` turns a `parent:` ID into an image id.
+    package init(_ query: ImageQuery, words: WordSource = .index, resolve: (String) throws -> Int64) throws {
         if let match = query.matchExpression {
             switch words {
             case .index:
                 usesIndex = true
                 conditions.append("image_search MATCH ?")
-                arguments.append(match)
+                arguments.append(.text(match))
             case .ids(let ids):
                 // Integers the index gave: safe to write into the statement.
                 conditions.append("i.id IN (" + ids.map(String.init).joined(separator: ",") + ")")
             case .walk:
                 walking = true
                 conditions.append("i.id IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
-                arguments.append(match)
+                arguments.append(.text(match))
             }
         } else if !query.excluded.isEmpty {
             conditions.append("i.id NOT IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
-            arguments.append(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR "))
+            arguments.append(.text(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR ")))
         }
         for filter in query.filters {
             switch filter {
             case .aspect(let value):
-                add("g.aspect_ratio = ?", value, generation: true)
+                add("g.aspect_ratio = ?", .text(value), generation: true)
             case .type(let value):
-                add("g.type = ?", value, generation: true)
+                add("g.type = ?", .text(value), generation: true)
             case .status(let value):
-                add("g.status = ?", value.rawValue, generation: true)
+                add("g.status = ?", .text(value.rawValue), generation: true)
             case .tag(let name):
-                add("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)", name)
+                add("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)", .text(name))
             case .collection(let name):
-                add("EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id = i.id AND c.name = ?)", name)
+                add("EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id = i.id AND c.name = ?)", .text(name))
             case .rating(let op, let value):
-                add("i.rating \(op) ?", value)
+                add("i.rating \(op) ?", .int(value))
             case .favorite(let value):
-                add("i.favorite = ?", value)
+                add("i.favorite = ?", .bool(value))
             case .after(let instant):
-                add("i.created_at >= ?", instant)
+                add("i.created_at >= ?", .text(instant))
             case .before(let instant):
-                add("i.created_at < ?", instant)
+                add("i.created_at < ?", .text(instant))
             case .source(let value):
-                add("g.source = ?", value.rawValue, generation: true)
+                add("g.source = ?", .text(value.rawValue), generation: true)
             case .generator(let value):
-                add("i.generator = ?", value)
+                add("i.generator = ?", .text(value))
             case .task(let value):
-                add("g.task_id = ?", value, generation: true)
+                add("g.task_id = ?", .text(value), generation: true)
             case .size(let width, let height):
-                add("i.width = ? AND i.height = ?", width, height)
+                add("i.width = ? AND i.height = ?", .int(width), .int(height))
             case .parent(let id):
-                add("g.parent_image_id = ?", try Catalog.resolve(id, db: db), generation: true)
+                add("g.parent_image_id = ?", .integer(try resolve(id)), generation: true)
             }
         }
     }
 
-    private mutating func add(_ condition: String, _ values: any DatabaseValueConvertible..., generation: Bool = false) {
+    private mutating func add(_ condition: String, _ values: SQLValue..., generation: Bool = false) {
         needsGeneration = needsGeneration || generation
         conditions.append(condition)
         arguments += values
+    }
+}
+
+/// The catalog's timestamps: `2026-11-21T10:15:30Z` (ISO 8601, UTC, whole seconds), which sort
+/// as text.
+public enum Timestamps {
+    /// Any ISO 8601 instant (with fraction or offset) in the catalog's form, or nil.
+    public static func normalize(_ text: String) -> String? {
+        GptimgEmbedding.parseISO8601(text).map(GptimgEmbedding.iso8601)
     }
 }

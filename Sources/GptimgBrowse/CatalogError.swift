@@ -1,9 +1,7 @@
-import Foundation
-import GRDB
-
 /// Everything the catalog can refuse or fail at, each with one line that names the problem and
-/// what to do about it. GRDB and Foundation errors are wrapped here, never shown raw.
-public enum CatalogError: Error, Sendable, Equatable, LocalizedError, CustomStringConvertible {
+/// what to do about it. GRDB, SQLite and Foundation errors are wrapped in it (`wrap`), never
+/// shown raw.
+public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No catalog at the library's path (reading commands do not create one).
     case noLibrary(path: String)
     /// SQLite said no; `operation` is what we were doing.
@@ -66,29 +64,5 @@ public enum CatalogError: Error, Sendable, Equatable, LocalizedError, CustomStri
         case .invalidArgument(let message):
             message
         }
-    }
-
-    public var errorDescription: String? { description }
-
-    /// Wraps anything thrown while doing `operation` (ours pass through unchanged).
-    static func wrap(_ error: any Error, _ operation: String) -> CatalogError {
-        if let error = error as? CatalogError { return error }
-        if let error = error as? DatabaseError {
-            var message = error.message ?? "SQLite error \(error.resultCode.rawValue)"
-            if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-                message = "another gptimg kept the catalog busy for too long (\(message))"
-            }
-            return .database(operation: operation, message: message)
-        }
-        return .database(operation: operation, message: String(describing: error))
-    }
-}
-
-/// Runs `body`, wrapping whatever it throws as a `CatalogError` about `operation`.
-func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        throw CatalogError.wrap(error, operation)
     }
 }

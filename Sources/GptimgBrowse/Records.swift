@@ -1,5 +1,3 @@
-import Foundation
-import GRDB
 import PNGMetadata
 
 /// Where a generation is in its life. `pending` is recorded before the request is sent;
@@ -52,43 +50,44 @@ public struct GenerationRecord: Sendable, Hashable {
     /// The batch line it came from ("<file hash>:<line>"), for `gptimg batch` re-runs.
     public var batchKey: String?
 
-    static let columns = """
+    package static let columns = """
         g.id, g.task_id, g.server_row_id, g.status, g.type, g.prompt, g.negative_prompt, g.aspect_ratio, g.n,
         g.reference_images, g.provider, g.model, g.base_url, g.source, g.created_at, g.submitted_at, g.completed_at,
         g.updated_at, g.credits_charged, g.credits_refunded, g.error_code, g.error_message, g.parent_task_id,
         g.parent_index, g.parent_image_id, g.requested_tags, g.requested_collection, g.batch_key
         """
 
-    init(row: Row, offset: Int = 0) {
+    /// Decodes `columns` as they come from a SELECT of `Self.columns` starting at `offset`.
+    package init(columns row: some ColumnReader, offset: Int = 0) {
         let o = offset
-        id = row[o]
-        taskID = row[o + 1]
-        serverRowID = row[o + 2]
-        status = GenerationStatus(rawValue: row[o + 3]) ?? .unknown
-        type = row[o + 4]
-        prompt = row[o + 5]
-        negativePrompt = row[o + 6]
-        aspectRatio = row[o + 7]
-        n = row[o + 8]
-        referenceImages = JSONList.decode(row[o + 9])
-        provider = row[o + 10]
-        model = row[o + 11]
-        baseURL = row[o + 12]
-        source = GenerationSource(rawValue: row[o + 13]) ?? .import
-        createdAt = row[o + 14]
-        submittedAt = row[o + 15]
-        completedAt = row[o + 16]
-        updatedAt = row[o + 17]
-        creditsCharged = row[o + 18]
-        creditsRefunded = row[o + 19]
-        errorCode = row[o + 20]
-        errorMessage = row[o + 21]
-        parentTaskID = row[o + 22]
-        parentIndex = row[o + 23]
-        parentImageID = row[o + 24]
-        requestedTags = JSONList.decode(row[o + 25])
-        requestedCollection = row[o + 26]
-        batchKey = row[o + 27]
+        id = row.int64(o)
+        taskID = row.optionalText(o + 1)
+        serverRowID = row.optionalText(o + 2)
+        status = GenerationStatus(rawValue: row.text(o + 3)) ?? .unknown
+        type = row.text(o + 4)
+        prompt = row.text(o + 5)
+        negativePrompt = row.optionalText(o + 6)
+        aspectRatio = row.text(o + 7)
+        n = row.int(o + 8)
+        referenceImages = JSONList.decode(row.optionalText(o + 9))
+        provider = row.optionalText(o + 10)
+        model = row.optionalText(o + 11)
+        baseURL = row.optionalText(o + 12)
+        source = GenerationSource(rawValue: row.text(o + 13)) ?? .import
+        createdAt = row.text(o + 14)
+        submittedAt = row.optionalText(o + 15)
+        completedAt = row.optionalText(o + 16)
+        updatedAt = row.text(o + 17)
+        creditsCharged = row.int(o + 18)
+        creditsRefunded = row.int(o + 19)
+        errorCode = row.optionalText(o + 20)
+        errorMessage = row.optionalText(o + 21)
+        parentTaskID = row.optionalText(o + 22)
+        parentIndex = row.optionalInt(o + 23)
+        parentImageID = row.optionalInt64(o + 24)
+        requestedTags = JSONList.decode(row.optionalText(o + 25))
+        requestedCollection = row.optionalText(o + 26)
+        batchKey = row.optionalText(o + 27)
     }
 }
 
@@ -113,29 +112,30 @@ public struct ImageRecord: Sendable, Hashable {
     public var addedAt: String
     public var originalName: String?
 
-    static let columns = """
+    package static let columns = """
         i.id, i.generation_id, i.sha256, i.path, i.width, i.height, i.bytes, i.index_in_task, i.remote_url,
         i.favorite, i.rating, i.generator, i.created_at, i.added_at, i.original_name
         """
-    static let columnCount = columns.split(separator: ",").count
+    package static let columnCount = columns.split(separator: ",").count
 
-    init(row: Row, offset: Int = 0) {
+    /// Decodes `columns` as they come from a SELECT of `Self.columns` starting at `offset`.
+    package init(columns row: some ColumnReader, offset: Int = 0) {
         let o = offset
-        id = row[o]
-        generationID = row[o + 1]
-        sha256 = row[o + 2]
-        path = row[o + 3]
-        width = row[o + 4]
-        height = row[o + 5]
-        bytes = row[o + 6]
-        index = row[o + 7]
-        remoteURL = row[o + 8]
-        favorite = row[o + 9]
-        rating = row[o + 10]
-        generator = row[o + 11]
-        createdAt = row[o + 12]
-        addedAt = row[o + 13]
-        originalName = row[o + 14]
+        id = row.int64(o)
+        generationID = row.int64(o + 1)
+        sha256 = row.text(o + 2)
+        path = row.text(o + 3)
+        width = row.int(o + 4)
+        height = row.int(o + 5)
+        bytes = row.int(o + 6)
+        index = row.int(o + 7)
+        remoteURL = row.optionalText(o + 8)
+        favorite = row.bool(o + 9)
+        rating = row.int(o + 10)
+        generator = row.text(o + 11)
+        createdAt = row.text(o + 12)
+        addedAt = row.text(o + 13)
+        originalName = row.optionalText(o + 14)
     }
 }
 
@@ -149,8 +149,15 @@ public struct ImageDetails: Sendable, Hashable {
     /// The image this one was made from (variants), when it is in the library.
     public var parentID: Int64?
 
-    /// The prompt as the store names files: a short lowercase ASCII stem ("image" when empty).
-    public var slug: String { ImageStore.slug(generation.prompt) }
+    /// A row of `ImageRecord.columns` then `GenerationRecord.columns`, without its tags and
+    /// collections (`Browse.withTagsAndCollections` reads them).
+    package init(columns row: some ColumnReader) {
+        image = ImageRecord(columns: row)
+        generation = GenerationRecord(columns: row, offset: ImageRecord.columnCount)
+        tags = []
+        collections = []
+        parentID = generation.parentImageID
+    }
 
     /// cli.md's "An image in JSON", keys in its order.
     public var json: JSONOut {
@@ -183,13 +190,13 @@ public struct ImageDetails: Sendable, Hashable {
 }
 
 /// JSON arrays of strings in TEXT columns.
-enum JSONList {
-    static func encode(_ values: [String]) -> String {
+package enum JSONList {
+    package static func encode(_ values: [String]) -> String {
         JSONOut.array(values.map(JSONOut.string)).rendered
     }
 
     /// The strings of a JSON array of strings; empty for anything else.
-    static func decode(_ text: String?) -> [String] {
+    package static func decode(_ text: String?) -> [String] {
         guard let text, text != "[]", let items = JSONValue.parse(text)?.array else { return [] }
         let values = items.compactMap(\.string)
         return values.count == items.count ? values : []

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+extension CatalogError: LocalizedError {
+    public var errorDescription: String? { description }
+}
+
+extension CatalogError {
+    /// Wraps anything thrown while doing `operation` (ours pass through unchanged).
+    static func wrap(_ error: any Error, _ operation: String) -> CatalogError {
+        if let error = error as? CatalogError { return error }
+        let sqlite: (message: String, busy: Bool)? =
+            if let error = error as? DatabaseError {
+                (error.message ?? "SQLite error \(error.resultCode.rawValue)", error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+            } else if let error = error as? SQLiteFailure {
+                (error.message, error.isBusy)
+            } else {
+                nil
+            }
+        guard let sqlite else { return .database(operation: operation, message: String(describing: error)) }
+        return .database(operation: operation, message: sqlite.busy ? "another gptimg kept the catalog busy for too long (\(sqlite.message))" : sqlite.message)
+    }
+}
+
+/// Runs `body`, wrapping whatever it throws as a `CatalogError` about `operation`.
+func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CatalogError.wrap(error, operation)
+    }
+}
+
+/// A GRDB row as the records decode it (`ImageRecord(columns:)` and the others), converting a
+/// value of the wrong type as SQLite's `sqlite3_column_*` do for `StatementColumns`, so that a
+/// damaged row reads the same in every command (and `doctor` can be run on it) instead of
+/// stopping the process in GRDB's decoding.
+struct GRDBColumns: ColumnReader {
+    let row: Row
+
+    func int64(_ index: Int) -> Int64 { optionalInt64(index) ?? 0 }
+
+    func optionalInt64(_ index: Int) -> Int64? {
+        switch (row[index] as DatabaseValue).storage {
+        case .null: nil
+        case .int64(let value): value
+        case .double(let value): value.isFinite && abs(value) < 9.2e18 ? Int64(value) : 0
+        case .string(let text): Int64(text.prefix { $0.isNumber || $0 == "-" || $0 == "+" }) ?? 0
+        case .blob: 0
+        }
+    }
+
+    func text(_ index: Int) -> String { optionalText(index) ?? "" }
+
+    func optionalText(_ index: Int) -> String? {
+        switch (row[index] as DatabaseValue).storage {
+        case .null: nil
+        case .int64(let value): String(value)
+        case .double(let value): String(value)
+        case .string(let text): text
+        case .blob(let data): String(decoding: data, as: UTF8.self)
+        }
+    }
+}
+
+extension ImageRecord {
+    init(row: Row, offset: Int = 0) { self.init(columns: GRDBColumns(row: row), offset: offset) }
+}
+
+extension GenerationRecord {
+    init(row: Row, offset: Int = 0) { self.init(columns: GRDBColumns(row: row), offset: offset) }
+}
+
+extension ImageDetails {
+    /// The prompt as the store names files: a short lowercase ASCII stem ("image" when empty).
+    public var slug: String { ImageStore.slug(generation.prompt) }
+}
+
+extension SQLiteReader {
+    /// The raw connection of a GRDB read or write, for the reads `GptimgBrowse` implements.
+    init(_ db: Database) { self.init(db.sqliteConnection!) }
+}
+
+extension StatementArguments {
+    init(_ values: [SQLValue]) {
+        self.init(values.map { value -> DatabaseValue in
+            switch value {
+            case .integer(let number): number.databaseValue
+            case .text(let text): text.databaseValue
+            }
+        })
+    }
+}
