@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How `list` and `search` show an image as text.
 extension ImageDetails {
     /// One line: id, short hash, date, aspect, size, rating/favourite, prompt, tags.
@@ -20,12 +26,6 @@ extension String {
     package func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
     package func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Writes all of `bytes` to `descriptor` (retrying after a signal); a closed descriptor (stdout
 /// into `| head`) ends the writing quietly: there is nothing more to say.
