@@ -93,7 +93,7 @@ func processFiles<Result>(
             }
             return .success(Array(text(path, value).utf8))
         } catch {
-            return .failure(ErrorLine(message: describe(error)))
+            return .failure(ErrorLine(message: describeError(error)))
         }
     } emit: { path, result in
         switch result {
