@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How `list` and `search` show an image as text.
 extension ImageDetails {
     /// One line: id, short hash, date, aspect, size, rating/favourite, prompt, tags.
@@ -25,20 +19,4 @@ extension ImageDetails {
 extension String {
     package func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
     package func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
-}
-
-/// Writes all of `bytes` to `descriptor` (retrying after a signal); a closed descriptor (stdout
-/// into `| head`) ends the writing quietly: there is nothing more to say.
-package func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
-    bytes.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
-    }
 }

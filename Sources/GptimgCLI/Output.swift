@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GptimgBrowse
 import PNGMetadata
 
 /// Where commands write: results to stdout, diagnostics to stderr, and the encoding of
