@@ -94,7 +94,7 @@ let package = Package(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgBrowse", "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -37,7 +37,7 @@ declare -a paths=("/" "/?q=lighthouse" "/?q=misty+lighthouse+watercolor" "/?aspe
 log "$images images; tiles per page: first $(tiles "$base/"), search $(tiles "$base/?q=lighthouse"), deep $(tiles "$base/?before=$deep")"
 log "the search page says: $(curl -s "$base/?q=lighthouse" | grep -o '<span id="total">[^<]*</span> images match')"
 
-results=$BENCH_OUT/gallery-results.txt
+results=$BENCH_OUT/gallery-results-$images.txt  # one file per catalog size, so each table keeps its own
 : >"$results"
 for i in "${!names[@]}"; do
     for connections in 1 4; do

@@ -5,7 +5,7 @@
 # PNG thumbnails that fit 320x320. Each contender is one process over all the files.
 #   - one file at a time: ours with --jobs 1, vipsthumbnail with VIPS_CONCURRENCY=1;
 #   - the whole machine: ours with --jobs $(nproc) (the gallery makes one per core), vipsthumbnail
-#     with its own threads, and $(nproc) vipsthumbnail processes over halves of the files.
+#     with its own threads, and $(nproc) vipsthumbnail processes, each over an equal share of the files.
 # Target: ours at least vipsthumbnail's rate (a ratio >= 1). Wall times need a quiet machine; the
 # CPU times printed last (user + system) hold whatever else runs on the cores.
 #   bash bench/thumbs.sh          # BENCH_THUMBS=200 files by default
@@ -44,7 +44,10 @@ hyperfine --style basic --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OU
 "$GPTIMG_BENCH" thumbs "$input" --to "$ours" --size "$size" --jobs "$cores"
 mapfile -t made < <(find "$input" -name '*.png' | sort)
 first=$(basename "${made[0]}")
-echo "sizes of $first: ours $(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(24); print('%dx%d' % struct.unpack('>II', d[16:24]))" "$ours/$first"), vips $(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(24); print('%dx%d' % struct.unpack('>II', d[16:24]))" "$vips/$first")"
+png_size() {  # png_size FILE: WIDTHxHEIGHT from its IHDR
+    python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(24); print('%dx%d' % struct.unpack('>II', d[16:24]))" "$1"
+}
+echo "sizes of $first: ours $(png_size "$ours/$first"), vips $(png_size "$vips/$first")"
 echo "thumbnail bytes: ours $(du -sb "$ours" | cut -f1), vips $(du -sb "$vips" | cut -f1)"
 
 echo

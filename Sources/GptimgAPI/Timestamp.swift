@@ -6,12 +6,9 @@ import PNGMetadata
 public enum APITimestamp {
     public static func string(epochSeconds: Double) -> String {
         let milliseconds = Int((epochSeconds * 1000).rounded(.down))
-        let days = Int((Double(milliseconds) / 86_400_000).rounded(.down))
-        let ofDay = milliseconds - days * 86_400_000
-        let (year, month, day) = GptimgEmbedding.civilFromDays(days)
-        let pad = GptimgEmbedding.pad
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ofDay / 3_600_000, 2)):"
-            + "\(pad(ofDay / 60_000 % 60, 2)):\(pad(ofDay / 1000 % 60, 2)).\(pad(ofDay % 1000, 3))Z"
+        let seconds = Int((Double(milliseconds) / 1000).rounded(.down))
+        let whole = GptimgEmbedding.iso8601(GptimgEmbedding.Instant(epochSeconds: seconds))  // "…T00:12:03Z"
+        return whole.dropLast() + "." + GptimgEmbedding.pad(milliseconds - seconds * 1000, 3) + "Z"
     }
 
     /// Seconds since 1970 from the API's ISO 8601 (with or without fraction or offset), or nil.

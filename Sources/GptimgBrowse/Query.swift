@@ -279,9 +279,6 @@ public struct ImageCursor: Sendable, Hashable {
 /// `list` and `search` as reads on a raw connection: the one implementation behind
 /// `Catalog.list` (inside GRDB's read transaction) and the read-only `gptimg` front.
 package enum Browse {
-    /// How long a reader waits for another process's lock (`Catalog.busyTimeout`), in seconds.
-    package static let busyTimeout: Double = 60
-
     /// The images matching `query`, as full details (tags, collections, parent), sorted and
     /// paged. `relevance` sorts by FTS5's bm25 when there are words (newest otherwise).
     /// `after` starts the page just past an image in the `newest` or `oldest` order (it is
@@ -291,8 +288,8 @@ package enum Browse {
         _ query: ImageQuery, sort: ImageSort, limit: Int, offset: Int, after cursor: ImageCursor?,
         reader: SQLiteReader, resolve: (String) throws -> Int64
     ) throws -> [ImageDetails] {
-        // Relevance needs the index's rank; the dates can come from the cheaper way.
         let rows = limit.addingReportingOverflow(offset)
+        // Relevance needs the index's rank; the dates can come from the cheaper way.
         let words = sort == .relevance ? .index : try wordSource(query, rows: rows.overflow ? .max : rows.partialValue, reader: reader)
         if case .ids(let ids) = words, ids.isEmpty { return [] }
         var sql = try SearchSQL(query, words: words, resolve: resolve)
@@ -312,12 +309,19 @@ package enum Browse {
         // A common word matches thousands of images; reading each one's generation (its
         // prompt and all) only to sort them and keep 100 was most of a search's time.
         let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
-        let statement = """
-            SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM (\(page)) page
-            CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
-            ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
-            """
-        let items = try reader.rows(statement, sql.arguments + [.int(max(0, limit)), .int(max(0, offset))]) { ImageDetails(columns: $0) }
+        return try details(
+            from: """
+                (\(page)) page CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
+                ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
+                """,
+            sql.arguments + [.int(max(0, limit)), .int(max(0, offset))], reader: reader)
+    }
+
+    /// The images of `SELECT <image columns>, <generation columns> FROM source` (which joins
+    /// `images i` and `generations g`), with their tags and collections: what `list`, `show`,
+    /// `details` and a collection's listing all read.
+    package static func details(from source: String, _ arguments: [SQLValue] = [], reader: SQLiteReader) throws -> [ImageDetails] {
+        let items = try reader.rows("SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM \(source)", arguments) { ImageDetails(columns: $0) }
         return try withTagsAndCollections(items, reader: reader)
     }
 
@@ -340,7 +344,7 @@ package enum Browse {
     }
 
     /// `items` with their tags and collections, read in one query each for all of them.
-    package static func withTagsAndCollections(_ items: [ImageDetails], reader: SQLiteReader) throws -> [ImageDetails] {
+    private static func withTagsAndCollections(_ items: [ImageDetails], reader: SQLiteReader) throws -> [ImageDetails] {
         guard !items.isEmpty else { return [] }
         // Integers: safe to write into the statement, and no cap on bound variables.
         let ids = items.map { String($0.image.id) }.joined(separator: ",")

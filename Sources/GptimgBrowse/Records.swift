@@ -47,7 +47,7 @@ public struct GenerationRecord: Sendable, Hashable {
     /// Tags and collection asked for with the generation, applied to its images as they land.
     public var requestedTags: [String]
     public var requestedCollection: String?
-    /// The batch line it came from ("<file hash>:<line>"), for `gptimg batch` re-runs.
+    /// The batch line it came from ("<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>"), for `gptimg batch` re-runs.
     public var batchKey: String?
 
     package static let columns = """

@@ -48,7 +48,7 @@ private func commandFailure(_ error: any Error, _ output: Output) -> ExitCode {
         output.flush()
         return exit
     }
-    output.error(describe(error))
+    output.error(describeError(error))
     return ExitCode(1)
 }
 

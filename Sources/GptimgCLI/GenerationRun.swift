@@ -78,7 +78,7 @@ struct GenerationRun {
                             return .waited(index, try await generator.wait(for: submitted))
                         }
                     } catch {
-                        return .broke(index, message: describe(error), inWindow: true)
+                        return .broke(index, message: describeError(error), inWindow: true)
                     }
                 }
             }
@@ -97,7 +97,7 @@ struct GenerationRun {
                             do {
                                 return .landed(index, try await generator.land(generation, task: task, timing: timing))
                             } catch {
-                                return .broke(index, message: describe(error), inWindow: false)
+                                return .broke(index, message: describeError(error), inWindow: false)
                             }
                         }
                     case .ended(let outcome):

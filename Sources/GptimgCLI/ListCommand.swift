@@ -132,7 +132,7 @@ struct OpenCommand: ParsableCommand {
     func run() throws {
         try runCatalogCommand { output in
             let catalog = try options.open(.readOnly)
-            let image = try catalog.details([try catalog.resolve(id)])[0].image
+            let image = try catalog.imageRecord(id)
             let file = try catalog.location.file(of: image).path  // never a path that leaves the library
             let environment = ProcessInfo.processInfo.environment
             let hasDisplay = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil

@@ -74,6 +74,3 @@ struct MetaCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// One line for any error (PNGMetadata's `describeError`, which the library modules use too).
-func describe(_ error: any Error) -> String { describeError(error) }

@@ -60,7 +60,7 @@ struct RateCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let rating else { throw ValidationError("give one or more image IDs, then a rating from 0 to 5") }
+        let rating = rating!  // validate() refused anything else
         try runCatalogCommand { output in
             let catalog = try options.open(.readWrite)
             let resolved = try catalog.resolve(Array(arguments.dropLast()))

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GptimgBrowse
 import PNGMetadata
 
 /// Where commands write: results to stdout, diagnostics to stderr, and the encoding of
@@ -93,7 +92,7 @@ func processFiles<Result>(
             }
             return .success(Array(text(path, value).utf8))
         } catch {
-            return .failure(ErrorLine(message: describe(error)))
+            return .failure(ErrorLine(message: describeError(error)))
         }
     } emit: { path, result in
         switch result {

@@ -29,11 +29,6 @@ extension Catalog {
         }
     }
 
-    /// Rows of (image columns, generation columns) with their tags, collections and parent.
-    static func details(_ rows: [Row], db: Database) throws -> [ImageDetails] {
-        try Browse.withTagsAndCollections(rows.map { ImageDetails(columns: GRDBColumns(row: $0)) }, reader: SQLiteReader(db))
-    }
-
     /// Details of the given images, in the order given; `CatalogError.noSuchImage` names the
     /// first one missing.
     public func details(_ imageIDs: [Int64]) throws -> [ImageDetails] {
@@ -45,8 +40,8 @@ extension Catalog {
         guard !imageIDs.isEmpty else { return [] }
         // Integers: safe to write into the statement, and no cap on bound variables.
         let list = Set(imageIDs).map(String.init).joined(separator: ",")
-        let rows = try Row.fetchAll(db, sql: "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))")
-        let found = Dictionary(uniqueKeysWithValues: try Self.details(rows, db: db).map { ($0.image.id, $0) })
+        let rows = try Browse.details(from: "images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))", reader: SQLiteReader(db))
+        let found = Dictionary(uniqueKeysWithValues: rows.map { ($0.image.id, $0) })
         return try imageIDs.map { id in
             guard let item = found[id] else { throw CatalogError.noSuchImage(String(id)) }
             return item

@@ -30,7 +30,7 @@ public final class Catalog: Sendable {
     let staging = StagingBox()
 
     /// How long a write waits for another process's transaction before giving up.
-    public static let busyTimeout: TimeInterval = Browse.busyTimeout
+    public static let busyTimeout: TimeInterval = 60
 
     /// Opens the library at `location`.
     public static func open(_ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init) throws -> Catalog {

@@ -31,10 +31,11 @@ func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> 
     }
 }
 
-/// A GRDB row as the records decode it (`ImageRecord(columns:)` and the others), converting a
-/// value of the wrong type as SQLite's `sqlite3_column_*` do for `StatementColumns`, so that a
-/// damaged row reads the same in every command (and `doctor` can be run on it) instead of
-/// stopping the process in GRDB's decoding.
+/// A GRDB row as the records decode it (`ImageRecord(columns:)` and the others). A value of the
+/// wrong type in a damaged row (text in `width`, a real in `rating`) reads as a number or text
+/// roughly as SQLite's `sqlite3_column_*` convert it for `StatementColumns` (leading digits,
+/// truncated reals), instead of stopping the process in GRDB's decoding: the command still
+/// answers, and `doctor` can be run.
 struct GRDBColumns: ColumnReader {
     let row: Row
 

@@ -20,7 +20,7 @@ public struct NewGeneration: Sendable, Hashable {
     /// Tags and a collection for its images, applied as they land (also by a later resume).
     public var tags: [String]
     public var collection: String?
-    /// The batch line it comes from ("<file hash>:<line>"), unique in the catalog.
+    /// The batch line it comes from ("<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>"), unique in the catalog.
     public var batchKey: String?
 
     public init(

@@ -13,12 +13,8 @@ public struct LibraryLocation: Sendable, Hashable {
         option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) -> LibraryLocation {
-        let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
-        if let option, !option.isEmpty { return LibraryLocation(root: URL(fileURLWithPath: option, relativeTo: base)) }
-        if let variable = environment["GPTIMG_LIBRARY"], !variable.isEmpty {
-            return LibraryLocation(root: URL(fileURLWithPath: variable, relativeTo: base))
-        }
-        return LibraryLocation(root: base.appendingPathComponent("Library", isDirectory: true))
+        let path = LibraryRoot.path(option: option, variable: environment["GPTIMG_LIBRARY"])
+        return LibraryLocation(root: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true)))
     }
 
     public var catalogURL: URL { root.appendingPathComponent("catalog.sqlite") }

@@ -266,12 +266,11 @@ extension Catalog {
     public func collectionImages(_ name: String, limit: Int = 1000) throws -> [ImageDetails] {
         try read("list a collection") { db in
             let id = try Self.collectionID(name, db: db)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM collection_images ci
-                JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = i.generation_id
-                WHERE ci.collection_id = ? ORDER BY ci.position LIMIT ?
-                """, arguments: [id, limit])
-            return try Self.details(rows, db: db)
+            return try Browse.details(
+                from: """
+                    collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = i.generation_id
+                    WHERE ci.collection_id = ? ORDER BY ci.position LIMIT ?
+                    """, [.integer(id), .int(limit)], reader: SQLiteReader(db))
         }
     }
 }

@@ -41,12 +41,13 @@ extension Catalog {
         try read("read an image") { db in
             let details = try Self.details(ids: [id], db: db)[0]
             let parameters = try Self.parameters([id], db: db)[id] ?? []
-            let select = "SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM images i JOIN generations g ON g.id = i.generation_id"
-            let parent = try details.parentID.flatMap { parentID in
-                try Row.fetchOne(db, sql: "\(select) WHERE i.id = ?", arguments: [parentID])
-            }.map { try Self.details([$0], db: db)[0] }
-            let children = try Self.details(Row.fetchAll(db, sql: "\(select) WHERE g.parent_image_id = ? ORDER BY i.created_at, i.id", arguments: [id]), db: db)
-            let siblings = try Self.details(Row.fetchAll(db, sql: "\(select) WHERE i.generation_id = ? AND i.id <> ? ORDER BY i.index_in_task", arguments: [details.image.generationID, id]), db: db)
+            let reader = SQLiteReader(db)
+            func images(_ condition: String, _ arguments: SQLValue...) throws -> [ImageDetails] {
+                try Browse.details(from: "images i JOIN generations g ON g.id = i.generation_id WHERE \(condition)", arguments, reader: reader)
+            }
+            let parent = try details.parentID.flatMap { try images("i.id = ?", .integer($0)).first }
+            let children = try images("g.parent_image_id = ? ORDER BY i.created_at, i.id", .integer(id))
+            let siblings = try images("i.generation_id = ? AND i.id <> ? ORDER BY i.index_in_task", .integer(details.image.generationID), .integer(id))
             return ImageShow(
                 details: details, file: location.root.appendingPathComponent(details.image.path).path, parameters: parameters,
                 negativePrompt: details.generation.negativePrompt, parent: parent, children: children, siblings: siblings)

@@ -47,6 +47,3 @@ public enum ExportError: Error, Sendable, Equatable, LocalizedError, CustomStrin
 
     public var errorDescription: String? { description }
 }
-
-/// `strerror(errno)`, for messages.
-func errnoText() -> String { String(cString: strerror(errno)) }

@@ -65,7 +65,7 @@ final class ZipSink: ExportSink {
     func finish() throws {
         try writer.finish()
         let status = fsync(descriptor)
-        let reason = errnoText()
+        let reason = errnoDescription()
         close(descriptor)
         descriptor = -1
         guard status == 0 else { throw ExportError.write(path: path, reason: reason) }
@@ -77,7 +77,7 @@ final class FolderSink: ExportSink {
     private let folder: String
 
     init(path: String) throws {
-        guard mkdir(path, 0o755) == 0 else { throw ExportError.write(path: path, reason: errnoText()) }
+        guard mkdir(path, 0o755) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
         folder = path
     }
 

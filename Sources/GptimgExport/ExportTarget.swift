@@ -56,7 +56,7 @@ public struct ExportTarget: Sendable {
         var status = stat()
         guard lstat(path, &status) == 0 else {
             if errno == ENOENT { return .nothing }
-            throw ExportError.write(path: path, reason: errnoText())
+            throw ExportError.write(path: path, reason: errnoDescription())
         }
         let isFolder = status.st_mode & S_IFMT == S_IFDIR
         switch kind {
@@ -121,11 +121,11 @@ public struct ExportTarget: Sendable {
         case .nothing, .emptyFolder, .replaceable(isFolder: false):
             // One rename(2), which replaces a file or an empty folder atomically: readers see
             // the old target or the new one, never a part.
-            guard rename(partialPath, path) == 0 else { throw ExportError.write(path: path, reason: errnoText()) }
+            guard rename(partialPath, path) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
         case .replaceable(isFolder: true):
-            guard rename(path, replacedPath) == 0 else { throw ExportError.write(path: path, reason: errnoText()) }
+            guard rename(path, replacedPath) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
             guard rename(partialPath, path) == 0 else {
-                let reason = errnoText()
+                let reason = errnoDescription()
                 rename(replacedPath, path)
                 throw ExportError.write(path: path, reason: reason)
             }

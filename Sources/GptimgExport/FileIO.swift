@@ -1,5 +1,5 @@
-import CPNG
 import Foundation
+import PNGMetadata
 
 #if canImport(Glibc)
 import Glibc
@@ -10,15 +10,7 @@ import Darwin
 /// The few system calls an export makes, with errors as `ExportError`.
 enum FileIO {
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw ExportError.write(path: path, reason: errnoText())
-            }
-            written += result
-        }
+        if let code = PNGMetadata.writeAll(descriptor, bytes) { throw ExportError.write(path: path, reason: errnoDescription(code)) }
     }
 
     static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws {
@@ -28,7 +20,7 @@ enum FileIO {
     /// A new file for writing (fails if it exists).
     static func create(_ path: String) throws -> Int32 {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw ExportError.write(path: path, reason: errnoText()) }
+        guard descriptor >= 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
         return descriptor
     }
 
@@ -40,31 +32,15 @@ enum FileIO {
         try body(descriptor)
         var times = [timespec(tv_sec: Int(modified), tv_nsec: 0), timespec(tv_sec: Int(modified), tv_nsec: 0)]
         _ = futimens(descriptor, &times)
-        guard fsync(descriptor) == 0 else { throw ExportError.write(path: path, reason: errnoText()) }
+        guard fsync(descriptor) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
     }
 
-    /// Copies all of `source` to `destination` inside the kernel (`copy_file_range`: a reflink on
-    /// file systems that share blocks), through a buffer where the kernel cannot. (PNGMetadata's
-    /// `AtomicFileWriter.copy` does the same, but only into its own temporary file.)
+    /// Copies all of `source` to `destination` (PNGMetadata's `copyRange`).
     static func copy(_ source: Int32, size: Int, to destination: Int32, path: String) throws {
-        var offset: Int64 = 0
-        while offset < size {
-            let copied = cpng_copy_file_range(source, &offset, destination, size - Int(offset))
-            if copied > 0 { continue }
-            if copied == 0 { throw ExportError.write(path: path, reason: "the source file shrank while it was copied") }
-            if errno == EINTR { continue }
-            if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(errno) { break }
-            throw ExportError.write(path: path, reason: errnoText())
-        }
-        guard offset < size else { return }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while offset < size {
-            let count = pread(source, buffer.baseAddress!, min(buffer.count, size - Int(offset)), off_t(offset))
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw ExportError.write(path: path, reason: count < 0 ? errnoText() : "the source file shrank while it was copied") }
-            try writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: path)
-            offset += Int64(count)
+        switch copyRange(from: source, offset: 0, count: size, to: destination) {
+        case nil: return
+        case .shrank: throw ExportError.write(path: path, reason: "the source file shrank while it was copied")
+        case .read(let code), .write(let code): throw ExportError.write(path: path, reason: errnoDescription(code))
         }
     }
 }
@@ -79,10 +55,10 @@ final class SourceFile {
     /// Opens image `id`'s file at `path` and checks its size against the catalog's.
     init(path: String, id: Int64, expectedSize: Int) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ExportError.sourceFile(id: id, path: path, reason: errnoText()) }
+        guard descriptor >= 0 else { throw ExportError.sourceFile(id: id, path: path, reason: errnoDescription()) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            let reason = errnoText()
+            let reason = errnoDescription()
             close(descriptor)
             throw ExportError.sourceFile(id: id, path: path, reason: reason)
         }
@@ -108,7 +84,7 @@ final class SourceFile {
         let flags = MAP_PRIVATE
         #endif
         guard let mapping = mmap(nil, size, PROT_READ, flags, descriptor, 0), mapping != MAP_FAILED else {
-            throw ExportError.sourceFile(id: id, path: path, reason: "cannot read it: \(errnoText())")
+            throw ExportError.sourceFile(id: id, path: path, reason: "cannot read it: \(errnoDescription())")
         }
         defer { munmap(mapping, size) }
         return try body(UnsafeRawBufferPointer(start: mapping, count: size))

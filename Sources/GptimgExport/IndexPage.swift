@@ -21,7 +21,7 @@ enum IndexPage {
             <meta charset="utf-8">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title>
+            <title>\(MarkupText.escape(title))</title>
             <style>
             body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: #f6f6f4; color: #1c1c1c; }
             header { padding: 20px 28px 8px; }
@@ -42,13 +42,13 @@ enum IndexPage {
             </head>
             <body>
             <header>
-            <h1>\(escape(title))</h1>
-            <p>\(escape(subtitle))</p>
-            <p>Every field of every image: <a href="\(url(manifest))">\(escape(manifest))</a>
+            <h1>\(MarkupText.escape(title))</h1>
+            <p>\(MarkupText.escape(subtitle))</p>
+            <p>Every field of every image: <a href="\(url(manifest))">\(MarkupText.escape(manifest))</a>
             """
         if !sheets.isEmpty {
             html += " · contact sheet" + (sheets.count > 1 ? "s" : "") + ": "
-            html += sheets.enumerated().map { "<a href=\"\(url($1))\">\(sheets.count > 1 ? String($0 + 1) : escape($1))</a>" }.joined(separator: " ")
+            html += sheets.enumerated().map { "<a href=\"\(url($1))\">\(sheets.count > 1 ? String($0 + 1) : MarkupText.escape($1))</a>" }.joined(separator: " ")
         }
         html += "</p>\n</header>\n<main>\n"
         for item in items { html += card(item) }
@@ -61,25 +61,25 @@ enum IndexPage {
         let generation = item.details.generation
         var rows: [(String, String)] = [
             ("id", String(image.id)),
-            ("file", escape(item.file)),
-            ("made", escape(image.createdAt)),
-            ("size", "\(image.width)×\(image.height), \(escape(generation.aspectRatio))"),
+            ("file", MarkupText.escape(item.file)),
+            ("made", MarkupText.escape(image.createdAt)),
+            ("size", "\(image.width)×\(image.height), \(MarkupText.escape(generation.aspectRatio))"),
         ]
-        if let task = generation.taskID { rows.append(("task", escape(task))) }
+        if let task = generation.taskID { rows.append(("task", MarkupText.escape(task))) }
         if let parent = item.parentFile {
-            rows.append(("variant of", "<a href=\"#\(anchor(parent))\">\(escape(parent))</a>"))
+            rows.append(("variant of", "<a href=\"#\(anchor(parent))\">\(MarkupText.escape(parent))</a>"))
         } else if let parent = item.details.parentID {
             rows.append(("variant of", "image \(parent) (not in this export)"))
         } else if let task = generation.parentTaskID {
-            rows.append(("variant of", "image \((generation.parentIndex ?? 0) + 1) of task \(escape(task)) (not in the library)"))
+            rows.append(("variant of", "image \((generation.parentIndex ?? 0) + 1) of task \(MarkupText.escape(task)) (not in the library)"))
         }
-        if !item.details.tags.isEmpty { rows.append(("tags", escape(item.details.tags.joined(separator: ", ")))) }
-        if !item.details.collections.isEmpty { rows.append(("collections", escape(item.details.collections.joined(separator: ", ")))) }
+        if !item.details.tags.isEmpty { rows.append(("tags", MarkupText.escape(item.details.tags.joined(separator: ", ")))) }
+        if !item.details.collections.isEmpty { rows.append(("collections", MarkupText.escape(item.details.collections.joined(separator: ", ")))) }
         if image.rating > 0 { rows.append(("rating", String(repeating: "★", count: image.rating))) }
         if image.favorite { rows.append(("favourite", "yes")) }
         let prompt = generation.prompt.isEmpty
             ? "<p class=\"prompt empty\">(no prompt)</p>"
-            : "<p class=\"prompt\">\(escape(generation.prompt))</p>"
+            : "<p class=\"prompt\">\(MarkupText.escape(generation.prompt))</p>"
         return """
             <figure id="\(anchor(item.file))">
             <a href="\(url(item.file))"><img src="\(url(item.file))" width="\(image.width)" height="\(image.height)" loading="lazy" alt="image \(image.id)"></a>
@@ -91,9 +91,6 @@ enum IndexPage {
             """
     }
 
-    /// Text for HTML content or a quoted attribute (C0 controls such as a NUL in a prompt are
-    /// left out, as XML would).
-    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     /// A relative URL for a file name: every byte but the unreserved ones percent-encoded
     /// (names keep spaces, `#`, `%` and any script), so it is also safe inside an attribute.

@@ -178,11 +178,9 @@ final class ZipWriter {
     /// MS-DOS date and time (two-second resolution, 1980 to 2107).
     static func dosTime(_ seconds: Int64, into bytes: inout ZipBytes) {
         let clamped = min(max(seconds, 315_532_800), 4_354_819_198)  // 1980-01-01 … 2107-12-31
-        let days = Int(clamped / 86_400)
-        let ofDay = Int(clamped % 86_400)
-        let (year, month, day) = GptimgEmbedding.civilFromDays(days)
-        bytes.u16(UInt16(ofDay / 3600) << 11 | UInt16(ofDay / 60 % 60) << 5 | UInt16(ofDay % 60 / 2))
-        bytes.u16(UInt16(year - 1980) << 9 | UInt16(month) << 5 | UInt16(day))
+        let time = GptimgEmbedding.Instant(epochSeconds: Int(clamped))
+        bytes.u16(UInt16(time.hour) << 11 | UInt16(time.minute) << 5 | UInt16(time.second / 2))
+        bytes.u16(UInt16(time.year - 1980) << 9 | UInt16(time.month) << 5 | UInt16(time.day))
     }
 
     /// The extended-timestamp extra field: modification time in Unix seconds.

@@ -50,18 +50,19 @@ struct GridRequest: Sendable, Hashable {
     /// The last image of the previous page (keyset paging, newest first).
     var cursor: ImageCursor?
 
+    /// The filter controls: each one's URL parameter, which is also its filter's name in the
+    /// query language, and the field that holds its value.
+    static var controls: [(parameter: String, field: WritableKeyPath<GridRequest, String>)] {
+        [("aspect", \.aspect), ("type", \.type), ("tag", \.tag), ("in", \.collection), ("rating", \.rating), ("fav", \.favorite)]
+    }
+
     init(_ query: QueryString) {
         text = query["q"] ?? ""
-        aspect = query["aspect"] ?? ""
-        type = query["type"] ?? ""
-        tag = query["tag"] ?? ""
-        collection = query["in"] ?? ""
-        rating = query["rating"] ?? ""
-        favorite = query["fav"] ?? ""
+        for control in Self.controls { self[keyPath: control.field] = query[control.parameter] ?? "" }
         cursor = query["before"].flatMap(Self.cursor)
     }
 
-    var hasFilters: Bool { [aspect, type, tag, collection, rating, favorite].contains { !$0.isEmpty } }
+    var hasFilters: Bool { Self.controls.contains { !self[keyPath: $0.field].isEmpty } }
 
     /// The typed query with the controls' filters added. A malformed query or control value
     /// throws the CLI's own error (`CatalogError.query`), which names what is valid.
@@ -79,7 +80,7 @@ struct GridRequest: Sendable, Hashable {
 
     /// The query string of this search (without the cursor unless `cursor` is given).
     func link(path: String = "/", cursor: ImageCursor? = nil) -> String {
-        var pairs = [("q", text), ("aspect", aspect), ("type", type), ("tag", tag), ("in", collection), ("rating", rating), ("fav", favorite)]
+        var pairs = [("q", text)] + Self.controls.map { ($0.parameter, self[keyPath: $0.field]) }
         if let cursor { pairs.append(("before", Self.text(cursor))) }
         return path + QueryString.build(pairs)
     }

@@ -32,6 +32,7 @@ public struct ThumbnailStore: Sendable {
     /// cooperative pool.
     public func thumbnail(of image: ImageRecord) throws -> String {
         let target = path(sha256: image.sha256)
+        // Looked for again here: another request may have made it while this one waited for a slot.
         if FileManager.default.fileExists(atPath: target) { return target }
         let original = try library.file(of: image).path
         let bytes = try Self.make(from: original, fitting: size)

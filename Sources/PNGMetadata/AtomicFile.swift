@@ -71,46 +71,16 @@ final class AtomicFileWriter {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw PNGError.writeFailed(path: path, reason: errnoDescription())
-            }
-            written += result
-        }
+        if let code = writeAll(descriptor, bytes) { throw PNGError.writeFailed(path: path, reason: errnoDescription(code)) }
     }
 
-    /// Appends `count` bytes of `source` from `offset`, copied inside the kernel where it can
-    /// (`copy_file_range`), through a buffer where it cannot.
+    /// Appends `count` bytes of `source` from `offset` (`copyRange`).
     func copy(from source: Int32, offset: Int, count: Int) throws {
-        var sourceOffset = Int64(offset)
-        var remaining = count
-        while remaining > 0 {
-            let copied = cpng_copy_file_range(source, &sourceOffset, descriptor, remaining)
-            if copied > 0 {
-                remaining -= Int(copied)
-                continue
-            }
-            if copied == 0 { throw PNGError.truncated("the file shrank while it was being copied") }
-            if errno == EINTR { continue }
-            if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(errno) { break }
-            throw PNGError.writeFailed(path: path, reason: errnoDescription())
-        }
-        guard remaining > 0 else { return }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(remaining, 1 << 20), alignment: 8)
-        defer { buffer.deallocate() }
-        while remaining > 0 {
-            let result = pread(source, buffer.baseAddress!, min(remaining, buffer.count), off_t(sourceOffset))
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw PNGError.unreadable(path: path, reason: errnoDescription())
-            }
-            if result == 0 { throw PNGError.truncated("the file shrank while it was being copied") }
-            try write(UnsafeRawBufferPointer(rebasing: buffer[0..<result]))
-            sourceOffset += Int64(result)
-            remaining -= result
+        switch copyRange(from: source, offset: Int64(offset), count: count, to: descriptor) {
+        case nil: return
+        case .shrank: throw PNGError.truncated("the file shrank while it was being copied")
+        case .read(let code): throw PNGError.unreadable(path: path, reason: errnoDescription(code))
+        case .write(let code): throw PNGError.writeFailed(path: path, reason: errnoDescription(code))
         }
     }
 
@@ -137,6 +107,69 @@ final class AtomicFileWriter {
     }
 }
 
-func errnoDescription() -> String {
-    String(cString: strerror(errno))
+/// The text of `code` (by default the current `errno`).
+package func errnoDescription(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}
+
+/// Writes all of `bytes` to `descriptor`, retrying after a signal; nil, or the `errno` of the
+/// write that failed. The one write loop of the project (files, stdout, sockets aside).
+@discardableResult
+package func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+    var written = 0
+    while written < bytes.count {
+        let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+        if result < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        written += result
+    }
+    return nil
+}
+
+@discardableResult
+package func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32? {
+    bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+}
+
+/// Why `copyRange` stopped: a read or a write failed (`errno`), or the source ended early.
+package enum CopyFailure: Error, Equatable {
+    case read(Int32)
+    case write(Int32)
+    case shrank
+}
+
+/// Appends `count` bytes of `source` from `offset` to `destination`, copied inside the kernel
+/// where it can (`copy_file_range`: a reflink on file systems that share blocks), through a
+/// 1 MB buffer where it cannot.
+package func copyRange(from source: Int32, offset: Int64, count: Int, to destination: Int32) -> CopyFailure? {
+    var sourceOffset = offset
+    var remaining = count
+    while remaining > 0 {
+        let copied = cpng_copy_file_range(source, &sourceOffset, destination, remaining)
+        if copied > 0 {
+            remaining -= Int(copied)
+            continue
+        }
+        if copied == 0 { return .shrank }
+        if errno == EINTR { continue }
+        if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF].contains(errno) { break }
+        return .write(errno)
+    }
+    guard remaining > 0 else { return nil }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(remaining, 1 << 20), alignment: 16)
+    defer { buffer.deallocate() }
+    while remaining > 0 {
+        let result = pread(source, buffer.baseAddress!, min(remaining, buffer.count), off_t(sourceOffset))
+        if result < 0 {
+            if errno == EINTR { continue }
+            return .read(errno)
+        }
+        if result == 0 { return .shrank }
+        if let code = writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<result])) { return .write(code) }
+        sourceOffset += Int64(result)
+        remaining -= result
+    }
+    return nil
 }

@@ -22,11 +22,11 @@ public enum XMPPacket {
             xmlns:xmp="http://ns.adobe.com/xap/1.0/">
            <dc:description>
             <rdf:Alt>
-             <rdf:li xml:lang="x-default">\(escape(description))</rdf:li>
+             <rdf:li xml:lang="x-default">\(MarkupText.escape(description))</rdf:li>
             </rdf:Alt>
            </dc:description>
-           <xmp:CreatorTool>\(escape(creatorTool))</xmp:CreatorTool>
-           <xmp:CreateDate>\(escape(createDate))</xmp:CreateDate>
+           <xmp:CreatorTool>\(MarkupText.escape(creatorTool))</xmp:CreatorTool>
+           <xmp:CreateDate>\(MarkupText.escape(createDate))</xmp:CreateDate>
           </rdf:Description>
          </rdf:RDF>
         </x:xmpmeta>
@@ -34,8 +34,6 @@ public enum XMPPacket {
         """
     }
 
-    /// `text` as XML character data or attribute value.
-    static func escape(_ text: String) -> String { MarkupText.escape(text) }
 
     /// The `dc:description` of an XMP packet: the `x-default` entry of its `rdf:Alt`, else the
     /// first entry, else the element's own text, else the short form `rdf:Description
@@ -45,7 +43,7 @@ public enum XMPPacket {
     /// `XMLReader` refuses a document type declaration where it meets one (XMP has no use for
     /// one), so no entity is ever defined, fetched or expanded.
     public static func description(in xmp: String) -> String? {
-        var reader = XMLReader(Array(xmp.utf8))
+        var reader = XMLReader(xmp)
         var collector = DescriptionCollector()
         // A later error does not undo what was read before it.
         while let event = try? reader.next() { collector.take(event) }
