@@ -65,8 +65,9 @@ struct DemoCommand: AsyncParsableCommand {
                 output.line("")
                 let newest = landed.last.map { String($0.id) } ?? "1"
                 // Every word quoted: the library's path is the user's, the image's the catalog's.
-                func hint(_ command: ShellCommand, _ comment: String = "") -> String {
-                    let line = "  " + (library.map { command.option("--library", $0) } ?? command).line
+                func hint(_ command: ShellCommand, _ comment: String = "", onLibrary: Bool = true) -> String {
+                    let full = library.map { onLibrary ? command.option("--library", $0) : command } ?? command
+                    let line = "  " + full.line
                     return comment.isEmpty ? line : line.rightPadded(35) + " # " + comment
                 }
                 output.line("Try next:")
@@ -80,7 +81,8 @@ struct DemoCommand: AsyncParsableCommand {
                     let file = location.root.appendingPathComponent(first.path).path
                     output.line("  " + ShellCommand("gptimg", "meta", "read").argument(file).line)
                 }
-                output.line(hint(ShellCommand("gptimg", "simulator"), "the simulator alone, for your own scripts"))
+                let simulator = ShellCommand("gptimg", "simulator")
+                output.line(hint(simulator, "the simulator alone, for your own scripts", onLibrary: false))
             }
         }
     }
