@@ -141,3 +141,26 @@ struct RerunCommandTests {
         }
     }
 }
+
+/// Issue 14, item 6: a signed hosted URL's query is a credential; the image page shows the URL
+/// without it (the catalog keeps it whole for `variant`).
+@Suite("The image page: a hosted URL's query")
+struct HostedURLTests {
+    @Test("the hosted URL is shown without its query")
+    func hostedURLWithoutQuery() async throws {
+        let library = try await GalleryLibrary([
+            .init(prompt: "a calm lake", task: "gpt-image-2-LAKELAKELAKELAKELAKE", created: "2026-11-06T10:00:00Z")
+        ])
+        let lake = try library.details(task: "gpt-image-2-LAKELAKELAKELAKELAKE")
+        let signed = "https://cdn.example/out/lake.png?token=SECRET-TOKEN&exp=9"
+        let sql = "UPDATE images SET remote_url = '\(signed)' WHERE id = \(lake.image.id);"
+        let result = try ProcessRunner.run(["sqlite3", "-bail", library.location.catalogURL.path, sql])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try library.details(task: "gpt-image-2-LAKELAKELAKELAKELAKE").image.remoteURL == signed)
+        try await library.withRouter { client in
+            let page = try await client.get("/image/\(lake.image.id)").text
+            #expect(page.contains("<code class=\"url\">https://cdn.example/out/lake.png</code> (query not shown)"))
+            #expect(!page.contains("SECRET-TOKEN"))
+        }
+    }
+}
