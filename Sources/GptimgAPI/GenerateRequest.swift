@@ -1,3 +1,5 @@
+import PNGMetadata
+
 /// The body of `POST /api/v1/images/generate`.
 public struct GenerateRequest: Sendable, Hashable, Codable {
     public var prompt: String
@@ -42,8 +44,8 @@ public enum APIContract {
     public static let maxReferenceImages = 4
     public static let provider = "gpt-image-2"
     public static let model = "gpt-image-2"
-    public static let taskIDPrefix = "gpt-image-2-"
-    public static let idLength = 21
+    public static let taskIDPrefix = ValueShape.taskIDPrefix
+    public static let idLength = ValueShape.idLength
     public static let generatePath = "/api/v1/images/generate"
     public static let taskPathPrefix = "/api/v1/images/task/"
     public static let defaultBaseURL = "https://gptimg.co"

@@ -1,3 +1,5 @@
+import PNGMetadata
+
 /// The API's 21-character ids (`kUtpnus8fXpDKkuEjayG3`) and task ids (`gpt-image-2-<id>`).
 public enum APIIdentifier {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
@@ -16,10 +18,7 @@ public enum APIIdentifier {
 
     public static func taskID(for id: String) -> String { APIContract.taskIDPrefix + id }
 
-    /// Whether `text` has the shape of a task id: the prefix and 21 id characters.
-    public static func isTaskID(_ text: String) -> Bool {
-        guard text.hasPrefix(APIContract.taskIDPrefix) else { return false }
-        let id = text.utf8.dropFirst(APIContract.taskIDPrefix.utf8.count)
-        return id.count == APIContract.idLength && id.allSatisfy { alphabet.contains($0) }
-    }
+    /// Whether `text` has the shape of a task id: the prefix and 21 id characters (the one
+    /// definition, shared with files' metadata: `ValueShape.isTaskID`).
+    public static func isTaskID(_ text: String) -> Bool { ValueShape.isTaskID(text) }
 }

@@ -1,3 +1,5 @@
+import PNGMetadata
+
 /// The API's own validation rules for a generate request, shared by the client (which checks
 /// before spending anything) and the simulator (which answers 400 with the same words).
 public struct RequestValidationError: Error, Sendable, Hashable {
@@ -69,7 +71,7 @@ public enum RequestValidation {
         return "must be an https:// URL"
     }
 
-    public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "[::1]"]
+    public static let loopbackHosts = ValueShape.loopbackHosts
 
     /// Whether `url`'s host is this machine (`127.0.0.1`, `localhost`, `[::1]`): the only hosts
     /// plain `http://` is good enough for, since nothing it carries leaves the machine.

@@ -1,3 +1,5 @@
+import PNGMetadata
+
 /// `data` in the answers of both endpoints: the task as the API reports it.
 public struct TaskData: Sendable, Hashable, Codable {
     public struct Image: Sendable, Hashable, Codable {
@@ -126,5 +128,66 @@ public struct APIErrorBody: Sendable, Hashable, Codable {
         self.error = Detail(code: code.rawValue, message: message, field: field)
         self.required = required
         self.available = available
+    }
+}
+
+// MARK: - What gptimg keeps of an answer
+
+/// The values of a task answer that gptimg stores (in the catalog, a PNG, an export), each
+/// checked against its shape (`ValueShape`): a broken or hostile API's value that does not fit
+/// is nil here, and `notes` says what was dropped, for the generation's record. Status and type
+/// need no check: they decode only as one of the contract's values.
+public struct CheckedTask: Sendable, Hashable {
+    public var taskID: String?
+    public var rowID: String?
+    public var provider: String?
+    public var model: String?
+    public var createdAt: String?
+    public var updatedAt: String?
+    /// The first `expectedImages` images' URLs (https, or http to this machine), nil for one
+    /// that is not such a URL; the answer's further images are left out (and noted).
+    public var imageURLs: [String?]
+    /// Why the task failed, its code and message bounded to printable text.
+    public var failure: TaskData.Failure?
+    /// One line per value dropped or image left out, in the answer's order.
+    public var notes: [String]
+}
+
+extension TaskData {
+    /// The most characters of a failure message kept.
+    public static let maxFailureMessage = 300
+
+    /// What gptimg may store of this answer to a task that asked for `expectedImages` images.
+    public func checked(expectedImages: Int) -> CheckedTask {
+        var notes: [String] = []
+        func keep(_ field: String, _ value: String?, _ expected: String, _ fits: (String) -> Bool) -> String? {
+            guard let value, !fits(value) else { return value }
+            notes.append("data.\(field) \"\(ValueShape.excerpt(value))\" is not \(expected): not stored")
+            return nil
+        }
+        let name = "a name (letters, digits, . _ - : / +)"
+        var urls: [String?] = []
+        for (index, image) in images.prefix(max(0, expectedImages)).enumerated() {
+            urls.append(keep("images[\(index)].url", image.url, "an https URL", ValueShape.isWebURL))
+        }
+        if images.count > expectedImages {
+            let taken = "only the first \(expectedImages) were taken"
+            notes.append("the API answered \(images.count) image URLs for n = \(expectedImages): \(taken)")
+        } else if images.count < expectedImages, status == .completed {
+            notes.append("the API answered \(images.count) image URLs for n = \(expectedImages)")
+        }
+        let failure = error.map { failure in
+            TaskData.Failure(
+                code: ValueShape.isName(failure.code) ? failure.code : "FAILED",
+                message: ValueShape.excerpt(failure.message, limit: Self.maxFailureMessage))
+        }
+        return CheckedTask(
+            taskID: keep("task_id", taskID, "a task id", ValueShape.isTaskID),
+            rowID: keep("id", id, "an id of 21 letters or digits", ValueShape.isID),
+            provider: keep("provider", provider, name, ValueShape.isName),
+            model: keep("model", model, name, ValueShape.isName),
+            createdAt: keep("created_at", createdAt, "an ISO 8601 time", ValueShape.isTimestamp),
+            updatedAt: keep("updated_at", updatedAt, "an ISO 8601 time", ValueShape.isTimestamp),
+            imageURLs: urls, failure: failure, notes: notes)
     }
 }

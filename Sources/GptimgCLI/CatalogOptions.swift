@@ -80,6 +80,7 @@ enum CatalogRendering {
         add("model", generation.model)
         add("references", generation.referenceImages.isEmpty ? nil : generation.referenceImages.joined(separator: " "))
         add("remote url", image.remoteURL)
+        if let code = generation.errorCode { add("error", code + (generation.errorMessage.map { ": " + $0 } ?? "")) }
         add("rating", image.rating > 0 ? String(image.rating) : nil)
         add("favorite", image.favorite ? "yes" : nil)
         add("tags", item.tags.isEmpty ? nil : item.tags.joined(separator: ", "))
@@ -94,6 +95,7 @@ enum CatalogRendering {
         }
         if !show.siblings.isEmpty { add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", ")) }
         for parameter in show.parameters { add("  " + parameter.key, parameter.value) }
+        for warning in show.warnings { add("warning", warning) }
         return lines.joined(separator: "\n")
     }
 }

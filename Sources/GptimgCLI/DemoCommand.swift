@@ -63,17 +63,26 @@ struct DemoCommand: AsyncParsableCommand {
                 output.line("Added \(landed.count) images to \(location.root.path) (collection \"Demo\"):")
                 for image in landed { output.line("  #\(image.id)  \(image.path)") }
                 output.line("")
-                let flag = library.map { " --library \($0)" } ?? ""
                 let newest = landed.last.map { String($0.id) } ?? "1"
-                output.line("Try next:")
-                output.line("  gptimg list\(flag)                  # the library, newest first")
-                output.line("  gptimg search lighthouse\(flag)     # full-text search over prompts and tags")
-                output.line("  gptimg show \(newest)\(flag)                # every field, and the variant's lineage")
-                output.line("  gptimg collection show Demo\(flag)")
-                if let first = landed.first {
-                    output.line("  gptimg meta read \(location.root.appendingPathComponent(first.path).path)")
+                // Every word quoted: the library's path is the user's, the image's the catalog's.
+                func hint(_ command: ShellCommand, _ comment: String = "", onLibrary: Bool = true) -> String {
+                    let full = library.map { onLibrary ? command.option("--library", $0) : command } ?? command
+                    let line = "  " + full.line
+                    return comment.isEmpty ? line : line.rightPadded(35) + " # " + comment
                 }
-                output.line("  gptimg simulator                 # the simulator alone, for your own scripts")
+                output.line("Try next:")
+                output.line(hint(ShellCommand("gptimg", "list"), "the library, newest first"))
+                let search = ShellCommand("gptimg", "search").argument("lighthouse")
+                output.line(hint(search, "full-text search over prompts and tags"))
+                output.line(
+                    hint(ShellCommand("gptimg", "show").argument(newest), "every field, and the variant's lineage"))
+                output.line(hint(ShellCommand("gptimg", "collection", "show").argument("Demo")))
+                if let first = landed.first {
+                    let file = location.root.appendingPathComponent(first.path).path
+                    output.line("  " + ShellCommand("gptimg", "meta", "read").argument(file).line)
+                }
+                let simulator = ShellCommand("gptimg", "simulator")
+                output.line(hint(simulator, "the simulator alone, for your own scripts", onLibrary: false))
             }
         }
     }

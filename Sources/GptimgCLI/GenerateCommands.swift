@@ -236,6 +236,10 @@ struct TasksCommand: ParsableCommand {
                     output.json(GenerationRendering.json(generation, images: nil))
                 } else {
                     output.line(GenerationRendering.line(generation))
+                    // Why it failed, or what its answers held that was not stored.
+                    if let code = generation.errorCode {
+                        output.line("        " + code + (generation.errorMessage.map { ": " + $0 } ?? ""))
+                    }
                 }
             }
         }

@@ -278,22 +278,10 @@ extension Catalog {
                 INSERT INTO generations(status, type, prompt, negative_prompt, aspect_ratio, n, model, source, created_at,
                     completed_at, updated_at)
                 VALUES ('completed', 'text-to-image', ?, ?, ?, 1, ?, ?, ?, ?, ?)
-                """).execute(arguments: [info?.prompt ?? "", info?.negativePrompt, Self.aspectRatio(width: item.width, height: item.height),
+                """).execute(arguments: [info?.prompt ?? "", info?.negativePrompt,
+                        ValueShape.aspectRatio(width: item.width, height: item.height),
                         info?.parameter("Model") ?? info?.parameter("model"), source.rawValue, item.createdAt, item.createdAt, now])
         return (db.lastInsertedRowID, 0)
-    }
-
-    /// One of the API's ratios when the size is within 1% of it, else the reduced `W:H`.
-    static func aspectRatio(width: Int, height: Int) -> String {
-        guard width > 0, height > 0 else { return "1:1" }
-        let ratio = Double(width) / Double(height)
-        for candidate in AspectRatio.allCases {
-            let (a, b) = candidate.terms
-            if abs(ratio / (Double(a) / Double(b)) - 1) < 0.01 { return candidate.rawValue }
-        }
-        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
-        let divisor = gcd(width, height)
-        return "\(width / divisor):\(height / divisor)"
     }
 
     static func chunksJSON(_ chunks: [TextChunk]) -> String {

@@ -17,6 +17,9 @@ public struct ImageShow: Sendable {
     public var children: [ImageDetails]
     /// The other images of the same task.
     public var siblings: [ImageDetails]
+    /// What was wrong with the file's metadata when it was read (chunks skipped, values that
+    /// did not have their type's shape and were dropped), as stored at import.
+    public var warnings: [String] = []
 
     /// `show --json`: the image's JSON, plus `file`, `parameters`, `negative_prompt`, `parent`
     /// and `children` (summaries: id, sha256, path, prompt) and sibling ids.
@@ -31,6 +34,7 @@ public struct ImageShow: Sendable {
         members.append(("parent", parent.map(summary) ?? .null))
         members.append(("children", .array(children.map(summary))))
         members.append(("siblings", .array(siblings.map { .int(Int($0.image.id)) })))
+        members.append(("warnings", .array(warnings.map(JSONOut.string))))
         return .object(members)
     }
 }
@@ -48,9 +52,13 @@ extension Catalog {
             let parent = try details.parentID.flatMap { try images("i.id = ?", .integer($0)).first }
             let children = try images("g.parent_image_id = ? ORDER BY i.created_at, i.id", .integer(id))
             let siblings = try images("i.generation_id = ? AND i.id <> ? ORDER BY i.index_in_task", .integer(details.image.generationID), .integer(id))
+            let storedWarnings = try String.fetchOne(
+                db, sql: "SELECT warnings FROM image_metadata WHERE image_id = ?", arguments: [id])
+            let warnings = storedWarnings.flatMap { JSONValue.parse($0)?.array }?.compactMap(\.string) ?? []
             return ImageShow(
                 details: details, file: location.root.appendingPathComponent(details.image.path).path, parameters: parameters,
-                negativePrompt: details.generation.negativePrompt, parent: parent, children: children, siblings: siblings)
+                negativePrompt: details.generation.negativePrompt, parent: parent, children: children,
+                siblings: siblings, warnings: warnings)
         }
     }
 }

@@ -84,9 +84,9 @@ public struct APIClient: Sendable {
     /// Streams `url` into `file` (which must not exist), at most `maxBytes`, and returns the
     /// byte count. No key is sent: hosted images are public.
     public func download(_ url: String, to file: String, maxBytes: Int = 64 << 20) async throws(ClientError) -> Int {
-        let lowered = url.lowercased()
-        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") else {
-            throw .download("\"\(url.prefix(120))\" is not an http(s) URL")
+        // Plain http only on this machine, as for the API itself.
+        guard ValueShape.isWebURL(url) else {
+            throw .download("\"\(ValueShape.excerpt(url, limit: 120))\" is not an https URL (or http on this machine)")
         }
         let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .download("cannot create \(file): \(String(cString: strerror(errno)))") }
@@ -200,7 +200,12 @@ public struct APIClient: Sendable {
                 let envelope = try JSONDecoder().decode(TaskEnvelope.self, from: Data(answer.body))
                 guard envelope.success else { throw ClientError.malformedResponse("success is false in a 200 answer") }
                 guard APIIdentifier.isTaskID(envelope.data.taskID) else {
-                    throw ClientError.malformedResponse("data.task_id \"\(redacted(envelope.data.taskID).prefix(80))\" is not gpt-image-2-<21 characters>")
+                    let shown = ValueShape.excerpt(redacted(envelope.data.taskID))
+                    throw ClientError.malformedResponse("data.task_id \"\(shown)\" is not gpt-image-2-<21 characters>")
+                }
+                if let taskID, envelope.data.taskID != taskID {
+                    throw ClientError.malformedResponse(
+                        "the answer is about task \(envelope.data.taskID), not \(taskID)")
                 }
                 var data = envelope.data
                 if let failure = data.error {

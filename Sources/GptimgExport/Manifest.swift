@@ -15,9 +15,27 @@ public enum ManifestFormat: String, Sendable, CaseIterable {
 /// lineage by task and by file, the model, the API's bookkeeping, how it reached the library,
 /// and the rest of its generation's row (what was asked for with it, its batch line).
 /// Every record has every key (null when empty), so the CSV has one column per key.
+///
+/// No URL keeps its query or fragment (`ManifestRecord.withoutQueries`): a signed URL's
+/// `?token=…` is a credential, and an export is made to be shared. The catalog keeps the
+/// whole URLs (a variant sends its source's hosted URL back to the API).
 enum ManifestRecord {
     static func fields(_ item: ImageDetails, file: String, parameters: [Parameter], parentFile: String?) -> [(String, JSONOut)] {
-        guard case .object(let listed) = item.json else { return [] }
+        guard case .object(let catalogFields) = item.json else { return [] }
+        let listed = catalogFields.map { field -> (String, JSONOut) in
+            switch field {
+            case ("remote_url", .string(let url)):
+                return (field.0, JSONOut.string(ValueShape.withoutQuery(url)))
+            case ("reference_images", .array(let urls)):
+                return (field.0, JSONOut.array(urls.map { url in
+                    guard case .string(let text) = url else { return url }
+                    return JSONOut.string(ValueShape.withoutQuery(text))
+                }))
+            default:
+                return field
+            }
+        }
+        let parameters = parameters.map { Parameter($0.key, withoutQueries($0.value)) }
         let generation = item.generation
         let image = item.image
         return [("file", .string(file))] + listed + [
@@ -29,7 +47,7 @@ enum ManifestRecord {
             ("provider", .optional(generation.provider)),
             ("model", .optional(generation.model)),
             ("server_row_id", .optional(generation.serverRowID)),
-            ("base_url", .optional(generation.baseURL)),
+            ("base_url", .optional(generation.baseURL.map(ValueShape.withoutQuery))),
             ("submitted_at", .optional(generation.submittedAt)),
             ("completed_at", .optional(generation.completedAt)),
             ("credits_charged", .int(generation.creditsCharged)),
@@ -45,6 +63,31 @@ enum ManifestRecord {
             ("requested_collection", .optional(generation.requestedCollection)),
             ("batch_key", .optional(generation.batchKey)),
         ]
+    }
+}
+
+extension ManifestRecord {
+    /// `text` with every http(s) URL in it (a word starting with `http://` or `https://`, words
+    /// split at white space) cut at its `?` or `#`: our `References` setting lists URLs so.
+    static func withoutQueries(_ text: String) -> String {
+        guard text.contains("?") || text.contains("#") else { return text }
+        var out = ""
+        var word = ""
+        func flush() {
+            let lowered = word.lowercased()
+            out += lowered.hasPrefix("https://") || lowered.hasPrefix("http://") ? ValueShape.withoutQuery(word) : word
+            word = ""
+        }
+        for character in text {
+            if character.isWhitespace {
+                flush()
+                out.append(character)
+            } else {
+                word.append(character)
+            }
+        }
+        flush()
+        return out
     }
 }
 

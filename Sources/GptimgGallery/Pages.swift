@@ -1,4 +1,5 @@
 import Foundation
+import GptimgAPI
 import GptimgCatalog
 import HTTPTypes
 import Hummingbird
@@ -166,7 +167,13 @@ enum Pages {
             // Shown as text, never as links or images: they are another site's URLs.
             facts.append(("References", "\(generation.referenceImages.map { "<code class=\"url\">\($0)</code>" as HTML })"))
         }
-        if let remote = image.remoteURL { facts.append(("Hosted at", "<code class=\"url\">\(remote)</code>")) }
+        if let remote = image.remoteURL {
+            // The API's URL without its query: a signed URL's query (`?token=…`) is a credential,
+            // and nothing on this page needs it (references stay whole: the command needs them).
+            let shown = ValueShape.withoutQuery(remote)
+            let note: HTML = shown == remote ? .empty : " (query not shown)"
+            facts.append(("Hosted at", "<code class=\"url\">\(shown)</code>\(note)"))
+        }
         if let original = image.originalName { facts.append(("Imported from", "<code>\(original)</code>")) }
         if let code = generation.errorCode { facts.append(("Error", "\(code): \(generation.errorMessage ?? "")")) }
 
@@ -239,11 +246,12 @@ enum Pages {
     }
 
     /// The command that makes this image's generation again: its prompt, aspect ratio, count and
-    /// references, quoted for a POSIX shell.
+    /// references, every word quoted for a POSIX shell (`ShellCommand`).
     static func rerunCommand(_ generation: GenerationRecord) -> String {
-        var words = ["gptimg", "generate", ShellQuote.quote(generation.prompt), "--aspect", generation.aspectRatio, "-n", String(generation.n)]
-        for reference in generation.referenceImages { words += ["--ref", ShellQuote.quote(reference)] }
-        return words.joined(separator: " ")
+        ShellCommand.generate(
+            prompt: generation.prompt, aspectRatio: generation.aspectRatio, n: generation.n,
+            referenceImages: generation.referenceImages
+        ).line
     }
 
     static func credits(_ generation: GenerationRecord) -> String {
@@ -298,15 +306,5 @@ enum Pages {
         if bytes >= 1_000_000 { return String(format: "%.1f MB", Double(bytes) / 1_000_000) }
         if bytes >= 1_000 { return String(format: "%.0f kB", Double(bytes) / 1_000) }
         return "\(bytes) bytes"
-    }
-}
-
-/// Quoting for a POSIX shell: single quotes, with each `'` written as `'\''`. Plain words
-/// (letters, digits, `-_.:/=+,@%`) are left bare.
-enum ShellQuote {
-    static func quote(_ word: String) -> String {
-        let plain = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:/=+,@%")
-        if !word.isEmpty, word.unicodeScalars.allSatisfy(plain.contains) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

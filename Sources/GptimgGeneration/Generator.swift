@@ -133,11 +133,14 @@ public struct Generator: Sendable {
         // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
         switch await send(request) {
         case .success(let task):
+            // Only what fits its shape is stored; what does not is noted on the generation.
+            let checked = task.checked(expectedImages: request.n)
+            var update = GenerationUpdate(
+                taskID: task.taskID, serverRowID: checked.rowID, status: .processing, submittedAt: checked.createdAt)
+            Self.note(checked.notes, on: pending, in: &update)
             // The task id and its charge in one transaction: never one without the other.
             let submitted = try catalog.updateGeneration(
-                pending.id,
-                GenerationUpdate(taskID: task.taskID, serverRowID: task.id, status: .processing, submittedAt: task.createdAt),
-                ledger: [CreditEntry(kind: .charge, credits: request.credits, taskID: task.taskID)])
+                pending.id, update, ledger: [CreditEntry(kind: .charge, credits: request.credits, taskID: task.taskID)])
             events(.submitted(generation: pending.id, taskID: task.taskID))
             return submitted
         case .failure(let error):
@@ -215,20 +218,24 @@ public struct Generator: Sendable {
                 }
             }
             timing.polls += 1
+            let checked = task.checked(expectedImages: generation.n)
             switch task.status {
             case .completed:
-                timing.completedAt = task.updatedAt
+                timing.completedAt = checked.updatedAt
                 timing.seenAt = clock.now()
                 // completed_at first: the catalog dates each landed image by it.
-                let current = try catalog.updateGeneration(generation.id, GenerationUpdate(completedAt: task.updatedAt))
+                let current = try catalog.updateGeneration(
+                    generation.id, GenerationUpdate(completedAt: checked.updatedAt))
                 return .completed(current, task, timing)
             case .failed:
                 let current = try catalog.generation(id: generation.id) ?? generation
                 let refund = current.creditsCharged - current.creditsRefunded
-                let message = task.error.map { "\($0.code): \($0.message)" } ?? "the task failed"
+                let message = checked.failure.map { "\($0.code): \($0.message)" } ?? "the task failed"
                 let updated = try catalog.updateGeneration(
                     generation.id,
-                    GenerationUpdate(status: .failed, completedAt: task.updatedAt, errorCode: task.error?.code ?? "FAILED", errorMessage: message),
+                    GenerationUpdate(
+                        status: .failed, completedAt: checked.updatedAt, errorCode: checked.failure?.code ?? "FAILED",
+                        errorMessage: message),
                     ledger: refund > 0 ? [CreditEntry(kind: .refund, credits: refund, taskID: taskID)] : [])
                 events(.failed(generation: generation.id, message: message))
                 return .ended(GenerationOutcome(generation: updated, images: [], missing: [], message: message, timing: timing))
@@ -254,24 +261,35 @@ public struct Generator: Sendable {
     /// Downloads, checks, embeds and lands each image of a completed task, with the tags and
     /// collection recorded with the generation; images already in the library are skipped, so
     /// landing again (resume) only fetches what is missing, but still puts every image in the
-    /// collection (a crash may have come between landing and that).
+    /// collection (a crash may have come between landing and that). At most `n` images are
+    /// taken, however many the API lists; that, and any value of the answer that does not fit
+    /// its shape (`TaskData.checked`), is recorded as the generation's error.
     public func land(_ generation: GenerationRecord, task: TaskData, timing: GenerationTiming = GenerationTiming()) async throws -> GenerationOutcome {
+        let checked = task.checked(expectedImages: generation.n)
         let present = Set(try catalog.images(ofGeneration: generation.id).map(\.index))
         var missing: [Int] = []
         var problems: [String] = []
         let downloads = catalog.location.root.appendingPathComponent("tmp", isDirectory: true)
         try? FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
-        for (index, image) in task.images.enumerated() where !present.contains(index) {
-            events(.downloading(generation: generation.id, index: index, of: task.images.count))
+        for (index, url) in checked.imageURLs.enumerated() where !present.contains(index) {
+            guard let url else {
+                missing.append(index)
+                problems.append("image \(index): the API gave no usable URL for it")
+                continue
+            }
+            events(.downloading(generation: generation.id, index: index, of: checked.imageURLs.count))
             let temporary = downloads.appendingPathComponent("download-\(generation.id)-\(index)-\(UInt32.random(in: 0...UInt32.max)).png").path
             defer { unlink(temporary) }
             do {
-                try await fetch(image.url, to: temporary)
+                try await fetch(url, to: temporary)
                 let bytes = try AtomicFile.read(temporary, maxBytes: 64 << 20)
-                let metadata = Self.metadata(for: generation, task: task, index: index, remoteURL: image.url, tags: generation.requestedTags)
+                let metadata = Self.metadata(
+                    for: generation, task: task, checked: checked, index: index, remoteURL: url,
+                    tags: generation.requestedTags)
                 let embedded = try GptimgEmbedding.embed(metadata, into: bytes)
                 // The tags are in the embedded metadata: landing applies them in its own transaction.
-                let landed = try catalog.landImage(embedded, generationID: generation.id, index: index, remoteURL: image.url)
+                // The catalog keeps the whole URL (a variant sends it back to the API as a reference).
+                let landed = try catalog.landImage(embedded, generationID: generation.id, index: index, remoteURL: url)
                 events(.landed(generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
             } catch {
                 missing.append(index)
@@ -284,13 +302,37 @@ public struct Generator: Sendable {
         if let collection = generation.requestedCollection, !images.isEmpty {
             _ = try catalog.addToCollection(collection, images.map(\.id))
         }
-        let final = try catalog.updateGeneration(
-            generation.id, GenerationUpdate(status: missing.isEmpty ? .completed : .processing))
-        let message = missing.isEmpty ? nil : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); run `gptimg resume` to fetch them"
-        if let message { events(.failed(generation: generation.id, message: message)) }
+        var update = GenerationUpdate(status: missing.isEmpty ? .completed : .processing)
+        Self.note(checked.notes, on: try catalog.generation(id: generation.id) ?? generation, in: &update)
+        let final = try catalog.updateGeneration(generation.id, update)
+        let missingMessage = missing.isEmpty
+            ? nil
+            : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); "
+                + "run `gptimg resume` to fetch them"
+        let message = (checked.notes + [missingMessage].compactMap { $0 }).joined(separator: "; ")
+        if !message.isEmpty { events(.failed(generation: generation.id, message: message)) }
         var timing = timing
         if missing.isEmpty { timing.landedAt = clock.now() }
-        return GenerationOutcome(generation: final, images: images, missing: missing, message: message, timing: timing)
+        return GenerationOutcome(
+            generation: final, images: images, missing: missing, message: message.isEmpty ? nil : message,
+            timing: timing)
+    }
+
+    /// The error code of a generation whose answers held values gptimg did not store.
+    public static let unexpectedAnswer = "UNEXPECTED_ANSWER"
+
+    /// Adds `notes` (what an answer held that was not stored) to `update` as the generation's
+    /// error, after the notes it already has (a resume does not repeat them); at most 2000
+    /// characters.
+    static func note(_ notes: [String], on generation: GenerationRecord, in update: inout GenerationUpdate) {
+        guard !notes.isEmpty else { return }
+        var all = generation.errorCode == unexpectedAnswer
+            ? (generation.errorMessage ?? "").components(separatedBy: "; ") : []
+        for note in notes where !all.contains(note) { all.append(note) }
+        var message = all.filter { !$0.isEmpty }.joined(separator: "; ")
+        if message.count > 2000 { message = String(message.prefix(1999)) + "…" }
+        update.errorCode = unexpectedAnswer
+        update.errorMessage = message
     }
 
     /// Downloads `url` to `file`, trying again after a dropped connection or a bad answer (a
@@ -310,16 +352,23 @@ public struct Generator: Sendable {
         }
     }
 
-    /// What the file carries about itself (metadata.md, schema 1).
-    static func metadata(for generation: GenerationRecord, task: TaskData, index: Int, remoteURL: String, tags: [String]) -> GptimgMetadata {
+    /// What the file carries about itself (metadata.md, schema 1): the API's values only where
+    /// they fit their shape (`checked`), and URLs without their query (a signed URL's
+    /// `?token=…` is a credential, and the file travels: exports copy it).
+    static func metadata(
+        for generation: GenerationRecord, task: TaskData, checked: CheckedTask, index: Int, remoteURL: String,
+        tags: [String]
+    ) -> GptimgMetadata {
         var parent: GptimgMetadata.Parent?
         if let parentTask = generation.parentTaskID, let parentIndex = generation.parentIndex {
             parent = GptimgMetadata.Parent(taskID: parentTask, index: parentIndex)
         }
         return GptimgMetadata(
             prompt: generation.prompt, aspectRatio: generation.aspectRatio, n: generation.n, index: index,
-            type: task.type.rawValue, referenceImages: generation.referenceImages, taskID: task.taskID, rowID: task.id,
-            provider: task.provider, model: task.model, createdAt: task.createdAt, completedAt: task.updatedAt,
-            parent: parent, remoteURL: remoteURL, tags: tags)
+            type: task.type.rawValue, referenceImages: generation.referenceImages.map(ValueShape.withoutQuery),
+            taskID: generation.taskID ?? checked.taskID, rowID: checked.rowID, provider: checked.provider,
+            model: checked.model,
+            createdAt: checked.createdAt, completedAt: checked.updatedAt, parent: parent,
+            remoteURL: ValueShape.withoutQuery(remoteURL), tags: tags)
     }
 }

@@ -150,3 +150,84 @@ public struct GptimgMetadata: Sendable, Hashable, Codable {
         return .object(members)
     }
 }
+
+extension GptimgMetadata {
+    /// This metadata with every value that does not have its type's shape (`ValueShape`)
+    /// dropped, and a warning for each: an optional value becomes nil, a list loses the entry,
+    /// and a required one is what a file without it gets (`n` 1, `index` 0, the type its
+    /// references imply), except the aspect ratio, which the image's size gives when known. What
+    /// every reader of a `gptimg` chunk gets (`GenerationInfoParser`), so nothing downstream (the
+    /// catalog, the gallery, a command line) meets an unchecked value. Idempotent: the result has
+    /// no warnings when validated again.
+    public func validated(width: Int? = nil, height: Int? = nil) -> (metadata: GptimgMetadata, warnings: [PNGWarning]) {
+        var checked = self
+        var warnings: [PNGWarning] = []
+        func drop(_ field: String, _ value: String, expected: String) {
+            warnings.append(
+                .invalidValue(field: "gptimg " + field, value: ValueShape.excerpt(value), expected: expected))
+        }
+        func keep(_ field: String, _ value: String?, expected: String, if fits: (String) -> Bool) -> String? {
+            guard let value, !fits(value) else { return value }
+            drop(field, value, expected: expected)
+            return nil
+        }
+
+        if !ValueShape.isAspectRatio(aspectRatio) {
+            drop("aspect_ratio", aspectRatio, expected: "W:H in digits (such as 16:9)")
+            if let width, let height {
+                checked.aspectRatio = ValueShape.aspectRatio(width: width, height: height)
+            } else {
+                checked.aspectRatio = "1:1"
+            }
+        }
+        if !ValueShape.imageCounts.contains(n) {
+            drop("n", String(n), expected: "an image count from 1 to 4")
+            checked.n = 1
+        }
+        if !(0..<checked.n).contains(index) {
+            drop("index", String(index), expected: "an image index from 0 to \(checked.n - 1)")
+            checked.index = 0
+        }
+        checked.referenceImages = []
+        for reference in referenceImages {
+            if !ValueShape.isWebURL(reference) {
+                drop("reference_images", reference, expected: "an https URL")
+            } else if checked.referenceImages.count == ValueShape.maxReferenceImages {
+                drop("reference_images", reference, expected: "one of at most 4 references")
+            } else {
+                checked.referenceImages.append(reference)
+            }
+        }
+        if !ValueShape.taskTypes.contains(type) {
+            drop("type", type, expected: "text-to-image or image-to-image")
+            checked.type = checked.referenceImages.isEmpty ? "text-to-image" : "image-to-image"
+        }
+        let taskIDShape = "a task id (gpt-image-2-<letters and digits>)"
+        let nameShape = "a name (letters, digits, . _ - : / +)"
+        checked.taskID = keep("task_id", taskID, expected: taskIDShape, if: ValueShape.isTaskIDInFile)
+        checked.rowID = keep("row_id", rowID, expected: "an id (letters, digits, - and _)", if: ValueShape.isIDInFile)
+        checked.provider = keep("provider", provider, expected: nameShape, if: ValueShape.isName)
+        checked.model = keep("model", model, expected: nameShape, if: ValueShape.isName)
+        let timeShape = "an ISO 8601 time"
+        checked.createdAt = keep("created_at", createdAt, expected: timeShape, if: ValueShape.isTimestamp)
+        checked.completedAt = keep("completed_at", completedAt, expected: timeShape, if: ValueShape.isTimestamp)
+        checked.remoteURL = keep("remote_url", remoteURL, expected: "an https URL", if: ValueShape.isWebURL)
+        if let parent {
+            if !ValueShape.isTaskIDInFile(parent.taskID) {
+                drop("parent.task_id", parent.taskID, expected: taskIDShape)
+                checked.parent = nil
+            } else if !(0..<ValueShape.imageCounts.upperBound).contains(parent.index) {
+                drop("parent.index", String(parent.index), expected: "an image index from 0 to 3")
+                checked.parent = nil
+            }
+        }
+        checked.tags = tags.filter { tag in
+            guard ValueShape.isTag(tag) else {
+                drop("tags", tag, expected: "a tag (1-100 characters, no control character)")
+                return false
+            }
+            return true
+        }
+        return (checked, warnings)
+    }
+}

@@ -55,6 +55,9 @@ public enum PNGWarning: Sendable, Hashable, Codable, CustomStringConvertible {
     case textBytesLimit(skipped: Int, limit: Int)
     case invalidUTF8(keyword: String)
     case dataAfterEnd(bytes: Int)
+    /// A generation value that does not have its type's shape (`ValueShape`): not stored or
+    /// shown. `value` is an excerpt, already escaped (`ValueShape.excerpt`).
+    case invalidValue(field: String, value: String, expected: String)
 
     public var description: String {
         switch self {
@@ -72,6 +75,8 @@ public enum PNGWarning: Sendable, Hashable, Codable, CustomStringConvertible {
             "iTXt chunk \"\(keyword)\" is not valid UTF-8: undecodable bytes replaced"
         case .dataAfterEnd(let bytes):
             "\(bytes) bytes after the IEND chunk ignored"
+        case .invalidValue(let field, let value, let expected):
+            "\(field) \"\(value)\" is not \(expected): value dropped"
         }
     }
 }

@@ -68,7 +68,8 @@ public enum PNGMetadataReader {
         var warnings = text.finish()
         if summary.bytesAfterEnd > 0 { warnings.append(.dataAfterEnd(bytes: summary.bytesAfterEnd)) }
         chunks.insert(.init(type: "IHDR", offset: 8, size: 25, count: 1), at: 0)
-        let generation = GenerationInfoParser.parse(text.chunks, width: summary.header.width, height: summary.header.height)
+        let generation = GenerationInfoParser.parse(
+            text.chunks, width: summary.header.width, height: summary.header.height, warnings: &warnings)
         return PNGMetadataReport(
             fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
             textChunks: text.chunks, warnings: warnings, generation: generation)

@@ -1,4 +1,5 @@
 import GptimgAPI
+import PNGMetadata
 import Testing
 
 @Suite struct AspectRatioTests {
@@ -15,5 +16,13 @@ import Testing
             #expect((900_000...1_600_000).contains(width * height), "\(ratio.rawValue)")
         }
         #expect(AspectRatio.wide16x9.pixelSize == (1360, 768))
+    }
+
+    /// Files are checked against the same 13 (PNGMetadata sits below the API contract and keeps
+    /// its own list), and against the same task id shape.
+    @Test func filesKnowTheSameRatiosAndTaskIDsAsTheContract() {
+        #expect(ValueShape.apiAspectRatios == AspectRatio.allCases.map(\.rawValue))
+        for ratio in AspectRatio.allCases { #expect(ValueShape.isAspectRatio(ratio.rawValue)) }
+        #expect(ValueShape.isTaskID(APIIdentifier.taskID(for: APIIdentifier.random())))
     }
 }

@@ -12,23 +12,54 @@
 public enum GenerationInfoParser {
     /// The generation the chunks describe, or nil when none of them describes one. The image's
     /// size, when known, completes our own settings (`Size`), as the infotext we write has it.
+    /// Values that do not have their type's shape are dropped (see the overload with warnings).
     public static func parse(_ chunks: [TextChunk], width: Int? = nil, height: Int? = nil) -> GenerationInfo? {
-        if let info = parseGptimg(chunks, width: width, height: height) { return info }
-        if let info = ComfyUIMetadata.parse(chunks) { return info }
-        if let info = InvokeAIMetadata.parse(chunks) { return info }
-        if let info = NovelAIMetadata.parse(chunks) { return info }
-        if let info = FooocusMetadata.parse(chunks) { return info }
-        if let info = A1111Infotext.parse(chunks) { return info }
-        return StandardMetadata.parse(chunks)
+        var ignored: [PNGWarning] = []
+        return parse(chunks, width: width, height: height, warnings: &ignored)
+    }
+
+    /// The generation the chunks describe, its typed values checked (`ValueShape`): ours with
+    /// `GptimgMetadata.validated`, and a foreign format's model (the one setting the catalog
+    /// keeps in a column of its own). Each value dropped adds a warning to `warnings`.
+    public static func parse(
+        _ chunks: [TextChunk], width: Int? = nil, height: Int? = nil, warnings: inout [PNGWarning]
+    ) -> GenerationInfo? {
+        if let info = parseGptimg(chunks, width: width, height: height, warnings: &warnings) { return info }
+        guard
+            var info = ComfyUIMetadata.parse(chunks) ?? InvokeAIMetadata.parse(chunks) ?? NovelAIMetadata.parse(chunks)
+                ?? FooocusMetadata.parse(chunks) ?? A1111Infotext.parse(chunks) ?? StandardMetadata.parse(chunks)
+        else { return nil }
+        info.parameters.removeAll { parameter in
+            guard parameter.key == "Model" || parameter.key == "model", !ValueShape.isLabel(parameter.value) else {
+                return false
+            }
+            warnings.append(.invalidValue(
+                field: "\(info.generator.rawValue) \(parameter.key)", value: ValueShape.excerpt(parameter.value),
+                expected: "a model name (1-200 characters, no control character)"))
+            return true
+        }
+        return info
     }
 
     /// Our own `gptimg` chunk; nil when it is missing or is not a valid `GptimgMetadata`
-    /// (then the file's other chunks speak for it).
+    /// (then the file's other chunks speak for it). Values are validated (dropped values are
+    /// not reported; see the overload with warnings).
     public static func parseGptimg(_ chunks: [TextChunk], width: Int? = nil, height: Int? = nil) -> GenerationInfo? {
+        var ignored: [PNGWarning] = []
+        return parseGptimg(chunks, width: width, height: height, warnings: &ignored)
+    }
+
+    /// Our own `gptimg` chunk with every value checked (`GptimgMetadata.validated`), a warning
+    /// added to `warnings` for each value dropped.
+    public static func parseGptimg(
+        _ chunks: [TextChunk], width: Int? = nil, height: Int? = nil, warnings: inout [PNGWarning]
+    ) -> GenerationInfo? {
         guard let text = chunks.text(for: "gptimg"),
             let json = JSONValue.parse(text),  // bounded depth: hostile nesting is refused
-            let metadata = GptimgMetadata(json: json)
+            let decoded = GptimgMetadata(json: json)
         else { return nil }
+        let (metadata, dropped) = decoded.validated(width: width, height: height)
+        warnings += dropped
         return GenerationInfo(
             generator: .gptimg,
             prompt: metadata.prompt.isEmpty ? nil : metadata.prompt,
