@@ -116,7 +116,9 @@ extension Catalog {
     /// will live. Throws when the file is not a sound PNG.
     func prepare(bytes: [UInt8], sha256 knownSHA256: String? = nil, originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
         let sha = knownSHA256 ?? ImageStore.sha256Hex(bytes)
-        let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true)
+        // What the catalog keeps of the file's text is bounded here, once: every column below
+        // (prompt, settings, text chunks, our fields) is taken from this report.
+        let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true).bounded(.catalog)
         let ours = report.generation?.gptimg
         let createdAt =
             knownCreatedAt
