@@ -79,6 +79,26 @@ final class StagingArea: @unchecked Sendable {
     }
 }
 
+extension StagingArea {
+    /// What dead processes left in their staging folders (files written, never landed): the
+    /// next write or `doctor --fix` removes them (`Catalog.recoverInterruptedLandings`).
+    static func abandoned(root: URL, except own: String?) -> (files: Int, bytes: Int) {
+        let base = root.appendingPathComponent(".staging").path
+        var files = 0
+        var bytes = 0
+        for owner in deadOwners(root: root, except: own) {
+            let folder = base + "/" + owner
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name != "lock" {
+                var status = stat()
+                guard lstat(folder + "/" + name, &status) == 0 else { continue }
+                files += 1
+                bytes += Int(status.st_size)
+            }
+        }
+        return (files, bytes)
+    }
+}
+
 /// The lazily made staging area of a catalog opened for writing.
 final class StagingBox: @unchecked Sendable {
     private let lock = NSLock()
