@@ -354,8 +354,9 @@ public final class ZipReader {
 
     // MARK: - Reading an entry
 
-    /// How much is read from the archive at once.
-    static let pieceSize = 64 * 1024
+    /// How much is read from the archive at once (and so at most how far inflating can go
+    /// past an entry's declared size before it stops).
+    public static let pieceSize = 64 * 1024
 
     /// Reads the entry's data, handing it to `consume` piece by piece, and checks its size and
     /// CRC-32 at the end. Stops with `largerThanDeclared` as soon as the data passes the size
