@@ -114,12 +114,13 @@ struct TextCollector {
             return
         }
         bytesRead += chunk.length
-        let budget = limits.maxTotalTextBytes - bytesRead
-        let maxBytes = min(limits.maxTextChunkBytes, budget)
+        // Stored text was counted as read; what inflating produces is counted on top.
+        let inflateBudget = min(limits.maxTextChunkBytes, limits.maxTotalTextBytes - bytesRead)
         var inflated = 0
         let decoded = try walker.withVerifiedData(of: chunk) { data -> Result<TextChunkCodec.Decoded, TextChunkCodec.DecodeFailure> in
             do {
-                return .success(try TextChunkCodec.decode(chunk.type, data: data, maxTextBytes: maxBytes, inflated: &inflated))
+                return .success(try TextChunkCodec.decode(
+                    chunk.type, data: data, maxTextBytes: limits.maxTextChunkBytes, maxInflatedBytes: inflateBudget, inflated: &inflated))
             } catch let failure as TextChunkCodec.DecodeFailure {
                 return .failure(failure)
             } catch {
@@ -136,7 +137,7 @@ struct TextCollector {
             if result.removedNULs > 0 { warnings.append(.nulInText(keyword: result.chunk.keyword, count: result.removedNULs)) }
             chunks.append(result.chunk)
         case .failure(.tooLarge)?:
-            if maxBytes < limits.maxTextChunkBytes {
+            if inflated > 0, inflateBudget < limits.maxTextChunkBytes {
                 skippedForBytes += 1
             } else {
                 warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))

@@ -22,12 +22,15 @@ enum TextChunkCodec {
         var removedNULs = 0
     }
 
-    /// Decodes a text chunk's data. `inflated` grows by the bytes decompression produced, kept
-    /// or not (a chunk refused as too large has still cost them), so that callers can count
-    /// every byte a file made them produce.
+    /// Decodes a text chunk's data: text of at most `maxTextBytes`, of which compressed text
+    /// may inflate to at most `maxInflatedBytes` (a caller's remaining budget; nil: the same).
+    /// `inflated` grows by the bytes decompression produced, kept or not (a chunk refused as
+    /// too large has still cost them), so that callers can count every byte a file made them
+    /// produce.
     static func decode(
-        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int, inflated: inout Int
+        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int, maxInflatedBytes: Int? = nil, inflated: inout Int
     ) throws(DecodeFailure) -> Decoded {
+        let maxInflated = min(maxTextBytes, maxInflatedBytes ?? maxTextBytes)
         guard let keywordEnd = data.prefix(80).firstIndex(of: 0) else {
             throw DecodeFailure.malformed(data.prefix(80).count == 80 ? "keyword longer than 79 bytes" : "no keyword terminator")
         }
@@ -42,7 +45,7 @@ enum TextChunkCodec {
         case .zTXt:
             guard rest.count >= 1 else { throw DecodeFailure.malformed("no compression method") }
             guard rest[0] == 0 else { throw DecodeFailure.malformed("unknown compression method \(rest[0])") }
-            let bytes = try inflate(UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxTextBytes, produced: &inflated)
+            let bytes = try inflate(UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxInflated, produced: &inflated)
             let ((text, encoding), removed) = bytes.withUnsafeBytes { buffer in withoutNULs(buffer) { decodeLegacyText($0) } }
             let chunk = TextChunk(kind: .zTXt, keyword: keyword, text: text, compressed: true, encoding: encoding)
             return Decoded(chunk: chunk, removedNULs: removed)
@@ -64,7 +67,7 @@ enum TextChunkCodec {
             let valid: Bool
             let removed: Int
             if compressed {
-                let bytes = try inflate(textBytes, maxBytes: maxTextBytes, produced: &inflated)
+                let bytes = try inflate(textBytes, maxBytes: maxInflated, produced: &inflated)
                 ((text, valid), removed) = bytes.withUnsafeBytes { buffer in withoutNULs(buffer) { decodeUTF8($0) } }
             } else {
                 guard textBytes.count <= maxTextBytes else { throw DecodeFailure.tooLarge }
