@@ -71,7 +71,6 @@ let package = Package(
                 "GptimgBrowse", "PNGMetadata", "PNGRaster", "GptimgAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         // The web gallery (`gptimg serve`): Hummingbird on loopback, server-rendered pages over the

@@ -488,13 +488,67 @@ cpng_status cpng_inflate_bounded(const uint8_t *data, size_t size, size_t max_ou
     }
     inflateEnd(&stream);
     if (status == CPNG_OK && produced > max_output) status = CPNG_TOO_LARGE;
+    // What was inflated is reported whatever happened, so callers can count the work done.
+    *out_size = produced;
     if (status != CPNG_OK) {
         free(output);
         return status;
     }
     *out_data = output;
-    *out_size = produced;
     return CPNG_OK;
+}
+
+struct cpng_inflater {
+    z_stream stream;
+};
+
+cpng_status cpng_inflater_create(int raw, cpng_inflater **out_inflater) {
+    *out_inflater = NULL;
+    cpng_inflater *inflater = calloc(1, sizeof *inflater);
+    if (inflater == NULL) return CPNG_NO_MEMORY;
+    // A negative window size reads raw deflate data (zip entries), without a zlib header.
+    if (inflateInit2(&inflater->stream, raw ? -15 : 15) != Z_OK) {
+        free(inflater);
+        return CPNG_NO_MEMORY;
+    }
+    *out_inflater = inflater;
+    return CPNG_OK;
+}
+
+cpng_status cpng_inflater_step(cpng_inflater *inflater, const uint8_t *input, size_t input_size,
+                               size_t *input_used, uint8_t *output, size_t output_size,
+                               size_t *output_made, int *finished) {
+    *input_used = 0;
+    *output_made = 0;
+    *finished = 0;
+    if (input_size > 0x40000000u) input_size = 0x40000000u;
+    if (output_size > 0x40000000u) output_size = 0x40000000u;
+    z_stream *stream = &inflater->stream;
+    stream->next_in = (Bytef *)input;
+    stream->avail_in = (uInt)input_size;
+    stream->next_out = output;
+    stream->avail_out = (uInt)output_size;
+    int result = inflate(stream, Z_NO_FLUSH);
+    *input_used = input_size - stream->avail_in;
+    *output_made = output_size - stream->avail_out;
+    switch (result) {
+    case Z_STREAM_END:
+        *finished = 1;
+        return CPNG_OK;
+    case Z_OK:
+    case Z_BUF_ERROR:  // no progress possible without more input or room: the caller decides
+        return CPNG_OK;
+    case Z_MEM_ERROR:
+        return CPNG_NO_MEMORY;
+    default:
+        return CPNG_CORRUPT;
+    }
+}
+
+void cpng_inflater_destroy(cpng_inflater *inflater) {
+    if (inflater == NULL) return;
+    inflateEnd(&inflater->stream);
+    free(inflater);
 }
 
 cpng_status cpng_deflate(const uint8_t *data, size_t size, int level, uint8_t **out_data,

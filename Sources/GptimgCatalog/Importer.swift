@@ -1,26 +1,37 @@
 import Foundation
 import GRDB
 import PNGMetadata
-import ZIPFoundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Limits on what `import` accepts, files and zip entries alike.
+/// Limits on what `import` accepts, files and zip entries alike. Everything derives from the
+/// per-image limits (`maxFileBytes`, `maxCompressionRatio`); docs/catalog.md states them.
 public struct ImportLimits: Sendable, Hashable {
     /// The largest file (or zip entry, uncompressed) imported.
     public var maxFileBytes: Int
     /// Zip entries compressed more than this (uncompressed / compressed) are refused: PNG data
-    /// is already compressed, so a high ratio means a decompression bomb.
+    /// is already compressed, so a high ratio means a decompression bomb. Checked on the sizes
+    /// an entry declares before it is read, and held while it is read: inflating stops as soon
+    /// as the bytes actually produced pass the declared size.
     public var maxCompressionRatio: Double
-    /// The most bytes taken out of one archive.
+    /// The most bytes taken out of one archive, counting every byte inflated (kept or not).
+    /// An archive also yields at most `maxCompressionRatio` times its own size: entries may not
+    /// share data, so their compressed data are disjoint parts of the file.
     public var maxArchiveBytes: Int
+    /// The most bytes of files read and not yet landed, in memory and under `.staging/`: new
+    /// files start only below it, so at most this plus one file (`maxFileBytes`) at any time.
+    public var maxStagedBytes: Int
 
-    public init(maxFileBytes: Int = 256 << 20, maxCompressionRatio: Double = 100, maxArchiveBytes: Int = 64 << 30) {
+    public init(
+        maxFileBytes: Int = 256 << 20, maxCompressionRatio: Double = 100, maxArchiveBytes: Int = 64 << 30,
+        maxStagedBytes: Int? = nil
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxCompressionRatio = maxCompressionRatio
         self.maxArchiveBytes = maxArchiveBytes
+        self.maxStagedBytes = maxStagedBytes ?? 4 * maxFileBytes
     }
 
     public static let standard = ImportLimits()
@@ -56,6 +67,18 @@ enum ImportInput: Sendable {
     case file(path: String)
     case entry(bytes: [UInt8], date: Date?)
     case refused(reason: String)
+
+    /// The bytes it will hold in memory and in staging until it lands or is dropped.
+    func stagedBytes(limits: ImportLimits) -> Int {
+        switch self {
+        case .file(let path):
+            var status = stat()
+            guard stat(path, &status) == 0 else { return 0 }
+            return min(Int(status.st_size), limits.maxFileBytes)
+        case .entry(let bytes, _): return bytes.count
+        case .refused: return 0
+        }
+    }
 }
 
 extension Catalog {
@@ -78,6 +101,13 @@ extension Catalog {
         var inputs = InputEnumerator(paths: paths, limits: limits)
         progress.total = inputs.fileCount
         var seen = Set<String>()
+        // Bytes of inputs started and not yet landed or dropped (`ImportLimits.maxStagedBytes`):
+        // per input started, in the batch being gathered, and in the batch landing.
+        let stagedLimit = max(1, limits.maxStagedBytes)
+        var staged = 0
+        var stagedPerInput: [Int: Int] = [:]
+        var batchBytes = 0
+        var landingBytes = 0
 
         func record(_ event: ImportEvent) {
             switch event {
@@ -138,16 +168,22 @@ extension Catalog {
                 let index = started
                 started += 1
                 working += 1
+                let bytes = input.stagedBytes(limits: limits)
+                stagedPerInput[index] = bytes
+                staged += bytes
                 group.addTask { [self] in
                     .work(index, name, self.work(input, source: name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory))
                 }
             }
             func refill() {
-                // At most `window` files in the works, and at most two batches waiting to land.
-                while working < window, batch.count < 2 * batchSize, !exhausted { startWork() }
-                if !landing, !batch.isEmpty, batch.count >= batchSize || (exhausted && working == 0) {
+                // At most `window` files in the works, at most two batches waiting to land, and
+                // no new file once the staged bytes reach their limit (then the batch lands).
+                while working < window, batch.count < 2 * batchSize, staged < stagedLimit, !exhausted { startWork() }
+                if !landing, !batch.isEmpty, batch.count >= batchSize || (exhausted && working == 0) || staged >= stagedLimit {
                     let toLand = batch
                     batch.removeAll(keepingCapacity: true)
+                    landingBytes = batchBytes
+                    batchBytes = 0
                     landing = true
                     group.addTask { await landBatch(toLand) }
                 }
@@ -157,12 +193,20 @@ extension Catalog {
                 switch finished {
                 case .landed(let landed, let result):
                     landing = false
+                    staged -= landingBytes
+                    landingBytes = 0
                     apply(landed, try result.get())
                 case .work(let index, let name, let result):
                     working -= 1
                     pending[index] = (name, result)
                     while let (name, result) = pending.removeValue(forKey: next) {
+                        let bytes = stagedPerInput.removeValue(forKey: next) ?? 0
                         next += 1
+                        if case .prepared(let item) = result, !seen.contains(item.sha256) {
+                            batchBytes += bytes
+                        } else {
+                            staged -= bytes
+                        }
                         switch result {
                         case .skipped(let reason): record(.skipped(source: name, reason: reason))
                         case .duplicate(let existing): record(.duplicate(source: name, existing: existing))
@@ -238,7 +282,7 @@ struct InputEnumerator {
     let limits: ImportLimits
     private var queue: [String] = []
     private var position = 0
-    private var archive: (path: String, archive: Archive, entries: [Entry], next: Int, taken: Int)?
+    private var archive: ZipInput?
     /// Files found, zip entries counted (for a progress line; an unreadable zip counts as one).
     private(set) var fileCount = 0
 
@@ -246,11 +290,7 @@ struct InputEnumerator {
         self.limits = limits
         queue = FileTree.expanding(paths, endingWith: [".png", ".zip"])
         for path in queue {
-            if Self.isZip(path), let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) {
-                fileCount += archive.reduce(0) { $0 + ($1.type == .directory ? 0 : 1) }
-            } else {
-                fileCount += 1
-            }
+            fileCount += Self.isZip(path) ? ZipInput.fileCount(path) ?? 1 : 1
         }
     }
 
@@ -258,16 +298,8 @@ struct InputEnumerator {
 
     mutating func next() -> (String, ImportInput)? {
         while true {
-            if var current = archive {
-                if current.next < current.entries.count {
-                    let entry = current.entries[current.next]
-                    current.next += 1
-                    let name = current.path + ":" + entry.path
-                    let result = read(entry, of: current.archive, taken: &current.taken)
-                    archive = current
-                    guard let result else { continue }  // folders and resource forks: nothing to say
-                    return (name, result)
-                }
+            if archive != nil {
+                if let next = archive!.next() { return next }
                 archive = nil
             }
             guard position < queue.count else { return nil }
@@ -275,60 +307,13 @@ struct InputEnumerator {
             position += 1
             if Self.isZip(path) {
                 do {
-                    let opened = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-                    archive = (path, opened, Array(opened), 0, 0)
+                    archive = try ZipInput(path: path, limits: limits)
                 } catch {
-                    return (path, .refused(reason: "not a readable zip archive"))
+                    return (path, .refused(reason: "not a readable zip archive (\(error))"))
                 }
                 continue
             }
             return (path, .file(path: path))
         }
     }
-
-    /// One zip entry, refused when unsafe: absolute paths, `..`, links, oversized entries,
-    /// extreme compression ratios; its bytes are counted as they come, whatever the header says.
-    private func read(_ entry: Entry, of archive: Archive, taken: inout Int) -> ImportInput? {
-        let path = entry.path
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        if entry.type == .directory { return nil }
-        if components.contains("__MACOSX") || (components.last?.hasPrefix("._") ?? false) { return nil }
-        if path.hasPrefix("/") || path.hasPrefix("\\") || (path.count > 1 && path.dropFirst().first == ":") {
-            return .refused(reason: "unsafe zip entry: absolute path")
-        }
-        if components.contains("..") || path.split(separator: "\\").contains("..") {
-            return .refused(reason: "unsafe zip entry: '..' in its path")
-        }
-        if entry.type == .symlink { return .refused(reason: "unsafe zip entry: a link") }
-        guard path.lowercased().hasSuffix(".png") else { return .refused(reason: "not a PNG file") }
-        let size = entry.uncompressedSize
-        if size > UInt64(limits.maxFileBytes) {
-            return .refused(reason: "zip entry larger than \(limits.maxFileBytes >> 20) MB")
-        }
-        if entry.compressedSize > 0, Double(size) / Double(entry.compressedSize) > limits.maxCompressionRatio {
-            return .refused(reason: "zip entry compressed \(Int(Double(size) / Double(entry.compressedSize))):1, a likely decompression bomb")
-        }
-        if taken + Int(size) > limits.maxArchiveBytes {
-            return .refused(reason: "the archive holds more than \(limits.maxArchiveBytes >> 30) GB")
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(size))
-        let limit = min(Int(size), limits.maxFileBytes)
-        do {
-            let checksum = try archive.extract(entry, skipCRC32: false) { data in
-                guard bytes.count + data.count <= limit else { throw ZipEntryTooLarge() }
-                bytes += data
-            }
-            guard checksum == entry.checksum else { return .refused(reason: "zip entry is damaged (CRC mismatch)") }
-        } catch is ZipEntryTooLarge {
-            return .refused(reason: "zip entry is larger than its header says")
-        } catch {
-            return .refused(reason: "zip entry cannot be read (\(error))")
-        }
-        taken += bytes.count
-        let date = entry.fileAttributes[.modificationDate] as? Date
-        return .entry(bytes: bytes, date: date)
-    }
-
-    private struct ZipEntryTooLarge: Error {}
 }

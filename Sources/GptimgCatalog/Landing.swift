@@ -79,6 +79,26 @@ final class StagingArea: @unchecked Sendable {
     }
 }
 
+extension StagingArea {
+    /// What dead processes left in their staging folders (files written, never landed): the
+    /// next write or `doctor --fix` removes them (`Catalog.recoverInterruptedLandings`).
+    static func abandoned(root: URL, except own: String?) -> (files: Int, bytes: Int) {
+        let base = root.appendingPathComponent(".staging").path
+        var files = 0
+        var bytes = 0
+        for owner in deadOwners(root: root, except: own) {
+            let folder = base + "/" + owner
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name != "lock" {
+                var status = stat()
+                guard lstat(folder + "/" + name, &status) == 0 else { continue }
+                files += 1
+                bytes += Int(status.st_size)
+            }
+        }
+        return (files, bytes)
+    }
+}
+
 /// The lazily made staging area of a catalog opened for writing.
 final class StagingBox: @unchecked Sendable {
     private let lock = NSLock()
@@ -116,7 +136,9 @@ extension Catalog {
     /// will live. Throws when the file is not a sound PNG.
     func prepare(bytes: [UInt8], sha256 knownSHA256: String? = nil, originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
         let sha = knownSHA256 ?? ImageStore.sha256Hex(bytes)
-        let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true)
+        // What the catalog keeps of the file's text is bounded here, once: every column below
+        // (prompt, settings, text chunks, our fields) is taken from this report.
+        let report = try PNGMetadataReader.read(bytes: bytes, verifyImageData: true).bounded(.catalog)
         let ours = report.generation?.gptimg
         let createdAt =
             knownCreatedAt

@@ -29,6 +29,11 @@ public struct DoctorReport: Sendable {
         case unfinishedTask(generationID: Int64, status: String, taskID: String?)
         /// Notice: files a crashed process was landing; removed by the next write or `--fix`.
         case interruptedLanding(files: Int)
+        /// Notice: files a crashed process had staged (written, never landed) in `.staging/`;
+        /// removed by the next write or `--fix`.
+        case abandonedStaging(files: Int, bytes: Int)
+
+        static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }
 
         public var description: String {
             switch self {
@@ -41,6 +46,7 @@ public struct DoctorReport: Sendable {
             case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
             case .unfinishedTask(let id, let status, let taskID): "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
             case .interruptedLanding(let files): "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
+            case .abandonedStaging(let files, let bytes): "an interrupted import left \(files) staged file(s) (\(Self.megabytes(bytes))) in .staging: removed by the next import or --fix"
             }
         }
     }
@@ -176,6 +182,8 @@ extension Catalog {
         // exited before its catalog was released): nothing to tell; the next write sweeps it.
         let deadWithIntents = dead.filter(owners.contains)
         if !deadWithIntents.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
+        let leftovers = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
+        if leftovers.files > 0 { report.notices.append(.abandonedStaging(files: leftovers.files, bytes: leftovers.bytes)) }
         report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
 
         if fix { try repair(report, into: &report.fixed) }
@@ -184,8 +192,12 @@ extension Catalog {
 
     private func repair(_ report: DoctorReport, into fixed: inout [String]) throws {
         let root = location.root.path + "/"
+        let leftovers = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
         let removed = try recoverInterruptedLandings()
         if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
+        if leftovers.files > 0 {
+            fixed.append("removed \(leftovers.files) staged file(s) (\(DoctorReport.Finding.megabytes(leftovers.bytes))) an interrupted import left in .staging")
+        }
         var readopt: [String] = []
         var linkTablesRepaired = Set<String>()
         for finding in report.problems {
@@ -218,7 +230,7 @@ extension Catalog {
                 fixed.append("removed \(removed) \(table) row(s) that referred to missing rows")
             case .untrackedFile(let path):
                 readopt.append(path)
-            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding:
+            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding, .abandonedStaging:
                 break
             }
         }

@@ -41,6 +41,11 @@ final class FileByteSource: ByteSource {
     /// The file's last bytes, when `prefetchTail` has read them.
     private var tail: [UInt8] = []
     private var tailStart = 0
+    /// The block last read for a small read past the window (see `withBytes`).
+    private let ahead = UnsafeMutableRawBufferPointer.allocate(byteCount: FileByteSource.readAhead, alignment: 8)
+    private var aheadStart = 0
+    private var aheadCount = 0
+    private static let readAhead = 4096
 
     // Enough for the signature, IHDR and the text chunks a generator puts before the image
     // data (ours take about 3 KiB); anything further is read exactly where the walker asks.
@@ -77,6 +82,7 @@ final class FileByteSource: ByteSource {
     deinit {
         close(descriptor)
         window.deallocate()
+        ahead.deallocate()
     }
 
     func withBytes<R>(at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
@@ -86,15 +92,18 @@ final class FileByteSource: ByteSource {
         if !tail.isEmpty, offset >= tailStart, offset + count <= tailStart + tail.count {
             return try tail.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(offset - tailStart)..<(offset - tailStart + count)])) }
         }
-        if count <= 16 {
-            // Chunk headers past the window: a small stack read, no allocation.
-            var scratch: (UInt64, UInt64) = (0, 0)
-            return try withUnsafeMutableBytes(of: &scratch) { scratchBytes throws -> R in
-                let target = UnsafeMutableRawBufferPointer(rebasing: scratchBytes[0..<count])
-                let read = try readFully(into: target, at: offset)
-                guard read == count else { throw PNGError.truncated("the file shrank while it was being read") }
-                return try body(UnsafeRawBufferPointer(target))
-            }
+        if offset >= aheadStart, offset + count <= aheadStart + aheadCount {
+            return try body(UnsafeRawBufferPointer(rebasing: ahead[(offset - aheadStart)..<(offset - aheadStart + count)]))
+        }
+        if count <= Self.readAhead / 8 {
+            // Chunk headers and keywords past the window come one after another: one read of
+            // the next 4 KiB serves the following ones too, so a file of a million tiny chunks
+            // costs thousands of system calls, not a million. No allocation.
+            let read = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: ahead[0..<min(Self.readAhead, size - offset)]), at: offset)
+            aheadStart = offset
+            aheadCount = read
+            guard read >= count else { throw PNGError.truncated("the file shrank while it was being read") }
+            return try body(UnsafeRawBufferPointer(rebasing: ahead[0..<count]))
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
         defer { buffer.deallocate() }

@@ -54,10 +54,14 @@ public enum PNGWarning: Sendable, Hashable, Codable, CustomStringConvertible {
     case tooManyTextChunks(skipped: Int, limit: Int)
     case textBytesLimit(skipped: Int, limit: Int)
     case invalidUTF8(keyword: String)
+    case nulInText(keyword: String, count: Int)
     case dataAfterEnd(bytes: Int)
     /// A generation value that does not have its type's shape (`ValueShape`): not stored or
     /// shown. `value` is an excerpt, already escaped (`ValueShape.excerpt`).
     case invalidValue(field: String, value: String, expected: String)
+    /// A text cut to fit a store's limits (`StoredTextLimits`); the file keeps it whole.
+    case textShortened(what: String, bytes: Int, kept: Int)
+    case listShortened(what: String, count: Int, kept: Int)
 
     public var description: String {
         switch self {
@@ -73,10 +77,16 @@ public enum PNGWarning: Sendable, Hashable, Codable, CustomStringConvertible {
             "\(skipped) text chunks past the limit of \(limit) bytes of text per file were skipped"
         case .invalidUTF8(let keyword):
             "iTXt chunk \"\(keyword)\" is not valid UTF-8: undecodable bytes replaced"
+        case .nulInText(let keyword, let count):
+            "text chunk \"\(keyword)\" held \(count) NUL byte(s), which are not text: removed"
         case .dataAfterEnd(let bytes):
             "\(bytes) bytes after the IEND chunk ignored"
         case .invalidValue(let field, let value, let expected):
             "\(field) \"\(value)\" is not \(expected): value dropped"
+        case .textShortened(let what, let bytes, let kept):
+            "\(what) (\(bytes) bytes) is kept shortened to its first \(kept) bytes; the file holds it whole"
+        case .listShortened(let what, let count, let kept):
+            "\(what) (\(count) items) is kept shortened to its first \(kept); the file holds it whole"
         }
     }
 }
@@ -85,12 +95,15 @@ public enum PNGWarning: Sendable, Hashable, Codable, CustomStringConvertible {
 public struct PNGLimits: Sendable, Hashable {
     /// The most bytes one text chunk may decompress to, or be stored as.
     public var maxTextChunkBytes: Int
-    /// The most text chunks read from one file.
+    /// The most text chunks read from one file: every one met counts, whatever becomes of it
+    /// (a bad CRC, malformed, too large).
     public var maxTextChunks: Int
-    /// The most bytes of decoded text read from one file.
+    /// The most bytes spent on text per file: every text chunk's data read from the file plus
+    /// every byte inflated from it, kept or not. Twice the per-chunk cap: more text than any
+    /// generator writes, and little enough that any command's output and memory stay small.
     public var maxTotalTextBytes: Int
 
-    public init(maxTextChunkBytes: Int = 8 << 20, maxTextChunks: Int = 1000, maxTotalTextBytes: Int = 64 << 20) {
+    public init(maxTextChunkBytes: Int = 8 << 20, maxTextChunks: Int = 1000, maxTotalTextBytes: Int = 16 << 20) {
         self.maxTextChunkBytes = maxTextChunkBytes
         self.maxTextChunks = maxTextChunks
         self.maxTotalTextBytes = maxTotalTextBytes

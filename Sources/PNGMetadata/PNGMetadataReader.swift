@@ -18,6 +18,9 @@ public struct PNGMetadataReport: Sendable, Hashable, Codable {
     public var chunksNotListed: Int
     public var textChunks: [TextChunk]
     public var warnings: [PNGWarning]
+    /// The bytes read from the file for text chunks plus every byte inflated from them, kept or
+    /// not: the work `PNGLimits.maxTotalTextBytes` bounds.
+    public var textBytesRead: Int
     /// The generation the text chunks describe, whichever tool wrote them; nil when none does.
     public var generation: GenerationInfo?
 }
@@ -72,30 +75,33 @@ public enum PNGMetadataReader {
             text.chunks, width: summary.header.width, height: summary.header.height, warnings: &warnings)
         return PNGMetadataReport(
             fileSize: source.size, header: summary.header, chunks: chunks, chunksNotListed: chunksNotListed,
-            textChunks: text.chunks, warnings: warnings, generation: generation)
+            textChunks: text.chunks, warnings: warnings, textBytesRead: text.bytesRead, generation: generation)
     }
 }
 
 /// Decodes text chunks one by one, enforcing the per-chunk, per-file count and per-file byte
 /// limits, and turning every local problem into a warning.
+///
+/// Everything a chunk costs counts, whatever becomes of it: every text chunk met counts toward
+/// `maxTextChunks` (one with a bad CRC, a malformed one, one too large), and the bytes read
+/// from the file for a chunk plus every byte inflated from it (kept or refused) count toward
+/// `maxTotalTextBytes`. Once either is spent, later text chunks are skipped unread.
 struct TextCollector {
     let limits: PNGLimits
     private(set) var chunks: [TextChunk] = []
+    /// Bytes read and inflated for text chunks so far (what `maxTotalTextBytes` bounds).
+    private(set) var bytesRead = 0
     private var warnings: [PNGWarning] = []
-    private var totalBytes = 0
+    private var seen = 0
     private var skippedForCount = 0
     private var skippedForBytes = 0
 
     init(limits: PNGLimits) { self.limits = limits }
 
     mutating func collect(_ chunk: ChunkHeader, afterImageData: Bool, walker: ChunkWalker<some ByteSource>) throws {
-        guard chunks.count < limits.maxTextChunks else {
+        seen += 1
+        guard seen <= limits.maxTextChunks else {
             skippedForCount += 1
-            return
-        }
-        let budget = limits.maxTotalTextBytes - totalBytes
-        guard budget > 0 else {
-            skippedForBytes += 1
             return
         }
         let type = chunk.type.description
@@ -104,26 +110,35 @@ struct TextCollector {
             warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))
             return
         }
-        let maxBytes = min(limits.maxTextChunkBytes, budget)
-        let decoded = try walker.withVerifiedData(of: chunk) { data -> Result<(chunk: TextChunk, invalidUTF8: Bool), TextChunkCodec.DecodeFailure> in
+        guard chunk.length <= limits.maxTotalTextBytes - bytesRead else {
+            skippedForBytes += 1
+            return
+        }
+        bytesRead += chunk.length
+        // Stored text was counted as read; what inflating produces is counted on top.
+        let inflateBudget = min(limits.maxTextChunkBytes, limits.maxTotalTextBytes - bytesRead)
+        var inflated = 0
+        let decoded = try walker.withVerifiedData(of: chunk) { data -> Result<TextChunkCodec.Decoded, TextChunkCodec.DecodeFailure> in
             do {
-                return .success(try TextChunkCodec.decode(chunk.type, data: data, maxTextBytes: maxBytes))
+                return .success(try TextChunkCodec.decode(
+                    chunk.type, data: data, maxTextBytes: limits.maxTextChunkBytes, maxInflatedBytes: inflateBudget, inflated: &inflated))
             } catch let failure as TextChunkCodec.DecodeFailure {
                 return .failure(failure)
             } catch {
                 return .failure(.malformed("\(error)"))
             }
         }
+        bytesRead += inflated
         switch decoded {
         case nil:
             warnings.append(.badAncillaryCRC(type: type, offset: chunk.offset))
         case .success(var result)?:
             result.chunk.afterImageData = afterImageData
             if result.invalidUTF8 { warnings.append(.invalidUTF8(keyword: result.chunk.keyword)) }
-            totalBytes += result.chunk.text.utf8.count
+            if result.removedNULs > 0 { warnings.append(.nulInText(keyword: result.chunk.keyword, count: result.removedNULs)) }
             chunks.append(result.chunk)
         case .failure(.tooLarge)?:
-            if budget < limits.maxTextChunkBytes {
+            if inflated > 0, inflateBudget < limits.maxTextChunkBytes {
                 skippedForBytes += 1
             } else {
                 warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))

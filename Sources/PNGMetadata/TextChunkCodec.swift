@@ -13,9 +13,24 @@ enum TextChunkCodec {
         return latin1String(UnsafeRawBufferPointer(rebasing: data[0..<end]))
     }
 
+    /// A decoded chunk and what was wrong with its text.
+    struct Decoded {
+        var chunk: TextChunk
+        var invalidUTF8 = false
+        /// NUL bytes removed from the text: the PNG spec allows none there, and a hostile file
+        /// can hold megabytes of them (each `\u0000` in JSON, six bytes in a catalog).
+        var removedNULs = 0
+    }
+
+    /// Decodes a text chunk's data: text of at most `maxTextBytes`, of which compressed text
+    /// may inflate to at most `maxInflatedBytes` (a caller's remaining budget; nil: the same).
+    /// `inflated` grows by the bytes decompression produced, kept or not (a chunk refused as
+    /// too large has still cost them), so that callers can count every byte a file made them
+    /// produce.
     static func decode(
-        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int
-    ) throws(DecodeFailure) -> (chunk: TextChunk, invalidUTF8: Bool) {
+        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int, maxInflatedBytes: Int? = nil, inflated: inout Int
+    ) throws(DecodeFailure) -> Decoded {
+        let maxInflated = min(maxTextBytes, maxInflatedBytes ?? maxTextBytes)
         guard let keywordEnd = data.prefix(80).firstIndex(of: 0) else {
             throw DecodeFailure.malformed(data.prefix(80).count == 80 ? "keyword longer than 79 bytes" : "no keyword terminator")
         }
@@ -25,14 +40,15 @@ enum TextChunkCodec {
         switch type {
         case .tEXt:
             guard rest.count <= maxTextBytes else { throw DecodeFailure.tooLarge }
-            let (text, encoding) = decodeLegacyText(rest)
-            return (TextChunk(kind: .tEXt, keyword: keyword, text: text, encoding: encoding), false)
+            let ((text, encoding), removed) = withoutNULs(rest) { decodeLegacyText($0) }
+            return Decoded(chunk: TextChunk(kind: .tEXt, keyword: keyword, text: text, encoding: encoding), removedNULs: removed)
         case .zTXt:
             guard rest.count >= 1 else { throw DecodeFailure.malformed("no compression method") }
             guard rest[0] == 0 else { throw DecodeFailure.malformed("unknown compression method \(rest[0])") }
-            let inflated = try inflate(UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxTextBytes)
-            let (text, encoding) = inflated.withUnsafeBytes { decodeLegacyText($0) }
-            return (TextChunk(kind: .zTXt, keyword: keyword, text: text, compressed: true, encoding: encoding), false)
+            let bytes = try inflate(UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxInflated, produced: &inflated)
+            let ((text, encoding), removed) = bytes.withUnsafeBytes { buffer in withoutNULs(buffer) { decodeLegacyText($0) } }
+            let chunk = TextChunk(kind: .zTXt, keyword: keyword, text: text, compressed: true, encoding: encoding)
+            return Decoded(chunk: chunk, removedNULs: removed)
         default:  // iTXt
             guard rest.count >= 2 else { throw DecodeFailure.malformed("no compression flag") }
             let compressed = rest[0] != 0
@@ -49,18 +65,26 @@ enum TextChunkCodec {
             let textBytes = UnsafeRawBufferPointer(rebasing: afterLanguage[(translatedEnd + 1)...])
             let text: String
             let valid: Bool
+            let removed: Int
             if compressed {
-                let inflated = try inflate(textBytes, maxBytes: maxTextBytes)
-                (text, valid) = inflated.withUnsafeBytes { decodeUTF8($0) }
+                let bytes = try inflate(textBytes, maxBytes: maxInflated, produced: &inflated)
+                ((text, valid), removed) = bytes.withUnsafeBytes { buffer in withoutNULs(buffer) { decodeUTF8($0) } }
             } else {
                 guard textBytes.count <= maxTextBytes else { throw DecodeFailure.tooLarge }
-                (text, valid) = decodeUTF8(textBytes)
+                ((text, valid), removed) = withoutNULs(textBytes) { decodeUTF8($0) }
             }
             let chunk = TextChunk(
                 kind: .iTXt, keyword: keyword, text: text, compressed: compressed, encoding: .utf8,
                 languageTag: languageTag, translatedKeyword: translated)
-            return (chunk, !valid)
+            return Decoded(chunk: chunk, invalidUTF8: !valid, removedNULs: removed)
         }
+    }
+
+    /// Calls `body` with `bytes` minus their NUL bytes, and says how many there were.
+    static func withoutNULs<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> (R, Int) {
+        guard bytes.contains(0) else { return (body(bytes), 0) }
+        let kept = bytes.filter { $0 != 0 }
+        return (kept.withUnsafeBytes(body), bytes.count - kept.count)
     }
 
     // MARK: - Encoding
@@ -163,11 +187,14 @@ enum TextChunkCodec {
 
     // MARK: - zlib
 
-    static func inflate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) throws(DecodeFailure) -> [UInt8] {
+    /// Inflates a zlib stream to at most `maxBytes`; `produced` grows by the bytes inflated,
+    /// whether the call succeeds or not.
+    static func inflate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int, produced: inout Int) throws(DecodeFailure) -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>?
         var count = 0
         let status = cpng_inflate_bounded(
-            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, maxBytes, &output, &count)
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, max(0, maxBytes), &output, &count)
+        produced += count
         switch status {
         case CPNG_OK:
             defer { cpng_free(output) }

@@ -47,9 +47,25 @@ void cpng_free(void *pointer);
 uint32_t cpng_crc32(uint32_t crc, const uint8_t *data, size_t length);
 
 /// Inflates a zlib stream, refusing to produce more than `max_output` bytes (CPNG_TOO_LARGE).
-/// Release `*out_data` with `cpng_free`.
+/// Release `*out_data` with `cpng_free`. `*out_size` is the number of bytes inflated even when
+/// the call fails (at most `max_output + 1`), so that callers can count the work done.
 cpng_status cpng_inflate_bounded(const uint8_t *data, size_t size, size_t max_output,
                                  uint8_t **out_data, size_t *out_size);
+
+/// A streaming inflater, for data too large to hold twice (zip entries).
+typedef struct cpng_inflater cpng_inflater;
+
+/// Makes an inflater for raw deflate data (`raw` non-zero: zip entries) or a zlib stream.
+cpng_status cpng_inflater_create(int raw, cpng_inflater **out_inflater);
+
+/// Inflates from `input` into `output` as far as either allows: `*input_used` and
+/// `*output_made` say how far, `*finished` whether the stream ended. CPNG_OK with nothing used
+/// and nothing made means more input (or room) is needed; CPNG_CORRUPT means damaged data.
+cpng_status cpng_inflater_step(cpng_inflater *inflater, const uint8_t *input, size_t input_size,
+                               size_t *input_used, uint8_t *output, size_t output_size,
+                               size_t *output_made, int *finished);
+
+void cpng_inflater_destroy(cpng_inflater *inflater);
 
 /// Deflates to a zlib stream. Release `*out_data` with `cpng_free`.
 cpng_status cpng_deflate(const uint8_t *data, size_t size, int level,

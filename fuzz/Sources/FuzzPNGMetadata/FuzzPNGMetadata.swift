@@ -13,6 +13,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     FuzzTargets.readAndSplice(bytes)
     FuzzTargets.compareFileAndMemory(bytes)
     FuzzTargets.parseAsText(bytes)
+    FuzzTargets.readAsZip(bytes)
+    FuzzTargets.gptimgJSONRoundTrip(bytes)
     return 0
 }
 
@@ -123,5 +125,55 @@ enum FuzzTargets {
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: bytes.prefix(4096).map { Unicode.Scalar($0) })
         _ = GenerationInfoParser.parse([TextChunk(kind: .tEXt, keyword: "parameters", text: String(scalars))])
+    }
+
+    // MARK: - Zip archives
+
+    /// The input as a zip archive, through `ZipReader` as import uses it: listing (end record,
+    /// ZIP64, central directory, local headers, shared-data detection) and reading every entry
+    /// the importer would read. Entries without a problem must lie inside the file and share
+    /// no byte; a read never hands out more than the entry declares, nor inflates more than
+    /// one piece past it.
+    static func readAsZip(_ bytes: [UInt8]) {
+        let path = directory + "/input.zip"
+        guard (try? AtomicFile.write(bytes, to: path, durable: false)) != nil, let reader = try? ZipReader(path: path) else { return }
+        let placed = reader.entries.filter { $0.problem == nil }.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
+        for entry in placed {
+            precondition(entry.dataOffset >= entry.localHeaderOffset + 30 && entry.dataOffset + entry.compressedSize <= reader.size, "an entry's data lies outside the file")
+        }
+        for (first, second) in zip(placed, placed.dropFirst()) {
+            precondition(first.dataOffset + first.compressedSize <= second.localHeaderOffset, "two readable entries share data")
+        }
+        for entry in reader.entries.prefix(256) {
+            _ = entry.unsafeName
+            _ = entry.kind
+            // As import does: at most 1 MiB here (256 MiB there), at most 100:1.
+            let ratio = Double(entry.uncompressedSize) / Double(max(entry.compressedSize, 1))
+            guard entry.uncompressedSize <= 1 << 20, entry.method == 0 || ratio <= 100 else { continue }
+            var produced: UInt64 = 0
+            var handed: UInt64 = 0
+            do {
+                try reader.read(entry, produced: &produced) { handed += UInt64($0.count) }
+                precondition(handed == entry.uncompressedSize, "a read that succeeded handed out another size than declared")
+            } catch {
+                precondition(handed <= entry.uncompressedSize, "a read handed out more than the entry declares")
+            }
+            precondition(produced <= entry.uncompressedSize + UInt64(ZipReader.pieceSize), "a read inflated past its bound")
+        }
+    }
+
+    // MARK: - Our JSON
+
+    /// The input as our `gptimg` chunk: what the reader returns must have its declared types
+    /// (and shapes, where the reader checks them): written back as JSON and read again, it is
+    /// the same value.
+    static func gptimgJSONRoundTrip(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let first = GenerationInfoParser.parseGptimg([TextChunk(kind: .iTXt, keyword: "gptimg", text: text)])?.gptimg else { return }
+        let written = first.json.rendered
+        guard let again = GenerationInfoParser.parseGptimg([TextChunk(kind: .iTXt, keyword: "gptimg", text: written)])?.gptimg else {
+            preconditionFailure("our JSON reader refused what it returned, written back: \(written.prefix(200))")
+        }
+        precondition(again == first, "our JSON reader's value changed when written back and read again")
     }
 }
