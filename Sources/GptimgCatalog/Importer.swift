@@ -237,6 +237,7 @@ extension Catalog {
 struct InputEnumerator {
     let limits: ImportLimits
     private var queue: [String] = []
+    private var refusals: [(path: String, reason: String)] = []
     private var position = 0
     private var archive: (path: String, archive: Archive, entries: [Entry], next: Int, taken: Int)?
     /// Files found, zip entries counted (for a progress line; an unreadable zip counts as one).
@@ -244,7 +245,11 @@ struct InputEnumerator {
 
     init(paths: [String], limits: ImportLimits) {
         self.limits = limits
-        queue = FileTree.expanding(paths, endingWith: [".png", ".zip"])
+        let expansion = FileTree.expanding(paths, endingWith: [".png", ".zip"])
+        queue = expansion.files
+        // Links and FIFOs inside folders are reported as skipped, first, then never touched.
+        refusals = expansion.skipped.map { ($0.path, $0.reason) }
+        fileCount = refusals.count
         for path in queue {
             if Self.isZip(path), let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read, pathEncoding: nil) {
                 fileCount += archive.reduce(0) { $0 + ($1.type == .directory ? 0 : 1) }
@@ -257,6 +262,10 @@ struct InputEnumerator {
     static func isZip(_ path: String) -> Bool { path.lowercased().hasSuffix(".zip") }
 
     mutating func next() -> (String, ImportInput)? {
+        if !refusals.isEmpty {
+            let (path, reason) = refusals.removeFirst()
+            return (path, .refused(reason: reason))
+        }
         while true {
             if var current = archive {
                 if current.next < current.entries.count {
