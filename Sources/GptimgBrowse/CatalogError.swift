@@ -65,9 +65,11 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         case .newerSchema(let path):
             "\(path) was written by a newer gptimg: upgrade gptimg to open it (this one changes nothing in it)"
         case .damaged(let reason):
-            "the catalog is damaged (\(reason)): `gptimg rebuild` makes a new one from the images' metadata (keeping this one in backups/), or copy a snapshot from backups/ over catalog.sqlite"
+            "the catalog is damaged (\(reason)): `gptimg rebuild` makes a new one from the images' metadata "
+                + "(keeping this one in backups/), or copy a snapshot from backups/ over catalog.sqlite"
         case .readOnly(let operation):
-            "the catalog could not \(operation): the library is read-only; make its folder and catalog.sqlite writable (list, search, show, export and doctor without --fix work as they are)"
+            "the catalog could not \(operation): the library is read-only; make its folder and catalog.sqlite "
+                + "writable (list, search, show, export and doctor without --fix work as they are)"
         case .diskFull(let operation):
             "the catalog could not \(operation): the disk is full; free some space and try again (nothing was changed)"
         case .backupFailed(let reason):

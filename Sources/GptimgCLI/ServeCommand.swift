@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
             } catch CatalogError.readOnly {
                 // A read-only library can still be browsed; edits answer with the reason.
                 catalog = try Catalog.open(location, access: .readOnly)
-                output.error("the library is read-only: the gallery shows it, but ratings, tags and collections cannot be changed")
+                output.error("the library is read-only: the gallery shows it, edits are refused")
             }
             try await Gallery(catalog: catalog, configuration: GalleryConfiguration(port: port)).run { running in
                 output.line("gptimg gallery on \(running.url) (library \(catalog.location.root.path)); Ctrl-C stops it")

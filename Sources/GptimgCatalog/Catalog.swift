@@ -45,9 +45,13 @@ public final class Catalog: Sendable {
                 throw CatalogError.noLibrary(path: location.root.path)
             }
             let (queue, applied) = try openReadOnly(location)
-            if applied == Schema.identifiers { return Catalog(location: location, access: .readOnly, database: queue, clock: clock) }
+            if applied == Schema.identifiers {
+                return Catalog(location: location, access: .readOnly, database: queue, clock: clock)
+            }
             try queue.close()
-            if !applied.subtracting(Schema.identifiers).isEmpty { throw CatalogError.newerSchema(path: location.catalogURL.path) }
+            if !applied.subtracting(Schema.identifiers).isEmpty {
+                throw CatalogError.newerSchema(path: location.catalogURL.path)
+            }
             // An older (or empty) catalog: migrate it first, as a write would.
             _ = try open(location, access: .readWrite, clock: clock)
             return try open(location, access: .readOnly, clock: clock)
@@ -67,7 +71,9 @@ public final class Catalog: Sendable {
             if stat(catalogPath, &status) == 0, status.st_size > 0 {
                 let (probe, applied) = try openReadOnly(location)
                 try probe.close()
-                if !applied.subtracting(Schema.identifiers).isEmpty { throw CatalogError.newerSchema(path: catalogPath) }
+                if !applied.subtracting(Schema.identifiers).isEmpty {
+                    throw CatalogError.newerSchema(path: catalogPath)
+                }
             }
             try createFolders(location)
             let pool = try catalogOperation("open \(location.catalogURL.path)") { () throws -> DatabasePool in
@@ -125,13 +131,16 @@ public final class Catalog: Sendable {
         do {
             return try attempt(path)
         } catch let error as DatabaseError
-            where (error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY) && Glibc.access(location.root.path, W_OK) != 0
+            where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode)
+            && Glibc.access(location.root.path, W_OK) != 0
         {
             var status = stat()
             let walHoldsCommits = stat(path + "-wal", &status) == 0 && status.st_size > 0
             guard !walHoldsCommits else {
                 throw CatalogError.file(
-                    path: path, reason: "cannot be read on a read-only medium while its -wal file holds commits: open the library once where it is writable (any gptimg command then merges them)")
+                    path: path,
+                    reason: "cannot be read on a read-only medium while its -wal file holds commits: open the library "
+                        + "once where it is writable (any gptimg command then merges them)")
             }
             return try catalogOperation("open \(path) (read-only)") { try attempt(immutableURI(path)) }
         } catch {
@@ -144,8 +153,9 @@ public final class Catalog: Sendable {
         var encoded = ""
         for byte in path.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 encoded.append(Character(Unicode.Scalar(byte)))
             default:
                 encoded += (byte < 16 ? "%0" : "%") + String(byte, radix: 16, uppercase: true)
@@ -166,12 +176,15 @@ public final class Catalog: Sendable {
             guard let handle = opendir(folder) else { return false }
             defer { closedir(handle) }
             while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { return true }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                if name != [0x2E] && name != [0x2E, 0x2E] { return true }
             }
             return false
         }
-        if holdsSomething { throw CatalogError.damaged(reason: "\(location.catalogURL.path) is empty (0 bytes) while the library holds images") }
+        if holdsSomething {
+            let path = location.catalogURL.path
+            throw CatalogError.damaged(reason: "\(path) is empty (0 bytes), yet the library has images")
+        }
     }
 
     init(location: LibraryLocation, access: Access, database: any DatabaseWriter, clock: @escaping @Sendable () -> Date) {

@@ -11,7 +11,7 @@ extension CatalogError {
         if let error = error as? CatalogError { return error }
         let sqlite: (message: String, code: Int32)? =
             if let error = error as? DatabaseError {
-                (error.message ?? "SQLite error \(error.resultCode.rawValue)", error.resultCode.primaryResultCode.rawValue)
+                (error.message ?? "SQLite error \(error.resultCode.rawValue)", error.resultCode.rawValue)
             } else if let error = error as? SQLiteFailure {
                 (error.message, error.code & 0xFF)
             } else {
@@ -21,7 +21,8 @@ extension CatalogError {
         // The codes whose cure is not `doctor` (it would fail the same way) get their own advice.
         switch ResultCode(rawValue: sqlite.code) {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return .database(operation: operation, message: "another gptimg kept the catalog busy for too long (\(sqlite.message))")
+            let message = "another gptimg kept the catalog busy for too long (\(sqlite.message))"
+            return .database(operation: operation, message: message)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(reason: sqlite.message)
         case .SQLITE_READONLY: return .readOnly(operation: operation)
         case .SQLITE_FULL: return .diskFull(operation: operation)

@@ -66,7 +66,8 @@ final class StagingArea: @unchecked Sendable {
 
     /// Whether `name` is one `init` makes (base-36 digits): only such a name is joined to a path.
     static func isOwnerName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 13 && name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }
+        !name.isEmpty && name.utf8.count <= 13
+            && name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }
     }
 
     /// The owners whose process is gone (their lock is free, or their folder is gone), other
@@ -341,7 +342,9 @@ extension Catalog {
                     let referenced = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE path = ?)", arguments: [path]) ?? true
                     let othersIntend = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ? AND owner <> ?)", arguments: [path, owner]) ?? true
                     // The intent's path is the catalog's word: only a regular file inside images/ goes.
-                    guard !referenced, !othersIntend, case .success(let file) = location.checkedFile(atCatalogPath: path) else { continue }
+                    guard !referenced, !othersIntend,
+                        case .success(let file) = location.checkedFile(atCatalogPath: path)
+                    else { continue }
                     if unlink(file.path) == 0 { removed += 1 }
                 }
                 try db.cachedStatement(sql: "DELETE FROM landing_intents WHERE owner = ?").execute(arguments: [owner])

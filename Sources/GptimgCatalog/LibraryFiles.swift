@@ -64,9 +64,8 @@ extension LibraryLocation {
         case .failure(let problem): return .failure(problem)
         }
         // The library's own images folder must be itself, not a link to elsewhere.
-        guard case .success(let library) = Self.resolve(root.path), images == (library == "/" ? "" : library) + "/images" else {
-            return .failure(.outsideLibrary)
-        }
+        let library = (try? Self.resolve(root.path).get()).map { $0 == "/" ? "" : $0 }
+        guard images == (library ?? "") + "/images" else { return .failure(.outsideLibrary) }
         let parent: String
         switch Self.resolve(root.path + "/" + components.dropLast().joined(separator: "/")) {
         case .success(let path): parent = path
@@ -81,7 +80,9 @@ extension LibraryLocation {
             return .success(URL(fileURLWithPath: file))
         case S_IFLNK:
             // Where it leads decides the message: out of the library, or just not a file of its own.
-            if case .success(let target) = Self.resolve(file), !target.hasPrefix(images + "/") { return .failure(.outsideLibrary) }
+            if case .success(let target) = Self.resolve(file), !target.hasPrefix(images + "/") {
+                return .failure(.outsideLibrary)
+            }
             return .failure(.notRegularFile(kind: "a symbolic link"))
         case S_IFDIR: return .failure(.notRegularFile(kind: "a folder"))
         case S_IFIFO: return .failure(.notRegularFile(kind: "a FIFO"))
@@ -111,7 +112,8 @@ extension LibraryLocation {
     static func error(_ problem: LibraryFileProblem, path: String, imageID: Int64) -> CatalogError {
         let advice =
             problem.isUnsafe
-            ? ", so it is not opened (a damaged or tampered catalog: `gptimg doctor` reports the row, `--fix` removes it)"
+            ? ", so it is not opened (a damaged or tampered catalog: `gptimg doctor` reports the row, "
+                + "`--fix` removes it)"
             : " (run `gptimg doctor` to check the library)"
         return .file(path: path, reason: "image \(imageID)'s \(problem.description.dropFirst("its ".count))\(advice)")
     }

@@ -44,7 +44,8 @@ public struct DoctorReport: Sendable {
             case .untrackedFile(let path): "\(path) is not in the catalog (--fix adds it)"
             case .hashMismatch(let id, let path): "image \(id): \(path) has changed since it landed (--fix moves it to trash/damaged and removes the row)"
             case .unsafePath(let id, let path, let problem) where problem.isUnsafe:
-                "image \(id): \(problem) (\(path)), so it is neither read nor moved (--fix removes the row, leaving the file alone)"
+                "image \(id): \(problem) (\(path)), so it is neither read nor moved "
+                    + "(--fix removes the row, leaving the file alone)"
             case .unsafePath(let id, let path, let problem):
                 "image \(id): \(problem) (\(path)): make its folders readable, then run doctor again"
             case .badRow(let table, let rowID, let reason): "\(table) row \(rowID): \(reason) (--fix re-reads the image from its file)"
@@ -53,7 +54,8 @@ public struct DoctorReport: Sendable {
             case .unfinishedTask(let id, let status, let taskID): "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
             case .interruptedLanding(let files): "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
             case .interruptedRebuild(let files, let bytes):
-                "an interrupted rebuild left \(files) file(s) of \(bytes) bytes (.catalog-rebuild-*): removed by the next rebuild or --fix"
+                "an interrupted rebuild left \(files) file(s) of \(bytes) bytes (.catalog-rebuild-*): "
+                    + "removed by the next rebuild or --fix"
             }
         }
     }
@@ -162,7 +164,8 @@ extension Catalog {
             switch location.checkedFile(atCatalogPath: row.path) {
             case .success(let file): present.append((row.id, row.path, row.sha, file.path))
             case .failure(.missing): report.problems.append(.missingFile(imageID: row.id, path: row.path))
-            case .failure(let problem): report.problems.append(.unsafePath(imageID: row.id, path: row.path, problem: problem))
+            case .failure(let problem):
+                report.problems.append(.unsafePath(imageID: row.id, path: row.path, problem: problem))
             }
         }
         if hashFiles {
@@ -193,7 +196,10 @@ extension Catalog {
         let deadWithIntents = dead.filter(owners.contains)
         if !deadWithIntents.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
         let leftovers = Self.leftoverRebuilds(location)
-        if !leftovers.isEmpty { report.notices.append(.interruptedRebuild(files: leftovers.count, bytes: leftovers.reduce(0) { $0 + $1.bytes })) }
+        if !leftovers.isEmpty {
+            let bytes = leftovers.reduce(0) { $0 + $1.bytes }
+            report.notices.append(.interruptedRebuild(files: leftovers.count, bytes: bytes))
+        }
         report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
 
         if fix { try repair(report, into: &report.fixed) }
@@ -334,7 +340,10 @@ extension Catalog {
             let queue = try DatabaseQueue(path: temporary.path, configuration: { var c = Configuration(); c.readonly = true; return c }())
             let check = try queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
             try queue.close()
-            guard check == ["ok"] else { throw CatalogError.damaged(reason: "a snapshot of it fails SQLite's integrity check: \(check.prefix(3).joined(separator: "; "))") }
+            guard check == ["ok"] else {
+                let found = check.prefix(3).joined(separator: "; ")
+                throw CatalogError.damaged(reason: "a snapshot of it fails SQLite's integrity check: \(found)")
+            }
             let descriptor = Glibc.open(temporary.path, O_RDONLY)
             if descriptor >= 0 { fsync(descriptor); Glibc.close(descriptor) }
             guard rename(temporary.path, target.path) == 0 else { throw CatalogError.backupFailed(reason: "cannot name it \(target.path): \(String(cString: strerror(errno)))") }

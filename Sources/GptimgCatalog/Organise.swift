@@ -232,7 +232,8 @@ extension Catalog {
             switch location.checkedFile(atCatalogPath: item.image.path) {
             case .success(let file): sources.append(file.path)
             case .failure(.missing): sources.append(nil)
-            case .failure(let problem): throw LibraryLocation.error(problem, path: item.image.path, imageID: item.image.id)
+            case .failure(let problem):
+                throw LibraryLocation.error(problem, path: item.image.path, imageID: item.image.id)
             }
         }
         let day = String(now().prefix(10))

@@ -67,7 +67,8 @@ extension Catalog {
             }
         }
 
-        let newPath = location.root.appendingPathComponent("\(rebuildPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite").path
+        let newName = "\(rebuildPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite"
+        let newPath = location.root.appendingPathComponent(newName).path
         do {
             let queue = try catalogOperation("create the new catalog") { try DatabaseQueue(path: newPath) }
             let fresh = Catalog(location: location, access: .readWrite, database: queue, clock: clock)
@@ -163,16 +164,20 @@ extension Catalog {
         var status = stat()
         guard stat(location.catalogURL.path, &status) == 0, status.st_size > 0 else { return nil }
         let copy = backupURL(location, at: date, reason: "damaged")
-        let partial = copy.deletingLastPathComponent().appendingPathComponent(".\(copy.lastPathComponent).partial-\(getpid())")
+        let partial = location.backupsURL.appendingPathComponent(".\(copy.lastPathComponent).partial-\(getpid())")
         do {
             let bytes = try AtomicFile.read(location.catalogURL.path, maxBytes: Int.max)
             try AtomicFile.write(bytes, to: partial.path, durable: true)
-            guard rename(partial.path, copy.path) == 0 else { throw CatalogError.file(path: copy.path, reason: String(cString: strerror(errno))) }
+            guard rename(partial.path, copy.path) == 0 else {
+                throw CatalogError.file(path: copy.path, reason: String(cString: strerror(errno)))
+            }
             AtomicFile.syncDirectory(copy.deletingLastPathComponent().path)
             return copy
         } catch {
             unlink(partial.path)
-            throw CatalogError.rebuildFailed(reason: "the damaged catalog could not be copied to backups/ first (\(describeError(error))); it is left as it is")
+            throw CatalogError.rebuildFailed(
+                reason: "the damaged catalog could not be copied to backups/ first (\(describeError(error))); "
+                    + "it is left as it is")
         }
     }
 
@@ -189,7 +194,9 @@ extension Catalog {
             guard name.hasPrefix(rebuildPrefix) else { return nil }
             let rest = name.dropFirst(rebuildPrefix.count).split(separator: "-")
             // Ours too: a file with this process's id was left by a dead one whose id we got.
-            if rest.count >= 2, let pid = Int32(rest[0]), pid != getpid(), kill(pid, 0) == 0 || errno != ESRCH { return nil }
+            if rest.count >= 2, let pid = Int32(rest[0]), pid != getpid(), kill(pid, 0) == 0 || errno != ESRCH {
+                return nil
+            }
             var status = stat()
             let path = location.root.path + "/" + name
             guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Darwin
+    import Darwin
 #endif
 
 /// Finding files under folders with `readdir` (FileManager's enumerator costs more than
@@ -32,9 +32,13 @@ public enum FileTree {
 
     /// The same, adding to `skipped` the links (whose name matches, or that lead to a folder) and
     /// the FIFOs, devices and sockets (whose name matches) that were left out.
-    public static func files(under directory: String, endingWith suffixes: [String], skipped: inout [Skipped]) -> [String] {
+    public static func files(under directory: String, endingWith suffixes: [String], skipped: inout [Skipped])
+        -> [String]
+    {
         var found: [String] = []
-        collect(in: directory.hasSuffix("/") ? String(directory.dropLast()) : directory, suffixes: suffixes, into: &found, skipped: &skipped)
+        collect(
+            in: directory.hasSuffix("/") ? String(directory.dropLast()) : directory, suffixes: suffixes, into: &found,
+            skipped: &skipped)
         return found
     }
 
@@ -55,11 +59,15 @@ public enum FileTree {
         return expansion
     }
 
-    private static func collect(in directory: String, suffixes: [String], into found: inout [String], skipped: inout [Skipped]) {
+    private static func collect(
+        in directory: String, suffixes: [String], into found: inout [String], skipped: inout [Skipped]
+    ) {
         guard let handle = opendir(directory) else { return }
         defer { closedir(handle) }
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name == "." || name == ".." { continue }
             let path = directory + "/" + name
             var type = Int32(entry.pointee.d_type)
@@ -86,7 +94,12 @@ public enum FileTree {
                 var status = stat()
                 let isFolder = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
                 if matches || isFolder {
-                    skipped.append(Skipped(path: path, reason: "a symbolic link\(isFolder ? " to a folder" : ""): links inside folders are not followed"))
+                    skipped.append(
+                        Skipped(
+                            path: path,
+                            reason: "a symbolic link\(isFolder ? " to a folder" : ""): "
+                                + "links inside folders are not followed"
+                        ))
                 }
             case Int32(DT_FIFO):
                 if matches { skipped.append(Skipped(path: path, reason: "not a regular file (a FIFO): not read")) }

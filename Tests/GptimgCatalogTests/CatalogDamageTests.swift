@@ -1,11 +1,11 @@
 import Foundation
 @_spi(Testing) import GptimgCatalog
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 14, item 7: catalogs that are emptied, newer, half-rebuilt, on a full disk or on a
@@ -37,9 +37,12 @@ struct CatalogDamageTests {
         for access in [Catalog.Access.readOnly, .readWrite] {
             let error = try #require(throws: CatalogError.self) { try library.open(access) }
             guard case .damaged = error else { throw SQLFailure(message: "not .damaged: \(error)") }
-            #expect(error.description.contains("`gptimg rebuild`") && !error.description.contains("gptimg doctor"), "\(error)")
+            #expect(
+                error.description.contains("`gptimg rebuild`") && !error.description.contains("gptimg doctor"),
+                "\(error)")
         }
-        #expect(try Data(contentsOf: library.location.catalogURL).isEmpty, "the emptied catalog was made into a new one")
+        #expect(
+            try Data(contentsOf: library.location.catalogURL).isEmpty, "the emptied catalog was made into a new one")
         let report = try Catalog.rebuild(library.location)
         #expect(report.images == 5)
         #expect(try library.open(.readOnly).count() == 5)
@@ -55,20 +58,30 @@ struct CatalogDamageTests {
         let (library, catalog, images) = try await MaintenanceTests.library()
         try catalog.tag([images[0].image.id], add: ["kept"], remove: [])
         try catalog.close()
-        try Self.settle(Catalog.open(library.location, appendingMigrations: [("v99-future", "CREATE TABLE future (x TEXT)")]), library)
+        try Self.settle(
+            Catalog.open(library.location, appendingMigrations: [("v99-future", "CREATE TABLE future (x TEXT)")]),
+            library)
         let before = try Self.sha(library.location.catalogURL)
         let backups = Self.files(library.location.backupsURL)
         let error = try #require(throws: CatalogError.self) { try Catalog.rebuild(library.location) }
         #expect(error.description.contains("written by a newer gptimg"), "\(error)")
-        #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open(.readWrite) }
-        #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open(.readOnly) }
+        #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) {
+            try library.open(.readWrite)
+        }
+        #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) {
+            try library.open(.readOnly)
+        }
         #expect(try Self.sha(library.location.catalogURL) == before)
         #expect(Self.files(library.location.backupsURL) == backups)
-        #expect(try library.sql("SELECT count(*) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = 'kept'") == "1")
+        #expect(
+            try library.sql("SELECT count(*) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = 'kept'")
+                == "1")
         #expect(!Self.files(library.location.root).contains { $0.hasPrefix(".catalog-rebuild-") })
     }
 
-    @Test("what a killed rebuild left is a notice for doctor, removed by --fix and by the next rebuild; a live one's is kept")
+    @Test(
+        "what a killed rebuild left is a doctor notice, removed by --fix and the next rebuild; a live one's is kept"
+    )
     func leftoverRebuildFiles() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
         let root = library.location.root
@@ -80,7 +93,9 @@ struct CatalogDamageTests {
         let live = ".catalog-rebuild-1-43.sqlite"  // pid 1 never exits
         let legacy = ".catalog-rebuild-3141592653.sqlite"  // named by a gptimg without the pid
         func plant() throws {
-            for name in [dead, dead + "-journal", live, legacy] { try Data(repeating: 7, count: 1000).write(to: root.appendingPathComponent(name)) }
+            for name in [dead, dead + "-journal", live, legacy] {
+                try Data(repeating: 7, count: 1000).write(to: root.appendingPathComponent(name))
+            }
         }
         try plant()
         let report = try catalog.doctor()
@@ -97,7 +112,9 @@ struct CatalogDamageTests {
         #expect(Self.files(root).filter { $0.hasPrefix(".catalog-rebuild-") } == [live])
     }
 
-    @Test("on a full disk a rebuild fails, leaves no 0-byte copy, and does not call the healthy catalog damaged", .enabled(if: Mounts.available))
+    @Test(
+        "on a full disk a rebuild fails, leaves no 0-byte copy, and does not call the healthy catalog damaged",
+        .enabled(if: Mounts.available))
     func fullDiskRebuild() async throws {
         let scratch = try TemporaryLibrary()
         let disk = try Mounts.tmpfs(at: scratch.folder.appendingPathComponent("disk"), bytes: 4 << 20)
@@ -105,7 +122,10 @@ struct CatalogDamageTests {
         let catalog = try Catalog.open(location)
         let source = try scratch.sources()
         for seed in 0..<5 {
-            try Fixtures.write(Fixtures.ours(Fixtures.metadata("a lake at dawn \(seed)", task: "gpt-image-2-FULLDISKFULLDISK\(seed)"), seed: seed), to: source.appendingPathComponent("\(seed).png"))
+            try Fixtures.write(
+                Fixtures.ours(
+                    Fixtures.metadata("a lake at dawn \(seed)", task: "gpt-image-2-FULLDISKFULLDISK\(seed)"), seed: seed
+                ), to: source.appendingPathComponent("\(seed).png"))
         }
         _ = try await importAll(catalog, [source.path])
         try catalog.tag([1], add: ["kept"], remove: [])
@@ -118,7 +138,8 @@ struct CatalogDamageTests {
             #expect(!error.description.contains("damaged"), "\(error)")
         }
         #expect(Self.files(location.backupsURL).isEmpty, "\(Self.files(location.backupsURL))")
-        #expect(!Self.files(location.root).contains { $0.hasPrefix(".catalog-rebuild-") }, "\(Self.files(location.root))")
+        #expect(
+            !Self.files(location.root).contains { $0.hasPrefix(".catalog-rebuild-") }, "\(Self.files(location.root))")
         #expect(try Self.sha(location.catalogURL) == before)
         try FileManager.default.removeItem(at: filler)
         let reopened = try Catalog.open(location, access: .readOnly)
@@ -128,7 +149,9 @@ struct CatalogDamageTests {
         try reopened.close()
     }
 
-    @Test("a library on a read-only medium is read with the catalog opened read-only; writes say it is read-only", .enabled(if: Mounts.available))
+    @Test(
+        "a library on a read-only medium is read with the catalog opened read-only; writes say it is read-only",
+        .enabled(if: Mounts.available))
     func readOnlyLibrary() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
         try Self.settle(catalog, library)
@@ -142,13 +165,17 @@ struct CatalogDamageTests {
             #expect(try reader.count() == 5, "\(state)")
             #expect(try reader.list("castle").count == 4, "\(state)")
             #expect(try reader.doctor().isClean, "\(state)")
-            #expect(throws: CatalogError.readOnly(operation: "open \(location.catalogURL.path) for writing")) { try Catalog.open(location) }
+            #expect(throws: CatalogError.readOnly(operation: "open \(location.catalogURL.path) for writing")) {
+                try Catalog.open(location)
+            }
             #expect(throws: CatalogError.readOnly(operation: "rate images")) { try reader.rate([1], 5) }
             try reader.close()
         }
     }
 
-    @Test("a catalog that is not a database: errors name rebuild (doctor fails the same way), and rebuild keeps its bytes")
+    @Test(
+        "a catalog that is not a database: errors name rebuild (doctor fails the same way), and rebuild keeps its bytes"
+    )
     func corruptCatalog() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
         try Self.settle(catalog, library)

@@ -1,8 +1,8 @@
 import Foundation
 @_spi(Testing) import GptimgCatalog
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 14, item 2: a tampered catalog's paths (`../victim.txt`, absolute, through a linked
 /// folder, a FIFO) are never read, hashed, moved or removed: one containment check,
@@ -26,7 +26,8 @@ struct ContainmentTests {
             let (library, catalog, details) = try await MaintenanceTests.library()
             let outside = try library.sources("outside")
             let victims = [
-                library.folder.appendingPathComponent("victim.txt"), library.folder.appendingPathComponent("victim-abs.txt"),
+                library.folder.appendingPathComponent("victim.txt"),
+                library.folder.appendingPathComponent("victim-abs.txt"),
                 outside.appendingPathComponent("victim.png"),
             ]
             for victim in victims { try Data("the user's own \(victim.lastPathComponent)".utf8).write(to: victim) }
@@ -37,7 +38,9 @@ struct ContainmentTests {
             for (image, path) in zip(images, paths) {
                 try library.sql("UPDATE images SET path = '\(path)' WHERE id = \(image.id)")
             }
-            return Tampered(library: library, catalog: catalog, images: images, victims: victims, ids: images.prefix(3).map(\.id), paths: paths)
+            return Tampered(
+                library: library, catalog: catalog, images: images, victims: victims, ids: images.prefix(3).map(\.id),
+                paths: paths)
         }
 
         func victimsAreIntact() {
@@ -54,16 +57,22 @@ struct ContainmentTests {
         let location = tampered.library.location
         let images = location.imagesURL
         let good = tampered.images[3].path
-        try FileManager.default.createSymbolicLink(at: images.appendingPathComponent("out.png"), withDestinationURL: tampered.victims[0])
-        try FileManager.default.createSymbolicLink(atPath: images.appendingPathComponent("in.png").path, withDestinationPath: "../" + good)
+        try FileManager.default.createSymbolicLink(
+            at: images.appendingPathComponent("out.png"), withDestinationURL: tampered.victims[0])
+        try FileManager.default.createSymbolicLink(
+            atPath: images.appendingPathComponent("in.png").path, withDestinationPath: "../" + good)
         let fifo = try TrapFIFO(at: images.appendingPathComponent("pipe.png").path)
         let climb = String(repeating: "../", count: 40)
         let cases: [(String, LibraryFileProblem)] = [
-            ("../victim.txt", .malformedPath), (tampered.victims[1].path, .malformedPath), ("catalog.sqlite", .malformedPath),
-            ("images/" + climb + "dev/zero", .malformedPath), ("images/./x.png", .malformedPath), ("images//x.png", .malformedPath),
+            ("../victim.txt", .malformedPath), (tampered.victims[1].path, .malformedPath),
+            ("catalog.sqlite", .malformedPath),
+            ("images/" + climb + "dev/zero", .malformedPath), ("images/./x.png", .malformedPath),
+            ("images//x.png", .malformedPath),
             ("", .malformedPath), ("images/linked/victim.png", .outsideLibrary), ("images/out.png", .outsideLibrary),
-            ("images/in.png", .notRegularFile(kind: "a symbolic link")), ("images/pipe.png", .notRegularFile(kind: "a FIFO")),
-            ("images/linked", .outsideLibrary), ("images/2026", .notRegularFile(kind: "a folder")), ("images/none.png", .missing),
+            ("images/in.png", .notRegularFile(kind: "a symbolic link")),
+            ("images/pipe.png", .notRegularFile(kind: "a FIFO")),
+            ("images/linked", .outsideLibrary), ("images/2026", .notRegularFile(kind: "a folder")),
+            ("images/none.png", .missing),
             ("images/none/x.png", .missing),
         ]
         for (path, problem) in cases {
@@ -83,8 +92,14 @@ struct ContainmentTests {
         try Data("x".utf8).write(to: elsewhere.appendingPathComponent("x.png"))
         #expect(other.checkedFile(atCatalogPath: "images/x.png") == .failure(.outsideLibrary))
         // What every reader gets: one line naming the image and what to do.
-        let error = try #require(throws: CatalogError.self) { try location.file(atCatalogPath: "images/pipe.png", imageID: 7) }
-        #expect(error.description == "images/pipe.png: image 7's file is a FIFO, not a regular file, so it is not opened (a damaged or tampered catalog: `gptimg doctor` reports the row, `--fix` removes it)")
+        let error = try #require(throws: CatalogError.self) {
+            try location.file(atCatalogPath: "images/pipe.png", imageID: 7)
+        }
+        #expect(
+            error.description
+                == "images/pipe.png: image 7's file is a FIFO, not a regular file, so it is not opened "
+                + "(a damaged or tampered catalog: `gptimg doctor` reports the row, `--fix` removes it)"
+        )
     }
 
     @Test("doctor reports rows leading outside the library; --fix removes the rows and moves no file")
@@ -93,14 +108,20 @@ struct ContainmentTests {
         let report = try tampered.library.open(.readOnly).doctor()
         for (id, path) in zip(tampered.ids, tampered.paths) {
             let problem: LibraryFileProblem = path.hasPrefix("images/") ? .outsideLibrary : .malformedPath
-            #expect(report.problems.contains(.unsafePath(imageID: id, path: path, problem: problem)), "\(report.problems)")
+            #expect(
+                report.problems.contains(.unsafePath(imageID: id, path: path, problem: problem)), "\(report.problems)")
             #expect(!report.problems.contains(.hashMismatch(imageID: id, path: path)))
         }
-        #expect(report.problems.first { if case .unsafePath = $0 { true } else { false } }?.description
-            == "image \(tampered.ids[0]): its path leads outside the library (../victim.txt), so it is neither read nor moved (--fix removes the row, leaving the file alone)")
+        #expect(
+            report.problems.first { if case .unsafePath = $0 { true } else { false } }?.description
+                == "image \(tampered.ids[0]): its path leads outside the library (../victim.txt), "
+                + "so it is neither read nor moved (--fix removes the row, leaving the file alone)"
+        )
         let fixed = try tampered.catalog.doctor(fix: true)
         tampered.victimsAreIntact()
-        #expect(!FileManager.default.fileExists(atPath: tampered.library.location.trashURL.appendingPathComponent("damaged").path), "\(fixed.fixed)")
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: tampered.library.location.trashURL.appendingPathComponent("damaged").path), "\(fixed.fixed)")
         // The rows' own files, now untracked under images/, were catalogued again.
         #expect(try tampered.catalog.count() == 5)
         #expect(try tampered.catalog.doctor().isClean)
@@ -112,7 +133,9 @@ struct ContainmentTests {
         let good = tampered.images[3]
         for id in tampered.ids {
             let error = try #require(throws: CatalogError.self) { try tampered.catalog.delete([good.id, id]) }
-            #expect(error.description.contains("image \(id)'s path leads outside the library, so it is not opened"), "\(error)")
+            #expect(
+                error.description.contains("image \(id)'s path leads outside the library, so it is not opened"),
+                "\(error)")
         }
         tampered.victimsAreIntact()
         #expect(FileManager.default.fileExists(atPath: tampered.root.appendingPathComponent(good.path).path))
@@ -130,12 +153,27 @@ struct ContainmentTests {
         let fifo = try TrapFIFO(at: file.path)
         let loose = try TrapFIFO(at: library.location.imagesURL.appendingPathComponent("loose.png").path)
         nonisolated(unsafe) var report: DoctorReport?
-        let run = withDeadline(20, onDeadline: { fifo.release(); loose.release() }) { report = try? catalog.doctor() }
+        let run = withDeadline(
+            20,
+            onDeadline: {
+                fifo.release()
+                loose.release()
+            }
+        ) { report = try? catalog.doctor() }
         #expect(!run.late, "doctor opened a FIFO and waited for a writer")
         let problems = try #require(report).problems
-        #expect(problems.contains(.unsafePath(imageID: image.id, path: image.path, problem: .notRegularFile(kind: "a FIFO"))), "\(problems)")
+        #expect(
+            problems.contains(
+                .unsafePath(imageID: image.id, path: image.path, problem: .notRegularFile(kind: "a FIFO"))),
+            "\(problems)")
         // --fix removes the row and leaves the FIFO alone (a rename opens nothing, but nothing moves).
-        let fixed = withDeadline(20, onDeadline: { fifo.release(); loose.release() }) { _ = try? catalog.doctor(fix: true) }
+        let fixed = withDeadline(
+            20,
+            onDeadline: {
+                fifo.release()
+                loose.release()
+            }
+        ) { _ = try? catalog.doctor(fix: true) }
         #expect(!fixed.late)
         #expect(try catalog.count() == 4)
         var status = stat()
@@ -152,15 +190,19 @@ struct ContainmentTests {
             tampered.library.folder.appendingPathComponent("outside/intent.png"),
         ]
         for victim in victims { try Data("kept".utf8).write(to: victim) }
-        try FileManager.default.createDirectory(at: tampered.root.appendingPathComponent(".staging/x"), withIntermediateDirectories: true)
-        try tampered.library.sql("""
+        try FileManager.default.createDirectory(
+            at: tampered.root.appendingPathComponent(".staging/x"), withIntermediateDirectories: true)
+        try tampered.library.sql(
+            """
             INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES
               ('x/../../../keep', '../intent.txt', '\(String(repeating: "0", count: 64))', '2026-11-02T10:00:00Z'),
               ('deadbeef', 'images/linked/intent.png', '\(String(repeating: "1", count: 64))', '2026-11-02T10:00:00Z')
             """)
         _ = try tampered.catalog.doctor(fix: true)
         tampered.victimsAreIntact()
-        for victim in victims { #expect(FileManager.default.fileExists(atPath: victim.path), "\(victim.path) was removed") }
+        for victim in victims {
+            #expect(FileManager.default.fileExists(atPath: victim.path), "\(victim.path) was removed")
+        }
         #expect(try tampered.library.sql("SELECT count(*) FROM landing_intents") == "0")
     }
 }

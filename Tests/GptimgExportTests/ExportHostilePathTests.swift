@@ -1,8 +1,9 @@
 import Foundation
 import GptimgCatalog
-@testable import GptimgExport
-import Testing
 import TestSupport
+import Testing
+
+@testable import GptimgExport
 
 /// Issue 14, item 2, in exports: a row naming a FIFO fails the export at once with one line
 /// naming the image; nothing is written and the FIFO is never opened.
@@ -17,7 +18,8 @@ struct ExportHostilePathTests {
         try FileManager.default.removeItem(atPath: path)
         let fifo = try TrapFIFO(at: path)
         let request = ExportRequest(
-            selection: .query("", sort: .oldest), target: workspace.path(target), manifest: .json, names: try NameTemplate(parsing: NameTemplate.standard),
+            selection: .query("", sort: .oldest), target: workspace.path(target), manifest: .json,
+            names: try NameTemplate(parsing: NameTemplate.standard),
             stripMetadata: false, contactSheet: true, force: false)
         nonisolated(unsafe) var failure: (any Error)?
         let run = withDeadline(20, onDeadline: { fifo.release() }) {
@@ -25,7 +27,12 @@ struct ExportHostilePathTests {
         }
         #expect(!run.late, "the export opened the FIFO and waited for a writer")
         let error = try #require(failure as? CatalogError)
-        #expect(error.description == "\(image.path): image \(id)'s file is a FIFO, not a regular file, so it is not opened (a damaged or tampered catalog: `gptimg doctor` reports the row, `--fix` removes it)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in"])
+        #expect(
+            error.description
+                == "\(image.path): image \(id)'s file is a FIFO, not a regular file, so it is not opened "
+                + "(a damaged or tampered catalog: `gptimg doctor` reports the row, `--fix` removes it)"
+        )
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in"])
     }
 }

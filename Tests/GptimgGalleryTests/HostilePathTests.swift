@@ -3,8 +3,8 @@ import GptimgCatalog
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 14, item 2, in the gallery: a row naming a FIFO (or a folder) answers 404 at once; the
 /// containment check never lets the file server or the thumbnailer open it.
@@ -27,7 +27,9 @@ struct HostilePathTests {
                 for route in ["img", "thumb"] {
                     let response = try await client.get("/\(route)/\(image.id).png")
                     #expect(response.status == .notFound, "\(route) \(image.id)")
-                    #expect(response.text.contains("image \(image.id)'s file is \(kind), not a regular file"), "\(route): \(response.text)")
+                    #expect(
+                        response.text.contains("image \(image.id)'s file is \(kind), not a regular file"),
+                        "\(route): \(response.text)")
                 }
             }
         }

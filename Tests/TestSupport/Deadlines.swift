@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A FIFO for tests that must never open it. Should the code under test open it for reading
@@ -64,7 +64,9 @@ public final class FIFOWatch: @unchecked Sendable {
 
 /// Runs `body` on a thread of its own, and `onDeadline` if it has not returned after `seconds`
 /// (then waits for it). Returns the seconds it took and whether the deadline passed.
-public func withDeadline(_ seconds: Double, onDeadline: @escaping @Sendable () -> Void, _ body: @escaping @Sendable () -> Void) -> (seconds: Double, late: Bool) {
+public func withDeadline(
+    _ seconds: Double, onDeadline: @escaping @Sendable () -> Void, _ body: @escaping @Sendable () -> Void
+) -> (seconds: Double, late: Bool) {
     let done = DispatchSemaphore(value: 0)
     let started = Date()
     Thread.detachNewThread {

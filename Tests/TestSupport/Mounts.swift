@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Real file systems for tests of what a full disk or a read-only library does: a small tmpfs,
@@ -11,10 +11,14 @@ public enum Mounts {
     /// Whether this process can mount (tried once, with a 1 MiB tmpfs).
     public static let available: Bool = {
         guard getuid() == 0 else { return false }
-        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-mount-probe-\(UUID().uuidString)")
-        guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gptimg-mount-probe-\(UUID().uuidString)")
+        guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil else {
+            return false
+        }
         defer { try? FileManager.default.removeItem(at: probe) }
-        guard (try? ProcessRunner.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]))?.status == 0 else { return false }
+        guard (try? ProcessRunner.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]))?.status == 0
+        else { return false }
         _ = try? ProcessRunner.run(["umount", probe.path])
         return true
     }()
@@ -52,7 +56,9 @@ public enum Mounts {
 
     /// `source` seen read-only at `path`: what a library on a read-only medium is.
     public static func readOnlyView(of source: URL, at path: URL) throws -> Mount {
-        try Mount(path: path, arguments: [["mount", "--bind", source.path, path.path], ["mount", "-o", "remount,bind,ro", path.path]])
+        try Mount(
+            path: path,
+            arguments: [["mount", "--bind", source.path, path.path], ["mount", "-o", "remount,bind,ro", path.path]])
     }
 
     /// Fills the file system holding `folder` with one file until it has no space left; returns
@@ -68,7 +74,9 @@ public enum Mounts {
             let written = block.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
-                guard errno == ENOSPC else { throw Failure(description: "filling \(folder.path): \(String(cString: strerror(errno)))") }
+                guard errno == ENOSPC else {
+                    throw Failure(description: "filling \(folder.path): \(String(cString: strerror(errno)))")
+                }
                 return filler
             }
         }
