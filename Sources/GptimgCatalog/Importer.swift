@@ -222,6 +222,7 @@ extension Catalog {
             let sha = ImageStore.sha256Hex(bytes)
             if let existing = try image(sha256: sha) { return .duplicate(existing) }
             var prepared = try prepare(bytes: bytes, sha256: sha, originalName: source, fileDate: date, target: target)
+            try location.checkLandingFolder(prepared.relativePath)
             prepared.staged = try ImageStore.stage(bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory, createdAt: prepared.createdAt)
             bytes = []
             return .prepared(prepared)

@@ -91,6 +91,30 @@ extension LibraryLocation {
         }
     }
 
+    /// Checks, before a file lands at `relative` (a path the store made), that its folder — as
+    /// far as it exists — resolves inside the library's own `images/`: a link in `images/` (say
+    /// `images/2026` to a folder elsewhere) must not receive the library's files. Throws
+    /// `CatalogError.file` when it would.
+    func checkLandingFolder(_ relative: String) throws {
+        let refuse = CatalogError.file(
+            path: relative,
+            reason: "its folder leads outside the library (a link inside images/), so nothing lands there")
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard components.count >= 2, components[0] == "images",
+            !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else { throw refuse }
+        let library = (try? Self.resolve(root.path).get()).map { $0 == "/" ? "" : $0 }
+        let images = (library ?? "") + "/images"
+        // The deepest folder on the way that exists already; the rest is made by mkdir, inside it.
+        var depth = components.count - 1
+        while depth > 1, Glibc.access(root.path + "/" + components[0..<depth].joined(separator: "/"), F_OK) != 0 {
+            depth -= 1
+        }
+        let existing = root.path + "/" + components[0..<depth].joined(separator: "/")
+        guard library != nil, let resolved = try? Self.resolve(existing).get() else { return }  // nothing there yet
+        guard resolved == images || resolved.hasPrefix(images + "/") else { throw refuse }
+    }
+
     /// `checkedFile(atCatalogPath:)` for image `imageID`, throwing `CatalogError.file` with a line
     /// that names the image and what to do.
     public func file(atCatalogPath relative: String, imageID: Int64) throws -> URL {

@@ -205,4 +205,22 @@ struct ContainmentTests {
         }
         #expect(try tampered.library.sql("SELECT count(*) FROM landing_intents") == "0")
     }
+
+    @Test("an import never lands a file through a linked folder inside images/")
+    func landingStaysInside() async throws {
+        let library = try TemporaryLibrary()
+        let catalog = try library.open()
+        let elsewhere = try library.sources("elsewhere")
+        try FileManager.default.createSymbolicLink(
+            at: library.location.imagesURL.appendingPathComponent("2026"), withDestinationURL: elsewhere)
+        let source = try library.sources()
+        try Fixtures.write(
+            Fixtures.ours(Fixtures.metadata("a lake", task: "gpt-image-2-LANDINGLANDINGLANDIN1"), seed: 90),
+            to: source.appendingPathComponent("lake.png"))
+        let (summary, _) = try await importAll(catalog, [source.path])
+        #expect(summary.imported == 0 && summary.skipped == 1)
+        let reason = summary.skips.first?.reason ?? ""
+        #expect(reason.contains("its folder leads outside the library"), "\(summary.skips)")
+        #expect(FileManager.default.subpaths(atPath: elsewhere.path) == [], "a file landed outside the library")
+    }
 }
