@@ -21,6 +21,13 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     case query(String)
     /// The catalog's schema is newer than this gptimg knows.
     case newerSchema(path: String)
+    /// The catalog file is damaged (not a database, corrupt pages, emptied): `doctor` cannot open
+    /// it either, so the message names what works (rebuild, or a copy from backups/).
+    case damaged(reason: String)
+    /// A write refused because the library (its folder or catalog) is read-only.
+    case readOnly(operation: String)
+    /// A write that ran out of disk space (SQLite rolled it back: nothing changed).
+    case diskFull(operation: String)
     case backupFailed(reason: String)
     case rebuildFailed(reason: String)
     case invalidArgument(String)
@@ -56,7 +63,15 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         case .alreadySubmitted(let key, let generation):
             "batch line \(key) was already submitted as generation #\(generation); it is not sent twice (`gptimg tasks --all` shows it)"
         case .newerSchema(let path):
-            "\(path) was written by a newer gptimg: upgrade gptimg to open it"
+            "\(path) was written by a newer gptimg: upgrade gptimg to open it (this one changes nothing in it)"
+        case .damaged(let reason):
+            "the catalog is damaged (\(reason)): `gptimg rebuild` makes a new one from the images' metadata "
+                + "(keeping this one in backups/), or copy a snapshot from backups/ over catalog.sqlite"
+        case .readOnly(let operation):
+            "the catalog could not \(operation): the library is read-only; make its folder and catalog.sqlite "
+                + "writable (list, search, show, export and doctor without --fix work as they are)"
+        case .diskFull(let operation):
+            "the catalog could not \(operation): the disk is full; free some space and try again (nothing was changed)"
         case .backupFailed(let reason):
             "the backup failed: \(reason)"
         case .rebuildFailed(let reason):

@@ -65,7 +65,7 @@ enum CatalogRendering {
         }
         add("id", String(image.id))
         add("sha256", image.sha256)
-        add("file", show.file)
+        add("file", show.file ?? show.fileProblem.map { "none: \($0) (\(image.path)); `gptimg doctor` reports it" })
         add("prompt", generation.prompt)
         add("negative", show.negativePrompt)
         add("size", "\(image.width)x\(image.height), \(image.bytes) bytes")

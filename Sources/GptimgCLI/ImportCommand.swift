@@ -11,7 +11,8 @@ struct ImportCommand: AsyncParsableCommand {
             Reads embedded metadata (gptimg's and other tools': A1111, ComfyUI, InvokeAI, NovelAI, \
             Fooocus, standard chunks), keeps every text chunk, and skips exact duplicates by SHA-256. \
             Each file gets one line: imported, duplicate, or skipped with the reason; a bad file never \
-            stops the others. Zip entries with absolute paths, '..', links, oversized contents, \
+            stops the others. Inside folders, links are not followed and FIFOs or devices are not read: \
+            each is listed as skipped. Zip entries with absolute paths, '..', links, oversized contents, \
             extreme compression ratios, data shared with another entry, encryption or an unknown \
             compression method are refused; the other entries are still imported. The exit status \
             is 1 when anything was skipped.

@@ -13,7 +13,8 @@ struct DoctorCommand: ParsableCommand {
 
             With --fix: rows of missing files are removed, files not in the catalog are added, changed \
             files are moved to trash/damaged, broken rows are re-read from their files, the search index \
-            is rebuilt, and what an interrupted import left is removed.
+            is rebuilt, and what an interrupted import or rebuild left is removed. A row whose path leads \
+            outside the library or names a FIFO, device or link is removed; its file is never read or moved.
             """
     )
 

@@ -15,8 +15,9 @@ struct MetaCommand: AsyncParsableCommand {
             discussion: """
                 Reads gptimg's own metadata and that of AUTOMATIC1111/Forge/SD.Next, ComfyUI, \
                 InvokeAI, NovelAI and Fooocus, plus the standard Title, Description, Comment and XMP. \
-                Image data is never decoded. A file that cannot be read gets one line on stderr; \
-                the others are still read, and the exit code is 1.
+                Image data is never decoded. A file that cannot be read (or is not a regular file: a \
+                FIFO, a device) gets one line on stderr, and so does each link or FIFO skipped inside a \
+                folder; the others are still read, and the exit code is 1.
 
                 Examples:
                   gptimg meta read image.png

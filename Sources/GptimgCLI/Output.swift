@@ -76,13 +76,20 @@ func forEachConcurrently<Item: Sendable, Result: Sendable>(
 /// Runs `work` on every file and renders its result, in parallel; the lines are printed in
 /// the files' order. A file that fails gets one line on stderr naming it and the reason (and
 /// an error object with `--json`); the others are still processed, and the command exits 1.
+/// Links and FIFOs inside folders are not followed nor read, and each gets such a line too.
 func processFiles<Result>(
     _ files: [String], json: Bool, work: @escaping @Sendable (String) throws -> Result,
     text: @escaping @Sendable (String, Result) -> String, json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
 ) async throws {
     let output = Output()
     var failures = 0
-    await forEachConcurrently(FileTree.expanding(files, endingWith: [".png"])) { path -> Swift.Result<[UInt8], ErrorLine> in
+    let expansion = FileTree.expanding(files, endingWith: [".png"])
+    for skipped in expansion.skipped {
+        failures += 1
+        output.error("\(skipped.path): skipped: \(skipped.reason)")
+        if json { output.json(MetadataRendering.failure(file: skipped.path, error: "skipped: " + skipped.reason)) }
+    }
+    await forEachConcurrently(expansion.files) { path -> Swift.Result<[UInt8], ErrorLine> in
         do {
             let value = try work(path)
             if json {

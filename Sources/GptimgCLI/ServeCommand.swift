@@ -34,7 +34,14 @@ struct ServeCommand: AsyncParsableCommand {
             let location = LibraryLocation.resolve(option: library)
             // Serving never creates a library: a mistyped --library is an error, not an empty gallery.
             guard FileManager.default.fileExists(atPath: location.catalogURL.path) else { throw CatalogError.noLibrary(path: location.root.path) }
-            let catalog = try Catalog.open(location, access: .readWrite)
+            let catalog: Catalog
+            do {
+                catalog = try Catalog.open(location, access: .readWrite)
+            } catch CatalogError.readOnly {
+                // A read-only library can still be browsed; edits answer with the reason.
+                catalog = try Catalog.open(location, access: .readOnly)
+                output.error("the library is read-only: the gallery shows it, edits are refused")
+            }
             try await Gallery(catalog: catalog, configuration: GalleryConfiguration(port: port)).run { running in
                 output.line("gptimg gallery on \(running.url) (library \(catalog.location.root.path)); Ctrl-C stops it")
                 output.flush()

@@ -3,6 +3,10 @@ import Foundation
 import GRDB
 import PNGMetadata
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A library: the SQLite catalog (`catalog.sqlite`, WAL) and the folder of write-once images
 /// beside it. The one type that owns the database; every command and service goes through it.
 ///
@@ -34,26 +38,43 @@ public final class Catalog: Sendable {
 
     /// Opens the library at `location`.
     public static func open(_ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init) throws -> Catalog {
+        try refuseEmptiedCatalog(location)
         switch access {
         case .readOnly:
             guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
                 throw CatalogError.noLibrary(path: location.root.path)
             }
-            let queue = try catalogOperation("open \(location.catalogURL.path)") { () throws -> DatabaseQueue in
-                var configuration = Configuration()
-                configuration.readonly = true
-                configuration.busyMode = .timeout(busyTimeout)
-                return try DatabaseQueue(path: location.catalogURL.path, configuration: configuration)
+            let (queue, applied) = try openReadOnly(location)
+            if applied == Schema.identifiers {
+                return Catalog(location: location, access: .readOnly, database: queue, clock: clock)
             }
-            let upToDate = try catalogOperation("read its schema") {
-                try queue.read { try Schema.applied($0) == Schema.identifiers }
-            }
-            if upToDate { return Catalog(location: location, access: .readOnly, database: queue, clock: clock) }
-            // An older (or empty) catalog: migrate it first, as a write would.
             try queue.close()
+            if !applied.subtracting(Schema.identifiers).isEmpty {
+                throw CatalogError.newerSchema(path: location.catalogURL.path)
+            }
+            // An older (or empty) catalog: migrate it first, as a write would.
             _ = try open(location, access: .readWrite, clock: clock)
             return try open(location, access: .readOnly, clock: clock)
         case .readWrite:
+            // A read-only library (a read-only mount, a folder or catalog without write
+            // permission) is named as such up front, rather than by whichever write fails first.
+            let catalogPath = location.catalogURL.path
+            if (Glibc.access(location.root.path, F_OK) == 0 && Glibc.access(location.root.path, W_OK) != 0)
+                || (Glibc.access(catalogPath, F_OK) == 0 && Glibc.access(catalogPath, W_OK) != 0)
+            {
+                throw CatalogError.readOnly(operation: "open \(catalogPath) for writing")
+            }
+            // Opening a pool writes (GRDB makes sure a -wal file exists with a table made and
+            // dropped): a newer gptimg's catalog is recognised first, from a read-only connection,
+            // and left untouched.
+            var status = stat()
+            if stat(catalogPath, &status) == 0, status.st_size > 0 {
+                let (probe, applied) = try openReadOnly(location)
+                try probe.close()
+                if !applied.subtracting(Schema.identifiers).isEmpty {
+                    throw CatalogError.newerSchema(path: catalogPath)
+                }
+            }
             try createFolders(location)
             let pool = try catalogOperation("open \(location.catalogURL.path)") { () throws -> DatabasePool in
                 var configuration = Configuration()
@@ -85,6 +106,84 @@ public final class Catalog: Sendable {
             let catalog = Catalog(location: location, access: .readWrite, database: pool, clock: clock)
             try catalog.migrate()
             return catalog
+        }
+    }
+
+    /// A read-only connection and the migrations its catalog has applied. A WAL catalog on a
+    /// read-only medium (a read-only mount, a folder without write permission) cannot be opened
+    /// the usual way when its `-shm` file is gone (SQLite cannot create it): it is opened
+    /// `immutable` then, which is exact when nothing can write to it — and only when no `-wal`
+    /// file holds commits that reading the main file alone would miss.
+    static func openReadOnly(_ location: LibraryLocation) throws -> (DatabaseQueue, Set<String>) {
+        let path = location.catalogURL.path
+        func attempt(_ name: String) throws -> (DatabaseQueue, Set<String>) {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(busyTimeout)
+            let queue = try DatabaseQueue(path: name, configuration: configuration)
+            do {
+                return (queue, try queue.read(Schema.applied))
+            } catch {
+                try? queue.close()
+                throw error
+            }
+        }
+        do {
+            return try attempt(path)
+        } catch let error as DatabaseError
+            where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode)
+            && Glibc.access(location.root.path, W_OK) != 0
+        {
+            var status = stat()
+            let walHoldsCommits = stat(path + "-wal", &status) == 0 && status.st_size > 0
+            guard !walHoldsCommits else {
+                throw CatalogError.file(
+                    path: path,
+                    reason: "cannot be read on a read-only medium while its -wal file holds commits: open the library "
+                        + "once where it is writable (any gptimg command then merges them)")
+            }
+            return try catalogOperation("open \(path) (read-only)") { try attempt(immutableURI(path)) }
+        } catch {
+            throw CatalogError.wrap(error, "open \(path)")
+        }
+    }
+
+    /// `file:PATH?immutable=1`, the path percent-encoded as SQLite's URI filenames want.
+    static func immutableURI(_ path: String) -> String {
+        var encoded = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.append(Character(Unicode.Scalar(byte)))
+            default:
+                encoded += (byte < 16 ? "%0" : "%") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return "file:" + encoded + "?immutable=1"
+    }
+
+    /// A catalog emptied to 0 bytes (a crash of the file system, a bad copy) in a library that
+    /// holds images or backups is damaged, never a new catalog to create in its place: that would
+    /// lose every rating, tag, collection and credit and make `list` say nothing is there. In an
+    /// otherwise empty library it is what a first open that died at once leaves (or another
+    /// process's first open in progress), and opening it makes the catalog as usual.
+    static func refuseEmptiedCatalog(_ location: LibraryLocation) throws {
+        var status = stat()
+        guard stat(location.catalogURL.path, &status) == 0, status.st_size == 0 else { return }
+        let holdsSomething = [location.imagesURL.path, location.backupsURL.path].contains { folder in
+            guard let handle = opendir(folder) else { return false }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                if name != [0x2E] && name != [0x2E, 0x2E] { return true }
+            }
+            return false
+        }
+        if holdsSomething {
+            let path = location.catalogURL.path
+            throw CatalogError.damaged(reason: "\(path) is empty (0 bytes), yet the library has images")
         }
     }
 
@@ -134,7 +233,7 @@ public final class Catalog: Sendable {
 
     func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         guard access == .readWrite else {
-            throw CatalogError.database(operation: operation, message: "the library was opened read-only")
+            throw CatalogError.readOnly(operation: operation)
         }
         return try catalogOperation(operation) { try database.write(body) }
     }

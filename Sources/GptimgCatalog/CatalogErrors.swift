@@ -9,16 +9,25 @@ extension CatalogError {
     /// Wraps anything thrown while doing `operation` (ours pass through unchanged).
     static func wrap(_ error: any Error, _ operation: String) -> CatalogError {
         if let error = error as? CatalogError { return error }
-        let sqlite: (message: String, busy: Bool)? =
+        let sqlite: (message: String, code: Int32)? =
             if let error = error as? DatabaseError {
-                (error.message ?? "SQLite error \(error.resultCode.rawValue)", error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+                (error.message ?? "SQLite error \(error.resultCode.rawValue)", error.resultCode.rawValue)
             } else if let error = error as? SQLiteFailure {
-                (error.message, error.isBusy)
+                (error.message, error.code & 0xFF)
             } else {
                 nil
             }
         guard let sqlite else { return .database(operation: operation, message: String(describing: error)) }
-        return .database(operation: operation, message: sqlite.busy ? "another gptimg kept the catalog busy for too long (\(sqlite.message))" : sqlite.message)
+        // The codes whose cure is not `doctor` (it would fail the same way) get their own advice.
+        switch ResultCode(rawValue: sqlite.code) {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            let message = "another gptimg kept the catalog busy for too long (\(sqlite.message))"
+            return .database(operation: operation, message: message)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(reason: sqlite.message)
+        case .SQLITE_READONLY: return .readOnly(operation: operation)
+        case .SQLITE_FULL: return .diskFull(operation: operation)
+        default: return .database(operation: operation, message: sqlite.message)
+        }
     }
 }
 

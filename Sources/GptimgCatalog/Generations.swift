@@ -267,6 +267,7 @@ extension Catalog {
             throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
         }
         let staging = try stagingArea()
+        try location.checkLandingFolder(prepared.relativePath)
         prepared.staged = try ImageStore.stage(png, at: location.root.path + "/" + prepared.relativePath, stagingDirectory: staging.directory, createdAt: prepared.createdAt)
         switch try land([prepared], staging: staging)[0] {
         case .landed(let record): return LandedImage(image: record, wasAlreadyInLibrary: false)

@@ -60,11 +60,16 @@ enum ImageStore {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The SHA-256 of a file, streamed in 1 MiB reads.
+    /// The SHA-256 of a regular file, streamed in 1 MiB reads. Opened without blocking and
+    /// checked with `fstat`: a FIFO or device is refused, never read (it could block or never end).
     static func sha256Hex(ofFile path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw CatalogError.file(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw CatalogError.file(path: path, reason: "not a regular file")
+        }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

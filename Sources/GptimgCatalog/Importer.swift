@@ -266,6 +266,7 @@ extension Catalog {
             let sha = ImageStore.sha256Hex(bytes)
             if let existing = try image(sha256: sha) { return .duplicate(existing) }
             var prepared = try prepare(bytes: bytes, sha256: sha, originalName: source, fileDate: date, target: target)
+            try location.checkLandingFolder(prepared.relativePath)
             prepared.staged = try ImageStore.stage(bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory, createdAt: prepared.createdAt)
             bytes = []
             return .prepared(prepared)
@@ -281,6 +282,7 @@ extension Catalog {
 struct InputEnumerator {
     let limits: ImportLimits
     private var queue: [String] = []
+    private var refusals: [(path: String, reason: String)] = []
     private var position = 0
     private var archive: ZipInput?
     /// Files found, zip entries counted (for a progress line; an unreadable zip counts as one).
@@ -288,7 +290,11 @@ struct InputEnumerator {
 
     init(paths: [String], limits: ImportLimits) {
         self.limits = limits
-        queue = FileTree.expanding(paths, endingWith: [".png", ".zip"])
+        let expansion = FileTree.expanding(paths, endingWith: [".png", ".zip"])
+        queue = expansion.files
+        // Links and FIFOs inside folders are reported as skipped, first, then never touched.
+        refusals = expansion.skipped.map { ($0.path, $0.reason) }
+        fileCount = refusals.count
         for path in queue {
             fileCount += Self.isZip(path) ? ZipInput.fileCount(path) ?? 1 : 1
         }
@@ -297,6 +303,10 @@ struct InputEnumerator {
     static func isZip(_ path: String) -> Bool { path.lowercased().hasSuffix(".zip") }
 
     mutating func next() -> (String, ImportInput)? {
+        if !refusals.isEmpty {
+            let (path, reason) = refusals.removeFirst()
+            return (path, .refused(reason: reason))
+        }
         while true {
             if archive != nil {
                 if let next = archive!.next() { return next }

@@ -64,6 +64,12 @@ final class StagingArea: @unchecked Sendable {
         close(lockDescriptor)
     }
 
+    /// Whether `name` is one `init` makes (base-36 digits): only such a name is joined to a path.
+    static func isOwnerName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 13
+            && name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }
+    }
+
     /// The owners whose process is gone (their lock is free, or their folder is gone), other
     /// than this one: those with a staging folder, and `alsoConsider` (owners of recorded intents).
     static func deadOwners(root: URL, except own: String?, alsoConsider owners: [String] = []) -> [String] {
@@ -71,6 +77,8 @@ final class StagingArea: @unchecked Sendable {
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         return Set(folders + owners).filter { name in
             guard name != own, !name.hasPrefix(".") else { return false }  // ".new-…": being made
+            // An owner from the catalog that is not a name we make has no folder to look at.
+            guard isOwnerName(name) else { return true }
             let descriptor = open(base + "/" + name + "/lock", O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else { return true }  // never locked, or half-made: dead
             defer { close(descriptor) }
@@ -337,19 +345,23 @@ extension Catalog {
         let dead = StagingArea.deadOwners(root: location.root, except: own, alsoConsider: owners)
         guard !dead.isEmpty else { return 0 }
         var removed = 0
-        let root = location.root.path + "/"
         try write("recover an interrupted import") { db in
             for owner in dead {
                 let paths = try String.fetchAll(db, sql: "SELECT path FROM landing_intents WHERE owner = ?", arguments: [owner])
                 for path in paths {
                     let referenced = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE path = ?)", arguments: [path]) ?? true
                     let othersIntend = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ? AND owner <> ?)", arguments: [path, owner]) ?? true
-                    if !referenced, !othersIntend, unlink(root + path) == 0 { removed += 1 }
+                    // The intent's path is the catalog's word: only a regular file inside images/ goes.
+                    guard !referenced, !othersIntend,
+                        case .success(let file) = location.checkedFile(atCatalogPath: path)
+                    else { continue }
+                    if unlink(file.path) == 0 { removed += 1 }
                 }
                 try db.cachedStatement(sql: "DELETE FROM landing_intents WHERE owner = ?").execute(arguments: [owner])
             }
         }
-        for owner in dead {
+        // An owner read from the catalog names a folder in .staging/ only when it is a plain name.
+        for owner in dead where StagingArea.isOwnerName(owner) {
             try? FileManager.default.removeItem(atPath: location.root.appendingPathComponent(".staging/\(owner)").path)
         }
         return removed

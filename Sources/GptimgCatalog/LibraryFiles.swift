@@ -7,33 +7,154 @@ import Glibc
 import Darwin
 #endif
 
+/// Why the file a catalog row names cannot be used. A catalog is untrusted input (edited by hand,
+/// restored from anywhere, tampered with): its paths are checked before anything reads, serves,
+/// exports, hashes or moves the file they name.
+public enum LibraryFileProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Not a path gptimg writes (`images/…`, relative, without `.`, `..`, empty components or a
+    /// NUL): `../victim.txt`, `/etc/passwd`, `catalog.sqlite`.
+    case malformedPath
+    /// It leads out of the library's `images/` folder through a symbolic link.
+    case outsideLibrary
+    /// Nothing there (or a folder on the way is missing).
+    case missing
+    /// Something other than a regular file (`kind`: "a folder", "a FIFO", "a device", "a socket",
+    /// "a symbolic link"): never opened, so a FIFO cannot hang a reader nor a device feed it forever.
+    case notRegularFile(kind: String)
+    /// The check itself failed (a folder on the way cannot be searched).
+    case uncheckable(reason: String)
+
+    public var description: String {
+        switch self {
+        case .malformedPath, .outsideLibrary: "its path leads outside the library"
+        case .missing: "its file is missing"
+        case .notRegularFile(let kind): "its file is \(kind), not a regular file"
+        case .uncheckable(let reason): "its file cannot be checked (\(reason))"
+        }
+    }
+
+    /// Whether the path is one a reader or a mover must leave alone (as opposed to missing).
+    public var isUnsafe: Bool {
+        switch self {
+        case .malformedPath, .outsideLibrary, .notRegularFile: true
+        case .missing, .uncheckable: false
+        }
+    }
+}
+
 extension LibraryLocation {
-    /// The file behind a catalog row, checked to lie inside the library: the row's path must be
-    /// relative, without `.` or `..` components, and must not lead out through a symbolic link.
-    /// A tampered catalog (`../secret.png`, `/etc/passwd`, a link in `images/`) would otherwise
-    /// make the gallery serve, or an export share, a file that is not the library's. Returns the
-    /// resolved path; throws `CatalogError.file` when the path leaves the library or the file is
-    /// missing.
-    public func file(of image: ImageRecord) throws -> URL {
-        let relative = image.path
+    /// The one containment check for every path taken from the catalog (`images.path`,
+    /// `landing_intents.path`), for reading and for moving alike: the path must be one gptimg
+    /// writes (relative, under `images/`, no `.`/`..`), its folder must resolve (links followed)
+    /// inside the library's real `images/` folder, and the file itself must be a regular file —
+    /// checked with `lstat`, so a FIFO, device, folder or link is refused without being opened.
+    /// Returns the file's resolved path (no links left in it), which callers open or rename.
+    ///
+    /// What it cannot rule out is a swap between the check and the use: readers still open with
+    /// `O_NONBLOCK` and check `fstat` (`FileByteSource`, `ImageStore.sha256Hex`, the export's
+    /// `SourceFile`), so a FIFO put there meanwhile fails instead of hanging.
+    public func checkedFile(atCatalogPath relative: String) -> Result<URL, LibraryFileProblem> {
         let components = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.contains("\0"),
+        guard components.count >= 2, components[0] == "images", !relative.contains("\0"),
             !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
-        else {
-            throw Self.outside(image)
+        else { return .failure(.malformedPath) }
+        let images: String
+        switch Self.resolve(imagesURL.path) {
+        case .success(let path): images = path
+        case .failure(let problem): return .failure(problem)
         }
-        guard let resolved = Self.realpath(root.path + "/" + relative), let library = Self.realpath(root.path) else {
-            throw CatalogError.file(path: relative, reason: "image \(image.id)'s file is missing (run `gptimg doctor` to check the library)")
+        // The library's own images folder must be itself, not a link to elsewhere.
+        let library = (try? Self.resolve(root.path).get()).map { $0 == "/" ? "" : $0 }
+        guard images == (library ?? "") + "/images" else { return .failure(.outsideLibrary) }
+        let parent: String
+        switch Self.resolve(root.path + "/" + components.dropLast().joined(separator: "/")) {
+        case .success(let path): parent = path
+        case .failure(let problem): return .failure(problem)
         }
-        guard resolved.hasPrefix(library + "/") else { throw Self.outside(image) }
-        return URL(fileURLWithPath: resolved)
+        guard parent == images || parent.hasPrefix(images + "/") else { return .failure(.outsideLibrary) }
+        let file = parent + "/" + components[components.count - 1]
+        var status = stat()
+        guard lstat(file, &status) == 0 else { return .failure(Self.problem(errno)) }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG:
+            return .success(URL(fileURLWithPath: file))
+        case S_IFLNK:
+            // Where it leads decides the message: out of the library, or just not a file of its own.
+            if case .success(let target) = Self.resolve(file), !target.hasPrefix(images + "/") {
+                return .failure(.outsideLibrary)
+            }
+            return .failure(.notRegularFile(kind: "a symbolic link"))
+        case S_IFDIR: return .failure(.notRegularFile(kind: "a folder"))
+        case S_IFIFO: return .failure(.notRegularFile(kind: "a FIFO"))
+        case S_IFSOCK: return .failure(.notRegularFile(kind: "a socket"))
+        default: return .failure(.notRegularFile(kind: "a device"))
+        }
     }
 
-    static func outside(_ image: ImageRecord) -> CatalogError {
-        .file(path: image.path, reason: "image \(image.id)'s path leads outside the library, so it is not opened (a damaged or tampered catalog: run `gptimg doctor`)")
+    /// Checks, before a file lands at `relative` (a path the store made), that its folder — as
+    /// far as it exists — resolves inside the library's own `images/`: a link in `images/` (say
+    /// `images/2026` to a folder elsewhere) must not receive the library's files. Throws
+    /// `CatalogError.file` when it would.
+    func checkLandingFolder(_ relative: String) throws {
+        let refuse = CatalogError.file(
+            path: relative,
+            reason: "its folder leads outside the library (a link inside images/), so nothing lands there")
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard components.count >= 2, components[0] == "images",
+            !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else { throw refuse }
+        let library = (try? Self.resolve(root.path).get()).map { $0 == "/" ? "" : $0 }
+        let images = (library ?? "") + "/images"
+        // The deepest folder on the way that exists already; the rest is made by mkdir, inside it.
+        var depth = components.count - 1
+        while depth > 1, Glibc.access(root.path + "/" + components[0..<depth].joined(separator: "/"), F_OK) != 0 {
+            depth -= 1
+        }
+        let existing = root.path + "/" + components[0..<depth].joined(separator: "/")
+        guard library != nil, let resolved = try? Self.resolve(existing).get() else { return }  // nothing there yet
+        guard resolved == images || resolved.hasPrefix(images + "/") else { throw refuse }
     }
 
-    static func realpath(_ path: String) -> String? {
+    /// `checkedFile(atCatalogPath:)` for image `imageID`, throwing `CatalogError.file` with a line
+    /// that names the image and what to do.
+    public func file(atCatalogPath relative: String, imageID: Int64) throws -> URL {
+        switch checkedFile(atCatalogPath: relative) {
+        case .success(let url): return url
+        case .failure(let problem): throw Self.error(problem, path: relative, imageID: imageID)
+        }
+    }
+
+    /// The file behind a catalog row, checked by `checkedFile(atCatalogPath:)`. A tampered catalog
+    /// (`../secret.png`, `/etc/passwd`, a link in `images/`, a FIFO) would otherwise make the
+    /// gallery serve, an export share, doctor hash or delete move a file that is not the
+    /// library's. Throws `CatalogError.file` when the path leaves the library, the file is
+    /// missing or is not a regular file.
+    public func file(of image: ImageRecord) throws -> URL {
+        try file(atCatalogPath: image.path, imageID: image.id)
+    }
+
+    static func error(_ problem: LibraryFileProblem, path: String, imageID: Int64) -> CatalogError {
+        let advice =
+            problem.isUnsafe
+            ? ", so it is not opened (a damaged or tampered catalog: `gptimg doctor` reports the row, "
+                + "`--fix` removes it)"
+            : " (run `gptimg doctor` to check the library)"
+        return .file(path: path, reason: "image \(imageID)'s \(problem.description.dropFirst("its ".count))\(advice)")
+    }
+
+    /// The path with every link resolved (`realpath`), or why not.
+    static func resolve(_ path: String) -> Result<String, LibraryFileProblem> {
+        guard let resolved = realpath(path) else { return .failure(problem(errno)) }
+        return .success(resolved)
+    }
+
+    private static func problem(_ code: Int32) -> LibraryFileProblem {
+        code == ENOENT || code == ENOTDIR ? .missing : .uncheckable(reason: String(cString: strerror(code)))
+    }
+
+    /// `realpath(3)`: the path with `.`, `..` and every symbolic link resolved, nil when it does
+    /// not exist. The project's one wrapper (the export resolves its target with it too).
+    public static func realpath(_ path: String) -> String? {
         #if canImport(Glibc)
         guard let resolved = Glibc.realpath(path, nil) else { return nil }
         #else

@@ -18,6 +18,10 @@ public struct DoctorReport: Sendable {
         case untrackedFile(path: String)
         /// A file whose bytes no longer hash to its row's SHA-256.
         case hashMismatch(imageID: Int64, path: String)
+        /// A row whose path the containment check refuses (`LibraryLocation.checkedFile`): it
+        /// leads outside the library, or names a FIFO, device, folder or link. Its file is never
+        /// read nor moved; `--fix` removes the row and leaves the file where it is.
+        case unsafePath(imageID: Int64, path: String, problem: LibraryFileProblem)
         /// A row that is incomplete or contradicts the schema (e.g. edited outside gptimg).
         case badRow(table: String, rowID: Int64, reason: String)
         /// A row of a link table (`image_tags`, `collection_images`: keyed by their columns, they
@@ -34,6 +38,9 @@ public struct DoctorReport: Sendable {
         case abandonedStaging(files: Int, bytes: Int)
 
         static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }
+        /// Notice: the new catalog a killed `rebuild` was writing (`.catalog-rebuild-*.sqlite`);
+        /// removed by the next rebuild or `--fix`.
+        case interruptedRebuild(files: Int, bytes: Int)
 
         public var description: String {
             switch self {
@@ -41,12 +48,20 @@ public struct DoctorReport: Sendable {
             case .missingFile(let id, let path): "image \(id): its file \(path) is missing (--fix removes the row)"
             case .untrackedFile(let path): "\(path) is not in the catalog (--fix adds it)"
             case .hashMismatch(let id, let path): "image \(id): \(path) has changed since it landed (--fix moves it to trash/damaged and removes the row)"
+            case .unsafePath(let id, let path, let problem) where problem.isUnsafe:
+                "image \(id): \(problem) (\(path)), so it is neither read nor moved "
+                    + "(--fix removes the row, leaving the file alone)"
+            case .unsafePath(let id, let path, let problem):
+                "image \(id): \(problem) (\(path)): make its folders readable, then run doctor again"
             case .badRow(let table, let rowID, let reason): "\(table) row \(rowID): \(reason) (--fix re-reads the image from its file)"
             case .danglingLink(let table, let key, let missing): "\(table) row (\(key)): refers to a missing \(missing) row (--fix removes it)"
             case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
             case .unfinishedTask(let id, let status, let taskID): "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
             case .interruptedLanding(let files): "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
             case .abandonedStaging(let files, let bytes): "an interrupted import left \(files) staged file(s) (\(Self.megabytes(bytes))) in .staging: removed by the next import or --fix"
+            case .interruptedRebuild(let files, let bytes):
+                "an interrupted rebuild left \(files) file(s) of \(bytes) bytes (.catalog-rebuild-*): "
+                    + "removed by the next rebuild or --fix"
             }
         }
     }
@@ -146,13 +161,17 @@ extension Catalog {
         }
         report.imagesChecked = rows.count
         var catalogued = Set<String>()
-        var present: [(id: Int64, path: String, sha: String)] = []
+        // Only files the containment check lets through are hashed: `../../../dev/zero` or a
+        // FIFO in images/ is reported, never read.
+        var present: [(id: Int64, path: String, sha: String, file: String)] = []
         for row in rows {
             catalogued.insert(row.path)
-            if Glibc.access(root + row.path, F_OK) == 0 {
-                present.append(row)
-            } else if !badImageIDs.contains(row.id) {
-                report.problems.append(.missingFile(imageID: row.id, path: row.path))
+            if badImageIDs.contains(row.id) { continue }
+            switch location.checkedFile(atCatalogPath: row.path) {
+            case .success(let file): present.append((row.id, row.path, row.sha, file.path))
+            case .failure(.missing): report.problems.append(.missingFile(imageID: row.id, path: row.path))
+            case .failure(let problem):
+                report.problems.append(.unsafePath(imageID: row.id, path: row.path, problem: problem))
             }
         }
         if hashFiles {
@@ -162,9 +181,9 @@ extension Catalog {
             nonisolated(unsafe) let output = hashes
             let snapshot = present
             DispatchQueue.concurrentPerform(iterations: snapshot.count) { index in
-                output[index] = try? ImageStore.sha256Hex(ofFile: root + snapshot[index].path)
+                output[index] = try? ImageStore.sha256Hex(ofFile: snapshot[index].file)
             }
-            for (index, row) in present.enumerated() where hashes[index] != row.sha && !badImageIDs.contains(row.id) {
+            for (index, row) in present.enumerated() where hashes[index] != row.sha {
                 report.problems.append(.hashMismatch(imageID: row.id, path: row.path))
             }
         }
@@ -182,8 +201,13 @@ extension Catalog {
         // exited before its catalog was released): nothing to tell; the next write sweeps it.
         let deadWithIntents = dead.filter(owners.contains)
         if !deadWithIntents.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
-        let leftovers = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
-        if leftovers.files > 0 { report.notices.append(.abandonedStaging(files: leftovers.files, bytes: leftovers.bytes)) }
+        let staged = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
+        if staged.files > 0 { report.notices.append(.abandonedStaging(files: staged.files, bytes: staged.bytes)) }
+        let leftovers = Self.leftoverRebuilds(location)
+        if !leftovers.isEmpty {
+            let bytes = leftovers.reduce(0) { $0 + $1.bytes }
+            report.notices.append(.interruptedRebuild(files: leftovers.count, bytes: bytes))
+        }
         report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
 
         if fix { try repair(report, into: &report.fixed) }
@@ -192,12 +216,14 @@ extension Catalog {
 
     private func repair(_ report: DoctorReport, into fixed: inout [String]) throws {
         let root = location.root.path + "/"
-        let leftovers = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
+        let staged = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
         let removed = try recoverInterruptedLandings()
         if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
-        if leftovers.files > 0 {
-            fixed.append("removed \(leftovers.files) staged file(s) (\(DoctorReport.Finding.megabytes(leftovers.bytes))) an interrupted import left in .staging")
+        if staged.files > 0 {
+            fixed.append("removed \(staged.files) staged file(s) (\(DoctorReport.Finding.megabytes(staged.bytes))) an interrupted import left in .staging")
         }
+        let leftovers = Self.removeLeftoverRebuilds(location)
+        if leftovers > 0 { fixed.append("removed \(leftovers) file(s) an interrupted rebuild left") }
         var readopt: [String] = []
         var linkTablesRepaired = Set<String>()
         for finding in report.problems {
@@ -206,16 +232,21 @@ extension Catalog {
                 try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("removed image \(id) (its file \(path) was missing)")
             case .hashMismatch(let id, let path):
+                // Checked again right before the move: only a regular file inside images/ moves.
+                guard case .success(let file) = location.checkedFile(atCatalogPath: path) else { break }
                 let damaged = location.trashURL.appendingPathComponent("damaged").path
                 try ImageStore.makeDirectories(damaged)
-                let destination = damaged + "/\(id)-" + (path as NSString).lastPathComponent
-                _ = rename(root + path, destination)
+                let destination = damaged + "/\(id)-" + file.lastPathComponent
+                _ = rename(file.path, destination)
                 try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("moved damaged \(path) to \(destination) and removed image \(id)")
+            case .unsafePath(let id, let path, let problem) where problem.isUnsafe:
+                try write("remove a row") { db in try Self.deleteImage(id, db: db) }
+                fixed.append("removed image \(id) (\(problem): \(path), left where it is)")
             case .badRow(let table, let rowID, _) where table == "images":
                 let path = try read("read a row") { try String.fetchOne($0, sql: "SELECT path FROM images WHERE id = ?", arguments: [rowID]) }
                 try write("remove a row") { db in try Self.deleteImage(rowID, db: db) }
-                if let path, !path.isEmpty, Glibc.access(root + path, F_OK) == 0 { readopt.append(path) }
+                if let path, case .success = location.checkedFile(atCatalogPath: path) { readopt.append(path) }
                 fixed.append("removed damaged image row \(rowID)")
             case .badRow(let table, let rowID, _):
                 try write("remove a row") { db in try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [rowID]) }
@@ -230,7 +261,7 @@ extension Catalog {
                 fixed.append("removed \(removed) \(table) row(s) that referred to missing rows")
             case .untrackedFile(let path):
                 readopt.append(path)
-            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding, .abandonedStaging:
+            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding, .abandonedStaging, .interruptedRebuild, .unsafePath:
                 break
             }
         }
@@ -239,9 +270,13 @@ extension Catalog {
                 let record = try adopt(path, source: .import)
                 fixed.append("added \(path) to the catalog as image \(record.id)")
             } catch {
+                guard case .success(let file) = location.checkedFile(atCatalogPath: path) else {
+                    fixed.append("left \(path) where it is (\(describeError(error)))")
+                    continue
+                }
                 let quarantine = location.trashURL.appendingPathComponent("damaged").path
                 try ImageStore.makeDirectories(quarantine)
-                _ = rename(root + path, quarantine + "/" + (path as NSString).lastPathComponent)
+                _ = rename(file.path, quarantine + "/" + file.lastPathComponent)
                 fixed.append("moved unreadable \(path) to trash/damaged (\(describeError(error)))")
             }
         }
@@ -254,7 +289,11 @@ extension Catalog {
     /// Catalogues a file already under `images/` where it is (nothing is copied).
     @discardableResult
     func adopt(_ relativePath: String, source: GenerationSource) throws -> ImageRecord {
-        let path = location.root.path + "/" + relativePath
+        let path: String
+        switch location.checkedFile(atCatalogPath: relativePath) {
+        case .success(let file): path = file.path
+        case .failure(let problem): throw CatalogError.file(path: relativePath, reason: String(describing: problem))
+        }
         let bytes = try AtomicFile.read(path, maxBytes: ImportLimits.standard.maxFileBytes)
         var status = stat()
         let date = stat(path, &status) == 0 ? Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec)) : nil
@@ -306,13 +345,18 @@ extension Catalog {
             try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary.path]) }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CatalogError.backupFailed(reason: describeError(CatalogError.wrap(error, "copy the catalog")))
+            let wrapped = CatalogError.wrap(error, "copy the catalog")
+            if case .damaged = wrapped { throw wrapped }  // the catalog's fault, not the copy's
+            throw CatalogError.backupFailed(reason: describeError(wrapped))
         }
         do {
             let queue = try DatabaseQueue(path: temporary.path, configuration: { var c = Configuration(); c.readonly = true; return c }())
             let check = try queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
             try queue.close()
-            guard check == ["ok"] else { throw CatalogError.backupFailed(reason: "the copy failed its integrity check: \(check.prefix(3).joined(separator: "; "))") }
+            guard check == ["ok"] else {
+                let found = check.prefix(3).joined(separator: "; ")
+                throw CatalogError.damaged(reason: "a snapshot of it fails SQLite's integrity check: \(found)")
+            }
             let descriptor = Glibc.open(temporary.path, O_RDONLY)
             if descriptor >= 0 { fsync(descriptor); Glibc.close(descriptor) }
             guard rename(temporary.path, target.path) == 0 else { throw CatalogError.backupFailed(reason: "cannot name it \(target.path): \(String(cString: strerror(errno)))") }

@@ -220,23 +220,36 @@ extension Catalog {
     /// Removes images from the catalog and moves their files to `trash/YYYY-MM-DD/` with a JSON
     /// sidecar of their catalog row. The files keep their embedded metadata:
     /// `gptimg import trash/…` brings an image back. Returns the trashed paths.
+    ///
+    /// Every file is checked first (`LibraryLocation.checkedFile`): when a row's path leads out of
+    /// the library or names something other than a regular file, nothing is moved nor deleted and
+    /// the error names the row (a missing file is no obstacle: its row goes).
     @discardableResult
     public func delete(_ imageIDs: [Int64]) throws -> [String] {
         let details = try self.details(imageIDs)
+        var sources: [String?] = []
+        for item in details {
+            switch location.checkedFile(atCatalogPath: item.image.path) {
+            case .success(let file): sources.append(file.path)
+            case .failure(.missing): sources.append(nil)
+            case .failure(let problem):
+                throw LibraryLocation.error(problem, path: item.image.path, imageID: item.image.id)
+            }
+        }
         let day = String(now().prefix(10))
         let trash = location.trashURL.appendingPathComponent(day).path
         try ImageStore.makeDirectories(trash)
         var trashed: [String] = []
-        for item in details {
-            let source = location.root.path + "/" + item.image.path
-            let name = (item.image.path as NSString).lastPathComponent
+        for (item, checked) in zip(details, sources) {
+            let source = checked ?? location.root.path + "/" + item.image.path
+            let name = (source as NSString).lastPathComponent
             var destination = trash + "/" + name
             var attempt = 1
             while FileManager.default.fileExists(atPath: destination) {
                 attempt += 1
                 destination = trash + "/" + (name as NSString).deletingPathExtension + "-\(attempt).png"
             }
-            let fileExists = FileManager.default.fileExists(atPath: source)
+            let fileExists = checked != nil
             if fileExists, rename(source, destination) != 0 {
                 throw CatalogError.file(path: source, reason: "cannot move it to the trash: \(String(cString: strerror(errno)))")
             }

@@ -39,29 +39,36 @@ extension Catalog {
     /// tags, collection and batch line each generation asked for) is carried over by SHA-256 and
     /// task id, so a re-run batch never sends a line again. The old catalog is backed up first;
     /// no other gptimg may use the library meanwhile.
+    ///
+    /// The old catalog is replaced only when it is damaged (SQLite finds it corrupt, or it was
+    /// emptied) and its bytes are safely copied to `backups/…-damaged.sqlite`. Anything else that
+    /// stops reading or backing it up — a catalog written by a newer gptimg, a full disk, a
+    /// read-only library, another gptimg holding it — fails the rebuild and leaves it as it was.
     public static func rebuild(_ location: LibraryLocation, clock: @escaping @Sendable () -> Date = Date.init) throws -> RebuildReport {
         var report = RebuildReport()
         try createFolders(location)
+        let leftovers = removeLeftoverRebuilds(location)
+        if leftovers > 0 { report.notes.append("removed \(leftovers) file(s) an interrupted rebuild left") }
         let catalogPath = location.catalogURL.path
         var oldCopy: URL?
         if FileManager.default.fileExists(atPath: catalogPath) {
             do {
                 let old = try Catalog.open(location, access: .readWrite, clock: clock)
+                defer { try? old.close() }
                 try old.recoverInterruptedLandings()
                 let backup = try old.backup(reason: "before-rebuild")
-                try old.close()
                 report.backup = backup
                 oldCopy = backup
+            } catch CatalogError.damaged(let reason) {
+                report.backup = try keepDamagedCatalog(location, at: clock())
+                report.notes.append("the old catalog is damaged (\(reason)); nothing was carried over")
             } catch {
-                // Unreadable: keep its bytes as they are.
-                let copy = backupURL(location, at: clock(), reason: "damaged")
-                try? FileManager.default.copyItem(atPath: catalogPath, toPath: copy.path)
-                report.backup = copy
-                report.notes.append("the old catalog could not be read (\(describeError(error))); nothing was carried over")
+                throw CatalogError.rebuildFailed(reason: describeError(error))
             }
         }
 
-        let newPath = location.root.appendingPathComponent(".catalog-rebuild-\(UInt32.random(in: 0...UInt32.max)).sqlite").path
+        let newName = "\(rebuildPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite"
+        let newPath = location.root.appendingPathComponent(newName).path
         do {
             let queue = try catalogOperation("create the new catalog") { try DatabaseQueue(path: newPath) }
             let fresh = Catalog(location: location, access: .readWrite, database: queue, clock: clock)
@@ -76,7 +83,8 @@ extension Catalog {
                 nonisolated(unsafe) let output = results
                 DispatchQueue.concurrentPerform(iterations: chunk.count) { index in
                     do {
-                        let path = rootPrefix + chunk[index]
+                        // Found by a walk that follows no links, and checked again as any catalog path is.
+                        let path = try location.checkedFile(atCatalogPath: chunk[index]).get().path
                         let bytes = try AtomicFile.read(path, maxBytes: ImportLimits.standard.maxFileBytes)
                         var status = stat()
                         let date = stat(path, &status) == 0 ? Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec)) : nil
@@ -115,8 +123,7 @@ extension Catalog {
             guard check == ["ok"] else { throw CatalogError.rebuildFailed(reason: "the new catalog failed its integrity check") }
             try fresh.close()
         } catch {
-            try? FileManager.default.removeItem(atPath: newPath)
-            try? FileManager.default.removeItem(atPath: newPath + "-journal")
+            for suffix in rebuildFileSuffixes { unlink(newPath + suffix) }
             throw CatalogError.rebuildFailed(reason: describeError(error))
         }
 
@@ -147,6 +154,60 @@ extension Catalog {
         }
         AtomicFile.syncDirectory(location.root.path)
         return report
+    }
+
+    /// A damaged catalog's bytes, copied as they are to `backups/catalog-<time>-damaged.sqlite`
+    /// before a rebuild replaces it: the copy is complete and on disk, or the rebuild stops (a
+    /// full disk must not leave a 0-byte copy and a replaced catalog). An emptied (0-byte)
+    /// catalog has nothing to keep: nil.
+    static func keepDamagedCatalog(_ location: LibraryLocation, at date: Date) throws -> URL? {
+        var status = stat()
+        guard stat(location.catalogURL.path, &status) == 0, status.st_size > 0 else { return nil }
+        let copy = backupURL(location, at: date, reason: "damaged")
+        let partial = location.backupsURL.appendingPathComponent(".\(copy.lastPathComponent).partial-\(getpid())")
+        do {
+            let bytes = try AtomicFile.read(location.catalogURL.path, maxBytes: Int.max)
+            try AtomicFile.write(bytes, to: partial.path, durable: true)
+            guard rename(partial.path, copy.path) == 0 else {
+                throw CatalogError.file(path: copy.path, reason: String(cString: strerror(errno)))
+            }
+            AtomicFile.syncDirectory(copy.deletingLastPathComponent().path)
+            return copy
+        } catch {
+            unlink(partial.path)
+            throw CatalogError.rebuildFailed(
+                reason: "the damaged catalog could not be copied to backups/ first (\(describeError(error))); "
+                    + "it is left as it is")
+        }
+    }
+
+    /// The new catalog a rebuild writes before the swap: `.catalog-rebuild-<pid>-<random>.sqlite`
+    /// in the library folder (the pid tells a live rebuild from a killed one).
+    static let rebuildPrefix = ".catalog-rebuild-"
+    static let rebuildFileSuffixes = ["", "-journal", "-wal", "-shm"]
+
+    /// The files killed rebuilds left in the library folder (with their sizes): those whose
+    /// process is gone, and those named by a gptimg that did not put its pid in the name.
+    static func leftoverRebuilds(_ location: LibraryLocation) -> [(path: String, bytes: Int)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: location.root.path)) ?? []
+        return names.sorted().compactMap { name in
+            guard name.hasPrefix(rebuildPrefix) else { return nil }
+            let rest = name.dropFirst(rebuildPrefix.count).split(separator: "-")
+            // Ours too: a file with this process's id was left by a dead one whose id we got.
+            if rest.count >= 2, let pid = Int32(rest[0]), pid != getpid(), kill(pid, 0) == 0 || errno != ESRCH {
+                return nil
+            }
+            var status = stat()
+            let path = location.root.path + "/" + name
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+            return (path, Int(status.st_size))
+        }
+    }
+
+    /// Removes `leftoverRebuilds`; returns how many files went.
+    @discardableResult
+    static func removeLeftoverRebuilds(_ location: LibraryLocation) -> Int {
+        leftoverRebuilds(location).filter { unlink($0.path) == 0 }.count
     }
 
     /// Ours with a hosted URL on this machine came from the simulator, ours otherwise from the

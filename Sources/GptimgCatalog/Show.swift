@@ -6,8 +6,11 @@ import PNGMetadata
 /// generation's settings and embedded text, and its lineage.
 public struct ImageShow: Sendable {
     public var details: ImageDetails
-    /// The file's absolute path.
-    public var file: String
+    /// The file's absolute path (links resolved); nil when the containment check refuses the
+    /// row's path (`fileProblem` says why), so that nothing invites opening what it names.
+    public var file: String?
+    /// Why the row's path is refused (it leads outside the library, names a FIFO…), or nil.
+    public var fileProblem: String?
     /// The settings its metadata carried (seed, steps, model… or ours), in the file's order.
     public var parameters: [Parameter]
     public var negativePrompt: String?
@@ -28,7 +31,8 @@ public struct ImageShow: Sendable {
         func summary(_ item: ImageDetails) -> JSONOut {
             .object([("id", .int(Int(item.image.id))), ("sha256", .string(item.image.sha256)), ("path", .string(item.image.path)), ("prompt", .string(item.generation.prompt))])
         }
-        members.append(("file", .string(file)))
+        members.append(("file", .optional(file)))
+        if let fileProblem { members.append(("file_problem", .string(fileProblem))) }
         members.append(("negative_prompt", .optional(negativePrompt)))
         members.append(("parameters", .object(parameters.map { ($0.key, .string($0.value)) })))
         members.append(("parent", parent.map(summary) ?? .null))
@@ -55,8 +59,16 @@ extension Catalog {
             let storedWarnings = try String.fetchOne(
                 db, sql: "SELECT warnings FROM image_metadata WHERE image_id = ?", arguments: [id])
             let warnings = storedWarnings.flatMap { JSONValue.parse($0)?.array }?.compactMap(\.string) ?? []
+            // Shown, not opened: a missing file still has its place; a refused one has none.
+            var file: String?
+            var fileProblem: String?
+            switch location.checkedFile(atCatalogPath: details.image.path) {
+            case .success(let url): file = url.path
+            case .failure(let problem) where problem.isUnsafe: fileProblem = problem.description
+            case .failure: file = location.root.appendingPathComponent(details.image.path).path
+            }
             return ImageShow(
-                details: details, file: location.root.appendingPathComponent(details.image.path).path, parameters: parameters,
+                details: details, file: file, fileProblem: fileProblem, parameters: parameters,
                 negativePrompt: details.generation.negativePrompt, parent: parent, children: children,
                 siblings: siblings, warnings: warnings)
         }

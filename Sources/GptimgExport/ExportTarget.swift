@@ -1,4 +1,5 @@
 import Foundation
+import GptimgCatalog
 import PNGMetadata
 
 #if canImport(Glibc)
@@ -86,9 +87,8 @@ public struct ExportTarget: Sendable {
         var existing = path
         var rest: [String] = []
         while !existing.isEmpty, existing != "/" {
-            if let real = realpath(existing, nil) {
-                defer { free(real) }
-                var url = URL(fileURLWithPath: String(cString: real))
+            if let real = LibraryLocation.realpath(existing) {
+                var url = URL(fileURLWithPath: real)
                 for component in rest.reversed() { url.appendPathComponent(component) }
                 return url.path
             }

@@ -52,15 +52,21 @@ final class SourceFile {
     let path: String
     let id: Int64
 
-    /// Opens image `id`'s file at `path` and checks its size against the catalog's.
+    /// Opens image `id`'s file at `path` (checked by `LibraryLocation.file(of:)`) and checks its
+    /// size against the catalog's. Without blocking, and refused unless regular: a FIFO swapped in
+    /// after the check must not hang the export.
     init(path: String, id: Int64, expectedSize: Int) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw ExportError.sourceFile(id: id, path: path, reason: errnoDescription()) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             let reason = errnoDescription()
             close(descriptor)
             throw ExportError.sourceFile(id: id, path: path, reason: reason)
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw ExportError.sourceFile(id: id, path: path, reason: "not a regular file")
         }
         guard Int(status.st_size) == expectedSize else {
             close(descriptor)

@@ -54,7 +54,9 @@ final class FileByteSource: ByteSource {
     /// `window`: how much of the file's start to read at once (nil: the default).
     init(path: String, window windowSize: Int? = nil) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
+        // fstat below then refuses it (it has no effect on reads of a regular file).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw PNGError.unreadable(path: path, reason: errnoDescription()) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
