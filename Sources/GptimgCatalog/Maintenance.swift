@@ -215,7 +215,6 @@ extension Catalog {
     }
 
     private func repair(_ report: DoctorReport, into fixed: inout [String]) throws {
-        let root = location.root.path + "/"
         let staged = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
         let removed = try recoverInterruptedLandings()
         if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
