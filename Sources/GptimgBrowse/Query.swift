@@ -84,6 +84,7 @@ public struct ImageQuery: Sendable, Hashable {
     }
 
     static func tokenize(_ text: String) throws -> [Token] {
+        try refuseNUL(text)
         var tokens: [Token] = []
         let characters = Array(text)
         var i = 0
@@ -161,10 +162,19 @@ public struct ImageQuery: Sendable, Hashable {
         text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
     }
 
+    /// A NUL is no character of any prompt, tag or name, and SQLite ends an FTS5 expression at
+    /// one (a syntax error, once answered as a database failure): it is the query's error.
+    package static func refuseNUL(_ text: String) throws {
+        guard text.utf8.contains(0) else { return }
+        throw CatalogError.query(
+            "the query contains a NUL character (\\0), which no prompt, tag or name holds: remove it")
+    }
+
     public static func filter(_ name: String, _ value: String) throws -> Filter {
         func bad(_ wanted: String) -> CatalogError {
             .query("\(name):\(value) is not valid: \(name): wants \(wanted); valid filters: \(validFilters)")
         }
+        try refuseNUL(value)
         guard !value.isEmpty else { throw bad("a value") }
         switch name {
         case "aspect":
