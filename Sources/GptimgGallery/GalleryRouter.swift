@@ -104,7 +104,9 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
         }
         do {
             let query = try request.imageQuery()
-            let rows = try catalog.list(query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor)
+            let rows = try catalog.list(
+                query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
+                promptExcerpt: Pages.tileExcerpt + 1)
             grid.items = Array(rows.prefix(gallery.pageSize))
             if rows.count > gallery.pageSize, let last = grid.items.last { grid.next = ImageCursor(after: last) }
             if firstPage { grid.total = try catalog.count(query) }
