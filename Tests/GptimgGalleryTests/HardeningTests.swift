@@ -48,10 +48,10 @@ struct HardeningTests {
     func bombThumbnail() async throws {
         let library = try await GalleryLibrary.standard()
         let bomb = try #require(try await Self.add([("bomb.png", Self.bomb())], to: library)["bomb.png"])
+        // Its cost in memory and time is measured on the built binary (HostileOutputTests): here
+        // other tests share the process and the clock.
         try await library.withRouter { client in
-            let started = ContinuousClock.now
             let first = try await client.get("/thumb/\(bomb.sha256).png")
-            #expect(ContinuousClock.now - started < .seconds(1))
             #expect(first.status == .ok)
             #expect(first.headers[.contentType] == "image/png")
             #expect(first.headers[.cacheControl] == "no-store")

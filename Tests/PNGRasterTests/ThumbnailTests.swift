@@ -66,9 +66,10 @@ struct ThumbnailTests {
             }
         }
         // Before any pixel memory: nothing was reserved, and no time went into inflating
-        // (allocating and failing took 2.5 s and 834 MB).
+        // (allocating and failing took 2.5 s and 834 MB each; microseconds now, with a margin
+        // for a machine busy with other tests).
         #expect(budget.peak == 0)
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(3))
     }
 
     @Test("the data check counts every IDAT chunk and lets real files through, however well they compress")
