@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
@@ -37,7 +38,18 @@ let package = Package(
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
         .target(name: "GptimgAPI", dependencies: ["PNGMetadata"]),
         // Runs a Hummingbird application on loopback for the length of a closure (simulator, gallery).
-        .target(name: "LoopbackServing", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+        // Its HTTP/1 server closes idle connections and ends HTTP/1.0 ones after their response
+        // (a NIOHTTP1 handler, ahead of Hummingbird's conversion to HTTPTypes).
+        .target(
+            name: "LoopbackServing",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The local gpt-image-2 API simulator (Hummingbird on loopback) and its procedural art.
         .target(
             name: "GptimgSimulator",

@@ -84,6 +84,7 @@ public struct ImageQuery: Sendable, Hashable {
     }
 
     static func tokenize(_ text: String) throws -> [Token] {
+        try refuseNUL(text)
         var tokens: [Token] = []
         let characters = Array(text)
         var i = 0
@@ -161,10 +162,19 @@ public struct ImageQuery: Sendable, Hashable {
         text.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
     }
 
+    /// A NUL is no character of any prompt, tag or name, and SQLite ends an FTS5 expression at
+    /// one (a syntax error, once answered as a database failure): it is the query's error.
+    package static func refuseNUL(_ text: String) throws {
+        guard text.utf8.contains(0) else { return }
+        throw CatalogError.query(
+            "the query contains a NUL character (\\0), which no prompt, tag or name holds: remove it")
+    }
+
     public static func filter(_ name: String, _ value: String) throws -> Filter {
         func bad(_ wanted: String) -> CatalogError {
             .query("\(name):\(value) is not valid: \(name): wants \(wanted); valid filters: \(validFilters)")
         }
+        try refuseNUL(value)
         guard !value.isEmpty else { throw bad("a value") }
         switch name {
         case "aspect":
@@ -283,10 +293,10 @@ package enum Browse {
     /// paged. `relevance` sorts by FTS5's bm25 when there are words (newest otherwise).
     /// `after` starts the page just past an image in the `newest` or `oldest` order (it is
     /// ignored for `relevance`, which pages by `offset`). `resolve` turns a `parent:` ID into
-    /// an image id.
+    /// an image id. With `promptExcerpt`, prompts are cut to that many characters (for tiles).
     package static func list(
         _ query: ImageQuery, sort: ImageSort, limit: Int, offset: Int, after cursor: ImageCursor?,
-        reader: SQLiteReader, resolve: (String) throws -> Int64
+        promptExcerpt: Int? = nil, reader: SQLiteReader, resolve: (String) throws -> Int64
     ) throws -> [ImageDetails] {
         let rows = limit.addingReportingOverflow(offset)
         // Relevance needs the index's rank; the dates can come from the cheaper way.
@@ -314,14 +324,17 @@ package enum Browse {
                 (\(page)) page CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
                 ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
                 """,
-            sql.arguments + [.int(max(0, limit)), .int(max(0, offset))], reader: reader)
+            sql.arguments + [.int(max(0, limit)), .int(max(0, offset))], promptExcerpt: promptExcerpt, reader: reader)
     }
 
     /// The images of `SELECT <image columns>, <generation columns> FROM source` (which joins
     /// `images i` and `generations g`), with their tags and collections: what `list`, `show`,
     /// `details` and a collection's listing all read.
-    package static func details(from source: String, _ arguments: [SQLValue] = [], reader: SQLiteReader) throws -> [ImageDetails] {
-        let items = try reader.rows("SELECT \(ImageRecord.columns), \(GenerationRecord.columns) FROM \(source)", arguments) { ImageDetails(columns: $0) }
+    package static func details(
+        from source: String, _ arguments: [SQLValue] = [], promptExcerpt: Int? = nil, reader: SQLiteReader
+    ) throws -> [ImageDetails] {
+        let columns = "\(ImageRecord.columns), \(GenerationRecord.columns(promptExcerpt: promptExcerpt))"
+        let items = try reader.rows("SELECT \(columns) FROM \(source)", arguments) { ImageDetails(columns: $0) }
         return try withTagsAndCollections(items, reader: reader)
     }
 

@@ -50,12 +50,22 @@ public struct GenerationRecord: Sendable, Hashable {
     /// The batch line it came from ("<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>"), for `gptimg batch` re-runs.
     public var batchKey: String?
 
-    package static let columns = """
-        g.id, g.task_id, g.server_row_id, g.status, g.type, g.prompt, g.negative_prompt, g.aspect_ratio, g.n,
-        g.reference_images, g.provider, g.model, g.base_url, g.source, g.created_at, g.submitted_at, g.completed_at,
-        g.updated_at, g.credits_charged, g.credits_refunded, g.error_code, g.error_message, g.parent_task_id,
-        g.parent_index, g.parent_image_id, g.requested_tags, g.requested_collection, g.batch_key
-        """
+    package static let columns = columns(promptExcerpt: nil)
+
+    /// `columns`, with the prompt and negative prompt cut to their first `promptExcerpt`
+    /// characters by SQLite when given: a grid tile shows the start of a prompt, and a prompt
+    /// of megabytes made into a Swift string for each tile cost a page seconds.
+    package static func columns(promptExcerpt: Int?) -> String {
+        let (prompt, negative) =
+            promptExcerpt.map { ("substr(g.prompt, 1, \(max(0, $0)))", "substr(g.negative_prompt, 1, \(max(0, $0)))") }
+            ?? ("g.prompt", "g.negative_prompt")
+        return """
+            g.id, g.task_id, g.server_row_id, g.status, g.type, \(prompt), \(negative), g.aspect_ratio, g.n,
+            g.reference_images, g.provider, g.model, g.base_url, g.source, g.created_at, g.submitted_at, g.completed_at,
+            g.updated_at, g.credits_charged, g.credits_refunded, g.error_code, g.error_message, g.parent_task_id,
+            g.parent_index, g.parent_image_id, g.requested_tags, g.requested_collection, g.batch_key
+            """
+    }
 
     /// Decodes `columns` as they come from a SELECT of `Self.columns` starting at `offset`.
     package init(columns row: some ColumnReader, offset: Int = 0) {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import GptimgCatalog
 import PNGMetadata
 
 /// The `gptimg` command: the local gallery and asset manager for the gpt-image-2 API.
@@ -38,7 +40,18 @@ extension GptimgCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            // ArgumentParser's `exit(withError:)`, but an error's text (which can carry a file's
+            // or an argument's characters) is escaped as every other line on the terminal.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success {
+                    print(message)
+                } else {
+                    _ = writeAll(STDERR_FILENO, Array((TerminalText.escape(message) + "\n").utf8))
+                }
+            }
+            exit(withError: code)
         }
     }
 }

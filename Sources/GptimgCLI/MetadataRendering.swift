@@ -1,4 +1,5 @@
 import Foundation
+import GptimgCatalog
 import PNGMetadata
 
 /// How `meta read` and `meta strip` results look, as text for people and JSON for scripts.
@@ -95,23 +96,12 @@ enum MetadataRendering {
         terminalSafe(text, newline: "\n             ")
     }
 
-    /// Text from a file is untrusted: control characters (escape sequences that could drive the
-    /// terminal, NUL, carriage returns) are shown as U+FFFD; newlines become `newline`.
+    /// Text from a file is untrusted: control and bidirectional characters are escaped as on
+    /// every line the CLI prints (`TerminalText.escape`); newlines become `newline`.
     static func terminalSafe(_ text: String, newline: String) -> String {
-        var result = ""
-        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" {
-                result += newline
-            } else if scalar == "\t" {
-                result.unicodeScalars.append(scalar)
-            } else if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format && scalar.value >= 0x202A && scalar.value <= 0x202E {
-                result.unicodeScalars.append("\u{FFFD}")
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        let escaped = TerminalText.escape(text)
+        guard escaped.utf8.contains(0x0A) else { return escaped }
+        return escaped.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: newline)
     }
 
     static func byteCount(_ bytes: Int) -> String {

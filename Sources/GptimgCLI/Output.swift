@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import GptimgCatalog
 import PNGMetadata
 
 /// Where commands write: results to stdout, diagnostics to stderr, and the encoding of
-/// results (JSON Lines for lists).
+/// results (JSON Lines for lists). Every line carries values from files, archives, the catalog
+/// or the API (names, prompts, tags, reasons): each goes through `TerminalText`, so none can
+/// send the terminal an escape sequence or reorder what it shows.
 final class Output {
     private var buffer: [UInt8] = []
 
@@ -11,10 +14,11 @@ final class Output {
 
     /// A line of results on stdout (buffered; flushed before any diagnostic and at the end).
     func line(_ text: String) {
-        line(Array(text.utf8))
+        line(rendered: Array(TerminalText.escape(text).utf8))
     }
 
-    func line(_ bytes: [UInt8]) {
+    /// A line already made safe (`TerminalText.escape` or `escapeJSON`).
+    func line(rendered bytes: [UInt8]) {
         buffer += bytes
         buffer.append(0x0A)
         if buffer.count >= 1 << 16 { flush() }
@@ -22,9 +26,9 @@ final class Output {
 
     /// One JSON object on one line (JSON Lines).
     func json(_ value: JSONOut) {
-        value.render(into: &buffer)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
+        var line: [UInt8] = []
+        value.render(into: &line)
+        self.line(rendered: TerminalText.escapeJSON(line))
     }
 
     func error(_ text: String) {
@@ -35,7 +39,7 @@ final class Output {
     /// One `gptimg: …` line on stderr, in one write, so lines from concurrent tasks never
     /// interleave.
     static func diagnostic(_ text: String) {
-        writeAll(STDERR_FILENO, Array(("gptimg: " + text + "\n").utf8))
+        writeAll(STDERR_FILENO, Array(("gptimg: " + TerminalText.escape(text) + "\n").utf8))
     }
 
     func flush() {
@@ -95,16 +99,16 @@ func processFiles<Result>(
             if json {
                 var bytes: [UInt8] = []
                 jsonValue(path, value).render(into: &bytes)
-                return .success(bytes)
+                return .success(TerminalText.escapeJSON(bytes))
             }
-            return .success(Array(text(path, value).utf8))
+            return .success(Array(TerminalText.escape(text(path, value)).utf8))
         } catch {
             return .failure(ErrorLine(message: describeError(error)))
         }
     } emit: { path, result in
         switch result {
         case .success(let bytes):
-            output.line(bytes)
+            output.line(rendered: bytes)
         case .failure(let error):
             failures += 1
             output.error("\(path): \(error.message)")
@@ -135,7 +139,7 @@ final class ProgressLine {
     func update(final: Bool = false, _ text: () -> String) {
         guard enabled, final || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text()).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + TerminalText.escape(text())).utf8))
     }
 
     func clear() {

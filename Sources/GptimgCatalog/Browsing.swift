@@ -2,12 +2,18 @@ import GRDB
 
 extension Catalog {
     /// The images matching `query`, as full details (tags, collections, parent), sorted and
-    /// paged: `Browse.list` in one read transaction.
+    /// paged: `Browse.list` in one read transaction. With `promptExcerpt`, each prompt and
+    /// negative prompt is only its first that many characters (SQLite cuts them), for views that
+    /// show the start of a prompt: the gallery's tiles.
     public func list(
-        _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0, after cursor: ImageCursor? = nil
+        _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0,
+        after cursor: ImageCursor? = nil, promptExcerpt: Int? = nil
     ) throws -> [ImageDetails] {
         try read("search the catalog") { db in
-            try Browse.list(query, sort: sort, limit: limit, offset: offset, after: cursor, reader: SQLiteReader(db)) {
+            try Browse.list(
+                query, sort: sort, limit: limit, offset: offset, after: cursor, promptExcerpt: promptExcerpt,
+                reader: SQLiteReader(db)
+            ) {
                 try Self.resolve($0, db: db)
             }
         }

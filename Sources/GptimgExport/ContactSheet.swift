@@ -38,12 +38,15 @@ enum ContactSheet {
         return (1...pages).map { "contact-sheet-" + GptimgEmbedding.pad($0, width) + ".png" }
     }
 
-    /// One page as PNG bytes. Thumbnails are decoded on every core; a file that cannot be
+    /// One page as PNG bytes. Thumbnails are decoded on every core, each in bounded memory
+    /// (rows streamed into the downscaler, the memory reserved from the process's
+    /// `DecodeBudget`, a decompression bomb refused from its header); a file that cannot be
     /// decoded gets an empty frame marked "unreadable" rather than stopping the export.
-    static func page(_ tiles: [Tile], title: String) throws -> [UInt8] {
+    static func page(_ tiles: [Tile], title: String, budget: DecodeBudget = .shared) throws -> [UInt8] {
         let thumbnails = Thumbnails(count: tiles.count)
         DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
-            let image = try? RGBAImage(contentsOf: URL(fileURLWithPath: tiles[index].source)).thumbnail(fitting: thumbnailSize, thumbnailSize)
+            let image = try? RGBAImage(
+                thumbnailOfFile: tiles[index].source, fitting: thumbnailSize, thumbnailSize, budget: budget)
             thumbnails.set(index, image)
         }
         let rowsUsed = (tiles.count + columns - 1) / columns

@@ -14,11 +14,23 @@ public struct GalleryConfiguration: Sendable, Hashable {
     public var pageSize = 100
     /// The box thumbnails fit in.
     public var thumbnailSize = ThumbnailStore.defaultSize
+    /// How long a connection may sit idle, between requests or before a request's head has all
+    /// arrived, before the server closes it: idle connections otherwise stayed open forever, and
+    /// a client that never finished its head held one (see `LoopbackServing.http1`).
+    public var idleTimeout = GalleryConfiguration.defaultIdleTimeout
 
-    public init(port: Int = 8765, pageSize: Int = 100, thumbnailSize: Int = ThumbnailStore.defaultSize) {
+    /// 15 seconds: over loopback a new connection costs microseconds, so a browser loses
+    /// nothing when one it kept is closed; a page's requests follow each other much closer.
+    public static let defaultIdleTimeout = Duration.seconds(15)
+
+    public init(
+        port: Int = 8765, pageSize: Int = 100, thumbnailSize: Int = ThumbnailStore.defaultSize,
+        idleTimeout: Duration = GalleryConfiguration.defaultIdleTimeout
+    ) {
         self.port = port
         self.pageSize = pageSize
         self.thumbnailSize = thumbnailSize
+        self.idleTimeout = idleTimeout
     }
 
     public func validate() throws {
@@ -62,6 +74,7 @@ public struct Gallery: Sendable {
             pixels: Offload(label: "gptimg.gallery.pixels", width: cores))
         return Application(
             router: buildRouter(context),
+            server: LoopbackServing.http1(idleTimeout: configuration.idleTimeout),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 port.value = channel.localAddress?.port ?? 0

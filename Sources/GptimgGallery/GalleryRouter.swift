@@ -104,7 +104,9 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
         }
         do {
             let query = try request.imageQuery()
-            let rows = try catalog.list(query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor)
+            let rows = try catalog.list(
+                query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
+                promptExcerpt: Pages.tileExcerpt + 1)
             grid.items = Array(rows.prefix(gallery.pageSize))
             if rows.count > gallery.pageSize, let last = grid.items.last { grid.next = ImageCursor(after: last) }
             if firstPage { grid.total = try catalog.count(query) }
@@ -168,6 +170,10 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
     headers[.eTag] = etag
     // URLs by full hash name one content forever; by id, an id can be reused after a delete.
     headers[.cacheControl] = key == record.sha256 ? "private, max-age=31536000, immutable" : "private, no-cache"
+    if thumbnail, let reason = gallery.thumbs.failure(sha256: record.sha256) {
+        // Known not to decode: answered without touching the file again.
+        return placeholderThumbnail(reason: reason)
+    }
     if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
     let path: String
     do {
@@ -179,6 +185,8 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
         } else {
             path = try gallery.catalog.location.file(of: record).path
         }
+    } catch let error as ThumbnailStore.Unavailable {
+        return placeholderThumbnail(reason: error.description)
     } catch let error as CatalogError {
         // A path leading out of the library, or a missing file.
         throw HTTPError(.notFound, message: error.description)
@@ -188,6 +196,20 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
         throw HTTPError(.internalServerError, message: "image \(record.id): \(error)")
     }
     let body = try await gallery.files.loadFile(path: path, context: requestContext)
+    return Response(status: .ok, headers: headers, body: body)
+}
+
+/// The placeholder for an image whose file cannot be made into a thumbnail (damaged, too large,
+/// a decompression bomb), with the reason in `X-Gptimg-Thumbnail-Error`. Never cached by the
+/// browser: the image's URL would otherwise keep the placeholder for a year.
+func placeholderThumbnail(reason: String) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "image/png"
+    headers[.cacheControl] = "no-store"
+    // Printable ASCII only: a header value cannot carry control characters.
+    let printable = String(String(reason.unicodeScalars.filter { (0x20...0x7E).contains($0.value) }).prefix(300))
+    headers[HTTPField.Name("X-Gptimg-Thumbnail-Error")!] = printable
+    let body = ResponseBody(byteBuffer: ByteBuffer(bytes: ThumbnailStore.placeholder))
     return Response(status: .ok, headers: headers, body: body)
 }
 

@@ -73,6 +73,7 @@ struct GridRequest: Sendable, Hashable {
             query.filters.append(try ImageQuery.filter(name, value))
         }
         // Names are free text (spaces, quotes): added as filters, never re-parsed.
+        try ImageQuery.refuseNUL(tag + collection)
         if !tag.isEmpty { query.filters.append(.tag(tag.trimmingCharacters(in: .whitespaces))) }
         if !collection.isEmpty { query.filters.append(.collection(collection.trimmingCharacters(in: .whitespaces))) }
         return query

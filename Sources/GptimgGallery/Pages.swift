@@ -97,11 +97,18 @@ enum Pages {
         return "<nav class=\"pager\" id=\"pager\">\(links)</nav>"
     }
 
+    /// The characters (Unicode scalars, as SQLite counts them) of prompt a grid tile shows at
+    /// most; the catalog is asked for one more, to tell a prompt it cut from one of that length.
+    static let tileExcerpt = 320
+
     /// One thumbnail: links to the image page; the prompt is its caption and alternative text.
     static func tile(_ item: ImageDetails, thumbs: ThumbnailStore) -> HTML {
         let image = item.image
         let size = thumbs.fittedSize(width: image.width, height: image.height)
-        let prompt = item.generation.prompt.isEmpty ? "(no prompt)" : item.generation.prompt
+        var prompt = item.generation.prompt.isEmpty ? "(no prompt)" : item.generation.prompt
+        if prompt.unicodeScalars.count > tileExcerpt {
+            prompt = String(String.UnicodeScalarView(prompt.unicodeScalars.prefix(tileExcerpt))) + "…"
+        }
         var badges: [HTML] = []
         if image.rating > 0 { badges.append("<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>") }
         if image.favorite { badges.append("<span class=\"fav\" title=\"favourite\">♥</span>") }

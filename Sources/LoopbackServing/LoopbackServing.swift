@@ -1,4 +1,8 @@
 import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
 
 /// Runs a Hummingbird application for the length of a closure: the simulator and the gallery
 /// both start a server on loopback, hand its port to their caller (tests, `gptimg demo`, the
@@ -51,5 +55,63 @@ public enum LoopbackServing {
         let text = String(describing: error)
         guard let colon = text.range(of: "): ", options: .backwards) else { return text }
         return String(text[colon.upperBound...])
+    }
+}
+
+// MARK: - HTTP/1
+
+extension LoopbackServing {
+    /// Hummingbird's HTTP/1 server with the two things it leaves out:
+    /// - a connection is closed once it has been idle for `idleTimeout`: between requests
+    ///   (keep-alive), and while a request's head has not all arrived (Hummingbird counts only
+    ///   whole heads and bodies as activity, so the same timeout bounds a slow or absent head);
+    /// - a request that does not keep the connection alive (HTTP/1.0 without `Connection:
+    ///   keep-alive`, or `Connection: close` in any spelling) ends it after its response.
+    ///   Hummingbird closes only on a `Connection` header of exactly "close" and never sees the
+    ///   version, lost when HTTP/1 parts become HTTPTypes, so an HTTP/1.0 client waited forever.
+    public static func http1(idleTimeout: Duration) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            let configuration = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+            return ClosingHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+        }
+    }
+}
+
+/// `HTTP1Channel` with `EndsWithoutKeepAlive` right after the HTTP/1 decoder.
+struct ClosingHTTP1Channel: HTTPChannelHandler {
+    typealias Value = HTTP1Channel.Value
+    let inner: HTTP1Channel
+
+    var responder: HTTPChannelHandler.Responder { inner.responder }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(EndsWithoutKeepAlive(), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// Gives every request head that does not keep its connection alive (NIO's `isKeepAlive`, which
+/// reads the version and the `Connection` header) exactly `Connection: close`, the one form
+/// Hummingbird acts on.
+final class EndsWithoutKeepAlive: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive, head.headers["connection"] != ["close"]
+        else {
+            context.fireChannelRead(data)
+            return
+        }
+        head.headers.replaceOrAdd(name: "connection", value: "close")
+        context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }

@@ -54,11 +54,14 @@ public struct RGBAImage: Sendable, Hashable {
     // MARK: - Decoding
 
     /// Decodes any PNG (every colour type and bit depth, interlaced or not) to 8-bit RGBA.
+    /// Refuses, before allocating pixels, more than `maxPixels` and an image whose compressed data
+    /// cannot hold the pixels it declares. For a thumbnail, `init(thumbnailOfFile:…)` never holds
+    /// the whole image.
     public init(pngData data: some ContiguousBytes, maxPixels: Int = RGBAImage.defaultMaxPixels) throws(RasterError) {
         var pixelsPointer: UnsafeMutablePointer<UInt8>?
         var width: UInt32 = 0
         var height: UInt32 = 0
-        var message = [CChar](repeating: 0, count: 256)
+        var message = [CChar](repeating: 0, count: 512)
         let status = data.withUnsafeBytes { buffer in
             message.withUnsafeMutableBufferPointer { errbuf in
                 cpng_decode_rgba(
@@ -141,9 +144,8 @@ public struct RGBAImage: Sendable, Hashable {
     /// A copy that fits within `maxWidth` x `maxHeight`, keeping the aspect ratio; never enlarged.
     public func thumbnail(fitting maxWidth: Int, _ maxHeight: Int) throws(RasterError) -> RGBAImage {
         guard maxWidth > 0, maxHeight > 0 else { throw .invalidSize(width: maxWidth, height: maxHeight) }
-        let scale = min(Double(maxWidth) / Double(width), Double(maxHeight) / Double(height), 1)
-        let newWidth = max(1, Int((Double(width) * scale).rounded()))
-        let newHeight = max(1, Int((Double(height) * scale).rounded()))
+        let (newWidth, newHeight) = Self.fittedSize(
+            width: width, height: height, maxWidth: maxWidth, maxHeight: maxHeight)
         if newWidth == width && newHeight == height { return self }
         return try resized(width: newWidth, height: newHeight)
     }

@@ -111,7 +111,14 @@ func answer(_ arguments: ListArguments) throws -> [UInt8] {
         resolve: { _ in throw HandOver() })
     var output: [UInt8] = []
     for item in items {
-        if arguments.json { item.json.render(into: &output) } else { output += item.listLine.utf8 }
+        // Escaped as the full binary's `Output` escapes every line.
+        if arguments.json {
+            var line: [UInt8] = []
+            item.json.render(into: &line)
+            output += TerminalText.escapeJSON(line)
+        } else {
+            output += TerminalText.escape(item.listLine).utf8
+        }
         output.append(0x0A)
     }
     return output

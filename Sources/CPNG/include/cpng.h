@@ -19,7 +19,8 @@ typedef enum {
 } cpng_status;
 
 /// Decodes a PNG held in memory to 8-bit RGBA (every colour type and bit depth; interlaced too).
-/// Refuses, before allocating pixels, an image of more than `max_pixels` pixels.
+/// Refuses, before allocating pixels, an image of more than `max_pixels` pixels or one whose
+/// compressed data cannot hold the pixels it declares (see `cpng_inspect`).
 /// On success `*out_pixels` is a buffer of width*height*4 bytes to release with `cpng_free`.
 cpng_status cpng_decode_rgba(const uint8_t *data, size_t size, uint64_t max_pixels,
                              uint8_t **out_pixels, uint32_t *out_width, uint32_t *out_height,
@@ -29,6 +30,45 @@ cpng_status cpng_decode_rgba(const uint8_t *data, size_t size, uint64_t max_pixe
 cpng_status cpng_read_header(const uint8_t *data, size_t size, uint32_t *out_width,
                              uint32_t *out_height, int *out_bit_depth, int *out_color_type,
                              char *errbuf, size_t errbuf_len);
+
+/// A PNG to read: bytes in memory (`data`, `size`), or, when `data` is NULL, the regular file open
+/// as `fd` (read from its start with pread, through a 64 KiB window: the file's size does not set
+/// the memory a decode takes; anything but a regular file is refused).
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    int fd;
+} cpng_input;
+
+/// A PNG's header, as `cpng_inspect` reads it.
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    int bit_depth;
+    int color_type;
+    int interlaced;
+} cpng_header;
+
+/// Reads the header and checks, before any pixel memory is allocated, that the image can be
+/// decoded: at most `max_pixels` pixels (CPNG_TOO_LARGE), and enough compressed image data (IDAT)
+/// present to hold the pixels it declares at zlib's greatest ratio, 1032:1 (CPNG_CORRUPT: a
+/// hundred bytes declaring 1x100,000,000 pixels are refused here, at once). `cpng_decode_rgba`
+/// and `cpng_decode_thumbnail` make the same checks.
+cpng_status cpng_inspect(const cpng_input *input, uint64_t max_pixels, cpng_header *out_header,
+                         char *errbuf, size_t errbuf_len);
+
+/// The most bytes `cpng_decode_thumbnail` allocates for an image with this header and a thumbnail
+/// of dst_width x dst_height (the thumbnail's own bytes included), so a caller can reserve them
+/// from a memory budget before decoding.
+uint64_t cpng_thumbnail_memory(const cpng_header *header, uint32_t dst_width, uint32_t dst_height);
+
+/// Decodes to a dst_width x dst_height 8-bit RGBA thumbnail in `dst` (dst_width*dst_height*4
+/// bytes), never larger than the image. Rows stream from libpng into the box shrink of
+/// `cpng_resize_rgba`, then its Lanczos-3: the pixels are those of decoding the whole image and
+/// resizing it, without ever holding the whole image (but for an interlaced one, which Adam7
+/// completes only on its last pass). An image of the thumbnail's size is copied unchanged.
+cpng_status cpng_decode_thumbnail(const cpng_input *input, uint64_t max_pixels, uint32_t dst_width,
+                                  uint32_t dst_height, uint8_t *dst, char *errbuf, size_t errbuf_len);
 
 /// Encodes 8-bit RGBA to a PNG in memory. With `drop_alpha` the file is RGB (colour type 2),
 /// as photographs are. `compression_level` is zlib's 0-9. Release `*out_data` with `cpng_free`.

@@ -1,0 +1,147 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A process's result with what it cost: its own peak resident memory and its wall time.
+public struct MeasuredResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+    /// The kernel's `ru_maxrss` for this child alone, in bytes.
+    public let peakRSS: Int
+    public let seconds: Double
+}
+
+/// The built binary (or any program) run so that its cost can be read: started with
+/// `posix_spawn` and reaped with `wait4`, which reports the child's own resource use
+/// (`getrusage(RUSAGE_CHILDREN)` would mix in every child the test process ever waited for, and
+/// the test process's own peak is shared by every test running beside it). Its stdout is
+/// drained as it comes, so a test can wait for its first line (`gptimg serve` prints its URL).
+public final class MeasuredProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let started = Date()
+    private let lock = NSCondition()
+    private var output: [UInt8] = []
+    private var outputEnded = false
+    private let errorPath: String
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Starts `arguments[0]` (a path) with the rest as its arguments; stdin is /dev/null.
+    public init(_ arguments: [String], environment: [String: String]? = nil) throws {
+        errorPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent("measured-\(UUID().uuidString).stderr").path
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw Failure(description: "pipe: \(errno)") }
+        // Close-on-exec: a process another test starts must not inherit the write end (stdout
+        // would then not end when this one does). The child gets it as its stdout by dup2.
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+        let environment = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var argv = arguments.map { strdup($0) } + [nil]
+        var envp = environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, arguments[0], &actions, nil, &argv, &envp)
+        close(pipeEnds[1])
+        guard spawned == 0 else {
+            close(pipeEnds[0])
+            throw Failure(description: "cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+        pid = child
+        let readEnd = pipeEnds[0]
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(readEnd, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                lock.lock()
+                if count > 0 { output += buffer[0..<count] } else { outputEnded = true }
+                lock.broadcast()
+                lock.unlock()
+                if count <= 0 { break }
+            }
+            close(readEnd)
+        }
+    }
+
+    /// The first line of stdout (without its newline), waiting at most `seconds` for it.
+    public func firstLine(within seconds: Double) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        lock.lock()
+        defer { lock.unlock() }
+        while !output.contains(0x0A) {
+            guard !outputEnded else {
+                throw Failure(description: "stdout ended before a line: \(String(decoding: output, as: UTF8.self))")
+            }
+            guard lock.wait(until: deadline) else {
+                throw Failure(description: "no line on stdout within \(seconds) s")
+            }
+        }
+        return String(decoding: output.prefix { $0 != 0x0A }, as: UTF8.self)
+    }
+
+    /// The process's peak resident memory so far (`VmHWM`), in bytes, while it runs.
+    public func peakRSSSoFar() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw Failure(description: "no VmHWM for \(pid)") }
+        return kilobytes * 1024
+    }
+
+    public func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    /// Waits for the process to end (at most `seconds`, then it is killed and this throws).
+    public func wait(within seconds: Double = 120) throws -> MeasuredResult {
+        var status: Int32 = 0
+        var usage = rusage()
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let reaped = wait4(pid, &status, WNOHANG, &usage)
+            if reaped == pid { break }
+            if reaped < 0 && errno != EINTR { throw Failure(description: "wait4: \(errno)") }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = wait4(pid, &status, 0, &usage)
+                throw Failure(description: "still running after \(seconds) s: killed")
+            }
+            usleep(5_000)  // polling the child's state, not waiting for a result to appear
+        }
+        let seconds = Date().timeIntervalSince(started)
+        lock.lock()
+        while !outputEnded { lock.wait() }
+        let stdout = String(decoding: output, as: UTF8.self)
+        lock.unlock()
+        let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: errorPath)
+        // The status as waitpid(2) encodes it: exit code in the second byte, or a signal number.
+        let signalled = status & 0x7F
+        let code = signalled == 0 ? (status >> 8) & 0xFF : 128 + signalled
+        return MeasuredResult(
+            status: code, stdout: stdout, stderr: stderr, peakRSS: Int(usage.ru_maxrss) * 1024, seconds: seconds)
+    }
+
+    /// Runs a program to its end.
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, within seconds: Double = 120)
+        throws -> MeasuredResult
+    {
+        try MeasuredProcess(arguments, environment: environment).wait(within: seconds)
+    }
+}
