@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gptimg", targets: ["gptimg"]),
         .executable(name: "gptimg-front", targets: ["gptimg-front"]),
+        .library(name: "GptimgSupport", targets: ["GptimgSupport"]),
         .library(name: "PNGMetadata", targets: ["PNGMetadata"]),
         .library(name: "PNGRaster", targets: ["PNGRaster"]),
         .library(name: "GptimgAPI", targets: ["GptimgAPI"]),
@@ -30,13 +31,19 @@ let package = Package(
             name: "CPNG",
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
         ),
+        // The system calls Swift's Glibc module leaves out (copy_file_range).
+        .target(name: "CSupport"),
+        // What several modules need and none owns: atomic files, directory walks, the read,
+        // write and copy loops, the one timestamp type, the one JSON reader and writer, the
+        // version, error lines, realpath, and the one ordered concurrent map.
+        .target(name: "GptimgSupport", dependencies: ["CSupport"]),
         // Chunks, text chunks and generation-metadata formats: pure values, no pixels.
-        .target(name: "PNGMetadata", dependencies: ["CPNG"]),
+        .target(name: "PNGMetadata", dependencies: ["CPNG", "GptimgSupport"]),
         // Pixels: decode to RGBA, encode, downscale (thumbnails, contact sheets, procedural art).
         .target(name: "PNGRaster", dependencies: ["CPNG"]),
         // The gpt-image-2 contract as values: request and response shapes, the API's validation
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
-        .target(name: "GptimgAPI", dependencies: ["PNGMetadata"]),
+        .target(name: "GptimgAPI", dependencies: ["PNGMetadata", "GptimgSupport"]),
         // Runs a Hummingbird application on loopback for the length of a closure (simulator, gallery).
         // Its HTTP/1 server closes idle connections and ends HTTP/1.0 ones after their response
         // (a NIOHTTP1 handler, ahead of Hummingbird's conversion to HTTPTypes).
@@ -54,7 +61,7 @@ let package = Package(
         .target(
             name: "GptimgSimulator",
             dependencies: [
-                "GptimgAPI", "PNGRaster", "PNGMetadata", "LoopbackServing",
+                "GptimgAPI", "PNGRaster", "PNGMetadata", "GptimgSupport", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +70,7 @@ let package = Package(
         .target(
             name: "GptimgClient",
             dependencies: [
-                "GptimgAPI",
+                "GptimgAPI", "GptimgSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,14 +80,16 @@ let package = Package(
         // its GRDB reads; the small `gptimg-front` binary runs them on its own.
         .target(
             name: "GptimgBrowse",
-            dependencies: ["PNGMetadata", "GptimgAPI", .product(name: "GRDBSQLite", package: "GRDB.swift")]
+            dependencies: [
+                "PNGMetadata", "GptimgAPI", "GptimgSupport", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // The library: SQLite catalog (GRDB), the write-once image store, import, query language,
         // organising, doctor, rebuild and backup.
         .target(
             name: "GptimgCatalog",
             dependencies: [
-                "GptimgBrowse", "PNGMetadata", "PNGRaster", "GptimgAPI",
+                "GptimgBrowse", "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -90,22 +99,27 @@ let package = Package(
         .target(
             name: "GptimgGallery",
             dependencies: [
-                "GptimgCatalog", "PNGRaster", "PNGMetadata", "LoopbackServing",
+                "GptimgCatalog", "PNGRaster", "PNGMetadata", "GptimgSupport", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The generation pipeline: record, submit once, poll, download, embed, land.
-        .target(name: "GptimgGeneration", dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata"]),
+        .target(
+            name: "GptimgGeneration",
+            dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata", "GptimgSupport"]
+        ),
         // Export: a selection of the library to a folder or a zip, with a manifest, names made
         // safe for every file system, optional metadata stripping and a contact sheet.
-        .target(name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "CPNG"]),
+        .target(
+            name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "CPNG"]
+        ),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport", "GptimgSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,12 +130,12 @@ let package = Package(
         ),
         // The installed `gptimg`: answers `list` and `search` itself (GptimgBrowse and SQLite, no
         // Foundation) and hands every other command line to the full binary.
-        .executableTarget(name: "gptimg-front", dependencies: ["GptimgBrowse", "PNGMetadata"]),
+        .executableTarget(name: "gptimg-front", dependencies: ["GptimgBrowse", "PNGMetadata", "GptimgSupport"]),
         // Benchmark helpers: the deterministic corpus generator and an embedding timer.
         .executableTarget(
             name: "gptimg-bench",
             dependencies: [
-                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery", "GptimgSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -129,42 +143,47 @@ let package = Package(
         ),
         // Helpers shared by the test targets (running external tools and the built binary).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "TestSupport"]),
+        .testTarget(name: "GptimgSupportTests", dependencies: ["GptimgSupport", "TestSupport"]),
+        .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
         .testTarget(
             name: "GptimgSimulatorTests",
             dependencies: [
-                "GptimgSimulator", "GptimgAPI", "GptimgClient", "PNGRaster", "PNGMetadata", "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "GptimgSimulator", "GptimgAPI", "GptimgClient", "PNGRaster", "PNGMetadata", "GptimgSupport",
+                "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "GptimgClientTests",
-            dependencies: ["GptimgClient", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "GptimgClient", "GptimgAPI", "GptimgSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "GptimgGenerationTests",
             dependencies: [
-                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "LoopbackServing", "TestSupport",
+                "GptimgGeneration", "GptimgSimulator", "GptimgCatalog", "GptimgClient", "GptimgAPI", "LoopbackServing",
+                "GptimgSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "GptimgCatalogTests",
-            dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport"]
+            dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]
         ),
         .testTarget(
             name: "GptimgGalleryTests",
             dependencies: [
-                "GptimgGallery", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
+                "GptimgGallery", "GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "GptimgExportTests",
             dependencies: [
-                "GptimgExport", "GptimgCatalog", "PNGMetadata", "PNGRaster", "TestSupport",
+                "GptimgExport", "GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
@@ -172,7 +191,7 @@ let package = Package(
             name: "GptimgCLITests",
             dependencies: [
                 "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI", "PNGMetadata",
-                "PNGRaster", "TestSupport",
+                "PNGRaster", "GptimgSupport", "TestSupport",
             ]
         ),
     ],

@@ -16,7 +16,10 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         .executableTarget(
             name: "FuzzPNGMetadata",
-            dependencies: ["CFuzzerDriver", .product(name: "PNGMetadata", package: root)]
+            dependencies: [
+                "CFuzzerDriver", .product(name: "PNGMetadata", package: root),
+                .product(name: "GptimgSupport", package: root),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

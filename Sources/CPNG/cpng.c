@@ -2,7 +2,7 @@
 // Swift cannot survive; each entry point below sets its own jump buffer and turns any error
 // into a status code and a message.
 
-#define _GNU_SOURCE  // copy_file_range
+#define _GNU_SOURCE  // memmem
 #include "cpng.h"
 
 #include <errno.h>
@@ -964,20 +964,7 @@ cpng_status cpng_deflate(const uint8_t *data, size_t size, int level, uint8_t **
     return CPNG_OK;
 }
 
-// MARK: - Files
-
-int64_t cpng_copy_file_range(int source, int64_t *source_offset, int destination, size_t length) {
-#if defined(__linux__)
-    loff_t offset = (loff_t)*source_offset;
-    ssize_t copied = copy_file_range(source, &offset, destination, NULL, length, 0);
-    *source_offset = (int64_t)offset;
-    return (int64_t)copied;
-#else
-    (void)source; (void)source_offset; (void)destination; (void)length;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
+// MARK: - Searching
 
 /// memmem(3), which Swift's Glibc module does not export (a GNU extension).
 const void *cpng_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {

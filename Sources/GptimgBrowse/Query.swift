@@ -1,4 +1,5 @@
 import GptimgAPI
+import GptimgSupport
 import PNGMetadata
 
 /// cli.md's query language, parsed: words for the full-text index (FTS5) and filters.
@@ -236,9 +237,9 @@ public struct ImageQuery: Sendable, Hashable {
     static func instant(_ value: String) -> String? {
         let parts = value.split(separator: "-")
         if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) {
-            return Timestamps.normalize("\(GptimgEmbedding.pad(y, 4))-\(GptimgEmbedding.pad(m))-\(GptimgEmbedding.pad(d))T00:00:00Z")
+            return Timestamp.normalize("\(String(y, zeroPaddedTo: 4))-\(String(m, zeroPaddedTo: 2))-\(String(d, zeroPaddedTo: 2))T00:00:00Z")
         }
-        return Timestamps.normalize(value)
+        return Timestamp.normalize(value)
     }
 
     // MARK: - SQL
@@ -466,14 +467,5 @@ package struct SearchSQL {
         needsGeneration = needsGeneration || generation
         conditions.append(condition)
         arguments += values
-    }
-}
-
-/// The catalog's timestamps: `2026-11-21T10:15:30Z` (ISO 8601, UTC, whole seconds), which sort
-/// as text.
-public enum Timestamps {
-    /// Any ISO 8601 instant (with fraction or offset) in the catalog's form, or nil.
-    public static func normalize(_ text: String) -> String? {
-        GptimgEmbedding.parseISO8601(text).map(GptimgEmbedding.iso8601)
     }
 }

@@ -1,3 +1,4 @@
+import GptimgSupport
 import PNGMetadata
 
 /// Where a generation is in its life. `pending` is recorded before the request is sent;

@@ -4,6 +4,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgGeneration
+import GptimgSupport
 import PNGMetadata
 
 /// One line of a batch file: a request and the tags for its images.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// `--library` and `--json`, shared by every catalog command.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GptimgCatalog
 import GptimgExport
+import GptimgSupport
 import PNGMetadata
 
 extension ManifestFormat: ExpressibleByArgument {}

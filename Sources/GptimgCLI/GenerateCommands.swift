@@ -4,6 +4,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgGeneration
+import GptimgSupport
 import PNGMetadata
 
 /// Where the API is and which key to use: `GPTIMG_BASE_URL` (default https://gptimg.co) and

@@ -3,6 +3,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgGeneration
+import GptimgSupport
 import PNGMetadata
 
 /// One generation to run: a new request to submit, or a recorded one to wait for (a batch
@@ -179,8 +180,8 @@ enum GenerationRendering {
             members.append(("timing", .object([
                 ("polls", .int(timing.polls)),
                 ("completed_at", .optional(timing.completedAt)),
-                ("seen_at", .optional(timing.seenAt.map { APITimestamp.string(epochSeconds: $0.timeIntervalSince1970) })),
-                ("landed_at", .optional(timing.landedAt.map { APITimestamp.string(epochSeconds: $0.timeIntervalSince1970) })),
+                ("seen_at", .optional(timing.seenAt.map { Timestamp($0).iso8601Milliseconds })),
+                ("landed_at", .optional(timing.landedAt.map { Timestamp($0).iso8601Milliseconds })),
             ])))
         }
         return .object(members)

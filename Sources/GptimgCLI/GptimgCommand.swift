@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// The `gptimg` command: the local gallery and asset manager for the gpt-image-2 API.

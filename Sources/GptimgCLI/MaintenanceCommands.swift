@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 struct DoctorCommand: ParsableCommand {

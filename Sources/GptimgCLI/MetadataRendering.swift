@@ -1,5 +1,6 @@
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// How `meta read` and `meta strip` results look, as text for people and JSON for scripts.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// Where commands write: results to stdout, diagnostics to stderr, and the encoding of

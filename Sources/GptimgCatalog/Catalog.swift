@@ -1,6 +1,7 @@
 @_exported import GptimgBrowse
 import Foundation
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
@@ -239,17 +240,5 @@ public final class Catalog: Sendable {
     }
 
     /// The current time as the catalog stores it: ISO 8601, UTC, whole seconds.
-    func now() -> String { Timestamps.string(from: clock()) }
-}
-
-extension Timestamps {
-    /// The form `GptimgEmbedding.iso8601` writes into the files.
-    public static func string(from date: Date) -> String {
-        GptimgEmbedding.iso8601(GptimgEmbedding.Instant(epochSeconds: Int(date.timeIntervalSince1970.rounded(.down))))
-    }
-
-    /// `20261121T101530Z`: the time in a file name (backups).
-    static func fileStamp(from date: Date) -> String {
-        string(from: date).filter { $0 != ":" && $0 != "-" }
-    }
+    func now() -> String { Timestamp(clock()).iso8601 }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GptimgSupport
 
 /// One entry of the local credit ledger.
 public struct CreditEntry: Sendable, Hashable {
@@ -64,7 +65,7 @@ extension Catalog {
         guard entry.credits >= 0 else { throw CatalogError.invalidArgument("a ledger entry's credits cannot be negative (\(entry.credits))") }
         var recorded = entry
         recorded.generationID = generationID
-        recorded.recordedAt = entry.recordedAt.isEmpty ? now() : (Timestamps.normalize(entry.recordedAt) ?? entry.recordedAt)
+        recorded.recordedAt = entry.recordedAt.isEmpty ? now() : (Timestamp.normalize(entry.recordedAt) ?? entry.recordedAt)
         return recorded
     }
 

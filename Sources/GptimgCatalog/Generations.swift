@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GptimgAPI
+import GptimgSupport
 import PNGMetadata
 
 /// A generation about to be submitted to the API: what `recordGeneration` stores, before the
@@ -150,8 +151,8 @@ extension Catalog {
         set("task_id", update.taskID)
         set("server_row_id", update.serverRowID)
         set("status", update.status?.rawValue)
-        set("submitted_at", update.submittedAt.map { Timestamps.normalize($0) ?? $0 })
-        set("completed_at", update.completedAt.map { Timestamps.normalize($0) ?? $0 })
+        set("submitted_at", update.submittedAt.map { Timestamp.normalize($0) ?? $0 })
+        set("completed_at", update.completedAt.map { Timestamp.normalize($0) ?? $0 })
         set("credits_charged", update.creditsCharged)
         set("credits_refunded", update.creditsRefunded)
         set("error_code", update.errorCode)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
@@ -160,8 +161,8 @@ enum ImageStore {
                 written += result
             }
         }
-        if let createdAt, let instant = GptimgEmbedding.parseISO8601(createdAt) {
-            var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1 /* UTIME_NOW */), timespec(tv_sec: instant.epochSeconds, tv_nsec: 0)]
+        if let createdAt, let created = Timestamp(iso8601: createdAt) {
+            var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1 /* UTIME_NOW */), timespec(tv_sec: created.wholeSeconds, tv_nsec: 0)]
             _ = futimens(descriptor, &times)
         }
         return staged

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GptimgAPI
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
@@ -150,9 +151,9 @@ extension Catalog {
         let ours = report.generation?.gptimg
         let createdAt =
             knownCreatedAt
-            ?? ours?.createdAt.flatMap(Timestamps.normalize)
-            ?? ours?.completedAt.flatMap(Timestamps.normalize)
-            ?? Timestamps.string(from: fileDate ?? clock())
+            ?? ours?.createdAt.flatMap(Timestamp.normalize)
+            ?? ours?.completedAt.flatMap(Timestamp.normalize)
+            ?? Timestamp(fileDate ?? clock()).iso8601
         let prompt = knownPrompt ?? report.generation?.prompt
         return PreparedImage(
             sha256: sha, bytes: bytes.count, width: report.header.width, height: report.header.height, report: report,
@@ -291,7 +292,7 @@ extension Catalog {
             {
                 return (id, ours.index)
             }
-            let created = ours.createdAt.flatMap(Timestamps.normalize) ?? item.createdAt
+            let created = ours.createdAt.flatMap(Timestamp.normalize) ?? item.createdAt
             try db.cachedStatement(
                 sql: """
                     INSERT INTO generations(task_id, server_row_id, status, type, prompt, aspect_ratio, n, reference_images,
@@ -299,7 +300,7 @@ extension Catalog {
                     VALUES (?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [ours.taskID, ours.rowID, ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue,
                             ours.prompt, ours.aspectRatio, max(1, ours.n), JSONList.encode(ours.referenceImages),
-                            ours.provider, ours.model, source.rawValue, created, ours.completedAt.flatMap(Timestamps.normalize),
+                            ours.provider, ours.model, source.rawValue, created, ours.completedAt.flatMap(Timestamp.normalize),
                             now, ours.parent?.taskID, ours.parent?.index])
             return (db.lastInsertedRowID, ours.index)
         }

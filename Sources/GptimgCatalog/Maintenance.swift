@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
@@ -321,7 +322,7 @@ extension Catalog {
 
     /// `backups/catalog-<20261121T101530Z>[-reason].sqlite`: the name of every copy of the catalog.
     static func backupURL(_ location: LibraryLocation, at date: Date, reason: String?) -> URL {
-        location.backupsURL.appendingPathComponent("catalog-\(Timestamps.fileStamp(from: date))\(reason.map { "-" + $0 } ?? "").sqlite")
+        location.backupsURL.appendingPathComponent("catalog-\(Timestamp(date).fileStamp)\(reason.map { "-" + $0 } ?? "").sqlite")
     }
 
     /// A consistent snapshot of the catalog (SQLite's `VACUUM INTO`), verified by opening it

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 /// A collection and how many images it holds.

@@ -1,6 +1,7 @@
 import Foundation
 import GptimgAPI
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 /// Everything `gptimg show` says about one image: its details, where its file is, its

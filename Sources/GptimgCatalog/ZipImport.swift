@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import PNGMetadata
 
 /// One zip archive being imported, entry by entry (`ZipReader` lists and reads it).

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GptimgAPI
+import GptimgSupport
 import NIOCore
 import NIOHTTP1
 import PNGMetadata

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import PNGMetadata
 import PNGRaster
 
@@ -35,7 +36,7 @@ enum ContactSheet {
         let pages = (count + perPage - 1) / perPage
         if pages <= 1 { return ["contact-sheet.png"] }
         let width = max(2, String(pages).count)
-        return (1...pages).map { "contact-sheet-" + GptimgEmbedding.pad($0, width) + ".png" }
+        return (1...pages).map { "contact-sheet-" + String($0, zeroPaddedTo: width) + ".png" }
     }
 
     /// One page as PNG bytes. Thumbnails are decoded on every core, each in bounded memory

@@ -1,5 +1,6 @@
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)

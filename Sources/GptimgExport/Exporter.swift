@@ -1,5 +1,6 @@
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// Which images an export takes: one of cli.md's three selectors.
@@ -133,12 +134,12 @@ public struct Exporter: Sendable {
     private func writeDocuments(_ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, at started: Date) throws {
         let made = Int64(started.timeIntervalSince1970)
         let header: [(String, JSONOut)] =
-            [("exported_at", .string(Timestamps.string(from: started))), ("software", .string(GptimgEmbedding.software))]
+            [("exported_at", .string(Timestamp(started).iso8601)), ("software", .string(GptimgEmbedding.software))]
             + request.selection.manifestFields
             + [("name_template", .string(request.names.text)), ("strip_metadata", .bool(request.stripMetadata))]
         try sink.addFile(name: request.manifest.fileName, bytes: plan.manifest(request.manifest, header: header), compressible: true, modified: made)
         guard request.contactSheet else { return }
-        let subtitle = "Exported \(Timestamps.string(from: started)) from gptimg (\(request.selection.summary))."
+        let subtitle = "Exported \(Timestamp(started).iso8601) from gptimg (\(request.selection.summary))."
         let page = plan.indexPage(subtitle: subtitle, manifest: request.manifest.fileName)
         try sink.addFile(name: "index.html", bytes: Array(page.utf8), compressible: true, modified: made)
     }
@@ -213,7 +214,7 @@ struct ExportPlan {
             let stem = FileNames.safeStem(request.names.render(item, position: index + 1, count: items.count, collection: collection))
             let file = names.claim(stem: stem, extension: "png")
             fileByID[item.image.id] = file
-            let modified = GptimgEmbedding.parseISO8601(item.image.createdAt).map { Int64($0.epochSeconds) } ?? 0
+            let modified = Timestamp(iso8601: item.image.createdAt).map { Int64($0.wholeSeconds) } ?? 0
             entries.append(Entry(details: item, file: file, parentFile: nil, parameters: parameters[item.image.id] ?? [], modified: modified))
         }
         for index in entries.indices {

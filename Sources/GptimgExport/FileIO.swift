@@ -1,5 +1,5 @@
 import Foundation
-import PNGMetadata
+import GptimgSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +10,7 @@ import Darwin
 /// The few system calls an export makes, with errors as `ExportError`.
 enum FileIO {
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        if let code = PNGMetadata.writeAll(descriptor, bytes) { throw ExportError.write(path: path, reason: errnoDescription(code)) }
+        if let code = GptimgSupport.writeAll(descriptor, bytes) { throw ExportError.write(path: path, reason: errnoDescription(code)) }
     }
 
     static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws {
@@ -35,7 +35,7 @@ enum FileIO {
         guard fsync(descriptor) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
     }
 
-    /// Copies all of `source` to `destination` (PNGMetadata's `copyRange`).
+    /// Copies all of `source` to `destination` (`copyRange`).
     static func copy(_ source: Int32, size: Int, to destination: Int32, path: String) throws {
         switch copyRange(from: source, offset: 0, count: size, to: destination) {
         case nil: return

@@ -1,5 +1,6 @@
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// `--name`: a file-name template such as `{index}-{slug}` or `{date}_{task}_{id}`. Fields are
@@ -80,7 +81,7 @@ public struct NameTemplate: Sendable, Hashable {
     static func value(_ field: Field, _ item: ImageDetails, position: Int, count: Int, collection: String?) -> String {
         let created = item.image.createdAt
         switch field {
-        case .index: return GptimgEmbedding.pad(position, max(3, String(count).count))
+        case .index: return String(position, zeroPaddedTo: max(3, String(count).count))
         case .id: return String(item.image.id)
         case .date: return String(created.prefix(10))
         case .time: return String(created.dropFirst(11).prefix(8).filter { $0 != ":" })

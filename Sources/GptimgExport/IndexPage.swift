@@ -1,4 +1,5 @@
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// The export's `index.html`: the set with its prompts, readable in any browser from the

@@ -1,4 +1,5 @@
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// `--manifest json|csv`: one record per exported image, with every field the catalog holds

@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import GptimgSupport
 import PNGMetadata
 
 /// A zip archive written front to back, in one pass, to an open file.
@@ -178,7 +179,7 @@ final class ZipWriter {
     /// MS-DOS date and time (two-second resolution, 1980 to 2107).
     static func dosTime(_ seconds: Int64, into bytes: inout ZipBytes) {
         let clamped = min(max(seconds, 315_532_800), 4_354_819_198)  // 1980-01-01 … 2107-12-31
-        let time = GptimgEmbedding.Instant(epochSeconds: Int(clamped))
+        let time = Timestamp.Fields(epochSeconds: Int(clamped))
         bytes.u16(UInt16(time.hour) << 11 | UInt16(time.minute) << 5 | UInt16(time.second / 2))
         bytes.u16(UInt16(time.year - 1980) << 9 | UInt16(time.month) << 5 | UInt16(time.day))
     }

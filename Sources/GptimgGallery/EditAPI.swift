@@ -1,5 +1,6 @@
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import HTTPTypes
 import Hummingbird
 import PNGMetadata

@@ -1,3 +1,4 @@
+import GptimgSupport
 import PNGMetadata
 
 /// A piece of HTML that is safe to send: the only way text gets into one is through

@@ -2,6 +2,7 @@ import Foundation
 import GptimgAPI
 import GptimgCatalog
 import GptimgClient
+import GptimgSupport
 import PNGMetadata
 
 /// What happens to one generation, for progress lines and `--json` results.
@@ -189,8 +190,8 @@ public struct Generator: Sendable {
         guard let taskID = generation.taskID else {
             return .ended(GenerationOutcome(generation: generation, images: [], missing: [], message: "no task id: it was never accepted by the API"))
         }
-        let submitted = (generation.submittedAt.flatMap(APITimestamp.epochSeconds(from:)) ?? APITimestamp.epochSeconds(from: generation.createdAt))
-            .map(Date.init(timeIntervalSince1970:)) ?? clock.now()
+        let recorded = generation.submittedAt.flatMap(Timestamp.init(iso8601:)) ?? Timestamp(iso8601: generation.createdAt)
+        let submitted = recorded?.date ?? clock.now()
         var timing = GenerationTiming()
         var failures = 0
         while true {

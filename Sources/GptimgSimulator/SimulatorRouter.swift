@@ -1,5 +1,6 @@
 import Foundation
 import GptimgAPI
+import GptimgSupport
 import Hummingbird
 import PNGMetadata
 
@@ -79,7 +80,7 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
             .object([
                 ("task_id", .optional(entry.taskID)), ("prompt", .string(entry.prompt)), ("n", .int(entry.n)),
                 ("credits_charged", .int(entry.charged)), ("credits_refunded", .int(entry.refunded)),
-                ("outcome", .string(entry.outcome)), ("at", .string(APITimestamp.string(epochSeconds: entry.at.timeIntervalSince1970))),
+                ("outcome", .string(entry.outcome)), ("at", .string(Timestamp(entry.at).iso8601Milliseconds)),
             ])
         }
         return jsonResponse(.object([("success", .bool(true)), ("balance", .int(balance)), ("entries", .array(rows))]))

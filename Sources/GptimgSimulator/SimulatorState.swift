@@ -1,5 +1,6 @@
 import Foundation
 import GptimgAPI
+import GptimgSupport
 
 /// One submission's money: what was charged and what was refunded, and how it ended.
 public struct SimulatorLedgerEntry: Sendable, Hashable {
@@ -161,8 +162,8 @@ actor SimulatorState {
             error: task.status == .failed
                 ? TaskData.Failure(code: APIErrorCode.generationFailed.rawValue, message: "The generator could not render this prompt; the 2 × n credits were refunded.")
                 : nil,
-            createdAt: APITimestamp.string(epochSeconds: task.createdAt.timeIntervalSince1970),
-            updatedAt: includeResult ? APITimestamp.string(epochSeconds: (task.updatedAt ?? task.createdAt).timeIntervalSince1970) : nil)
+            createdAt: Timestamp(task.createdAt).iso8601Milliseconds,
+            updatedAt: includeResult ? Timestamp(task.updatedAt ?? task.createdAt).iso8601Milliseconds : nil)
     }
 
     // MARK: - Files

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,26 +53,18 @@ final class FileByteSource: ByteSource {
     // data (ours take about 3 KiB); anything further is read exactly where the walker asks.
     private static let windowCapacity = 16 * 1024
 
-    /// `window`: how much of the file's start to read at once (nil: the default).
-    init(path: String, window windowSize: Int? = nil) throws {
+    init(path: String) throws {
         self.path = path
-        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
-        // fstat below then refuses it (it has no effect on reads of a regular file).
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw PNGError.unreadable(path: path, reason: errnoDescription()) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let reason = errnoDescription()
-            close(descriptor)
-            throw PNGError.unreadable(path: path, reason: reason)
+        // Without blocking, and refused unless regular: a FIFO must not hang the reader.
+        let file: (descriptor: Int32, size: Int)
+        do {
+            file = try RegularFile.open(path)
+        } catch {
+            throw PNGError(error)
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            close(descriptor)
-            throw PNGError.notRegularFile(path: path)
-        }
-        self.descriptor = descriptor
-        self.size = Int(status.st_size)
-        let capacity = windowSize ?? Self.windowCapacity
+        self.descriptor = file.descriptor
+        self.size = file.size
+        let capacity = Self.windowCapacity
         self.window = .allocate(byteCount: max(capacity, 1), alignment: 8)
         do {
             windowCount = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, capacity)]), at: 0)
@@ -125,27 +119,11 @@ final class FileByteSource: ByteSource {
         tailStart = start
     }
 
-    /// The whole file, read straight into the array.
-    func readAll() throws -> [UInt8] {
-        let bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            count = try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
-        }
-        guard bytes.count == size else { throw PNGError.truncated("the file shrank while it was being read") }
-        return bytes
-    }
-
     /// Reads until `buffer` is full or the file ends; returns the bytes read.
     private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
-        var total = 0
-        while total < buffer.count {
-            let result = pread(descriptor, buffer.baseAddress! + total, buffer.count - total, off_t(offset + total))
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw PNGError.unreadable(path: path, reason: errnoDescription())
-            }
-            if result == 0 { break }
-            total += result
+        switch GptimgSupport.readFully(descriptor, into: buffer, at: offset) {
+        case .success(let count): return count
+        case .failure(let error): throw PNGError.unreadable(path: path, reason: error.description)
         }
-        return total
     }
 }

@@ -1,3 +1,4 @@
+import GptimgSupport
 
 /// What gptimg embeds in every image it lands (the iTXt `gptimg` chunk, schema 1): enough to
 /// rebuild the image's catalog row from the file alone.

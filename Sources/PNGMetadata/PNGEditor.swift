@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// Lossless edits of a PNG's text chunks: new chunks are spliced in before the first IDAT and
 /// chosen text chunks removed; every other byte (signature, IHDR, image data, other chunks,
 /// their order) is copied as it was. Pixels are never decoded or re-encoded.
@@ -43,22 +45,27 @@ public enum PNGEditor {
         let file = try FileByteSource(path: source)
         let plan = try SplicePlan(ChunkWalker(source: file, verifyImageData: verifyImageData), removingKeywords: removingKeywords)
         let encoded = try makeChunks(plan.header).map { try TextChunkCodec.encode($0) }
-        let writer = try AtomicFileWriter(path: destination, mode: 0o644)
-        // Everything up to the image data (the kept head and our chunks) goes out in one write;
-        // the rest is copied inside the kernel.
-        var head: [UInt8] = []
-        head.reserveCapacity(plan.insertion + encoded.reduce(0) { $0 + $1.count })
-        try plan.forEachPiece {
-            for chunk in encoded { head += chunk }
-            try head.withUnsafeBytes { try writer.write($0) }
-        } piece: { range in
-            if range.upperBound <= plan.insertion {
-                try file.withBytes(at: range.lowerBound, count: range.count) { head += $0 }
-            } else {
-                try writer.copy(from: file.descriptor, offset: range.lowerBound, count: range.count)
+        do {
+            let writer = try AtomicFileWriter(path: destination, mode: 0o644)
+            // Everything up to the image data (the kept head and our chunks) goes out in one
+            // write; the rest is copied inside the kernel. A writer dropped on an error removes
+            // its temporary file.
+            var head: [UInt8] = []
+            head.reserveCapacity(plan.insertion + encoded.reduce(0) { $0 + $1.count })
+            try plan.forEachPiece {
+                for chunk in encoded { head += chunk }
+                try head.withUnsafeBytes { try writer.write($0) }
+            } piece: { range in
+                if range.upperBound <= plan.insertion {
+                    try file.withBytes(at: range.lowerBound, count: range.count) { head += $0 }
+                } else {
+                    try writer.copy(from: file.descriptor, offset: range.lowerBound, count: range.count)
+                }
             }
+            try writer.commit(durable: durable)
+        } catch let error as FileError {
+            throw PNGError(error)
         }
-        try writer.commit(durable: durable)
     }
 
     /// The keywords `strip` removes from a file with these text chunks: ours (the `gptimg`

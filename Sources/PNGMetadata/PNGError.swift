@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// Why a file could not be read or rewritten as a PNG. Each message names the problem and,
 /// where there is one, the fix; it does not repeat the path (callers put it in front).
 public enum PNGError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -112,11 +114,15 @@ public struct PNGLimits: Sendable, Hashable {
     public static let standard = PNGLimits()
 }
 
-/// One line for any error: gptimg's errors (`PNGError`, `CatalogError`, …) describe themselves
-/// as `CustomStringConvertible`; anything else is named by its type, never dumped.
-public func describeError(_ error: any Error) -> String {
-    switch error {
-    case let error as any CustomStringConvertible: error.description
-    default: "unexpected error (\(type(of: error)))"
+extension PNGError {
+    /// A file error met while reading or rewriting a PNG, as the PNG error that says the same.
+    init(_ error: FileError) {
+        switch error {
+        case .unreadable(let path, let reason): self = .unreadable(path: path, reason: reason)
+        case .notRegularFile(let path): self = .notRegularFile(path: path)
+        case .tooLarge(let path, let limit): self = .unreadable(path: path, reason: "file is over \(limit) bytes")
+        case .shrank: self = .truncated("the file shrank while it was being copied")
+        case .writeFailed(let path, let reason): self = .writeFailed(path: path, reason: reason)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// How much of a file's text a store (the catalog) keeps. The file itself keeps everything; what
 /// is kept beside it, searched and shown, is bounded, so that a file of 1 MB cannot grow a
 /// catalog by hundreds. Sizes are counted as stored in JSON: a control character costs the six

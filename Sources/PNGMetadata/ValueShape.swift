@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// The shapes values must have before gptimg stores them, shows them or puts them in a command
 /// line, whether they come from a file (our `gptimg` chunk, a foreign format's settings) or
 /// from the API's answers. Every such value is untrusted: `1:1 $(touch pwned)` is a string like
@@ -111,7 +113,7 @@ public enum ValueShape {
     /// An ISO 8601 instant as the API writes them (`2026-04-22T00:12:03.456Z`, or with an
     /// offset), at most 40 characters.
     public static func isTimestamp(_ text: String) -> Bool {
-        text.utf8.count <= 40 && GptimgEmbedding.parseISO8601(text) != nil
+        text.utf8.count <= 40 && Timestamp(iso8601: text) != nil
     }
 
     /// The hosts plain `http://` is good enough for: nothing it carries leaves the machine.

@@ -1,4 +1,5 @@
 import CPNG
+import GptimgSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -443,15 +444,14 @@ public final class ZipReader {
     }
 
     private func readFully(into buffer: inout [UInt8], count: Int, at offset: UInt64) throws(ZipEntryError) {
-        var total = 0
-        while total < count {
-            let result = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + total, count - total, off_t(offset) + off_t(total)) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw ZipEntryError.unreadable(String(cString: strerror(errno)))
-            }
-            if result == 0 { throw ZipEntryError.unreadable("the archive ends early (it shrank while being read?)") }
-            total += result
+        let result = buffer.withUnsafeMutableBytes {
+            GptimgSupport.readFully(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), at: Int(offset))
+        }
+        switch result {
+        case .failure(let error): throw ZipEntryError.unreadable(error.description)
+        case .success(let read) where read < count:
+            throw ZipEntryError.unreadable("the archive ends early (it shrank while being read?)")
+        case .success: return
         }
     }
 }

@@ -20,6 +20,7 @@ import Glibc
 import Darwin
 #endif
 import GptimgBrowse
+import GptimgSupport
 import PNGMetadata
 
 /// Why the front passes a command line on.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GptimgSimulator
+import GptimgSupport
 import PNGMetadata
 import Testing
 import TestSupport

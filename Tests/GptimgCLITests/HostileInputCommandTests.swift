@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import PNGRaster
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 import PNGRaster
 import TestSupport

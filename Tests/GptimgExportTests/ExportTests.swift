@@ -1,6 +1,7 @@
 import Foundation
 import GptimgCatalog
 @testable import GptimgExport
+import GptimgSupport
 import PNGMetadata
 import PNGRaster
 import Testing
@@ -168,7 +169,7 @@ struct ExportTests {
             // The file's time is the image's.
             let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/" + file)
             let modified = try #require(attributes[.modificationDate] as? Date)
-            #expect(Timestamps.string(from: modified) == details.image.createdAt)
+            #expect(Timestamp(modified).iso8601 == details.image.createdAt)
         }
         #expect(rows.first?["parent_file"] == "Client picks 002.png")
         #expect(try contents(folder + "/manifest.csv").starts(with: Array("file,id,sha256,path,".utf8)))

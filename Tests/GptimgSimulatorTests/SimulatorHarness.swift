@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GptimgSimulator
+import GptimgSupport
 import NIOCore
 import NIOHTTP1
 import PNGMetadata

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import Testing
 
 @testable import PNGMetadata
@@ -102,20 +103,6 @@ struct EditorTests {
             try PNGEditor.splice(png, inserting: sample, removingKeywords: [], verifyImageData: true)
         }
         #expect(throws: PNGError.emptyFile) { try PNGEditor.splice([], inserting: sample, removingKeywords: []) }
-    }
-
-    @Test("an atomic rewrite keeps the file's permissions and leaves no temporary file")
-    func atomicWrite() throws {
-        let directory = PNGFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("image.png").path
-        try AtomicFile.write(PNGFixtures.image(), to: path, durable: true, mode: 0o600)
-        try AtomicFile.write(PNGFixtures.image(seed: 2), to: path, durable: false)
-        #expect(try AtomicFile.read(path) == PNGFixtures.image(seed: 2))
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["image.png"])
-        #expect(throws: PNGError.self) { try AtomicFile.write([1], to: directory.appendingPathComponent("missing/x.png").path, durable: false) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import Testing
 import TestSupport
 
@@ -68,30 +69,6 @@ struct EmbeddingTests {
             #expect(parsed.parameters.last == Parameter("Version", "gptimg \(GptimgBuild.version)"))
             #expect(parsed.prompt == GptimgEmbedding.guardedPrompt(prompt))
             #expect(parsed.negativePrompt == nil)
-        }
-    }
-
-    @Test("dates: ISO 8601 in, RFC 1123 out, agreeing with Foundation over 400 years")
-    func dates() throws {
-        #expect(GptimgEmbedding.parseISO8601("2026-04-22T00:12:03.456Z").map(GptimgEmbedding.rfc1123) == "Wed, 22 Apr 2026 00:12:03 GMT")
-        #expect(GptimgEmbedding.parseISO8601("2026-01-01T01:30:00+02:00").map(GptimgEmbedding.iso8601) == "2025-12-31T23:30:00Z")
-        #expect(GptimgEmbedding.parseISO8601("2024-02-29T23:59:59-00:30").map(GptimgEmbedding.iso8601) == "2024-03-01T00:29:59Z")
-        for bad in ["", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00Zjunk", "yyyy-01-01T00:00:00Z"] {
-            #expect(GptimgEmbedding.parseISO8601(bad) == nil, "\(bad)")
-        }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        var random = SplitMix64(seed: 7)
-        for _ in 0..<2000 {
-            let seconds = Double(random.next() % 12_623_040_000) - 3_155_760_000  // 1870 to 2270
-            let date = Date(timeIntervalSince1970: seconds.rounded())
-            let iso = ISO8601DateFormatter().string(from: date)
-            let instant = try #require(GptimgEmbedding.parseISO8601(iso), "\(iso)")
-            #expect(GptimgEmbedding.rfc1123(instant) == formatter.string(from: date))
-            #expect(GptimgEmbedding.iso8601(instant) == iso)
-            #expect(GptimgEmbedding.Instant(epochSeconds: Int(seconds.rounded())) == instant)
         }
     }
 
@@ -183,5 +160,20 @@ struct EmbeddingTests {
         #expect(text["parameters"]?.hasPrefix(Self.hostilePrompt) == true)
         let json = try JSONDecoder().decode(GptimgMetadata.self, from: Data(try #require(text["gptimg"]).utf8))
         #expect(json.prompt == Self.hostilePrompt)
+    }
+
+    @Test("our metadata renders with exactly the keys and values of the embedded schema")
+    func metadataMatchesSchema() throws {
+        let metadata = GptimgMetadata(
+            prompt: "p \"q\"", aspectRatio: "3:2", n: 4, index: 3, type: "image-to-image",
+            referenceImages: ["https://a/b.png"], taskID: "gpt-image-2-x", rowID: "x", createdAt: "2026-01-01T00:00:00.000Z",
+            parent: .init(taskID: "gpt-image-2-y", index: 1), remoteURL: "https://r/x.png", tags: ["t"])
+        let ours = try JSONSerialization.jsonObject(with: Data(metadata.json.rendered.utf8)) as! NSDictionary
+        let codable = try JSONSerialization.jsonObject(with: JSONEncoder().encode(metadata)) as! NSDictionary
+        #expect(ours == codable)
+        let bare = GptimgMetadata(prompt: "only")
+        let bareOurs = try JSONSerialization.jsonObject(with: Data(bare.json.rendered.utf8)) as! NSDictionary
+        let bareCodable = try JSONSerialization.jsonObject(with: JSONEncoder().encode(bare)) as! NSDictionary
+        #expect(bareOurs == bareCodable)
     }
 }

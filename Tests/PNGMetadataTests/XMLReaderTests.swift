@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import TestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 import Testing
 import TestSupport
 

@@ -111,10 +111,6 @@ void cpng_inflater_destroy(cpng_inflater *inflater);
 cpng_status cpng_deflate(const uint8_t *data, size_t size, int level,
                          uint8_t **out_data, size_t *out_size);
 
-/// copy_file_range(2): copies inside the kernel, advancing `*source_offset`. Returns the bytes
-/// copied, 0 at end of file, or -1 with errno set (ENOSYS where the system has no such call).
-int64_t cpng_copy_file_range(int source, int64_t *source_offset, int destination, size_t length);
-
 /// The first occurrence of `needle` in `haystack`, or NULL (memmem).
 const void *cpng_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// AUTOMATIC1111's "infotext", the `parameters` text that A1111, Forge, SD.Next, Fooocus (in its
 /// a1111 scheme) and gptimg itself write:
 ///

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 extension A1111Infotext {
     /// Problems that make `text` less than a clean, unambiguous infotext; empty when it is one.
     ///

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// ComfyUI's metadata: `SaveImage` writes the executed graph as the `prompt` chunk (the "API"
 /// format: node id → `{"class_type", "inputs"}`, links as `["6", 0]`) and the editor's graph as
 /// the `workflow` chunk (see `ComfyUIWorkflow`).

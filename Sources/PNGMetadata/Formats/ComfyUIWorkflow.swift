@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// ComfyUI's editor graph, the `workflow` chunk:
 /// `{"nodes": [{"id": 6, "type": "CLIPTextEncode", "inputs": [{"name": "clip", "link": 3}],
 /// "widgets_values": ["a prompt"]}…], "links": [[4, 6, 0, 3, 1, "CONDITIONING"]…]}`.

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// Fooocus's metadata, in the `parameters` chunk, with the scheme named by a `fooocus_scheme`
 /// chunk:
 /// - "fooocus": JSON with sorted snake_case keys (`prompt`, `negative_prompt`, `styles`,

@@ -1,3 +1,4 @@
+import GptimgSupport
 
 /// Turns a PNG's text chunks into one `GenerationInfo`, whichever tool wrote them.
 ///

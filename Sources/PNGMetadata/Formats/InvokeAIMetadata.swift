@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// InvokeAI's three generations of metadata, newest first:
 /// - `invokeai_metadata` (3.x and later): flat JSON, `positive_prompt`, `negative_prompt`,
 ///   `model` as `{"name"}` (4.x+) or `{"model_name"}` (3.x), `seed`, `steps`, `cfg_scale`…;

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// NovelAI's metadata: `Software` is "NovelAI", `Description` holds the prompt, `Source` the
 /// model ("NovelAI Diffusion V4.5 1229B44F"), and `Comment` the request as JSON: `prompt`,
 /// `uc` (the negative prompt), `steps`, `scale`, `seed`, `sampler`, `width`, `height`,

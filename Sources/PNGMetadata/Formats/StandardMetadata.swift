@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// What the PNG specification's own keywords and XMP say about an image from a tool with no
 /// generation format of its own: `Description` (or XMP `dc:description`, or a plain-text
 /// `Comment`) as the prompt, `Title`, `Author`, `Software`, `Source`, `Creation Time` and a

@@ -1,3 +1,5 @@
+import GptimgSupport
+
 /// XMP packets, the iTXt `XML:com.adobe.xmp` chunk photo managers (digiKam, Lightroom,
 /// exiftool) read: writing a minimal one, and reading `dc:description` back from any.
 public enum XMPPacket {

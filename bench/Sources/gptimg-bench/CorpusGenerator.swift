@@ -1,5 +1,6 @@
 import GptimgSimulator
 import Foundation
+import GptimgSupport
 import PNGMetadata
 import PNGRaster
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GptimgSupport
 import PNGMetadata
 import ZIPFoundation
 

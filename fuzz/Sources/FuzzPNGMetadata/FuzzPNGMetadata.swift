@@ -1,3 +1,4 @@
+import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)

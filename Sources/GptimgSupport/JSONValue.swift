@@ -1,10 +1,13 @@
 /// A parsed JSON document, kept close to the text it came from: object keys keep their order,
 /// numbers keep their literal spelling (a 64-bit seed or `7.0` reads back exactly as written).
 ///
-/// Foreign metadata is hostile input, so this is our own small parser rather than
-/// `JSONSerialization`: nesting is bounded (a 10 000-level document is rejected, never a stack
-/// overflow), and Python's `json.dumps` extensions that ComfyUI and others really write
-/// (`NaN`, `Infinity`) are accepted instead of failing the whole document.
+/// The project's one JSON reader, for foreign metadata, our own chunks and the API's bodies
+/// alike: all of it is hostile input, so this is our own small parser rather than
+/// `JSONSerialization` or `JSONDecoder`: nesting is bounded (a 10 000-level document is
+/// rejected, never a stack overflow), and Python's `json.dumps` extensions that ComfyUI and
+/// others really write (`NaN`, `Infinity`) are accepted instead of failing the whole document.
+/// Typed values are read from it with `JSONReader`, which names the path of a value that does
+/// not fit; `JSONOut` writes.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -21,6 +24,12 @@ public enum JSONValue: Sendable, Hashable {
     public static func parse(_ text: String) -> JSONValue? {
         var parser = JSONParser(text)
         return parser.parseDocument()
+    }
+
+    /// Parses UTF-8 `bytes` as one JSON value; nil when they are not UTF-8 or not JSON.
+    public static func parse(bytes: [UInt8]) -> JSONValue? {
+        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        return parse(text)
     }
 
     /// Parses `text` and returns it only if it is a JSON object.

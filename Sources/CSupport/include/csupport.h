@@ -1,0 +1,20 @@
+#ifndef CSUPPORT_H
+#define CSUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// copy_file_range(2), a GNU extension Swift's Glibc module does not export: copies inside the
+/// kernel, advancing `*source_offset`. Returns the bytes copied, 0 at end of file, or -1 with
+/// errno set (ENOSYS where the system has no such call).
+int64_t csupport_copy_file_range(int source, int64_t *source_offset, int destination, size_t length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
