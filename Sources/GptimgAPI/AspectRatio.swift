@@ -1,5 +1,5 @@
 /// The 13 aspect ratios the API accepts, and the pixel size each renders at.
-public enum AspectRatio: String, Sendable, CaseIterable, Codable {
+public enum AspectRatio: String, Sendable, CaseIterable {
     case square = "1:1"
     case wide16x9 = "16:9", tall9x16 = "9:16"
     case landscape4x3 = "4:3", portrait3x4 = "3:4"

@@ -1,7 +1,8 @@
+import GptimgSupport
 import PNGMetadata
 
 /// The body of `POST /api/v1/images/generate`.
-public struct GenerateRequest: Sendable, Hashable, Codable {
+public struct GenerateRequest: Sendable, Hashable {
     public var prompt: String
     public var aspectRatio: String
     public var n: Int
@@ -14,26 +15,27 @@ public struct GenerateRequest: Sendable, Hashable, Codable {
         self.referenceImages = referenceImages
     }
 
-    enum CodingKeys: String, CodingKey {
-        case prompt
-        case aspectRatio = "aspect_ratio"
-        case n
-        case referenceImages = "reference_images"
-    }
-
     /// Credits the API charges at submission: 2 per image.
     public var credits: Int { APIContract.creditsPerImage * n }
 
     /// "text-to-image" without references, "image-to-image" with them.
     public var type: TaskType { referenceImages.isEmpty ? .textToImage : .imageToImage }
+
+    /// The body as sent, in the seeds' key order.
+    public var json: JSONOut {
+        .object([
+            ("prompt", .string(prompt)), ("aspect_ratio", .string(aspectRatio)), ("n", .int(n)),
+            ("reference_images", .array(referenceImages.map(JSONOut.string))),
+        ])
+    }
 }
 
-public enum TaskType: String, Sendable, Codable, CaseIterable {
+public enum TaskType: String, Sendable, CaseIterable {
     case textToImage = "text-to-image"
     case imageToImage = "image-to-image"
 }
 
-public enum TaskStatus: String, Sendable, Codable, CaseIterable {
+public enum TaskStatus: String, Sendable, CaseIterable {
     case processing, completed, failed
 }
 

@@ -1,8 +1,9 @@
+import GptimgSupport
 import PNGMetadata
 
 /// `data` in the answers of both endpoints: the task as the API reports it.
-public struct TaskData: Sendable, Hashable, Codable {
-    public struct Image: Sendable, Hashable, Codable {
+public struct TaskData: Sendable, Hashable {
+    public struct Image: Sendable, Hashable {
         public var url: String
         public var contentType: String
 
@@ -10,15 +11,10 @@ public struct TaskData: Sendable, Hashable, Codable {
             self.url = url
             self.contentType = contentType
         }
-
-        enum CodingKeys: String, CodingKey {
-            case url
-            case contentType = "content_type"
-        }
     }
 
     /// Why a task failed, as `data.error` carries it.
-    public struct Failure: Sendable, Hashable, Codable {
+    public struct Failure: Sendable, Hashable {
         public var code: String
         public var message: String
 
@@ -57,20 +53,10 @@ public struct TaskData: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
-
-    enum CodingKeys: String, CodingKey {
-        case id
-        case taskID = "task_id"
-        case status, provider, model, type
-        case mediaURL = "media_url"
-        case images, error
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
 }
 
 /// `{"success": true, "data": {...}}`
-public struct TaskEnvelope: Sendable, Hashable, Codable {
+public struct TaskEnvelope: Sendable, Hashable {
     public var success: Bool
     public var data: TaskData
 
@@ -81,7 +67,7 @@ public struct TaskEnvelope: Sendable, Hashable, Codable {
 }
 
 /// The API's error codes, with the HTTP status each comes with.
-public enum APIErrorCode: String, Sendable, Codable, CaseIterable {
+public enum APIErrorCode: String, Sendable, CaseIterable {
     case invalidRequest = "INVALID_REQUEST"
     case unauthorized = "UNAUTHORIZED"
     case insufficientCredits = "INSUFFICIENT_CREDITS"
@@ -105,8 +91,8 @@ public enum APIErrorCode: String, Sendable, Codable, CaseIterable {
 /// An error answer: `{"success": false, "error": {"code", "message", "field"?},
 /// "required"?, "available"?}` (the shape `docs/api.md` documents; the seeds leave it open and
 /// say only that a 402 body carries `required` and `available`).
-public struct APIErrorBody: Sendable, Hashable, Codable {
-    public struct Detail: Sendable, Hashable, Codable {
+public struct APIErrorBody: Sendable, Hashable {
+    public struct Detail: Sendable, Hashable {
         public var code: String
         public var message: String
         public var field: String?

@@ -66,7 +66,7 @@ public struct APIClient: Sendable {
         if let problem = problem(with: request) {
             throw .invalidRequest(problem)
         }
-        let body = try encode(request)
+        let body = encode(request)
         let answer = try await send(.POST, APIContract.generatePath, body: body)
         return try decodeTask(answer, taskID: nil)
     }
@@ -186,19 +186,17 @@ public struct APIClient: Sendable {
 
     // MARK: - Bodies
 
-    private func encode(_ request: GenerateRequest) throws(ClientError) -> [UInt8] {
-        do {
-            return Array(try JSONEncoder().encode(request))
-        } catch {
-            throw .malformedResponse("cannot encode the request")
-        }
+    private func encode(_ request: GenerateRequest) -> [UInt8] {
+        var body: [UInt8] = []
+        request.json.render(into: &body)
+        return body
     }
 
-    private func decodeTask(_ answer: Answer, taskID: String?) throws(ClientError) -> TaskData {
+    func decodeTask(_ answer: Answer, taskID: String?) throws(ClientError) -> TaskData {
         switch answer.status {
         case 200:
             do {
-                let envelope = try JSONDecoder().decode(TaskEnvelope.self, from: Data(answer.body))
+                let envelope = try TaskEnvelope(json: JSONReader(parsing: answer.body))
                 guard envelope.success else { throw ClientError.malformedResponse("success is false in a 200 answer") }
                 guard APIIdentifier.isTaskID(envelope.data.taskID) else {
                     let shown = ValueShape.excerpt(redacted(envelope.data.taskID))
@@ -215,15 +213,15 @@ public struct APIClient: Sendable {
                 return data
             } catch let error as ClientError {
                 throw error
-            } catch let error as DecodingError {
-                throw .malformedResponse(Self.explain(error))
+            } catch let error as JSONShapeError {
+                throw .malformedResponse(error.description)
             } catch {
                 throw .malformedResponse("the body is not JSON")
             }
         case 300..<400:
             throw .redirected(status: answer.status, location: answer.headers.first(name: "location").map(redacted) ?? "(no Location)")
         default:
-            let error = try? JSONDecoder().decode(APIErrorBody.self, from: Data(answer.body))
+            let error = try? APIErrorBody(json: JSONReader(parsing: answer.body))
             // Whatever the status, the server's words go into errors, the catalog and stderr.
             let message = error.map { String(redacted($0.error.message).prefix(300)) } ?? "no error body"
             switch answer.status {
@@ -241,20 +239,5 @@ public struct APIClient: Sendable {
     /// the Authorization header must not put the key in an error, the catalog or a log).
     private func redacted(_ text: String) -> String {
         key.occurs(in: text) ? "<redacted>" : text
-    }
-
-    /// "data.images[0].url: missing" from a DecodingError.
-    static func explain(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context.codingPath)) has the wrong type"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the body is not JSON" : "\(path(context.codingPath)) has an unexpected value"
-        @unknown default: return "unexpected shape"
-        }
     }
 }

@@ -11,13 +11,6 @@ import PNGMetadata
 /// from which the page redraws its controls. Refused (403) without the per-start token or from
 /// another origin.
 enum EditAPI {
-    struct RatingEdit: Decodable { let rating: Int }
-    struct FavoriteEdit: Decodable { let favorite: Bool }
-    struct NamesEdit: Decodable {
-        let add: [String]?
-        let remove: [String]?
-    }
-
     /// The largest body an edit needs (a handful of names of at most 100 characters).
     static let maxBody = 16 * 1024
 
@@ -42,7 +35,7 @@ enum EditAPI {
         } catch {
             return Self.error(.contentTooLarge, "the edit is larger than \(maxBody) bytes")
         }
-        let data = Data(buffer: body)
+        let data = Array(buffer: body)
         let key: String
         do {
             key = try ImageKey.parse(id)
@@ -87,20 +80,24 @@ enum EditAPI {
         let message: String
     }
 
-    static func decode(_ what: String, _ data: Data) throws(Invalid) -> Edit {
-        let decoder = JSONDecoder()
+    /// The edit a body asks for: `{"rating": 0-5}`, `{"favorite": true|false}`, or
+    /// `{"add": [names], "remove": [names]}` (either may be left out or null).
+    static func decode(_ what: String, _ data: [UInt8]) throws(Invalid) -> Edit {
         do {
+            let json = try JSONReader(parsing: data)
             switch what {
             case "rating":
-                let edit = try decoder.decode(RatingEdit.self, from: data)
-                guard (0...5).contains(edit.rating) else { throw Invalid(message: "'\(edit.rating)' is not a rating: use a whole number from 0 to 5") }
-                return .rating(edit.rating)
+                let rating = try json.int("rating")
+                guard (0...5).contains(rating) else { throw Invalid(message: "'\(rating)' is not a rating: use a whole number from 0 to 5") }
+                return .rating(rating)
             case "favorite":
-                return .favorite(try decoder.decode(FavoriteEdit.self, from: data).favorite)
+                return .favorite(try json.bool("favorite"))
             default:
-                let edit = try decoder.decode(NamesEdit.self, from: data)
-                let add = edit.add ?? []
-                let remove = edit.remove ?? []
+                func names(_ key: String) throws(JSONShapeError) -> [String] {
+                    try json.optional(key)?.asArray().map { (name) throws(JSONShapeError) in try name.asString() } ?? []
+                }
+                let add = try names("add")
+                let remove = try names("remove")
                 guard !(add.isEmpty && remove.isEmpty), add.count + remove.count <= 50 else {
                     throw Invalid(message: "give 1 to 50 names in \"add\" or \"remove\"")
                 }

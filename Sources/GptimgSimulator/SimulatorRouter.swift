@@ -31,7 +31,7 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
         }
         switch await state.submit(generate, key: key) {
         case .accepted(let data):
-            return jsonResponse(.object([("success", .bool(true)), ("data", taskJSON(data, complete: false))]))
+            return jsonResponse(TaskEnvelope(data: data).json(complete: false))
         case .insufficientCredits(let required, let available):
             throw SimulatorHTTPError(
                 .insufficientCredits,
@@ -54,7 +54,7 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
         guard let data = await state.poll(taskID: taskID, key: key) else {
             throw SimulatorHTTPError(.notFound, "task \(taskID.prefix(64)) not found for this API key")
         }
-        let answer = JSONOut.object([("success", .bool(true)), ("data", taskJSON(data, complete: true))])
+        let answer = TaskEnvelope(data: data).json(complete: true)
         if case .dropped = fault {
             var bytes: [UInt8] = []
             answer.render(into: &bytes)
@@ -150,23 +150,6 @@ func parseGenerateRequest(_ text: String) throws -> GenerateRequest {
     return request
 }
 
-/// `data` in the seeds' key order. The submit answer has no `error` or `updated_at`, as in the
-/// seeds' example; poll answers have both.
-func taskJSON(_ data: TaskData, complete: Bool) -> JSONOut {
-    var members: [(String, JSONOut)] = [
-        ("id", .string(data.id)), ("task_id", .string(data.taskID)), ("status", .string(data.status.rawValue)),
-        ("provider", .string(data.provider)), ("model", .string(data.model)), ("type", .string(data.type.rawValue)),
-        ("media_url", .optional(data.mediaURL)),
-        ("images", .array(data.images.map { .object([("url", .string($0.url)), ("content_type", .string($0.contentType))]) })),
-    ]
-    if complete {
-        members.append(("error", data.error.map { .object([("code", .string($0.code)), ("message", .string($0.message))]) } ?? .null))
-    }
-    members.append(("created_at", .string(data.createdAt)))
-    if complete { members.append(("updated_at", .optional(data.updatedAt))) }
-    return .object(members)
-}
-
 func jsonResponse(_ value: JSONOut, status: HTTPResponse.Status = .ok) -> Response {
     var bytes: [UInt8] = []
     value.render(into: &bytes)
@@ -186,13 +169,8 @@ struct SimulatorHTTPError: Error {
     }
 
     var response: Response {
-        var members: [(String, JSONOut)] = [("code", .string(body.error.code)), ("message", .string(body.error.message))]
-        if let field = body.error.field { members.append(("field", .string(field))) }
-        var top: [(String, JSONOut)] = [("success", .bool(false)), ("error", .object(members))]
-        if let required = body.required { top.append(("required", .int(required))) }
-        if let available = body.available { top.append(("available", .int(available))) }
         let status = APIErrorCode(rawValue: body.error.code)?.httpStatus ?? 500
-        return jsonResponse(.object(top), status: HTTPResponse.Status(code: status))
+        return jsonResponse(body.json, status: HTTPResponse.Status(code: status))
     }
 }
 
