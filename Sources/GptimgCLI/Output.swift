@@ -50,34 +50,6 @@ final class Output {
     }
 }
 
-/// Runs `work` over `items` on every core, handing each result to `emit` in the items' order
-/// as soon as it and all before it are done (at most `window` results are held at once).
-func forEachConcurrently<Item: Sendable, Result: Sendable>(
-    _ items: [Item], window: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 4),
-    work: @escaping @Sendable (Item) -> Result, emit: (Item, Result) -> Void
-) async {
-    await withTaskGroup(of: (Int, Result).self) { group in
-        var pending: [Int: Result] = [:]
-        var next = 0
-        var started = 0
-        func start() {
-            let index = started
-            let item = items[index]
-            group.addTask { (index, work(item)) }
-            started += 1
-        }
-        while started < min(window, items.count) { start() }
-        for await (index, result) in group {
-            pending[index] = result
-            while let ready = pending.removeValue(forKey: next) {
-                emit(items[next], ready)
-                next += 1
-            }
-            if started < items.count { start() }
-        }
-    }
-}
-
 /// Runs `work` on every file and renders its result, in parallel; the lines are printed in
 /// the files' order. A file that fails gets one line on stderr naming it and the reason (and
 /// an error object with `--json`); the others are still processed, and the command exits 1.

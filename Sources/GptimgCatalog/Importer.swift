@@ -106,7 +106,6 @@ extension Catalog {
         // per input started, in the batch being gathered, and in the batch landing.
         let stagedLimit = max(1, limits.maxStagedBytes)
         var staged = 0
-        var stagedPerInput: [Int: Int] = [:]
         var batchBytes = 0
         var landingBytes = 0
 
@@ -143,96 +142,83 @@ extension Catalog {
         let stagingDirectory = staging.directory
         let target = LandingTarget.metadata(source: source)
         // Landing (fsyncs, then one transaction) waits on the disk: it runs on its own thread,
-        // one batch at a time, while the cores prepare the next batch.
+        // one batch at a time, beside the window, while the cores prepare the next batch.
         let landingQueue = DispatchQueue(label: "gptimg.import.landing")
-        let landBatch: @Sendable (Batch) async -> Finished = { [self] batch in
+        let landBatch: @Sendable (Batch) async -> LandedBatch = { [self] batch in
             let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LandingOutcome], CatalogError>, Never>) in
                 landingQueue.async {
                     continuation.resume(returning: Result { try self.land(batch.map(\.item), staging: staging) }.mapError { CatalogError.wrap($0, "record the imported images") })
                 }
             }
-            return .landed(batch, result)
+            return LandedBatch(batch: batch, result: result)
         }
-        try await withThrowingTaskGroup(of: Finished.self) { group in
-            var pending: [Int: (String, WorkResult)] = [:]
-            var batch: Batch = []
-            var next = 0
-            var started = 0
-            var working = 0
-            var landing = false
-            var exhausted = false
-            func startWork() {
-                guard !exhausted, let (name, input) = inputs.next() else {
-                    exhausted = true
-                    return
-                }
-                let index = started
-                started += 1
-                working += 1
+        var batch: Batch = []
+        var landing = false
+        // Files are read in order and their results taken in that order; at most `window` in the
+        // works, at most two batches waiting to land, and no new file once the staged bytes
+        // reach their limit (then the batch lands).
+        try await forEachConcurrently(
+            next: { () throws(CatalogError) -> ImportJob? in
+                guard let (name, input) = inputs.next() else { return nil }
                 let bytes = input.stagedBytes(limits: limits)
-                stagedPerInput[index] = bytes
                 staged += bytes
-                group.addTask { [self] in
-                    .work(index, name, self.work(input, source: name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory))
+                return ImportJob(name: name, input: input, stagedBytes: bytes)
+            },
+            window: window,
+            mayStart: { batch.count < 2 * batchSize && staged < stagedLimit },
+            work: { [self] job in
+                self.work(job.input, source: job.name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory)
+            },
+            emit: { (job, result, _: inout ConcurrentRun<LandedBatch>) throws(CatalogError) in
+                if case .prepared(let item) = result, !seen.contains(item.sha256) {
+                    batchBytes += job.stagedBytes
+                } else {
+                    staged -= job.stagedBytes
                 }
-            }
-            func refill() {
-                // At most `window` files in the works, at most two batches waiting to land, and
-                // no new file once the staged bytes reach their limit (then the batch lands).
-                while working < window, batch.count < 2 * batchSize, staged < stagedLimit, !exhausted { startWork() }
-                if !landing, !batch.isEmpty, batch.count >= batchSize || (exhausted && working == 0) || staged >= stagedLimit {
-                    let toLand = batch
-                    batch.removeAll(keepingCapacity: true)
-                    landingBytes = batchBytes
-                    batchBytes = 0
-                    landing = true
-                    group.addTask { await landBatch(toLand) }
-                }
-            }
-            refill()
-            while let finished = try await group.next() {
-                switch finished {
-                case .landed(let landed, let result):
-                    landing = false
-                    staged -= landingBytes
-                    landingBytes = 0
-                    apply(landed, try result.get())
-                case .work(let index, let name, let result):
-                    working -= 1
-                    pending[index] = (name, result)
-                    while let (name, result) = pending.removeValue(forKey: next) {
-                        let bytes = stagedPerInput.removeValue(forKey: next) ?? 0
-                        next += 1
-                        if case .prepared(let item) = result, !seen.contains(item.sha256) {
-                            batchBytes += bytes
-                        } else {
-                            staged -= bytes
-                        }
-                        switch result {
-                        case .skipped(let reason): record(.skipped(source: name, reason: reason))
-                        case .duplicate(let existing): record(.duplicate(source: name, existing: existing))
-                        case .prepared(let item):
-                            if seen.insert(item.sha256).inserted {
-                                batch.append((name, item))
-                            } else {
-                                item.staged?.discard()
-                                record(.duplicate(source: name, existing: nil))
-                            }
-                        }
+                switch result {
+                case .skipped(let reason): record(.skipped(source: job.name, reason: reason))
+                case .duplicate(let existing): record(.duplicate(source: job.name, existing: existing))
+                case .prepared(let item):
+                    if seen.insert(item.sha256).inserted {
+                        batch.append((job.name, item))
+                    } else {
+                        item.staged?.discard()
+                        record(.duplicate(source: job.name, existing: nil))
                     }
-                    if progress.done % 16 == 0 { onProgress(progress) }
                 }
-                refill()
-            }
-        }
+                if progress.done % 16 == 0 { onProgress(progress) }
+            },
+            sideFinished: { (landed, _) throws(CatalogError) in
+                landing = false
+                staged -= landingBytes
+                landingBytes = 0
+                apply(landed.batch, try landed.result.get())
+            },
+            afterEach: { (run) throws(CatalogError) in
+                let due = batch.count >= batchSize || (run.exhausted && run.running == 0) || staged >= stagedLimit
+                guard !landing, !batch.isEmpty, due else { return }
+                let toLand = batch
+                batch.removeAll(keepingCapacity: true)
+                landingBytes = batchBytes
+                batchBytes = 0
+                landing = true
+                run.startSide { await landBatch(toLand) }
+            })
         onProgress(progress)
         return summary
     }
 
-    /// What a child task of the import finished: one file prepared, or one batch landed.
-    enum Finished: @unchecked Sendable {
-        case work(Int, String, WorkResult)
-        case landed([(source: String, item: PreparedImage)], Result<[LandingOutcome], CatalogError>)
+    /// One input of an import and the bytes it holds until it lands or is dropped.
+    struct ImportJob: Sendable {
+        var name: String
+        var input: ImportInput
+        var stagedBytes: Int
+    }
+
+    /// A batch that landed (or failed to), handed back from the landing thread.
+    struct LandedBatch: @unchecked Sendable {
+        var batch: [(source: String, item: PreparedImage)]
+        var result: Result<[LandingOutcome], CatalogError>
     }
 
     enum WorkResult: @unchecked Sendable {
