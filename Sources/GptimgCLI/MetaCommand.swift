@@ -66,7 +66,7 @@ struct MetaCommand: AsyncParsableCommand {
         func run() async throws {
             let includeForeign = foreign
             try await processFiles(files, json: json) { path in
-                try MetadataStripping.strip(path: path, includeForeign: includeForeign)
+                try PNGEditor.strip(fileAt: path, includeForeign: includeForeign)
             } text: { path, removed in
                 removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))"
             } json: { path, removed in

@@ -18,15 +18,13 @@ protocol ExportSink: AnyObject {
     func finish() throws
 }
 
-/// `--strip-metadata`: the generation metadata (ours and other generators': prompts, settings,
-/// workflows) left out; every other byte, the image data included, exactly as it was.
-enum MetadataStripper {
-    static func stripped(_ bytes: UnsafeRawBufferPointer, id: Int64, path: String) throws -> [UInt8] {
-        let png = Array(bytes)
+extension SourceFile {
+    /// `--strip-metadata`: the file without generation metadata (ours and other generators':
+    /// prompts, settings, workflows; `PNGEditor.stripped`), every other byte, the image data
+    /// included, exactly as it was.
+    func strippedBytes() throws -> [UInt8] {
         do {
-            let chunks = try PNGMetadataReader.read(bytes: png).textChunks
-            let keywords = PNGEditor.keywordsToStrip(from: chunks, includeForeign: true)
-            return keywords.isEmpty ? png : try PNGEditor.splice(png, inserting: [], removingKeywords: keywords)
+            return try withBytes { try PNGEditor.stripped(Array($0), includeForeign: true) }
         } catch let error as PNGError {
             throw ExportError.sourceFile(id: id, path: path, reason: "cannot strip its metadata: \(error.description)")
         }
@@ -48,12 +46,12 @@ final class ZipSink: ExportSink {
     deinit { if descriptor >= 0 { close(descriptor) } }
 
     func addImage(_ source: SourceFile, name: String, strip: Bool, modified: Int64) throws -> Int {
-        try source.withBytes { bytes in
-            if strip {
-                let stripped = try MetadataStripper.stripped(bytes, id: source.id, path: source.path)
-                try writer.add(name: name, bytes: stripped, method: .stored, modified: modified)
-                return stripped.count
-            }
+        if strip {
+            let stripped = try source.strippedBytes()
+            try writer.add(name: name, bytes: stripped, method: .stored, modified: modified)
+            return stripped.count
+        }
+        return try source.withBytes { bytes in
             try writer.add(name: name, bytes: bytes, method: .stored, modified: modified)
             return bytes.count
         }
@@ -85,7 +83,7 @@ final class FolderSink: ExportSink {
     func addImage(_ source: SourceFile, name: String, strip: Bool, modified: Int64) throws -> Int {
         let destination = folder + "/" + name
         var written = source.size
-        let stripped = strip ? try source.withBytes { try MetadataStripper.stripped($0, id: source.id, path: source.path) } : nil
+        let stripped = strip ? try source.strippedBytes() : nil
         try FileIO.writeFile(destination, modified: modified) { descriptor in
             if let stripped {
                 try FileIO.writeAll(descriptor, stripped, path: destination)

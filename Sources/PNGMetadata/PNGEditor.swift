@@ -68,6 +68,28 @@ public enum PNGEditor {
         }
     }
 
+    // MARK: - Stripping
+
+    /// Removes the generation metadata (`keywordsToStrip`) from the file at `path`, replacing
+    /// it atomically and durably; every other byte, the image data included, stays as it was.
+    /// Returns the keywords of the chunks removed, in file order (none: the file is not
+    /// rewritten). A file that fails is left unchanged.
+    public static func strip(fileAt path: String, includeForeign: Bool) throws -> [String] {
+        let chunks = try PNGMetadataReader.read(contentsOf: path).textChunks
+        let keywords = keywordsToStrip(from: chunks, includeForeign: includeForeign)
+        guard !keywords.isEmpty else { return [] }
+        try spliceFile(at: path, to: path, removingKeywords: keywords, durable: true) { _ in [] }
+        return chunks.map(\.keyword).filter { keywords.contains($0) }
+    }
+
+    /// `png` without its generation metadata (`keywordsToStrip`): the same bytes when it has
+    /// none. Throws `PNGError` when `png` is not a readable PNG.
+    public static func stripped(_ png: [UInt8], includeForeign: Bool) throws -> [UInt8] {
+        let chunks = try PNGMetadataReader.read(bytes: png).textChunks
+        let keywords = keywordsToStrip(from: chunks, includeForeign: includeForeign)
+        return keywords.isEmpty ? png : try splice(png, inserting: [], removingKeywords: keywords)
+    }
+
     /// The keywords `strip` removes from a file with these text chunks: ours (the `gptimg`
     /// chunk, and the standard chunks we write when the file is ours), and with
     /// `includeForeign` every other generator's metadata too.

@@ -69,6 +69,42 @@ struct EditorTests {
         #expect(PNGFixtures.imageData(stripped) == PNGFixtures.imageData(foreign))
     }
 
+    @Test("the one stripper, bytes form: what `meta strip` and an export remove, or the same bytes")
+    func strippedBytes() throws {
+        let original = PNGFixtures.inserting(
+            PNGFixtures.tEXt("prompt", latin1: #"{"3": {"class_type": "KSampler"}}"#) + PNGFixtures.tEXt("Title", latin1: "kept"),
+            into: PNGFixtures.image())
+        let embedded = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
+        let ours = try PNGEditor.stripped(embedded, includeForeign: false)
+        #expect(try PNGMetadataReader.read(bytes: ours).textChunks.map(\.keyword) == ["prompt", "Title"])
+        let all = try PNGEditor.stripped(embedded, includeForeign: true)
+        #expect(try PNGMetadataReader.read(bytes: all).textChunks.map(\.keyword) == ["Title"])
+        #expect(PNGFixtures.imageData(all) == PNGFixtures.imageData(original))
+        let clean = PNGFixtures.image(seed: 3)
+        #expect(try PNGEditor.stripped(clean, includeForeign: true) == clean)
+        #expect(throws: PNGError.self) { try PNGEditor.stripped(Array(clean.prefix(40)), includeForeign: true) }
+    }
+
+    @Test("the one stripper, file form: replaced atomically, the removed keywords in file order, untouched when clean")
+    func strippedFile() throws {
+        let directory = PNGFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("image.png").path
+        let original = PNGFixtures.image()
+        let embedded = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
+        try AtomicFile.write(embedded, to: path, durable: false)
+        #expect(try PNGEditor.strip(fileAt: path, includeForeign: false) == ["gptimg", "Software", "Description"])
+        #expect(try AtomicFile.read(path) == original)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["image.png"])
+        // Nothing to remove: the file is not rewritten (same inode).
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        #expect(try PNGEditor.strip(fileAt: path, includeForeign: true) == [])
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == before)
+        #expect(throws: PNGError.notRegularFile(path: directory.path)) {
+            try PNGEditor.strip(fileAt: directory.path, includeForeign: true)
+        }
+    }
+
     @Test("text that is not Latin-1 is written as iTXt even when tEXt was asked for; NUL never ends a text early")
     func encodingChoices() throws {
         let chunks = [
