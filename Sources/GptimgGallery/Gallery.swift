@@ -41,7 +41,7 @@ public struct GalleryConfiguration: Sendable, Hashable {
 /// The web gallery over one library: server-rendered pages of its catalog on 127.0.0.1.
 /// `gptimg serve` runs it until interrupted; tests run it in-process (on a port the system
 /// chooses) or hand its application to HummingbirdTesting.
-public struct Gallery: Sendable {
+public struct Gallery: LoopbackService {
     public let catalog: Catalog
     public let configuration: GalleryConfiguration
     /// The secret every edit must carry; new at every start.
@@ -95,14 +95,6 @@ public struct Gallery: Sendable {
             GalleryError.cannotListen(host: configuration.host, port: configuration.port, reason: reason)
         } _: { port in
             try await body(RunningGallery(url: "http://\(configuration.host):\(port)/", port: port))
-        }
-    }
-
-    /// Serves until the task is cancelled (Ctrl-C in `gptimg serve`), after `onStart`.
-    public func run(onStart: (RunningGallery) async -> Void) async throws {
-        try await withRunning { running in
-            await onStart(running)
-            await LoopbackServing.untilCancelled()
         }
     }
 }

@@ -7,7 +7,7 @@ import Logging
 /// A local stand-in for the gpt-image-2 API: the same endpoints, bodies, errors and credit
 /// rules, served over HTTP on loopback, with images drawn on the spot. `gptimg simulator` runs
 /// one until interrupted; `gptimg demo` and the tests run one inside their own process.
-public struct Simulator: Sendable {
+public struct Simulator: LoopbackService {
     public let configuration: SimulatorConfiguration
     private let logger: Logger
     private let now: @Sendable () -> Date
@@ -45,14 +45,6 @@ public struct Simulator: Sendable {
             let running = RunningSimulator(baseURL: "http://\(host):\(port)", port: port, keys: configuration.keys, state: state)
             await state.setBaseURL(running.baseURL)
             return try await body(running)
-        }
-    }
-
-    /// Serves until the task is cancelled (Ctrl-C in `gptimg simulator`), after `onStart`.
-    public func run(onStart: (RunningSimulator) async -> Void) async throws {
-        try await withRunning { running in
-            await onStart(running)
-            await LoopbackServing.untilCancelled()
         }
     }
 }

@@ -43,7 +43,7 @@ public enum LoopbackServing {
     }
 
     /// Returns when the task is cancelled (Ctrl-C in `gptimg simulator` and `gptimg serve`).
-    public static func untilCancelled() async {
+    static func untilCancelled() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(3600))
         }
@@ -55,6 +55,29 @@ public enum LoopbackServing {
         let text = String(describing: error)
         guard let colon = text.range(of: "): ", options: .backwards) else { return text }
         return String(text[colon.upperBound...])
+    }
+}
+
+/// A server that runs on loopback for the length of a closure: the gallery and the simulator.
+/// Each says how it starts (`withRunning`, usually through `LoopbackServing.withRunning`); how
+/// one serves until interrupted is written once, here.
+public protocol LoopbackService: Sendable {
+    /// What a running server tells its caller: its address, its port.
+    associatedtype Running: Sendable
+
+    /// Starts the server, runs `body` with it, and stops the server when `body` returns or
+    /// throws (or the surrounding task is cancelled).
+    func withRunning<T>(_ body: (Running) async throws -> T) async throws -> T
+}
+
+extension LoopbackService {
+    /// Serves until the task is cancelled (Ctrl-C in `gptimg serve` and `gptimg simulator`),
+    /// after `onStart`.
+    public func run(onStart: (Running) async -> Void) async throws {
+        try await withRunning { running in
+            await onStart(running)
+            await LoopbackServing.untilCancelled()
+        }
     }
 }
 
