@@ -64,26 +64,25 @@ enum ImageStore {
     /// The SHA-256 of a regular file, streamed in 1 MiB reads. Opened without blocking and
     /// checked with `fstat`: a FIFO or device is refused, never read (it could block or never end).
     static func sha256Hex(ofFile path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw CatalogError.file(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+        let descriptor: Int32
+        do {
+            descriptor = try RegularFile.open(path).descriptor
+        } catch .unreadable(_, let reason) {
+            throw CatalogError.file(path: path, reason: reason)
+        } catch {
             throw CatalogError.file(path: path, reason: "not a regular file")
         }
+        defer { close(descriptor) }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer.baseAddress!, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw CatalogError.file(path: path, reason: String(cString: strerror(errno)))
+            switch readSequentially(descriptor, into: buffer) {
+            case .failure(let error): throw CatalogError.file(path: path, reason: error.description)
+            case .success(0): return hex(hasher.finalize())
+            case .success(let count): hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
-        return hex(hasher.finalize())
     }
 
     /// A file written under a temporary name in the staging folder, not yet published.
@@ -148,18 +147,9 @@ enum ImageStore {
             throw CatalogError.file(path: finalPath, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
         }
         let staged = StagedFile(temporaryPath: temporary, finalPath: finalPath, descriptor: descriptor)
-        var written = 0
-        try bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let result = write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    let reason = String(cString: strerror(errno))
-                    staged.discard()
-                    throw CatalogError.file(path: finalPath, reason: "cannot write the file: \(reason)")
-                }
-                written += result
-            }
+        if let code = writeAll(descriptor, bytes) {
+            staged.discard()
+            throw CatalogError.file(path: finalPath, reason: "cannot write the file: \(errnoDescription(code))")
         }
         if let createdAt, let created = Timestamp(iso8601: createdAt) {
             var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1 /* UTIME_NOW */), timespec(tv_sec: created.wholeSeconds, tv_nsec: 0)]

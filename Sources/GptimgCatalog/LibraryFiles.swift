@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GptimgSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -71,7 +72,7 @@ extension LibraryLocation {
         case .success(let path): parent = path
         case .failure(let problem): return .failure(problem)
         }
-        guard parent == images || parent.hasPrefix(images + "/") else { return .failure(.outsideLibrary) }
+        guard RealPath.isWithin(parent, folder: images) else { return .failure(.outsideLibrary) }
         let file = parent + "/" + components[components.count - 1]
         var status = stat()
         guard lstat(file, &status) == 0 else { return .failure(Self.problem(errno)) }
@@ -112,7 +113,7 @@ extension LibraryLocation {
         }
         let existing = root.path + "/" + components[0..<depth].joined(separator: "/")
         guard library != nil, let resolved = try? Self.resolve(existing).get() else { return }  // nothing there yet
-        guard resolved == images || resolved.hasPrefix(images + "/") else { throw refuse }
+        guard RealPath.isWithin(resolved, folder: images) else { throw refuse }
     }
 
     /// `checkedFile(atCatalogPath:)` for image `imageID`, throwing `CatalogError.file` with a line
@@ -142,26 +143,13 @@ extension LibraryLocation {
         return .file(path: path, reason: "image \(imageID)'s \(problem.description.dropFirst("its ".count))\(advice)")
     }
 
-    /// The path with every link resolved (`realpath`), or why not.
+    /// The path with every link resolved (`RealPath`), or why not.
     static func resolve(_ path: String) -> Result<String, LibraryFileProblem> {
-        guard let resolved = realpath(path) else { return .failure(problem(errno)) }
-        return .success(resolved)
+        RealPath.resolve(path).mapError { problem($0.code) }
     }
 
     private static func problem(_ code: Int32) -> LibraryFileProblem {
         code == ENOENT || code == ENOTDIR ? .missing : .uncheckable(reason: String(cString: strerror(code)))
-    }
-
-    /// `realpath(3)`: the path with `.`, `..` and every symbolic link resolved, nil when it does
-    /// not exist. The project's one wrapper (the export resolves its target with it too).
-    public static func realpath(_ path: String) -> String? {
-        #if canImport(Glibc)
-        guard let resolved = Glibc.realpath(path, nil) else { return nil }
-        #else
-        guard let resolved = Darwin.realpath(path, nil) else { return nil }
-        #endif
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }
 

@@ -106,16 +106,8 @@ public struct APIClient: Sendable {
                 guard total <= maxBytes else {
                     throw ClientError.download("\(url.prefix(120)) is over the \(maxBytes >> 20) MiB limit")
                 }
-                try chunk.withUnsafeReadableBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                        if written < 0 {
-                            if errno == EINTR { continue }
-                            throw ClientError.download("writing \(file): \(String(cString: strerror(errno)))")
-                        }
-                        offset += written
-                    }
+                if let code = chunk.withUnsafeReadableBytes({ writeAll(descriptor, $0) }) {
+                    throw ClientError.download("writing \(file): \(errnoDescription(code))")
                 }
             }
             return total

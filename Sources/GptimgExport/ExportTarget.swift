@@ -54,7 +54,7 @@ public struct ExportTarget: Sendable {
     func check(force: Bool, libraryRoot: String) throws -> Existing {
         let root = Self.resolved(libraryRoot)
         let resolved = Self.resolved(path)
-        if resolved == root || resolved.hasPrefix(root + "/") { throw ExportError.targetInsideLibrary(path: path) }
+        if RealPath.isWithin(resolved, folder: root) { throw ExportError.targetInsideLibrary(path: path) }
         var status = stat()
         guard lstat(path, &status) == 0 else {
             if errno == ENOENT { return .nothing }
@@ -85,18 +85,7 @@ public struct ExportTarget: Sendable {
     /// The path with symbolic links in its existing part resolved (a library reached through a
     /// link is still the library).
     static func resolved(_ path: String) -> String {
-        var existing = path
-        var rest: [String] = []
-        while !existing.isEmpty, existing != "/" {
-            if let real = LibraryLocation.realpath(existing) {
-                var url = URL(fileURLWithPath: real)
-                for component in rest.reversed() { url.appendPathComponent(component) }
-                return url.path
-            }
-            rest.append((existing as NSString).lastPathComponent)
-            existing = (existing as NSString).deletingLastPathComponent
-        }
-        return path
+        RealPath.resolvingExistingPart(of: path)
     }
 
     /// Creates the parent folder when missing and removes partials left by dead processes.

@@ -56,21 +56,17 @@ final class SourceFile {
     /// size against the catalog's. Without blocking, and refused unless regular: a FIFO swapped in
     /// after the check must not hang the export.
     init(path: String, id: Int64, expectedSize: Int) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw ExportError.sourceFile(id: id, path: path, reason: errnoDescription()) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let reason = errnoDescription()
-            close(descriptor)
+        let (descriptor, size): (Int32, Int)
+        do {
+            (descriptor, size) = try RegularFile.open(path)
+        } catch .unreadable(_, let reason) {
             throw ExportError.sourceFile(id: id, path: path, reason: reason)
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
+        } catch {
             throw ExportError.sourceFile(id: id, path: path, reason: "not a regular file")
         }
-        guard Int(status.st_size) == expectedSize else {
+        guard size == expectedSize else {
             close(descriptor)
-            throw ExportError.sourceFile(id: id, path: path, reason: "the file has \(status.st_size) bytes, the catalog says \(expectedSize)")
+            throw ExportError.sourceFile(id: id, path: path, reason: "the file has \(size) bytes, the catalog says \(expectedSize)")
         }
         self.descriptor = descriptor
         self.size = expectedSize

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 @_spi(Testing) import GptimgCatalog
 import PNGMetadata
 import TestSupport
@@ -80,7 +81,7 @@ struct ContainmentTests {
         }
         #expect(fifo.release() == false, "the check opened the FIFO")
         let resolved = try location.checkedFile(atCatalogPath: good).get()
-        #expect(resolved.path == LibraryLocation.realpath(location.root.appendingPathComponent(good).path))
+        #expect(resolved.path == RealPath.resolved(location.root.appendingPathComponent(good).path))
         // The library reached through a link is still the library.
         let alias = tampered.library.folder.appendingPathComponent("alias")
         try FileManager.default.createSymbolicLink(at: alias, withDestinationURL: location.root)
