@@ -43,7 +43,10 @@ extension TaskData {
             ("id", .string(id)), ("task_id", .string(taskID)), ("status", .string(status.rawValue)),
             ("provider", .string(provider)), ("model", .string(model)), ("type", .string(type.rawValue)),
             ("media_url", .optional(mediaURL)),
-            ("images", .array(images.map { .object([("url", .string($0.url)), ("content_type", .string($0.contentType))]) })),
+            (
+                "images",
+                .array(images.map { .object([("url", .string($0.url)), ("content_type", .string($0.contentType))]) })
+            ),
         ]
         if complete {
             let failure = error.map { JSONOut.object([("code", .string($0.code)), ("message", .string($0.message))]) }

@@ -237,7 +237,8 @@ public struct ImageQuery: Sendable, Hashable {
     static func instant(_ value: String) -> String? {
         let parts = value.split(separator: "-")
         if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) {
-            return Timestamp.normalize("\(String(y, zeroPaddedTo: 4))-\(String(m, zeroPaddedTo: 2))-\(String(d, zeroPaddedTo: 2))T00:00:00Z")
+            let date = [String(y, zeroPaddedTo: 4), String(m, zeroPaddedTo: 2), String(d, zeroPaddedTo: 2)]
+            return Timestamp.normalize(date.joined(separator: "-") + "T00:00:00Z")
         }
         return Timestamp.normalize(value)
     }

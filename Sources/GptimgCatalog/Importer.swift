@@ -167,7 +167,9 @@ extension Catalog {
             window: window,
             mayStart: { batch.count < 2 * batchSize && staged < stagedLimit },
             work: { [self] job in
-                self.work(job.input, source: job.name, limits: limits, target: target, root: root, stagingDirectory: stagingDirectory)
+                self.work(
+                    job.input, source: job.name, limits: limits, target: target, root: root,
+                    stagingDirectory: stagingDirectory)
             },
             emit: { (job, result, _: inout ConcurrentRun<LandedBatch>) throws(CatalogError) in
                 if case .prepared(let item) = result, !seen.contains(item.sha256) {

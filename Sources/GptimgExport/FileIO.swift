@@ -10,7 +10,9 @@ import Darwin
 /// The few system calls an export makes, with errors as `ExportError`.
 enum FileIO {
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        if let code = GptimgSupport.writeAll(descriptor, bytes) { throw ExportError.write(path: path, reason: errnoDescription(code)) }
+        if let code = GptimgSupport.writeAll(descriptor, bytes) {
+            throw ExportError.write(path: path, reason: errnoDescription(code))
+        }
     }
 
     static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws {

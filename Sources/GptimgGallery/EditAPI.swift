@@ -88,7 +88,9 @@ enum EditAPI {
             switch what {
             case "rating":
                 let rating = try json.int("rating")
-                guard (0...5).contains(rating) else { throw Invalid(message: "'\(rating)' is not a rating: use a whole number from 0 to 5") }
+                guard (0...5).contains(rating) else {
+                    throw Invalid(message: "'\(rating)' is not a rating: use a whole number from 0 to 5")
+                }
                 return .rating(rating)
             case "favorite":
                 return .favorite(try json.bool("favorite"))

@@ -132,6 +132,23 @@ public func forEachConcurrently<Item: Sendable, Output: Sendable, Side: Sendable
         sideFinished: sideFinished, afterEach: { (_: inout ConcurrentRun<Side>) throws(Failure) in })
 }
 
+/// `forEachConcurrently` without side jobs.
+public func forEachConcurrently<Item: Sendable, Output: Sendable, Failure: Error>(
+    next: () throws(Failure) -> Item?,
+    window: Int,
+    order: ResultOrder = .itemOrder,
+    mayStart: () -> Bool = { true },
+    isolation: isolated (any Actor)? = #isolation,
+    work: @escaping @Sendable (Item) async -> Output,
+    emit: (Item, Output) throws(Failure) -> Void
+) async throws(Failure) {
+    try await forEachConcurrently(
+        next: next, window: window, order: order, mayStart: mayStart, isolation: isolation, work: work,
+        emit: { (item, output, _: inout ConcurrentRun<Never>) throws(Failure) in try emit(item, output) },
+        sideFinished: { (_: Never, _: inout ConcurrentRun<Never>) throws(Failure) in },
+        afterEach: { (_: inout ConcurrentRun<Never>) throws(Failure) in })
+}
+
 /// `forEachConcurrently` over an array, without side jobs: each result goes to `emit` in the
 /// items' order.
 public func forEachConcurrently<Item: Sendable, Output: Sendable>(
@@ -143,8 +160,7 @@ public func forEachConcurrently<Item: Sendable, Output: Sendable>(
     var iterator = items.makeIterator()
     await forEachConcurrently(
         next: { () throws(Never) -> Item? in iterator.next() }, window: window, isolation: isolation, work: work,
-        emit: { (item, output, _: inout ConcurrentRun<Never>) throws(Never) in emit(item, output) },
-        sideFinished: { (never, _) throws(Never) in switch never {} })
+        emit: { (item, output) throws(Never) in emit(item, output) })
 }
 
 /// What a child task of `forEachConcurrently` finished.

@@ -139,7 +139,9 @@ public func copyRange(from source: Int32, offset: Int64, count: Int, to destinat
         case .failure(let error): return .read(error.code)
         case .success(0): return .shrank
         case .success(let read):
-            if let code = writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<read])) { return .write(code) }
+            if let code = writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<read])) {
+                return .write(code)
+            }
             sourceOffset += Int64(read)
             remaining -= read
         }

@@ -59,8 +59,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let dayNumber = Fields.daysFromCivil(fields.year, fields.month, fields.day)
         let weekday = weekdays[((dayNumber % 7) + 7) % 7]
-        let date = "\(String(fields.day, zeroPaddedTo: 2)) \(months[fields.month - 1]) \(String(fields.year, zeroPaddedTo: 4))"
-        return "\(weekday), \(date) \(fields.clock) GMT"
+        let day = String(fields.day, zeroPaddedTo: 2)
+        let year = String(fields.year, zeroPaddedTo: 4)
+        return "\(weekday), \(day) \(months[fields.month - 1]) \(year) \(fields.clock) GMT"
     }
 
     /// `20261121T101530Z`: the time in a file name (backups).
@@ -93,7 +94,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
             let ofDay = epochSeconds - days * 86_400
             let (year, month, day) = Self.civilFromDays(days)
-            self.init(year: year, month: month, day: day, hour: ofDay / 3600, minute: ofDay / 60 % 60, second: ofDay % 60)
+            self.init(
+                year: year, month: month, day: day, hour: ofDay / 3600, minute: ofDay / 60 % 60, second: ofDay % 60)
         }
 
         /// Seconds since 1970-01-01T00:00:00Z.
@@ -102,8 +104,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         }
 
         var iso8601: String {
-            let date = "\(String(year, zeroPaddedTo: 4))-\(String(month, zeroPaddedTo: 2))-\(String(day, zeroPaddedTo: 2))"
-            return date + "T" + clock + "Z"
+            let date = [String(year, zeroPaddedTo: 4), String(month, zeroPaddedTo: 2), String(day, zeroPaddedTo: 2)]
+            return date.joined(separator: "-") + "T" + clock + "Z"
         }
 
         var clock: String {

@@ -444,8 +444,8 @@ public final class ZipReader {
     }
 
     private func readFully(into buffer: inout [UInt8], count: Int, at offset: UInt64) throws(ZipEntryError) {
-        let result = buffer.withUnsafeMutableBytes {
-            GptimgSupport.readFully(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), at: Int(offset))
+        let result = buffer.withUnsafeMutableBytes { bytes in
+            GptimgSupport.readFully(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<count]), at: Int(offset))
         }
         switch result {
         case .failure(let error): throw ZipEntryError.unreadable(error.description)

@@ -87,8 +87,7 @@ struct ConcurrentMapTests {
                     await gates.wait(item)
                     return item
                 },
-                emit: { (item, _, _: inout ConcurrentRun<Never>) throws(Never) in emitted.append(item) },
-                sideFinished: { (never, _) throws(Never) in switch never {} })
+                emit: { (item, _) throws(Never) in emitted.append(item) })
             try await group.waitForAll()
         }
         #expect(emitted == Array(0..<6))
@@ -113,8 +112,7 @@ struct ConcurrentMapTests {
                     await gates.wait(item)
                     return item
                 },
-                emit: { (item, _, _: inout ConcurrentRun<Never>) throws(Never) in emitted.items.withLock { $0.append(item) } },
-                sideFinished: { (never, _) throws(Never) in switch never {} })
+                emit: { (item, _) throws(Never) in emitted.items.withLock { $0.append(item) } })
             try await group.waitForAll()
         }
         #expect(emitted.items.withLock { $0 } == [2, 0, 1])
@@ -136,10 +134,9 @@ struct ConcurrentMapTests {
                 startedCount.withLock { $0 += 1 }
                 return item
             },
-            emit: { (item, _, _: inout ConcurrentRun<Never>) throws(Never) in
+            emit: { (item, _) throws(Never) in
                 if item == 10 { stop = true }  // a 402: submit nothing more
-            },
-            sideFinished: { (never, _) throws(Never) in switch never {} })
+            })
         // Items already in flight when the stop came still ran; nothing after them.
         #expect(handed == startedCount.withLock { $0 })
         #expect(handed >= 11 && handed <= 15)
@@ -204,10 +201,9 @@ struct ConcurrentMapTests {
                     finished.withLock { $0 += 1 }
                     return item
                 },
-                emit: { (item, _, _: inout ConcurrentRun<Never>) throws(Refused) in
+                emit: { (item, _) throws(Refused) in
                     if item == 0 { throw Refused() }
-                },
-                sideFinished: { (never, _) throws(Refused) in switch never {} })
+                })
         }
         // Every work started was over by the time the error came back.
         #expect(finished.withLock { $0 } == 4)

@@ -39,7 +39,8 @@ struct JSONTests {
     @Test("strings are escaped per RFC 8259 and parse back exactly")
     func escaping() throws {
         let hostile = "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{07} esc \u{1B} 🌅 灯台 </script>"
-        let rendered = JSONOut.object([("k", .string(hostile)), ("n", .null), ("b", .bool(false)), ("i", .int(-42))]).rendered
+        let value = JSONOut.object([("k", .string(hostile)), ("n", .null), ("b", .bool(false)), ("i", .int(-42))])
+        let rendered = value.rendered
         #expect(!rendered.unicodeScalars.contains { $0.value < 0x20 })
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(rendered.utf8)) as? [String: Any])
         #expect(parsed["k"] as? String == hostile)
@@ -68,7 +69,10 @@ struct JSONTests {
             (#"{"name": 5}"#, { _ = try $0.string("name") }, "name has the wrong type"),
             (#"{"data": {"n": "2"}}"#, { _ = try $0.required("data").int("n") }, "data.n has the wrong type"),
             (#"{"data": {"n": 2.5}}"#, { _ = try $0.required("data").int("n") }, "data.n has an unexpected value"),
-            (#"{"colour": "blue"}"#, { _ = try $0.required("colour").asCase(of: Colour.self) }, "colour has an unexpected value"),
+            (
+                #"{"colour": "blue"}"#, { _ = try $0.required("colour").asCase(of: Colour.self) },
+                "colour has an unexpected value"
+            ),
             (#"{"colour": 1}"#, { _ = try $0.required("colour").asCase(of: Colour.self) }, "colour has the wrong type"),
             (
                 #"{"data": {"images": [{"url": "a"}, {}]}}"#,

@@ -9,13 +9,15 @@ struct ComfyUIGraphTests {
     /// A sampler conditioned on a combine of two encoders, one of whose texts comes from a
     /// string node, with its seed from an integer node: as ComfyUI executes it.
     static let apiGraph = #"""
-        {"3": {"class_type": "KSampler", "inputs": {"seed": ["13", 0], "steps": 30, "cfg": 6.5, "sampler_name": "euler", "scheduler": "karras", "denoise": 1, "model": ["4", 0], "positive": ["12", 0], "negative": ["7", 0]}},
+        {"3": {"class_type": "KSampler", "inputs": {"seed": ["13", 0], "steps": 30, "cfg": 6.5, "sampler_name": "euler",
+          "scheduler": "karras", "denoise": 1, "model": ["4", 0], "positive": ["12", 0], "negative": ["7", 0]}},
          "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "model.safetensors"}},
          "6": {"class_type": "CLIPTextEncode", "inputs": {"text": ["10", 0], "clip": ["4", 1]}},
          "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
          "8": {"class_type": "CLIPTextEncode", "inputs": {"text": "fog", "clip": ["4", 1]}},
          "10": {"class_type": "PrimitiveStringMultiline", "inputs": {"value": "a lighthouse at dusk"}},
-         "12": {"class_type": "ConditioningCombine", "inputs": {"conditioning_1": ["6", 0], "conditioning_2": ["8", 0]}},
+         "12": {"class_type": "ConditioningCombine",
+                "inputs": {"conditioning_1": ["6", 0], "conditioning_2": ["8", 0]}},
          "13": {"class_type": "PrimitiveInt", "inputs": {"value": 4242}}}
         """#
 
@@ -23,17 +25,23 @@ struct ComfyUIGraphTests {
     /// inputs, so the encoder and the sampler still hold their old values ("stale text", 1).
     static let workflow = #"""
         {"nodes": [
-          {"id": 3, "type": "KSampler", "inputs": [{"name": "model", "type": "MODEL", "link": 1}, {"name": "positive", "type": "CONDITIONING", "link": 2}, {"name": "negative", "type": "CONDITIONING", "link": 3}, {"name": "latent_image", "type": "LATENT", "link": null}, {"name": "seed", "type": "INT", "widget": {"name": "seed"}, "link": 4}], "widgets_values": [1, "fixed", 30, 6.5, "euler", "karras", 1]},
+          {"id": 3, "type": "KSampler", "inputs": [{"name": "model", "type": "MODEL", "link": 1}, {"name": "positive",
+            "type": "CONDITIONING", "link": 2}, {"name": "negative", "type": "CONDITIONING", "link": 3},
+            {"name": "latent_image", "type": "LATENT", "link": null}, {"name": "seed", "type": "INT",
+            "widget": {"name": "seed"}, "link": 4}], "widgets_values": [1, "fixed", 30, 6.5, "euler", "karras", 1]},
           {"id": 4, "type": "CheckpointLoaderSimple", "widgets_values": ["model.safetensors"]},
-          {"id": 6, "type": "CLIPTextEncode", "inputs": [{"name": "clip", "type": "CLIP", "link": 5}, {"name": "text", "type": "STRING", "widget": {"name": "text"}, "link": 6}], "widgets_values": ["stale text"]},
-          {"id": 7, "type": "CLIPTextEncode", "inputs": [{"name": "clip", "type": "CLIP", "link": 7}], "widgets_values": ["blurry"]},
+          {"id": 6, "type": "CLIPTextEncode", "inputs": [{"name": "clip", "type": "CLIP", "link": 5}, {"name": "text",
+            "type": "STRING", "widget": {"name": "text"}, "link": 6}], "widgets_values": ["stale text"]},
+          {"id": 7, "type": "CLIPTextEncode", "inputs": [{"name": "clip", "type": "CLIP", "link": 7}],
+            "widgets_values": ["blurry"]},
           {"id": 8, "type": "CLIPTextEncode", "inputs": [], "widgets_values": ["fog"]},
           {"id": 10, "type": "PrimitiveNode", "widgets_values": ["a lighthouse at dusk"]},
-          {"id": 12, "type": "ConditioningCombine", "inputs": [{"name": "conditioning_1", "type": "CONDITIONING", "link": 8}, {"name": "conditioning_2", "type": "CONDITIONING", "link": 9}]},
+          {"id": 12, "type": "ConditioningCombine", "inputs": [{"name": "conditioning_1", "type": "CONDITIONING",
+            "link": 8}, {"name": "conditioning_2", "type": "CONDITIONING", "link": 9}]},
           {"id": 13, "type": "PrimitiveNode", "widgets_values": [4242, "fixed"]}],
-         "links": [[1, 4, 0, 3, 0, "MODEL"], [2, 12, 0, 3, 1, "CONDITIONING"], [3, 7, 0, 3, 2, "CONDITIONING"], [4, 13, 0, 3, 4, "INT"],
-                   [5, 4, 1, 6, 0, "CLIP"], [6, 10, 0, 6, 1, "STRING"], [7, 4, 1, 7, 0, "CLIP"], [8, 6, 0, 12, 0, "CONDITIONING"],
-                   [9, 8, 0, 12, 1, "CONDITIONING"]]}
+         "links": [[1, 4, 0, 3, 0, "MODEL"], [2, 12, 0, 3, 1, "CONDITIONING"], [3, 7, 0, 3, 2, "CONDITIONING"],
+                   [4, 13, 0, 3, 4, "INT"], [5, 4, 1, 6, 0, "CLIP"], [6, 10, 0, 6, 1, "STRING"],
+                   [7, 4, 1, 7, 0, "CLIP"], [8, 6, 0, 12, 0, "CONDITIONING"], [9, 8, 0, 12, 1, "CONDITIONING"]]}
         """#
 
     @Test("one graph in both shapes reads the same: links win over the widgets they replaced")
@@ -59,12 +67,16 @@ struct ComfyUIGraphTests {
     func conditioningByType() throws {
         let workflow = #"""
             {"nodes": [
-              {"id": 1, "type": "KSampler", "inputs": [{"name": "positive", "type": "CONDITIONING", "link": 1}], "widgets_values": [5, 10, 7, "euler", "normal", 1]},
-              {"id": 2, "type": "MyMixer", "inputs": [{"name": "first", "type": "CONDITIONING", "link": 2}, {"name": "second", "type": "CONDITIONING", "link": 3}, {"name": "weight", "type": "FLOAT", "link": null}]},
+              {"id": 1, "type": "KSampler", "inputs": [{"name": "positive", "type": "CONDITIONING", "link": 1}],
+                "widgets_values": [5, 10, 7, "euler", "normal", 1]},
+              {"id": 2, "type": "MyMixer", "inputs": [{"name": "first", "type": "CONDITIONING", "link": 2},
+                {"name": "second", "type": "CONDITIONING", "link": 3}, {"name": "weight", "type": "FLOAT",
+                "link": null}]},
               {"id": 3, "type": "CLIPTextEncode", "widgets_values": ["a cat"]},
               {"id": 4, "type": "CLIPTextEncode", "widgets_values": ["in the rain"]},
               {"id": 5, "type": "CLIPTextEncode", "title": "unused draft", "widgets_values": ["a dog"]}],
-             "links": [[1, 2, 0, 1, 1, "CONDITIONING"], [2, 3, 0, 2, 0, "CONDITIONING"], [3, 4, 0, 2, 1, "CONDITIONING"]]}
+             "links": [[1, 2, 0, 1, 1, "CONDITIONING"], [2, 3, 0, 2, 0, "CONDITIONING"],
+                       [3, 4, 0, 2, 1, "CONDITIONING"]]}
             """#
         let info = try #require(ComfyUIWorkflow.parse(workflow))
         #expect(info.prompt == "a cat\nin the rain")
@@ -86,20 +98,24 @@ struct ComfyUIGraphTests {
 
     @Test("a custom sampler conditioned through a guider is the sampler in the editor's graph too")
     func guidedSamplerInTheEditorsGraph() throws {
-        // Flux as the editor saves it: KSamplerSelect (which only names a sampler) comes first
-        // in node order; the sampler takes its conditioning through BasicGuider and FluxGuidance.
+        // Flux as the editor saves it: KSamplerSelect only names a sampler and is not one; the
+        // sampler takes its conditioning through BasicGuider and FluxGuidance, and an encoder
+        // that feeds nothing must not join the prompt.
         let workflow = #"""
             {"nodes": [
               {"id": 6, "type": "CLIPTextEncode", "widgets_values": ["a red fox in the snow"]},
               {"id": 7, "type": "CLIPTextEncode", "title": "an old idea", "widgets_values": ["a blue whale"]},
               {"id": 12, "type": "UNETLoader", "widgets_values": ["flux1-dev.safetensors", "default"]},
-              {"id": 13, "type": "SamplerCustomAdvanced", "inputs": [{"name": "noise", "type": "NOISE", "link": 1}, {"name": "guider", "type": "GUIDER", "link": 2}, {"name": "sampler", "type": "SAMPLER", "link": 3}]},
+              {"id": 13, "type": "SamplerCustomAdvanced", "inputs": [{"name": "noise", "type": "NOISE", "link": 1},
+                {"name": "guider", "type": "GUIDER", "link": 2}, {"name": "sampler", "type": "SAMPLER", "link": 3}]},
               {"id": 16, "type": "KSamplerSelect", "widgets_values": ["euler"]},
-              {"id": 22, "type": "BasicGuider", "inputs": [{"name": "model", "type": "MODEL", "link": 4}, {"name": "conditioning", "type": "CONDITIONING", "link": 5}]},
+              {"id": 22, "type": "BasicGuider", "inputs": [{"name": "model", "type": "MODEL", "link": 4},
+                {"name": "conditioning", "type": "CONDITIONING", "link": 5}]},
               {"id": 25, "type": "RandomNoise", "widgets_values": [219670278747233, "randomize"]},
-              {"id": 26, "type": "FluxGuidance", "inputs": [{"name": "conditioning", "type": "CONDITIONING", "link": 6}], "widgets_values": [3.5]}],
-             "links": [[1, 25, 0, 13, 0, "NOISE"], [2, 22, 0, 13, 1, "GUIDER"], [3, 16, 0, 13, 2, "SAMPLER"], [4, 12, 0, 22, 0, "MODEL"],
-                       [5, 26, 0, 22, 1, "CONDITIONING"], [6, 6, 0, 26, 0, "CONDITIONING"]]}
+              {"id": 26, "type": "FluxGuidance", "inputs": [{"name": "conditioning", "type": "CONDITIONING",
+                "link": 6}], "widgets_values": [3.5]}],
+             "links": [[1, 25, 0, 13, 0, "NOISE"], [2, 22, 0, 13, 1, "GUIDER"], [3, 16, 0, 13, 2, "SAMPLER"],
+                       [4, 12, 0, 22, 0, "MODEL"], [5, 26, 0, 22, 1, "CONDITIONING"], [6, 6, 0, 26, 0, "CONDITIONING"]]}
             """#
         let info = try #require(ComfyUIWorkflow.parse(workflow))
         #expect(info.prompt == "a red fox in the snow")

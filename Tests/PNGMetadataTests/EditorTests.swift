@@ -72,7 +72,8 @@ struct EditorTests {
     @Test("the one stripper, bytes form: what `meta strip` and an export remove, or the same bytes")
     func strippedBytes() throws {
         let original = PNGFixtures.inserting(
-            PNGFixtures.tEXt("prompt", latin1: #"{"3": {"class_type": "KSampler"}}"#) + PNGFixtures.tEXt("Title", latin1: "kept"),
+            PNGFixtures.tEXt("prompt", latin1: #"{"3": {"class_type": "KSampler"}}"#)
+                + PNGFixtures.tEXt("Title", latin1: "kept"),
             into: PNGFixtures.image())
         let embedded = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
         let ours = try PNGEditor.stripped(embedded, includeForeign: false)

@@ -30,7 +30,8 @@ struct ComfyGraph {
             let inputs = (value["inputs"]?.object?.entries ?? []).map { key, value in
                 ComfyNode.Input(name: key, type: nil, value: ComfyLink(value).map { .link($0) } ?? .literal(value))
             }
-            nodes[id] = ComfyNode(type: type, title: value["_meta"]?["title"]?.string ?? "", inputs: inputs, widgets: [])
+            let title = value["_meta"]?["title"]?.string ?? ""
+            nodes[id] = ComfyNode(type: type, title: title, inputs: inputs, widgets: [])
             nodeIDs.append(id)
         }
         nodeIDs.sort(by: ComfyNodeID.precedes)
@@ -54,7 +55,8 @@ struct ComfyGraph {
             var inputs: [ComfyNode.Input] = (node["inputs"]?.array ?? []).compactMap { input in
                 guard let name = input["name"]?.string else { return nil }
                 let origin = input["link"]?.scalarText.flatMap { origins[$0] }
-                return ComfyNode.Input(name: name, type: input["type"]?.string, value: origin.map { .link($0) } ?? .unconnected)
+                let value: ComfyNode.Value = origin.map { .link($0) } ?? .unconnected
+                return ComfyNode.Input(name: name, type: input["type"]?.string, value: value)
             }
             // Widgets saved as an object (some custom nodes) are named settings, as in the API
             // graph; as a list they are positional.
@@ -169,7 +171,8 @@ struct ComfyGraph {
         // Combine, concat, average…: every conditioning input, by its type where the graph
         // gives types (the editor's), else by its name.
         var texts: [String] = []
-        for input in node.inputs where input.type == "CONDITIONING" || input.name.lowercased().contains("conditioning") {
+        for input in node.inputs
+        where input.type == "CONDITIONING" || input.name.lowercased().contains("conditioning") {
             if case .link(let next) = input.value {
                 texts += conditioningTexts(next, walk: &walk, depth: depth + 1)
             }
