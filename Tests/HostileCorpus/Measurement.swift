@@ -37,9 +37,18 @@ public struct Measurement: Sendable {
     }
 }
 
-/// Runs a program with its output captured, and measures it with `wait4`: CPU time, peak RSS
-/// and blocks written are the kernel's own figures for that child alone.
+/// Runs a program with its output captured, and measures it: CPU time, peak RSS and blocks
+/// written are the kernel's own figures (`wait4`'s rusage) for that program alone.
+///
+/// The program runs under GNU time, itself started by a small shell: a child spawned straight
+/// from a large process (a test runner) inherits that process's peak RSS in its `ru_maxrss`
+/// (posix_spawn shares the parent's memory until exec, and exec records its high-water mark),
+/// so the rusage must come from a program forked by a small one. Without /usr/bin/time the
+/// shell's own rusage is used, and the peak RSS is at least the caller's.
 public enum MeasuredProcess {
+    static let timeTool = "/usr/bin/time"
+    static var hasTimeTool: Bool { FileManager.default.isExecutableFile(atPath: timeTool) }
+
     /// Keeps the first `limit` bytes read from a pipe and counts them all, on its own thread.
     final class PipeDrain: @unchecked Sendable {
         private let lock = NSLock()
@@ -93,12 +102,15 @@ public enum MeasuredProcess {
         private var status: Int32 = 0
         private var usage = rusage()
         private var reaped = false
+        /// GNU time's report, when the program runs under it.
+        let timeReport: String?
 
-        init(pid: pid_t, stdout: PipeDrain, stderr: PipeDrain, started: DispatchTime) {
+        init(pid: pid_t, stdout: PipeDrain, stderr: PipeDrain, started: DispatchTime, timeReport: String?) {
             self.pid = pid
             self.stdout = stdout
             self.stderr = stderr
             self.started = started
+            self.timeReport = timeReport
             let thread = Thread { [self] in
                 var status: Int32 = 0
                 var usage = rusage()
@@ -113,11 +125,21 @@ public enum MeasuredProcess {
             thread.start()
         }
 
-        /// Waits for the child to end, killing its process group at `deadline`.
+        /// The measured program's pid: GNU time's child, or the child itself.
+        public var targetPID: pid_t {
+            guard timeReport != nil else { return pid }
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            return children.split(separator: " ").first.flatMap { pid_t($0) } ?? pid
+        }
+
+        /// Waits for the child to end, killing its process group at `deadline` (what the
+        /// program had cost by then is read from /proc just before).
         public func finish(label: String, deadline: DispatchTime) -> Measurement {
             var timedOut = false
+            var lastSample: ProcSample?
             if exited.wait(timeout: deadline) == .timedOut {
                 timedOut = true
+                lastSample = ProcSample.of(targetPID)
                 kill(-pid, SIGKILL)
                 exited.wait()
             }
@@ -134,12 +156,42 @@ public enum MeasuredProcess {
             result.cpuSeconds = seconds(usage.ru_utime) + seconds(usage.ru_stime)
             result.peakRSSBytes = Int(usage.ru_maxrss) * 1024
             result.diskBytes = Int(usage.ru_oublock) * 512
+            if let lastSample {
+                result.cpuSeconds = lastSample.cpuSeconds
+                result.peakRSSBytes = lastSample.peakRSSBytes
+                result.diskBytes = lastSample.writeBytes
+            } else if let timeReport, let report = try? String(contentsOfFile: timeReport, encoding: .utf8) {
+                Self.apply(timeReport: report, to: &result)
+            }
+            if let timeReport { unlink(timeReport) }
             let out = stdout.snapshot
             let err = stderr.snapshot
             result.stdout = out.text
             result.stderr = err.text
             result.outputBytes = out.total + err.total
             return result
+        }
+
+        /// GNU time's `-o` file: "Command exited with non-zero status N" or "Command terminated
+        /// by signal N" when so, then the `%e %U %S %M %O` line.
+        static func apply(timeReport report: String, to result: inout Measurement) {
+            let lines = report.split(separator: "\n")
+            guard let fields = lines.last?.split(separator: " "), fields.count == 5,
+                let user = Double(fields[1]), let system = Double(fields[2]), let rss = Int(fields[3]), let blocks = Int(fields[4])
+            else { return }
+            result.cpuSeconds = user + system
+            result.peakRSSBytes = rss * 1024
+            result.diskBytes = blocks * 512
+            for line in lines.dropLast() {
+                if line.hasPrefix("Command terminated by signal "), let signal = Int32(line.split(separator: " ").last ?? "") {
+                    result.signal = signal
+                    result.exitStatus = nil
+                } else if line.hasPrefix("Command exited with non-zero status "), let status = Int32(line.split(separator: " ").last ?? "") {
+                    result.exitStatus = status
+                    result.signal = nil
+                }
+            }
+            if !lines.dropLast().contains(where: { $0.hasPrefix("Command ") }), result.signal == nil { result.exitStatus = 0 }
         }
 
         public var stdoutSoFar: String { stdout.snapshot.text }
@@ -152,6 +204,9 @@ public enum MeasuredProcess {
 
         /// Sends `signal` to the child's process group.
         public func send(_ signal: Int32) { kill(-pid, signal) }
+
+        /// Sends `signal` to the measured program only (GNU time then reports how it ended).
+        public func sendToProgram(_ signal: Int32) { kill(targetPID, signal) }
     }
 
     static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
@@ -162,8 +217,11 @@ public enum MeasuredProcess {
         _ arguments: [String], in directory: String, environment: [String: String] = [:], cpuLimitSeconds: Int? = nil,
         keepBytes: Int = 1 << 20, onStdout: (@Sendable ([UInt8]) -> Void)? = nil
     ) throws -> Child {
-        let script = "cd \"$1\" || exit 125; shift; ulimit -S -t \"$1\" || exit 125; shift; exec \"$@\""
-        let argv = ["/bin/sh", "-c", script, "sh", directory, cpuLimitSeconds.map(String.init) ?? "unlimited"] + arguments
+        let timeReport = hasTimeTool ? NSTemporaryDirectory() + "/gptimg-time-\(UUID().uuidString)" : nil
+        let run = timeReport == nil ? "exec \"$@\"" : "exec \(timeTool) -f '%e %U %S %M %O' -o \"$report\" \"$@\""
+        let script = "cd \"$1\" || exit 125; ulimit -S -t \"$2\" || exit 125; report=\"$3\"; shift 3; " + run
+        let argv = ["/bin/sh", "-c", script, "sh", directory, cpuLimitSeconds.map(String.init) ?? "unlimited", timeReport ?? ""]
+            + arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         env["NO_COLOR"] = "1"
@@ -210,7 +268,7 @@ public enum MeasuredProcess {
         }
         let stdout = PipeDrain(descriptor: outPipe[0], limit: keepBytes, onData: onStdout)
         let stderr = PipeDrain(descriptor: errPipe[0], limit: keepBytes)
-        return Child(pid: pid, stdout: stdout, stderr: stderr, started: started)
+        return Child(pid: pid, stdout: stdout, stderr: stderr, started: started, timeReport: timeReport)
     }
 
     /// Runs `arguments` to its end (or kills it after `timeoutSeconds`) and measures it.

@@ -69,6 +69,8 @@ public struct HostileRunner: Sendable {
     public var cpuLimitSeconds: Int?
     /// Keep each case's folder after it ran (for a look at what was written).
     public var keepFiles = false
+    /// Ask the gallery for each image's page too (besides the grid and the thumbnails).
+    public var requestImagePages = true
 
     /// `gptimg` and `directory` may be relative to the current folder (commands run elsewhere).
     public init(gptimg: String, directory: String, timeoutSeconds: Double = 60, cpuLimitSeconds: Int? = nil) {
@@ -158,7 +160,9 @@ public struct HostileRunner: Sendable {
         case .doctor: arguments = ["doctor"] + library
         case .doctorFix: arguments = ["doctor", "--fix"] + library
         case .rebuild: arguments = ["rebuild"] + library
-        case .exportContactSheet: arguments = ["export", "--query", "", "--to", world.path + "/export", "--contact-sheet"] + library
+        case .exportContactSheet:
+            // In a folder of its own: the export's temporary sibling is not "outside the library".
+            arguments = ["export", "--query", "", "--to", world.path + "/export/sheet", "--contact-sheet"] + library
         case .serve: return nil
         }
         return try MeasuredProcess.run(
@@ -268,7 +272,7 @@ public struct HostileRunner: Sendable {
     /// One of the API's ratios or W:H in digits.
     static func isAspectRatio(_ value: String) -> Bool {
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.count <= 5 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.count <= 10 && $0.allSatisfy { ("0"..."9").contains($0) } }
     }
 
     /// Control characters (but newline and tab), DEL, C1 controls and bidirectional formatting
@@ -313,8 +317,11 @@ public struct HostileRunner: Sendable {
         try? World.write(Array(script.utf8), to: bin + "/gptimg")
         chmod(bin + "/gptimg", 0o755)
         try? FileManager.default.removeItem(atPath: record)
+        // From a file: a command line may be longer than one argument can be (an 8 MB prompt).
+        let pastedFile = world.path + "/pasted.sh"
+        try? World.write(Array(commandLine.utf8), to: pastedFile)
         guard let pasted = try? MeasuredProcess.run(
-            "paste", ["/bin/sh", "-c", commandLine], in: shell, timeoutSeconds: 10,
+            "paste", ["/bin/sh", pastedFile], in: shell, timeoutSeconds: 10,
             environment: ["PATH": bin + ":/usr/bin:/bin", "FAKE_GPTIMG_RECORD": record])
         else { return ["could not run the command line"] }
         var problems: [String] = []
@@ -355,7 +362,8 @@ public struct HostileRunner: Sendable {
         var rssBroken = false
         func request(_ label: String, paths: [String], gridPage: Bool = false, expected: Int? = nil) {
             log("\(testCase.name): \(label)")
-            let before = ProcSample.of(child.pid)
+            let server = child.targetPID
+            let before = ProcSample.of(server)
             let started = DispatchTime.now()
             let responses = UnsafeMutableBufferPointer<LoopbackHTTP.Response?>.allocate(capacity: paths.count)
             responses.initialize(repeating: nil)
@@ -365,7 +373,7 @@ public struct HostileRunner: Sendable {
             DispatchQueue.concurrentPerform(iterations: paths.count) { index in
                 slots[index] = LoopbackHTTP.get(port: port, path: paths[index], timeoutSeconds: timeout)
             }
-            let after = ProcSample.of(child.pid)
+            let after = ProcSample.of(server)
             var measurement = Measurement(label: label)
             measurement.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             measurement.cpuSeconds = max(0, (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0))
@@ -392,14 +400,14 @@ public struct HostileRunner: Sendable {
         for path in testCase.requests { request("GET \(path)", paths: [path], gridPage: path.hasPrefix("/?"), expected: expected) }
         for row in images {
             guard let id = row[0], let sha = row[1] else { continue }
-            request("GET /image/\(id)", paths: ["/image/\(id)"])
+            if requestImagePages { request("GET /image/\(id)", paths: ["/image/\(id)"]) }
             request("GET /thumb/\(sha.prefix(8))….png", paths: ["/thumb/\(sha).png"])
             request("GET /thumb/\(sha.prefix(8))….png again", paths: ["/thumb/\(sha).png"])
         }
         if let first = images.first, let sha = first[1] {
             request("8 x GET /thumb/\(sha.prefix(8))… at once", paths: Array(repeating: "/thumb/\(sha).png", count: 8))
         }
-        child.send(SIGTERM)
+        child.sendToProgram(SIGTERM)
         let whole = child.finish(label: "serve", deadline: .now() + 10)
         var problems: [String] = []
         if let signal = whole.signal, signal != SIGTERM, signal != SIGKILL { problems.append("ended by signal \(signal)") }
@@ -419,12 +427,37 @@ public struct HostileRunner: Sendable {
         return pasteProblems(command, world: world)
     }
 
+    /// Named entities of HTML's escaping and numeric ones, as a browser copies the text.
     static func unescapeHTML(_ text: String) -> String {
-        var out = text
-        for (entity, character) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#x27;", "'"), ("&amp;", "&")] {
-            out = out.replacingOccurrences(of: entity, with: character)
+        let named = ["lt": "<", "gt": ">", "quot": "\"", "apos": "'", "amp": "&"]
+        var out = ""
+        var rest = Substring(text)
+        while let ampersand = rest.firstIndex(of: "&") {
+            out += rest[..<ampersand]
+            let after = rest[rest.index(after: ampersand)...]
+            guard let semicolon = after.prefix(10).firstIndex(of: ";") else {
+                out += "&"
+                rest = after
+                continue
+            }
+            let name = after[..<semicolon]
+            var decoded: String?
+            if let value = named[String(name)] {
+                decoded = value
+            } else if name.hasPrefix("#x") || name.hasPrefix("#X"), let code = UInt32(name.dropFirst(2), radix: 16) {
+                decoded = Unicode.Scalar(code).map { String(Character($0)) }
+            } else if name.hasPrefix("#"), let code = UInt32(name.dropFirst()) {
+                decoded = Unicode.Scalar(code).map { String(Character($0)) }
+            }
+            if let decoded {
+                out += decoded
+                rest = after[after.index(after: semicolon)...]
+            } else {
+                out += "&"
+                rest = after
+            }
         }
-        return out
+        return out + rest
     }
 
     static func port(in output: String) -> Int? {

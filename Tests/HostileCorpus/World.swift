@@ -14,7 +14,7 @@ struct World {
     init(path: String) throws {
         self.path = path
         try? FileManager.default.removeItem(atPath: path)
-        for folder in [path, path + "/work", path + "/outside", path + "/inputs"] {
+        for folder in [path, path + "/work", path + "/outside", path + "/inputs", path + "/export"] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
     }
@@ -88,7 +88,7 @@ struct World {
         var files: [String: String]
     }
 
-    static let ownFolders: Set<String> = ["Library", "inputs", "work", "export", "shell", "fakebin", "fakebin-arguments"]
+    static let ownFolders: Set<String> = ["Library", "inputs", "work", "export", "shell", "fakebin", "fakebin-arguments", "pasted.sh"]
 
     func snapshot() throws -> Snapshot {
         var files: [String: String] = [:]
@@ -132,7 +132,8 @@ struct World {
         let inWork = (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []
         if !inWork.isEmpty { problems.append("files appeared in the working folder: \(inWork.sorted())") }
         if let enumerator = FileManager.default.enumerator(atPath: path) {
-            for case let name as String in enumerator where (name as NSString).lastPathComponent == "pwned" {
+            // shell/ is where command lines are pasted: a pwned there is reported with its line.
+            for case let name as String in enumerator where (name as NSString).lastPathComponent == "pwned" && !name.hasPrefix("shell/") {
                 problems.append("a file named pwned appeared: \(name)")
             }
         }
