@@ -24,21 +24,27 @@ public struct HostileBounds: Sendable {
     public func output(payload: Int) -> Int { outputBytes + payloadFactor * payload }
 
     /// The bounds `measurement` broke, one phrase each.
-    public func violations(_ measurement: Measurement, payload: Int, gridPage: Bool = false, checkRSS: Bool = true) -> [String] {
+    public func violations(_ measurement: Measurement, payload: Int, gridPage: Bool = false, checkRSS: Bool = true)
+        -> [String]
+    {
         var broken: [String] = []
-        if measurement.timedOut { broken.append("killed after \(Self.seconds(measurement.wallSeconds)) s of wall time") }
+        if measurement.timedOut {
+            broken.append("killed after \(Self.seconds(measurement.wallSeconds)) s of wall time")
+        }
         let cpuLimit = gridPage ? gridPageCPUSeconds : cpuSeconds
         if measurement.cpuSeconds > cpuLimit {
             broken.append("CPU \(Self.seconds(measurement.cpuSeconds)) s > \(Self.seconds(cpuLimit)) s")
         }
         if checkRSS, measurement.peakRSSBytes > peakRSSBytes {
-            broken.append("peak RSS \(Self.megabytes(measurement.peakRSSBytes)) MB > \(Self.megabytes(peakRSSBytes)) MB")
+            broken.append(
+                "peak RSS \(Self.megabytes(measurement.peakRSSBytes)) MB > \(Self.megabytes(peakRSSBytes)) MB")
         }
         if !measurement.timedOut, measurement.wallSeconds > wallSeconds {
             broken.append("wall \(Self.seconds(measurement.wallSeconds)) s > \(Self.seconds(wallSeconds)) s")
         }
         if measurement.diskBytes > disk(payload: payload) {
-            broken.append("wrote \(Self.megabytes(measurement.diskBytes)) MB > \(Self.megabytes(disk(payload: payload))) MB")
+            broken.append(
+                "wrote \(Self.megabytes(measurement.diskBytes)) MB > \(Self.megabytes(disk(payload: payload))) MB")
         }
         let outputLimit = gridPage ? gridPageBytes : output(payload: payload)
         if measurement.outputBytes > outputLimit {
@@ -63,9 +69,10 @@ public struct HostileBounds: Sendable {
 
     /// The bounds in words, for the bench's report.
     public var description: String {
-        "CPU <= \(Self.seconds(cpuSeconds)) s, peak RSS <= \(peakRSSBytes >> 20) MiB, wall <= \(Self.seconds(wallSeconds)) s, "
-            + "disk <= \(diskBytes >> 20) MiB + \(payloadFactor) x payload, output <= \(outputBytes >> 20) MiB + "
-            + "\(payloadFactor) x payload per command or request; grid pages <= \(Self.seconds(gridPageCPUSeconds)) s CPU "
-            + "and \(gridPageBytes >> 20) MiB; nothing outside the library changed; no crash"
+        "CPU <= \(Self.seconds(cpuSeconds)) s, peak RSS <= \(peakRSSBytes >> 20) MiB, "
+            + "wall <= \(Self.seconds(wallSeconds)) s, disk <= \(diskBytes >> 20) MiB + \(payloadFactor) x payload, "
+            + "output <= \(outputBytes >> 20) MiB + \(payloadFactor) x payload per command or request; grid pages <= "
+            + "\(Self.seconds(gridPageCPUSeconds)) s CPU and \(gridPageBytes >> 20) MiB; nothing outside the library "
+            + "changed; no crash"
     }
 }

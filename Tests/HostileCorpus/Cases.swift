@@ -184,8 +184,13 @@ public enum HostileCorpus {
             "gptimg JSON whose aspect_ratio is `1:1 $(touch pwned)`: dropped with a warning, never in a command line",
             expect: [.importInput: [.succeeds, .imports(1), .validAspectRatios]]
         ) {
-            PNGBuilder.image(seed: 11, textChunks: [PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(
-                prompt: "a calm lake", overriding: [("aspect_ratio", .string("1:1 $(touch pwned)"))]))])
+            PNGBuilder.image(
+                seed: 11,
+                textChunks: [
+                    PNGBuilder.gptimgChunk(
+                        PNGBuilder.gptimgJSON(
+                            prompt: "a calm lake", overriding: [("aspect_ratio", .string("1:1 $(touch pwned)"))]))
+                ])
         },
         .file(
             "png-hostile-values", items: "1, 6", fast: true,
@@ -193,14 +198,25 @@ public enum HostileCorpus {
                 + "an escape sequence in the model, n = 100000, index -1",
             expect: [.importInput: [.succeeds, .imports(1), .validAspectRatios]]
         ) {
-            PNGBuilder.image(seed: 12, textChunks: [PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(
-                prompt: "a quiet harbour", overriding: [
-                    ("aspect_ratio", .string("16:9`touch pwned`")), ("n", .int(100_000)), ("index", .int(-1)),
-                    ("reference_images", .strings(["$(touch pwned)", "https://example.com/a.png?token=secret-token"])),
-                    ("model", .string("gpt-image-2\u{1B}[2J\u{202E}")), ("provider", .string("x; touch pwned")),
-                    ("remote_url", .string("https://files.example.com/i.png?token=secret-token")),
-                    ("type", .string("text-to-image'; touch pwned; '")),
-                ]))])
+            PNGBuilder.image(
+                seed: 12,
+                textChunks: [
+                    PNGBuilder.gptimgChunk(
+                        PNGBuilder.gptimgJSON(
+                            prompt: "a quiet harbour",
+                            overriding: [
+                                ("aspect_ratio", .string("16:9`touch pwned`")), ("n", .int(100_000)),
+                                ("index", .int(-1)),
+                                (
+                                    "reference_images",
+                                    .strings(["$(touch pwned)", "https://example.com/a.png?token=secret-token"])
+                                ),
+                                ("model", .string("gpt-image-2\u{1B}[2J\u{202E}")),
+                                ("provider", .string("x; touch pwned")),
+                                ("remote_url", .string("https://files.example.com/i.png?token=secret-token")),
+                                ("type", .string("text-to-image'; touch pwned; '")),
+                            ]))
+                ])
         },
         .file(
             "png-pixels-1x100000000", items: "5", fast: true,
@@ -236,21 +252,27 @@ public enum HostileCorpus {
             "png-prompt-8MB", items: "9", fast: true, payload: 8_000_000,
             "an 8 MB prompt in the gptimg JSON: gallery tiles get a bounded excerpt"
         ) {
-            PNGBuilder.image(seed: 13, textChunks: [PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(prompt: longPrompt(8_000_000)))])
+            PNGBuilder.image(
+                seed: 13, textChunks: [PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(prompt: longPrompt(8_000_000)))])
         },
         .file(
             "png-terminal-escapes", items: "9", fast: true,
             "escape sequences, BEL, C1 controls and bidi overrides in the prompt, tags and a Comment",
             expect: [
-                .importInput: [.succeeds, .imports(1)], .metaRead: [.cleanTerminalOutput], .list: [.cleanTerminalOutput],
+                .importInput: [.succeeds, .imports(1)], .metaRead: [.cleanTerminalOutput],
+                .list: [.cleanTerminalOutput],
                 .show: [.cleanTerminalOutput],
             ]
         ) {
-            let prompt = "a red door \u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}rood\u{202C} \u{9B}31m \u{2066}isolate\u{2069}"
-            return PNGBuilder.image(seed: 14, textChunks: [
-                PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(prompt: prompt, overriding: [("tags", .strings(["\u{1B}[31mred"]))])),
-                PNGBuilder.tEXt("Comment", Array("beep\u{07}\u{1B}[1A\r overwritten".utf8)),
-            ])
+            let prompt =
+                "a red door \u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}rood\u{202C} \u{9B}31m \u{2066}isolate\u{2069}"
+            return PNGBuilder.image(
+                seed: 14,
+                textChunks: [
+                    PNGBuilder.gptimgChunk(
+                        PNGBuilder.gptimgJSON(prompt: prompt, overriding: [("tags", .strings(["\u{1B}[31mred"]))])),
+                    PNGBuilder.tEXt("Comment", Array("beep\u{07}\u{1B}[1A\r overwritten".utf8)),
+                ])
         },
     ]
 
@@ -353,7 +375,9 @@ extension HostileCorpus {
                 let destination = directory + "/" + relative
                 try FileManager.default.createDirectory(
                     atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                if !FileManager.default.fileExists(atPath: destination) { try World.write(PNGBuilder.image(seed: 98), to: destination) }
+                if !FileManager.default.fileExists(atPath: destination) {
+                    try World.write(PNGBuilder.image(seed: 98), to: destination)
+                }
                 guard symlink(destination, target) == 0 else { throw MeasuredProcess.posixError("symlink \(target)") }
             }
         }

@@ -30,10 +30,13 @@ enum CatalogSQL {
             while true {
                 let step = sqlite3_step(statement)
                 if step == SQLITE_DONE { break }
-                guard step == SQLITE_ROW else { throw Failure(description: "\(sql): \(String(cString: sqlite3_errmsg(db)))") }
-                rows.append((0..<sqlite3_column_count(statement)).map { column in
-                    sqlite3_column_text(statement, column).map { String(cString: $0) }
-                })
+                guard step == SQLITE_ROW else {
+                    throw Failure(description: "\(sql): \(String(cString: sqlite3_errmsg(db)))")
+                }
+                rows.append(
+                    (0..<sqlite3_column_count(statement)).map { column in
+                        sqlite3_column_text(statement, column).map { String(cString: $0) }
+                    })
             }
             return rows
         }

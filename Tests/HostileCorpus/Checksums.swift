@@ -3,11 +3,15 @@ import CPNG
 /// Big- and little-endian integers, as PNG (big) and zip (little) store them.
 extension Array where Element == UInt8 {
     mutating func appendBigEndian(_ value: UInt32) {
-        append(contentsOf: [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)])
+        append(contentsOf: [
+            UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF),
+        ])
     }
 
     mutating func appendLittleEndian(_ value: UInt32) {
-        append(contentsOf: [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8(value >> 24)])
+        append(contentsOf: [
+            UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8(value >> 24),
+        ])
     }
 
     mutating func appendLittleEndian(_ value: UInt16) {
@@ -52,7 +56,10 @@ struct Adler32 {
     /// `count` copies of `byte`: a grows by count·byte, b by count·a + byte·count(count+1)/2.
     mutating func add(repeating byte: UInt8, count: Int) {
         let n = UInt64(count)
-        let triangle = (n % 2 == 0 ? (n / 2) % Self.modulus * ((n + 1) % Self.modulus) : n % Self.modulus * (((n + 1) / 2) % Self.modulus)) % Self.modulus
+        let triangle =
+            (n % 2 == 0
+                ? (n / 2) % Self.modulus * ((n + 1) % Self.modulus) : n % Self.modulus * (((n + 1) / 2) % Self.modulus))
+            % Self.modulus
         b = (b + (n % Self.modulus) * a + UInt64(byte) * triangle) % Self.modulus
         a = (a + (n % Self.modulus) * UInt64(byte)) % Self.modulus
     }

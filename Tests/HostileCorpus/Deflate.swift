@@ -173,7 +173,9 @@ enum Zlib {
     static func inflate(_ stream: [UInt8], limit: Int) -> [UInt8]? {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
-        let status = stream.withUnsafeBufferPointer { cpng_inflate_bounded($0.baseAddress, $0.count, limit, &output, &size) }
+        let status = stream.withUnsafeBufferPointer {
+            cpng_inflate_bounded($0.baseAddress, $0.count, limit, &output, &size)
+        }
         defer { cpng_free(output) }
         guard status == CPNG_OK else { return nil }
         return Array(UnsafeBufferPointer(start: output, count: size))

@@ -177,21 +177,28 @@ public enum MeasuredProcess {
         static func apply(timeReport report: String, to result: inout Measurement) {
             let lines = report.split(separator: "\n")
             guard let fields = lines.last?.split(separator: " "), fields.count == 5,
-                let user = Double(fields[1]), let system = Double(fields[2]), let rss = Int(fields[3]), let blocks = Int(fields[4])
+                let user = Double(fields[1]), let system = Double(fields[2]), let rss = Int(fields[3]),
+                let blocks = Int(fields[4])
             else { return }
             result.cpuSeconds = user + system
             result.peakRSSBytes = rss * 1024
             result.diskBytes = blocks * 512
             for line in lines.dropLast() {
-                if line.hasPrefix("Command terminated by signal "), let signal = Int32(line.split(separator: " ").last ?? "") {
+                if line.hasPrefix("Command terminated by signal "),
+                    let signal = Int32(line.split(separator: " ").last ?? "")
+                {
                     result.signal = signal
                     result.exitStatus = nil
-                } else if line.hasPrefix("Command exited with non-zero status "), let status = Int32(line.split(separator: " ").last ?? "") {
+                } else if line.hasPrefix("Command exited with non-zero status "),
+                    let status = Int32(line.split(separator: " ").last ?? "")
+                {
                     result.exitStatus = status
                     result.signal = nil
                 }
             }
-            if !lines.dropLast().contains(where: { $0.hasPrefix("Command ") }), result.signal == nil { result.exitStatus = 0 }
+            if !lines.dropLast().contains(where: { $0.hasPrefix("Command ") }), result.signal == nil {
+                result.exitStatus = 0
+            }
         }
 
         public var stdoutSoFar: String { stdout.snapshot.text }
@@ -220,7 +227,11 @@ public enum MeasuredProcess {
         let timeReport = hasTimeTool ? NSTemporaryDirectory() + "/gptimg-time-\(UUID().uuidString)" : nil
         let run = timeReport == nil ? "exec \"$@\"" : "exec \(timeTool) -f '%e %U %S %M %O' -o \"$report\" \"$@\""
         let script = "cd \"$1\" || exit 125; ulimit -S -t \"$2\" || exit 125; report=\"$3\"; shift 3; " + run
-        let argv = ["/bin/sh", "-c", script, "sh", directory, cpuLimitSeconds.map(String.init) ?? "unlimited", timeReport ?? ""]
+        let argv =
+            [
+                "/bin/sh", "-c", script, "sh", directory, cpuLimitSeconds.map(String.init) ?? "unlimited",
+                timeReport ?? "",
+            ]
             + arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
@@ -241,7 +252,8 @@ public enum MeasuredProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
@@ -273,7 +285,8 @@ public enum MeasuredProcess {
 
     /// Runs `arguments` to its end (or kills it after `timeoutSeconds`) and measures it.
     public static func run(
-        _ label: String, _ arguments: [String], in directory: String, timeoutSeconds: Double, cpuLimitSeconds: Int? = nil,
+        _ label: String, _ arguments: [String], in directory: String, timeoutSeconds: Double,
+        cpuLimitSeconds: Int? = nil,
         environment: [String: String] = [:]
     ) throws -> Measurement {
         let child = try start(arguments, in: directory, environment: environment, cpuLimitSeconds: cpuLimitSeconds)
@@ -281,7 +294,9 @@ public enum MeasuredProcess {
     }
 
     static func posixError(_ what: String, code: Int32 = errno) -> NSError {
-        NSError(domain: NSPOSIXErrorDomain, code: Int(code), userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
+        NSError(
+            domain: NSPOSIXErrorDomain, code: Int(code),
+            userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(code)))"])
     }
 }
 
@@ -325,7 +340,8 @@ public enum LoopbackHTTP {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return Response(status: nil, body: [], totalBytes: 0, timedOut: false) }
         defer { close(descriptor) }
-        var timeout = timeval(tv_sec: Int(timeoutSeconds), tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1e6))
+        var timeout = timeval(
+            tv_sec: Int(timeoutSeconds), tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1e6))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -333,7 +349,9 @@ public enum LoopbackHTTP {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return Response(status: nil, body: [], totalBytes: 0, timedOut: false) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
@@ -371,7 +389,8 @@ public enum LoopbackHTTP {
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where haystack[index..<(index + needle.count)].elementsEqual(needle) {
+        for index in 0...(haystack.count - needle.count)
+        where haystack[index..<(index + needle.count)].elementsEqual(needle) {
             return index
         }
         return nil
@@ -382,7 +401,8 @@ public enum LoopbackHTTP {
         var offset = 0
         while offset < bytes.count {
             guard let lineEnd = find([13, 10], in: Array(bytes[offset..<min(bytes.count, offset + 32)])) else { break }
-            let sizeText = String(decoding: bytes[offset..<(offset + lineEnd)], as: UTF8.self).split(separator: ";").first ?? ""
+            let sizeText =
+                String(decoding: bytes[offset..<(offset + lineEnd)], as: UTF8.self).split(separator: ";").first ?? ""
             guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
             let start = offset + lineEnd + 2
             guard start + size <= bytes.count else {

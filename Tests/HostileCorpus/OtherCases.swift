@@ -14,7 +14,10 @@ extension HostileCorpus {
             "a folder holding a PNG, a FIFO and a link: the PNG imported, the FIFO and the link reported as skipped",
             expect: [.importInput: [.imports(1), .mentions(["fifo.png", "link.png"])]]
         ) {
-            [("a.png", .bytes(PNGBuilder.image(seed: 50))), ("fifo.png", .fifo), ("link.png", .link("outside/victim.png"))]
+            [
+                ("a.png", .bytes(PNGBuilder.image(seed: 50))), ("fifo.png", .fifo),
+                ("link.png", .link("outside/victim.png")),
+            ]
         },
     ]
 

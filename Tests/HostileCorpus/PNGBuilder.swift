@@ -31,7 +31,8 @@ public enum PNGBuilder {
 
     /// A small real RGB image (noise over a gradient, different for every seed), filter 0 rows
     /// compressed by zlib.
-    public static func image(width: Int = 16, height: Int = 16, seed: UInt64 = 1, textChunks: [[UInt8]] = []) -> [UInt8] {
+    public static func image(width: Int = 16, height: Int = 16, seed: UInt64 = 1, textChunks: [[UInt8]] = []) -> [UInt8]
+    {
         var random = HostileRandom(seed: seed)
         let noise = random.bytes(width * height)
         var raw: [UInt8] = []
@@ -40,7 +41,10 @@ public enum PNGBuilder {
             raw.append(0)
             for x in 0..<width {
                 let n = noise[y * width + x] & 0x3F
-                raw += [UInt8(truncatingIfNeeded: x * 255 / max(1, width - 1)) &+ n, UInt8(truncatingIfNeeded: y * 255 / max(1, height - 1)) &+ n, n]
+                raw += [
+                    UInt8(truncatingIfNeeded: x * 255 / max(1, width - 1)) &+ n,
+                    UInt8(truncatingIfNeeded: y * 255 / max(1, height - 1)) &+ n, n,
+                ]
             }
         }
         return signature + header(width: UInt32(width), height: UInt32(height)) + textChunks.flatMap { $0 }
@@ -51,7 +55,8 @@ public enum PNGBuilder {
     public static func inserting(_ extra: [UInt8], beforeImageDataOf png: [UInt8]) -> [UInt8] {
         var offset = 8
         while offset + 8 <= png.count {
-            let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
+            let length =
+                Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
             if png[(offset + 4)..<(offset + 8)].elementsEqual("IDAT".utf8) { break }
             offset += 12 + length
         }
@@ -90,10 +95,15 @@ public enum PNGBuilder {
             ("index", .int(0)), ("type", .string("text-to-image")), ("reference_images", .strings([])),
             ("task_id", .string("gpt-image-2-hostile-0001")), ("row_id", .null), ("provider", .string("gpt-image-2")),
             ("model", .string("gpt-image-2")), ("created_at", .string("2026-11-21T10:15:30Z")),
-            ("completed_at", .string("2026-11-21T10:15:42Z")), ("parent", .null), ("remote_url", .null), ("tags", .strings([])),
+            ("completed_at", .string("2026-11-21T10:15:42Z")), ("parent", .null), ("remote_url", .null),
+            ("tags", .strings([])),
         ]
         for (key, value) in overrides {
-            if let index = fields.firstIndex(where: { $0.0 == key }) { fields[index].1 = value } else { fields.append((key, value)) }
+            if let index = fields.firstIndex(where: { $0.0 == key }) {
+                fields[index].1 = value
+            } else {
+                fields.append((key, value))
+            }
         }
         return gptimgJSON(fields)
     }

@@ -27,8 +27,10 @@ public struct HostileReport: Sendable {
 
     /// A plain-text table: one line per command, then its problems.
     public func rendered() -> String {
-        var lines = ["## \(name) (issue 14 item \(items)): \(summary)",
-                     "input \(HostileBounds.megabytes(inputBytes)) MB, payload \(HostileBounds.megabytes(payloadBytes)) MB"]
+        var lines = [
+            "## \(name) (issue 14 item \(items)): \(summary)",
+            "input \(HostileBounds.megabytes(inputBytes)) MB, payload \(HostileBounds.megabytes(payloadBytes)) MB",
+        ]
         let header = ["command", "status", "wall s", "cpu s", "rss MB", "disk MB", "out MB", "verdict"]
         var table = [header]
         for row in rows {
@@ -42,7 +44,8 @@ public struct HostileReport: Sendable {
         let widths = (0..<header.count).map { column in table.map { $0[column].count }.max() ?? 0 }
         for (index, cells) in table.enumerated() {
             let cells = cells.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                column == 0
+                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[column] - cell.count) + cell
             }
             lines.append(cells.joined(separator: "  "))
@@ -84,8 +87,10 @@ public struct HostileRunner: Sendable {
     public static func commands(for family: HostileCase.Family) -> [HostileCommand] {
         switch family {
         case .file:
-            [.metaRead, .metaReadJSON, .metaStrip, .importInput, .list, .show, .doctor, .doctorFix, .rebuild,
-             .exportContactSheet, .serve]
+            [
+                .metaRead, .metaReadJSON, .metaStrip, .importInput, .list, .show, .doctor, .doctorFix, .rebuild,
+                .exportContactSheet, .serve,
+            ]
         case .zip: [.importInput, .list, .show, .doctor, .doctorFix, .rebuild, .exportContactSheet, .serve]
         case .catalog: [.list, .show, .doctor, .doctorFix, .delete, .rebuild, .exportContactSheet, .serve]
         case .request: [.serve]
@@ -93,7 +98,9 @@ public struct HostileRunner: Sendable {
     }
 
     /// Runs `commands` (default: every one that applies) on the case.
-    public func run(_ testCase: HostileCase, commands: [HostileCommand]? = nil, log: (String) -> Void = { _ in }) throws -> HostileReport {
+    public func run(_ testCase: HostileCase, commands: [HostileCommand]? = nil, log: (String) -> Void = { _ in }) throws
+        -> HostileReport
+    {
         let caseDirectory = directory + "/" + testCase.name
         try? FileManager.default.removeItem(atPath: caseDirectory)
         try FileManager.default.createDirectory(atPath: caseDirectory, withIntermediateDirectories: true)
@@ -171,7 +178,9 @@ public struct HostileRunner: Sendable {
     }
 
     /// The library after importing the case's input, when import itself was not asked for.
-    func makeTemplate(_ testCase: HostileCase, entries: [(String, HostileCase.Entry)], in caseDirectory: String) throws -> String {
+    func makeTemplate(_ testCase: HostileCase, entries: [(String, HostileCase.Entry)], in caseDirectory: String) throws
+        -> String
+    {
         let world = try World(path: caseDirectory + "/template")
         try world.materialize(testCase, entries: entries)
         _ = try MeasuredProcess.run(
@@ -183,15 +192,21 @@ public struct HostileRunner: Sendable {
     /// A library of one ordinary image, then tampered with as the scenario says.
     func prepareScenario(_ scenario: CatalogScenario?, in world: World) throws {
         let seed = world.path + "/inputs/seed.png"
-        try World.write(PNGBuilder.image(seed: 60, textChunks: [
-            PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(prompt: "a seed image in a tampered library")),
-        ]), to: seed)
+        try World.write(
+            PNGBuilder.image(
+                seed: 60,
+                textChunks: [
+                    PNGBuilder.gptimgChunk(PNGBuilder.gptimgJSON(prompt: "a seed image in a tampered library"))
+                ]), to: seed)
         let imported = try MeasuredProcess.run(
             "setup", [gptimg, "import", seed, "--library", world.library], in: world.work, timeoutSeconds: 60)
-        guard imported.exitStatus == 0 else { throw SetupFailure(description: "the seed import failed: \(imported.stderr)") }
+        guard imported.exitStatus == 0 else {
+            throw SetupFailure(description: "the seed import failed: \(imported.stderr)")
+        }
         let catalog = world.library + "/catalog.sqlite"
         func setPath(_ path: String) throws {
-            try CatalogSQL.execute(catalog, "UPDATE images SET path = '\(path.replacingOccurrences(of: "'", with: "''"))'")
+            try CatalogSQL.execute(
+                catalog, "UPDATE images SET path = '\(path.replacingOccurrences(of: "'", with: "''"))'")
         }
         switch scenario {
         case nil: break
@@ -201,7 +216,8 @@ public struct HostileRunner: Sendable {
         case .parentPath?: try setPath("../victim.txt")
         case .absolutePath?: try setPath(world.path + "/outside/victim.txt")
         case .symlinkedFolder?:
-            try FileManager.default.createDirectory(atPath: world.path + "/outside/linked", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: world.path + "/outside/linked", withIntermediateDirectories: true)
             try World.write(PNGBuilder.image(seed: 61), to: world.path + "/outside/linked/victim.png")
             guard symlink(world.path + "/outside/linked", world.library + "/images/linked") == 0 else {
                 throw SetupFailure(description: "symlink failed")
@@ -211,13 +227,17 @@ public struct HostileRunner: Sendable {
             let depth = world.library.split(separator: "/").count
             try setPath(String(repeating: "../", count: depth) + "dev/zero")
         case .fifo?:
-            guard mkfifo(world.library + "/images/fifo.png", 0o644) == 0 else { throw SetupFailure(description: "mkfifo failed") }
+            guard mkfifo(world.library + "/images/fifo.png", 0o644) == 0 else {
+                throw SetupFailure(description: "mkfifo failed")
+            }
             try setPath("images/fifo.png")
         case .newerSchema?:
             let tagged = try MeasuredProcess.run(
-                "setup", [gptimg, "tag", "1", "--add", "keepme", "--library", world.library], in: world.work, timeoutSeconds: 60)
+                "setup", [gptimg, "tag", "1", "--add", "keepme", "--library", world.library], in: world.work,
+                timeoutSeconds: 60)
             guard tagged.exitStatus == 0 else { throw SetupFailure(description: "tagging failed: \(tagged.stderr)") }
-            try CatalogSQL.execute(catalog, "INSERT INTO grdb_migrations(identifier) VALUES ('v999-from-a-newer-gptimg')")
+            try CatalogSQL.execute(
+                catalog, "INSERT INTO grdb_migrations(identifier) VALUES ('v999-from-a-newer-gptimg')")
         }
         // Whatever the scenario moved out of place must be where the snapshot sees it.
         try world.refreshVictims()
@@ -272,7 +292,8 @@ public struct HostileRunner: Sendable {
     /// One of the API's ratios or W:H in digits.
     static func isAspectRatio(_ value: String) -> Bool {
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.count <= 10 && $0.allSatisfy { ("0"..."9").contains($0) } }
+        return parts.count == 2
+            && parts.allSatisfy { !$0.isEmpty && $0.count <= 10 && $0.allSatisfy { ("0"..."9").contains($0) } }
     }
 
     /// Control characters (but newline and tab), DEL, C1 controls and bidirectional formatting
@@ -282,7 +303,8 @@ public struct HostileRunner: Sendable {
         for scalar in text.unicodeScalars {
             let value = scalar.value
             let control = (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F...0x9F).contains(value)
-            let bidi = value == 0x061C || value == 0x200E || value == 0x200F || (0x202A...0x202E).contains(value)
+            let bidi =
+                value == 0x061C || value == 0x200E || value == 0x200F || (0x202A...0x202E).contains(value)
                 || (0x2066...0x2069).contains(value)
             if control || bidi {
                 let hex = String(value, radix: 16, uppercase: true)
@@ -320,18 +342,24 @@ public struct HostileRunner: Sendable {
         // From a file: a command line may be longer than one argument can be (an 8 MB prompt).
         let pastedFile = world.path + "/pasted.sh"
         try? World.write(Array(commandLine.utf8), to: pastedFile)
-        guard let pasted = try? MeasuredProcess.run(
-            "paste", ["/bin/sh", pastedFile], in: shell, timeoutSeconds: 10,
-            environment: ["PATH": bin + ":/usr/bin:/bin", "FAKE_GPTIMG_RECORD": record])
+        guard
+            let pasted = try? MeasuredProcess.run(
+                "paste", ["/bin/sh", pastedFile], in: shell, timeoutSeconds: 10,
+                environment: ["PATH": bin + ":/usr/bin:/bin", "FAKE_GPTIMG_RECORD": record])
         else { return ["could not run the command line"] }
         var problems: [String] = []
         let created = (try? FileManager.default.contentsOfDirectory(atPath: shell)) ?? []
         if !created.isEmpty || pasted.exitStatus != 0 {
-            problems.append("pasting `\(commandLine.prefix(120))` into a shell ran more than gptimg (created \(created))")
+            problems.append(
+                "pasting `\(commandLine.prefix(120))` into a shell ran more than gptimg (created \(created))")
         }
         if let data = FileManager.default.contents(atPath: record) {
-            let arguments = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
-            if let index = arguments.firstIndex(of: "--aspect"), index + 1 < arguments.count, !Self.isAspectRatio(arguments[index + 1]) {
+            let arguments = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            if let index = arguments.firstIndex(of: "--aspect"), index + 1 < arguments.count,
+                !Self.isAspectRatio(arguments[index + 1])
+            {
                 problems.append("the command line passes --aspect \(JSONish.quote(arguments[index + 1]))")
             }
         }
@@ -356,7 +384,11 @@ public struct HostileRunner: Sendable {
         guard let port else {
             child.send(SIGKILL)
             let measurement = child.finish(label: "serve", deadline: .now() + 10)
-            return [HostileRow(command: "serve", measurement: measurement, problems: bounds.violations(measurement, payload: testCase.payloadBytes))]
+            return [
+                HostileRow(
+                    command: "serve", measurement: measurement,
+                    problems: bounds.violations(measurement, payload: testCase.payloadBytes))
+            ]
         }
         var rows: [HostileRow] = []
         var rssBroken = false
@@ -384,11 +416,15 @@ public struct HostileRunner: Sendable {
             measurement.timedOut = answers.contains { $0?.timedOut ?? false }
             let statuses = answers.map { $0?.status }
             measurement.httpStatus = statuses.first ?? nil
-            var problems = bounds.violations(measurement, payload: testCase.payloadBytes, gridPage: gridPage, checkRSS: !rssBroken)
+            var problems = bounds.violations(
+                measurement, payload: testCase.payloadBytes, gridPage: gridPage, checkRSS: !rssBroken)
             if measurement.peakRSSBytes > bounds.peakRSSBytes { rssBroken = true }
-            if statuses.contains(where: { $0 == nil }), !measurement.timedOut { problems.append("no answer (the server is gone?)") }
+            if statuses.contains(where: { $0 == nil }), !measurement.timedOut {
+                problems.append("no answer (the server is gone?)")
+            }
             if let expected, statuses.contains(where: { $0 != expected }) {
-                problems.append("expected HTTP \(expected), got \(statuses.map { $0.map(String.init) ?? "none" }.joined(separator: ", "))")
+                let got = statuses.map { $0.map(String.init) ?? "none" }.joined(separator: ", ")
+                problems.append("expected HTTP \(expected), got \(got)")
             }
             if paths.count == 1, paths[0].hasPrefix("/image/"), let body = answers[0]?.body {
                 problems += commandLineProblems(inPage: String(decoding: body, as: UTF8.self), world: world)
@@ -396,8 +432,12 @@ public struct HostileRunner: Sendable {
             rows.append(HostileRow(command: label, measurement: measurement, problems: problems))
         }
         request("GET /", paths: ["/"], gridPage: true)
-        let expected = testCase.expectations[.serve]?.compactMap { if case .httpStatus(let code) = $0 { code } else { nil } }.first
-        for path in testCase.requests { request("GET \(path)", paths: [path], gridPage: path.hasPrefix("/?"), expected: expected) }
+        let expected = testCase.expectations[.serve]?.compactMap {
+            if case .httpStatus(let code) = $0 { code } else { nil }
+        }.first
+        for path in testCase.requests {
+            request("GET \(path)", paths: [path], gridPage: path.hasPrefix("/?"), expected: expected)
+        }
         for row in images {
             guard let id = row[0], let sha = row[1] else { continue }
             if requestImagePages { request("GET /image/\(id)", paths: ["/image/\(id)"]) }
@@ -405,14 +445,18 @@ public struct HostileRunner: Sendable {
             request("GET /thumb/\(sha.prefix(8))….png again", paths: ["/thumb/\(sha).png"])
         }
         if let first = images.first, let sha = first[1] {
-            request("8 x GET /thumb/\(sha.prefix(8))… at once", paths: Array(repeating: "/thumb/\(sha).png", count: 8))
+            let paths = Array(repeating: "/thumb/\(sha).png", count: 8)
+            request("8 x GET /thumb/\(sha.prefix(8))… at once", paths: paths)
         }
         child.sendToProgram(SIGTERM)
         let whole = child.finish(label: "serve", deadline: .now() + 10)
         var problems: [String] = []
-        if let signal = whole.signal, signal != SIGTERM, signal != SIGKILL { problems.append("ended by signal \(signal)") }
+        if let signal = whole.signal, signal != SIGTERM, signal != SIGKILL {
+            problems.append("ended by signal \(signal)")
+        }
         if !rssBroken, whole.peakRSSBytes > bounds.peakRSSBytes {
-            problems.append("peak RSS \(HostileBounds.megabytes(whole.peakRSSBytes)) MB > \(bounds.peakRSSBytes >> 20) MiB")
+            problems.append(
+                "peak RSS \(HostileBounds.megabytes(whole.peakRSSBytes)) MB > \(bounds.peakRSSBytes >> 20) MiB")
         }
         rows.append(HostileRow(command: "serve (whole run)", measurement: whole, problems: problems))
         return rows

@@ -32,14 +32,17 @@ struct World {
             case .fifo:
                 guard mkfifo(target, 0o644) == 0 else { throw MeasuredProcess.posixError("mkfifo \(target)") }
             case .link(let relative):
-                guard symlink(path + "/" + relative, target) == 0 else { throw MeasuredProcess.posixError("symlink \(target)") }
+                guard symlink(path + "/" + relative, target) == 0 else {
+                    throw MeasuredProcess.posixError("symlink \(target)")
+                }
             }
         }
     }
 
     func refreshVictims() throws {
         let text = Array("a file of the user's, outside the library\n".utf8)
-        for file in [path + "/victim.txt", path + "/outside/victim.txt"] where !FileManager.default.fileExists(atPath: file) {
+        for file in [path + "/victim.txt", path + "/outside/victim.txt"]
+        where !FileManager.default.fileExists(atPath: file) {
             try Self.write(text, to: file)
         }
         if !FileManager.default.fileExists(atPath: path + "/outside/victim.png") {
@@ -51,7 +54,8 @@ struct World {
 
     /// The first image's id, when the catalog can be read.
     func firstImageID() -> String? {
-        (try? CatalogSQL.rows(library + "/catalog.sqlite", "SELECT id FROM images ORDER BY id LIMIT 1"))?.first?.first ?? nil
+        (try? CatalogSQL.rows(library + "/catalog.sqlite", "SELECT id FROM images ORDER BY id LIMIT 1"))?.first?.first
+            ?? nil
     }
 
     /// A copy of a library: files hard-linked (landed images are never written again), the
@@ -72,7 +76,9 @@ struct World {
         try? FileManager.default.removeItem(atPath: destination)
         let copied = try MeasuredProcess.run(
             "cp", ["/bin/cp", linking ? "-al" : "-a", source, destination], in: "/", timeoutSeconds: 600)
-        guard copied.exitStatus == 0 else { throw HostileRunner.SetupFailure(description: "cp failed: \(copied.stderr)") }
+        guard copied.exitStatus == 0 else {
+            throw HostileRunner.SetupFailure(description: "cp failed: \(copied.stderr)")
+        }
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {
@@ -88,7 +94,9 @@ struct World {
         var files: [String: String]
     }
 
-    static let ownFolders: Set<String> = ["Library", "inputs", "work", "export", "shell", "fakebin", "fakebin-arguments", "pasted.sh"]
+    static let ownFolders: Set<String> = [
+        "Library", "inputs", "work", "export", "shell", "fakebin", "fakebin-arguments", "pasted.sh",
+    ]
 
     func snapshot() throws -> Snapshot {
         var files: [String: String] = [:]
@@ -105,10 +113,13 @@ struct World {
             }
             files[relative] = description
             if type == S_IFDIR {
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: full)) ?? [] { visit(relative + "/" + name) }
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: full)) ?? [] {
+                    visit(relative + "/" + name)
+                }
             }
         }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !Self.ownFolders.contains(name) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        where !Self.ownFolders.contains(name) {
             visit(name)
         }
         return Snapshot(files: files)
@@ -133,7 +144,8 @@ struct World {
         if !inWork.isEmpty { problems.append("files appeared in the working folder: \(inWork.sorted())") }
         if let enumerator = FileManager.default.enumerator(atPath: path) {
             // shell/ is where command lines are pasted: a pwned there is reported with its line.
-            for case let name as String in enumerator where (name as NSString).lastPathComponent == "pwned" && !name.hasPrefix("shell/") {
+            for case let name as String in enumerator
+            where (name as NSString).lastPathComponent == "pwned" && !name.hasPrefix("shell/") {
                 problems.append("a file named pwned appeared: \(name)")
             }
         }

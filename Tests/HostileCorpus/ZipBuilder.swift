@@ -69,9 +69,10 @@ public struct ZipBuilder {
         name: [UInt8], method: Method, crc: UInt32, compressedSize: UInt32, uncompressedSize: UInt32,
         localOffset: UInt32, flags: UInt16 = utf8Flag
     ) {
-        central.append(CentralRecord(
-            name: name, method: method, flags: flags, crc: crc, compressedSize: compressedSize,
-            uncompressedSize: uncompressedSize, localOffset: localOffset))
+        central.append(
+            CentralRecord(
+                name: name, method: method, flags: flags, crc: crc, compressedSize: compressedSize,
+                uncompressedSize: uncompressedSize, localOffset: localOffset))
     }
 
     /// An honest entry: local header, data, and its central record. `content` is compressed
@@ -121,7 +122,8 @@ public struct ZipBuilder {
                 name: name, method: method, flags: Self.utf8Flag, crc: crc, compressedSize: UInt32(data.count),
                 uncompressedSize: uncompressedSize, extraLength: extra)
             addCentral(
-                name: name, method: method, crc: crc, compressedSize: UInt32(data.count), uncompressedSize: uncompressedSize,
+                name: name, method: method, crc: crc, compressedSize: UInt32(data.count),
+                uncompressedSize: uncompressedSize,
                 localOffset: UInt32(offset))
             offset += size
         }

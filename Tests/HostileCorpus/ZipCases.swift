@@ -52,7 +52,9 @@ extension HostileCorpus {
             expect: [.importInput: [.imports(bidiNames.count), .cleanTerminalOutput]]
         ) {
             var zip = ZipBuilder()
-            for (index, name) in bidiNames.enumerated() { zip.addEntry(name, content: PNGBuilder.image(seed: 30 + UInt64(index))) }
+            for (index, name) in bidiNames.enumerated() {
+                zip.addEntry(name, content: PNGBuilder.image(seed: 30 + UInt64(index)))
+            }
             return zip.finished()
         },
         .zip(
@@ -66,7 +68,8 @@ extension HostileCorpus {
                 name: Array("ratio.png".utf8), method: .deflate, data: entry.deflate, crc: entry.crc,
                 compressedSize: UInt32(entry.deflate.count), uncompressedSize: UInt32(entry.size))
             zip.addCentral(
-                name: Array("ratio.png".utf8), method: .deflate, crc: entry.crc, compressedSize: UInt32(entry.deflate.count),
+                name: Array("ratio.png".utf8), method: .deflate, crc: entry.crc,
+                compressedSize: UInt32(entry.deflate.count),
                 uncompressedSize: UInt32(entry.size), localOffset: offset)
             return zip.finished()
         },
@@ -110,7 +113,8 @@ extension HostileCorpus {
         let entry = InflatingPNG(bodyBytes: inflatedBytes, underRatioGuard: true)
         var zip = ZipBuilder()
         zip.addOverlapping(
-            names: (0..<count).map { Array("overlap-\(padded($0, 3)).png".utf8) }, method: .deflate, data: entry.deflate,
+            names: (0..<count).map { Array("overlap-\(padded($0, 3)).png".utf8) }, method: .deflate,
+            data: entry.deflate,
             crc: entry.crc, uncompressedSize: UInt32(entry.size))
         return zip.finished()
     }

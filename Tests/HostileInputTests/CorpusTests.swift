@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import HostileCorpus
 
@@ -9,7 +9,9 @@ import TestSupport
 /// what their cases say.
 @Suite("Hostile corpus")
 struct CorpusTests {
-    @Test("a hand-written run inflates with zlib to exactly its bytes, Adler-32 and all", arguments: [1, 2, 258, 259, 517, 100_000, 1 << 20])
+    @Test(
+        "a hand-written run inflates with zlib to exactly its bytes, Adler-32 and all",
+        arguments: [1, 2, 258, 259, 517, 100_000, 1 << 20])
     func runs(count: Int) throws {
         for byte: UInt8 in [0, 0x41, 0xFF] {
             var writer = ZlibWriter()
@@ -30,7 +32,10 @@ struct CorpusTests {
         broken.run(of: 0x41, count: 1000)
         #expect(Zlib.inflate(broken.unfinished(), limit: 9 << 20) == nil)
         let file = HostileCorpus.named("png-ztxt-bombs-9.8MB").entries()
-        guard case .bytes(let bytes) = file[0].1 else { Issue.record("not bytes"); return }
+        guard case .bytes(let bytes) = file[0].1 else {
+            Issue.record("not bytes")
+            return
+        }
         #expect(bytes.count <= 9_800_000 && bytes.count > 9_700_000)
     }
 
@@ -38,7 +43,9 @@ struct CorpusTests {
     func inflatingPNG() throws {
         for guarded in [true, false] {
             let entry = InflatingPNG(bodyBytes: 3_000_000, underRatioGuard: guarded)
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)").path
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gptimg-corpus-\(UUID().uuidString)"
+            ).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try Data(entry.deflate).write(to: URL(fileURLWithPath: folder + "/entry.deflate"))
@@ -59,7 +66,8 @@ struct CorpusTests {
 
     @Test("the encrypted zip opens with its password in unzip; the bidi zip's entries are all there")
     func honestArchives() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for name in ["zip-encrypted-2-of-4", "zip-bidi-names", "zip-ratio-bomb"] {
             try HostileCorpus.write(HostileCorpus.named(name), into: folder)
@@ -82,10 +90,13 @@ struct CorpusTests {
 
     @Test("the runner measures: CPU, peak RSS and disk of a child are the kernel's figures")
     func measurement() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let script = "head -c 33554432 /dev/zero > big; sync; python3 -c 'b = bytearray(100 << 20); b[::4096] = b\"x\" * len(b[::4096])'"
+        // 32 MiB written, 100 MiB touched.
+        let script = "head -c 33554432 /dev/zero > big; sync; "
+            + "python3 -c 'b = bytearray(100 << 20); b[::4096] = b\"x\" * len(b[::4096])'"
         let measured = try MeasuredProcess.run("probe", ["/bin/sh", "-c", script], in: folder, timeoutSeconds: 60)
         #expect(measured.exitStatus == 0, "\(measured.stderr)")
         #expect(measured.diskBytes >= 32 << 20)
@@ -93,7 +104,8 @@ struct CorpusTests {
         let hung = try MeasuredProcess.run("hang", ["/bin/sleep", "30"], in: folder, timeoutSeconds: 0.5)
         #expect(hung.timedOut)
         #expect(hung.wallSeconds < 5)
-        let spinning = try MeasuredProcess.run("spin", ["/bin/sh", "-c", "while :; do :; done"], in: folder, timeoutSeconds: 30, cpuLimitSeconds: 1)
+        let spinning = try MeasuredProcess.run(
+            "spin", ["/bin/sh", "-c", "while :; do :; done"], in: folder, timeoutSeconds: 30, cpuLimitSeconds: 1)
         #expect(spinning.signal == 24)  // SIGXCPU
         #expect(spinning.cpuSeconds >= 0.5 && spinning.wallSeconds < 20, "\(spinning)")
     }

@@ -1,7 +1,7 @@
 import Foundation
 import HostileCorpus
-import Testing
 import TestSupport
+import Testing
 
 /// The built gptimg on the fast half of the hostile corpus (issue 14): every command asked for
 /// must keep the bounds of `HostileBounds` (2 s of CPU, 256 MiB, 10 s, a disk and output
@@ -17,9 +17,12 @@ struct HostileInputTests {
     /// Runs `commands` on the case `name` and returns what broke, with the whole table as the
     /// failure's comment.
     func run(
-        _ name: String, _ commands: [HostileCommand], imagePages: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
+        _ name: String, _ commands: [HostileCommand], imagePages: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> HostileReport {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-hostile-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gptimg-hostile-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var runner = HostileRunner(gptimg: Self.gptimg, directory: folder, timeoutSeconds: 10, cpuLimitSeconds: 3)
         runner.requestImagePages = imagePages
@@ -125,7 +128,10 @@ struct HostileInputTests {
         // The second request for the same thumbnail must not decode again.
         let again = report.rows.first { $0.command.hasPrefix("GET /thumb/") && $0.command.hasSuffix("again") }
         #expect(again != nil)
-        if let again { #expect(again.measurement.cpuSeconds < 0.25, "the second request cost \(again.measurement.cpuSeconds) s of CPU") }
+        if let again {
+            #expect(
+                again.measurement.cpuSeconds < 0.25, "the second request cost \(again.measurement.cpuSeconds) s of CPU")
+        }
     }
 
     @Test("5: a contact sheet of eight pixel bombs in bounded memory")

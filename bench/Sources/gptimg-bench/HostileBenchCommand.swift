@@ -8,7 +8,8 @@ import HostileCorpus
 struct HostileBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hostile",
-        abstract: "Write the hostile-input corpus and a manifest; with --gptimg, run every command on it against the bounds.",
+        abstract:
+            "Write the hostile-input corpus and a manifest; with --gptimg, run every command on it against the bounds.",
         discussion: """
             DIR/inputs/ gets every file, folder and zip of the corpus (tampered libraries and gallery \
             requests are built per command when run); DIR/manifest.tsv says which command runs on \
@@ -55,27 +56,37 @@ struct HostileBenchCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root + "/inputs", withIntermediateDirectories: true)
         let bounds = HostileBounds()
-        var manifest = ["case\tfamily\tissue items\tfast\tinput bytes\tpayload bytes\tcommand\tcpu s\trss MiB\twall s\tdisk limit bytes\toutput limit bytes\texpected\tsummary"]
+        let columns = [
+            "case", "family", "issue items", "fast", "input bytes", "payload bytes", "command", "cpu s", "rss MiB",
+            "wall s", "disk limit bytes", "output limit bytes", "expected", "summary",
+        ]
+        var manifest = [columns.joined(separator: "\t")]
         for testCase in cases {
             let inputBytes = try HostileCorpus.write(testCase, into: root + "/inputs")
             for command in HostileRunner.commands(for: testCase.family) {
                 let expected = (testCase.expectations[command] ?? []).map { "\($0)" }.joined(separator: "; ")
-                manifest.append([
-                    testCase.name, testCase.family.rawValue, testCase.items, testCase.fast ? "yes" : "no", String(inputBytes),
-                    String(testCase.payloadBytes), command.rawValue, String(bounds.cpuSeconds), String(bounds.peakRSSBytes >> 20),
-                    String(bounds.wallSeconds), String(bounds.disk(payload: testCase.payloadBytes)),
-                    String(bounds.output(payload: testCase.payloadBytes)), expected, testCase.summary,
-                ].joined(separator: "\t"))
+                manifest.append(
+                    [
+                        testCase.name, testCase.family.rawValue, testCase.items, testCase.fast ? "yes" : "no",
+                        String(inputBytes),
+                        String(testCase.payloadBytes), command.rawValue, String(bounds.cpuSeconds),
+                        String(bounds.peakRSSBytes >> 20),
+                        String(bounds.wallSeconds), String(bounds.disk(payload: testCase.payloadBytes)),
+                        String(bounds.output(payload: testCase.payloadBytes)), expected, testCase.summary,
+                    ].joined(separator: "\t"))
             }
         }
-        try (manifest.joined(separator: "\n") + "\n").write(toFile: root + "/manifest.tsv", atomically: true, encoding: .utf8)
+        try (manifest.joined(separator: "\n") + "\n").write(
+            toFile: root + "/manifest.tsv", atomically: true, encoding: .utf8)
         printError("wrote \(cases.count) cases to \(root)/inputs and \(root)/manifest.tsv")
         guard let gptimg else { return }
 
         var runner = HostileRunner(gptimg: gptimg, directory: root + "/runs", timeoutSeconds: timeout)
         runner.keepFiles = keep
         print("bounds: \(bounds.description)\n")
-        var results = ["case\tcommand\tstatus\twall s\tcpu s\tpeak rss bytes\tdisk bytes\toutput bytes\tverdict\tproblems"]
+        var results = [
+            "case\tcommand\tstatus\twall s\tcpu s\tpeak rss bytes\tdisk bytes\toutput bytes\tverdict\tproblems"
+        ]
         var broken: [String] = []
         var commands = 0
         for testCase in cases {
@@ -85,14 +96,18 @@ struct HostileBenchCommand: AsyncParsableCommand {
             for row in report.rows {
                 let m = row.measurement
                 commands += 1
-                results.append([
-                    testCase.name, row.command, m.statusText, String(format: "%.3f", m.wallSeconds), String(format: "%.3f", m.cpuSeconds),
-                    String(m.peakRSSBytes), String(m.diskBytes), String(m.outputBytes), row.problems.isEmpty ? "ok" : "BROKEN",
-                    row.problems.joined(separator: "; "),
-                ].joined(separator: "\t"))
+                results.append(
+                    [
+                        testCase.name, row.command, m.statusText, String(format: "%.3f", m.wallSeconds),
+                        String(format: "%.3f", m.cpuSeconds),
+                        String(m.peakRSSBytes), String(m.diskBytes), String(m.outputBytes),
+                        row.problems.isEmpty ? "ok" : "BROKEN",
+                        row.problems.joined(separator: "; "),
+                    ].joined(separator: "\t"))
             }
             broken += report.problems.map { "\(testCase.name): \($0)" }
-            try (results.joined(separator: "\n") + "\n").write(toFile: root + "/results.tsv", atomically: true, encoding: .utf8)
+            try (results.joined(separator: "\n") + "\n").write(
+                toFile: root + "/results.tsv", atomically: true, encoding: .utf8)
         }
         print("\(commands) commands and requests on \(cases.count) inputs; \(broken.count) problem(s)")
         for problem in broken { print("  " + problem) }
