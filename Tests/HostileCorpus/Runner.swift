@@ -129,19 +129,27 @@ public struct HostileRunner: Sendable {
                 }
             }
             let before = try world.snapshot()
+            world.markOutsideUnread()
             if command == .serve {
                 report.rows += try serve(testCase, in: world, log: log)
             } else if let measurement = try runCommand(command, testCase, in: world) {
                 var problems = bounds.violations(measurement, payload: testCase.payloadBytes)
                 problems += try check(testCase.expectations[command] ?? [], measurement: measurement, in: world)
                 problems += commandLineProblems(in: measurement.stdout, world: world)
+                let index = world.path + "/export/sheet/index.html"
+                if command == .exportContactSheet, let page = try? String(contentsOfFile: index, encoding: .utf8) {
+                    problems += commandLineProblems(inPage: page, world: world)
+                }
                 report.rows.append(HostileRow(command: command.rawValue, measurement: measurement, problems: problems))
                 if command == .importInput, testCase.family != .catalog {
                     template = caseDirectory + "/template-Library"
-                    try World.copyTree(world.library, to: template!)
+                    // Linked: nothing writes to the import's world again (a killed import may leave GBs).
+                    try World.copyTree(world.library, to: template!, linking: true)
                 }
             }
-            let containment = try world.containmentProblems(since: before)
+            // Read before the snapshot, which reads them too.
+            let read = world.outsideFilesRead().map { "\($0) outside the library was read" }
+            let containment = try read + world.containmentProblems(since: before)
             if !containment.isEmpty, !report.rows.isEmpty {
                 report.rows[report.rows.count - 1].problems += containment
             }
@@ -463,12 +471,17 @@ public struct HostileRunner: Sendable {
     }
 
     /// The "Run it again" command of an image page, unescaped, pasted into a shell.
+    /// Every `gptimg generate …` of a page (the gallery's image page, the export's index.html),
+    /// up to the tag that ends it, unescaped as a browser copies it, pasted into a shell.
     func commandLineProblems(inPage html: String, world: World) -> [String] {
-        guard let open = html.range(of: "<code id=\"command\">"),
-            let close = html.range(of: "</code>", range: open.upperBound..<html.endIndex)
-        else { return [] }
-        let command = Self.unescapeHTML(String(html[open.upperBound..<close.lowerBound]))
-        return pasteProblems(command, world: world)
+        var problems: [String] = []
+        var rest = html[...]
+        while let start = rest.range(of: "gptimg generate ") {
+            let end = rest[start.lowerBound...].firstIndex(of: "<") ?? rest.endIndex
+            problems += pasteProblems(Self.unescapeHTML(String(rest[start.lowerBound..<end])), world: world)
+            rest = rest[end...]
+        }
+        return problems
     }
 
     /// Named entities of HTML's escaping and numeric ones, as a browser copies the text.

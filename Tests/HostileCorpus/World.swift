@@ -125,6 +125,42 @@ struct World {
         return Snapshot(files: files)
     }
 
+    /// The regular files outside the library (the victims), by path relative to the world.
+    func outsideFiles() -> [String] {
+        var found: [String] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !Self.ownFolders.contains(name) {
+            var status = stat()
+            if lstat(path + "/" + name, &status) == 0, status.st_mode & S_IFMT == S_IFREG { found.append(name) }
+            guard let enumerator = FileManager.default.enumerator(atPath: path + "/" + name) else { continue }
+            for case let relative as String in enumerator {
+                let full = path + "/" + name + "/" + relative
+                if lstat(full, &status) == 0, status.st_mode & S_IFMT == S_IFREG { found.append(name + "/" + relative) }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// An access time no read leaves behind: with relatime (or strictatime) the first read of
+    /// a file whose access time is older than its change time sets it to now.
+    static let unreadAccessTime = 86_400
+
+    /// Sets every outside file's access time to `unreadAccessTime`, so a read shows.
+    func markOutsideUnread() {
+        for file in outsideFiles() {
+            // UTIME_OMIT ((1 << 30) - 2) keeps the modification time.
+            var times = [timespec(tv_sec: Self.unreadAccessTime, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2)]
+            _ = utimensat(AT_FDCWD, path + "/" + file, &times, AT_SYMLINK_NOFOLLOW)
+        }
+    }
+
+    /// The outside files read since `markOutsideUnread` (their access time moved).
+    func outsideFilesRead() -> [String] {
+        outsideFiles().filter { file in
+            var status = stat()
+            return lstat(path + "/" + file, &status) == 0 && status.st_atim.tv_sec != Self.unreadAccessTime
+        }
+    }
+
     /// What changed outside the library and the command's own folders since `before`, what
     /// appeared in the working folder, and any file named `pwned` anywhere in the world.
     func containmentProblems(since before: Snapshot) throws -> [String] {

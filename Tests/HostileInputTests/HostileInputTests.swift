@@ -46,19 +46,19 @@ struct HostileInputTests {
 
     // MARK: - 2. Paths taken from the catalog
 
-    @Test("2: a row path of ../victim.txt: doctor, doctor --fix and delete leave the file alone")
+    @Test("2: a row path of ../victim.txt: doctor, doctor --fix and delete neither read nor move the file")
     func parentPath() throws {
         _ = try run("catalog-path-parent", [.doctor, .doctorFix, .delete])
     }
 
-    @Test("2: an absolute row path: doctor --fix and delete leave the file alone")
+    @Test("2: an absolute row path: doctor, doctor --fix and delete neither read nor move the file")
     func absolutePath() throws {
-        _ = try run("catalog-path-absolute", [.doctorFix, .delete])
+        _ = try run("catalog-path-absolute", [.doctor, .doctorFix, .delete])
     }
 
-    @Test("2: a row path through a linked folder: doctor --fix and delete leave the file alone")
+    @Test("2: a row path through a linked folder: doctor, doctor --fix and delete neither read nor move the file")
     func symlinkedFolder() throws {
-        _ = try run("catalog-path-symlinked-folder", [.doctorFix, .delete])
+        _ = try run("catalog-path-symlinked-folder", [.doctor, .doctorFix, .delete])
     }
 
     @Test("2: a row path climbing to /dev/zero: doctor ends within its bounds")
