@@ -339,27 +339,26 @@ public struct HostileRunner: Sendable {
 
     func pasteProblems(_ commandLine: String, world: World) -> [String] {
         let shell = world.path + "/shell"
-        let bin = world.path + "/fakebin"
-        let record = world.path + "/fakebin-arguments"
+        let record = world.path + "/pasted-arguments"
         try? FileManager.default.createDirectory(atPath: shell, withIntermediateDirectories: true)
-        try? FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > \"$FAKE_GPTIMG_RECORD\"\n"
-        try? World.write(Array(script.utf8), to: bin + "/gptimg")
-        chmod(bin + "/gptimg", 0o755)
         try? FileManager.default.removeItem(atPath: record)
-        // From a file: a command line may be longer than one argument can be (an 8 MB prompt).
+        // From a file, after a shell function standing in for gptimg: a command line may be
+        // longer than one argument of an exec can be (an 8 MB prompt).
+        let stand = "gptimg() { for a in \"$@\"; do printf '%s\\0' \"$a\"; done > \"$PASTED_ARGUMENTS\"; }\n"
         let pastedFile = world.path + "/pasted.sh"
-        try? World.write(Array(commandLine.utf8), to: pastedFile)
+        try? World.write(Array((stand + commandLine + "\n").utf8), to: pastedFile)
         guard
             let pasted = try? MeasuredProcess.run(
                 "paste", ["/bin/sh", pastedFile], in: shell, timeoutSeconds: 10,
-                environment: ["PATH": bin + ":/usr/bin:/bin", "FAKE_GPTIMG_RECORD": record])
+                environment: ["PASTED_ARGUMENTS": record])
         else { return ["could not run the command line"] }
         var problems: [String] = []
         let created = (try? FileManager.default.contentsOfDirectory(atPath: shell)) ?? []
-        if !created.isEmpty || pasted.exitStatus != 0 {
-            problems.append(
-                "pasting `\(commandLine.prefix(120))` into a shell ran more than gptimg (created \(created))")
+        let shown = commandLine.prefix(120)
+        if !created.isEmpty {
+            problems.append("pasting `\(shown)` into a shell ran more than gptimg (created \(created))")
+        } else if pasted.exitStatus != 0 || pasted.timedOut {
+            problems.append("pasting `\(shown)` into a shell failed (\(pasted.statusText): \(pasted.stderr.prefix(200)))")
         }
         if let data = FileManager.default.contents(atPath: record) {
             let arguments = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map {
@@ -410,9 +409,17 @@ public struct HostileRunner: Sendable {
             defer { responses.deallocate() }
             nonisolated(unsafe) let slots = responses
             let timeout = timeoutSeconds
-            DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-                slots[index] = LoopbackHTTP.get(port: port, path: paths[index], timeoutSeconds: timeout)
+            // A thread each, all at once (concurrentPerform would run only as many as cores).
+            let group = DispatchGroup()
+            for index in paths.indices {
+                group.enter()
+                let path = paths[index]
+                Thread {
+                    slots[index] = LoopbackHTTP.get(port: port, path: path, timeoutSeconds: timeout)
+                    group.leave()
+                }.start()
             }
+            group.wait()
             let after = ProcSample.of(server)
             var measurement = Measurement(label: label)
             measurement.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9

@@ -94,9 +94,7 @@ struct World {
         var files: [String: String]
     }
 
-    static let ownFolders: Set<String> = [
-        "Library", "inputs", "work", "export", "shell", "fakebin", "fakebin-arguments", "pasted.sh",
-    ]
+    static let ownFolders: Set<String> = ["Library", "inputs", "work", "export", "shell", "pasted-arguments", "pasted.sh"]
 
     func snapshot() throws -> Snapshot {
         var files: [String: String] = [:]
