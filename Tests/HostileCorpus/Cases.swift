@@ -62,6 +62,9 @@ public enum Expectation: Sendable, Hashable {
     case refused
     /// After `import`, the catalog holds exactly this many images.
     case imports(Int)
+    /// After `import`, the catalog holds at most this many images (an archive whose entries
+    /// alias one another: keeping the first, or none, are both right).
+    case importsAtMost(Int)
     /// The output names each of these (zip entries or files reported as skipped).
     case mentions([String])
     /// No raw control or bidirectional-formatting character in the text output (JSON output

@@ -47,7 +47,7 @@ public struct Measurement: Sendable {
 /// shell's own rusage is used, and the peak RSS is at least the caller's.
 public enum MeasuredProcess {
     static let timeTool = "/usr/bin/time"
-    static var hasTimeTool: Bool { FileManager.default.isExecutableFile(atPath: timeTool) }
+    public static var hasTimeTool: Bool { FileManager.default.isExecutableFile(atPath: timeTool) }
 
     /// Keeps the first `limit` bytes read from a pipe and counts them all, on its own thread.
     final class PipeDrain: @unchecked Sendable {

@@ -275,6 +275,9 @@ public struct HostileRunner: Sendable {
             case .imports(let count):
                 let found = (try? CatalogSQL.integer(catalog, "SELECT count(*) FROM images")) ?? -1
                 if found != count { problems.append("expected \(count) image(s) in the catalog, found \(found)") }
+            case .importsAtMost(let count):
+                let found = (try? CatalogSQL.integer(catalog, "SELECT count(*) FROM images")) ?? -1
+                if found > count { problems.append("expected at most \(count) image(s) in the catalog, found \(found)") }
             case .mentions(let names):
                 for name in names where !output.contains(name) { problems.append("the output does not name \(name)") }
             case .cleanTerminalOutput:
