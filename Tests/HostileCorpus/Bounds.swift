@@ -74,7 +74,8 @@ public struct HostileBounds: Sendable {
     /// The bounds in words, for the bench's report.
     public var description: String {
         "CPU <= \(Self.seconds(cpuSeconds)) s, peak RSS <= \(peakRSSBytes >> 20) MiB, "
-            + "wall <= \(Self.seconds(wallSeconds)) s, disk <= \(diskBytes >> 20) MiB + \(diskPayloadFactor) x payload, "
+            + "wall <= \(Self.seconds(wallSeconds)) s, "
+            + "disk <= \(diskBytes >> 20) MiB + \(diskPayloadFactor) x payload, "
             + "output <= \(outputBytes >> 20) MiB + \(outputPayloadFactor) x payload, per command or request; grid "
             + "pages <= \(Self.seconds(gridPageCPUSeconds)) s CPU and \(gridPageBytes >> 20) MiB; nothing outside the "
             + "library read, changed or added; command lines shown run only gptimg; no crash"

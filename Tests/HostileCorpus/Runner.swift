@@ -277,7 +277,9 @@ public struct HostileRunner: Sendable {
                 if found != count { problems.append("expected \(count) image(s) in the catalog, found \(found)") }
             case .importsAtMost(let count):
                 let found = (try? CatalogSQL.integer(catalog, "SELECT count(*) FROM images")) ?? -1
-                if found > count { problems.append("expected at most \(count) image(s) in the catalog, found \(found)") }
+                if found > count {
+                    problems.append("expected at most \(count) image(s) in the catalog, found \(found)")
+                }
             case .mentions(let names):
                 for name in names where !output.contains(name) { problems.append("the output does not name \(name)") }
             case .cleanTerminalOutput:
@@ -361,7 +363,8 @@ public struct HostileRunner: Sendable {
         if !created.isEmpty {
             problems.append("pasting `\(shown)` into a shell ran more than gptimg (created \(created))")
         } else if pasted.exitStatus != 0 || pasted.timedOut {
-            problems.append("pasting `\(shown)` into a shell failed (\(pasted.statusText): \(pasted.stderr.prefix(200)))")
+            problems.append(
+                "pasting `\(shown)` into a shell failed (\(pasted.statusText): \(pasted.stderr.prefix(200)))")
         }
         if let data = FileManager.default.contents(atPath: record) {
             let arguments = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map {

@@ -94,7 +94,9 @@ struct World {
         var files: [String: String]
     }
 
-    static let ownFolders: Set<String> = ["Library", "inputs", "work", "export", "shell", "pasted-arguments", "pasted.sh"]
+    static let ownFolders: Set<String> = [
+        "Library", "inputs", "work", "export", "shell", "pasted-arguments", "pasted.sh",
+    ]
 
     func snapshot() throws -> Snapshot {
         var files: [String: String] = [:]
@@ -126,7 +128,8 @@ struct World {
     /// The regular files outside the library (the victims), by path relative to the world.
     func outsideFiles() -> [String] {
         var found: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !Self.ownFolders.contains(name) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        where !Self.ownFolders.contains(name) {
             var status = stat()
             if lstat(path + "/" + name, &status) == 0, status.st_mode & S_IFMT == S_IFREG { found.append(name) }
             guard let enumerator = FileManager.default.enumerator(atPath: path + "/" + name) else { continue }
@@ -146,7 +149,9 @@ struct World {
     func markOutsideUnread() {
         for file in outsideFiles() {
             // UTIME_OMIT ((1 << 30) - 2) keeps the modification time.
-            var times = [timespec(tv_sec: Self.unreadAccessTime, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2)]
+            var times = [
+                timespec(tv_sec: Self.unreadAccessTime, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2),
+            ]
             _ = utimensat(AT_FDCWD, path + "/" + file, &times, AT_SYMLINK_NOFOLLOW)
         }
     }

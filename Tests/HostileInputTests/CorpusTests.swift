@@ -95,7 +95,8 @@ struct CorpusTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // 32 MiB written, 100 MiB touched.
-        let script = "head -c 33554432 /dev/zero > big; sync; "
+        let script =
+            "head -c 33554432 /dev/zero > big; sync; "
             + "python3 -c 'b = bytearray(100 << 20); b[::4096] = b\"x\" * len(b[::4096])'"
         let measured = try MeasuredProcess.run("probe", ["/bin/sh", "-c", script], in: folder, timeoutSeconds: 60)
         #expect(measured.exitStatus == 0, "\(measured.stderr)")
