@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "gptimg-bench",
             dependencies: [
-                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery", "HostileCorpus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -129,6 +129,15 @@ let package = Package(
         ),
         // Helpers shared by the test targets (running external tools and the built binary).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The hostile-input corpus of issue 14 (PNGs, zips, tampered libraries, gallery requests)
+        // and the runner that measures the built gptimg on it: shared by HostileInputTests and
+        // `gptimg-bench hostile` (bench/hostile.sh). Only zlib (CPNG) and SQLite are shared with
+        // the code under test.
+        .target(
+            name: "HostileCorpus",
+            dependencies: ["CPNG", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            path: "Tests/HostileCorpus"
+        ),
         .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
         .testTarget(
@@ -168,6 +177,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .testTarget(name: "HostileInputTests", dependencies: ["HostileCorpus", "TestSupport"]),
         .testTarget(
             name: "GptimgCLITests",
             dependencies: [
