@@ -42,7 +42,7 @@ final class FileByteSource: ByteSource {
     private var tail: [UInt8] = []
     private var tailStart = 0
     /// The block last read for a small read past the window (see `withBytes`).
-    private let ahead = UnsafeMutableRawBufferPointer.allocate(byteCount: FileByteSource.readAhead, alignment: 8)
+    private let ahead: UnsafeMutableRawBufferPointer
     private var aheadStart = 0
     private var aheadCount = 0
     private static let readAhead = 4096
@@ -52,8 +52,11 @@ final class FileByteSource: ByteSource {
     private static let windowCapacity = 16 * 1024
 
     /// `window`: how much of the file's start to read at once (nil: the default).
+    ///
+    /// Everything that can fail happens before `self` owns the descriptor and the buffers, each
+    /// released here on failure: `deinit`, which runs once every stored property is set (even
+    /// when `init` throws after that), releases them on success only, so never twice.
     init(path: String, window windowSize: Int? = nil) throws {
-        self.path = path
         // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
         // fstat below then refuses it (it has no effect on reads of a regular file).
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
@@ -68,17 +71,25 @@ final class FileByteSource: ByteSource {
             close(descriptor)
             throw PNGError.notRegularFile(path: path)
         }
-        self.descriptor = descriptor
-        self.size = Int(status.st_size)
+        let size = Int(status.st_size)
         let capacity = windowSize ?? Self.windowCapacity
-        self.window = .allocate(byteCount: max(capacity, 1), alignment: 8)
+        let window = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 8)
+        let windowCount: Int
         do {
-            windowCount = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, capacity)]), at: 0)
+            windowCount = try Self.readFully(
+                descriptor, path: path, into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, capacity)]),
+                at: 0)
         } catch {
             close(descriptor)
             window.deallocate()
             throw error
         }
+        self.path = path
+        self.size = size
+        self.descriptor = descriptor
+        self.window = window
+        self.windowCount = windowCount
+        self.ahead = .allocate(byteCount: Self.readAhead, alignment: 8)
     }
 
     deinit {
@@ -136,6 +147,12 @@ final class FileByteSource: ByteSource {
 
     /// Reads until `buffer` is full or the file ends; returns the bytes read.
     private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        try Self.readFully(descriptor, path: path, into: buffer, at: offset)
+    }
+
+    private static func readFully(
+        _ descriptor: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: Int
+    ) throws -> Int {
         var total = 0
         while total < buffer.count {
             let result = pread(descriptor, buffer.baseAddress! + total, buffer.count - total, off_t(offset + total))
