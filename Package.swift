@@ -136,6 +136,7 @@ let package = Package(
             name: "gptimg-bench",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgGallery", "GptimgSupport",
+                "HostileCorpus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -143,6 +144,15 @@ let package = Package(
         ),
         // Helpers shared by the test targets (running external tools and the built binary).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The hostile-input corpus of issue 14 (PNGs, zips, tampered libraries, gallery requests)
+        // and the runner that measures the built gptimg on it: shared by HostileInputTests and
+        // `gptimg-bench hostile` (bench/hostile.sh). Only zlib (CPNG) and SQLite are shared with
+        // the code under test.
+        .target(
+            name: "HostileCorpus",
+            dependencies: ["CPNG", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            path: "Tests/HostileCorpus"
+        ),
         .testTarget(name: "GptimgSupportTests", dependencies: ["GptimgSupport", "TestSupport"]),
         .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
@@ -187,6 +197,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .testTarget(name: "HostileInputTests", dependencies: ["HostileCorpus", "TestSupport"]),
         .testTarget(
             name: "GptimgCLITests",
             dependencies: [

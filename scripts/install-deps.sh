@@ -2,15 +2,16 @@
 # Installs what gptimg's build and tests need on Debian/Ubuntu, only if it is missing:
 # libpng and SQLite headers (build), pngcheck, exiftool and Pillow (tests read our files back
 # with them), the sqlite3 shell (catalog tests and benchmarks read the catalog as a user would),
-# Chromium (the web gallery is tested in a real headless browser) and unzip (exported zips are
-# checked with `unzip -t`). Safe to run again; does nothing when all is present.
+# Chromium (the web gallery is tested in a real headless browser), unzip (exported zips are
+# checked with `unzip -t`) and GNU time (the hostile-input tests measure each command's CPU
+# time, peak RSS and blocks written with it). Safe to run again; does nothing when all is present.
 # `install-deps.sh --build`: only what building gptimg needs (make install).
 set -euo pipefail
 
 build_only=0
 [ "${1:-}" = "--build" ] && build_only=1
 packages=(libpng-dev libsqlite3-dev zlib1g-dev)
-[ "$build_only" = 1 ] || packages+=(pngcheck libimage-exiftool-perl sqlite3 chromium unzip)
+[ "$build_only" = 1 ] || packages+=(pngcheck libimage-exiftool-perl sqlite3 chromium unzip time)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

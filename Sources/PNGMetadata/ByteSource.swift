@@ -44,7 +44,7 @@ final class FileByteSource: ByteSource {
     private var tail: [UInt8] = []
     private var tailStart = 0
     /// The block last read for a small read past the window (see `withBytes`).
-    private let ahead = UnsafeMutableRawBufferPointer.allocate(byteCount: FileByteSource.readAhead, alignment: 8)
+    private let ahead: UnsafeMutableRawBufferPointer
     private var aheadStart = 0
     private var aheadCount = 0
     private static let readAhead = 4096
@@ -53,8 +53,12 @@ final class FileByteSource: ByteSource {
     // data (ours take about 3 KiB); anything further is read exactly where the walker asks.
     private static let windowCapacity = 16 * 1024
 
-    init(path: String) throws {
-        self.path = path
+    /// `window`: how much of the file's start to read at once (nil: the default).
+    ///
+    /// Everything that can fail happens before `self` owns the descriptor and the buffers, each
+    /// released here on failure: `deinit`, which runs once every stored property is set (even
+    /// when `init` throws after that), releases them on success only, so never twice.
+    init(path: String, window windowSize: Int? = nil) throws {
         // Without blocking, and refused unless regular: a FIFO must not hang the reader.
         let file: (descriptor: Int32, size: Int)
         do {
@@ -62,17 +66,26 @@ final class FileByteSource: ByteSource {
         } catch {
             throw PNGError(error)
         }
-        self.descriptor = file.descriptor
-        self.size = file.size
-        let capacity = Self.windowCapacity
-        self.window = .allocate(byteCount: max(capacity, 1), alignment: 8)
+        let descriptor = file.descriptor
+        let size = file.size
+        let capacity = windowSize ?? Self.windowCapacity
+        let window = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 8)
+        let windowCount: Int
         do {
-            windowCount = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, capacity)]), at: 0)
+            windowCount = try Self.readFully(
+                descriptor, path: path, into: UnsafeMutableRawBufferPointer(rebasing: window[0..<min(size, capacity)]),
+                at: 0)
         } catch {
             close(descriptor)
             window.deallocate()
             throw error
         }
+        self.path = path
+        self.size = size
+        self.descriptor = descriptor
+        self.window = window
+        self.windowCount = windowCount
+        self.ahead = .allocate(byteCount: Self.readAhead, alignment: 8)
     }
 
     deinit {
@@ -121,6 +134,12 @@ final class FileByteSource: ByteSource {
 
     /// Reads until `buffer` is full or the file ends; returns the bytes read.
     private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        try Self.readFully(descriptor, path: path, into: buffer, at: offset)
+    }
+
+    private static func readFully(
+        _ descriptor: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: Int
+    ) throws -> Int {
         switch GptimgSupport.readFully(descriptor, into: buffer, at: offset) {
         case .success(let count): return count
         case .failure(let error): throw PNGError.unreadable(path: path, reason: error.description)

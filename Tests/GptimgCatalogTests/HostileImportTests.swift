@@ -138,10 +138,9 @@ struct HostileImportTests {
         }
         // Watched from another thread all along, and at every event.
         let peak = Peak()
-        let watcher = Thread {
+        detachThread {
             while !peak.stopped { peak.record(staged()) ; usleep(500) }
         }
-        watcher.start()
         var atEvents = 0
         let summary = try await catalog.importFiles([source.path], limits: limits, onEvent: { _ in atEvents = max(atEvents, staged()) })
         peak.stop()

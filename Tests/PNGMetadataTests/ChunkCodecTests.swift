@@ -234,4 +234,20 @@ struct HostileFileTests {
     func directory() {
         #expect(throws: PNGError.notRegularFile(path: "/tmp")) { try PNGMetadataReader.read(contentsOf: "/tmp") }
     }
+
+    /// A regular file (to `fstat`) whose read fails, as one on a failing disk does (EIO): the
+    /// loopback device's link speed, which every network namespace has and which reads EINVAL.
+    static let unreadableFile = "/sys/class/net/lo/speed"
+
+    @Test(
+        "a file whose first read fails is reported, its descriptor closed and its buffer freed once",
+        .enabled(if: FileManager.default.isReadableFile(atPath: unreadableFile)))
+    func firstReadFails() {
+        // Before: the failed init closed and freed, then its deinit did both again (glibc aborts).
+        for _ in 0..<3 {
+            #expect(throws: PNGError.unreadable(path: Self.unreadableFile, reason: "Invalid argument")) {
+                try PNGMetadataReader.read(contentsOf: Self.unreadableFile)
+            }
+        }
+    }
 }

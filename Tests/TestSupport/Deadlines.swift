@@ -42,7 +42,7 @@ public final class FIFOWatch: @unchecked Sendable {
 
     public init(_ fifos: [TrapFIFO], after seconds: Double) {
         let end = Date().addingTimeInterval(seconds)
-        Thread.detachNewThread { [self] in
+        detachThread { [self] in
             while true {
                 usleep(50_000)
                 lock.lock()
@@ -63,18 +63,50 @@ public final class FIFOWatch: @unchecked Sendable {
 }
 
 /// Runs `body` on a thread of its own, and `onDeadline` if it has not returned after `seconds`
-/// (then waits for it). Returns the seconds it took and whether the deadline passed.
+/// (then waits for it). Returns the seconds it took and whether the deadline passed. When it
+/// returns, `body` has returned and has been let go of: what it captured (a catalog) is no longer
+/// held by the thread.
 public func withDeadline(
     _ seconds: Double, onDeadline: @escaping @Sendable () -> Void, _ body: @escaping @Sendable () -> Void
 ) -> (seconds: Double, late: Bool) {
     let done = DispatchSemaphore(value: 0)
     let started = Date()
-    Thread.detachNewThread {
-        body()
+    let job = OneShot(body)
+    detachThread {
+        job.run()
         done.signal()
     }
     if done.wait(timeout: .now() + seconds) == .success { return (Date().timeIntervalSince(started), false) }
     // Keep rescuing until it returns (a reader may open the FIFO more than once).
     while done.wait(timeout: .now() + 0.05) == .timedOut { onDeadline() }
     return (Date().timeIntervalSince(started), true)
+}
+
+/// Runs `body` on a new thread (not one of Dispatch's or Swift concurrency's, which a body stuck
+/// on a FIFO must not hold) and lets go of it there as soon as it returns. Every test thread
+/// starts here, never with `Thread.detachNewThread` or `Thread(block:)` directly.
+///
+/// Foundation keeps a thread's block until the thread's TLS destructors run, and libdispatch's own
+/// destructor has freed that thread's continuation cache by then (without forgetting it). Anything
+/// whose last reference went with the block was deinitialised there: a `Catalog`, whose GRDB
+/// connections are closed through dispatch queues, made libdispatch hand out freed memory and
+/// write into it, corrupting the heap (the test process aborted now and then, in `free` or
+/// `malloc`, far from the cause). Here the block holds only an empty `OneShot` by then.
+public func detachThread(_ body: @escaping @Sendable () -> Void) {
+    let job = OneShot(body)
+    Thread.detachNewThread { job.run() }
+}
+
+/// A closure run once and released right after, on the thread that ran it.
+final class OneShot: @unchecked Sendable {
+    // Written only by `run`, on the one thread that calls it.
+    private var body: (@Sendable () -> Void)?
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    func run() {
+        let body = self.body
+        self.body = nil
+        body?()
+    }
 }

@@ -15,6 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
               gptimg-bench report bench/out/meta-read.json
               gptimg-bench thumbs bench/out/thumbs-in --to bench/out/thumbs-ours --size 320
             """,
-        subcommands: [CorpusCommand.self, EmbedCommand.self, ReadTimeCommand.self, ReportCommand.self, ThumbsCommand.self, ZipFoundationCommand.self]
+        subcommands: [
+            CorpusCommand.self, EmbedCommand.self, ReadTimeCommand.self, ReportCommand.self, ThumbsCommand.self,
+            ZipFoundationCommand.self, HostileBenchCommand.self,
+        ]
     )
 }
