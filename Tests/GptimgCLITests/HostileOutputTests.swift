@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GptimgCatalog
+import GptimgCLI
 import PNGMetadata
 import PNGRaster
 import TestSupport

@@ -129,7 +129,7 @@ struct CatalogTests {
         #expect(shown.children.map(\.image.id) == [childImage.image.id])
         #expect(try catalog.list("parent:\(parentImage.image.id)").map(\.image.id) == [childImage.image.id])
         // A new variant recorded through the API links at once.
-        let variant = try catalog.recordGeneration(NewGeneration(prompt: "again", referenceImages: ["https://x/y.png"], parentImageID: parentImage.image.id))
+        let variant = try await catalog.recordGeneration(NewGeneration(prompt: "again", referenceImages: ["https://x/y.png"], parentImageID: parentImage.image.id))
         #expect(variant.parentImageID == parentImage.image.id)
         #expect(variant.parentTaskID == parentTask)
         #expect(variant.type == "image-to-image")
