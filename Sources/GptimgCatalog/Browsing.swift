@@ -47,7 +47,8 @@ extension Catalog {
         guard !imageIDs.isEmpty else { return [] }
         // Integers: safe to write into the statement, and no cap on bound variables.
         let list = Set(imageIDs).map(String.init).joined(separator: ",")
-        let rows = try Browse.details(from: "images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))", db: db)
+        let rows = try Browse.details(
+            from: "images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))", db: db)
         let found = Dictionary(rows.map { ($0.image.id, $0) }, uniquingKeysWith: { first, _ in first })
         return try imageIDs.map { id in
             guard let item = found[id] else { throw CatalogError.noSuchImage(String(id)) }
@@ -88,7 +89,9 @@ extension Catalog {
                 let summary = CollectionSummary(
                     id: collection.id, name: collection.name, count: row.lenientInt(Column("count")) ?? 0,
                     createdAt: collection.createdAt)
-                let cover = row.scopes["cover"].flatMap { $0.lenientInt64(ImageRecord.Columns.id) == nil ? nil : ImageRecord(row: $0) }
+                let cover = row.scopes["cover"].flatMap { scope in
+                    scope.lenientInt64(ImageRecord.Columns.id) == nil ? nil : ImageRecord(row: scope)
+                }
                 return (summary, cover)
             }
         }

@@ -98,7 +98,8 @@ extension CatalogError {
         // The codes whose cure is not `doctor` (it would fail the same way) get their own advice.
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return .database(operation: operation, message: "another gptimg kept the catalog busy for too long (\(message))")
+            let busy = "another gptimg kept the catalog busy for too long (\(message))"
+            return .database(operation: operation, message: busy)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(reason: message)
         case .SQLITE_READONLY: return .readOnly(operation: operation)
         case .SQLITE_FULL: return .diskFull(operation: operation)

@@ -121,8 +121,8 @@ extension Catalog {
                     FROM credit_ledger WHERE kind <> 'balance' GROUP BY period ORDER BY period DESC
                     """).map { row in
                     CreditTotals(
-                        period: row.lenientText(Column("period")) ?? "all", charged: row.lenientInt(Column("charged")) ?? 0,
-                        refunded: row.lenientInt(Column("refunded")) ?? 0)
+                        period: row.lenientText(Column("period")) ?? "all",
+                        charged: row.lenientInt(Column("charged")) ?? 0, refunded: row.lenientInt(Column("refunded")) ?? 0)
                 }
             }
             let total = try totals("'all'").first ?? CreditTotals(period: "all", charged: 0, refunded: 0)

@@ -130,7 +130,8 @@ extension Catalog {
                 guard earlier.taskID == nil, earlier.status == .failed else {
                     throw CatalogError.alreadySubmitted(batchKey: key, generation: earlier.id)
                 }
-                try GenerationRecord.filter(key: earlier.id).updateAll(db, GenerationRecord.Columns.batchKey.set(to: nil))
+                try GenerationRecord.filter(key: earlier.id)
+                    .updateAll(db, GenerationRecord.Columns.batchKey.set(to: nil))
             }
             try record.insert(db)
             return try Self.generation(id: record.id, db: db)!
@@ -300,7 +301,9 @@ extension Catalog {
     }
 
     @discardableResult
-    public func updateGeneration(_ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []) async throws -> GenerationRecord {
+    public func updateGeneration(
+        _ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []
+    ) async throws -> GenerationRecord {
         try await offload.run { try self.updateGeneration(id, update, ledger: ledger) }
     }
 
@@ -324,7 +327,9 @@ extension Catalog {
     }
 
     @discardableResult
-    public func addToCollection(_ name: String, _ imageIDs: [Int64], createIfMissing: Bool = true) async throws -> Int {
+    public func addToCollection(
+        _ name: String, _ imageIDs: [Int64], createIfMissing: Bool = true
+    ) async throws -> Int {
         try await offload.run { try self.addToCollection(name, imageIDs, createIfMissing: createIfMissing) }
     }
 }

@@ -181,8 +181,8 @@ extension Catalog {
         // 1. Say which files are about to appear, so recovery can remove them if we die.
         try write("record the files about to land") { db in
             for item in batch {
-                let intent = LandingIntentRecord(owner: staging.owner, path: item.relativePath, sha256: item.sha256, createdAt: now)
-                try intent.insert(db, onConflict: .ignore)
+                try LandingIntentRecord(owner: staging.owner, path: item.relativePath, sha256: item.sha256, createdAt: now)
+                    .insert(db, onConflict: .ignore)
             }
         }
         // 2. Data to disk, then the names, then the folders.
@@ -240,8 +240,8 @@ extension Catalog {
 
     private func removeIfUnreferenced(_ relativePath: String) throws {
         try write("remove an unreferenced file") { db in
-            let referenced = try ImageRecord.filter(ImageRecord.Columns.path == relativePath).isEmpty(db) == false
-            let intended = try LandingIntentRecord.filter(LandingIntentRecord.Columns.path == relativePath).isEmpty(db) == false
+            let referenced = try !ImageRecord.filter(ImageRecord.Columns.path == relativePath).isEmpty(db)
+            let intended = try !LandingIntentRecord.filter(LandingIntentRecord.Columns.path == relativePath).isEmpty(db)
             if !referenced, !intended { unlink(location.root.path + "/" + relativePath) }
         }
     }
@@ -291,9 +291,10 @@ extension Catalog {
                 return (existing.id, ours.index)
             }
             let type = ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue
+            let created = ours.createdAt.flatMap(Timestamps.normalize) ?? item.createdAt
             var generation = GenerationRecord(
                 status: .completed, type: type, prompt: ours.prompt, aspectRatio: ours.aspectRatio, n: max(1, ours.n),
-                source: source, createdAt: ours.createdAt.flatMap(Timestamps.normalize) ?? item.createdAt, updatedAt: now)
+                source: source, createdAt: created, updatedAt: now)
             generation.taskID = ours.taskID
             generation.serverRowID = ours.rowID
             generation.referenceImages = ours.referenceImages
@@ -352,9 +353,9 @@ extension Catalog {
             for owner in dead {
                 let paths = try LandingIntentRecord.filter(Intent.owner == owner).fetchAll(db).map(\.path)
                 for path in paths {
-                    let referenced = try ImageRecord.filter(ImageRecord.Columns.path == path).isEmpty(db) == false
-                    let othersIntend = try LandingIntentRecord.filter(Intent.path == path && Intent.owner != owner)
-                        .isEmpty(db) == false
+                    let referenced = try !ImageRecord.filter(ImageRecord.Columns.path == path).isEmpty(db)
+                    let othersIntend = try !LandingIntentRecord.filter(Intent.path == path && Intent.owner != owner)
+                        .isEmpty(db)
                     // The intent's path is the catalog's word: only a regular file inside images/ goes.
                     guard !referenced, !othersIntend,
                         case .success(let file) = location.checkedFile(atCatalogPath: path)

@@ -169,7 +169,10 @@ extension Catalog {
         let rows = try read("list images") { db in
             typealias Image = ImageRecord.Columns
             return try Row.fetchAll(db, sql: "SELECT id, path, sha256 FROM images").map { row in
-                (id: row.lenientInt64(Image.id) ?? 0, path: row.lenientText(Image.path) ?? "", sha: row.lenientText(Image.sha256) ?? "")
+                (
+                    id: row.lenientInt64(Image.id) ?? 0, path: row.lenientText(Image.path) ?? "",
+                    sha: row.lenientText(Image.sha256) ?? ""
+                )
             }
         }
         report.imagesChecked = rows.count

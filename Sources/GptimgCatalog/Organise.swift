@@ -77,8 +77,10 @@ extension Catalog {
     public func tags() throws -> [(name: String, count: Int)] {
         try read("list tags") { db in
             try Row.fetchAll(db, sql: """
-                SELECT t.name, count(*) AS count FROM tags t JOIN image_tags it ON it.tag_id = t.id GROUP BY t.id ORDER BY t.name
-                """).map { (name: $0.lenientText(TagRecord.Columns.name) ?? "", count: $0.lenientInt(Column("count")) ?? 0) }
+                SELECT t.name, count(*) AS count FROM tags t JOIN image_tags it ON it.tag_id = t.id
+                GROUP BY t.id ORDER BY t.name
+                """
+            ).map { row in (name: row.lenientText(TagRecord.Columns.name) ?? "", count: row.lenientInt(Column("count")) ?? 0) }
         }
     }
 
@@ -175,7 +177,9 @@ extension Catalog {
 
     /// Every collection's name, by name, without counting their images.
     public func collectionNames() throws -> [String] {
-        try read("list collections") { try CollectionRecord.order(CollectionRecord.Columns.name).fetchAll($0).map(\.name) }
+        try read("list collections") { db in
+            try CollectionRecord.order(CollectionRecord.Columns.name).fetchAll(db).map(\.name)
+        }
     }
 
     /// Adds images to the end of a collection (those already in it stay where they are),
@@ -192,7 +196,8 @@ extension Catalog {
             }
             let id = try Self.collectionID(name, db: db)
             let placed = CollectionImageRecord.filter(CollectionImageRecord.Columns.collectionID == id)
-            var position = try placed.select(max(CollectionImageRecord.Columns.position), as: Int.self).fetchOne(db) ?? -1
+            let last = try placed.select(max(CollectionImageRecord.Columns.position), as: Int.self).fetchOne(db)
+            var position = last ?? -1
             var added = 0
             for image in imageIDs {
                 position += 1
@@ -210,8 +215,9 @@ extension Catalog {
         try write("remove images from a collection") { db in
             let id = try Self.collectionID(name, db: db)
             var removed = 0
-            for image in imageIDs where try CollectionImageRecord.deleteOne(db, key: ["collection_id": id, "image_id": image]) {
-                removed += 1
+            for image in imageIDs {
+                let place: [String: (any DatabaseValueConvertible)?] = ["collection_id": id, "image_id": image]
+                if try CollectionImageRecord.deleteOne(db, key: place) { removed += 1 }
             }
             return removed
         }

@@ -370,7 +370,8 @@ enum Browse {
             var names: [Int64: [String]] = [:]
             let rows = try Row.fetchCursor(db, sql: sql)
             while let row = try rows.next() {
-                names[row.lenientInt64(Column("image_id")) ?? 0, default: []].append(row.lenientText(Column("name")) ?? "")
+                let image = row.lenientInt64(Column("image_id")) ?? 0
+                names[image, default: []].append(row.lenientText(Column("name")) ?? "")
             }
             return names
         }

@@ -542,7 +542,9 @@ extension Row {
         }
     }
 
-    func lenientInt(_ column: some ColumnExpression) -> Int? { lenientInt64(column).map { Int(truncatingIfNeeded: $0) } }
+    func lenientInt(_ column: some ColumnExpression) -> Int? {
+        lenientInt64(column).map { Int(truncatingIfNeeded: $0) }
+    }
 
     /// `column` as text, nil for NULL (or a missing column).
     func lenientText(_ column: some ColumnExpression) -> String? {

@@ -28,7 +28,8 @@ package enum Schema {
         for (identifier, sql) in list {
             migrator.registerMigration(identifier, foreignKeyChecks: .immediate) { db in
                 let applied = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)", arguments: [identifier])
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)",
+                    arguments: [identifier])
                 if applied == true { throw AppliedMeanwhile() }
                 try db.execute(sql: sql)
             }
