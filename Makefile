@@ -12,18 +12,14 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 
-# Release binaries with Swift's runtime and Foundation linked in (--static-swift-stdlib): they
-# need only the system's libc, libstdc++, libsqlite3, libpng and zlib. bin/gptimg is the small
-# front (gptimg-front), which answers `list` and `search` itself and hands every other command
-# line to the full binary in libexec/gptimg/ (bench/README.md, list.sh).
+# One release binary with Swift's runtime and Foundation linked in (--static-swift-stdlib),
+# stripped: it needs only the system's libc, libstdc++, libsqlite3, libpng and zlib.
 PREFIX ?= /usr/local
 install:
 	@bash scripts/install-deps.sh --build
 	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg
-	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg-front
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/gptimg
-	install -m 0755 .build-static/release/gptimg $(DESTDIR)$(PREFIX)/libexec/gptimg/gptimg
-	install -m 0755 .build-static/release/gptimg-front $(DESTDIR)$(PREFIX)/bin/gptimg
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 -s .build-static/release/gptimg $(DESTDIR)$(PREFIX)/bin/gptimg
 
 fuzz:
 	bash fuzz/run.sh $${SECONDS_TO_RUN:-600}

@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gptimg", targets: ["gptimg"]),
-        .executable(name: "gptimg-front", targets: ["gptimg-front"]),
         .library(name: "GptimgSupport", targets: ["GptimgSupport"]),
         .library(name: "PNGMetadata", targets: ["PNGMetadata"]),
         .library(name: "PNGRaster", targets: ["PNGRaster"]),
@@ -75,21 +74,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Browsing the catalog without GRDB or Foundation: the query language, the records, and
-        // `list`/`search` as reads on a raw SQLite connection. GptimgCatalog runs them inside
-        // its GRDB reads; the small `gptimg-front` binary runs them on its own.
-        .target(
-            name: "GptimgBrowse",
-            dependencies: [
-                "PNGMetadata", "GptimgAPI", "GptimgSupport", .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ]
-        ),
-        // The library: SQLite catalog (GRDB), the write-once image store, import, query language,
-        // organising, doctor, rebuild and backup.
+        // The library: SQLite catalog (GRDB: one record type per table, DatabaseMigrator), the
+        // write-once image store, import, query language, organising, doctor, rebuild and backup.
         .target(
             name: "GptimgCatalog",
             dependencies: [
-                "GptimgBrowse", "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSupport",
+                "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -128,9 +118,6 @@ let package = Package(
             name: "gptimg",
             dependencies: ["GptimgCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // The installed `gptimg`: answers `list` and `search` itself (GptimgBrowse and SQLite, no
-        // Foundation) and hands every other command line to the full binary.
-        .executableTarget(name: "gptimg-front", dependencies: ["GptimgBrowse", "PNGMetadata", "GptimgSupport"]),
         // Benchmark helpers: the deterministic corpus generator and an embedding timer.
         .executableTarget(
             name: "gptimg-bench",

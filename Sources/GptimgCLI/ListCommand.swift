@@ -11,6 +11,35 @@ let queryHelp = """
 
 extension ImageSort: ExpressibleByArgument {}
 
+/// `list`'s and `search`'s paging and order: one group, whose defaults are the command's.
+struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
+    @Option(help: "How many images to show.")
+    var limit = 50
+
+    @Option(help: "Images to skip first (paging).")
+    var offset = 0
+
+    @Option(help: ArgumentHelp(Defaults.sortHelp))
+    var sort: ImageSort = Defaults.sort
+
+    /// The page of images matching `query` (the words and filters as typed), printed.
+    func run(_ options: CatalogOptions, query: [String]) throws {
+        try runCatalogCommand { output in
+            let parsed = try ImageQuery(parsing: query.joined(separator: " "))
+            let catalog = try options.open(.readOnly)
+            for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
+                if options.json { output.json(item.json) } else { output.line(item.listLine) }
+            }
+        }
+    }
+}
+
+/// What differs between `list` and `search`: the order they show.
+protocol ListingDefaults {
+    static var sort: ImageSort { get }
+    static var sortHelp: String { get }
+}
+
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -25,22 +54,20 @@ struct ListCommand: ParsableCommand {
             """
     )
 
+    enum Defaults: ListingDefaults {
+        static let sort = ImageSort.newest
+        static let sortHelp = "newest, oldest or relevance."
+    }
+
     @OptionGroup var options: CatalogOptions
 
     @Argument(help: "The query (words and filters).")
     var query: [String] = []
 
-    @Option(help: "How many images to show.")
-    var limit = 50
-
-    @Option(help: "Images to skip first (paging).")
-    var offset = 0
-
-    @Option(help: "newest, oldest or relevance.")
-    var sort: ImageSort = .newest
+    @OptionGroup var listing: ListingOptions<Defaults>
 
     func run() throws {
-        try runList(options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
+        try listing.run(options, query: query)
     }
 }
 
@@ -57,32 +84,21 @@ struct SearchCommand: ParsableCommand {
             """
     )
 
+    enum Defaults: ListingDefaults {
+        static let sort = ImageSort.relevance
+        static let sortHelp = "relevance, newest or oldest."
+    }
+
     @OptionGroup var options: CatalogOptions
 
+    /// Required here (a search without words is a list).
     @Argument(help: "The query (words and filters).")
     var query: [String]
 
-    @Option(help: "How many images to show.")
-    var limit = 50
-
-    @Option(help: "Images to skip first (paging).")
-    var offset = 0
-
-    @Option(help: "relevance, newest or oldest.")
-    var sort: ImageSort = .relevance
+    @OptionGroup var listing: ListingOptions<Defaults>
 
     func run() throws {
-        try runList(options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
-    }
-}
-
-func runList(options: CatalogOptions, query: String, sort: ImageSort, limit: Int, offset: Int) throws {
-    try runCatalogCommand { output in
-        let parsed = try ImageQuery(parsing: query)
-        let catalog = try options.open(.readOnly)
-        for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
-            if options.json { output.json(item.json) } else { output.line(item.listLine) }
-        }
+        try listing.run(options, query: query)
     }
 }
 
@@ -155,5 +171,33 @@ struct OpenCommand: ParsableCommand {
             }
             output.line(file)
         }
+    }
+}
+
+/// How `list` and `search` show an image as text.
+extension ImageDetails {
+    /// One line: id, short hash, date, aspect, size, rating/favourite, prompt, tags.
+    var listLine: String {
+        var parts = [
+            String(image.id).leftPadded(6), String(image.sha256.prefix(8)), String(image.createdAt.prefix(10)),
+            generation.aspectRatio.rightPadded(5), "\(image.width)x\(image.height)".rightPadded(9),
+        ]
+        parts.append(image.rating > 0 ? String(repeating: "*", count: image.rating).rightPadded(5) : "     ")
+        parts.append(image.favorite ? "fav" : "   ")
+        var prompt = String(String.UnicodeScalarView(generation.prompt.unicodeScalars.map { $0 == "\n" ? " " : $0 }))
+        if prompt.count > 80 { prompt = String(prompt.prefix(79)) + "…" }
+        parts.append(prompt.isEmpty ? "(no prompt)" : prompt)
+        if !tags.isEmpty { parts.append("[" + tags.joined(separator: ", ") + "]") }
+        return parts.joined(separator: "  ")
+    }
+}
+
+extension String {
+    func rightPadded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

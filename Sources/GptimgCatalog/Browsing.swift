@@ -1,3 +1,4 @@
+import GptimgSupport
 import GRDB
 
 extension Catalog {
@@ -11,8 +12,7 @@ extension Catalog {
     ) throws -> [ImageDetails] {
         try read("search the catalog") { db in
             try Browse.list(
-                query, sort: sort, limit: limit, offset: offset, after: cursor, promptExcerpt: promptExcerpt,
-                reader: SQLiteReader(db)
+                query, sort: sort, limit: limit, offset: offset, after: cursor, promptExcerpt: promptExcerpt, db: db
             ) {
                 try Self.resolve($0, db: db)
             }
@@ -31,7 +31,9 @@ extension Catalog {
             // Words alone: the index has one row per image (its triggers keep it so), and
             // counting there skips a lookup in `images` for every match.
             let from = sql.usesIndex && sql.conditions.count == 1 ? "image_search s" : sql.from
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)) ?? 0
+            return try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)
+            ) ?? 0
         }
     }
 
@@ -46,11 +48,53 @@ extension Catalog {
         guard !imageIDs.isEmpty else { return [] }
         // Integers: safe to write into the statement, and no cap on bound variables.
         let list = Set(imageIDs).map(String.init).joined(separator: ",")
-        let rows = try Browse.details(from: "images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))", reader: SQLiteReader(db))
-        let found = Dictionary(uniqueKeysWithValues: rows.map { ($0.image.id, $0) })
+        let rows = try Browse.details(
+            from: "images i JOIN generations g ON g.id = i.generation_id WHERE i.id IN (\(list))", db: db)
+        let found = Dictionary(rows.map { ($0.image.id, $0) }, uniquingKeysWith: { first, _ in first })
         return try imageIDs.map { id in
             guard let item = found[id] else { throw CatalogError.noSuchImage(String(id)) }
             return item
+        }
+    }
+
+    /// The `images` row an ID names (its integer id, or a unique prefix of its SHA-256, as
+    /// `resolve` takes), looked up and read in one read transaction: what serving a file needs,
+    /// without the generation, tags and collections of `details`.
+    public func imageRecord(_ id: String) throws -> ImageRecord {
+        try read("read an image") { db in
+            let resolved = try Self.resolve(id, db: db)
+            guard let image = try ImageRecord.fetchOne(db, key: resolved) else { throw CatalogError.noSuchImage(id) }
+            return image
+        }
+    }
+
+    /// Every collection (as `collections()` lists them, by name) with its cover: the `images`
+    /// row of its first image in order, nil when it is empty. One statement, where reading each
+    /// collection's first image (with its generation, tags and collections) took four apiece.
+    public func collectionCovers() throws -> [(summary: CollectionSummary, cover: ImageRecord?)] {
+        try read("list collections") { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.id, c.name, c.created_at,
+                        (SELECT count(*) FROM collection_images n WHERE n.collection_id = c.id) AS count,
+                        \(ImageRecord.selection("i"))
+                    FROM collections c LEFT JOIN images i
+                    ON i.id = (SELECT ci.image_id FROM collection_images ci WHERE ci.collection_id = c.id
+                               ORDER BY ci.position LIMIT 1)
+                    ORDER BY c.name
+                    """,
+                adapter: ScopeAdapter(["cover": SuffixRowAdapter(fromIndex: 4)]))
+            return rows.map { row in
+                let collection = CollectionRecord(row: row)
+                let summary = CollectionSummary(
+                    id: collection.id, name: collection.name, count: row.lenientInt(Column("count")) ?? 0,
+                    createdAt: collection.createdAt)
+                let cover = row.scopes["cover"].flatMap { scope in
+                    scope.lenientInt64(ImageRecord.Columns.id) == nil ? nil : ImageRecord(row: scope)
+                }
+                return (summary, cover)
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-@_exported import GptimgBrowse
 import Foundation
 import GRDB
 import GptimgSupport
@@ -33,6 +32,8 @@ public final class Catalog: Sendable {
     let clock: @Sendable () -> Date
     /// This process's staging folder, made on the first landing.
     let staging = StagingBox()
+    /// Dispatch threads for the async calls (`Generations.swift`): SQLite waits for the disk.
+    let offload = Offload(label: "gptimg.catalog", width: 4)
 
     /// How long a write waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 60
@@ -45,14 +46,12 @@ public final class Catalog: Sendable {
             guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
                 throw CatalogError.noLibrary(path: location.root.path)
             }
-            let (queue, applied) = try openReadOnly(location)
-            if applied == Schema.identifiers {
+            let (queue, state) = try openReadOnly(location)
+            if state == .current {
                 return Catalog(location: location, access: .readOnly, database: queue, clock: clock)
             }
             try queue.close()
-            if !applied.subtracting(Schema.identifiers).isEmpty {
-                throw CatalogError.newerSchema(path: location.catalogURL.path)
-            }
+            if state == .newer { throw CatalogError.newerSchema(path: location.catalogURL.path) }
             // An older (or empty) catalog: migrate it first, as a write would.
             _ = try open(location, access: .readWrite, clock: clock)
             return try open(location, access: .readOnly, clock: clock)
@@ -70,11 +69,9 @@ public final class Catalog: Sendable {
             // and left untouched.
             var status = stat()
             if stat(catalogPath, &status) == 0, status.st_size > 0 {
-                let (probe, applied) = try openReadOnly(location)
+                let (probe, state) = try openReadOnly(location)
                 try probe.close()
-                if !applied.subtracting(Schema.identifiers).isEmpty {
-                    throw CatalogError.newerSchema(path: catalogPath)
-                }
+                if state == .newer { throw CatalogError.newerSchema(path: catalogPath) }
             }
             try createFolders(location)
             let pool = try catalogOperation("open \(location.catalogURL.path)") { () throws -> DatabasePool in
@@ -110,20 +107,38 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// A read-only connection and the migrations its catalog has applied. A WAL catalog on a
+    /// How a catalog's applied migrations compare with this gptimg's.
+    enum SchemaState: Equatable {
+        /// Every migration this gptimg knows, and no other.
+        case current
+        /// Some missing (an earlier gptimg's catalog, or an empty file): migrating brings it up.
+        case older
+        /// Migrations this gptimg does not know: a newer gptimg wrote it.
+        case newer
+
+        init(_ db: Database, _ migrator: DatabaseMigrator = Schema.migrator()) throws {
+            if try migrator.hasBeenSuperseded(db) {
+                self = .newer
+            } else {
+                self = try migrator.hasCompletedMigrations(db) ? .current : .older
+            }
+        }
+    }
+
+    /// A read-only connection and how its catalog's schema compares. A WAL catalog on a
     /// read-only medium (a read-only mount, a folder without write permission) cannot be opened
     /// the usual way when its `-shm` file is gone (SQLite cannot create it): it is opened
     /// `immutable` then, which is exact when nothing can write to it — and only when no `-wal`
     /// file holds commits that reading the main file alone would miss.
-    static func openReadOnly(_ location: LibraryLocation) throws -> (DatabaseQueue, Set<String>) {
+    static func openReadOnly(_ location: LibraryLocation) throws -> (DatabaseQueue, SchemaState) {
         let path = location.catalogURL.path
-        func attempt(_ name: String) throws -> (DatabaseQueue, Set<String>) {
+        func attempt(_ name: String) throws -> (DatabaseQueue, SchemaState) {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(busyTimeout)
             let queue = try DatabaseQueue(path: name, configuration: configuration)
             do {
-                return (queue, try queue.read(Schema.applied))
+                return (queue, try queue.read { try SchemaState($0) })
             } catch {
                 try? queue.close()
                 throw error
@@ -205,16 +220,32 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Applies pending migrations, taking a backup of an existing catalog first.
+    /// Applies pending migrations (`Schema.migrator`), taking a backup of an existing catalog first.
     func migrate(_ migrations: [(String, String)] = Schema.migrations) throws {
-        let identifiers = Set(migrations.map(\.0))
-        let applied = try catalogOperation("read its schema") { try database.read(Schema.applied) }
-        if !applied.subtracting(identifiers).isEmpty { throw CatalogError.newerSchema(path: location.catalogURL.path) }
-        if applied == identifiers { return }
+        let migrator = Schema.migrator(migrations)
+        let (state, applied) = try catalogOperation("read its schema") {
+            try database.read { db in (try SchemaState(db, migrator), try migrator.appliedIdentifiers(db)) }
+        }
+        switch state {
+        case .newer: throw CatalogError.newerSchema(path: location.catalogURL.path)
+        case .current: return
+        case .older: break
+        }
         if !applied.isEmpty {
             _ = try backup(to: nil, reason: "before-migration")
         }
-        try catalogOperation("migrate its schema") { try database.write { try Schema.migrate($0, migrations) } }
+        try catalogOperation("migrate its schema") {
+            // Each `AppliedMeanwhile` means another process applied one more migration: this
+            // ends after at most one attempt per migration.
+            var attempt = 0
+            while true {
+                do {
+                    return try migrator.migrate(database)
+                } catch is Schema.AppliedMeanwhile where attempt < migrations.count {
+                    attempt += 1
+                }
+            }
+        }
     }
 
     /// Opens the library with `extra` migrations appended to the shipped ones, as a later

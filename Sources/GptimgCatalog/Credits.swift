@@ -33,6 +33,36 @@ public struct CreditEntry: Sendable, Hashable {
     }
 }
 
+extension CreditEntry.Kind: DatabaseValueConvertible {}
+
+/// A ledger entry is one row of `credit_ledger` (its own id, which nothing reads, is SQLite's).
+extension CreditEntry: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "credit_ledger"
+
+    public enum Columns: String, ColumnExpression, CaseIterable {
+        case id, generationID = "generation_id", taskID = "task_id", kind, credits, balance, note
+        case recordedAt = "recorded_at"
+    }
+
+    public init(row: Row) {
+        self.init(
+            kind: row.lenientText(Columns.kind).flatMap(Kind.init(rawValue:)) ?? .balance,
+            credits: row.lenientInt(Columns.credits) ?? 0, balance: row.lenientInt(Columns.balance),
+            generationID: row.lenientInt64(Columns.generationID), taskID: row.lenientText(Columns.taskID),
+            note: row.lenientText(Columns.note), recordedAt: row.lenientText(Columns.recordedAt) ?? "")
+    }
+
+    public func encode(to container: inout PersistenceContainer) {
+        container[Columns.generationID] = generationID
+        container[Columns.taskID] = taskID
+        container[Columns.kind] = kind
+        container[Columns.credits] = credits
+        container[Columns.balance] = balance
+        container[Columns.note] = note
+        container[Columns.recordedAt] = recordedAt
+    }
+}
+
 /// Charged, refunded and net credits over a period.
 public struct CreditTotals: Sendable, Hashable {
     public var period: String
@@ -71,17 +101,13 @@ extension Catalog {
 
     /// Inserts a ledger row; a charge or refund also adds to its generation's totals.
     static func insert(_ entry: CreditEntry, db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO credit_ledger(generation_id, task_id, kind, credits, balance, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [entry.generationID, entry.taskID, entry.kind.rawValue, entry.credits, entry.balance, entry.note, entry.recordedAt])
+        try entry.insert(db)
         guard let generationID = entry.generationID else { return }
+        let generation = GenerationRecord.filter(key: generationID)
         switch entry.kind {
-        case .charge:
-            try db.execute(sql: "UPDATE generations SET credits_charged = credits_charged + ? WHERE id = ?", arguments: [entry.credits, generationID])
-        case .refund:
-            try db.execute(sql: "UPDATE generations SET credits_refunded = credits_refunded + ? WHERE id = ?", arguments: [entry.credits, generationID])
-        case .balance:
-            break
+        case .charge: try generation.updateAll(db, GenerationRecord.Columns.creditsCharged += entry.credits)
+        case .refund: try generation.updateAll(db, GenerationRecord.Columns.creditsRefunded += entry.credits)
+        case .balance: break
         }
     }
 
@@ -91,16 +117,21 @@ extension Catalog {
         try read("sum the credit ledger") { db in
             func totals(_ period: String) throws -> [CreditTotals] {
                 try Row.fetchAll(db, sql: """
-                    SELECT \(period) AS p, sum(CASE kind WHEN 'charge' THEN credits ELSE 0 END),
-                           sum(CASE kind WHEN 'refund' THEN credits ELSE 0 END)
-                    FROM credit_ledger WHERE kind <> 'balance' GROUP BY p ORDER BY p DESC
-                    """).map { CreditTotals(period: $0[0] ?? "all", charged: $0[1] ?? 0, refunded: $0[2] ?? 0) }
+                    SELECT \(period) AS period, sum(CASE kind WHEN 'charge' THEN credits ELSE 0 END) AS charged,
+                           sum(CASE kind WHEN 'refund' THEN credits ELSE 0 END) AS refunded
+                    FROM credit_ledger WHERE kind <> 'balance' GROUP BY period ORDER BY period DESC
+                    """).map { row in
+                    CreditTotals(
+                        period: row.lenientText(Column("period")) ?? "all",
+                        charged: row.lenientInt(Column("charged")) ?? 0, refunded: row.lenientInt(Column("refunded")) ?? 0)
+                }
             }
             let total = try totals("'all'").first ?? CreditTotals(period: "all", charged: 0, refunded: 0)
-            let balance = try Row.fetchOne(db, sql: "SELECT balance, recorded_at FROM credit_ledger WHERE kind = 'balance' AND balance IS NOT NULL ORDER BY recorded_at DESC, id DESC LIMIT 1")
+            let balance = try CreditEntry.filter(sql: "kind = 'balance' AND balance IS NOT NULL")
+                .order(CreditEntry.Columns.recordedAt.desc, CreditEntry.Columns.id.desc).fetchOne(db)
             return CreditSummary(
                 total: total, perDay: try totals("substr(recorded_at, 1, 10)"), perMonth: try totals("substr(recorded_at, 1, 7)"),
-                lastBalance: balance.map { (credits: $0[0], at: $0[1]) })
+                lastBalance: balance.map { (credits: $0.balance ?? 0, at: $0.recordedAt) })
         }
     }
 }

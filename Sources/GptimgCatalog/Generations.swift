@@ -104,15 +104,26 @@ extension Catalog {
     public func recordGeneration(_ new: NewGeneration) throws -> GenerationRecord {
         guard (1...16).contains(new.n) else { throw CatalogError.invalidArgument("n must be from 1 to 16, not \(new.n)") }
         let now = self.now()
+        var record = GenerationRecord(
+            status: .pending, type: new.type.rawValue, prompt: new.prompt, aspectRatio: new.aspectRatio, n: new.n,
+            source: new.source, createdAt: now, updatedAt: now)
+        record.referenceImages = new.referenceImages
+        record.provider = new.provider
+        record.model = new.model
+        record.baseURL = new.baseURL
+        record.parentImageID = new.parentImageID
+        record.requestedTags = new.tags
+        record.requestedCollection = new.collection
+        record.batchKey = new.batchKey
         return try write("record a generation") { db in
-            var parentTaskID: String?
-            var parentIndex: Int?
             if let parent = new.parentImageID {
-                guard let row = try Row.fetchOne(db, sql: "SELECT g.task_id, i.index_in_task FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id = ?", arguments: [parent]) else {
+                guard let image = try ImageRecord.fetchOne(db, key: parent),
+                    let parentGeneration = try GenerationRecord.fetchOne(db, key: image.generationID)
+                else {
                     throw CatalogError.noSuchImage(String(parent))
                 }
-                parentTaskID = row[0]
-                parentIndex = row[1]
+                record.parentTaskID = parentGeneration.taskID
+                record.parentIndex = image.index
             }
             if let key = new.batchKey, let earlier = try Self.generation(batchKey: key, db: db) {
                 // A line the API never accepted (refused, or provably never sent) may go again;
@@ -120,19 +131,11 @@ extension Catalog {
                 guard earlier.taskID == nil, earlier.status == .failed else {
                     throw CatalogError.alreadySubmitted(batchKey: key, generation: earlier.id)
                 }
-                try db.execute(sql: "UPDATE generations SET batch_key = NULL WHERE id = ?", arguments: [earlier.id])
+                try GenerationRecord.filter(key: earlier.id)
+                    .updateAll(db, GenerationRecord.Columns.batchKey.set(to: nil))
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO generations(status, type, prompt, aspect_ratio, n, reference_images, provider, model, base_url,
-                        source, created_at, updated_at, parent_task_id, parent_index, parent_image_id, requested_tags,
-                        requested_collection, batch_key)
-                    VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [new.type.rawValue, new.prompt, new.aspectRatio, new.n, JSONList.encode(new.referenceImages), new.provider,
-                            new.model, new.baseURL, new.source.rawValue, now, now, parentTaskID, parentIndex, new.parentImageID,
-                            JSONList.encode(new.tags), new.collection, new.batchKey])
-            return try Self.generation(id: db.lastInsertedRowID, db: db)!
+            try record.insert(db)
+            return try Self.generation(id: record.id, db: db)!
         }
     }
 
@@ -141,30 +144,25 @@ extension Catalog {
     /// it now is: a crash never leaves a task id without its charge.
     @discardableResult
     public func updateGeneration(_ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []) throws -> GenerationRecord {
-        var assignments: [String] = ["updated_at = ?"]
-        var arguments: [(any DatabaseValueConvertible)?] = [now()]
-        func set(_ column: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            assignments.append("\(column) = ?")
-            arguments.append(value)
-        }
-        set("task_id", update.taskID)
-        set("server_row_id", update.serverRowID)
-        set("status", update.status?.rawValue)
-        set("submitted_at", update.submittedAt.map { Timestamp.normalize($0) ?? $0 })
-        set("completed_at", update.completedAt.map { Timestamp.normalize($0) ?? $0 })
-        set("credits_charged", update.creditsCharged)
-        set("credits_refunded", update.creditsRefunded)
-        set("error_code", update.errorCode)
-        set("error_message", update.errorMessage)
-        arguments.append(id)
-        let sql = "UPDATE generations SET \(assignments.joined(separator: ", ")) WHERE id = ?"
+        let now = self.now()
         let entries = try ledger.map { try stamped($0, generationID: id) }
         return try write("update a generation") { db in
-            try db.execute(sql: sql, arguments: StatementArguments(arguments.map { $0?.databaseValue ?? .null }))
+            guard var record = try Self.generation(id: id, db: db) else { throw CatalogError.noSuchGeneration(id) }
+            // Only the columns that change are written.
+            try record.updateChanges(db) { record in
+                record.updatedAt = now
+                if let value = update.taskID { record.taskID = value }
+                if let value = update.serverRowID { record.serverRowID = value }
+                if let value = update.status { record.status = value }
+                if let value = update.submittedAt { record.submittedAt = Timestamp.normalize(value) ?? value }
+                if let value = update.completedAt { record.completedAt = Timestamp.normalize(value) ?? value }
+                if let value = update.creditsCharged { record.creditsCharged = value }
+                if let value = update.creditsRefunded { record.creditsRefunded = value }
+                if let value = update.errorCode { record.errorCode = value }
+                if let value = update.errorMessage { record.errorMessage = value }
+            }
             for entry in entries { try Self.insert(entry, db: db) }
-            guard let record = try Self.generation(id: id, db: db) else { throw CatalogError.noSuchGeneration(id) }
-            return record
+            return entries.isEmpty ? record : try Self.generation(id: id, db: db)!
         }
     }
 
@@ -176,8 +174,7 @@ extension Catalog {
     /// The generation with the API's task id, or nil.
     public func generation(taskID: String) throws -> GenerationRecord? {
         try read("read a generation") { db in
-            try Row.fetchOne(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.task_id = ?", arguments: [taskID])
-                .map { GenerationRecord(row: $0) }
+            try GenerationRecord.filter(GenerationRecord.Columns.taskID == taskID).fetchOne(db)
         }
     }
 
@@ -189,10 +186,9 @@ extension Catalog {
     /// The generations recorded for batch lines whose key starts with `prefix` (one batch file).
     public func generations(batchKeyPrefix prefix: String) throws -> [GenerationRecord] {
         try read("read a batch's generations") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.batch_key >= ? AND g.batch_key < ? ORDER BY g.id",
-                arguments: [prefix, prefix + "\u{10FFFF}"]
-            ).map { GenerationRecord(row: $0) }
+            let key = GenerationRecord.Columns.batchKey
+            return try GenerationRecord.filter(key >= prefix && key < prefix + "\u{10FFFF}")
+                .order(GenerationRecord.Columns.id).fetchAll(db)
         }
     }
 
@@ -214,66 +210,127 @@ extension Catalog {
     public static func sha256Hex(_ bytes: [UInt8]) -> String { ImageStore.sha256Hex(bytes) }
 
     static func generation(batchKey: String, db: Database) throws -> GenerationRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.batch_key = ?", arguments: [batchKey])
-            .map { GenerationRecord(row: $0) }
+        try GenerationRecord.filter(GenerationRecord.Columns.batchKey == batchKey).fetchOne(db)
     }
 
     /// Generations not yet completed or failed (pending, processing, unknown), oldest first:
     /// what `gptimg resume` polls and `doctor` reports.
     public func unfinishedGenerations() throws -> [GenerationRecord] {
         try read("list unfinished generations") { db in
-            try Row.fetchAll(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.status NOT IN ('completed', 'failed') ORDER BY g.id")
-                .map { GenerationRecord(row: $0) }
+            // Literals, not arguments: SQLite then reads the partial index `generations_by_status`.
+            try GenerationRecord.filter(sql: "status NOT IN ('completed', 'failed')").order(GenerationRecord.Columns.id)
+                .fetchAll(db)
         }
     }
 
     /// The most recent generations, newest first (`gptimg tasks --all`).
     public func recentGenerations(limit: Int = 50) throws -> [GenerationRecord] {
         try read("list generations") { db in
-            try Row.fetchAll(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g ORDER BY g.id DESC LIMIT ?", arguments: [limit])
-                .map { GenerationRecord(row: $0) }
+            try GenerationRecord.order(GenerationRecord.Columns.id.desc).limit(limit).fetchAll(db)
         }
     }
 
     /// The images a generation has landed, by index.
     public func images(ofGeneration id: Int64) throws -> [ImageRecord] {
         try read("list a generation's images") { db in
-            try Row.fetchAll(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.generation_id = ? ORDER BY i.index_in_task", arguments: [id])
-                .map { ImageRecord(row: $0) }
+            try ImageRecord.filter(ImageRecord.Columns.generationID == id).order(ImageRecord.Columns.index).fetchAll(db)
         }
     }
 
     static func generation(id: Int64, db: Database) throws -> GenerationRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(GenerationRecord.columns) FROM generations g WHERE g.id = ?", arguments: [id])
-            .map { GenerationRecord(row: $0) }
+        try GenerationRecord.fetchOne(db, key: id)
     }
 
     // MARK: - Landing API images
 
-    /// Lands a downloaded PNG (already carrying its embedded metadata) as image `index` of
-    /// generation `generationID`: the file is written durably under `images/YYYY/MM/`, then its
-    /// row committed. Idempotent by SHA-256: landing the same bytes again returns the existing
-    /// record and writes nothing. Throws when the bytes are not a sound PNG.
-    public func landImage(_ png: [UInt8], generationID: Int64, index: Int, remoteURL: String?, originalName: String? = nil) throws -> LandedImage {
+    /// Lands a downloaded PNG as image `index` of generation `generationID`, in one pass: the
+    /// bytes are held in memory, `metadata` (when given) embedded into them there, the result
+    /// checked once (its structure and every chunk's CRC, the image data's included) and hashed
+    /// once, written once into this process's staging folder, fsynced and linked under
+    /// `images/YYYY/MM/`, then its row committed. Idempotent by SHA-256: landing the same bytes
+    /// again returns the existing record and writes nothing. Throws when the bytes are not a
+    /// sound PNG.
+    public func landImage(
+        _ png: [UInt8], embedding metadata: GptimgMetadata? = nil, generationID: Int64, index: Int,
+        remoteURL: String?, originalName: String? = nil
+    ) throws -> LandedImage {
         guard let generation = try generation(id: generationID) else { throw CatalogError.noSuchGeneration(generationID) }
-        let sha = ImageStore.sha256Hex(png)
+        let unsound = { (error: any Error) in
+            CatalogError.invalidArgument(
+                "the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
+        }
+        let bytes: [UInt8]
+        do {
+            // The splice walks the chunk headers only: `prepare` checks every CRC of what it made.
+            bytes = try metadata.map { try GptimgEmbedding.embed($0, into: png, verifyImageData: false) } ?? png
+        } catch {
+            throw unsound(error)
+        }
+        let sha = ImageStore.sha256Hex(bytes)
         if let existing = try image(sha256: sha) { return LandedImage(image: existing, wasAlreadyInLibrary: true) }
-        let createdAt = generation.completedAt ?? generation.createdAt
         var prepared: PreparedImage
         do {
             prepared = try prepare(
-                bytes: png, sha256: sha, originalName: originalName, fileDate: nil, target: .generation(id: generationID, index: index, remoteURL: remoteURL),
-                prompt: generation.prompt, knownCreatedAt: createdAt)
+                bytes: bytes, sha256: sha, originalName: originalName, fileDate: nil,
+                target: .generation(id: generationID, index: index, remoteURL: remoteURL),
+                prompt: generation.prompt, knownCreatedAt: generation.completedAt ?? generation.createdAt)
         } catch {
-            throw CatalogError.invalidArgument("the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
+            throw unsound(error)
         }
         let staging = try stagingArea()
         try location.checkLandingFolder(prepared.relativePath)
-        prepared.staged = try ImageStore.stage(png, at: location.root.path + "/" + prepared.relativePath, stagingDirectory: staging.directory, createdAt: prepared.createdAt)
+        prepared.staged = try ImageStore.stage(
+            bytes, at: location.root.path + "/" + prepared.relativePath, stagingDirectory: staging.directory,
+            createdAt: prepared.createdAt)
         switch try land([prepared], staging: staging)[0] {
         case .landed(let record): return LandedImage(image: record, wasAlreadyInLibrary: false)
         case .duplicate(let record): return LandedImage(image: record, wasAlreadyInLibrary: true)
         case .failed(let reason): throw CatalogError.file(path: prepared.relativePath, reason: reason)
         }
+    }
+}
+
+extension Catalog {
+    // MARK: - The generation pipeline's access, off the cooperative pool
+
+    // SQLite's writes fsync, and a landing hashes and writes megabytes: on the cooperative pool
+    // (one thread per core) that would stall every other task, the HTTP client's included. These
+    // run the synchronous calls above on the catalog's Dispatch threads and await them.
+
+    public func recordGeneration(_ new: NewGeneration) async throws -> GenerationRecord {
+        try await offload.run { try self.recordGeneration(new) }
+    }
+
+    @discardableResult
+    public func updateGeneration(
+        _ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []
+    ) async throws -> GenerationRecord {
+        try await offload.run { try self.updateGeneration(id, update, ledger: ledger) }
+    }
+
+    public func generation(id: Int64) async throws -> GenerationRecord? {
+        try await offload.run { try self.generation(id: id) }
+    }
+
+    public func images(ofGeneration id: Int64) async throws -> [ImageRecord] {
+        try await offload.run { try self.images(ofGeneration: id) }
+    }
+
+    public func landImage(
+        _ png: [UInt8], embedding metadata: GptimgMetadata? = nil, generationID: Int64, index: Int,
+        remoteURL: String?, originalName: String? = nil
+    ) async throws -> LandedImage {
+        try await offload.run {
+            try self.landImage(
+                png, embedding: metadata, generationID: generationID, index: index, remoteURL: remoteURL,
+                originalName: originalName)
+        }
+    }
+
+    @discardableResult
+    public func addToCollection(
+        _ name: String, _ imageIDs: [Int64], createIfMissing: Bool = true
+    ) async throws -> Int {
+        try await offload.run { try self.addToCollection(name, imageIDs, createIfMissing: createIfMissing) }
     }
 }

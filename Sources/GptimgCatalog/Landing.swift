@@ -134,7 +134,7 @@ extension Catalog {
     /// This process's staging area; the first call also recovers what dead processes left.
     func stagingArea() throws -> StagingArea {
         try staging.get {
-            try recoverInterruptedLandings(except: nil)  // no area of ours yet (and its lock is held here)
+            _ = try recoverInterruptedLandings(except: nil)  // no area of ours yet (and its lock is held here)
             return try StagingArea(root: location.root)
         }
     }
@@ -163,10 +163,11 @@ extension Catalog {
 
     /// The existing image with this SHA-256, if any.
     func image(sha256: String) throws -> ImageRecord? {
-        try read("look up an image") { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?"), arguments: [sha256])
-                .map { ImageRecord(row: $0) }
-        }
+        try read("look up an image") { try Self.image(sha256: sha256, db: $0) }
+    }
+
+    static func image(sha256: String, db: Database) throws -> ImageRecord? {
+        try ImageRecord.filter(ImageRecord.Columns.sha256 == sha256).fetchOne(db)
     }
 
     // MARK: - Landing
@@ -181,8 +182,8 @@ extension Catalog {
         // 1. Say which files are about to appear, so recovery can remove them if we die.
         try write("record the files about to land") { db in
             for item in batch {
-                try db.cachedStatement(
-                    sql: "INSERT OR IGNORE INTO landing_intents(owner, path, sha256, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [staging.owner, item.relativePath, item.sha256, now])
+                try LandingIntentRecord(owner: staging.owner, path: item.relativePath, sha256: item.sha256, createdAt: now)
+                    .insert(db, onConflict: .ignore)
             }
         }
         // 2. Data to disk, then the names, then the folders.
@@ -226,7 +227,7 @@ extension Catalog {
             for position in published {
                 outcomes[position] = try insertPrepared(batch[position], db: db, now: now)
             }
-            try db.cachedStatement(sql: "DELETE FROM landing_intents WHERE owner = ?").execute(arguments: [staging.owner])
+            try LandingIntentRecord.filter(LandingIntentRecord.Columns.owner == staging.owner).deleteAll(db)
         }
         // A file published for a row another process had already committed under another name
         // would be an orphan: remove it (only ours, never the other's).
@@ -240,15 +241,15 @@ extension Catalog {
 
     private func removeIfUnreferenced(_ relativePath: String) throws {
         try write("remove an unreferenced file") { db in
-            let referenced = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE path = ?)", arguments: [relativePath]) ?? true
-            let intended = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ?)", arguments: [relativePath]) ?? true
+            let referenced = try !ImageRecord.filter(ImageRecord.Columns.path == relativePath).isEmpty(db)
+            let intended = try !LandingIntentRecord.filter(LandingIntentRecord.Columns.path == relativePath).isEmpty(db)
             if !referenced, !intended { unlink(location.root.path + "/" + relativePath) }
         }
     }
 
     func insertPrepared(_ item: PreparedImage, db: Database, now: String) throws -> LandingOutcome {
-        if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.sha256 = ?"), arguments: [item.sha256]) {
-            return .duplicate(ImageRecord(row: existing))
+        if let existing = try Self.image(sha256: item.sha256, db: db) {
+            return .duplicate(existing)
         }
         let generationID: Int64
         let index: Int
@@ -263,23 +264,21 @@ extension Catalog {
             (generationID, index) = try generationFor(item, source: source, db: db, now: now)
             remoteURL = info?.gptimg?.remoteURL
         }
-        let generator = info?.generator.rawValue ?? "none"
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, remote_url, generator,
-                                   created_at, added_at, original_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [generationID, item.sha256, item.relativePath, item.width, item.height, item.bytes, index, remoteURL,
-                        generator, item.createdAt, now, item.originalName])
-        let imageID = db.lastInsertedRowID
-        try db.cachedStatement(
-            sql: "INSERT INTO image_metadata(image_id, text_chunks, parameters, warnings) VALUES (?, ?, ?, ?)").execute(arguments: [imageID, Self.chunksJSON(item.report.textChunks), Self.parametersJSON(info?.parameters ?? []),
-                        JSONList.encode(item.report.warnings.map(\.description))])
+        var image = ImageRecord(
+            id: 0, generationID: generationID, sha256: item.sha256, path: item.relativePath, width: item.width,
+            height: item.height, bytes: item.bytes, index: index, remoteURL: remoteURL, favorite: false, rating: 0,
+            generator: info?.generator.rawValue ?? "none", createdAt: item.createdAt, addedAt: now,
+            originalName: item.originalName)
+        try image.insert(db)
+        try ImageMetadataRecord(
+            imageID: image.id, textChunks: Self.chunksJSON(item.report.textChunks),
+            parameters: Self.parametersJSON(info?.parameters ?? []),
+            warnings: JSONList.encode(item.report.warnings.map(\.description))
+        ).insert(db)
         if let tags = info?.gptimg?.tags, !tags.isEmpty {
-            try Self.addTags(tags, to: [imageID], db: db)
+            try Self.addTags(tags, to: [image.id], db: db)
         }
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.id = ?"), arguments: [imageID])!
-        return .landed(ImageRecord(row: row))
+        return .landed(image)
     }
 
     /// The generation a file's own metadata describes: ours joins its task's row (made on first
@@ -288,31 +287,35 @@ extension Catalog {
         let info = item.report.generation
         if let ours = info?.gptimg {
             if let taskID = ours.taskID,
-                let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM generations WHERE task_id = ?"), arguments: [taskID])
+                let existing = try GenerationRecord.filter(GenerationRecord.Columns.taskID == taskID).fetchOne(db)
             {
-                return (id, ours.index)
+                return (existing.id, ours.index)
             }
+            let type = ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue
             let created = ours.createdAt.flatMap(Timestamp.normalize) ?? item.createdAt
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO generations(task_id, server_row_id, status, type, prompt, aspect_ratio, n, reference_images,
-                        provider, model, source, created_at, completed_at, updated_at, parent_task_id, parent_index)
-                    VALUES (?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [ours.taskID, ours.rowID, ours.type == TaskType.imageToImage.rawValue ? ours.type : TaskType.textToImage.rawValue,
-                            ours.prompt, ours.aspectRatio, max(1, ours.n), JSONList.encode(ours.referenceImages),
-                            ours.provider, ours.model, source.rawValue, created, ours.completedAt.flatMap(Timestamp.normalize),
-                            now, ours.parent?.taskID, ours.parent?.index])
-            return (db.lastInsertedRowID, ours.index)
+            var generation = GenerationRecord(
+                status: .completed, type: type, prompt: ours.prompt, aspectRatio: ours.aspectRatio, n: max(1, ours.n),
+                source: source, createdAt: created, updatedAt: now)
+            generation.taskID = ours.taskID
+            generation.serverRowID = ours.rowID
+            generation.referenceImages = ours.referenceImages
+            generation.provider = ours.provider
+            generation.model = ours.model
+            generation.completedAt = ours.completedAt.flatMap(Timestamp.normalize)
+            generation.parentTaskID = ours.parent?.taskID
+            generation.parentIndex = ours.parent?.index
+            try generation.insert(db)
+            return (generation.id, ours.index)
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO generations(status, type, prompt, negative_prompt, aspect_ratio, n, model, source, created_at,
-                    completed_at, updated_at)
-                VALUES ('completed', 'text-to-image', ?, ?, ?, 1, ?, ?, ?, ?, ?)
-                """).execute(arguments: [info?.prompt ?? "", info?.negativePrompt,
-                        ValueShape.aspectRatio(width: item.width, height: item.height),
-                        info?.parameter("Model") ?? info?.parameter("model"), source.rawValue, item.createdAt, item.createdAt, now])
-        return (db.lastInsertedRowID, 0)
+        var generation = GenerationRecord(
+            status: .completed, type: TaskType.textToImage.rawValue, prompt: info?.prompt ?? "",
+            aspectRatio: ValueShape.aspectRatio(width: item.width, height: item.height), n: 1, source: source,
+            createdAt: item.createdAt, updatedAt: now)
+        generation.negativePrompt = info?.negativePrompt
+        generation.model = info?.parameter("Model") ?? info?.parameter("model")
+        generation.completedAt = item.createdAt
+        try generation.insert(db)
+        return (generation.id, 0)
     }
 
     static func chunksJSON(_ chunks: [TextChunk]) -> String {
@@ -342,23 +345,25 @@ extension Catalog {
     }
 
     func recoverInterruptedLandings(except own: String?) throws -> Int {
-        let owners = try read("read landing intents") { try String.fetchAll($0, sql: "SELECT DISTINCT owner FROM landing_intents") }
+        let owners = try read("read landing intents") { try Self.landingOwners($0) }
         let dead = StagingArea.deadOwners(root: location.root, except: own, alsoConsider: owners)
         guard !dead.isEmpty else { return 0 }
         var removed = 0
         try write("recover an interrupted import") { db in
+            typealias Intent = LandingIntentRecord.Columns
             for owner in dead {
-                let paths = try String.fetchAll(db, sql: "SELECT path FROM landing_intents WHERE owner = ?", arguments: [owner])
+                let paths = try LandingIntentRecord.filter(Intent.owner == owner).fetchAll(db).map(\.path)
                 for path in paths {
-                    let referenced = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE path = ?)", arguments: [path]) ?? true
-                    let othersIntend = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM landing_intents WHERE path = ? AND owner <> ?)", arguments: [path, owner]) ?? true
+                    let referenced = try !ImageRecord.filter(ImageRecord.Columns.path == path).isEmpty(db)
+                    let othersIntend = try !LandingIntentRecord.filter(Intent.path == path && Intent.owner != owner)
+                        .isEmpty(db)
                     // The intent's path is the catalog's word: only a regular file inside images/ goes.
                     guard !referenced, !othersIntend,
                         case .success(let file) = location.checkedFile(atCatalogPath: path)
                     else { continue }
                     if unlink(file.path) == 0 { removed += 1 }
                 }
-                try db.cachedStatement(sql: "DELETE FROM landing_intents WHERE owner = ?").execute(arguments: [owner])
+                try LandingIntentRecord.filter(Intent.owner == owner).deleteAll(db)
             }
         }
         // An owner read from the catalog names a folder in .staging/ only when it is a plain name.
@@ -366,5 +371,10 @@ extension Catalog {
             try? FileManager.default.removeItem(atPath: location.root.appendingPathComponent(".staging/\(owner)").path)
         }
         return removed
+    }
+
+    /// The owners of recorded landing intents.
+    static func landingOwners(_ db: Database) throws -> [String] {
+        try LandingIntentRecord.select(LandingIntentRecord.Columns.owner, as: String.self).distinct().fetchAll(db)
     }
 }

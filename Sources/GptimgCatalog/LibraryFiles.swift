@@ -152,37 +152,3 @@ extension LibraryLocation {
         code == ENOENT || code == ENOTDIR ? .missing : .uncheckable(reason: String(cString: strerror(code)))
     }
 }
-
-extension Catalog {
-    /// The `images` row an ID names (its integer id, or a unique prefix of its SHA-256, as
-    /// `resolve` takes), looked up and read in one read transaction: what serving a file needs,
-    /// without the generation, tags and collections of `details`.
-    public func imageRecord(_ id: String) throws -> ImageRecord {
-        try read("read an image") { db in
-            let resolved = try Self.resolve(id, db: db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(ImageRecord.columns) FROM images i WHERE i.id = ?", arguments: [resolved]) else {
-                throw CatalogError.noSuchImage(id)
-            }
-            return ImageRecord(row: row)
-        }
-    }
-
-    /// Every collection (as `collections()` lists them, by name) with its cover: the `images`
-    /// row of its first image in order, nil when it is empty. One statement, where reading each
-    /// collection's first image (with its generation, tags and collections) took four apiece.
-    public func collectionCovers() throws -> [(summary: CollectionSummary, cover: ImageRecord?)] {
-        try read("list collections") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, c.name, c.created_at, (SELECT count(*) FROM collection_images n WHERE n.collection_id = c.id), \(ImageRecord.columns)
-                FROM collections c LEFT JOIN images i
-                ON i.id = (SELECT ci.image_id FROM collection_images ci WHERE ci.collection_id = c.id ORDER BY ci.position LIMIT 1)
-                ORDER BY c.name
-                """
-            ).map { row in
-                let summary = CollectionSummary(id: row[0], name: row[1], count: row[3], createdAt: row[2])
-                let hasCover = (row[4] as Int64?) != nil
-                return (summary, hasCover ? ImageRecord(row: row, offset: 4) : nil)
-            }
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 
 /// Where a library lives, resolved as cli.md says: `--library PATH`, then `GPTIMG_LIBRARY`,
 /// then `./Library`.
@@ -13,7 +14,8 @@ public struct LibraryLocation: Sendable, Hashable {
         option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) -> LibraryLocation {
-        let path = LibraryRoot.path(option: option, variable: environment["GPTIMG_LIBRARY"])
+        let variable = environment["GPTIMG_LIBRARY"]
+        let path = option.flatMap { $0.isEmpty ? nil : $0 } ?? variable.flatMap { $0.isEmpty ? nil : $0 } ?? "Library"
         return LibraryLocation(root: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true)))
     }
 

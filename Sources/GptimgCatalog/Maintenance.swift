@@ -121,20 +121,30 @@ extension Catalog {
                 }
             }
             var incomplete: [(String, Int64, String)] = []
+            // Read leniently (as `list` and `show` read): a damaged row is reported, never fatal.
             for row in try Row.fetchAll(db, sql: """
-                SELECT i.id, i.sha256, i.path, i.width, i.height, i.bytes, (SELECT count(*) FROM image_metadata m WHERE m.image_id = i.id),
-                       (SELECT count(*) FROM generations g WHERE g.id = i.generation_id)
+                SELECT i.id, i.sha256, i.path, i.width, i.height, i.bytes,
+                    (SELECT count(*) FROM image_metadata m WHERE m.image_id = i.id) AS metadata_rows,
+                    (SELECT count(*) FROM generations g WHERE g.id = i.generation_id) AS generation_rows
                 FROM images i
                 """)
             {
-                let id: Int64 = row[0]
-                let sha: String? = row[1]
-                let path: String? = row[2]
-                if sha == nil || sha!.count != 64 || !sha!.allSatisfy({ $0.isHexDigit }) { incomplete.append(("images", id, "its SHA-256 is malformed")) }
-                else if path == nil || path!.isEmpty { incomplete.append(("images", id, "it has no path")) }
-                else if (row[3] as Int? ?? 0) <= 0 || (row[4] as Int? ?? 0) <= 0 || (row[5] as Int? ?? 0) <= 0 { incomplete.append(("images", id, "its size is missing")) }
-                else if (row[6] as Int) == 0 { incomplete.append(("images", id, "its metadata row is missing")) }
-                else if (row[7] as Int) == 0 { incomplete.append(("images", id, "its generation row is missing")) }
+                typealias Image = ImageRecord.Columns
+                let id = row.lenientInt64(Image.id) ?? 0
+                let sha = row.lenientText(Image.sha256)
+                let path = row.lenientText(Image.path)
+                let sizes = [Image.width, Image.height, Image.bytes].map { row.lenientInt($0) ?? 0 }
+                if sha == nil || sha!.count != 64 || !sha!.allSatisfy({ $0.isHexDigit }) {
+                    incomplete.append(("images", id, "its SHA-256 is malformed"))
+                } else if path == nil || path!.isEmpty {
+                    incomplete.append(("images", id, "it has no path"))
+                } else if sizes.contains(where: { $0 <= 0 }) {
+                    incomplete.append(("images", id, "its size is missing"))
+                } else if row.lenientInt(Column("metadata_rows")) == 0 {
+                    incomplete.append(("images", id, "its metadata row is missing"))
+                } else if row.lenientInt(Column("generation_rows")) == 0 {
+                    incomplete.append(("images", id, "its generation row is missing"))
+                }
             }
             var searchProblems: [String] = []
             let missingFromIndex = try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE id NOT IN (SELECT rowid FROM image_search)") ?? 0
@@ -158,7 +168,13 @@ extension Catalog {
 
         // The files.
         let rows = try read("list images") { db in
-            try Row.fetchAll(db, sql: "SELECT id, path, sha256 FROM images").map { (id: $0[0] as Int64, path: $0[1] as String? ?? "", sha: $0[2] as String? ?? "") }
+            typealias Image = ImageRecord.Columns
+            return try Row.fetchAll(db, sql: "SELECT id, path, sha256 FROM images").map { row in
+                (
+                    id: row.lenientInt64(Image.id) ?? 0, path: row.lenientText(Image.path) ?? "",
+                    sha: row.lenientText(Image.sha256) ?? ""
+                )
+            }
         }
         report.imagesChecked = rows.count
         var catalogued = Set<String>()
@@ -191,12 +207,12 @@ extension Catalog {
         let onDisk = FileTree.files(under: location.imagesURL.path, endingWith: [".png"])
         report.filesScanned = onDisk.count
         let untracked = onDisk.map { String($0.dropFirst(root.count)) }.filter { !catalogued.contains($0) }.sorted()
-        let intended = try read("read landing intents") { Set(try String.fetchAll($0, sql: "SELECT path FROM landing_intents")) }
+        let intended = try read("read landing intents") { Set(try LandingIntentRecord.fetchAll($0).map(\.path)) }
         let interrupted = untracked.filter { intended.contains($0) }
         report.problems += untracked.filter { !intended.contains($0) }.map { .untrackedFile(path: $0) }
 
         // What the library resolves itself.
-        let owners = try read("read landing intents") { try String.fetchAll($0, sql: "SELECT DISTINCT owner FROM landing_intents") }
+        let owners = try read("read landing intents") { try Self.landingOwners($0) }
         let dead = StagingArea.deadOwners(root: location.root, except: staging.current?.owner, alsoConsider: owners)
         // A dead owner without recorded intents left only an empty folder (a process that
         // exited before its catalog was released): nothing to tell; the next write sweeps it.
@@ -244,7 +260,7 @@ extension Catalog {
                 try write("remove a row") { db in try Self.deleteImage(id, db: db) }
                 fixed.append("removed image \(id) (\(problem): \(path), left where it is)")
             case .badRow(let table, let rowID, _) where table == "images":
-                let path = try read("read a row") { try String.fetchOne($0, sql: "SELECT path FROM images WHERE id = ?", arguments: [rowID]) }
+                let path = try read("read a row") { try ImageRecord.fetchOne($0, key: rowID)?.path }
                 try write("remove a row") { db in try Self.deleteImage(rowID, db: db) }
                 if let path, case .success = location.checkedFile(atCatalogPath: path) { readopt.append(path) }
                 fixed.append("removed damaged image row \(rowID)")

@@ -27,7 +27,7 @@ extension Catalog {
     static func resolve(_ text: String, db: Database) throws -> Int64 {
         let id = text.trimmingCharacters(in: .whitespaces).lowercased()
         if !id.isEmpty, id.allSatisfy(\.isASCII), id.allSatisfy(\.isNumber), let number = Int64(id),
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE id = ?)", arguments: [number]) == true
+            try ImageRecord.exists(db, key: number)
         {
             return number
         }
@@ -36,8 +36,9 @@ extension Catalog {
             throw CatalogError.invalidID(text)
         }
         let upper = id + "g"  // 'g' sorts after every hex digit
-        let matches = try Int64.fetchAll(db, sql: "SELECT id FROM images WHERE sha256 >= ? AND sha256 < ? LIMIT 2", arguments: [id, upper])
-        if matches.count > 1 { throw CatalogError.ambiguousID(text, matches: try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE sha256 >= ? AND sha256 < ?", arguments: [id, upper]) ?? 2) }
+        let prefixed = ImageRecord.filter(ImageRecord.Columns.sha256 >= id && ImageRecord.Columns.sha256 < upper)
+        let matches = try prefixed.select(ImageRecord.Columns.id, as: Int64.self).limit(2).fetchAll(db)
+        if matches.count > 1 { throw CatalogError.ambiguousID(text, matches: try prefixed.fetchCount(db)) }
         guard let match = matches.first else { throw CatalogError.noSuchImage(text) }
         return match
     }
@@ -52,9 +53,9 @@ extension Catalog {
             try Self.requireImages(imageIDs, db: db)
             try Self.addTags(add, to: imageIDs, db: db)
             for name in remove {
-                guard let tagID = try Int64.fetchOne(db, sql: "SELECT id FROM tags WHERE name = ?", arguments: [name]) else { continue }
+                guard let tag = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db) else { continue }
                 for image in imageIDs {
-                    try db.execute(sql: "DELETE FROM image_tags WHERE image_id = ? AND tag_id = ?", arguments: [image, tagID])
+                    try ImageTagRecord.deleteOne(db, key: ["image_id": image, "tag_id": tag.id])
                 }
             }
             try db.execute(sql: "DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = tags.id)")
@@ -64,10 +65,11 @@ extension Catalog {
     static func addTags(_ names: [String], to imageIDs: [Int64], db: Database) throws {
         for raw in names {
             guard let name = try? validName(raw) else { continue }
-            try db.cachedStatement(sql: "INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) DO NOTHING").execute(arguments: [name])
-            let tagID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tags WHERE name = ?"), arguments: [name])!
+            // Names are unique without regard to case (the column's NOCASE): an existing tag is reused.
+            var tag = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db) ?? TagRecord(name: name)
+            if tag.id == 0 { try tag.insert(db) }
             for image in imageIDs {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO image_tags(image_id, tag_id) VALUES (?, ?)").execute(arguments: [image, tagID])
+                try ImageTagRecord(imageID: image, tagID: tag.id).insert(db, onConflict: .ignore)
             }
         }
     }
@@ -75,15 +77,18 @@ extension Catalog {
     /// Every tag and how many images carry it, by name.
     public func tags() throws -> [(name: String, count: Int)] {
         try read("list tags") { db in
-            try Row.fetchAll(db, sql: "SELECT t.name, count(*) FROM tags t JOIN image_tags it ON it.tag_id = t.id GROUP BY t.id ORDER BY t.name")
-                .map { (name: $0[0], count: $0[1]) }
+            try Row.fetchAll(db, sql: """
+                SELECT t.name, count(*) AS count FROM tags t JOIN image_tags it ON it.tag_id = t.id
+                GROUP BY t.id ORDER BY t.name
+                """
+            ).map { row in (name: row.lenientText(TagRecord.Columns.name) ?? "", count: row.lenientInt(Column("count")) ?? 0) }
         }
     }
 
     /// Every tag's name, by name: one read of the small `tags` table (a tag no image carries is
     /// removed), where `tags()` counts over every image's tags.
     public func tagNames() throws -> [String] {
-        try read("list tags") { try String.fetchAll($0, sql: "SELECT name FROM tags ORDER BY name") }
+        try read("list tags") { try TagRecord.order(TagRecord.Columns.name).fetchAll($0).map(\.name) }
     }
 
     /// A tag or collection name: trimmed, 1-100 characters, one line.
@@ -98,7 +103,7 @@ extension Catalog {
     }
 
     static func requireImages(_ ids: [Int64], db: Database) throws {
-        for id in ids where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE id = ?)", arguments: [id]) != true {
+        for id in ids where try !ImageRecord.exists(db, key: id) {
             throw CatalogError.noSuchImage(String(id))
         }
     }
@@ -110,7 +115,7 @@ extension Catalog {
         guard (0...5).contains(rating) else { throw CatalogError.invalidRating(String(rating)) }
         try write("rate images") { db in
             try Self.requireImages(imageIDs, db: db)
-            for id in imageIDs { try db.execute(sql: "UPDATE images SET rating = ? WHERE id = ?", arguments: [rating, id]) }
+            try ImageRecord.filter(keys: imageIDs).updateAll(db, ImageRecord.Columns.rating.set(to: rating))
         }
     }
 
@@ -118,7 +123,7 @@ extension Catalog {
     public func setFavorite(_ imageIDs: [Int64], _ favorite: Bool) throws {
         try write("mark favourites") { db in
             try Self.requireImages(imageIDs, db: db)
-            for id in imageIDs { try db.execute(sql: "UPDATE images SET favorite = ? WHERE id = ?", arguments: [favorite, id]) }
+            try ImageRecord.filter(keys: imageIDs).updateAll(db, ImageRecord.Columns.favorite.set(to: favorite))
         }
     }
 
@@ -129,11 +134,12 @@ extension Catalog {
         let name = try Self.validName(rawName)
         let now = self.now()
         return try write("create a collection") { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM collections WHERE name = ?)", arguments: [name]) == true {
+            if try Self.collection(named: name, db: db) != nil {
                 throw CatalogError.collectionExists(name)
             }
-            try db.execute(sql: "INSERT INTO collections(name, created_at) VALUES (?, ?)", arguments: [name, now])
-            return CollectionSummary(id: db.lastInsertedRowID, name: name, count: 0, createdAt: now)
+            var collection = CollectionRecord(name: name, createdAt: now)
+            try collection.insert(db)
+            return CollectionSummary(id: collection.id, name: name, count: 0, createdAt: now)
         }
     }
 
@@ -141,10 +147,10 @@ extension Catalog {
         let name = try Self.validName(rawName)
         try write("rename a collection") { db in
             let id = try Self.collectionID(oldName, db: db)
-            if let other = try Int64.fetchOne(db, sql: "SELECT id FROM collections WHERE name = ?", arguments: [name]), other != id {
+            if let other = try Self.collection(named: name, db: db), other.id != id {
                 throw CatalogError.collectionExists(name)
             }
-            try db.execute(sql: "UPDATE collections SET name = ? WHERE id = ?", arguments: [name, id])
+            try CollectionRecord.filter(key: id).updateAll(db, CollectionRecord.Columns.name.set(to: name))
         }
     }
 
@@ -152,22 +158,29 @@ extension Catalog {
     public func deleteCollection(_ name: String) throws {
         try write("delete a collection") { db in
             let id = try Self.collectionID(name, db: db)
-            try db.execute(sql: "DELETE FROM collections WHERE id = ?", arguments: [id])
+            try CollectionRecord.deleteOne(db, key: id)
         }
     }
 
     public func collections() throws -> [CollectionSummary] {
         try read("list collections") { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.id, c.name, count(ci.image_id), c.created_at FROM collections c
+                SELECT c.id, c.name, count(ci.image_id) AS count, c.created_at FROM collections c
                 LEFT JOIN collection_images ci ON ci.collection_id = c.id GROUP BY c.id ORDER BY c.name
-                """).map { CollectionSummary(id: $0[0], name: $0[1], count: $0[2], createdAt: $0[3]) }
+                """).map { row in
+                let collection = CollectionRecord(row: row)
+                return CollectionSummary(
+                    id: collection.id, name: collection.name, count: row.lenientInt(Column("count")) ?? 0,
+                    createdAt: collection.createdAt)
+            }
         }
     }
 
     /// Every collection's name, by name, without counting their images.
     public func collectionNames() throws -> [String] {
-        try read("list collections") { try String.fetchAll($0, sql: "SELECT name FROM collections ORDER BY name") }
+        try read("list collections") { db in
+            try CollectionRecord.order(CollectionRecord.Columns.name).fetchAll(db).map(\.name)
+        }
     }
 
     /// Adds images to the end of a collection (those already in it stay where they are),
@@ -178,17 +191,19 @@ extension Catalog {
         let now = self.now()
         return try write("add images to a collection") { db in
             try Self.requireImages(imageIDs, db: db)
-            if createIfMissing {
-                try db.execute(sql: "INSERT INTO collections(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING", arguments: [name, now])
+            if createIfMissing, try Self.collection(named: name, db: db) == nil {
+                var collection = CollectionRecord(name: name, createdAt: now)
+                try collection.insert(db)
             }
             let id = try Self.collectionID(name, db: db)
-            var position = try Int.fetchOne(db, sql: "SELECT ifnull(max(position), -1) FROM collection_images WHERE collection_id = ?", arguments: [id]) ?? -1
+            let placed = CollectionImageRecord.filter(CollectionImageRecord.Columns.collectionID == id)
+            let last = try placed.select(max(CollectionImageRecord.Columns.position), as: Int.self).fetchOne(db)
+            var position = last ?? -1
             var added = 0
             for image in imageIDs {
                 position += 1
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO collection_images(collection_id, image_id, position, added_at) VALUES (?, ?, ?, ?)",
-                    arguments: [id, image, position, now])
+                let place = CollectionImageRecord(collectionID: id, imageID: image, position: position, addedAt: now)
+                try place.insert(db, onConflict: .ignore)
                 added += db.changesCount
             }
             return added
@@ -202,18 +217,23 @@ extension Catalog {
             let id = try Self.collectionID(name, db: db)
             var removed = 0
             for image in imageIDs {
-                try db.execute(sql: "DELETE FROM collection_images WHERE collection_id = ? AND image_id = ?", arguments: [id, image])
-                removed += db.changesCount
+                let place: [String: (any DatabaseValueConvertible)?] = ["collection_id": id, "image_id": image]
+                if try CollectionImageRecord.deleteOne(db, key: place) { removed += 1 }
             }
             return removed
         }
     }
 
+    /// The collection with this name (without regard to case), or nil.
+    static func collection(named name: String, db: Database) throws -> CollectionRecord? {
+        try CollectionRecord.filter(CollectionRecord.Columns.name == name).fetchOne(db)
+    }
+
     static func collectionID(_ name: String, db: Database) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM collections WHERE name = ?", arguments: [name.trimmingCharacters(in: .whitespaces)]) else {
+        guard let collection = try collection(named: name.trimmingCharacters(in: .whitespaces), db: db) else {
             throw CatalogError.noSuchCollection(name)
         }
-        return id
+        return collection.id
     }
 
     // MARK: - Delete
@@ -271,7 +291,7 @@ extension Catalog {
     /// Removes image `id`'s row; its metadata, tags and collection places go with it (ON DELETE
     /// CASCADE: the catalog's connections enforce foreign keys), its search entry by trigger.
     static func deleteImage(_ id: Int64, db: Database) throws {
-        try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
+        try ImageRecord.deleteOne(db, key: id)
     }
 }
 
@@ -284,7 +304,7 @@ extension Catalog {
                 from: """
                     collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = i.generation_id
                     WHERE ci.collection_id = ? ORDER BY ci.position LIMIT ?
-                    """, [.integer(id), .int(limit)], reader: SQLiteReader(db))
+                    """, [id, limit], db: db)
         }
     }
 }

@@ -1,20 +1,211 @@
+import GptimgSupport
 import GRDB
 
-extension Schema {
-    /// The migrations a catalog has applied (see `applied(_: SQLiteReader)`).
-    static func applied(_ db: Database) throws -> Set<String> {
-        try applied(SQLiteReader(db))
+/// The catalog's schema, as migrations applied by GRDB's `DatabaseMigrator`.
+///
+/// Every migration is a string literal of SQL, and a migration is never edited once it has
+/// shipped: a change to the schema is a new migration appended to `migrations`, under a new
+/// identifier (GRDB records the applied ones in `grdb_migrations`, by these identifiers, as every
+/// earlier gptimg did). `docs/catalog.md` documents every table and column for readers of
+/// `catalog.sqlite` (sqlite3, Datasette).
+package enum Schema {
+    /// (identifier, SQL), in the order they apply.
+    package static let migrations: [(String, String)] = [
+        ("v1-catalog", v1),
+        ("v2-requested-options", v2),
+    ]
+
+    /// The migrator for `list` (the shipped migrations, or more for tests of a later gptimg).
+    ///
+    /// `eraseDatabaseOnSchemaChange` stays off: a catalog is never wiped. Each migration runs in
+    /// its own IMMEDIATE transaction with foreign keys on (`.immediate`: the migrations only add
+    /// tables, columns and indexes, and a catalog with a dangling row, which `doctor` reports,
+    /// must still migrate). Two processes may open a new library at the same moment: both read
+    /// what was applied before either takes the write lock, so each migration first looks, under
+    /// that lock, whether the other process applied it meanwhile, and if so stops without writing
+    /// (`AppliedMeanwhile`): `Catalog.migrate` then runs the migrator again, which finds the rest.
+    static func migrator(_ list: [(String, String)] = migrations) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for (identifier, sql) in list {
+            migrator.registerMigration(identifier, foreignKeyChecks: .immediate) { db in
+                let applied = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)",
+                    arguments: [identifier])
+                if applied == true { throw AppliedMeanwhile() }
+                try db.execute(sql: sql)
+            }
+        }
+        return migrator
     }
 
-    /// Applies the missing migrations in one IMMEDIATE transaction, so that two processes
-    /// opening a new library at once cannot both run them: the second waits, then finds
-    /// nothing to do.
-    static func migrate(_ db: Database, _ list: [(String, String)] = migrations) throws {
-        try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
-        let done = try applied(db)
-        for (identifier, sql) in list where !done.contains(identifier) {
-            try db.execute(sql: sql)
-            try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES (?)", arguments: [identifier])
-        }
-    }
+    /// Another process applied a migration between the migrator's reading and its transaction.
+    struct AppliedMeanwhile: Error {}
+
+    // MARK: - v1 (shipped with issue 4; never edit, append a migration instead)
+
+    static let v1 = """
+        CREATE TABLE generations (
+            id INTEGER PRIMARY KEY,
+            task_id TEXT UNIQUE,
+            server_row_id TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'unknown')),
+            type TEXT NOT NULL CHECK (type IN ('text-to-image', 'image-to-image')),
+            prompt TEXT NOT NULL,
+            negative_prompt TEXT,
+            aspect_ratio TEXT NOT NULL,
+            n INTEGER NOT NULL CHECK (n >= 1),
+            reference_images TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reference_images)),
+            provider TEXT,
+            model TEXT,
+            base_url TEXT,
+            source TEXT NOT NULL CHECK (source IN ('api', 'import', 'simulator')),
+            created_at TEXT NOT NULL,
+            submitted_at TEXT,
+            completed_at TEXT,
+            updated_at TEXT NOT NULL,
+            credits_charged INTEGER NOT NULL DEFAULT 0 CHECK (credits_charged >= 0),
+            credits_refunded INTEGER NOT NULL DEFAULT 0 CHECK (credits_refunded >= 0),
+            error_code TEXT,
+            error_message TEXT,
+            parent_task_id TEXT,
+            parent_index INTEGER,
+            parent_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL
+        );
+        CREATE INDEX generations_by_status ON generations(status) WHERE status NOT IN ('completed', 'failed');
+        CREATE INDEX generations_by_parent_task ON generations(parent_task_id, parent_index) WHERE parent_task_id IS NOT NULL;
+        CREATE INDEX generations_by_parent_image ON generations(parent_image_id) WHERE parent_image_id IS NOT NULL;
+
+        CREATE TABLE images (
+            id INTEGER PRIMARY KEY,
+            generation_id INTEGER NOT NULL REFERENCES generations(id),
+            sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+            path TEXT NOT NULL UNIQUE,
+            width INTEGER NOT NULL CHECK (width > 0),
+            height INTEGER NOT NULL CHECK (height > 0),
+            bytes INTEGER NOT NULL CHECK (bytes > 0),
+            index_in_task INTEGER NOT NULL DEFAULT 0 CHECK (index_in_task >= 0),
+            remote_url TEXT,
+            favorite INTEGER NOT NULL DEFAULT 0 CHECK (favorite IN (0, 1)),
+            rating INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
+            generator TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            original_name TEXT
+        );
+        CREATE INDEX images_by_generation ON images(generation_id, index_in_task);
+        CREATE INDEX images_newest ON images(created_at, id);
+
+        CREATE TABLE image_metadata (
+            image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+            text_chunks TEXT NOT NULL CHECK (json_valid(text_chunks)),
+            parameters TEXT NOT NULL CHECK (json_valid(parameters)),
+            warnings TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(warnings))
+        );
+
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0)
+        );
+        CREATE TABLE image_tags (
+            image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (image_id, tag_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX image_tags_by_tag ON image_tags(tag_id, image_id);
+
+        CREATE TABLE collections (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE collection_images (
+            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (collection_id, image_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX collection_images_by_image ON collection_images(image_id);
+        CREATE INDEX collection_images_in_order ON collection_images(collection_id, position);
+
+        CREATE TABLE credit_ledger (
+            id INTEGER PRIMARY KEY,
+            generation_id INTEGER REFERENCES generations(id) ON DELETE SET NULL,
+            task_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('charge', 'refund', 'balance')),
+            credits INTEGER NOT NULL CHECK (credits >= 0),
+            balance INTEGER,
+            note TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX credit_ledger_by_time ON credit_ledger(recorded_at);
+
+        CREATE TABLE landing_intents (
+            owner TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (owner, path)
+        ) WITHOUT ROWID;
+        CREATE INDEX landing_intents_by_path ON landing_intents(path);
+
+        -- The search index: one row per image (rowid = images.id), its prompt and its tags.
+        CREATE VIRTUAL TABLE image_search USING fts5(prompt, tags, tokenize = 'unicode61 remove_diacritics 2');
+
+        CREATE TRIGGER image_search_insert AFTER INSERT ON images BEGIN
+            INSERT INTO image_search(rowid, prompt, tags)
+                SELECT NEW.id, prompt, '' FROM generations WHERE id = NEW.generation_id;
+        END;
+
+        -- Lineage: a variant names its parent by (task id, index); the link to the parent's image
+        -- row is made whichever of the two lands first.
+        CREATE TRIGGER lineage_parent_landed AFTER INSERT ON images BEGIN
+            UPDATE generations SET parent_image_id = NEW.id
+                WHERE parent_image_id IS NULL AND parent_index = NEW.index_in_task
+                  AND parent_task_id = (SELECT task_id FROM generations WHERE id = NEW.generation_id);
+        END;
+        CREATE TRIGGER lineage_child_recorded AFTER INSERT ON generations
+            WHEN NEW.parent_task_id IS NOT NULL AND NEW.parent_image_id IS NULL BEGIN
+            UPDATE generations SET parent_image_id = (
+                SELECT i.id FROM images i JOIN generations g ON g.id = i.generation_id
+                WHERE g.task_id = NEW.parent_task_id AND i.index_in_task = NEW.parent_index)
+                WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER image_search_delete AFTER DELETE ON images BEGIN
+            DELETE FROM image_search WHERE rowid = OLD.id;
+        END;
+        CREATE TRIGGER image_search_prompt AFTER UPDATE OF prompt ON generations BEGIN
+            UPDATE image_search SET prompt = NEW.prompt
+                WHERE rowid IN (SELECT id FROM images WHERE generation_id = NEW.id);
+        END;
+        CREATE TRIGGER image_search_tag_added AFTER INSERT ON image_tags BEGIN
+            UPDATE image_search SET tags = (
+                SELECT ifnull(group_concat(t.name, ' '), '') FROM image_tags it JOIN tags t ON t.id = it.tag_id
+                WHERE it.image_id = NEW.image_id) WHERE rowid = NEW.image_id;
+        END;
+        CREATE TRIGGER image_search_tag_removed AFTER DELETE ON image_tags BEGIN
+            UPDATE image_search SET tags = (
+                SELECT ifnull(group_concat(t.name, ' '), '') FROM image_tags it JOIN tags t ON t.id = it.tag_id
+                WHERE it.image_id = OLD.image_id) WHERE rowid = OLD.image_id;
+        END;
+        CREATE TRIGGER image_search_tag_renamed AFTER UPDATE OF name ON tags BEGIN
+            UPDATE image_search SET tags = (
+                SELECT ifnull(group_concat(t.name, ' '), '') FROM image_tags it JOIN tags t ON t.id = it.tag_id
+                WHERE it.image_id = image_search.rowid)
+                WHERE rowid IN (SELECT image_id FROM image_tags WHERE tag_id = NEW.id);
+        END;
+        """
+
+    // MARK: - v2 (issue 5: what a generation was asked for, so `resume` finishes it the same way)
+
+    /// The tags and collection requested with a generation, applied when its images land (also
+    /// by `gptimg resume` after a crash), and the batch line it came from: `batch_key` is
+    /// "<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>" (`BatchCommand`), unique, so re-running a batch after a crash
+    /// never submits a line twice.
+    static let v2 = """
+        ALTER TABLE generations ADD COLUMN requested_tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(requested_tags));
+        ALTER TABLE generations ADD COLUMN requested_collection TEXT;
+        ALTER TABLE generations ADD COLUMN batch_key TEXT;
+        CREATE UNIQUE INDEX generations_by_batch_key ON generations(batch_key) WHERE batch_key IS NOT NULL;
+        """
 }

@@ -49,17 +49,15 @@ extension Catalog {
     public func show(_ id: Int64) throws -> ImageShow {
         try read("read an image") { db in
             let details = try Self.details(ids: [id], db: db)[0]
-            let parameters = try Self.parameters([id], db: db)[id] ?? []
-            let reader = SQLiteReader(db)
-            func images(_ condition: String, _ arguments: SQLValue...) throws -> [ImageDetails] {
-                try Browse.details(from: "images i JOIN generations g ON g.id = i.generation_id WHERE \(condition)", arguments, reader: reader)
+            let metadata = try ImageMetadataRecord.fetchOne(db, key: id)
+            func images(_ condition: String, _ arguments: StatementArguments) throws -> [ImageDetails] {
+                try Browse.details(
+                    from: "images i JOIN generations g ON g.id = i.generation_id WHERE \(condition)", arguments, db: db)
             }
-            let parent = try details.parentID.flatMap { try images("i.id = ?", .integer($0)).first }
-            let children = try images("g.parent_image_id = ? ORDER BY i.created_at, i.id", .integer(id))
-            let siblings = try images("i.generation_id = ? AND i.id <> ? ORDER BY i.index_in_task", .integer(details.image.generationID), .integer(id))
-            let storedWarnings = try String.fetchOne(
-                db, sql: "SELECT warnings FROM image_metadata WHERE image_id = ?", arguments: [id])
-            let warnings = storedWarnings.flatMap { JSONValue.parse($0)?.array }?.compactMap(\.string) ?? []
+            let parent = try details.parentID.flatMap { try images("i.id = ?", [$0]).first }
+            let children = try images("g.parent_image_id = ? ORDER BY i.created_at, i.id", [id])
+            let siblings = try images(
+                "i.generation_id = ? AND i.id <> ? ORDER BY i.index_in_task", [details.image.generationID, id])
             // Shown, not opened: a missing file still has its place; a refused one has none.
             var file: String?
             var fileProblem: String?
@@ -69,9 +67,9 @@ extension Catalog {
             case .failure: file = location.root.appendingPathComponent(details.image.path).path
             }
             return ImageShow(
-                details: details, file: file, fileProblem: fileProblem, parameters: parameters,
+                details: details, file: file, fileProblem: fileProblem, parameters: metadata?.parameterList ?? [],
                 negativePrompt: details.generation.negativePrompt, parent: parent, children: children,
-                siblings: siblings, warnings: warnings)
+                siblings: siblings, warnings: metadata?.warningList ?? [])
         }
     }
 }
@@ -85,13 +83,12 @@ extension Catalog {
 
     static func parameters(_ imageIDs: [Int64], db: Database) throws -> [Int64: [Parameter]] {
         var result: [Int64: [Parameter]] = [:]
-        // SQLite caps the variables of one statement; the ids are integers, so inline them.
+        // SQLite caps the variables of one statement: a batch at a time.
         for batch in stride(from: 0, to: imageIDs.count, by: 500) {
-            let ids = imageIDs[batch..<min(batch + 500, imageIDs.count)].map(String.init).joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: "SELECT image_id, parameters FROM image_metadata WHERE image_id IN (\(ids))") {
-                // [{"key": …, "value": …}, …] (see `parametersJSON`)
-                guard let list = JSONValue.parse(row[1])?.array, !list.isEmpty else { continue }
-                result[row[0]] = list.compactMap { entry in entry["key"]?.string.map { Parameter($0, entry["value"]?.string ?? "") } }
+            let ids = Array(imageIDs[batch..<min(batch + 500, imageIDs.count)])
+            for metadata in try ImageMetadataRecord.fetchAll(db, keys: ids) {
+                let parameters = metadata.parameterList
+                if !parameters.isEmpty { result[metadata.imageID] = parameters }
             }
         }
         return result

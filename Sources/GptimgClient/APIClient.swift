@@ -61,11 +61,9 @@ public struct APIClient: Sendable {
         RequestValidation.problem(with: request, references: referencePolicy)
     }
 
-    /// `POST /api/v1/images/generate`, after checking the request with the API's own rules.
+    /// `POST /api/v1/images/generate`, the request sent as it is: the caller checks it with the
+    /// API's own rules first (`problem(with:)`; `Generator.submit` does, before it records it).
     public func submit(_ request: GenerateRequest) async throws(ClientError) -> TaskData {
-        if let problem = problem(with: request) {
-            throw .invalidRequest(problem)
-        }
         let body = encode(request)
         let answer = try await send(.POST, APIContract.generatePath, body: body)
         return try decodeTask(answer, taskID: nil)
@@ -82,35 +80,31 @@ public struct APIClient: Sendable {
 
     // MARK: - Downloads
 
-    /// Streams `url` into `file` (which must not exist), at most `maxBytes`, and returns the
-    /// byte count. No key is sent: hosted images are public.
-    public func download(_ url: String, to file: String, maxBytes: Int = 64 << 20) async throws(ClientError) -> Int {
+    /// The bytes at `url`, at most `maxBytes` (refused before they are read when the answer
+    /// says it is larger). No key is sent: hosted images are public.
+    public func download(_ url: String, maxBytes: Int = 64 << 20) async throws(ClientError) -> [UInt8] {
         // Plain http only on this machine, as for the API itself.
         guard ValueShape.isWebURL(url) else {
             throw .download("\"\(ValueShape.excerpt(url, limit: 120))\" is not an https URL (or http on this machine)")
         }
-        let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .download("cannot create \(file): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
         do {
             let response = try await Self.downloadHTTP.execute(HTTPClientRequest(url: url), timeout: downloadTimeout)
             guard response.status == .ok else {
                 throw ClientError.download("\(url.prefix(120)) answered \(response.status.code)")
             }
-            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
+            let length = response.headers.first(name: "content-length").flatMap(Int.init)
+            if let length, length > maxBytes {
                 throw ClientError.download("\(url.prefix(120)) is \(length) bytes, over the \(maxBytes >> 20) MiB limit")
             }
-            var total = 0
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(min(max(length ?? 0, 0), maxBytes))
             for try await chunk in response.body {
-                total += chunk.readableBytes
-                guard total <= maxBytes else {
+                guard bytes.count + chunk.readableBytes <= maxBytes else {
                     throw ClientError.download("\(url.prefix(120)) is over the \(maxBytes >> 20) MiB limit")
                 }
-                if let code = chunk.withUnsafeReadableBytes({ writeAll(descriptor, $0) }) {
-                    throw ClientError.download("writing \(file): \(errnoDescription(code))")
-                }
+                bytes += chunk.readableBytesView
             }
-            return total
+            return bytes
         } catch let error as ClientError {
             throw error
         } catch {

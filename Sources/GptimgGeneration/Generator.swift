@@ -125,7 +125,7 @@ public struct Generator: Sendable {
         if let problem = client.problem(with: request) {
             throw ClientError.invalidRequest(problem)
         }
-        let pending = try catalog.recordGeneration(
+        let pending = try await catalog.recordGeneration(
             NewGeneration(
                 request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID, tags: options.tags,
                 collection: options.collection, batchKey: options.batchKey))
@@ -140,12 +140,12 @@ public struct Generator: Sendable {
                 taskID: task.taskID, serverRowID: checked.rowID, status: .processing, submittedAt: checked.createdAt)
             Self.note(checked.notes, on: pending, in: &update)
             // The task id and its charge in one transaction: never one without the other.
-            let submitted = try catalog.updateGeneration(
+            let submitted = try await catalog.updateGeneration(
                 pending.id, update, ledger: [CreditEntry(kind: .charge, credits: request.credits, taskID: task.taskID)])
             events(.submitted(generation: pending.id, taskID: task.taskID))
             return submitted
         case .failure(let error):
-            return try recordSubmitFailure(pending, error)
+            return try await recordSubmitFailure(pending, error)
         }
     }
 
@@ -158,7 +158,7 @@ public struct Generator: Sendable {
         do { return .success(try await client.task(taskID)) } catch { return .failure(error) }
     }
 
-    private func recordSubmitFailure(_ pending: GenerationRecord, _ error: ClientError) throws -> GenerationRecord {
+    private func recordSubmitFailure(_ pending: GenerationRecord, _ error: ClientError) async throws -> GenerationRecord {
         let status: GenerationStatus
         let code: String
         var ledger: [CreditEntry] = []
@@ -176,7 +176,7 @@ public struct Generator: Sendable {
         let message = status == .unknown
             ? "\(error.description). It was not sent again, so it is charged at most once; check the API dashboard, then `gptimg tasks`."
             : error.description
-        let updated = try catalog.updateGeneration(pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message), ledger: ledger)
+        let updated = try await catalog.updateGeneration(pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message), ledger: ledger)
         events(.failed(generation: pending.id, message: message))
         return updated
     }
@@ -207,13 +207,13 @@ public struct Generator: Sendable {
                     failures += 1
                     var retryAfter: Double?
                     if case .rateLimited(let after) = error { retryAfter = after }
-                    guard elapsed < schedule.deadline else { return .ended(try leftProcessing(generation, error.description, timing)) }
+                    guard elapsed < schedule.deadline else { return .ended(try await leftProcessing(generation, error.description, timing)) }
                     try await clock.sleep(seconds: schedule.backoff(failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1)))
                     continue
                 default:
                     // Nothing to gain by asking again now; the task is still the API's to finish.
                     let message = error.description
-                    let updated = try catalog.updateGeneration(generation.id, GenerationUpdate(errorCode: "POLL_FAILED", errorMessage: message))
+                    let updated = try await catalog.updateGeneration(generation.id, GenerationUpdate(errorCode: "POLL_FAILED", errorMessage: message))
                     events(.failed(generation: generation.id, message: message))
                     return .ended(GenerationOutcome(generation: updated, images: [], missing: Array(0..<generation.n), message: message, timing: timing))
                 }
@@ -225,14 +225,14 @@ public struct Generator: Sendable {
                 timing.completedAt = checked.updatedAt
                 timing.seenAt = clock.now()
                 // completed_at first: the catalog dates each landed image by it.
-                let current = try catalog.updateGeneration(
+                let current = try await catalog.updateGeneration(
                     generation.id, GenerationUpdate(completedAt: checked.updatedAt))
                 return .completed(current, task, timing)
             case .failed:
-                let current = try catalog.generation(id: generation.id) ?? generation
+                let current = try await catalog.generation(id: generation.id) ?? generation
                 let refund = current.creditsCharged - current.creditsRefunded
                 let message = checked.failure.map { "\($0.code): \($0.message)" } ?? "the task failed"
-                let updated = try catalog.updateGeneration(
+                let updated = try await catalog.updateGeneration(
                     generation.id,
                     GenerationUpdate(
                         status: .failed, completedAt: checked.updatedAt, errorCode: checked.failure?.code ?? "FAILED",
@@ -244,16 +244,16 @@ public struct Generator: Sendable {
                 let now = clock.now().timeIntervalSince(submitted)
                 events(.waiting(generation: generation.id, taskID: taskID, polls: timing.polls, elapsed: now))
                 guard let wait = schedule.delay(afterElapsed: now) else {
-                    return .ended(try leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s", timing))
+                    return .ended(try await leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s", timing))
                 }
                 try await clock.sleep(seconds: wait)
             }
         }
     }
 
-    private func leftProcessing(_ generation: GenerationRecord, _ reason: String, _ timing: GenerationTiming) throws -> GenerationOutcome {
+    private func leftProcessing(_ generation: GenerationRecord, _ reason: String, _ timing: GenerationTiming) async throws -> GenerationOutcome {
         let message = "\(reason); it stays in the library's task list: run `gptimg resume` later"
-        let current = try catalog.generation(id: generation.id) ?? generation
+        let current = try await catalog.generation(id: generation.id) ?? generation
         return GenerationOutcome(generation: current, images: [], missing: Array(0..<generation.n), message: message, timing: timing)
     }
 
@@ -267,11 +267,9 @@ public struct Generator: Sendable {
     /// its shape (`TaskData.checked`), is recorded as the generation's error.
     public func land(_ generation: GenerationRecord, task: TaskData, timing: GenerationTiming = GenerationTiming()) async throws -> GenerationOutcome {
         let checked = task.checked(expectedImages: generation.n)
-        let present = Set(try catalog.images(ofGeneration: generation.id).map(\.index))
+        let present = Set(try await catalog.images(ofGeneration: generation.id).map(\.index))
         var missing: [Int] = []
         var problems: [String] = []
-        let downloads = catalog.location.root.appendingPathComponent("tmp", isDirectory: true)
-        try? FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
         for (index, url) in checked.imageURLs.enumerated() where !present.contains(index) {
             guard let url else {
                 missing.append(index)
@@ -279,33 +277,32 @@ public struct Generator: Sendable {
                 continue
             }
             events(.downloading(generation: generation.id, index: index, of: checked.imageURLs.count))
-            let temporary = downloads.appendingPathComponent("download-\(generation.id)-\(index)-\(UInt32.random(in: 0...UInt32.max)).png").path
-            defer { unlink(temporary) }
             do {
-                try await fetch(url, to: temporary)
-                let bytes = try AtomicFile.read(temporary, maxBytes: 64 << 20)
+                let bytes = try await fetch(url)
                 let metadata = Self.metadata(
                     for: generation, task: task, checked: checked, index: index, remoteURL: url,
                     tags: generation.requestedTags)
-                let embedded = try GptimgEmbedding.embed(metadata, into: bytes)
-                // The tags are in the embedded metadata: landing applies them in its own transaction.
-                // The catalog keeps the whole URL (a variant sends it back to the API as a reference).
-                let landed = try catalog.landImage(embedded, generationID: generation.id, index: index, remoteURL: url)
+                // One pass, off the cooperative pool: embedded in memory, checked, hashed, written
+                // once and linked, then the row (the tags are in the metadata: landing applies them
+                // in its own transaction). The catalog keeps the whole URL (a variant sends it back
+                // to the API as a reference).
+                let landed = try await catalog.landImage(
+                    bytes, embedding: metadata, generationID: generation.id, index: index, remoteURL: url)
                 events(.landed(generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
             } catch {
                 missing.append(index)
                 problems.append("image \(index): \(String(describing: error))")
             }
         }
-        let images = try catalog.images(ofGeneration: generation.id)
+        let images = try await catalog.images(ofGeneration: generation.id)
         // Once for all of them, those landed before included (INSERT OR IGNORE), before the
         // generation can be marked completed: if it fails, a resume tries again.
         if let collection = generation.requestedCollection, !images.isEmpty {
-            _ = try catalog.addToCollection(collection, images.map(\.id))
+            _ = try await catalog.addToCollection(collection, images.map(\.id))
         }
         var update = GenerationUpdate(status: missing.isEmpty ? .completed : .processing)
-        Self.note(checked.notes, on: try catalog.generation(id: generation.id) ?? generation, in: &update)
-        let final = try catalog.updateGeneration(generation.id, update)
+        Self.note(checked.notes, on: try await catalog.generation(id: generation.id) ?? generation, in: &update)
+        let final = try await catalog.updateGeneration(generation.id, update)
         let missingMessage = missing.isEmpty
             ? nil
             : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); "
@@ -336,17 +333,18 @@ public struct Generator: Sendable {
         update.errorMessage = message
     }
 
-    /// Downloads `url` to `file`, trying again after a dropped connection or a bad answer (a
+    /// The largest image downloaded (held in memory while it lands).
+    static let maxImageBytes = 64 << 20
+
+    /// Downloads `url` into memory, trying again after a dropped connection or a bad answer (a
     /// download is free and idempotent): up to 4 attempts, 0.5, 1 and 2 s apart.
-    private func fetch(_ url: String, to file: String) async throws {
+    private func fetch(_ url: String) async throws -> [UInt8] {
         var attempt = 0
         while true {
             do {
-                _ = try await client.download(url, to: file)
-                return
+                return try await client.download(url, maxBytes: Self.maxImageBytes)
             } catch {
                 attempt += 1
-                unlink(file)
                 guard attempt < 4 else { throw error }
                 try await clock.sleep(seconds: 0.25 * Double(1 << attempt))
             }

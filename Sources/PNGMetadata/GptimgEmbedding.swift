@@ -38,9 +38,12 @@ public enum GptimgEmbedding {
     }
 
     /// `png` with our chunks before its first IDAT (replacing any earlier ones); every other
-    /// byte is kept. Damaged files (including a bad IDAT CRC) are refused.
-    public static func embed(_ metadata: GptimgMetadata, into png: [UInt8]) throws -> [UInt8] {
-        try PNGEditor.splice(png, removingKeywords: ownKeywords, verifyImageData: true) { header in
+    /// byte is kept. Damaged files (including a bad IDAT CRC) are refused; without
+    /// `verifyImageData`, for a caller that checks the result itself, the IDAT CRCs are not read.
+    public static func embed(
+        _ metadata: GptimgMetadata, into png: [UInt8], verifyImageData: Bool = true
+    ) throws -> [UInt8] {
+        try PNGEditor.splice(png, removingKeywords: ownKeywords, verifyImageData: verifyImageData) { header in
             chunks(for: metadata, width: header.width, height: header.height)
         }
     }

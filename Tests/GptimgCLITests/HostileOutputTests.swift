@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GptimgCatalog
 import GptimgSupport
+import GptimgCLI
 import PNGMetadata
 import PNGRaster
 import TestSupport

@@ -58,9 +58,9 @@ struct UntrustedValuesCommandTests {
 
         // A generation whose answer listed more images than asked for, as the pipeline records it.
         let catalog = try Catalog.open(LibraryLocation(root: URL(fileURLWithPath: library)))
-        let recorded = try catalog.recordGeneration(NewGeneration(prompt: "one lake, please"))
+        let recorded = try await catalog.recordGeneration(NewGeneration(prompt: "one lake, please"))
         let note = "the API answered 20000 image URLs for n = 1: only the first 1 were taken"
-        try catalog.updateGeneration(
+        try await catalog.updateGeneration(
             recorded.id,
             GenerationUpdate(
                 taskID: "gpt-image-2-ONEONEONEONEONEONEONE", status: .completed, errorCode: "UNEXPECTED_ANSWER",

@@ -189,4 +189,32 @@ struct CatalogDamageTests {
         #expect(kept.lastPathComponent.hasSuffix("-damaged.sqlite"))
         #expect(try Data(contentsOf: kept) == garbage)
     }
+
+    @Test("a value of the wrong type in a row reads as SQLite converts it: list, show and doctor still answer")
+    func wrongTypedValues() async throws {
+        let (library, catalog, images) = try await MaintenanceTests.library()
+        let damaged = try #require(images.first { $0.generation.prompt == "a foreign castle" })
+        // Edited outside gptimg: text in an integer column, a real for a rating, a number as text.
+        try library.sql("""
+            UPDATE images SET width = 'abc', height = '12px', rating = 2.5, generator = 42
+                WHERE id = \(damaged.image.id);
+            UPDATE generations SET n = 'two', prompt = 7 WHERE id = \(damaged.image.generationID);
+            UPDATE tags SET name = 5 WHERE id = (SELECT min(id) FROM tags);
+            """)
+        for catalog in [catalog, try library.open(.readOnly)] {
+            let all = try catalog.list(ImageQuery(), limit: 100)
+            let listed = try #require(all.first { $0.image.id == damaged.image.id })
+            #expect(listed.image.width == 0 && listed.image.height == 12 && listed.image.rating == 2)
+            #expect(listed.image.generator == "42" && listed.generation.prompt == "7" && listed.generation.n == 0)
+            let shown = try catalog.show(damaged.image.id)
+            #expect(shown.details.image.width == 0 && shown.details.image.rating == 2)
+            #expect(all.count == images.count)
+            #expect(try catalog.tags().contains { $0.name == "5" })
+            // doctor reads the rows the same way: the row is reported, nothing stops.
+            let report = try catalog.doctor(hashFiles: false)
+            #expect(report.problems.contains {
+                if case .badRow("images", damaged.image.id, _) = $0 { true } else { false }
+            })
+        }
+    }
 }

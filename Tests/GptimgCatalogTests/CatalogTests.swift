@@ -28,6 +28,29 @@ struct CatalogTests {
         #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open() }
     }
 
+    @Test("several processes opening a new library at once: each succeeds, each migration is applied once")
+    func concurrentFirstOpens() throws {
+        // Separate connections to one file lock it as separate processes do (SQLite's own
+        // locks); the migrator reads what was applied before it takes the write lock.
+        for _ in 0..<24 {
+            let library = try TemporaryLibrary()
+            let location = library.location
+            let lock = NSLock()
+            nonisolated(unsafe) var failures: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    try Catalog.open(location).close()
+                } catch {
+                    lock.withLock { failures.append(String(describing: error)) }
+                }
+            }
+            #expect(failures.isEmpty, "\(failures)")
+            let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid")
+            #expect(applied == "v1-catalog\nv2-requested-options")
+            #expect(try library.sql("SELECT count(*) FROM sqlite_master WHERE name = 'images'") == "1")
+        }
+    }
+
     @Test func aMigrationOfAnExistingCatalogRunsAfterABackup() throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
@@ -129,7 +152,7 @@ struct CatalogTests {
         #expect(shown.children.map(\.image.id) == [childImage.image.id])
         #expect(try catalog.list("parent:\(parentImage.image.id)").map(\.image.id) == [childImage.image.id])
         // A new variant recorded through the API links at once.
-        let variant = try catalog.recordGeneration(NewGeneration(prompt: "again", referenceImages: ["https://x/y.png"], parentImageID: parentImage.image.id))
+        let variant = try await catalog.recordGeneration(NewGeneration(prompt: "again", referenceImages: ["https://x/y.png"], parentImageID: parentImage.image.id))
         #expect(variant.parentImageID == parentImage.image.id)
         #expect(variant.parentTaskID == parentTask)
         #expect(variant.type == "image-to-image")

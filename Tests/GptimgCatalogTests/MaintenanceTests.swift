@@ -69,7 +69,7 @@ struct MaintenanceTests {
     @Test func doctorRepairsLinkRowsWhoseImageTagOrCollectionIsGone() async throws {
         let (library, catalog, images) = try await Self.library()
         let image = try #require(images.first { $0.tags == ["castle"] }).image.id
-        try catalog.addToCollection("Keep", [image])
+        try await catalog.addToCollection("Keep", [image])
         let tag = try #require(Int64(try library.sql("SELECT id FROM tags WHERE name = 'castle'")))
         let collection = try #require(Int64(try library.sql("SELECT id FROM collections WHERE name = 'Keep'")))
         // Link rows (WITHOUT ROWID tables) naming an image, a tag, a collection that are gone;
@@ -99,7 +99,7 @@ struct MaintenanceTests {
     @Test func doctorReportsUnfinishedTasksAsNotices() async throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
-        let generation = try catalog.recordGeneration(NewGeneration(prompt: "later"))
+        let generation = try await catalog.recordGeneration(NewGeneration(prompt: "later"))
         let report = try catalog.doctor()
         #expect(report.isClean)
         #expect(report.notices == [.unfinishedTask(generationID: generation.id, status: "pending", taskID: nil)])
@@ -154,15 +154,15 @@ struct MaintenanceTests {
         let (library, catalog, images) = try await Self.library()
         try catalog.rate([images[0].image.id], 5)
         try catalog.tag([images[1].image.id], add: ["later"])
-        try catalog.addToCollection("Keep", [images[2].image.id])
+        try await catalog.addToCollection("Keep", [images[2].image.id])
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2))
         // What a generation asked for and its batch line: a pending one, and one whose image landed.
         let batch = "0123456789abcdef:"
-        let pending = try catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued", "à \"faire\" \\ ✓"], collection: "Later", batchKey: batch + "3"))
-        let asked = try catalog.recordGeneration(NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
+        let pending = try await catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued", "à \"faire\" \\ ✓"], collection: "Later", batchKey: batch + "3"))
+        let asked = try await catalog.recordGeneration(NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
         let task = "gpt-image-2-BATCHLINEBATCHLINEBA1"
-        try catalog.updateGeneration(asked.id, GenerationUpdate(taskID: task, status: .completed))
-        _ = try catalog.landImage(Fixtures.ours(Fixtures.metadata("a batch line", task: task), seed: 70), generationID: asked.id, index: 0, remoteURL: nil)
+        try await catalog.updateGeneration(asked.id, GenerationUpdate(taskID: task, status: .completed))
+        _ = try await catalog.landImage(Fixtures.ours(Fixtures.metadata("a batch line", task: task), seed: 70), generationID: asked.id, index: 0, remoteURL: nil)
         try catalog.close()
         let report = try Catalog.rebuild(library.location)
         #expect(report.carriedOver, "\(report.notes)")

@@ -60,10 +60,10 @@ struct OrganiseTests {
         let ids = images.map(\.image.id)
         try catalog.createCollection("Trip")
         #expect(throws: CatalogError.collectionExists("trip")) { try catalog.createCollection("trip") }
-        #expect(try catalog.addToCollection("Trip", [ids[2], ids[0]]) == 2)
-        #expect(try catalog.addToCollection("Trip", [ids[0], ids[1]]) == 1)
+        #expect(try await catalog.addToCollection("Trip", [ids[2], ids[0]]) == 2)
+        #expect(try await catalog.addToCollection("Trip", [ids[0], ids[1]]) == 1)
         #expect(try catalog.collectionImages("Trip").map(\.image.id) == [ids[2], ids[0], ids[1]])
-        try catalog.addToCollection("Best", [ids[0]])  // made when missing
+        try await catalog.addToCollection("Best", [ids[0]])  // made when missing
         #expect(try catalog.details([ids[0]])[0].collections == ["Best", "Trip"])
         try catalog.renameCollection("Trip", to: "Summer trip")
         #expect(try catalog.list("in:\"summer trip\"").count == 3)

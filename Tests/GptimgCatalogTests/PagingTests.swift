@@ -59,9 +59,9 @@ struct PagingTests {
         _ = _library
         let (fox, whale, nothing) = try catalog.read("test") { db in
             (
-                try Browse.wordSource(ImageQuery(parsing: "fox"), rows: 100, reader: SQLiteReader(db.sqliteConnection!)),
-                try Browse.wordSource(ImageQuery(parsing: "whale"), rows: 2, reader: SQLiteReader(db.sqliteConnection!)),
-                try Browse.wordSource(ImageQuery(parsing: "zebra"), rows: 2, reader: SQLiteReader(db.sqliteConnection!))
+                try Browse.wordSource(ImageQuery(parsing: "fox"), rows: 100, db: db),
+                try Browse.wordSource(ImageQuery(parsing: "whale"), rows: 2, db: db),
+                try Browse.wordSource(ImageQuery(parsing: "zebra"), rows: 2, db: db)
             )
         }
         #expect(fox == .walk)  // 30 matches of 30, more than √(100 × 30 / 4) = 27

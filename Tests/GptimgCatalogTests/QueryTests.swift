@@ -28,7 +28,7 @@ struct QueryTests {
         try catalog.rate([ids["red"]!], 5)
         try catalog.rate([ids["blue"]!], 3)
         try catalog.setFavorite([ids["city"]!], true)
-        try catalog.addToCollection("Animals", [ids["red"]!, ids["blue"]!, ids["fox2"]!])
+        try await catalog.addToCollection("Animals", [ids["red"]!, ids["blue"]!, ids["fox2"]!])
         return (library, catalog, ids)
     }
 

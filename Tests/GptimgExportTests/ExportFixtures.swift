@@ -67,7 +67,7 @@ final class ExportWorkspace: @unchecked Sendable {
         try workspace.catalog.tag([id["lighthouse"]!, id["variant"]!], add: ["coast", "semi;colon, comma"])
         try workspace.catalog.rate([id["lighthouse"]!], 5)
         try workspace.catalog.setFavorite([id["variant"]!], true)
-        try workspace.catalog.addToCollection("Client picks", [id["variant"]!, id["lighthouse"]!, id["a1111"]!])
+        try await workspace.catalog.addToCollection("Client picks", [id["variant"]!, id["lighthouse"]!, id["a1111"]!])
         return workspace
     }
 

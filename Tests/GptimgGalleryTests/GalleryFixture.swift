@@ -82,7 +82,7 @@ final class GalleryLibrary: Sendable {
         ])
         let fox = try library.id(task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX")
         let lake = try library.id(task: "gpt-image-2-LAKELAKELAKELAKELAKE")
-        try library.catalog.addToCollection("Summer trip", [fox, lake])
+        try await library.catalog.addToCollection("Summer trip", [fox, lake])
         try library.catalog.rate([lake], 5)
         try library.catalog.setFavorite([fox], true)
         return library

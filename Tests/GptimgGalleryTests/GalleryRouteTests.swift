@@ -241,7 +241,7 @@ struct GalleryRouteTests {
     func collections() async throws {
         let library = try await GalleryLibrary.standard()
         let fox = try library.details(task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX")
-        try library.catalog.addToCollection("Empty", [])
+        try await library.catalog.addToCollection("Empty", [])
         try await library.withRouter { client in
             let list = try await client.get("/collections")
             #expect(list.status == .ok)

@@ -79,7 +79,7 @@ struct GeneratorTests {
                 // As after a crash between landing the images and adding them to the collection.
                 _ = try catalog.removeFromCollection("Harbours", first.images.map(\.id))
                 #expect(try catalog.count(ImageQuery(parsing: "in:Harbours")) == 0)
-                let generation = try #require(try catalog.generation(id: first.generation.id))
+                let generation = try await #require(try await catalog.generation(id: first.generation.id))
                 let again = try await generator.land(generation, task: try await api.task(try #require(generation.taskID)))
                 #expect(again.images.count == 2 && again.missing.isEmpty)
                 #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
@@ -135,7 +135,7 @@ struct GeneratorTests {
                     #expect(record.errorCode == code)
                     #expect(record.errorMessage?.contains("<redacted>") == true, "\(code): \(record.errorMessage ?? "")")
                     #expect(record.errorMessage?.contains("\n") == false)
-                    let stored = try #require(try catalog.generation(id: record.id))
+                    let stored = try await #require(try await catalog.generation(id: record.id))
                     #expect(stored.errorMessage?.contains(canaryKey) == false, "\(code)")
                     let failures = reported.failures
                     #expect(!failures.isEmpty && failures.allSatisfy { !$0.contains(canaryKey) }, "\(code)")
@@ -156,7 +156,7 @@ struct GeneratorTests {
                 let outcome = try await Self.generator(catalog, try client(port), clock: InstantClock()).generate(GenerateRequest(prompt: "doomed"))
                 #expect(outcome.generation.status == .failed)
                 #expect(outcome.message?.contains("<redacted>") == true, "\(outcome.message ?? "")")
-                #expect(try catalog.generation(id: outcome.generation.id)?.errorMessage?.contains(canaryKey) == false)
+                #expect(try await catalog.generation(id: outcome.generation.id)?.errorMessage?.contains(canaryKey) == false)
             }
         }
     }

@@ -74,7 +74,7 @@ struct HostileAPITests {
                 #expect(outcome.images.first?.index == 0)
                 #expect(await log.count("GET", "/img/") == 1)
                 #expect(try catalog.count(ImageQuery(parsing: "")) == 1)
-                let generation = try #require(try catalog.generation(id: outcome.generation.id))
+                let generation = try await #require(try await catalog.generation(id: outcome.generation.id))
                 #expect(generation.status == .completed)
                 #expect(generation.errorCode == "UNEXPECTED_ANSWER")
                 #expect(
@@ -118,7 +118,7 @@ struct HostileAPITests {
                 #expect(outcome.images.count == 1)
                 #expect(outcome.missing == [1])  // plain http to another host is never fetched
                 #expect(await log.count("GET", "/img/") == 1)
-                let generation = try #require(try catalog.generation(id: outcome.generation.id))
+                let generation = try await #require(try await catalog.generation(id: outcome.generation.id))
                 #expect(generation.taskID == "gpt-image-2-\(Self.id)")
                 #expect(generation.serverRowID == nil && generation.submittedAt == nil && generation.completedAt == nil)
                 // What was asked for, not the echo.

@@ -1,3 +1,4 @@
+import GRDB
 import GptimgAPI
 import GptimgSupport
 import PNGMetadata
@@ -288,21 +289,21 @@ public struct ImageCursor: Sendable, Hashable {
     }
 }
 
-/// `list` and `search` as reads on a raw connection: the one implementation behind
-/// `Catalog.list` (inside GRDB's read transaction) and the read-only `gptimg` front.
-package enum Browse {
+/// `list` and `search` on a read transaction of the catalog.
+enum Browse {
     /// The images matching `query`, as full details (tags, collections, parent), sorted and
     /// paged. `relevance` sorts by FTS5's bm25 when there are words (newest otherwise).
     /// `after` starts the page just past an image in the `newest` or `oldest` order (it is
     /// ignored for `relevance`, which pages by `offset`). `resolve` turns a `parent:` ID into
     /// an image id. With `promptExcerpt`, prompts are cut to that many characters (for tiles).
-    package static func list(
+    static func list(
         _ query: ImageQuery, sort: ImageSort, limit: Int, offset: Int, after cursor: ImageCursor?,
-        promptExcerpt: Int? = nil, reader: SQLiteReader, resolve: (String) throws -> Int64
+        promptExcerpt: Int? = nil, db: Database, resolve: (String) throws -> Int64
     ) throws -> [ImageDetails] {
         let rows = limit.addingReportingOverflow(offset)
         // Relevance needs the index's rank; the dates can come from the cheaper way.
-        let words = sort == .relevance ? .index : try wordSource(query, rows: rows.overflow ? .max : rows.partialValue, reader: reader)
+        let words =
+            sort == .relevance ? .index : try wordSource(query, rows: rows.overflow ? .max : rows.partialValue, db: db)
         if case .ids(let ids) = words, ids.isEmpty { return [] }
         var sql = try SearchSQL(query, words: words, resolve: resolve)
         var order: String
@@ -314,30 +315,32 @@ package enum Browse {
         if byRank { order = "s.rank, i.id DESC" }
         if let cursor, sort != .relevance {
             sql.conditions.append(sort == .oldest ? "(i.created_at, i.id) > (?, ?)" : "(i.created_at, i.id) < (?, ?)")
-            sql.arguments += [.text(cursor.createdAt), .integer(cursor.id)]
+            sql.arguments += [cursor.createdAt, cursor.id]
         }
         // Two steps: the page's ids first, from the index and `images` alone (generations
         // are joined there only when a filter needs them), then the full rows of those ids.
         // A common word matches thousands of images; reading each one's generation (its
         // prompt and all) only to sort them and keep 100 was most of a search's time.
-        let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?"
+        let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) "
+            + "ORDER BY \(order) LIMIT ? OFFSET ?"
         return try details(
             from: """
                 (\(page)) page CROSS JOIN images i ON i.id = page.id CROSS JOIN generations g ON g.id = i.generation_id
                 ORDER BY \(byRank ? "page.rank, i.id DESC" : order)
                 """,
-            sql.arguments + [.int(max(0, limit)), .int(max(0, offset))], promptExcerpt: promptExcerpt, reader: reader)
+            StatementArguments(sql.arguments + [max(0, limit), max(0, offset)]), promptExcerpt: promptExcerpt, db: db)
     }
 
     /// The images of `SELECT <image columns>, <generation columns> FROM source` (which joins
     /// `images i` and `generations g`), with their tags and collections: what `list`, `show`,
     /// `details` and a collection's listing all read.
-    package static func details(
-        from source: String, _ arguments: [SQLValue] = [], promptExcerpt: Int? = nil, reader: SQLiteReader
+    static func details(
+        from source: String, _ arguments: StatementArguments = [], promptExcerpt: Int? = nil, db: Database
     ) throws -> [ImageDetails] {
-        let columns = "\(ImageRecord.columns), \(GenerationRecord.columns(promptExcerpt: promptExcerpt))"
-        let items = try reader.rows("SELECT \(columns) FROM \(source)", arguments) { ImageDetails(columns: $0) }
-        return try withTagsAndCollections(items, reader: reader)
+        let columns = "\(ImageRecord.selection("i")), \(GenerationRecord.selection("g", promptExcerpt: promptExcerpt))"
+        let items = try ImageDetails.fetchAll(
+            db, sql: "SELECT \(columns) FROM \(source)", arguments: arguments, adapter: ImageDetails.adapter)
+        return try withTagsAndCollections(items, db: db)
     }
 
     /// Where a page of `query`'s words, newest (or oldest) first, is found fastest: its
@@ -350,26 +353,38 @@ package enum Browse {
     /// and stops there: a rare phrase's page then needs no second pass, and a common word's
     /// costs only the bound. (A common word, 1 image in 30, is 10 times faster walked; a rare
     /// phrase 10 times faster sorted.)
-    package static func wordSource(_ query: ImageQuery, rows: Int, reader: SQLiteReader) throws -> WordSource {
+    static func wordSource(_ query: ImageQuery, rows: Int, db: Database) throws -> WordSource {
         guard let match = query.matchExpression else { return .index }
-        let images = try reader.integer("SELECT ifnull(max(id), 0) FROM images") ?? 0  // about the count, without counting
+        // About the count, without counting.
+        let images = try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM images") ?? 0
         let bound = Int((Double(max(1, rows)) * Double(images) / 4).squareRoot())
-        let ids = try reader.rows("SELECT rowid FROM image_search WHERE image_search MATCH ? LIMIT ?", [.text(match), .int(bound + 1)]) { $0.int64(0) }
+        let ids = try Int64.fetchAll(
+            db, sql: "SELECT rowid FROM image_search WHERE image_search MATCH ? LIMIT ?", arguments: [match, bound + 1])
         return ids.count > bound ? .walk : .ids(ids)
     }
 
     /// `items` with their tags and collections, read in one query each for all of them.
-    private static func withTagsAndCollections(_ items: [ImageDetails], reader: SQLiteReader) throws -> [ImageDetails] {
+    private static func withTagsAndCollections(_ items: [ImageDetails], db: Database) throws -> [ImageDetails] {
         guard !items.isEmpty else { return [] }
         // Integers: safe to write into the statement, and no cap on bound variables.
         let ids = items.map { String($0.image.id) }.joined(separator: ",")
         func names(_ sql: String) throws -> [Int64: [String]] {
             var names: [Int64: [String]] = [:]
-            for (id, name) in try reader.rows(sql, [], { ($0.int64(0), $0.text(1)) }) { names[id, default: []].append(name) }
+            let rows = try Row.fetchCursor(db, sql: sql)
+            while let row = try rows.next() {
+                let image = row.lenientInt64(Column("image_id")) ?? 0
+                names[image, default: []].append(row.lenientText(Column("name")) ?? "")
+            }
             return names
         }
-        let tags = try names("SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (\(ids)) ORDER BY t.name")
-        let collections = try names("SELECT ci.image_id, c.name FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id IN (\(ids)) ORDER BY c.name")
+        let tags = try names("""
+            SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id
+            WHERE it.image_id IN (\(ids)) ORDER BY t.name
+            """)
+        let collections = try names("""
+            SELECT ci.image_id, c.name FROM collection_images ci JOIN collections c ON c.id = ci.collection_id
+            WHERE ci.image_id IN (\(ids)) ORDER BY c.name
+            """)
         return items.map { item in
             var item = item
             item.tags = tags[item.image.id] ?? []
@@ -380,7 +395,7 @@ package enum Browse {
 }
 
 /// Where the images a query's words match come from.
-package enum WordSource: Equatable {
+enum WordSource: Equatable {
     /// The FTS5 index itself (`s`), which can rank them.
     case index
     /// These ids, already taken from the index.
@@ -391,80 +406,88 @@ package enum WordSource: Equatable {
 
 /// The FROM and WHERE of a query, shared by `list` and `count`: the FTS5 match when there are
 /// words, then one condition per filter, with their arguments.
-package struct SearchSQL {
-    package var conditions: [String] = []
-    package var arguments: [SQLValue] = []
+struct SearchSQL {
+    var conditions: [String] = []
+    var arguments: [any DatabaseValueConvertible] = []
     /// Whether the rows come from the FTS5 index (`s`), so that `s.rank` can sort them.
-    package var usesIndex = false
+    var usesIndex = false
     /// Whether the rows come from walking `images_newest`, the words a membership test.
     var walking = false
     /// Whether a filter reads `generations` (g); every image has one, so it is joined only then.
     var needsGeneration = false
 
     /// The FTS5 index (words), `images` and, when a filter needs it, `generations`.
-    package var from: String {
-        (usesIndex ? "image_search s CROSS JOIN images i ON i.id = s.rowid" : walking ? "images i INDEXED BY images_newest" : "images i")
+    var from: String {
+        (usesIndex
+            ? "image_search s CROSS JOIN images i ON i.id = s.rowid"
+            : walking ? "images i INDEXED BY images_newest" : "images i")
             + (needsGeneration ? " CROSS JOIN generations g ON g.id = i.generation_id" : "")
     }
 
-    package var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+    var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 
     /// `words`: where the images the words match come from (see `Browse.wordSource`);
     /// `resolve` turns a `parent:` ID into an image id.
-    package init(_ query: ImageQuery, words: WordSource = .index, resolve: (String) throws -> Int64) throws {
+    init(_ query: ImageQuery, words: WordSource = .index, resolve: (String) throws -> Int64) throws {
         if let match = query.matchExpression {
             switch words {
             case .index:
                 usesIndex = true
                 conditions.append("image_search MATCH ?")
-                arguments.append(.text(match))
+                arguments.append(match)
             case .ids(let ids):
                 // Integers the index gave: safe to write into the statement.
                 conditions.append("i.id IN (" + ids.map(String.init).joined(separator: ",") + ")")
             case .walk:
                 walking = true
                 conditions.append("i.id IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
-                arguments.append(.text(match))
+                arguments.append(match)
             }
         } else if !query.excluded.isEmpty {
             conditions.append("i.id NOT IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
-            arguments.append(.text(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR ")))
+            arguments.append(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR "))
         }
         for filter in query.filters {
             switch filter {
             case .aspect(let value):
-                add("g.aspect_ratio = ?", .text(value), generation: true)
+                add("g.aspect_ratio = ?", value, generation: true)
             case .type(let value):
-                add("g.type = ?", .text(value), generation: true)
+                add("g.type = ?", value, generation: true)
             case .status(let value):
-                add("g.status = ?", .text(value.rawValue), generation: true)
+                add("g.status = ?", value.rawValue, generation: true)
             case .tag(let name):
-                add("EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)", .text(name))
+                add(
+                    "EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id "
+                        + "WHERE it.image_id = i.id AND t.name = ?)", name)
             case .collection(let name):
-                add("EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id WHERE ci.image_id = i.id AND c.name = ?)", .text(name))
+                add(
+                    "EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id "
+                        + "WHERE ci.image_id = i.id AND c.name = ?)", name)
             case .rating(let op, let value):
-                add("i.rating \(op) ?", .int(value))
+                add("i.rating \(op) ?", value)
             case .favorite(let value):
-                add("i.favorite = ?", .bool(value))
+                add("i.favorite = ?", value)
             case .after(let instant):
-                add("i.created_at >= ?", .text(instant))
+                add("i.created_at >= ?", instant)
             case .before(let instant):
-                add("i.created_at < ?", .text(instant))
+                add("i.created_at < ?", instant)
             case .source(let value):
-                add("g.source = ?", .text(value.rawValue), generation: true)
+                add("g.source = ?", value.rawValue, generation: true)
             case .generator(let value):
-                add("i.generator = ?", .text(value))
+                add("i.generator = ?", value)
             case .task(let value):
-                add("g.task_id = ?", .text(value), generation: true)
+                add("g.task_id = ?", value, generation: true)
             case .size(let width, let height):
-                add("i.width = ? AND i.height = ?", .int(width), .int(height))
+                add("i.width = ? AND i.height = ?", width, height)
             case .parent(let id):
-                add("g.parent_image_id = ?", .integer(try resolve(id)), generation: true)
+                add("g.parent_image_id = ?", try resolve(id), generation: true)
             }
         }
     }
 
-    private mutating func add(_ condition: String, _ values: SQLValue..., generation: Bool = false) {
+    private mutating func add(
+        _ condition: String, _ values: any DatabaseValueConvertible..., generation: Bool = false
+    ) {
         needsGeneration = needsGeneration || generation
         conditions.append(condition)
         arguments += values

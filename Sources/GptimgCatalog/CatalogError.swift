@@ -1,7 +1,11 @@
+import Foundation
+import GptimgSupport
+import GRDB
+
 /// Everything the catalog can refuse or fail at, each with one line that names the problem and
-/// what to do about it. GRDB, SQLite and Foundation errors are wrapped in it (`wrap`), never
-/// shown raw.
-public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
+/// what to do about it. GRDB, SQLite and Foundation errors are wrapped in it (`wrap`, the one
+/// place that reads them), never shown raw.
+public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
     /// No catalog at the library's path (reading commands do not create one).
     case noLibrary(path: String)
     /// SQLite said no; `operation` is what we were doing.
@@ -79,5 +83,37 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidArgument(let message):
             message
         }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+extension CatalogError {
+    /// Wraps anything thrown while doing `operation` (ours pass through unchanged).
+    static func wrap(_ error: any Error, _ operation: String) -> CatalogError {
+        if let error = error as? CatalogError { return error }
+        guard let error = error as? DatabaseError else {
+            return .database(operation: operation, message: String(describing: error))
+        }
+        let message = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+        // The codes whose cure is not `doctor` (it would fail the same way) get their own advice.
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            let busy = "another gptimg kept the catalog busy for too long (\(message))"
+            return .database(operation: operation, message: busy)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged(reason: message)
+        case .SQLITE_READONLY: return .readOnly(operation: operation)
+        case .SQLITE_FULL: return .diskFull(operation: operation)
+        default: return .database(operation: operation, message: message)
+        }
+    }
+}
+
+/// Runs `body`, wrapping whatever it throws as a `CatalogError` about `operation`.
+func catalogOperation<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CatalogError.wrap(error, operation)
     }
 }
