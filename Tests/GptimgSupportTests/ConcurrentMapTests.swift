@@ -43,6 +43,17 @@ struct ConcurrentMapTests {
             continuation?.resume()
         }
 
+        /// Lets every item through, now and later: when a test's waiting times out, the map
+        /// still ends and the test fails instead of hanging the whole run.
+        func openAll() {
+            let continuations = state.withLock { state in
+                state.opened.formUnion(0..<1000)
+                defer { state.waiting.removeAll() }
+                return Array(state.waiting.values)
+            }
+            for continuation in continuations { continuation.resume() }
+        }
+
         var blocked: Set<Int> { state.withLock { Set($0.waiting.keys) } }
     }
 
@@ -71,6 +82,7 @@ struct ConcurrentMapTests {
         var emitted: [Int] = []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                defer { gates.openAll() }
                 // Items 1…5 are let through as they arrive while item 0 still waits: each can
                 // only start once one before it has finished. Then item 0.
                 try await waitUntil { gates.blocked.isSuperset(of: [0, 1]) }
@@ -99,6 +111,7 @@ struct ConcurrentMapTests {
         let emitted = Log()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                defer { gates.openAll() }
                 try await waitUntil { gates.blocked == [0, 1, 2] }
                 for item in [2, 0, 1] {
                     gates.open(item)
@@ -220,7 +233,8 @@ struct ConcurrentMapTests {
 
 /// Waits until `condition` holds (checking every millisecond), failing after 10 seconds.
 func waitUntil(_ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
+    // Generous: the cooperative pool has as many threads as cores, shared with every other suite.
+    let deadline = ContinuousClock.now + .seconds(60)
     while !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
         try await Task.sleep(for: .milliseconds(1))
