@@ -328,7 +328,8 @@ extension Catalog {
             try db.execute(sql: """
                 DELETE FROM image_search;
                 INSERT INTO image_search(rowid, prompt, tags)
-                    SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), '')
+                    SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t ON \
+                t.id = it.tag_id WHERE it.image_id = i.id), '')
                     FROM images i JOIN generations g ON g.id = i.generation_id;
                 """)
         }

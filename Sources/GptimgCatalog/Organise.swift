@@ -302,7 +302,8 @@ extension Catalog {
             let id = try Self.collectionID(name, db: db)
             return try Browse.details(
                 from: """
-                    collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = i.generation_id
+                    collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = \
+                    i.generation_id
                     WHERE ci.collection_id = ? ORDER BY ci.position LIMIT ?
                     """, [id, limit], db: db)
         }

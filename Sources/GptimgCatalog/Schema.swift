@@ -72,7 +72,8 @@ package enum Schema {
             parent_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL
         );
         CREATE INDEX generations_by_status ON generations(status) WHERE status NOT IN ('completed', 'failed');
-        CREATE INDEX generations_by_parent_task ON generations(parent_task_id, parent_index) WHERE parent_task_id IS NOT NULL;
+        CREATE INDEX generations_by_parent_task ON generations(parent_task_id, parent_index) WHERE parent_task_id IS \
+        NOT NULL;
         CREATE INDEX generations_by_parent_image ON generations(parent_image_id) WHERE parent_image_id IS NOT NULL;
 
         CREATE TABLE images (

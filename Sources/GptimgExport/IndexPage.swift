@@ -20,23 +20,27 @@ enum IndexPage {
             <html lang="en">
             <head>
             <meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; \
+            style-src 'unsafe-inline'">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(MarkupText.escape(title))</title>
             <style>
-            body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: #f6f6f4; color: #1c1c1c; }
+            body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: #f6f6f4; \
+            color: #1c1c1c; }
             header { padding: 20px 28px 8px; }
             h1 { margin: 0 0 4px; font-size: 22px; }
             header p { margin: 4px 0; color: #555; }
             a { color: #1a5fb4; }
-            main { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 20px; padding: 16px 28px 40px; }
+            main { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 20px; padding: \
+            16px 28px 40px; }
             figure { margin: 0; background: #fff; border: 1px solid #e0e0dc; border-radius: 6px; overflow: hidden; }
             figure:target { outline: 3px solid #1a5fb4; }
             figure img { display: block; width: 100%; height: auto; background: #e6e6e2; }
             figcaption { padding: 10px 12px 12px; }
             .prompt { margin: 0 0 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
             .empty { color: #888; font-style: italic; }
-            dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 0; font-size: 12.5px; color: #555; }
+            dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 0; font-size: 12.5px; color: \
+            #555; }
             dt { color: #888; }
             dd { margin: 0; overflow-wrap: anywhere; }
             </style>
@@ -83,7 +87,8 @@ enum IndexPage {
             : "<p class=\"prompt\">\(MarkupText.escape(generation.prompt))</p>"
         return """
             <figure id="\(anchor(item.file))">
-            <a href="\(url(item.file))"><img src="\(url(item.file))" width="\(image.width)" height="\(image.height)" loading="lazy" alt="image \(image.id)"></a>
+            <a href="\(url(item.file))"><img src="\(url(item.file))" width="\(image.width)" height="\(image.height)" \
+            loading="lazy" alt="image \(image.id)"></a>
             <figcaption>\(prompt)
             <dl>\(rows.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" }.joined())</dl>
             </figcaption>

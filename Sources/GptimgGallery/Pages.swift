@@ -29,7 +29,8 @@ enum Pages {
         <header class="top">
         <a class="brand" href="/">gptimg</a>
         <form class="search" action="\(action)" method="get" role="search">
-        <input type="search" name="q" value="\(search)" placeholder="Search prompts and tags: lighthouse -storm aspect:16:9 rating:&gt;=4" aria-label="Search" autocomplete="off" spellcheck="false">
+        <input type="search" name="q" value="\(search)" placeholder="Search prompts and tags: lighthouse -storm \
+        aspect:16:9 rating:&gt;=4" aria-label="Search" autocomplete="off" spellcheck="false">
         <button type="submit">Search</button>
         \(controls)
         </form>
@@ -113,7 +114,9 @@ enum Pages {
         if image.rating > 0 { badges.append("<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>") }
         if image.favorite { badges.append("<span class=\"fav\" title=\"favourite\">♥</span>") }
         return """
-            <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span class="caption">\(truncated(prompt, 160))</span></a>\(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
+            <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
+            height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span \
+            class="caption">\(truncated(prompt, 160))</span></a>\(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
             """
     }
 
@@ -189,19 +192,23 @@ enum Pages {
 
         let body: HTML = """
             <article class="image-page" id="image" data-id="\(image.id)">
-            <figure class="full"><a href="/img/\(image.sha256).png"><img src="/img/\(image.sha256).png" width="\(image.width)" height="\(image.height)" alt="\(truncated(prompt.isEmpty ? "(no prompt)" : prompt, 300))"></a></figure>
+            <figure class="full"><a href="/img/\(image.sha256).png"><img src="/img/\(image.sha256).png" \
+            width="\(image.width)" height="\(image.height)" \
+            alt="\(truncated(prompt.isEmpty ? "(no prompt)" : prompt, 300))"></a></figure>
             <section class="details">
             <h1 class="prompt" id="prompt">\(prompt.isEmpty ? "(no prompt)" : prompt)</h1>
             \(show.negativePrompt.map { "<p class=\"negative\"><span>Negative prompt</span>\($0)</p>" as HTML } ?? .empty)
             <div class="edits">
             \(ratingControl(image.rating))
-            <button type="button" class="fav-toggle\(image.favorite ? HTML(trusted: " on") : .empty)" id="fav" aria-pressed="\(image.favorite ? "true" : "false")">\(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
+            <button type="button" class="fav-toggle\(image.favorite ? HTML(trusted: " on") : .empty)" id="fav" \
+            aria-pressed="\(image.favorite ? "true" : "false")">\(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
             </div>
             \(chips(kind: "tags", label: "Tags", values: item.tags, placeholder: "add a tag", suggestions: []))
             \(chips(kind: "collections", label: "Collections", values: item.collections, placeholder: "add to a collection", suggestions: allCollections))
             <p class="status" id="status" role="status" aria-live="polite"></p>
             <h2>Run it again</h2>
-            <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" id="copy">Copy</button></div>
+            <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" \
+            id="copy">Copy</button></div>
             \(lineage(show, thumbs: thumbs))
             <h2>Details</h2>
             <table class="facts">\(factRows)</table>
@@ -230,7 +237,8 @@ enum Pages {
         let listAttribute = suggestions.isEmpty ? HTML.empty : " list=\"\(kind)-choices\""
         return """
             <div class="chips" id="\(kind)" data-kind="\(kind)"><h2>\(label)</h2><ul>\(chips)</ul>
-            <form class="add" data-kind="\(kind)"><input name="value" placeholder="\(placeholder)" maxlength="100" autocomplete="off"\(listAttribute)><button type="submit">Add</button></form>\(list)</div>
+            <form class="add" data-kind="\(kind)"><input name="value" placeholder="\(placeholder)" maxlength="100" \
+            autocomplete="off"\(listAttribute)><button type="submit">Add</button></form>\(list)</div>
             """
     }
 
@@ -276,7 +284,9 @@ enum Pages {
                 return "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
             } ?? "<span class=\"no-cover\"></span>"
             return """
-                <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span class="caption"><strong>\(summary.name)</strong> · \(summary.count) \(summary.count == 1 ? "image" : "images")</span></a></li>
+                <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
+                class="caption"><strong>\(summary.name)</strong> · \(summary.count) \
+                \(summary.count == 1 ? "image" : "images")</span></a></li>
                 """
         }
         let body: HTML = """

@@ -64,7 +64,8 @@ struct ImportTests {
                 data = open(other, "rb").read()
                 z.writestr(zipfile.ZipInfo("../escape.png"), data)  # ZipInfo names are not sanitised
                 z.writestr(zipfile.ZipInfo("/etc/absolute.png"), data)
-                link = zipfile.ZipInfo("link.png"); link.external_attr = (stat.S_IFLNK | 0o777) << 16; link.create_system = 3
+                link = zipfile.ZipInfo("link.png"); link.external_attr = (stat.S_IFLNK | 0o777) << 16; \
+            link.create_system = 3
                 z.writestr(link, "/etc/passwd")
                 z.writestr("bomb.png", b"\\0" * (8 << 20))
                 z.writestr("readme.txt", "hello")

@@ -76,7 +76,8 @@ struct MaintenanceTests {
         // foreign keys are off in the sqlite3 shell.
         try library.sql("""
             INSERT INTO image_tags(image_id, tag_id) VALUES (9999, \(tag)), (\(image), 8888);
-            INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, '2026-11-21T10:00:00Z');
+            INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, \
+            '2026-11-21T10:00:00Z');
             """)
         let report = try catalog.doctor()
         #expect(Set(report.problems) == [

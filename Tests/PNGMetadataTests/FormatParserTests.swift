@@ -568,18 +568,22 @@ import Testing
     @Test func xmpReaderVariants() {
         let direct = """
             <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-            <rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description> plain text </dc:description></rdf:Description>
+            <rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description> plain text \
+            </dc:description></rdf:Description>
             </rdf:RDF></x:xmpmeta>
             """
         #expect(XMPPacket.description(in: direct) == "plain text")
         let firstItem = """
-            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:d="http://purl.org/dc/elements/1.1/">
-            <d:description><rdf:Alt><rdf:li xml:lang="fr">bonjour</rdf:li><rdf:li xml:lang="de">hallo</rdf:li></rdf:Alt></d:description>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description \
+            xmlns:d="http://purl.org/dc/elements/1.1/">
+            <d:description><rdf:Alt><rdf:li xml:lang="fr">bonjour</rdf:li><rdf:li \
+            xml:lang="de">hallo</rdf:li></rdf:Alt></d:description>
             </rdf:Description></rdf:RDF>
             """
         #expect(XMPPacket.description(in: firstItem) == "bonjour")
         let attribute = """
-            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:description="short form"/></rdf:RDF>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description \
+            xmlns:dc="http://purl.org/dc/elements/1.1/" dc:description="short form"/></rdf:RDF>
             """
         #expect(XMPPacket.description(in: attribute) == "short form")
         #expect(
@@ -591,8 +595,10 @@ import Testing
     @Test func xmpNeverResolvesEntities() {
         let external = """
             <?xml version="1.0"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">
-            <dc:description><rdf:Alt><rdf:li xml:lang="x-default">&secret;</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description \
+            xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <dc:description><rdf:Alt><rdf:li \
+            xml:lang="x-default">&secret;</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF>
             """
         #expect(XMPPacket.description(in: external) == nil)
         let laughs = "<!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><l>&b;</l>"
