@@ -59,7 +59,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The API client: AsyncHTTPClient transport, key handling, typed errors.
+        // The API client: the HTTP transport (AsyncHTTPClient, or a context's own), credentials from
+        // an environment (key variable or 0600 key file, base URL), the poll schedule, typed errors.
         .target(
             name: "GptimgClient",
             dependencies: [
@@ -140,7 +141,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GptimgClientTests",
-            dependencies: ["GptimgClient", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "GptimgClient", "GptimgAPI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "GptimgGenerationTests",
