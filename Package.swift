@@ -96,8 +96,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The generation pipeline: record, submit once, poll, download, embed, land.
-        .target(name: "GptimgGeneration", dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata"]),
+        // The generation pipeline: record, submit once, poll, download, embed, land; the one scheduler
+        // (sliding window, stop at 401/402, never cancel a POST), batch planning and resume.
+        .target(
+            name: "GptimgGeneration",
+            dependencies: [
+                "GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Export: a selection of the library to a folder or a zip, with a manifest, names made
         // safe for every file system, optional metadata stripping and a contact sheet.
         .target(name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "CPNG"]),
