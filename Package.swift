@@ -183,7 +183,8 @@ let package = Package(
             name: "GptimgCLITests",
             dependencies: [
                 "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI", "PNGMetadata",
-                "PNGRaster", "TestSupport",
+                "PNGRaster", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

@@ -11,7 +11,7 @@ let queryHelp = """
 
 extension ImageSort: ExpressibleByArgument {}
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List images, newest first, optionally matching a query.",
@@ -27,6 +27,8 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "The query (words and filters).")
     var query: [String] = []
 
@@ -39,12 +41,12 @@ struct ListCommand: ParsableCommand {
     @Option(help: "newest, oldest or relevance.")
     var sort: ImageSort = .newest
 
-    func run() throws {
-        try runList(options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
+    func run(_ context: GptimgContext) throws {
+        try runList(context, options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
     }
 }
 
-struct SearchCommand: ParsableCommand {
+struct SearchCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
         abstract: "Search images by prompt and tags, best matches first.",
@@ -59,6 +61,8 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "The query (words and filters).")
     var query: [String]
 
@@ -71,22 +75,22 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "relevance, newest or oldest.")
     var sort: ImageSort = .relevance
 
-    func run() throws {
-        try runList(options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
+    func run(_ context: GptimgContext) throws {
+        try runList(context, options: options, query: query.joined(separator: " "), sort: sort, limit: limit, offset: offset)
     }
 }
 
-func runList(options: CatalogOptions, query: String, sort: ImageSort, limit: Int, offset: Int) throws {
-    try runCatalogCommand { output in
+func runList(_ context: GptimgContext, options: CatalogOptions, query: String, sort: ImageSort, limit: Int, offset: Int) throws {
+    try runCatalogCommand(context) { output in
         let parsed = try ImageQuery(parsing: query)
-        let catalog = try options.open(.readOnly)
+        let catalog = try options.open(.readOnly, context)
         for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
             if options.json { output.json(item.json) } else { output.line(item.listLine) }
         }
     }
 }
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show every field of an image, its file, and its lineage (parent and children).",
@@ -95,12 +99,14 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Image IDs.")
     var ids: [String]
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readOnly, context)
             for (number, id) in try catalog.resolve(ids).enumerated() {
                 let show = try catalog.show(id)
                 if options.json {
@@ -114,7 +120,7 @@ struct ShowCommand: ParsableCommand {
     }
 }
 
-struct OpenCommand: ParsableCommand {
+struct OpenCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Open an image with the desktop's viewer, or print its path when there is none.",
@@ -123,18 +129,20 @@ struct OpenCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "An image ID.")
     var id: String
 
     @Flag(help: "Only print the path.")
     var print = false
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readOnly, context)
             let image = try catalog.imageRecord(id)
             let file = try catalog.location.file(of: image).path  // never a path that leaves the library
-            let environment = ProcessInfo.processInfo.environment
+            let environment = context.environment
             let hasDisplay = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil
             #if os(macOS)
             let opener: String? = "/usr/bin/open"
