@@ -1,6 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// Modules whose per-pixel loops run optimised even in a debug build (`swift build`, `swift test`).
+let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "gptimg",
     platforms: [.macOS(.v14)],
@@ -33,7 +36,9 @@ let package = Package(
         // Chunks, text chunks and generation-metadata formats: pure values, no pixels.
         .target(name: "PNGMetadata", dependencies: ["CPNG"]),
         // Pixels: decode to RGBA, encode, downscale (thumbnails, contact sheets, procedural art).
-        .target(name: "PNGRaster", dependencies: ["CPNG"]),
+        // Optimised in debug builds too: its per-pixel loops unoptimised were most of the CPU time
+        // of the tests, `make demo` and a debug gallery (bench/README.md).
+        .target(name: "PNGRaster", dependencies: ["CPNG"], swiftSettings: pixelLoops),
         // The gpt-image-2 contract as values: request and response shapes, the API's validation
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
         .target(name: "GptimgAPI", dependencies: ["PNGMetadata"]),
@@ -57,7 +62,8 @@ let package = Package(
                 "GptimgAPI", "PNGRaster", "PNGMetadata", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: pixelLoops  // the procedural art: per-pixel loops, as PNGRaster's
         ),
         // The API client: the HTTP transport (AsyncHTTPClient, or a context's own), credentials from
         // an environment (key variable or 0600 key file, base URL), the poll schedule, typed errors.
