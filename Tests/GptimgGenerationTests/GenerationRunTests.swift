@@ -20,19 +20,22 @@ struct GenerationRunTests {
         var all: [(Int, GenerationJobEnd)] { lock.withLock { ends } }
 
         var failures: [Int: String] {
-            Dictionary(all.compactMap { index, end in
-                if case .failure(let message) = end { return (index, message) } else { return nil }
-            }, uniquingKeysWith: { $1 })
+            Dictionary(
+                all.compactMap { index, end in
+                    if case .failure(let message) = end { return (index, message) } else { return nil }
+                }, uniquingKeysWith: { $1 })
         }
 
         var outcomes: [Int: GenerationOutcome] {
-            Dictionary(all.compactMap { index, end in
-                if case .outcome(let outcome) = end { return (index, outcome) } else { return nil }
-            }, uniquingKeysWith: { $1 })
+            Dictionary(
+                all.compactMap { index, end in
+                    if case .outcome(let outcome) = end { return (index, outcome) } else { return nil }
+                }, uniquingKeysWith: { $1 })
         }
     }
 
-    static func submit(_ prompt: String, n: Int = 1, options: GenerationOptions = GenerationOptions()) -> GenerationJob {
+    static func submit(_ prompt: String, n: Int = 1, options: GenerationOptions = GenerationOptions()) -> GenerationJob
+    {
         GenerationJob(work: .submit(GenerateRequest(prompt: prompt, n: n), options), label: prompt)
     }
 
@@ -43,7 +46,8 @@ struct GenerationRunTests {
                 let generator = api.generator(catalog, try client(sim.port))
                 // A batch line sent before: submitting it again is refused by the catalog
                 // (CatalogError.alreadySubmitted), before anything is sent.
-                let earlier = try await generator.generate(GenerateRequest(prompt: "sent before"), options: GenerationOptions(batchKey: "line-1"))
+                let earlier = try await generator.generate(
+                    GenerateRequest(prompt: "sent before"), options: GenerationOptions(batchKey: "line-1"))
                 #expect(earlier.generation.status == .completed)
 
                 let jobs = [
@@ -91,7 +95,8 @@ struct GenerationRunTests {
             try await withLibrary { catalog in
                 let ends = Ends()
                 let run = GenerationRun(generator: api.generator(catalog, try client(sim.port)))
-                let summary = await run.run((1...3).map { Self.submit("refused \($0)") }, concurrency: 1, report: ends.record)
+                let summary = await run.run(
+                    (1...3).map { Self.submit("refused \($0)") }, concurrency: 1, report: ends.record)
                 #expect(summary.failed == 1 && summary.notSubmitted == 2)
                 #expect(summary.stopReason == "stopped submitting: the API refused the key")
                 #expect(ends.outcomes[0]?.generation.errorCode == "UNAUTHORIZED")
@@ -119,26 +124,43 @@ struct GenerationRunTests {
 
     /// Opens once, when told or at a deadline (a broken scheduler then fails the test instead of
     /// hanging it).
-    actor Gate {
+    final class Gate: @unchecked Sendable {
+        private let lock = NSLock()
         private var open = false
-        private(set) var openedAtDeadline = false
+        private var atDeadline = false
         private var waiting: [CheckedContinuation<Void, Never>] = []
 
-        func release(atDeadline: Bool = false) {
-            guard !open else { return }
-            open = true
-            openedAtDeadline = atDeadline
-            for continuation in waiting { continuation.resume() }
-            waiting.removeAll()
+        var openedAtDeadline: Bool { lock.withLock { atDeadline } }
+
+        func release(atDeadline deadline: Bool = false) {
+            let resumed: [CheckedContinuation<Void, Never>] = lock.withLock {
+                guard !open else { return [] }
+                open = true
+                atDeadline = deadline
+                defer { waiting.removeAll() }
+                return waiting
+            }
+            for continuation in resumed { continuation.resume() }
         }
 
         func wait(deadline seconds: Double) async {
-            if open { return }
-            Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                self.release(atDeadline: true)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        let already = self.lock.withLock {
+                            if !self.open { self.waiting.append(continuation) }
+                            return self.open
+                        }
+                        if already { continuation.resume() }
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    if !Task.isCancelled { self.release(atDeadline: true) }
+                }
+                await group.next()
+                group.cancelAll()
             }
-            await withCheckedContinuation { waiting.append($0) }
         }
     }
 
@@ -154,13 +176,17 @@ struct GenerationRunTests {
             try await withLibrary { catalog in
                 // Recorded as a batch line before: a job with its key fails before sending.
                 _ = try catalog.recordGeneration(NewGeneration(prompt: "sent before", batchKey: "line-1"))
-                let jobs = [Self.submit("slow"), Self.submit("sent before", options: GenerationOptions(batchKey: "line-1"))]
+                let jobs = [
+                    Self.submit("slow"), Self.submit("sent before", options: GenerationOptions(batchKey: "line-1")),
+                ]
                 let ends = Ends()
                 let generator = Generator(
-                    catalog: catalog, client: try client(port), schedule: PollSchedule(typicalLatency: 45), clock: InstantClock())
-                let summary = await GenerationRun(generator: generator, detach: true).run(jobs, concurrency: 2) { index, end in
+                    catalog: catalog, client: try client(port), schedule: PollSchedule(typicalLatency: 45),
+                    clock: InstantClock())
+                let summary = await GenerationRun(generator: generator, detach: true).run(jobs, concurrency: 2) {
+                    index, end in
                     ends.record(index, end)
-                    if case .failure = end { Task { await gate.release() } }
+                    if case .failure = end { gate.release() }
                 }
                 #expect(ends.failures[1]?.contains("already submitted") == true)
                 let slow = try #require(ends.outcomes[0])
@@ -168,7 +194,7 @@ struct GenerationRunTests {
                 #expect(slow.generation.taskID == "gpt-image-2-SSSSSSSSSSSSSSSSSSSSS")
                 #expect(summary.failed == 1 && summary.unfinished == 1)
                 #expect(await log.count("POST") == 1)
-                #expect(await !gate.openedAtDeadline, "the failure was reported only after the POST was answered")
+                #expect(!gate.openedAtDeadline, "the failure was reported only after the POST was answered")
             }
         }
     }
