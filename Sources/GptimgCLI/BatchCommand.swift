@@ -59,11 +59,13 @@ struct BatchCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, concurrency: concurrency) { catalog, client, _ in
+        try await runGenerations(context, options: options, detach: flags.detach, concurrency: concurrency) {
+            catalog, client, _ in
             let defaults = BatchFile.Defaults(aspectRatio: aspect, n: n, tags: flags.tags, collection: flags.collection)
             let lines = try BatchFile.parse(try read(context), defaults: defaults)
             try BatchFile.check(lines, with: client)
-            let identity = BatchFile.identity(path: file == "-" ? nil : file, currentDirectory: context.currentDirectory)
+            let identity = BatchFile.identity(
+                path: file == "-" ? nil : file, currentDirectory: context.currentDirectory)
             let plan = try BatchPlan(lines, identity: identity, again: again, catalog: catalog)
             for notice in plan.notices { context.diagnostic(notice) }
             context.diagnostic(plan.statement(concurrency: concurrency))
@@ -76,9 +78,14 @@ struct BatchCommand: AsyncContextCommand {
         } after: { summary, output in
             var parts = ["\(summary.completed) completed"]
             if summary.failed > 0 { parts.append("\(summary.failed) failed") }
-            if summary.unfinished > 0 { parts.append("\(summary.unfinished) unfinished (`gptimg resume` finishes them)") }
+            if summary.unfinished > 0 {
+                parts.append("\(summary.unfinished) unfinished (`gptimg resume` finishes them)")
+            }
             if summary.notSubmitted > 0 { parts.append("\(summary.notSubmitted) not submitted") }
-            output.error("batch: \(parts.joined(separator: ", ")); \(summary.charged) credits charged, \(summary.refunded) refunded")
+            output.error(
+                "batch: \(parts.joined(separator: ", ")); "
+                    + "\(summary.charged) credits charged, \(summary.refunded) refunded"
+            )
         }
     }
 
@@ -94,7 +101,9 @@ struct BatchCommand: AsyncContextCommand {
             }
             bytes = Array(data)
         }
-        guard let text = String(data: Data(bytes), encoding: .utf8) else { throw ErrorLine(message: "\(file) is not UTF-8 text") }
+        guard let text = String(data: Data(bytes), encoding: .utf8) else {
+            throw ErrorLine(message: "\(file) is not UTF-8 text")
+        }
         return text
     }
 }

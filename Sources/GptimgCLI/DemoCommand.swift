@@ -47,7 +47,8 @@ struct DemoCommand: AsyncContextCommand {
                     logger: context.logger("gptimg.client"))
                 let progress = ProgressPrinter(context: context)
                 let generator = Generator(
-                    catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency), clock: context.clock,
+                    catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency),
+                    clock: context.clock,
                     logger: context.logger("gptimg.generation"), events: { progress.report($0) })
                 let options = GenerationOptions(tags: ["demo"], collection: "Demo", source: .simulator)
                 // The same scheduler as `generate`: no job's error cancels another's POST.
@@ -61,10 +62,13 @@ struct DemoCommand: AsyncContextCommand {
                     var variantOptions = options
                     variantOptions.parentImageID = source.id
                     let request = GenerateRequest(
-                        prompt: "The same lighthouse as a watercolor in a winter storm", aspectRatio: AspectRatio.wide16x9.rawValue,
+                        prompt: "The same lighthouse as a watercolor in a winter storm",
+                        aspectRatio: AspectRatio.wide16x9.rawValue,
                         referenceImages: [url])
-                    landed += try await Self.outcomes(of: [GenerationJob(work: .submit(request, variantOptions))], concurrency: 1, run)
-                        .flatMap(\.images)
+                    landed += try await Self.outcomes(
+                        of: [GenerationJob(work: .submit(request, variantOptions))], concurrency: 1, run
+                    )
+                    .flatMap(\.images)
                 }
                 output.line("")
                 output.line("Added \(landed.count) images to \(location.root.path) (collection \"Demo\"):")
@@ -96,7 +100,9 @@ struct DemoCommand: AsyncContextCommand {
 
     /// Every job's outcome, in the jobs' order, once all have ended; the first job that ended
     /// with an error of its own fails the demo, after the others have ended.
-    static func outcomes(of jobs: [GenerationJob], concurrency: Int, _ run: GenerationRun) async throws -> [GenerationOutcome] {
+    static func outcomes(of jobs: [GenerationJob], concurrency: Int, _ run: GenerationRun) async throws
+        -> [GenerationOutcome]
+    {
         var outcomes = [GenerationOutcome?](repeating: nil, count: jobs.count)
         var failure: String?
         _ = await run.run(jobs, concurrency: concurrency) { index, end in

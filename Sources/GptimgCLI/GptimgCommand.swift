@@ -68,7 +68,9 @@ extension GptimgCommand {
             let context = GptimgContext.live(verbose: verbose)
             if !bootstrapped {
                 // Libraries that make their own loggers write where the context's do.
-                LoggingSystem.bootstrap { StreamLogHandler(label: $0, streams: context.streams, level: context.logLevel) }
+                LoggingSystem.bootstrap {
+                    StreamLogHandler(label: $0, streams: context.streams, level: context.logLevel)
+                }
                 bootstrapped = true
             }
             return context

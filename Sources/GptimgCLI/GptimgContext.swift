@@ -64,8 +64,10 @@ public struct GptimgContext: Sendable {
     /// AsyncHTTPClient.
     public static func live(verbose: Bool = false) -> GptimgContext {
         GptimgContext(
-            environment: ProcessInfo.processInfo.environment, currentDirectory: FileManager.default.currentDirectoryPath,
-            homeDirectory: NSHomeDirectory(), streams: ProcessStreams(), clock: LiveClock(), transport: LiveHTTPTransport(),
+            environment: ProcessInfo.processInfo.environment,
+            currentDirectory: FileManager.default.currentDirectoryPath,
+            homeDirectory: NSHomeDirectory(), streams: ProcessStreams(), clock: LiveClock(),
+            transport: LiveHTTPTransport(),
             logLevel: verbose ? .debug : .warning, watchSignals: { Interruption() })
     }
 
@@ -141,7 +143,9 @@ struct StreamLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let details = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let details =
+            merged.isEmpty
+            ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let line = "gptimg: \(event.level): \(label): \(event.message)\(details)"
         streams.write(Array((TerminalText.escape(line) + "\n").utf8), to: .error)
     }

@@ -89,7 +89,8 @@ public struct LiveHTTPTransport: HTTPTransport {
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await Self.apiHTTP.execute(outgoing, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 4 << 20)
-        return TransportResponse(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+        return TransportResponse(
+            status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
     }
 
     public func download(

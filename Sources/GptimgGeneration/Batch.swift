@@ -70,9 +70,11 @@ public enum BatchFile {
             let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard trimmed.hasPrefix("{") else {
-                lines.append(BatchLine(
-                    number: number, request: GenerateRequest(prompt: trimmed, aspectRatio: defaults.aspectRatio, n: defaults.n),
-                    tags: defaults.tags, collection: defaults.collection))
+                lines.append(
+                    BatchLine(
+                        number: number,
+                        request: GenerateRequest(prompt: trimmed, aspectRatio: defaults.aspectRatio, n: defaults.n),
+                        tags: defaults.tags, collection: defaults.collection))
                 continue
             }
             switch parseObject(trimmed, number: number, defaults: defaults) {
@@ -81,15 +83,20 @@ public enum BatchFile {
             }
         }
         if !problems.isEmpty { throw mistakes(problems) }
-        if lines.isEmpty { throw PipelineError("the batch file has no prompts: write one prompt a line, or JSON Lines") }
+        if lines.isEmpty {
+            throw PipelineError("the batch file has no prompts: write one prompt a line, or JSON Lines")
+        }
         return lines
     }
 
     /// The API's rules, checked on every line before anything is sent.
     public static func check(_ lines: [BatchLine], with client: APIClient) throws(PipelineError) {
-        let problems = lines.compactMap { line in client.problem(with: line.request).map { "line \(line.number): \($0.message)" } }
+        let problems = lines.compactMap { line in
+            client.problem(with: line.request).map { "line \(line.number): \($0.message)" }
+        }
         if !problems.isEmpty {
-            throw PipelineError("the batch file has mistakes, so nothing was sent: " + problems.prefix(5).joined(separator: "; "))
+            throw PipelineError(
+                "the batch file has mistakes, so nothing was sent: " + problems.prefix(5).joined(separator: "; "))
         }
     }
 
@@ -99,13 +106,17 @@ public enum BatchFile {
         return PipelineError("the batch file has mistakes, so nothing was sent: \(shown)\(more)")
     }
 
-    private static func parseObject(_ text: String, number: Int, defaults: Defaults) -> Result<BatchLine, PipelineError> {
+    private static func parseObject(_ text: String, number: Int, defaults: Defaults) -> Result<BatchLine, PipelineError>
+    {
         guard let object = JSONValue.parseObject(text) else { return .failure(PipelineError("not a JSON object")) }
         if let unknown = object.keys.first(where: { !fields.contains($0) }) {
-            return .failure(PipelineError(
-                "unknown field \"\(unknown.prefix(40))\" (the fields are \(fields.joined(separator: ", ")))"))
+            return .failure(
+                PipelineError(
+                    "unknown field \"\(unknown.prefix(40))\" (the fields are \(fields.joined(separator: ", ")))"))
         }
-        guard case .string(let prompt)? = object["prompt"] else { return .failure(PipelineError("\"prompt\" must be a string")) }
+        guard case .string(let prompt)? = object["prompt"] else {
+            return .failure(PipelineError("\"prompt\" must be a string"))
+        }
         var aspect = defaults.aspectRatio
         if let value = object["aspect_ratio"] {
             guard case .string(let text) = value else {
@@ -136,12 +147,16 @@ public enum BatchFile {
         guard let tags = strings("tags") else { return .failure(PipelineError("\"tags\" must be a list of strings")) }
         var collection = defaults.collection
         if let value = object["collection"] {
-            guard case .string(let name) = value else { return .failure(PipelineError("\"collection\" must be a string")) }
+            guard case .string(let name) = value else {
+                return .failure(PipelineError("\"collection\" must be a string"))
+            }
             collection = name
         }
-        return .success(BatchLine(
-            number: number, request: GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references ?? []),
-            tags: defaults.tags + (tags ?? []), collection: collection))
+        return .success(
+            BatchLine(
+                number: number,
+                request: GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references ?? []),
+                tags: defaults.tags + (tags ?? []), collection: collection))
     }
 
     /// The file's identity in batch keys: a hash of its absolute path with links resolved (so
@@ -150,7 +165,8 @@ public enum BatchFile {
     public static func identity(path: String?, currentDirectory: String) -> String {
         guard let path else { return "stdin" }
         let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
-        let absolute = URL(fileURLWithPath: path, relativeTo: base).absoluteURL.standardizedFileURL.resolvingSymlinksInPath().path
+        let absolute = URL(fileURLWithPath: path, relativeTo: base).absoluteURL.standardizedFileURL
+            .resolvingSymlinksInPath().path
         return String(Catalog.sha256Hex(Array(absolute.utf8)).prefix(16))
     }
 }
@@ -173,7 +189,8 @@ public struct BatchPlan: Sendable {
     /// The line stated before anything is sent.
     public func statement(concurrency: Int) -> String {
         let per = APIContract.creditsPerImage
-        var text = "batch: \(tasks) task\(tasks == 1 ? "" : "s"), \(images) image\(images == 1 ? "" : "s"), "
+        var text =
+            "batch: \(tasks) task\(tasks == 1 ? "" : "s"), \(images) image\(images == 1 ? "" : "s"), "
             + "\(credits) credits (\(per) an image), \(concurrency) at a time"
         if resumed > 0 { text += "; \(resumed) already sent, waited for" }
         return text
@@ -182,7 +199,8 @@ public struct BatchPlan: Sendable {
     /// Refuses a batch that would cost more than `maxCredits`.
     public func check(maxCredits: Int?) throws(PipelineError) {
         if let maxCredits, credits > maxCredits {
-            throw PipelineError("the batch would cost \(credits) credits, over --max-credits \(maxCredits); nothing was sent")
+            throw PipelineError(
+                "the batch would cost \(credits) credits, over --max-credits \(maxCredits); nothing was sent")
         }
     }
 
@@ -195,9 +213,11 @@ public struct BatchPlan: Sendable {
         let earlier = try catalog.generations(batchKeyPrefix: prefix)
         // Keys are "<file>:<round>:<line fingerprint>:<occurrence>"; a plain run continues the
         // latest round, --again starts the next.
-        let latest = earlier.compactMap { $0.batchKey?.split(separator: ":").dropFirst().first.flatMap { Int($0) } }.max() ?? 0
+        let latest =
+            earlier.compactMap { $0.batchKey?.split(separator: ":").dropFirst().first.flatMap { Int($0) } }.max() ?? 0
         let round = again && !earlier.isEmpty ? latest + 1 : latest
-        let byKey = Dictionary(earlier.compactMap { record in record.batchKey.map { ($0, record) } }, uniquingKeysWith: { $1 })
+        let byKey = Dictionary(
+            earlier.compactMap { record in record.batchKey.map { ($0, record) } }, uniquingKeysWith: { $1 })
         var occurrences: [String: Int] = [:]
         var jobs: [GenerationJob] = []
         var notices: [String] = []
@@ -219,7 +239,9 @@ public struct BatchPlan: Sendable {
                 }
                 if !record.status.isFinished {
                     notices.append(
-                        "\(label): task #\(record.id) may have reached the API without an answer; it is not sent again (`gptimg tasks`)")
+                        "\(label): task #\(record.id) may have reached the API without an answer; "
+                            + "it is not sent again (`gptimg tasks`)"
+                    )
                     continue
                 }
             }
@@ -228,7 +250,8 @@ public struct BatchPlan: Sendable {
         }
         if done > 0 {
             let lines = "\(done) line\(done == 1 ? "" : "s")"
-            notices.append("batch: \(lines) already done in this file's run\(again ? "" : " (--again runs them as new tasks)")")
+            notices.append(
+                "batch: \(lines) already done in this file's run\(again ? "" : " (--again runs them as new tasks)")")
         }
         self.jobs = jobs
         self.notices = notices

@@ -123,7 +123,10 @@ public struct GenerationRun: Sendable {
                 case .submitted(let index, let generation):
                     inWindow -= 1
                     if let reason = Self.stopReason(generation) { summary.stopReason = summary.stopReason ?? reason }
-                    ended(index, GenerationOutcome(generation: generation, images: [], missing: [], message: generation.errorMessage))
+                    ended(
+                        index,
+                        GenerationOutcome(
+                            generation: generation, images: [], missing: [], message: generation.errorMessage))
                 case .waited(let index, let result):
                     inWindow -= 1
                     switch result {
@@ -136,7 +139,9 @@ public struct GenerationRun: Sendable {
                             }
                         }
                     case .ended(let outcome):
-                        if let reason = Self.stopReason(outcome.generation) { summary.stopReason = summary.stopReason ?? reason }
+                        if let reason = Self.stopReason(outcome.generation) {
+                            summary.stopReason = summary.stopReason ?? reason
+                        }
                         ended(index, outcome)
                     }
                 case .landed(let index, let outcome):

@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 import GptimgSimulator
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 /// The built binary, for what only a process shows: its exit codes and streams, the live
 /// context (the environment, the terminal, the wall clock), and being killed.
@@ -51,13 +51,19 @@ struct BinaryTests {
 
             let refused = try await Self.run(["generate", "too many", "-n", "2"], workspace)
             #expect(refused.status == 1)
-            #expect(refused.stderr.hasPrefix("gptimg: not enough credits: this needs 4, the balance is 2"), "\(refused.stderr)")
+            #expect(
+                refused.stderr.hasPrefix("gptimg: not enough credits: this needs 4, the balance is 2"),
+                "\(refused.stderr)")
             #expect(refused.stdout.contains("failed"))
 
             let usage = try await Self.run(["generate"], workspace)
-            #expect(usage.status == 64 && usage.stderr.contains("Missing expected argument '<prompt>'"), "\(usage.status) \(usage.stderr)")
+            #expect(
+                usage.status == 64 && usage.stderr.contains("Missing expected argument '<prompt>'"),
+                "\(usage.status) \(usage.stderr)")
             let help = try ProcessRunner.run([Self.gptimg, "batch", "--help"])
-            #expect(help.status == 0 && help.stdout.contains("--max-credits") && help.stdout.contains("--verbose") && help.stderr.isEmpty)
+            #expect(
+                help.status == 0 && help.stdout.contains("--max-credits") && help.stdout.contains("--verbose")
+                    && help.stderr.isEmpty)
 
             let verbose = try await Self.run(["tasks", "--all", "--verbose"], workspace)
             #expect(verbose.status == 0 && verbose.stdout.contains("completed"))
@@ -81,19 +87,20 @@ struct BinaryTests {
         let environment = workspace.environment
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: gptimg)
-                    process.arguments = command
-                    process.environment = environment
-                    process.standardOutput = FileHandle.nullDevice
-                    process.standardError = FileHandle.nullDevice
-                    try process.run()
-                    usleep(useconds_t(delay * 1_000_000))
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    return process.terminationReason == .uncaughtSignal
-                })
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: gptimg)
+                        process.arguments = command
+                        process.environment = environment
+                        process.standardOutput = FileHandle.nullDevice
+                        process.standardError = FileHandle.nullDevice
+                        try process.run()
+                        usleep(useconds_t(delay * 1_000_000))
+                        kill(process.processIdentifier, SIGKILL)
+                        process.waitUntilExit()
+                        return process.terminationReason == .uncaughtSignal
+                    })
             }
         }
     }
@@ -101,7 +108,9 @@ struct BinaryTests {
     /// Every image of every task the simulator accepted is in the library exactly once, unless
     /// the library itself says it may have lost the answer (a generation without a task id that
     /// is not known to have failed). No prompt was submitted twice.
-    static func expectEveryPaidImageLandedOnce(_ sim: RunningSimulator, key: String, _ workspace: Workspace) async throws {
+    static func expectEveryPaidImageLandedOnce(_ sim: RunningSimulator, key: String, _ workspace: Workspace)
+        async throws
+    {
         let (entries, _) = await sim.ledger(of: key)
         let accepted = entries.filter { $0.taskID != nil }
         #expect(Set(accepted.map(\.prompt)).count == accepted.count, "a prompt was submitted twice")
@@ -116,11 +125,19 @@ struct BinaryTests {
         var lost = 0
         for entry in accepted {
             let landed = imagesByTask[entry.taskID!, default: 0]
-            if landed == 0 && entry.outcome != "failed" { lost += 1; continue }
-            #expect(landed == (entry.outcome == "failed" ? 0 : entry.n), "\(entry.taskID!): \(landed) of \(entry.n) images")
+            if landed == 0 && entry.outcome != "failed" {
+                lost += 1
+                continue
+            }
+            #expect(
+                landed == (entry.outcome == "failed" ? 0 : entry.n), "\(entry.taskID!): \(landed) of \(entry.n) images")
         }
-        #expect(lost <= unanswered, "\(lost) paid tasks are missing, but the library knows of only \(unanswered) unanswered submissions")
-        #expect(Set(imagesByTask.keys).isSubset(of: Set(accepted.compactMap(\.taskID))), "an image from a task the simulator never accepted")
+        #expect(
+            lost <= unanswered,
+            "\(lost) paid tasks are missing, but the library knows of only \(unanswered) unanswered submissions")
+        #expect(
+            Set(imagesByTask.keys).isSubset(of: Set(accepted.compactMap(\.taskID))),
+            "an image from a task the simulator never accepted")
         let doctor = try await run(["doctor"], workspace)
         #expect(!doctor.stdout.contains("missing") && !doctor.stdout.contains("not in the catalog"), "\(doctor.stdout)")
     }
@@ -129,16 +146,19 @@ struct BinaryTests {
     /// scripts might), then `resume` and the batch again: every paid image lands exactly once.
     @Test func killedAtRandomPointsThenResumedEveryPaidImageLandsExactlyOnce() async throws {
         let key = "crash-\(UUID().uuidString)"
-        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [key], credits: 10_000, latency: 0.3, jitter: 0.15, seed: 9))
+        let simulator = Simulator(
+            configuration: SimulatorConfiguration(keys: [key], credits: 10_000, latency: 0.3, jitter: 0.15, seed: 9))
         try await simulator.withRunning { sim async throws in
             let workspace = Workspace(sim, key: key)
             var random = SplitMix64(seed: 2026)
             let lines = (0..<10).map { "batch crash line \($0)" }.joined(separator: "\n")
             let file = workspace.folder.file("crash.txt", lines)
             var runs: [([String], Double)] = (0..<6).map { round in
-                (["generate", "crash round \(round)", "-n", "4"], 0.05 + Double(random.next() % 2500) / 1000)  // 0.05–2.5 s in
+                (["generate", "crash round \(round)", "-n", "4"], 0.05 + Double(random.next() % 2500) / 1000)  // 0.05–2.5 s
             }
-            runs += (0..<3).map { _ in (["batch", file, "--concurrency", "3"], 0.2 + Double(random.next() % 3000) / 1000) }
+            runs += (0..<3).map { _ in
+                (["batch", file, "--concurrency", "3"], 0.2 + Double(random.next() % 3000) / 1000)
+            }
             let killed = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for (arguments, delay) in runs {
                     group.addTask { try await Self.runAndKill(arguments, workspace, after: delay) }

@@ -60,7 +60,8 @@ struct NoNetwork: HTTPTransport {
     }
 
     func download(
-        _ url: String, timeout: TimeAmount, head: (TransportHead) throws -> Void, chunk: (UnsafeRawBufferPointer) throws -> Void
+        _ url: String, timeout: TimeAmount, head: (TransportHead) throws -> Void,
+        chunk: (UnsafeRawBufferPointer) throws -> Void
     ) async throws {
         Issue.record("the command downloaded \(url), but this test has no network")
         throw ClientError.transport("this test has no network", mayHaveReachedServer: false)
@@ -83,7 +84,8 @@ struct Gptimg: Sendable {
     func callAsFunction(_ arguments: [String], input: String? = nil, terminal: Bool = false) async -> CommandResult {
         let streams = CapturedStreams(input: input.map { Array($0.utf8) }, terminal: terminal)
         let context = GptimgContext(
-            environment: environment, currentDirectory: currentDirectory, homeDirectory: "/nonexistent-gptimg-test-home",
+            environment: environment, currentDirectory: currentDirectory,
+            homeDirectory: "/nonexistent-gptimg-test-home",
             streams: streams, clock: clock, transport: transport, watchSignals: watchSignals)
         let status = await GptimgCommand.execute(arguments) { verbose in
             var context = context

@@ -43,8 +43,10 @@ struct ContextTests {
         let sources = folder.url.appendingPathComponent("in")
         try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
         for seed in 0..<count {
-            try Data(CatalogCommandTests.ours("context \(seed)", task: "gpt-image-2-CONTEXTCONTEXTCONTE\(seed)", seed: seed))
-                .write(to: sources.appendingPathComponent("\(seed).png"))
+            try Data(
+                CatalogCommandTests.ours("context \(seed)", task: "gpt-image-2-CONTEXTCONTEXTCONTE\(seed)", seed: seed)
+            )
+            .write(to: sources.appendingPathComponent("\(seed).png"))
         }
         let library = folder.path + "/Library"
         let imported = await Gptimg()(["import", "--quiet", sources.path, "--library", library])
@@ -71,7 +73,9 @@ struct ContextTests {
         let folder = TemporaryFolder("gptimg-context")
         let library = try await Self.library(folder, count: 1)
         // GPTIMG_LIBRARY from the context, not the process.
-        let byVariable = await Gptimg(environment: ["GPTIMG_LIBRARY": library], currentDirectory: "/")(["list", "--json"])
+        let byVariable = await Gptimg(environment: ["GPTIMG_LIBRARY": library], currentDirectory: "/")([
+            "list", "--json",
+        ])
         #expect(byVariable.status == 0 && jsonObjects(byVariable.stdout).count == 1, "\(byVariable.stderr)")
         // A relative --library, and the default ./Library, from the context's directory.
         let relative = await Gptimg(currentDirectory: folder.path)(["list", "--library", "Library"])
@@ -79,7 +83,9 @@ struct ContextTests {
         let implicit = await Gptimg(currentDirectory: folder.path)(["list"])
         #expect(implicit.stdout == relative.stdout)
         let elsewhere = await Gptimg(currentDirectory: "/nonexistent-gptimg-dir")(["list"])
-        #expect(elsewhere.status == 1 && elsewhere.stderr.hasPrefix("gptimg: no library at /nonexistent-gptimg-dir/Library"))
+        #expect(
+            elsewhere.status == 1 && elsewhere.stderr.hasPrefix("gptimg: no library at /nonexistent-gptimg-dir/Library")
+        )
     }
 
     @Test func helpAndUsageGoWhereTheBinarySendsThem() async throws {

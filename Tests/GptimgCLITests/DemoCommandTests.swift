@@ -55,10 +55,13 @@ struct DemoCommandTests {
             // A batch line recorded before: a job with its key fails at once, before sending.
             _ = try catalog.recordGeneration(NewGeneration(prompt: "sent before", batchKey: "line-1"))
             let client = try APIClient(baseURL: sim.baseURL, key: APIKey(SimulatorConfiguration.defaultKey)!)
-            let generator = Generator(catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: 45), clock: clock)
+            let generator = Generator(
+                catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: 45), clock: clock)
             let jobs = [
-                GenerationJob(work: .submit(GenerateRequest(prompt: "a lighthouse"), GenerationOptions(source: .simulator))),
-                GenerationJob(work: .submit(GenerateRequest(prompt: "sent before"), GenerationOptions(batchKey: "line-1"))),
+                GenerationJob(
+                    work: .submit(GenerateRequest(prompt: "a lighthouse"), GenerationOptions(source: .simulator))),
+                GenerationJob(
+                    work: .submit(GenerateRequest(prompt: "sent before"), GenerationOptions(batchKey: "line-1"))),
             ]
             await #expect(throws: ErrorLine.self) {
                 try await DemoCommand.outcomes(of: jobs, concurrency: 2, GenerationRun(generator: generator))

@@ -10,7 +10,9 @@ struct GenerateCommandTests {
     @Test func generateLandsImagesChargesOnceAndNeverWritesTheKey() async throws {
         try await withGenerationWorkspace("generate", credits: 10) { workspace in
             let canary = workspace.key
-            let generated = await workspace(["generate", "a red apple on white marble", "-n", "2", "--tag", "fruit", "--json"])
+            let generated = await workspace([
+                "generate", "a red apple on white marble", "-n", "2", "--tag", "fruit", "--json",
+            ])
             #expect(generated.status == 0, "\(generated.stderr)")
             #expect(generated.stdout.contains("\"status\":\"completed\""))
             #expect(generated.stdout.contains("\"credits_charged\":4"))
@@ -62,12 +64,18 @@ struct GenerateCommandTests {
     @Test func progressGoesToATerminalOnly() async throws {
         try await withGenerationWorkspace("progress", credits: 10) { workspace in
             let gptimg = Gptimg(
-                environment: ["HOME": workspace.folder.path, "GPTIMG_BASE_URL": workspace.sim.baseURL, "GPTIMG_API_KEY": workspace.key],
+                environment: [
+                    "HOME": workspace.folder.path, "GPTIMG_BASE_URL": workspace.sim.baseURL,
+                    "GPTIMG_API_KEY": workspace.key,
+                ],
                 currentDirectory: workspace.folder.path, clock: workspace.clock
             ).online()
             let shown = await gptimg(["generate", "on a terminal", "--library", workspace.library], terminal: true)
             #expect(shown.status == 0, "\(shown.stderr)")
-            for step in ["] recorded: \"on a terminal\" (2 credits)", "] submitted: gpt-image-2-", "] waiting for gpt-image-2-", "] landed: images/"] {
+            for step in [
+                "] recorded: \"on a terminal\" (2 credits)", "] submitted: gpt-image-2-", "] waiting for gpt-image-2-",
+                "] landed: images/",
+            ] {
                 #expect(shown.stderr.contains(step), "\(step): \(shown.stderr)")
             }
             #expect(shown.stdout.contains("completed"))
@@ -79,10 +87,18 @@ struct GenerateCommandTests {
         let gptimg = Gptimg(environment: ["HOME": folder.path], currentDirectory: folder.path)
         let result = await gptimg(["generate", "no key", "--library", folder.path + "/Library"])
         #expect(result.status == 1)
-        #expect(result.stderr == "gptimg: no API key: set GPTIMG_API_KEY, or put it in \(folder.path)/.config/gptimg/api-key with mode 0600\n")
-        #expect(!FileManager.default.fileExists(atPath: folder.path + "/Library"), "nothing is created before the key is found")
-        let latency = await Gptimg(environment: ["GPTIMG_API_KEY": "k", "GPTIMG_POLL_LATENCY": "soon"], currentDirectory: folder.path)(
-            ["generate", "x", "--library", folder.path + "/Library"])
-        #expect(latency.status == 1 && latency.stderr.contains("GPTIMG_POLL_LATENCY \"soon\" is not a number of seconds"))
+        #expect(
+            result.stderr
+                == "gptimg: no API key: set GPTIMG_API_KEY, or put it in \(folder.path)/.config/gptimg/api-key "
+                + "with mode 0600\n"
+        )
+        #expect(
+            !FileManager.default.fileExists(atPath: folder.path + "/Library"),
+            "nothing is created before the key is found")
+        let latency = await Gptimg(
+            environment: ["GPTIMG_API_KEY": "k", "GPTIMG_POLL_LATENCY": "soon"], currentDirectory: folder.path)(
+                ["generate", "x", "--library", folder.path + "/Library"])
+        #expect(
+            latency.status == 1 && latency.stderr.contains("GPTIMG_POLL_LATENCY \"soon\" is not a number of seconds"))
     }
 }

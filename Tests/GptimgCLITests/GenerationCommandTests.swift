@@ -67,11 +67,12 @@ struct GenerationCommandTests {
             let file = workspace.folder.file("prompts.jsonl", Self.kites)
             let dry = await workspace(["batch", file, "--dry-run", "--concurrency", "2"])
             #expect(dry.status == 0, "\(dry.stderr)")
-            #expect(dry.stderr == """
-                gptimg: batch: 5 tasks, 6 images, 12 credits (2 an image), 2 at a time
-                gptimg: batch: dry run, nothing sent
+            #expect(
+                dry.stderr == """
+                    gptimg: batch: 5 tasks, 6 images, 12 credits (2 an image), 2 at a time
+                    gptimg: batch: dry run, nothing sent
 
-                """, "\(dry.stderr)")
+                    """, "\(dry.stderr)")
             #expect(dry.stdout.isEmpty)
             #expect(await workspace.sim.ledger(of: workspace.key).entries.isEmpty)
         }
@@ -82,8 +83,11 @@ struct GenerationCommandTests {
             let file = workspace.folder.file("prompts.jsonl", Self.kites)
             let capped = await workspace(["batch", file, "--max-credits", "10"])
             #expect(capped.status == 1)
-            #expect(capped.stderr.hasSuffix(
-                "12 credits (2 an image), 4 at a time\ngptimg: the batch would cost 12 credits, over --max-credits 10; nothing was sent\n"),
+            #expect(
+                capped.stderr.hasSuffix(
+                    "12 credits (2 an image), 4 at a time\n"
+                        + "gptimg: the batch would cost 12 credits, over --max-credits 10; nothing was sent\n"
+                ),
                 "\(capped.stderr)")
             #expect(await workspace.sim.ledger(of: workspace.key).entries.isEmpty)
         }
@@ -91,15 +95,19 @@ struct GenerationCommandTests {
 
     @Test func aFileWithAMistakeSendsNothing() async throws {
         try await withGenerationWorkspace("bad", credits: 8) { workspace in
-            let bad = workspace.folder.file("bad.jsonl", "{\"prompt\":\"ok\"}\n{\"prompt\":\"x\",\"n\":9}\n{\"promt\":\"typo\"}\n")
+            let bad = workspace.folder.file(
+                "bad.jsonl", "{\"prompt\":\"ok\"}\n{\"prompt\":\"x\",\"n\":9}\n{\"promt\":\"typo\"}\n")
             let refused = await workspace(["batch", bad])
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("line 3: unknown field \"promt\""), "\(refused.stderr)")
             let rules = await workspace(["batch", workspace.folder.file("rules.txt", "{\"prompt\":\"x\",\"n\":9}\n")])
-            #expect(rules.status == 1 && rules.stderr.contains("the batch file has mistakes, so nothing was sent: line 1: "))
+            #expect(
+                rules.status == 1 && rules.stderr.contains("the batch file has mistakes, so nothing was sent: line 1: ")
+            )
             let missing = await workspace(["batch", "nowhere.txt"])
             #expect(missing.status == 1 && missing.stderr == "gptimg: cannot read nowhere.txt: check the path\n")
-            #expect(await workspace.sim.ledger(of: workspace.key).entries.isEmpty, "a file with a mistake sends nothing")
+            #expect(
+                await workspace.sim.ledger(of: workspace.key).entries.isEmpty, "a file with a mistake sends nothing")
         }
     }
 
@@ -108,7 +116,9 @@ struct GenerationCommandTests {
             let result = await workspace(["batch", "-", "--json"], input: "one from stdin\ntwo from stdin\n")
             #expect(result.status == 0, "\(result.stderr)")
             #expect(jsonObjects(result.stdout).compactMap { $0["source"] as? String }.sorted() == ["line 1", "line 2"])
-            #expect(result.stderr.hasSuffix("gptimg: batch: 2 completed; 4 credits charged, 0 refunded\n"), "\(result.stderr)")
+            #expect(
+                result.stderr.hasSuffix("gptimg: batch: 2 completed; 4 credits charged, 0 refunded\n"),
+                "\(result.stderr)")
         }
     }
 
@@ -124,8 +134,11 @@ struct GenerationCommandTests {
             // first is accepted, the other is refused with 402, and line 6 is never sent.
             let accepted = await workspace.accepted()
             let prompts = Set(accepted.map(\.prompt))
-            #expect(accepted.count == 3 && prompts.isSuperset(of: ["a red kite over dunes", "a green kite over a lake"]), "\(prompts)")
-            #expect(prompts.contains("a blue kite in the rain") != prompts.contains("a yellow kite at night"), "\(prompts)")
+            #expect(
+                accepted.count == 3 && prompts.isSuperset(of: ["a red kite over dunes", "a green kite over a lake"]),
+                "\(prompts)")
+            #expect(
+                prompts.contains("a blue kite in the rain") != prompts.contains("a yellow kite at night"), "\(prompts)")
             let all = await workspace.sim.ledger(of: workspace.key).entries
             #expect(!all.contains { $0.prompt == "a white kite in snow" }, "a line after the 402 was sent")
             #expect(first.stderr.contains("stopped submitting: not enough credits; 1 not submitted"), "\(first.stderr)")
@@ -135,7 +148,10 @@ struct GenerationCommandTests {
 
             // The same command again: nothing already accepted is sent again.
             let again = await workspace(["batch", file, "--concurrency", "2"])
-            #expect(again.stderr.contains("gptimg: batch: 3 lines already done in this file's run (--again runs them as new tasks)"), "\(again.stderr)")
+            #expect(
+                again.stderr.contains(
+                    "gptimg: batch: 3 lines already done in this file's run (--again runs them as new tasks)"),
+                "\(again.stderr)")
             let after = await workspace.accepted()
             #expect(Set(after.map(\.prompt)).count == after.count, "a line was sent twice")
             let kites = await workspace(["list", "tag:kites", "--json"])
@@ -182,7 +198,8 @@ struct GenerationCommandTests {
             let missing = await workspace(["rerun", "999"])
             #expect(missing.status == 1 && missing.stderr.contains("no image with ID 999"), "\(missing.stderr)")
             let task = await workspace(["rerun", "gpt-image-2-NOSUCHTASKNOSUCHTASKN"])
-            #expect(task.status == 1 && task.stderr.contains("no task gpt-image-2-NOSUCHTASKNOSUCHTASKN in the library"))
+            #expect(
+                task.status == 1 && task.stderr.contains("no task gpt-image-2-NOSUCHTASKNOSUCHTASKN in the library"))
             #expect(await workspace.sim.ledger(of: workspace.key).entries.isEmpty)
         }
     }
@@ -219,14 +236,20 @@ struct GenerationCommandTests {
             results.append(await workspace(["show", "1", "--json"]))
             results.append(await workspace(["doctor"]))
             let exports = workspace.folder.path + "/exports"
-            results.append(await workspace(["export", "--query", "", "--to", exports + "/all.zip", "--manifest", "csv", "--contact-sheet"]))
+            results.append(
+                await workspace([
+                    "export", "--query", "", "--to", exports + "/all.zip", "--manifest", "csv", "--contact-sheet",
+                ]))
             results.append(await workspace(["export", "--query", "", "--to", exports + "/folder", "--contact-sheet"]))
             #expect(results.suffix(2).allSatisfy { $0.status == 0 }, "\(results.suffix(2).map(\.stderr))")
-            #expect(results[2].stderr.contains("debug: gptimg.client: POST /api/v1/images/generate"), "--verbose logs each request")
+            #expect(
+                results[2].stderr.contains("debug: gptimg.client: POST /api/v1/images/generate"),
+                "--verbose logs each request")
             for result in results {
                 #expect(!result.stdout.contains(canary) && !result.stderr.contains(canary))
             }
-            let files = FileManager.default.enumerator(atPath: workspace.folder.path)?.compactMap { $0 as? String } ?? []
+            let files =
+                FileManager.default.enumerator(atPath: workspace.folder.path)?.compactMap { $0 as? String } ?? []
             #expect(files.filter { $0.hasSuffix(".png") }.count >= 4)
             for file in files {
                 let data = FileManager.default.contents(atPath: workspace.folder.path + "/" + file) ?? Data()

@@ -17,12 +17,15 @@ import Testing
             try APICredentials.key(environment: ["HOME": home], homeDirectory: "/elsewhere")
         }
         #expect(throws: ClientError.missingKey(keyFile: home + "/xdg/gptimg/api-key")) {
-            try APICredentials.key(environment: ["HOME": home, "XDG_CONFIG_HOME": home + "/xdg"], homeDirectory: "/elsewhere")
+            try APICredentials.key(
+                environment: ["HOME": home, "XDG_CONFIG_HOME": home + "/xdg"], homeDirectory: "/elsewhere")
         }
         #expect(throws: ClientError.missingKey(keyFile: home + "/.config/gptimg/api-key")) {
             try APICredentials.key(environment: [:], homeDirectory: home)
         }
-        #expect(ClientError.missingKey(keyFile: home + "/xdg/gptimg/api-key").description.contains(home + "/xdg/gptimg/api-key"))
+        #expect(
+            ClientError.missingKey(keyFile: home + "/xdg/gptimg/api-key").description.contains(
+                home + "/xdg/gptimg/api-key"))
     }
 
     @Test func theKeyFileIsUsedOnlyWhenOnlyItsOwnerCanReadIt() throws {
@@ -31,15 +34,22 @@ import Testing
         let file = home + "/.config/gptimg/api-key"
         try "file-key\n".write(toFile: file, atomically: false, encoding: .utf8)
         chmod(file, 0o644)
-        #expect(throws: ClientError.keyFileReadableByOthers(file)) { try APICredentials.key(environment: ["HOME": home], homeDirectory: "/") }
-        #expect(ClientError.keyFileReadableByOthers(file).description == "\(file) is readable by other users; run `chmod 600 \(file)` (and consider rotating the key)")
+        #expect(throws: ClientError.keyFileReadableByOthers(file)) {
+            try APICredentials.key(environment: ["HOME": home], homeDirectory: "/")
+        }
+        #expect(
+            ClientError.keyFileReadableByOthers(file).description
+                == "\(file) is readable by other users; run `chmod 600 \(file)` (and consider rotating the key)")
         chmod(file, 0o600)
         #expect(try APICredentials.key(environment: ["HOME": home], homeDirectory: "/").occurs(in: "file-key"))
         // The variable wins over the file.
-        let both = try APICredentials.resolve(environment: ["HOME": home, "GPTIMG_API_KEY": "env-key"], homeDirectory: "/")
+        let both = try APICredentials.resolve(
+            environment: ["HOME": home, "GPTIMG_API_KEY": "env-key"], homeDirectory: "/")
         #expect(both.key.occurs(in: "env-key") && both.baseURL == "https://gptimg.co")
         try "two words\n".write(toFile: file, atomically: false, encoding: .utf8)
-        #expect(throws: ClientError.keyFileWithoutKey(file)) { try APICredentials.key(environment: ["HOME": home], homeDirectory: "/") }
+        #expect(throws: ClientError.keyFileWithoutKey(file)) {
+            try APICredentials.key(environment: ["HOME": home], homeDirectory: "/")
+        }
     }
 
     @Test func theBaseURLComesFromTheEnvironmentAndIsCheckedByTheClient() throws {
@@ -47,7 +57,8 @@ import Testing
             environment: ["GPTIMG_API_KEY": "k", "GPTIMG_BASE_URL": "http://example.com"], homeDirectory: "/")
         #expect(credentials.baseURL == "http://example.com")
         #expect(throws: ClientError.insecureBaseURL("http://example.com")) { try APIClient(credentials) }
-        let empty = try APICredentials.resolve(environment: ["GPTIMG_API_KEY": "k", "GPTIMG_BASE_URL": ""], homeDirectory: "/")
+        let empty = try APICredentials.resolve(
+            environment: ["GPTIMG_API_KEY": "k", "GPTIMG_BASE_URL": ""], homeDirectory: "/")
         #expect(empty.baseURL == "https://gptimg.co")
     }
 }

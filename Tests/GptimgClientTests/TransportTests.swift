@@ -55,11 +55,15 @@ import Testing
     static let key = "canary-\(UUID().uuidString)"
 
     @Test func theKeyGoesOnlyIntoTheAuthorizationHeaderAndNeverIntoALogLine() async throws {
-        let body = #"{"success":true,"data":{"id":"TTTTTTTTTTTTTTTTTTTTT","task_id":"gpt-image-2-TTTTTTTTTTTTTTTTTTTTT","status":"processing","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"created_at":"2026-11-21T10:00:00.000Z"}}"#
+        let body =
+            #"{"success":true,"data":{"id":"TTTTTTTTTTTTTTTTTTTTT","task_id":"gpt-image-2-TTTTTTTTTTTTTTTTTTTTT","#
+            + #""status":"processing","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","#
+            + #""media_url":null,"images":[],"created_at":"2026-11-21T10:00:00.000Z"}}"#
         let transport = Scripted(TransportResponse(status: 200, body: Array(body.utf8)))
         let lines = Lines()
         let logger = Logger(label: "test") { _ in Handler(lines: lines) }
-        let api = try APIClient(baseURL: "https://api.example", key: APIKey(Self.key)!, transport: transport, logger: logger)
+        let api = try APIClient(
+            baseURL: "https://api.example", key: APIKey(Self.key)!, transport: transport, logger: logger)
         let task = try await api.submit(GenerateRequest(prompt: "a kite"))
         #expect(task.taskID == "gpt-image-2-TTTTTTTTTTTTTTTTTTTTT")
         let request = try #require(transport.requests.first)

@@ -28,12 +28,19 @@ struct BatchTests {
     }
 
     @Test func everyMistakeIsNamedWithItsLineAndNothingIsPlanned() {
-        let text = (["{\"promt\":\"typo\"}", "{\"prompt\":3}", "{\"prompt\":\"x\",\"n\":\"two\"}", "not json {", "{", "{\"prompt\":\"x\",\"tags\":\"t\"}",
-                     "{\"prompt\":\"x\",\"reference_images\":[1]}"]).joined(separator: "\n")
-        #expect(throws: PipelineError(
-            "the batch file has mistakes, so nothing was sent: line 1: unknown field \"promt\" (the fields are prompt, aspect_ratio, n, "
-                + "reference_images, tags, collection); line 2: \"prompt\" must be a string; line 3: \"n\" must be a whole number from 1 "
-                + "to 4; line 5: not a JSON object; line 6: \"tags\" must be a list of strings; and 1 more")) {
+        let text =
+            ([
+                "{\"promt\":\"typo\"}", "{\"prompt\":3}", "{\"prompt\":\"x\",\"n\":\"two\"}", "not json {", "{",
+                "{\"prompt\":\"x\",\"tags\":\"t\"}",
+                "{\"prompt\":\"x\",\"reference_images\":[1]}",
+            ]).joined(separator: "\n")
+        #expect(
+            throws: PipelineError(
+                "the batch file has mistakes, so nothing was sent: line 1: unknown field \"promt\" (the fields are "
+                    + "prompt, aspect_ratio, n, reference_images, tags, collection); line 2: \"prompt\" must be a string; "
+                    + "line 3: \"n\" must be a whole number from 1 "
+                    + "to 4; line 5: not a JSON object; line 6: \"tags\" must be a list of strings; and 1 more")
+        ) {
             try BatchFile.parse(text, defaults: Self.defaults)
         }
         #expect(throws: PipelineError("the batch file has no prompts: write one prompt a line, or JSON Lines")) {
@@ -42,7 +49,8 @@ struct BatchTests {
     }
 
     @Test func theAPIsRulesAreCheckedOnEveryLineBeforeAnything() throws {
-        let lines = try BatchFile.parse("fine\n{\"prompt\":\"x\",\"n\":9}\n{\"prompt\":\"y\",\"aspect_ratio\":\"7:5\"}", defaults: Self.defaults)
+        let lines = try BatchFile.parse(
+            "fine\n{\"prompt\":\"x\",\"n\":9}\n{\"prompt\":\"y\",\"aspect_ratio\":\"7:5\"}", defaults: Self.defaults)
         let api = try APIClient(baseURL: "https://gptimg.co", key: APIKey("k")!)
         do {
             try BatchFile.check(lines, with: api)
@@ -55,9 +63,11 @@ struct BatchTests {
 
     @Test func aFileIsKnownByItsAbsolutePathWithLinksResolved() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("real"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("real"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link").path, withDestinationPath: "real")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("link").path, withDestinationPath: "real")
         FileManager.default.createFile(atPath: folder.path + "/real/p.txt", contents: Data("a prompt\n".utf8))
         let absolute = BatchFile.identity(path: folder.path + "/real/p.txt", currentDirectory: "/")
         #expect(BatchFile.identity(path: "real/p.txt", currentDirectory: folder.path) == absolute)
@@ -67,7 +77,8 @@ struct BatchTests {
         #expect(BatchFile.identity(path: folder.path + "/real/p.txt", currentDirectory: "/elsewhere") == absolute)
         #expect(BatchFile.identity(path: nil, currentDirectory: folder.path) == "stdin")
         // The same hash as every release before: a batch run with them continues, not restarts.
-        let resolved = URL(fileURLWithPath: folder.path + "/link/p.txt").standardizedFileURL.resolvingSymlinksInPath().path
+        let resolved = URL(fileURLWithPath: folder.path + "/link/p.txt").standardizedFileURL.resolvingSymlinksInPath()
+            .path
         #expect(absolute == String(Catalog.sha256Hex(Array(resolved.utf8)).prefix(16)))
     }
 
@@ -103,10 +114,15 @@ struct BatchTests {
 
                 let second = try BatchPlan(lines, identity: "file", again: false, catalog: catalog)
                 #expect(second.jobs.map(\.label) == ["line 3"])
-                #expect(second.notices == ["batch: 2 lines already done in this file's run (--again runs them as new tasks)"])
-                #expect(second.statement(concurrency: 1) == "batch: 1 task, 1 image, 2 credits (2 an image), 1 at a time")
+                #expect(
+                    second.notices == [
+                        "batch: 2 lines already done in this file's run (--again runs them as new tasks)"
+                    ])
+                #expect(
+                    second.statement(concurrency: 1) == "batch: 1 task, 1 image, 2 credits (2 an image), 1 at a time")
                 _ = await run.run(second.jobs, concurrency: 1)  // still 402: nothing left
-                #expect(await sim.ledger(of: canaryKey).entries.filter { $0.taskID != nil }.map(\.prompt) == ["one", "two"])
+                #expect(
+                    await sim.ledger(of: canaryKey).entries.filter { $0.taskID != nil }.map(\.prompt) == ["one", "two"])
 
                 let again = try BatchPlan(lines, identity: "file", again: true, catalog: catalog)
                 #expect(again.jobs.count == 3 && again.tasks == 3)
@@ -124,7 +140,8 @@ struct BatchTests {
         try await api.simulator().withRunning { sim async throws in
             try await withLibrary { catalog in
                 let lines = try BatchFile.parse("lost\nrunning\nnew", defaults: Self.defaults)
-                let keys = try BatchPlan(lines, identity: "file", again: false, catalog: catalog).jobs.map { job -> String in
+                let keys = try BatchPlan(lines, identity: "file", again: false, catalog: catalog).jobs.map {
+                    job -> String in
                     guard case .submit(_, let options) = job.work else { return "" }
                     return options.batchKey ?? ""
                 }
@@ -133,15 +150,22 @@ struct BatchTests {
                 // "running": accepted, still processing.
                 let generator = api.generator(catalog, try client(sim.port))
                 let running = try await generator.submit(
-                    GenerateRequest(prompt: "running", aspectRatio: "1:1"), options: GenerationOptions(tags: ["b"], batchKey: keys[1]))
+                    GenerateRequest(prompt: "running", aspectRatio: "1:1"),
+                    options: GenerationOptions(tags: ["b"], batchKey: keys[1]))
                 #expect(running.status == .processing)
 
                 let plan = try BatchPlan(lines, identity: "file", again: false, catalog: catalog)
-                #expect(plan.notices == [
-                    "line 1: task #\(lost.id) may have reached the API without an answer; it is not sent again (`gptimg tasks`)"
-                ])
+                #expect(
+                    plan.notices == [
+                        "line 1: task #\(lost.id) may have reached the API without an answer; "
+                            + "it is not sent again (`gptimg tasks`)"
+                    ])
                 #expect(plan.jobs.map(\.label) == ["line 2", "line 3"])
-                if case .resume(let record) = plan.jobs[0].work { #expect(record.id == running.id) } else { Issue.record("line 2 is sent again") }
+                if case .resume(let record) = plan.jobs[0].work {
+                    #expect(record.id == running.id)
+                } else {
+                    Issue.record("line 2 is sent again")
+                }
                 #expect(plan.tasks == 1 && plan.resumed == 1)
                 #expect(plan.statement(concurrency: 2).hasSuffix("; 1 already sent, waited for"))
             }

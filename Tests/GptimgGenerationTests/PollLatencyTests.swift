@@ -13,7 +13,9 @@ import Testing
             for bad in ["soon", "0", "-3", "4000", "nan"] {
                 #expect(
                     throws: PipelineError(
-                        "GPTIMG_POLL_LATENCY \"\(bad)\" is not a number of seconds (such as 45); unset it to learn it from the library"),
+                        "GPTIMG_POLL_LATENCY \"\(bad)\" is not a number of seconds (such as 45); "
+                            + "unset it to learn it from the library"
+                    ),
                     "\(bad)"
                 ) { try PollLatency.typical(catalog: catalog, baseURL: "https://gptimg.co", override: bad) }
             }
@@ -27,9 +29,12 @@ import Testing
             try await withLibrary { catalog in
                 let generator = api.generator(catalog, try client(sim.port), latency: 30)
                 for index in 0..<3 { _ = try await generator.generate(.init(prompt: "history \(index)")) }
-                let learned = try PollLatency.typical(catalog: catalog, baseURL: "http://127.0.0.1:\(sim.port)", override: nil)
+                let learned = try PollLatency.typical(
+                    catalog: catalog, baseURL: "http://127.0.0.1:\(sim.port)", override: nil)
                 #expect((29.9...34).contains(learned), "\(learned)")
-                #expect(try PollLatency.typical(catalog: catalog, baseURL: "https://elsewhere.example", override: nil) == 45)
+                #expect(
+                    try PollLatency.typical(catalog: catalog, baseURL: "https://elsewhere.example", override: nil) == 45
+                )
             }
         }
     }
