@@ -158,7 +158,10 @@ struct CatalogCommandTests {
 
     func imageCount(_ workspace: Workspace) -> Int {
         let path = workspace.library + "/catalog.sqlite"
-        guard FileManager.default.fileExists(atPath: path), let result = try? ProcessRunner.run(["sqlite3", path, "SELECT count(*) FROM images"]) else { return 0 }
+        // A busy timeout: a read that meets the import's write waits for it instead of counting 0.
+        guard FileManager.default.fileExists(atPath: path),
+            let result = try? ProcessRunner.run(["sqlite3", "-cmd", ".timeout 2000", path, "SELECT count(*) FROM images"])
+        else { return 0 }
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
@@ -177,8 +180,9 @@ struct CatalogCommandTests {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             countAtKill = imageCount(workspace)
-            if countAtKill >= 50 { break }
-            usleep(20_000)
+            // The first landed batch: killed then, the import has most of its work ahead.
+            if countAtKill > 0 { break }
+            usleep(5_000)
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
