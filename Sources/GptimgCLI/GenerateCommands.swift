@@ -33,12 +33,10 @@ func runGenerations(
         let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
         let catalog = try options.open(.readWrite, context)
         let jobs = try prepare(catalog, client, output)
-        let schedule = try PollLatency.schedule(
-            catalog: catalog, baseURL: client.baseURL, override: context.environment["GPTIMG_POLL_LATENCY"])
-        let generator = Generator(
-            catalog: catalog, client: client, schedule: schedule, clock: context.clock,
-            logger: context.logger("gptimg.generation"), events: progressReporter(context, json: options.json))
-        let run = GenerationRun(generator: generator, detach: detach)
+        let run = try GenerationRun(
+            catalog: catalog, client: client, pollLatency: context.environment["GPTIMG_POLL_LATENCY"], detach: detach,
+            clock: context.clock, logger: context.logger("gptimg.generation"),
+            events: progressReporter(context, json: options.json))
         let summary = await run.run(jobs, concurrency: concurrency) { index, end in
             GenerationRendering.emit(end, json: options.json, output: output, label: jobs[index].label)
         }

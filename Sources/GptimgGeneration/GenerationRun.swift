@@ -1,6 +1,8 @@
 import Foundation
 import GptimgAPI
 import GptimgCatalog
+import GptimgClient
+import Logging
 import PNGMetadata
 
 /// One generation to run: a new request to submit, or a recorded one to wait for (a batch
@@ -64,6 +66,20 @@ public struct GenerationRun: Sendable {
     public init(generator: Generator, detach: Bool = false) {
         self.generator = generator
         self.detach = detach
+    }
+
+    /// The run any surface starts for a library and an API: the poll schedule learnt from the
+    /// library's tasks at that API, unless `pollLatency` (`GPTIMG_POLL_LATENCY`'s text) names
+    /// one; throws when that text is not a number of seconds.
+    public init(
+        catalog: Catalog, client: APIClient, pollLatency: String?, detach: Bool = false,
+        clock: any GenerationClock = LiveClock(), logger: Logger = APIClient.silent,
+        events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
+    ) throws {
+        let schedule = try PollLatency.schedule(catalog: catalog, baseURL: client.baseURL, override: pollLatency)
+        let generator = Generator(
+            catalog: catalog, client: client, schedule: schedule, clock: clock, logger: logger, events: events)
+        self.init(generator: generator, detach: detach)
     }
 
     private enum Step: Sendable {

@@ -35,6 +35,14 @@ import Testing
                 #expect(
                     try PollLatency.typical(catalog: catalog, baseURL: "https://elsewhere.example", override: nil) == 45
                 )
+                // A run started for this library and API polls on what it learnt, unless told.
+                let run = try GenerationRun(catalog: catalog, client: try client(sim.port), pollLatency: nil)
+                #expect(run.generator.schedule.typicalLatency == learned)
+                let told = try GenerationRun(catalog: catalog, client: try client(sim.port), pollLatency: "12")
+                #expect(told.generator.schedule.typicalLatency == 12)
+                #expect(throws: PipelineError.self) {
+                    try GenerationRun(catalog: catalog, client: try client(sim.port), pollLatency: "soon")
+                }
             }
         }
     }
