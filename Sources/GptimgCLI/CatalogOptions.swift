@@ -12,45 +12,15 @@ struct CatalogOptions: ParsableArguments {
     @Flag(help: "JSON output: one object per line (JSON Lines) for lists, one object otherwise.")
     var json = false
 
-    var location: LibraryLocation { LibraryLocation.resolve(option: library) }
+    /// The library, from the context's environment and current directory.
+    func location(_ context: GptimgContext) -> LibraryLocation {
+        LibraryLocation.resolve(option: library, environment: context.environment, currentDirectory: context.currentDirectory)
+    }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).
-    func open(_ access: Catalog.Access) throws -> Catalog {
-        try Catalog.open(location, access: access)
+    func open(_ access: Catalog.Access, _ context: GptimgContext) throws -> Catalog {
+        try Catalog.open(location(context), access: access)
     }
-}
-
-/// Runs a catalog command: any error becomes one line on stderr (`gptimg: …`) and exit code 1.
-func runCatalogCommand(_ body: (Output) throws -> Void) throws {
-    let output = Output()
-    do {
-        try body(output)
-        output.flush()
-    } catch {
-        throw commandFailure(error, output)
-    }
-}
-
-/// The same for async bodies.
-func runCatalogCommand(_ body: (Output) async throws -> Void) async throws {
-    let output = Output()
-    do {
-        try await body(output)
-        output.flush()
-    } catch {
-        throw commandFailure(error, output)
-    }
-}
-
-/// What a failed command body ends with: an exit code passes through (after the results so
-/// far), anything else becomes one `gptimg: …` line and exit code 1.
-private func commandFailure(_ error: any Error, _ output: Output) -> ExitCode {
-    if let exit = error as? ExitCode {
-        output.flush()
-        return exit
-    }
-    output.error(describeError(error))
-    return ExitCode(1)
 }
 
 /// How catalog results look as text.
@@ -100,6 +70,3 @@ enum CatalogRendering {
         return lines.joined(separator: "\n")
     }
 }
-
-/// Whether stderr is a terminal (progress lines only then).
-var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }

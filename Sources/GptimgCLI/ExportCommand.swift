@@ -7,7 +7,7 @@ import PNGMetadata
 
 extension ManifestFormat: ExpressibleByArgument {}
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export images to a folder or a zip, with a manifest of every field.",
@@ -34,6 +34,8 @@ struct ExportCommand: ParsableCommand {
     )
 
     @OptionGroup var options: CatalogOptions
+
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Image IDs (instead of --collection or --query).")
     var ids: [String] = []
@@ -65,15 +67,15 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Replace an existing target.")
     var force = false
 
-    func run() throws {
-        try runCatalogCommand { output in
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
             let request = try ExportRequest(
                 selection: selection(), target: to, manifest: manifest, names: NameTemplate(parsing: name),
                 stripMetadata: stripMetadata, contactSheet: contactSheet, force: force)
-            let catalog = try options.open(.readOnly)
-            let interruption = Interruption()
+            let catalog = try options.open(.readOnly, context)
+            let interruption = context.watchSignals()
             defer { interruption.restore() }
-            let progressLine = ProgressLine(enabled: stderrIsTerminal && !options.json)
+            let progressLine = ProgressLine(context, wanted: !options.json)
             let summary: ExportSummary
             do {
                 summary = try Exporter(catalog: catalog).export(request) { progress in

@@ -4,7 +4,7 @@ import GptimgCatalog
 import GptimgSupport
 import PNGMetadata
 
-struct ImportCommand: AsyncParsableCommand {
+struct ImportCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import PNG files, folders (recursively) and zip archives into the library.",
@@ -27,18 +27,20 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "PNG files, folders and zip archives.")
     var paths: [String]
 
     @Flag(name: .shortAndLong, help: "Print only the summary (and skipped files).")
     var quiet = false
 
-    func run() async throws {
-        try await runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) async throws {
+        try await runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let json = options.json
             let quiet = quiet
-            let progressLine = ProgressLine(enabled: stderrIsTerminal && !json)
+            let progressLine = ProgressLine(context, wanted: !json)
             let summary = try await catalog.importFiles(paths) { event in
                 if json {
                     output.json(Self.json(event))

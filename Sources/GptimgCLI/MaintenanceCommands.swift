@@ -4,7 +4,7 @@ import GptimgCatalog
 import GptimgSupport
 import PNGMetadata
 
-struct DoctorCommand: ParsableCommand {
+struct DoctorCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check the library: catalog integrity, missing files, files not in the catalog, hash mismatches, unfinished tasks.",
@@ -21,12 +21,14 @@ struct DoctorCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Flag(help: "Repair what can be repaired.")
     var fix = false
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(fix ? .readWrite : .readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(fix ? .readWrite : .readOnly, context)
             let report = try catalog.doctor(fix: fix)
             if options.json {
                 output.json(.object([
@@ -47,7 +49,7 @@ struct DoctorCommand: ParsableCommand {
     }
 }
 
-struct RebuildCommand: ParsableCommand {
+struct RebuildCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
         abstract: "Build a new catalog from the images' embedded metadata and swap it in atomically.",
@@ -60,9 +62,11 @@ struct RebuildCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let report = try Catalog.rebuild(options.location)
+    @OptionGroup var global: GlobalOptions
+
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let report = try Catalog.rebuild(options.location(context))
             if options.json {
                 output.json(.object([
                     ("images", .int(report.images)), ("generations", .int(report.generations)),
@@ -79,7 +83,7 @@ struct RebuildCommand: ParsableCommand {
     }
 }
 
-struct BackupCommand: ParsableCommand {
+struct BackupCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Write a consistent, verified snapshot of the catalog.",
@@ -88,12 +92,14 @@ struct BackupCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Option(name: .long, help: ArgumentHelp("Where to write the snapshot (must not exist).", valueName: "file"))
     var to: String?
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
             if options.json { output.json(.object([("backup", .string(url.path))])) } else { output.line("backed up the catalog to \(url.path)") }
         }

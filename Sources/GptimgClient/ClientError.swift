@@ -7,6 +7,10 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(RequestValidationError)
     /// No key in the environment nor in `keyFile` (the file that was looked for).
     case missingKey(keyFile: String)
+    /// The key file can be read by other users: it is not used.
+    case keyFileReadableByOthers(String)
+    /// The key file holds no key (empty, or more than one word).
+    case keyFileWithoutKey(String)
     case invalidBaseURL(String)
     /// A plain `http://` base URL on another machine: the key would cross the network in clear.
     case insecureBaseURL(String)
@@ -30,6 +34,9 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidRequest(let error): "invalid request: \(error.message) (nothing was sent)"
         case .missingKey(let keyFile): "no API key: set GPTIMG_API_KEY, or put it in \(keyFile) with mode 0600"
+        case .keyFileReadableByOthers(let path):
+            "\(path) is readable by other users; run `chmod 600 \(path)` (and consider rotating the key)"
+        case .keyFileWithoutKey(let path): "\(path) does not hold a key: put the key alone on its first line"
         case .invalidBaseURL(let url): "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
         case .insecureBaseURL(let url):
             "GPTIMG_BASE_URL \"\(url.prefix(80))\" is plain http to another machine, which would send the key in clear; use https://, or http:// only for a simulator on 127.0.0.1, localhost or [::1]"

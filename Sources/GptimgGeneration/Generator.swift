@@ -3,6 +3,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgSupport
+import Logging
 import PNGMetadata
 
 /// What happens to one generation, for progress lines and `--json` results.
@@ -85,15 +86,18 @@ public struct Generator: Sendable {
     public var schedule: PollSchedule
     public let clock: any GenerationClock
     public let events: @Sendable (GenerationEvent) -> Void
+    /// Each step at debug level (`--verbose`): what was sent, polled, waited for.
+    public let logger: Logger
 
     public init(
         catalog: Catalog, client: APIClient, schedule: PollSchedule = PollSchedule(), clock: any GenerationClock = LiveClock(),
-        events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
+        logger: Logger = APIClient.silent, events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
     ) {
         self.catalog = catalog
         self.client = client
         self.schedule = schedule
         self.clock = clock
+        self.logger = logger
         self.events = events
     }
 
@@ -130,6 +134,7 @@ public struct Generator: Sendable {
                 request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID, tags: options.tags,
                 collection: options.collection, batchKey: options.batchKey))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
+        logger.debug("generation \(pending.id): submitting once (\(request.credits) credits)")
         // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
         // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
         switch await send(request) {
@@ -208,7 +213,9 @@ public struct Generator: Sendable {
                     var retryAfter: Double?
                     if case .rateLimited(let after) = error { retryAfter = after }
                     guard elapsed < schedule.deadline else { return .ended(try await leftProcessing(generation, error.description, timing)) }
-                    try await clock.sleep(seconds: schedule.backoff(failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1)))
+                    let backoff = schedule.backoff(failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1))
+                    logger.debug("generation \(generation.id): poll failed (\(error.description)); again in \(backoff) s")
+                    try await clock.sleep(seconds: backoff)
                     continue
                 default:
                     // Nothing to gain by asking again now; the task is still the API's to finish.
@@ -246,6 +253,7 @@ public struct Generator: Sendable {
                 guard let wait = schedule.delay(afterElapsed: now) else {
                     return .ended(try await leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s", timing))
                 }
+                logger.debug("generation \(generation.id): processing after \(timing.polls) polls; next in \(wait) s")
                 try await clock.sleep(seconds: wait)
             }
         }

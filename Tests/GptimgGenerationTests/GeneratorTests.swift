@@ -11,8 +11,12 @@ import Testing
 /// path ends in a recorded state that says what happened, and nothing is sent twice.
 @Suite("Generator")
 struct GeneratorTests {
-    static func simulator(credits: Int = 100, faults: SimulatorFaults = SimulatorFaults(), failRate: Double = 0) -> Simulator {
-        Simulator(configuration: SimulatorConfiguration(keys: [canaryKey], credits: credits, latency: 0.3, failRate: failRate, faults: faults, seed: 11))
+    /// The simulator's tasks take 45 s and its Retry-After is 1 s, all on the simulated clock
+    /// the generator waits on: no test waits for them.
+    static func simulator(
+        _ api: SimulatedAPI, credits: Int = 100, faults: SimulatorFaults = SimulatorFaults(), failRate: Double = 0
+    ) -> Simulator {
+        api.simulator(credits: credits, failRate: failRate, faults: faults)
     }
 
     static func generator(_ catalog: Catalog, _ client: APIClient, clock: any GenerationClock = LiveClock()) -> Generator {
@@ -21,9 +25,10 @@ struct GeneratorTests {
 
     @Test func rateLimitsAndDroppedConnectionsMidPollAndMidDownloadAreRiddenOut() async throws {
         let faults = SimulatorFaults(rateLimitRate: 0.3, retryAfter: 1, dropRate: 0.3)
-        try await Self.simulator(faults: faults).withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated, faults: faults).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let generator = Self.generator(catalog, try client(sim.port))
+                let generator = simulated.generator(catalog, try client(sim.port))
                 var outcomes: [GenerationOutcome] = []
                 for index in 0..<3 {
                     outcomes.append(try await generator.generate(GenerateRequest(prompt: "stormy sea \(index)", n: 2), options: GenerationOptions(tags: ["sea"], collection: "Storms")))
@@ -46,9 +51,10 @@ struct GeneratorTests {
     }
 
     @Test func aDownloadThatKeepsFailingIsReportedThenResumedFromItsRecordedURL() async throws {
-        try await Self.simulator().withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let generator = Self.generator(catalog, try client(sim.port))
+                let generator = simulated.generator(catalog, try client(sim.port))
                 await sim.setFaults(SimulatorFaults(dropRate: 1, dropPolls: false))
                 let first = try await generator.generate(GenerateRequest(prompt: "a cut-off download", n: 2), options: GenerationOptions(tags: ["kept"]))
                 #expect(first.generation.status == .processing)
@@ -68,10 +74,11 @@ struct GeneratorTests {
     }
 
     @Test func landingAgainPutsImagesAlreadyPresentInTheRequestedCollection() async throws {
-        try await Self.simulator().withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated).withRunning { sim async throws in
             try await withLibrary { catalog in
                 let api = try client(sim.port)
-                let generator = Self.generator(catalog, api)
+                let generator = simulated.generator(catalog, api)
                 let first = try await generator.generate(GenerateRequest(prompt: "harbour at dusk", n: 2), options: GenerationOptions(tags: ["dusk"], collection: "Harbours"))
                 #expect(first.generation.status == .completed)
                 #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
@@ -88,9 +95,10 @@ struct GeneratorTests {
     }
 
     @Test func aFailedTaskIsRecordedWithItsRefundInTheSameTransaction() async throws {
-        try await Self.simulator(failRate: 1).withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated, failRate: 1).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let outcome = try await Self.generator(catalog, try client(sim.port)).generate(GenerateRequest(prompt: "doomed", n: 3))
+                let outcome = try await simulated.generator(catalog, try client(sim.port)).generate(GenerateRequest(prompt: "doomed", n: 3))
                 #expect(outcome.generation.status == .failed)
                 #expect(outcome.generation.creditsCharged == 6 && outcome.generation.creditsRefunded == 6)
                 #expect(outcome.generation.errorCode == "GENERATION_FAILED")
@@ -102,9 +110,10 @@ struct GeneratorTests {
     }
 
     @Test func notEnoughCreditsIsRefusedWithTheBalanceRecorded() async throws {
-        try await Self.simulator(credits: 3).withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated, credits: 3).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let record = try await Self.generator(catalog, try client(sim.port)).submit(GenerateRequest(prompt: "too dear", n: 2))
+                let record = try await simulated.generator(catalog, try client(sim.port)).submit(GenerateRequest(prompt: "too dear", n: 2))
                 #expect(record.status == .failed && record.errorCode == "INSUFFICIENT_CREDITS")
                 #expect(record.errorMessage?.contains("needs 4") == true && record.errorMessage?.contains("balance is 3") == true)
                 #expect(record.taskID == nil && record.creditsCharged == 0)

@@ -3,6 +3,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgGeneration
+import GptimgSimulator
 import Hummingbird
 import Logging
 import LoopbackServing
@@ -107,5 +108,26 @@ final class EventLog: @unchecked Sendable {
 
     @Sendable func record(_ event: GenerationEvent) {
         if case .failed(_, let message) = event { lock.withLock { messages.append(message) } }
+    }
+}
+
+/// A simulator and a generator that share one simulated clock: a task's latency passes while
+/// the generator waits for it, without waiting.
+struct SimulatedAPI {
+    let clock = SimulatedClock()
+
+    func simulator(
+        keys: [String] = [canaryKey], credits: Int = 100, latency: Double = 45, jitter: Double = 0, failRate: Double = 0,
+        faults: SimulatorFaults = SimulatorFaults(), seed: UInt64 = 11
+    ) -> Simulator {
+        let clock = clock
+        return Simulator(
+            configuration: SimulatorConfiguration(
+                keys: keys, credits: credits, latency: latency, jitter: jitter, failRate: failRate, faults: faults, seed: seed),
+            now: { clock.now() })
+    }
+
+    func generator(_ catalog: Catalog, _ client: APIClient, latency: Double = 45) -> Generator {
+        Generator(catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency), clock: clock)
     }
 }
