@@ -87,8 +87,7 @@ public struct GenerationRun: Sendable {
         case waited(Int, WaitResult)
         case submitted(Int, GenerationRecord)
         case landed(Int, GenerationOutcome)
-        /// `inWindow` when it held a slot at the API.
-        case broke(Int, message: String, inWindow: Bool)
+        case broke(Int, message: String)
     }
 
     /// Runs `jobs`; `report` gets each job's index and end as it ends, on the caller's task.
@@ -100,78 +99,80 @@ public struct GenerationRun: Sendable {
         var summary = GenerationRunSummary()
         let generator = generator
         let detach = detach
-        let window = max(1, concurrency)
-        await withTaskGroup(of: Step.self) { group in
-            var next = 0
-            var inWindow = 0
-            func startNext() {
-                guard summary.stopReason == nil, next < jobs.count else { return }
-                let index = next
-                next += 1
-                inWindow += 1
-                group.addTask {
-                    do {
-                        switch jobs[index].work {
-                        case .resume(let generation):
-                            return .waited(index, try await generator.wait(for: generation))
-                        case .submit(let request, let options):
-                            let submitted = try await generator.submit(request, options: options)
-                            guard submitted.status == .processing, !detach else { return .submitted(index, submitted) }
-                            return .waited(index, try await generator.wait(for: submitted))
-                        }
-                    } catch {
-                        return .broke(index, message: describeError(error), inWindow: true)
+        var next = 0
+        func ended(_ index: Int, _ outcome: GenerationOutcome) {
+            switch outcome.generation.status {
+            case .completed: summary.completed += 1
+            case .failed: summary.failed += 1
+            default: summary.unfinished += 1
+            }
+            summary.charged += outcome.generation.creditsCharged
+            summary.refunded += outcome.generation.creditsRefunded
+            report(index, .outcome(outcome))
+        }
+        func broke(_ index: Int, _ message: String) {
+            summary.failed += 1
+            report(index, .failure(message))
+        }
+        // The one ordered concurrent map: a job holds a slot at the API from its POST to its
+        // end; a finished task's images land as a side job, outside the window, while the next
+        // job is submitted. No job is ever cancelled by another's end or error.
+        await forEachConcurrently(
+            next: { () -> Int? in
+                guard next < jobs.count else { return nil }
+                defer { next += 1 }
+                return next
+            },
+            window: max(1, concurrency), order: .completion, mayStart: { summary.stopReason == nil },
+            work: { index -> Step in
+                do {
+                    switch jobs[index].work {
+                    case .resume(let generation):
+                        return .waited(index, try await generator.wait(for: generation))
+                    case .submit(let request, let options):
+                        let submitted = try await generator.submit(request, options: options)
+                        guard submitted.status == .processing, !detach else { return .submitted(index, submitted) }
+                        return .waited(index, try await generator.wait(for: submitted))
                     }
+                } catch {
+                    return .broke(index, message: describeError(error))
                 }
-            }
-            func ended(_ index: Int, _ outcome: GenerationOutcome) {
-                switch outcome.generation.status {
-                case .completed: summary.completed += 1
-                case .failed: summary.failed += 1
-                default: summary.unfinished += 1
-                }
-                summary.charged += outcome.generation.creditsCharged
-                summary.refunded += outcome.generation.creditsRefunded
-                report(index, .outcome(outcome))
-            }
-            while inWindow < window && next < jobs.count { startNext() }
-            while let step = await group.next() {
+            },
+            emit: { (_: Int, step: Step, run: inout ConcurrentRun<Step>) in
                 switch step {
                 case .submitted(let index, let generation):
-                    inWindow -= 1
                     if let reason = Self.stopReason(generation) { summary.stopReason = summary.stopReason ?? reason }
                     ended(
                         index,
                         GenerationOutcome(
                             generation: generation, images: [], missing: [], message: generation.errorMessage))
-                case .waited(let index, let result):
-                    inWindow -= 1
-                    switch result {
-                    case .completed(let generation, let task, let timing):
-                        group.addTask {
-                            do {
-                                return .landed(index, try await generator.land(generation, task: task, timing: timing))
-                            } catch {
-                                return .broke(index, message: describeError(error), inWindow: false)
-                            }
+                case .waited(let index, .completed(let generation, let task, let timing)):
+                    run.startSide {
+                        do {
+                            return .landed(index, try await generator.land(generation, task: task, timing: timing))
+                        } catch {
+                            return .broke(index, message: describeError(error))
                         }
-                    case .ended(let outcome):
-                        if let reason = Self.stopReason(outcome.generation) {
-                            summary.stopReason = summary.stopReason ?? reason
-                        }
-                        ended(index, outcome)
                     }
+                case .waited(let index, .ended(let outcome)):
+                    if let reason = Self.stopReason(outcome.generation) {
+                        summary.stopReason = summary.stopReason ?? reason
+                    }
+                    ended(index, outcome)
                 case .landed(let index, let outcome):
                     ended(index, outcome)
-                case .broke(let index, let message, let heldSlot):
-                    if heldSlot { inWindow -= 1 }
-                    summary.failed += 1
-                    report(index, .failure(message))
+                case .broke(let index, let message):
+                    broke(index, message)
                 }
-                while inWindow < window && next < jobs.count && summary.stopReason == nil { startNext() }
-            }
-            summary.notSubmitted = jobs.count - next
-        }
+            },
+            sideFinished: { (step: Step, _: inout ConcurrentRun<Step>) in
+                switch step {
+                case .landed(let index, let outcome): ended(index, outcome)
+                case .broke(let index, let message): broke(index, message)
+                case .submitted, .waited: break
+                }
+            })
+        summary.notSubmitted = jobs.count - next
         return summary
     }
 
