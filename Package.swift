@@ -69,7 +69,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: pixelLoops  // the procedural art: per-pixel loops, as PNGRaster's
+            swiftSettings: pixelLoops // the procedural art: per-pixel loops, as PNGRaster's
         ),
         // The API client: the HTTP transport (AsyncHTTPClient, or a context's own), credentials from
         // an environment (key variable or 0600 key file, base URL), the poll schedule, typed errors.
@@ -152,7 +152,8 @@ let package = Package(
             path: "Tests/HostileCorpus"
         ),
         .testTarget(name: "GptimgSupportTests", dependencies: ["GptimgSupport", "TestSupport"]),
-        .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]),
+        .testTarget(
+            name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
         .testTarget(
             name: "GptimgSimulatorTests",
@@ -164,7 +165,8 @@ let package = Package(
         .testTarget(
             name: "GptimgClientTests",
             dependencies: [
-                "GptimgClient", "GptimgAPI", "GptimgSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "GptimgClient", "GptimgAPI", "GptimgSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -200,7 +202,8 @@ let package = Package(
         .testTarget(
             name: "GptimgCLITests",
             dependencies: [
-                "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI", "PNGMetadata",
+                "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI",
+                "PNGMetadata",
                 "PNGRaster", "GptimgSupport", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

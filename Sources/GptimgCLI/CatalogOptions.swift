@@ -6,7 +6,9 @@ import PNGMetadata
 
 /// `--library` and `--json`, shared by every catalog command.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
     var library: String?
 
     @Flag(help: "JSON output: one object per line (JSON Lines) for lists, one object otherwise.")
@@ -14,7 +16,8 @@ struct CatalogOptions: ParsableArguments {
 
     /// The library, from the context's environment and current directory.
     func location(_ context: GptimgContext) -> LibraryLocation {
-        LibraryLocation.resolve(option: library, environment: context.environment, currentDirectory: context.currentDirectory)
+        LibraryLocation.resolve(
+            option: library, environment: context.environment, currentDirectory: context.currentDirectory)
     }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).
@@ -57,14 +60,18 @@ enum CatalogRendering {
         add("tags", item.tags.isEmpty ? nil : item.tags.joined(separator: ", "))
         add("collections", item.collections.isEmpty ? nil : item.collections.joined(separator: ", "))
         if let parent = show.parent {
-            add("parent", "\(parent.image.id)  \(parent.image.sha256.prefix(8))  \(parent.generation.prompt.prefix(60))")
+            add(
+                "parent", "\(parent.image.id)  \(parent.image.sha256.prefix(8))  \(parent.generation.prompt.prefix(60))"
+            )
         } else if let task = generation.parentTaskID {
             add("parent", "image \((generation.parentIndex ?? 0) + 1) of task \(task) (not in the library)")
         }
         for child in show.children {
             add("child", "\(child.image.id)  \(child.image.sha256.prefix(8))  \(child.generation.prompt.prefix(60))")
         }
-        if !show.siblings.isEmpty { add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", ")) }
+        if !show.siblings.isEmpty {
+            add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", "))
+        }
         for parameter in show.parameters { add("  " + parameter.key, parameter.value) }
         for warning in show.warnings { add("warning", warning) }
         return lines.joined(separator: "\n")

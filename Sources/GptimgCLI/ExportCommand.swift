@@ -82,7 +82,8 @@ struct ExportCommand: ContextCommand {
                     if interruption.caught != nil { throw ExportError.interrupted }
                     progressLine.update(final: progress.done == progress.total) {
                         switch progress.phase {
-                        case .copying: "exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))"
+                        case .copying:
+                            "exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))"
                         case .contactSheet: "contact sheet \(progress.done)/\(progress.total)"
                         }
                     }
@@ -94,11 +95,13 @@ struct ExportCommand: ContextCommand {
             }
             progressLine.clear()
             if options.json {
-                output.json(.object([
-                    ("path", .string(summary.path)), ("format", .string(summary.kind.rawValue)), ("images", .int(summary.images)),
-                    ("bytes", .int(summary.imageBytes)), ("files", .array(summary.extraFiles.map(JSONOut.string))),
-                    ("stripped", .bool(summary.stripped)),
-                ]))
+                output.json(
+                    .object([
+                        ("path", .string(summary.path)), ("format", .string(summary.kind.rawValue)),
+                        ("images", .int(summary.images)),
+                        ("bytes", .int(summary.imageBytes)), ("files", .array(summary.extraFiles.map(JSONOut.string))),
+                        ("stripped", .bool(summary.stripped)),
+                    ]))
             } else {
                 output.line(
                     "exported \(summary.images) image\(summary.images == 1 ? "" : "s") (\(MetadataRendering.byteCount(summary.imageBytes))) to \(summary.path)"

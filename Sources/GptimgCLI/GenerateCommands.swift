@@ -30,7 +30,8 @@ func runGenerations(
     after: ((GenerationRunSummary, Output) -> Void)? = nil
 ) async throws {
     try await runCatalogCommand(context) { output in
-        let credentials = try APICredentials.resolve(environment: context.environment, homeDirectory: context.homeDirectory)
+        let credentials = try APICredentials.resolve(
+            environment: context.environment, homeDirectory: context.homeDirectory)
         let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
         let catalog = try options.open(.readWrite, context)
         let jobs = try prepare(catalog, client, output)
@@ -84,13 +85,15 @@ struct GenerateCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         let request = GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references)
-        let job = GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
+        let job = GenerationJob(
+            work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
         try await runGenerations(context, options: options, detach: flags.detach) { _, _, _ in [job] }
     }
 }
 
 /// The generation an ID names: an image's (its number or SHA-256 prefix), or a task id's.
-func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?) {
+func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?)
+{
     if id.hasPrefix(APIContract.taskIDPrefix) {
         guard let generation = try catalog.generation(taskID: id) else {
             throw ErrorLine(message: "no task \(id) in the library: `gptimg tasks --all` lists them")
@@ -132,7 +135,9 @@ struct RerunCommand: AsyncContextCommand {
             let request = GenerateRequest(
                 prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n,
                 referenceImages: source.referenceImages)
-            return [GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))]
+            return [
+                GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
+            ]
         }
     }
 }
@@ -176,14 +181,20 @@ struct VariantCommand: AsyncContextCommand {
     func run(_ context: GptimgContext) async throws {
         try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _ in
             guard let source = try generationSource(id, in: catalog).image else {
-                throw ErrorLine(message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
+                throw ErrorLine(
+                    message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
             }
             guard let url = source.image.remoteURL, url.lowercased().hasPrefix("http") else {
-                throw ErrorLine(message: "image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API cannot use it as a reference")
+                throw ErrorLine(
+                    message:
+                        "image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API cannot use it as a reference"
+                )
             }
             let text = prompt ?? (append.map { source.generation.prompt + ", " + $0 } ?? source.generation.prompt)
-            let request = GenerateRequest(prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
-            let options = GenerationOptions(tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
+            let request = GenerateRequest(
+                prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
+            let options = GenerationOptions(
+                tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
             return [GenerationJob(work: .submit(request, options))]
         }
     }
@@ -257,7 +268,8 @@ struct ResumeCommand: AsyncContextCommand {
 struct CreditsCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "credits",
-        abstract: "Credits charged, refunded and net (total, per day, per month), and the last balance the API reported.")
+        abstract:
+            "Credits charged, refunded and net (total, per day, per month), and the last balance the API reported.")
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var global: GlobalOptions
@@ -266,18 +278,34 @@ struct CreditsCommand: ContextCommand {
         try runCatalogCommand(context) { output in
             let summary = try options.open(.readOnly, context).creditSummary()
             func json(_ totals: CreditTotals) -> JSONOut {
-                .object([("period", .string(totals.period)), ("charged", .int(totals.charged)), ("refunded", .int(totals.refunded)), ("net", .int(totals.net))])
+                .object([
+                    ("period", .string(totals.period)), ("charged", .int(totals.charged)),
+                    ("refunded", .int(totals.refunded)), ("net", .int(totals.net)),
+                ])
             }
             if options.json {
-                output.json(.object([
-                    ("total", json(summary.total)), ("per_day", .array(summary.perDay.map(json))), ("per_month", .array(summary.perMonth.map(json))),
-                    ("last_balance", summary.lastBalance.map { .object([("credits", .int($0.credits)), ("at", .string($0.at))]) } ?? .null),
-                ]))
+                output.json(
+                    .object([
+                        ("total", json(summary.total)), ("per_day", .array(summary.perDay.map(json))),
+                        ("per_month", .array(summary.perMonth.map(json))),
+                        (
+                            "last_balance",
+                            summary.lastBalance.map {
+                                .object([("credits", .int($0.credits)), ("at", .string($0.at))])
+                            } ?? .null
+                        ),
+                    ]))
                 return
             }
-            output.line("charged \(summary.total.charged), refunded \(summary.total.refunded), net \(summary.total.net) credits")
-            for month in summary.perMonth { output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)") }
-            if let balance = summary.lastBalance { output.line("last balance reported by the API: \(balance.credits) (\(balance.at))") }
+            output.line(
+                "charged \(summary.total.charged), refunded \(summary.total.refunded), net \(summary.total.net) credits"
+            )
+            for month in summary.perMonth {
+                output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)")
+            }
+            if let balance = summary.lastBalance {
+                output.line("last balance reported by the API: \(balance.credits) (\(balance.at))")
+            }
         }
     }
 }

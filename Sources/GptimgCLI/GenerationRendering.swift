@@ -57,42 +57,65 @@ enum GenerationRendering {
     /// `--json` an object saying so, so every job still has one.
     static func emit(failure message: String, json: Bool, output: Output, label: String? = nil) {
         output.error((label.map { "\($0): " } ?? "") + message)
-        if json { output.json(.object((label.map { [("source", JSONOut.string($0))] } ?? []) + [("error", .string(message))])) }
+        if json {
+            output.json(.object((label.map { [("source", JSONOut.string($0))] } ?? []) + [("error", .string(message))]))
+        }
     }
 
     static func line(_ generation: GenerationRecord) -> String {
         let task = generation.taskID ?? "(no task id)"
-        return "#\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))"
+        return
+            "#\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))"
     }
 
     static func json(_ outcome: GenerationOutcome, label: String? = nil) -> JSONOut {
         var members = label.map { [("source", JSONOut.string($0))] } ?? []
-        members += Self.members(outcome.generation, images: outcome.images, missing: outcome.missing, message: outcome.message)
+        members += Self.members(
+            outcome.generation, images: outcome.images, missing: outcome.missing, message: outcome.message)
         let timing = outcome.timing
         if timing.polls > 0 || timing.completedAt != nil {
-            members.append(("timing", .object([
-                ("polls", .int(timing.polls)),
-                ("completed_at", .optional(timing.completedAt)),
-                ("seen_at", .optional(timing.seenAt.map { Timestamp($0).iso8601Milliseconds })),
-                ("landed_at", .optional(timing.landedAt.map { Timestamp($0).iso8601Milliseconds })),
-            ])))
+            members.append(
+                (
+                    "timing",
+                    .object([
+                        ("polls", .int(timing.polls)),
+                        ("completed_at", .optional(timing.completedAt)),
+                        ("seen_at", .optional(timing.seenAt.map { Timestamp($0).iso8601Milliseconds })),
+                        ("landed_at", .optional(timing.landedAt.map { Timestamp($0).iso8601Milliseconds })),
+                    ])
+                ))
         }
         return .object(members)
     }
 
-    static func json(_ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int] = [], message: String? = nil) -> JSONOut {
+    static func json(
+        _ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int] = [], message: String? = nil
+    ) -> JSONOut {
         .object(members(generation, images: images, missing: missing, message: message))
     }
 
-    private static func members(_ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int], message: String?) -> [(String, JSONOut)] {
+    private static func members(
+        _ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int], message: String?
+    ) -> [(String, JSONOut)] {
         var members: [(String, JSONOut)] = [
-            ("generation", .int(Int(generation.id))), ("task_id", .optional(generation.taskID)), ("status", .string(generation.status.rawValue)),
-            ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)), ("n", .int(generation.n)),
+            ("generation", .int(Int(generation.id))), ("task_id", .optional(generation.taskID)),
+            ("status", .string(generation.status.rawValue)),
+            ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)),
+            ("n", .int(generation.n)),
             ("type", .string(generation.type)), ("credits_charged", .int(generation.creditsCharged)),
             ("credits_refunded", .int(generation.creditsRefunded)), ("error", .optional(generation.errorMessage)),
         ]
         if let images {
-            members.append(("images", .array(images.map { .object([("id", .int(Int($0.id))), ("path", .string($0.path)), ("sha256", .string($0.sha256))]) })))
+            members.append(
+                (
+                    "images",
+                    .array(
+                        images.map {
+                            .object([
+                                ("id", .int(Int($0.id))), ("path", .string($0.path)), ("sha256", .string($0.sha256)),
+                            ])
+                        })
+                ))
             members.append(("missing", .array(missing.map(JSONOut.int))))
         }
         if let message { members.append(("message", .string(message))) }

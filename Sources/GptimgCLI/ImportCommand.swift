@@ -50,7 +50,11 @@ struct ImportCommand: AsyncContextCommand {
                 case .imported(let source, let image):
                     if !quiet { output.line("imported   \(source) -> \(image.path) (id \(image.id))") }
                 case .duplicate(let source, let existing):
-                    if !quiet { output.line("duplicate  \(source)" + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)")) }
+                    if !quiet {
+                        output.line(
+                            "duplicate  \(source)"
+                                + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)"))
+                    }
                 case .skipped(let source, let reason):
                     output.line("skipped    \(source): \(reason)")
                 }
@@ -72,9 +76,16 @@ struct ImportCommand: AsyncContextCommand {
     static func json(_ event: ImportEvent) -> JSONOut {
         switch event {
         case .imported(let source, let image):
-            .object([("file", .string(source)), ("status", .string("imported")), ("id", .int(Int(image.id))), ("sha256", .string(image.sha256)), ("path", .string(image.path))])
+            .object([
+                ("file", .string(source)), ("status", .string("imported")), ("id", .int(Int(image.id))),
+                ("sha256", .string(image.sha256)), ("path", .string(image.path)),
+            ])
         case .duplicate(let source, let existing):
-            .object([("file", .string(source)), ("status", .string("duplicate")), ("id", existing.map { .int(Int($0.id)) } ?? .null), ("sha256", existing.map { .string($0.sha256) } ?? .null)])
+            .object([
+                ("file", .string(source)), ("status", .string("duplicate")),
+                ("id", existing.map { .int(Int($0.id)) } ?? .null),
+                ("sha256", existing.map { .string($0.sha256) } ?? .null),
+            ])
         case .skipped(let source, let reason):
             .object([("file", .string(source)), ("status", .string("skipped")), ("reason", .string(reason))])
         }

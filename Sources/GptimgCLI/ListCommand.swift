@@ -110,7 +110,8 @@ struct ShowCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show every field of an image, its file, and its lineage (parent and children).",
-        discussion: "ID: an image's number, or 6+ hex digits of its SHA-256.\n\nExample:\n  gptimg show 42\n  gptimg show 3f9a1c --json"
+        discussion:
+            "ID: an image's number, or 6+ hex digits of its SHA-256.\n\nExample:\n  gptimg show 42\n  gptimg show 3f9a1c --json"
     )
 
     @OptionGroup var options: CatalogOptions
@@ -157,13 +158,17 @@ struct OpenCommand: ContextCommand {
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readOnly, context)
             let image = try catalog.imageRecord(id)
-            let file = try catalog.location.file(of: image).path  // never a path that leaves the library
+            let file = try catalog.location.file(of: image).path // never a path that leaves the library
             let environment = context.environment
             let hasDisplay = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil
             #if os(macOS)
-            let opener: String? = "/usr/bin/open"
+                let opener: String? = "/usr/bin/open"
             #else
-            let opener: String? = hasDisplay ? ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first { FileManager.default.isExecutableFile(atPath: $0) } : nil
+                let opener: String? =
+                    hasDisplay
+                    ? ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first {
+                        FileManager.default.isExecutableFile(atPath: $0)
+                    } : nil
             #endif
             if options.json {
                 output.json(.object([("id", .int(Int(image.id))), ("file", .string(file))]))

@@ -47,7 +47,8 @@ struct MetaCommand: AsyncParsableCommand {
     struct Strip: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "strip",
-            abstract: "Remove generation metadata from PNG files, leaving the pixels and every other byte as they were.",
+            abstract:
+                "Remove generation metadata from PNG files, leaving the pixels and every other byte as they were.",
             discussion: """
                 By default removes what gptimg wrote (the gptimg chunk, and the parameters, Description, \
                 Software, Creation Time, Source and XMP chunks of a gptimg file). With --foreign, also \
@@ -72,7 +73,9 @@ struct MetaCommand: AsyncParsableCommand {
             try await processFiles(files, json: json, context: context) { path in
                 try PNGEditor.strip(fileAt: path, includeForeign: includeForeign)
             } text: { path, removed in
-                removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))"
+                removed.isEmpty
+                    ? "\(path): no generation metadata to remove"
+                    : "\(path): removed \(removed.joined(separator: ", "))"
             } json: { path, removed in
                 MetadataRendering.stripped(file: path, removed: removed)
             }

@@ -34,7 +34,12 @@ struct TagCommand: ContextCommand {
             let resolved = try catalog.resolve(ids)
             try catalog.tag(resolved, add: add, remove: remove)
             for item in try catalog.details(resolved) {
-                if options.json { output.json(item.json) } else { output.line("\(item.image.id): " + (item.tags.isEmpty ? "(no tags)" : item.tags.joined(separator: ", "))) }
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line(
+                        "\(item.image.id): " + (item.tags.isEmpty ? "(no tags)" : item.tags.joined(separator: ", ")))
+                }
             }
         }
     }
@@ -58,20 +63,26 @@ struct RateCommand: ContextCommand {
     private var rating: Int? { arguments.last.flatMap { Int($0) }.flatMap { (0...5).contains($0) ? $0 : nil } }
 
     func validate() throws {
-        guard arguments.count >= 2 else { throw ValidationError("give one or more image IDs, then a rating from 0 to 5") }
+        guard arguments.count >= 2 else {
+            throw ValidationError("give one or more image IDs, then a rating from 0 to 5")
+        }
         guard rating != nil else {
             throw ValidationError("'\(arguments.last ?? "")' is not a rating: use a whole number from 0 to 5")
         }
     }
 
     func run(_ context: GptimgContext) throws {
-        let rating = rating!  // validate() refused anything else
+        let rating = rating! // validate() refused anything else
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readWrite, context)
             let resolved = try catalog.resolve(Array(arguments.dropLast()))
             try catalog.rate(resolved, rating)
             for item in try catalog.details(resolved) {
-                if options.json { output.json(item.json) } else { output.line("\(item.image.id): rating \(item.image.rating)") }
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line("\(item.image.id): rating \(item.image.rating)")
+                }
             }
         }
     }
@@ -100,7 +111,11 @@ struct FavCommand: ContextCommand {
             let resolved = try catalog.resolve(ids)
             try catalog.setFavorite(resolved, !off)
             for item in try catalog.details(resolved) {
-                if options.json { output.json(item.json) } else { output.line("\(item.image.id): " + (item.image.favorite ? "favourite" : "not a favourite")) }
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line("\(item.image.id): " + (item.image.favorite ? "favourite" : "not a favourite"))
+                }
             }
         }
     }
@@ -132,7 +147,11 @@ struct DeleteCommand: ContextCommand {
             let resolved = try catalog.resolve(ids)
             let trashed = try catalog.delete(resolved)
             for (id, path) in zip(resolved, trashed) {
-                if options.json { output.json(.object([("id", .int(Int(id))), ("trash", .string(path))])) } else { output.line("deleted \(id) (moved to \(path))") }
+                if options.json {
+                    output.json(.object([("id", .int(Int(id))), ("trash", .string(path))]))
+                } else {
+                    output.line("deleted \(id) (moved to \(path))")
+                }
             }
         }
     }
@@ -154,7 +173,11 @@ struct CollectionCommand: ParsableCommand {
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
                 let made = try options.open(.readWrite, context).createCollection(name)
-                if options.json { output.json(CollectionCommand.json(made)) } else { output.line("created collection '\(made.name)'") }
+                if options.json {
+                    output.json(CollectionCommand.json(made))
+                } else {
+                    output.line("created collection '\(made.name)'")
+                }
             }
         }
     }
@@ -175,7 +198,8 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Delete: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
+        static let configuration = CommandConfiguration(
+            commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Its name.") var name: String
@@ -189,21 +213,27 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct List: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List collections and how many images each holds.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List collections and how many images each holds.")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
                 for collection in try options.open(.readOnly, context).collections() {
-                    if options.json { output.json(CollectionCommand.json(collection)) } else { output.line("\(collection.name)  (\(collection.count))") }
+                    if options.json {
+                        output.json(CollectionCommand.json(collection))
+                    } else {
+                        output.line("\(collection.name)  (\(collection.count))")
+                    }
                 }
             }
         }
     }
 
     struct Show: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "List a collection's images, in their order.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "List a collection's images, in their order.")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Its name.") var name: String
@@ -220,7 +250,9 @@ struct CollectionCommand: ParsableCommand {
     }
 
     struct Add: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add images to a collection (made if missing).", discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add images to a collection (made if missing).",
+            discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.") var name: String
@@ -230,13 +262,18 @@ struct CollectionCommand: ParsableCommand {
             try runCatalogCommand(context) { output in
                 let catalog = try options.open(.readWrite, context)
                 let added = try catalog.addToCollection(name, try catalog.resolve(ids))
-                if options.json { output.json(.object([("collection", .string(name)), ("added", .int(added))])) } else { output.line("added \(added) image(s) to '\(name)'") }
+                if options.json {
+                    output.json(.object([("collection", .string(name)), ("added", .int(added))]))
+                } else {
+                    output.line("added \(added) image(s) to '\(name)'")
+                }
             }
         }
     }
 
     struct Remove: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.") var name: String
@@ -246,12 +283,19 @@ struct CollectionCommand: ParsableCommand {
             try runCatalogCommand(context) { output in
                 let catalog = try options.open(.readWrite, context)
                 let removed = try catalog.removeFromCollection(name, try catalog.resolve(ids))
-                if options.json { output.json(.object([("collection", .string(name)), ("removed", .int(removed))])) } else { output.line("removed \(removed) image(s) from '\(name)'") }
+                if options.json {
+                    output.json(.object([("collection", .string(name)), ("removed", .int(removed))]))
+                } else {
+                    output.line("removed \(removed) image(s) from '\(name)'")
+                }
             }
         }
     }
 
     static func json(_ collection: CollectionSummary) -> JSONOut {
-        .object([("id", .int(Int(collection.id))), ("name", .string(collection.name)), ("count", .int(collection.count)), ("created_at", .string(collection.createdAt))])
+        .object([
+            ("id", .int(Int(collection.id))), ("name", .string(collection.name)), ("count", .int(collection.count)),
+            ("created_at", .string(collection.createdAt)),
+        ])
     }
 }

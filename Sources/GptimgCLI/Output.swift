@@ -56,7 +56,8 @@ final class Output {
 /// Links and FIFOs inside folders are not followed nor read, and each gets such a line too.
 func processFiles<Result>(
     _ files: [String], json: Bool, context: GptimgContext, work: @escaping @Sendable (String) throws -> Result,
-    text: @escaping @Sendable (String, Result) -> String, json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
+    text: @escaping @Sendable (String, Result) -> String,
+    json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
 ) async throws {
     let output = Output(context)
     var failures = 0
@@ -98,7 +99,6 @@ struct ErrorLine: Error, Sendable, CustomStringConvertible {
     let message: String
     var description: String { message }
 }
-
 
 /// A progress line on stderr, redrawn in place (at most ten times a second): only when stderr
 /// is a terminal (and `wanted`), so logs and pipes stay clean.

@@ -20,7 +20,9 @@ struct ServeCommand: AsyncContextCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
     var library: String?
 
     @Option(help: "Port on 127.0.0.1; 0 lets the system choose a free one.")
@@ -36,7 +38,9 @@ struct ServeCommand: AsyncContextCommand {
             let location = LibraryLocation.resolve(
                 option: library, environment: context.environment, currentDirectory: context.currentDirectory)
             // Serving never creates a library: a mistyped --library is an error, not an empty gallery.
-            guard FileManager.default.fileExists(atPath: location.catalogURL.path) else { throw CatalogError.noLibrary(path: location.root.path) }
+            guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
+                throw CatalogError.noLibrary(path: location.root.path)
+            }
             let catalog: Catalog
             do {
                 catalog = try Catalog.open(location, access: .readWrite)
@@ -45,7 +49,9 @@ struct ServeCommand: AsyncContextCommand {
                 catalog = try Catalog.open(location, access: .readOnly)
                 output.error("the library is read-only: the gallery shows it, edits are refused")
             }
-            let gallery = Gallery(catalog: catalog, configuration: GalleryConfiguration(port: port), logger: context.serverLogger("gptimg.gallery"))
+            let gallery = Gallery(
+                catalog: catalog, configuration: GalleryConfiguration(port: port),
+                logger: context.serverLogger("gptimg.gallery"))
             try await gallery.run { running in
                 output.line("gptimg gallery on \(running.url) (library \(catalog.location.root.path)); Ctrl-C stops it")
                 output.flush()
@@ -60,9 +66,9 @@ struct ServeCommand: AsyncContextCommand {
 enum Browser {
     static func open(_ url: String, _ context: GptimgContext) {
         #if os(macOS)
-        let opener = "open"
+            let opener = "open"
         #else
-        let opener = "xdg-open"
+            let opener = "xdg-open"
         #endif
         let path = (context.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { "\($0)/\(opener)" }.first { FileManager.default.isExecutableFile(atPath: $0) }

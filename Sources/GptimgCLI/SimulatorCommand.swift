@@ -42,7 +42,9 @@ struct SimulatorCommand: AsyncContextCommand {
     @Option(help: "Starting credit balance of each key.")
     var credits = 1000
 
-    @Option(name: .customLong("key"), help: "An API key the simulator accepts, each a separate user (repeatable; default sim-local-key).")
+    @Option(
+        name: .customLong("key"),
+        help: "An API key the simulator accepts, each a separate user (repeatable; default sim-local-key).")
     var keys: [String] = []
 
     @Option(help: "Seed for ids and failure draws, to repeat a run exactly.")
@@ -57,7 +59,8 @@ struct SimulatorCommand: AsyncContextCommand {
             faults: SimulatorFaults(rateLimitRate: rateLimitRate, dropRate: dropRate), seed: seed)
         try await runCatalogCommand(context) { output in
             let clock = context.clock
-            let simulator = Simulator(configuration: configuration, logger: context.serverLogger("gptimg.simulator"), now: { clock.now() })
+            let simulator = Simulator(
+                configuration: configuration, logger: context.serverLogger("gptimg.simulator"), now: { clock.now() })
             try await simulator.run { running in
                 output.line("gptimg simulator listening on \(running.baseURL)")
                 output.line("keys (\(configuration.credits) credits each): \(running.keys.joined(separator: ", "))")

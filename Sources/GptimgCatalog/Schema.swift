@@ -1,5 +1,5 @@
-import GptimgSupport
 import GRDB
+import GptimgSupport
 
 /// The catalog's schema, as migrations applied by GRDB's `DatabaseMigrator`.
 ///

@@ -24,7 +24,8 @@ public struct APIClient: Sendable {
     public var logger: Logger
 
     public init(
-        baseURL: String, key: APIKey, requestTimeout: TimeAmount = .seconds(60), downloadTimeout: TimeAmount = .seconds(300),
+        baseURL: String, key: APIKey, requestTimeout: TimeAmount = .seconds(60),
+        downloadTimeout: TimeAmount = .seconds(300),
         transport: any HTTPTransport = LiveHTTPTransport(), logger: Logger = APIClient.silent
     ) throws(ClientError) {
         var base = baseURL
@@ -34,7 +35,9 @@ public struct APIClient: Sendable {
             let host = RequestValidation.host(of: base), !host.isEmpty, !base.contains("?"), !base.contains("#")
         else { throw .invalidBaseURL(baseURL) }
         // Plain http would carry the key in clear: only to a simulator on this machine.
-        guard lowered.hasPrefix("https://") || RequestValidation.isLoopback(base) else { throw .insecureBaseURL(baseURL) }
+        guard lowered.hasPrefix("https://") || RequestValidation.isLoopback(base) else {
+            throw .insecureBaseURL(baseURL)
+        }
         self.baseURL = base
         self.key = key
         self.requestTimeout = requestTimeout
@@ -45,7 +48,8 @@ public struct APIClient: Sendable {
 
     /// The client for `credentials` (their base URL was checked when they were made).
     public init(
-        _ credentials: APICredentials, transport: any HTTPTransport = LiveHTTPTransport(), logger: Logger = APIClient.silent
+        _ credentials: APICredentials, transport: any HTTPTransport = LiveHTTPTransport(),
+        logger: Logger = APIClient.silent
     ) throws(ClientError) {
         try self.init(baseURL: credentials.baseURL, key: credentials.key, transport: transport, logger: logger)
     }
@@ -58,7 +62,9 @@ public struct APIClient: Sendable {
     /// Which references this API takes: https only, but a simulator on this machine also takes
     /// its own `http://127.0.0.1` files (docs/api.md).
     public var referencePolicy: RequestValidation.ReferencePolicy {
-        guard baseURL.lowercased().hasPrefix("http://"), RequestValidation.isLoopback(baseURL) else { return .httpsOnly }
+        guard baseURL.lowercased().hasPrefix("http://"), RequestValidation.isLoopback(baseURL) else {
+            return .httpsOnly
+        }
         return .httpsOrLoopback
     }
 
@@ -101,7 +107,8 @@ public struct APIClient: Sendable {
                 }
                 let length = head.headers.first(name: "content-length").flatMap(Int.init)
                 if let length, length > maxBytes {
-                    throw ClientError.download("\(url.prefix(120)) is \(length) bytes, over the \(maxBytes >> 20) MiB limit")
+                    throw ClientError.download(
+                        "\(url.prefix(120)) is \(length) bytes, over the \(maxBytes >> 20) MiB limit")
                 }
                 bytes.reserveCapacity(min(max(length ?? 0, 0), maxBytes))
             } chunk: { raw in
@@ -110,7 +117,8 @@ public struct APIClient: Sendable {
                 }
                 bytes += raw
             }
-            logger.debug("downloaded \(bytes.count) bytes", metadata: ["url": "\(ValueShape.withoutQuery(url).prefix(120))"])
+            logger.debug(
+                "downloaded \(bytes.count) bytes", metadata: ["url": "\(ValueShape.withoutQuery(url).prefix(120))"])
             return bytes
         } catch let error as ClientError {
             throw error
@@ -162,11 +170,17 @@ public struct APIClient: Sendable {
                 return .transport("no connection to the API in time", mayHaveReachedServer: false)
             }
             if error == .deadlineExceeded || error == .readTimeout { return .timedOut }
-            if error == .remoteConnectionClosed { return .transport("the connection was closed", mayHaveReachedServer: true) }
+            if error == .remoteConnectionClosed {
+                return .transport("the connection was closed", mayHaveReachedServer: true)
+            }
         }
-        for never in ["Connection refused", "connectTimeout", "No such host", "nodename nor servname", "Name or service not known", "resolution"]
+        for never in [
+            "Connection refused", "connectTimeout", "No such host", "nodename nor servname",
+            "Name or service not known", "resolution",
+        ]
         where text.contains(never) {
-            return .transport(never == "connectTimeout" ? "connect timed out" : never.lowercased(), mayHaveReachedServer: false)
+            return .transport(
+                never == "connectTimeout" ? "connect timed out" : never.lowercased(), mayHaveReachedServer: false)
         }
         if text.contains("reset") { return .transport("the connection was reset", mayHaveReachedServer: true) }
         return .transport(Self.shorten(text), mayHaveReachedServer: true)
@@ -212,7 +226,9 @@ public struct APIClient: Sendable {
                 throw .malformedResponse("the body is not JSON")
             }
         case 300..<400:
-            throw .redirected(status: answer.status, location: answer.headers.first(name: "location").map(redacted) ?? "(no Location)")
+            throw .redirected(
+                status: answer.status, location: answer.headers.first(name: "location").map(redacted) ?? "(no Location)"
+            )
         default:
             let error = try? APIErrorBody(json: JSONReader(parsing: answer.body))
             // Whatever the status, the server's words go into errors, the catalog and stderr.

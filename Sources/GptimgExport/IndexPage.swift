@@ -53,7 +53,9 @@ enum IndexPage {
             """
         if !sheets.isEmpty {
             html += " · contact sheet" + (sheets.count > 1 ? "s" : "") + ": "
-            html += sheets.enumerated().map { "<a href=\"\(url($1))\">\(sheets.count > 1 ? String($0 + 1) : MarkupText.escape($1))</a>" }.joined(separator: " ")
+            html += sheets.enumerated().map {
+                "<a href=\"\(url($1))\">\(sheets.count > 1 ? String($0 + 1) : MarkupText.escape($1))</a>"
+            }.joined(separator: " ")
         }
         html += "</p>\n</header>\n<main>\n"
         for item in items { html += card(item) }
@@ -76,13 +78,22 @@ enum IndexPage {
         } else if let parent = item.details.parentID {
             rows.append(("variant of", "image \(parent) (not in this export)"))
         } else if let task = generation.parentTaskID {
-            rows.append(("variant of", "image \((generation.parentIndex ?? 0) + 1) of task \(MarkupText.escape(task)) (not in the library)"))
+            rows.append(
+                (
+                    "variant of",
+                    "image \((generation.parentIndex ?? 0) + 1) of task \(MarkupText.escape(task)) (not in the library)"
+                ))
         }
-        if !item.details.tags.isEmpty { rows.append(("tags", MarkupText.escape(item.details.tags.joined(separator: ", ")))) }
-        if !item.details.collections.isEmpty { rows.append(("collections", MarkupText.escape(item.details.collections.joined(separator: ", ")))) }
+        if !item.details.tags.isEmpty {
+            rows.append(("tags", MarkupText.escape(item.details.tags.joined(separator: ", "))))
+        }
+        if !item.details.collections.isEmpty {
+            rows.append(("collections", MarkupText.escape(item.details.collections.joined(separator: ", "))))
+        }
         if image.rating > 0 { rows.append(("rating", String(repeating: "★", count: image.rating))) }
         if image.favorite { rows.append(("favourite", "yes")) }
-        let prompt = generation.prompt.isEmpty
+        let prompt =
+            generation.prompt.isEmpty
             ? "<p class=\"prompt empty\">(no prompt)</p>"
             : "<p class=\"prompt\">\(MarkupText.escape(generation.prompt))</p>"
         return """
@@ -97,18 +108,19 @@ enum IndexPage {
             """
     }
 
-
     /// A relative URL for a file name: every byte but the unreserved ones percent-encoded
     /// (names keep spaces, `#`, `%` and any script), so it is also safe inside an attribute.
     static func url(_ name: String) -> String {
         var output = ""
         for byte in name.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 output.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                output += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+                output +=
+                    "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
             }
         }
         return output

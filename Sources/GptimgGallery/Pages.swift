@@ -12,7 +12,9 @@ enum Pages {
     // MARK: - Layout
 
     /// A whole page: the header with the search form (and `controls` inside it), then `body`.
-    static func layout(title: String, token: EditToken, search: String = "", action: String = "/", controls: HTML = .empty, body: HTML) -> HTML {
+    static func layout(
+        title: String, token: EditToken, search: String = "", action: String = "/", controls: HTML = .empty, body: HTML
+    ) -> HTML {
         """
         <!doctype html>
         <html lang="en">
@@ -74,17 +76,25 @@ enum Pages {
             let searching = !request.text.isEmpty || request.hasFilters
             if let total = grid.total {
                 let noun = total == 1 ? "image" : "images"
-                body.append("<p class=\"summary\"><span id=\"total\">\(total.formatted())</span> \(noun)\(searching ? " match" : "")</p>")
+                body.append(
+                    "<p class=\"summary\"><span id=\"total\">\(total.formatted())</span> \(noun)\(searching ? " match" : "")</p>"
+                )
             } else {
                 body.append("<p class=\"summary\">Older images\(searching ? " that match" : "")</p>")
             }
             if grid.items.isEmpty {
-                body.append(searching ? "<p class=\"empty\">Nothing matches. <a href=\"\(grid.path)\">Show everything</a>.</p>" : "<p class=\"empty\">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> adds some.</p>")
+                body.append(
+                    searching
+                        ? "<p class=\"empty\">Nothing matches. <a href=\"\(grid.path)\">Show everything</a>.</p>"
+                        : "<p class=\"empty\">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> adds some.</p>"
+                )
             }
             body.append("<ul class=\"grid\" id=\"grid\">\(grid.items.map { tile($0, thumbs: thumbs) })</ul>")
             body.append(pager(grid))
         }
-        return layout(title: grid.title, token: token, search: request.text, action: grid.path, controls: controls, body: body.joined())
+        return layout(
+            title: grid.title, token: token, search: request.text, action: grid.path, controls: controls,
+            body: body.joined())
     }
 
     static func pager(_ grid: Grid) -> HTML {
@@ -93,7 +103,9 @@ enum Pages {
             links.append("<a class=\"newest\" href=\"\(grid.request.link(path: grid.path))\">↑ Newest</a>")
         }
         if let next = grid.next {
-            links.append("<a class=\"next\" id=\"next\" href=\"\(grid.request.link(path: grid.path, cursor: next))\" rel=\"next\">Older →</a>")
+            links.append(
+                "<a class=\"next\" id=\"next\" href=\"\(grid.request.link(path: grid.path, cursor: next))\" rel=\"next\">Older →</a>"
+            )
         }
         return "<nav class=\"pager\" id=\"pager\">\(links)</nav>"
     }
@@ -111,7 +123,11 @@ enum Pages {
             prompt = String(String.UnicodeScalarView(prompt.unicodeScalars.prefix(tileExcerpt))) + "…"
         }
         var badges: [HTML] = []
-        if image.rating > 0 { badges.append("<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>") }
+        if image.rating > 0 {
+            badges.append(
+                "<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>"
+            )
+        }
         if image.favorite { badges.append("<span class=\"fav\" title=\"favourite\">♥</span>") }
         return """
             <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
@@ -134,9 +150,15 @@ enum Pages {
             return "<label class=\"filter\"><span>\(label)</span><select name=\"\(name)\">\(rendered)</select></label>"
         }
         var parts: [HTML] = []
-        parts.append(select("aspect", "Aspect", [("", "any")] + GridRequest.aspectChoices.map { ($0, $0) }, request.aspect))
-        parts.append(select("type", "Type", [("", "any"), ("t2i", "text to image"), ("i2i", "image to image")], request.type))
-        parts.append(select("rating", "Rating", [("", "any")] + (1...5).map { (">=\($0)", String(repeating: "★", count: $0) + ($0 < 5 ? "+" : "")) }, request.rating))
+        parts.append(
+            select("aspect", "Aspect", [("", "any")] + GridRequest.aspectChoices.map { ($0, $0) }, request.aspect))
+        parts.append(
+            select("type", "Type", [("", "any"), ("t2i", "text to image"), ("i2i", "image to image")], request.type))
+        parts.append(
+            select(
+                "rating", "Rating",
+                [("", "any")] + (1...5).map { (">=\($0)", String(repeating: "★", count: $0) + ($0 < 5 ? "+" : "")) },
+                request.rating))
         parts.append(select("fav", "Favourites", [("", "any"), ("yes", "only ♥"), ("no", "not ♥")], request.favorite))
         parts.append(select("tag", "Tag", [("", "any")] + tags.map { ($0, $0) }, request.tag))
         if !fixedCollection {
@@ -175,7 +197,8 @@ enum Pages {
         if let provider = generation.provider { facts.append(("Provider", "\(provider)")) }
         if !generation.referenceImages.isEmpty {
             // Shown as text, never as links or images: they are another site's URLs.
-            facts.append(("References", "\(generation.referenceImages.map { "<code class=\"url\">\($0)</code>" as HTML })"))
+            facts.append(
+                ("References", "\(generation.referenceImages.map { "<code class=\"url\">\($0)</code>" as HTML })"))
         }
         if let remote = image.remoteURL {
             // The API's URL without its query: a signed URL's query (`?token=…`) is a credential,
@@ -188,7 +211,9 @@ enum Pages {
         if let code = generation.errorCode { facts.append(("Error", "\(code): \(generation.errorMessage ?? "")")) }
 
         let factRows: [HTML] = facts.map { "<tr><th scope=\"row\">\($0.0)</th><td>\($0.1)</td></tr>" }
-        let parameterRows: [HTML] = show.parameters.map { "<tr><th scope=\"row\">\($0.key)</th><td>\($0.value)</td></tr>" }
+        let parameterRows: [HTML] = show.parameters.map {
+            "<tr><th scope=\"row\">\($0.key)</th><td>\($0.value)</td></tr>"
+        }
 
         let body: HTML = """
             <article class="image-page" id="image" data-id="\(image.id)">
@@ -223,14 +248,17 @@ enum Pages {
         let stars: [HTML] = (1...5).map { value in
             "<button type=\"button\" class=\"star\(value <= rating ? HTML(trusted: " on") : .empty)\" data-rating=\"\(value)\" aria-label=\"rate \(value)\">★</button>"
         }
-        return "<div class=\"rating\" id=\"rating\" data-rating=\"\(rating)\" role=\"group\" aria-label=\"Rating\">\(stars)<button type=\"button\" class=\"clear-rating\" data-rating=\"0\">clear</button></div>"
+        return
+            "<div class=\"rating\" id=\"rating\" data-rating=\"\(rating)\" role=\"group\" aria-label=\"Rating\">\(stars)<button type=\"button\" class=\"clear-rating\" data-rating=\"0\">clear</button></div>"
     }
 
     /// Tags or collections: a chip per value with a remove button, and an input to add one.
-    static func chips(kind: String, label: String, values: [String], placeholder: String, suggestions: [String]) -> HTML {
+    static func chips(kind: String, label: String, values: [String], placeholder: String, suggestions: [String]) -> HTML
+    {
         let chips: [HTML] = values.map { value in
             let link = kind == "tags" ? "/" + QueryString.build([("tag", value)]) : collectionPath(value)
-            return "<li class=\"chip\"><a href=\"\(link)\">\(value)</a><button type=\"button\" class=\"remove\" data-value=\"\(value)\" aria-label=\"remove \(value)\">×</button></li>"
+            return
+                "<li class=\"chip\"><a href=\"\(link)\">\(value)</a><button type=\"button\" class=\"remove\" data-value=\"\(value)\" aria-label=\"remove \(value)\">×</button></li>"
         }
         let options: [HTML] = suggestions.map { "<option value=\"\($0)\"></option>" }
         let list = suggestions.isEmpty ? HTML.empty : "<datalist id=\"\(kind)-choices\">\(options)</datalist>"
@@ -249,13 +277,18 @@ enum Pages {
         if let parent = show.parent {
             sections.append("<h3>Made from</h3><ul class=\"grid small\">\(tile(parent, thumbs: thumbs))</ul>")
         } else if let task = generation.parentTaskID {
-            sections.append("<h3>Made from</h3><p>image \((generation.parentIndex ?? 0) + 1) of task <code>\(task)</code> (not in this library)</p>")
+            sections.append(
+                "<h3>Made from</h3><p>image \((generation.parentIndex ?? 0) + 1) of task <code>\(task)</code> (not in this library)</p>"
+            )
         }
         if !show.children.isEmpty {
-            sections.append("<h3>Variants made from it</h3><ul class=\"grid small\">\(show.children.map { tile($0, thumbs: thumbs) })</ul>")
+            sections.append(
+                "<h3>Variants made from it</h3><ul class=\"grid small\">\(show.children.map { tile($0, thumbs: thumbs) })</ul>"
+            )
         }
         if !show.siblings.isEmpty {
-            sections.append("<h3>Same task</h3><ul class=\"grid small\">\(show.siblings.map { tile($0, thumbs: thumbs) })</ul>")
+            sections.append(
+                "<h3>Same task</h3><ul class=\"grid small\">\(show.siblings.map { tile($0, thumbs: thumbs) })</ul>")
         }
         return sections.isEmpty ? .empty : "<h2>Lineage</h2><div class=\"lineage\">\(sections)</div>"
     }
@@ -277,12 +310,16 @@ enum Pages {
 
     // MARK: - Collections
 
-    static func collections(_ summaries: [(summary: CollectionSummary, cover: ImageRecord?)], token: EditToken, thumbs: ThumbnailStore) -> HTML {
+    static func collections(
+        _ summaries: [(summary: CollectionSummary, cover: ImageRecord?)], token: EditToken, thumbs: ThumbnailStore
+    ) -> HTML {
         let cards: [HTML] = summaries.map { summary, cover in
-            let image: HTML = cover.map { cover in
-                let size = thumbs.fittedSize(width: cover.width, height: cover.height)
-                return "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
-            } ?? "<span class=\"no-cover\"></span>"
+            let image: HTML =
+                cover.map { cover in
+                    let size = thumbs.fittedSize(width: cover.width, height: cover.height)
+                    return
+                        "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
+                } ?? "<span class=\"no-cover\"></span>"
             return """
                 <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
                 class="caption"><strong>\(summary.name)</strong> · \(summary.count) \
@@ -302,7 +339,11 @@ enum Pages {
     // MARK: - Errors
 
     static func errorPage(_ status: HTTPResponse.Status, _ message: String, token: EditToken) -> HTML {
-        layout(title: status.reasonPhrase, token: token, body: "<h1 class=\"page-title\">\(status.reasonPhrase)</h1><p class=\"error\">\(message)</p><p><a href=\"/\">Back to the gallery</a></p>")
+        layout(
+            title: status.reasonPhrase, token: token,
+            body:
+                "<h1 class=\"page-title\">\(status.reasonPhrase)</h1><p class=\"error\">\(message)</p><p><a href=\"/\">Back to the gallery</a></p>"
+        )
     }
 
     /// A plain-text error, for answers given before we know the request is ours (wrong Host).

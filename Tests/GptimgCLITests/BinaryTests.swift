@@ -22,7 +22,7 @@ struct BinaryTests {
             environment["GPTIMG_BASE_URL"] = sim.baseURL
             environment["GPTIMG_API_KEY"] = key
             environment["GPTIMG_POLL_LATENCY"] = "0.2"
-            environment["HOME"] = folder.path  // no stray config file
+            environment["HOME"] = folder.path // no stray config file
             self.environment = environment
         }
     }
@@ -154,7 +154,7 @@ struct BinaryTests {
             let lines = (0..<10).map { "batch crash line \($0)" }.joined(separator: "\n")
             let file = workspace.folder.file("crash.txt", lines)
             var runs: [([String], Double)] = (0..<6).map { round in
-                (["generate", "crash round \(round)", "-n", "4"], 0.05 + Double(random.next() % 2500) / 1000)  // 0.05–2.5 s
+                (["generate", "crash round \(round)", "-n", "4"], 0.05 + Double(random.next() % 2500) / 1000) // 0.05–2.5 s
             }
             runs += (0..<3).map { _ in
                 (["batch", file, "--concurrency", "3"], 0.2 + Double(random.next() % 3000) / 1000)

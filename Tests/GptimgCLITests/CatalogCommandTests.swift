@@ -1,8 +1,8 @@
 import Foundation
 import PNGMetadata
 import PNGRaster
-import Testing
 import TestSupport
+import Testing
 
 @testable import GptimgCLI
 
@@ -18,8 +18,10 @@ struct CatalogCommandTests {
         var sources: URL { folder.appendingPathComponent("in") }
 
         init() throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cli-catalog-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent("in"), withIntermediateDirectories: true)
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gptimg-cli-catalog-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent("in"), withIntermediateDirectories: true)
         }
 
         deinit { try? FileManager.default.removeItem(at: folder) }
@@ -28,7 +30,12 @@ struct CatalogCommandTests {
     static func png(seed: Int, width: Int = 40, height: Int = 30) -> [UInt8] {
         var pixels = [UInt8]()
         for y in 0..<height {
-            for x in 0..<width { pixels += [UInt8(truncatingIfNeeded: x &* 3 &+ seed), UInt8(truncatingIfNeeded: y &* 5 &+ seed), UInt8(truncatingIfNeeded: seed &* 7), 255] }
+            for x in 0..<width {
+                pixels += [
+                    UInt8(truncatingIfNeeded: x &* 3 &+ seed), UInt8(truncatingIfNeeded: y &* 5 &+ seed),
+                    UInt8(truncatingIfNeeded: seed &* 7), 255,
+                ]
+            }
         }
         return try! RGBAImage(width: width, height: height, pixels: pixels).pngData()
     }
@@ -36,7 +43,8 @@ struct CatalogCommandTests {
     static func ours(_ prompt: String, task: String, seed: Int, parent: GptimgMetadata.Parent? = nil) -> [UInt8] {
         let metadata = GptimgMetadata(
             prompt: prompt, aspectRatio: "4:3", type: parent == nil ? "text-to-image" : "image-to-image",
-            referenceImages: parent == nil ? [] : ["https://files.example/p.png"], taskID: task, createdAt: "2026-11-21T10:15:30Z",
+            referenceImages: parent == nil ? [] : ["https://files.example/p.png"], taskID: task,
+            createdAt: "2026-11-21T10:15:30Z",
             parent: parent, remoteURL: "https://files.example/\(task)/0.png", tags: ["seed\(seed)"])
         return try! GptimgEmbedding.embed(metadata, into: png(seed: seed))
     }
@@ -51,15 +59,22 @@ struct CatalogCommandTests {
     }
 
     func jsonLines(_ text: String) -> [[String: Any]] {
-        text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     @Test("every catalog command, round trip")
     func roundTrip() async throws {
         let workspace = try Workspace()
         let parentTask = "gpt-image-2-CLIPARENTCLIPARENTCLI"
-        try Data(Self.ours("a windmill in a tulip field", task: parentTask, seed: 1)).write(to: workspace.sources.appendingPathComponent("windmill.png"))
-        try Data(Self.ours("the windmill at dusk", task: "gpt-image-2-CLICHILDCLICHILDCLICH", seed: 2, parent: .init(taskID: parentTask, index: 0))).write(to: workspace.sources.appendingPathComponent("dusk.png"))
+        try Data(Self.ours("a windmill in a tulip field", task: parentTask, seed: 1)).write(
+            to: workspace.sources.appendingPathComponent("windmill.png"))
+        try Data(
+            Self.ours(
+                "the windmill at dusk", task: "gpt-image-2-CLICHILDCLICHILDCLICH", seed: 2,
+                parent: .init(taskID: parentTask, index: 0))
+        ).write(to: workspace.sources.appendingPathComponent("dusk.png"))
         try Data(Self.png(seed: 3)).write(to: workspace.sources.appendingPathComponent("plain.png"))
         try Data("junk".utf8).write(to: workspace.sources.appendingPathComponent("junk.png"))
 
@@ -70,17 +85,22 @@ struct CatalogCommandTests {
         #expect(!FileManager.default.fileExists(atPath: workspace.library))
 
         let imported = await inProcess(["import", workspace.sources.path], workspace)
-        #expect(imported.status == 1)  // one file was skipped
+        #expect(imported.status == 1) // one file was skipped
         #expect(imported.stdout.contains("3 imported, 0 duplicate, 1 skipped"))
         #expect(imported.stdout.contains("junk.png: not a PNG file"))
-        #expect(!imported.stderr.contains("\r"))  // no progress line when not on a terminal
-        let again = await inProcess(["import", "--json", workspace.sources.appendingPathComponent("windmill.png").path], workspace)
+        #expect(!imported.stderr.contains("\r")) // no progress line when not on a terminal
+        let again = await inProcess(
+            ["import", "--json", workspace.sources.appendingPathComponent("windmill.png").path], workspace)
         #expect(again.status == 0)
         #expect(jsonLines(again.stdout).first?["status"] as? String == "duplicate")
 
         let listed = jsonLines(await inProcess(["list", "--json"], workspace).stdout)
         #expect(listed.count == 3)
-        let keys = ["id", "sha256", "path", "width", "height", "bytes", "prompt", "aspect_ratio", "type", "task_id", "index", "n", "reference_images", "status", "created_at", "tags", "collections", "rating", "favorite", "parent_id", "remote_url", "generator", "source"]
+        let keys = [
+            "id", "sha256", "path", "width", "height", "bytes", "prompt", "aspect_ratio", "type", "task_id", "index",
+            "n", "reference_images", "status", "created_at", "tags", "collections", "rating", "favorite", "parent_id",
+            "remote_url", "generator", "source",
+        ]
         #expect(Set(listed[0].keys) == Set(keys))
         let windmill = try #require(listed.first { $0["task_id"] as? String == parentTask })
         let windmillID = try #require(windmill["id"] as? Int)
@@ -98,7 +118,9 @@ struct CatalogCommandTests {
         #expect(bad.stderr.contains("aspect:16:9"))
         // The help lists the filters the query language takes, all of them.
         let help = await inProcess(["list", "--help"], workspace).stdout
-        #expect(help.contains("fav:yes|no") && help.contains("|unknown|none") && help.contains("status:pending|"), "\(help)")
+        #expect(
+            help.contains("fav:yes|no") && help.contains("|unknown|none") && help.contains("status:pending|"), "\(help)"
+        )
 
         let show = await inProcess(["show", String(sha.prefix(8)), "--json"], workspace)
         #expect(show.status == 0, "\(show.stderr)")
@@ -111,17 +133,25 @@ struct CatalogCommandTests {
         #expect(open.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(windmill["path"] as! String))
 
         #expect(await inProcess(["tag", String(windmillID), "--add", "dutch", "spring"], workspace).status == 0)
-        #expect(await inProcess(["tag", String(windmillID), "--remove", "spring"], workspace).stdout.contains("dutch, seed1"))
+        #expect(
+            await inProcess(["tag", String(windmillID), "--remove", "spring"], workspace).stdout.contains(
+                "dutch, seed1"))
         #expect(await inProcess(["rate", String(windmillID), "4"], workspace).status == 0)
         #expect(await inProcess(["rate", String(windmillID), "9"], workspace).status != 0)
         #expect(await inProcess(["fav", String(windmillID)], workspace).status == 0)
         #expect(await inProcess(["collection", "create", "Holland"], workspace).status == 0)
-        #expect(await inProcess(["collection", "add", "Holland", String(windmillID), String(child["id"] as! Int)], workspace).stdout.contains("added 2"))
+        #expect(
+            await inProcess(
+                ["collection", "add", "Holland", String(windmillID), String(child["id"] as! Int)], workspace
+            ).stdout.contains("added 2"))
         #expect(await inProcess(["collection", "rename", "Holland", "Netherlands"], workspace).status == 0)
-        #expect(await inProcess(["collection", "remove", "Netherlands", String(child["id"] as! Int)], workspace).stdout.contains("removed 1"))
+        #expect(
+            await inProcess(["collection", "remove", "Netherlands", String(child["id"] as! Int)], workspace).stdout
+                .contains("removed 1"))
         #expect(await inProcess(["collection", "list"], workspace).stdout.contains("Netherlands  (1)"))
         #expect(await inProcess(["collection", "show", "Netherlands"], workspace).stdout.contains("windmill"))
-        let filtered = jsonLines(await inProcess(["list", "--json", "tag:dutch rating:>=4 fav:yes in:Netherlands"], workspace).stdout)
+        let filtered = jsonLines(
+            await inProcess(["list", "--json", "tag:dutch rating:>=4 fav:yes in:Netherlands"], workspace).stdout)
         #expect(filtered.map { $0["id"] as? Int } == [windmillID])
         #expect(await inProcess(["collection", "delete", "Netherlands"], workspace).status == 0)
 
@@ -134,7 +164,8 @@ struct CatalogCommandTests {
         let doctor = await inProcess(["doctor"], workspace)
         #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
         #expect(doctor.stdout.contains("no problems"))
-        let backup = await inProcess(["backup", "--to", workspace.folder.appendingPathComponent("snap.sqlite").path], workspace)
+        let backup = await inProcess(
+            ["backup", "--to", workspace.folder.appendingPathComponent("snap.sqlite").path], workspace)
         #expect(backup.status == 0, "\(backup.stderr)")
         let rebuild = await inProcess(["rebuild"], workspace)
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
@@ -147,10 +178,14 @@ struct CatalogCommandTests {
     static func makeLargeSet(count: Int, in folder: URL) throws {
         var generator = SystemRandomNumberGenerator()
         var pixels = [UInt8](repeating: 0, count: 256 * 256 * 4)
-        for index in pixels.indices { pixels[index] = index % 4 == 3 ? 255 : UInt8.random(in: 0...255, using: &generator) }
+        for index in pixels.indices {
+            pixels[index] = index % 4 == 3 ? 255 : UInt8.random(in: 0...255, using: &generator)
+        }
         let base = try RGBAImage(width: 256, height: 256, pixels: pixels).pngData()
         for index in 0..<count {
-            let metadata = GptimgMetadata(prompt: "stress test image \(index) of a large import", taskID: "gpt-image-2-STRESS\(String(format: "%015d", index))")
+            let metadata = GptimgMetadata(
+                prompt: "stress test image \(index) of a large import",
+                taskID: "gpt-image-2-STRESS\(String(format: "%015d", index))")
             let bytes = try GptimgEmbedding.embed(metadata, into: base)
             try Data(bytes).write(to: folder.appendingPathComponent(String(format: "%05d.png", index)))
         }
@@ -160,7 +195,9 @@ struct CatalogCommandTests {
         let path = workspace.library + "/catalog.sqlite"
         // A busy timeout: a read that meets the import's write waits for it instead of counting 0.
         guard FileManager.default.fileExists(atPath: path),
-            let result = try? ProcessRunner.run(["sqlite3", "-cmd", ".timeout 2000", path, "SELECT count(*) FROM images"])
+            let result = try? ProcessRunner.run([
+                "sqlite3", "-cmd", ".timeout 2000", path, "SELECT count(*) FROM images",
+            ])
         else { return 0 }
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
@@ -205,12 +242,15 @@ struct CatalogCommandTests {
         let workspace = try Workspace()
         let total = 300
         try Self.makeLargeSet(count: total, in: workspace.sources)
-        let files = try FileManager.default.contentsOfDirectory(atPath: workspace.sources.path).sorted().map { workspace.sources.appendingPathComponent($0).path }
+        let files = try FileManager.default.contentsOfDirectory(atPath: workspace.sources.path).sorted().map {
+            workspace.sources.appendingPathComponent($0).path
+        }
         // Overlapping halves: 0..<200 and 100..<300.
         let halves = [Array(files[0..<200]), Array(files[100..<300])]
         nonisolated(unsafe) var results: [ProcessResult?] = [nil, nil]
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            results[index] = try? ProcessRunner.run([gptimg, "import", "--quiet", "--library", workspace.library] + halves[index])
+            results[index] = try? ProcessRunner.run(
+                [gptimg, "import", "--quiet", "--library", workspace.library] + halves[index])
         }
         for result in results {
             let result = try #require(result)

@@ -2,6 +2,7 @@ import Foundation
 import GptimgSupport
 import PNGMetadata
 import Testing
+
 @testable import GptimgCLI
 
 /// What a command takes from its context rather than from the process: environment, current
@@ -26,7 +27,7 @@ struct ContextTests {
             let untouched = [SIGINT, SIGTERM, SIGHUP].allSatisfy { number in
                 var current = sigaction()
                 sigaction(number, nil, &current)
-                return current.__sigaction_handler.sa_handler == nil  // SIG_DFL
+                return current.__sigaction_handler.sa_handler == nil // SIG_DFL
             }
             return lock.withLock {
                 if !untouched { disturbed = true }

@@ -233,7 +233,7 @@ struct GenerationCommandTests {
             results.append(await workspace(["variant", "1", "--json"]))
             results.append(await workspace(["tasks", "--all", "--json"]))
             results.append(await workspace(["credits", "--json"]))
-            results.append(await workspace(["generate", "too many", "-n", "4", "--verbose"]))  // 402 by now
+            results.append(await workspace(["generate", "too many", "-n", "4", "--verbose"])) // 402 by now
             results.append(await workspace(["show", "1", "--json"]))
             results.append(await workspace(["doctor"]))
             let exports = workspace.folder.path + "/exports"

@@ -120,7 +120,7 @@ struct BatchTests {
                     ])
                 #expect(
                     second.statement(concurrency: 1) == "batch: 1 task, 1 image, 2 credits (2 an image), 1 at a time")
-                _ = await run.run(second.jobs, concurrency: 1)  // still 402: nothing left
+                _ = await run.run(second.jobs, concurrency: 1) // still 402: nothing left
                 #expect(
                     await sim.ledger(of: canaryKey).entries.filter { $0.taskID != nil }.map(\.prompt) == ["one", "two"])
 
@@ -146,7 +146,8 @@ struct BatchTests {
                     return options.batchKey ?? ""
                 }
                 // "lost": recorded, then nothing heard (a crash mid-POST): no task id.
-                let lost = try await catalog.recordGeneration(NewGeneration(prompt: "lost", tags: ["b"], batchKey: keys[0]))
+                let lost = try await catalog.recordGeneration(
+                    NewGeneration(prompt: "lost", tags: ["b"], batchKey: keys[0]))
                 // "running": accepted, still processing.
                 let generator = api.generator(catalog, try client(sim.port))
                 let running = try await generator.submit(

@@ -137,7 +137,7 @@ import Testing
         #expect(A1111Infotext.quote("l1\nl2\t\"q\" \\ é\u{01}") == "\"l1\\nl2\\t\\\"q\\\" \\\\ é\\u0001\"")
         #expect(A1111Infotext.unquote("\"a\\u00e9\\ud83c\\udfa8\"") == "aé🎨")
         #expect(A1111Infotext.unquote("\"broken") == "\"broken")
-        #expect(A1111Infotext.unquote("\"raw\ttab\"") == "\"raw\ttab\"")  // json.loads is strict
+        #expect(A1111Infotext.unquote("\"raw\ttab\"") == "\"raw\ttab\"") // json.loads is strict
     }
 
     static let hostileValues: [String] = [
@@ -471,7 +471,7 @@ import Testing
         #expect(info.negativePrompt == "blurry")
         #expect(info.parameter("seed") == "5087912392371238164")
         #expect(info.parameter("base_model") == "juggernautXL_v8Rundiffusion")
-        #expect(info.parameter("refiner_model") == nil)  // "None"
+        #expect(info.parameter("refiner_model") == nil) // "None"
         #expect(info.parameter("resolution") == "(1152, 896)")
         #expect(info.parameter("guidance_scale") == "4.0")
         #expect(info.parameter("sharpness") == "2.0")
@@ -655,9 +655,9 @@ import Testing
 
     @Test func malformedGptimgFallsThrough() throws {
         let cases = [
-            #"{"schema": 1, "prompt": "x", "n": "two"}"#,  // wrong type
-            #"{"schema": 1, "prompt": "x""#,  // truncated
-            #"{"schema": 1}"#,  // no prompt
+            #"{"schema": 1, "prompt": "x", "n": "two"}"#, // wrong type
+            #"{"schema": 1, "prompt": "x""#, // truncated
+            #"{"schema": 1}"#, // no prompt
             #"["not", "an", "object"]"#,
             String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000),
             "",
