@@ -24,6 +24,15 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
 fi
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: run make deps" >&2; exit 1; }
 
+# The floor no Swift program linking Foundation gets under: one that only starts and prints
+# (gptimg links Foundation; the sqlite3 shell is C). Built as the release build is (-O).
+floor=$BENCH_OUT/floor
+mkdir -p "$floor"
+printf 'import Foundation\nprint(Date().timeIntervalSince1970 > 0)\n' >"$floor/foundation.swift"
+printf 'print(1)\n' >"$floor/plain.swift"
+swiftc -O "$floor/foundation.swift" -o "$floor/swift-foundation" >&2
+swiftc -O "$floor/plain.swift" -o "$floor/swift-plain" >&2
+
 big_count=${BENCH_LIST_COUNT:-1000000}
 small_count=${BENCH_LIST_SMALL:-100000}
 words=${BENCH_LIST_WORDS:-misty lighthouse watercolor}
@@ -53,7 +62,9 @@ log "timing the 3-word query on $big_count images"
 hyperfine --style basic -N --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json "$BENCH_OUT/list-query.json" \
     -n "gptimg list (static, installed)" "$STATIC list '$words' --limit 50 --library $big" \
     -n "gptimg list (dynamic)" "$GPTIMG list '$words' --limit 50 --library $big" \
-    -n "sqlite3 FTS" "sqlite3 $big/catalog.sqlite \"$fts\""
+    -n "sqlite3 FTS" "sqlite3 $big/catalog.sqlite \"$fts\"" \
+    -n "floor: a Swift program with Foundation that only starts" "$floor/swift-foundation" \
+    -n "floor: a Swift program without Foundation" "$floor/swift-plain"
 hyperfine --style basic -N --warmup 1 --runs "$BENCH_RUNS" --export-json "$BENCH_OUT/list-like.json" \
     -n "gptimg list (static, installed)" "$STATIC list '$words' --limit 50 --library $big" \
     -n "sqlite3 LIKE" "sqlite3 $big/catalog.sqlite \"$like\""
@@ -73,7 +84,8 @@ hyperfine --style basic -N --warmup 3 --runs "$((BENCH_RUNS * 4))" --export-json
     -n "gptimg list --limit 20 (static, installed)" "$STATIC list --limit 20 --library $small" \
     -n "gptimg list --limit 20 (dynamic)" "$GPTIMG list --limit 20 --library $small" \
     -n "sqlite3 same query" "sqlite3 $small/catalog.sqlite \"$recent\"" \
-    -n "gptimg --version (static)" "$STATIC --version"
+    -n "gptimg --version (static)" "$STATIC --version" \
+    -n "floor: a Swift program with Foundation that only starts" "$floor/swift-foundation"
 drop="sync && echo 3 > /proc/sys/vm/drop_caches"
 hyperfine --style basic --warmup 0 --runs "$((BENCH_RUNS * 2))" --export-json "$BENCH_OUT/list-cold.json" --prepare "$drop" \
     -n "gptimg list --limit 20 (static, installed, page cache dropped)" "$STATIC list --limit 20 --library $small" \
