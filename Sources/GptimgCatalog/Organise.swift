@@ -54,8 +54,12 @@ extension Catalog {
             try Self.addTags(add, to: imageIDs, db: db)
             for name in remove {
                 guard let tag = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db) else { continue }
-                for image in imageIDs {
-                    try ImageTagRecord.deleteOne(db, key: ["image_id": image, "tag_id": tag.id])
+                for start in stride(from: 0, to: imageIDs.count, by: 5000) {
+                    // Integers: safe to write into the statement.
+                    let list = imageIDs[start..<min(start + 5000, imageIDs.count)].map(String.init)
+                    try db.execute(
+                        sql: "DELETE FROM image_tags WHERE tag_id = ? AND image_id IN (\(list.joined(separator: ",")))",
+                        arguments: [tag.id])
                 }
             }
             try db.execute(sql: "DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = tags.id)")
@@ -68,8 +72,13 @@ extension Catalog {
             // Names are unique without regard to case (the column's NOCASE): an existing tag is reused.
             var tag = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db) ?? TagRecord(name: name)
             if tag.id == 0 { try tag.insert(db) }
-            for image in imageIDs {
-                try ImageTagRecord(imageID: image, tagID: tag.id).insert(db, onConflict: .ignore)
+            for start in stride(from: 0, to: imageIDs.count, by: 5000) {
+                // Integers: safe to write into the statement.
+                let list = imageIDs[start..<min(start + 5000, imageIDs.count)].map(String.init).joined(separator: ",")
+                try db.execute(
+                    sql:
+                        "INSERT OR IGNORE INTO image_tags(image_id, tag_id) SELECT id, ? FROM images WHERE id IN (\(list))",
+                    arguments: [tag.id])
             }
         }
     }
@@ -108,9 +117,17 @@ extension Catalog {
         return name
     }
 
+    /// Throws `noSuchImage` for the first of `ids` the catalog lacks. A few thousand ids per
+    /// statement: a query's thousands of matches cost a few statements, not one each.
     static func requireImages(_ ids: [Int64], db: Database) throws {
-        for id in ids where try !ImageRecord.exists(db, key: id) {
-            throw CatalogError.noSuchImage(String(id))
+        var found = Set<Int64>()
+        for start in stride(from: 0, to: ids.count, by: 5000) {
+            // Integers: safe to write into the statement.
+            let list = ids[start..<min(start + 5000, ids.count)].map(String.init).joined(separator: ",")
+            found.formUnion(try Int64.fetchAll(db, sql: "SELECT id FROM images WHERE id IN (\(list))"))
+        }
+        if let missing = ids.first(where: { !found.contains($0) }) {
+            throw CatalogError.noSuchImage(String(missing))
         }
     }
 
