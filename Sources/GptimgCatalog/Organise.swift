@@ -76,8 +76,8 @@ extension Catalog {
                 // Integers: safe to write into the statement.
                 let list = imageIDs[start..<min(start + 5000, imageIDs.count)].map(String.init).joined(separator: ",")
                 try db.execute(
-                    sql:
-                        "INSERT OR IGNORE INTO image_tags(image_id, tag_id) SELECT id, ? FROM images WHERE id IN (\(list))",
+                    sql: "INSERT OR IGNORE INTO image_tags(image_id, tag_id) "
+                        + "SELECT id, ? FROM images WHERE id IN (\(list))",
                     arguments: [tag.id])
             }
         }

@@ -193,7 +193,8 @@ struct TriageTests {
             WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 9990)
             INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, generator,
                 created_at, added_at)
-            SELECT (SELECT min(id) FROM generations) + n % 10, printf('%064x', n), printf('images/2026/11/b-%05d.png', n),
+            SELECT (SELECT min(id) FROM generations) + n % 10, printf('%064x', n),
+                printf('images/2026/11/b-%05d.png', n),
                 48, 32, 100, 0, 'gptimg', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z' FROM k
             """)
         let all = try catalog.select(ids: [], query: "bulk")
