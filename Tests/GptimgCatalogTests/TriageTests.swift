@@ -177,6 +177,30 @@ struct TriageTests {
         #expect(try catalog.select(ids: [String(id["red"]!)], query: nil).query == nil)
     }
 
+    @Test("delete of many images is one transaction: when a row cannot go, every file comes back")
+    func deleteIsAllOrNothing() async throws {
+        let (library, catalog, id) = try await QueryTests.library()
+        let chosen = [id["red"]!, id["blue"]!, id["city"]!]
+        let files = try catalog.details(chosen).map { library.location.root.path + "/" + $0.image.path }
+        try library.sql(
+            """
+            CREATE TRIGGER refuse_city BEFORE DELETE ON images WHEN OLD.id = \(id["city"]!)
+            BEGIN SELECT RAISE(ABORT, 'refused'); END
+            """)
+        #expect(throws: (any Error).self) { try catalog.delete(chosen) }
+        #expect(files.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        let trash = library.location.trashURL.path
+        func trashed() -> [String] { (FileManager.default.enumerator(atPath: trash)?.allObjects as? [String]) ?? [] }
+        #expect(!trashed().contains { $0.hasSuffix(".png") || $0.hasSuffix(".json") }, "\(trashed())")
+        #expect(try catalog.details(chosen).count == 3)
+        try library.sql("DROP TRIGGER refuse_city")
+        #expect(try catalog.delete(chosen).count == 3)
+        #expect(trashed().filter { $0.hasSuffix(".png") }.count == 3)
+        #expect(trashed().filter { $0.hasSuffix(".json") }.count == 3)
+        #expect(!files.contains { FileManager.default.fileExists(atPath: $0) })
+        #expect(try catalog.count() == 2)
+    }
+
     @Test("a change to 10,000 images a query matches is one transaction")
     func tenThousandInOneTransaction() async throws {
         let library = try TemporaryLibrary()
