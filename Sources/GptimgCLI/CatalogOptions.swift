@@ -57,6 +57,7 @@ enum CatalogRendering {
         if let code = generation.errorCode { add("error", code + (generation.errorMessage.map { ": " + $0 } ?? "")) }
         add("rating", image.rating > 0 ? String(image.rating) : nil)
         add("favorite", image.favorite ? "yes" : nil)
+        add("pick", image.pickState == .none ? nil : image.pickState.name)
         add("tags", item.tags.isEmpty ? nil : item.tags.joined(separator: ", "))
         add("collections", item.collections.isEmpty ? nil : item.collections.joined(separator: ", "))
         if let parent = show.parent {

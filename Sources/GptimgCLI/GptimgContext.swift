@@ -20,6 +20,16 @@ public protocol StandardStreams: Sendable {
     func isTerminal(_ stream: StandardStream) -> Bool
     /// All of standard input (`gptimg batch -`).
     func readInput() -> [UInt8]
+    /// Whether standard input is a terminal: a command asks a question only then.
+    func isInputTerminal() -> Bool
+    /// One line of standard input without its line break (an answer), nil at its end.
+    func readLine() -> String?
+}
+
+extension StandardStreams {
+    /// Streams that cannot ask: no terminal on standard input.
+    public func isInputTerminal() -> Bool { false }
+    public func readLine() -> String? { nil }
 }
 
 /// Everything a command does to the world outside its library, in one `Sendable` value, as
@@ -121,6 +131,10 @@ public struct ProcessStreams: StandardStreams {
     public func readInput() -> [UInt8] {
         Array(FileHandle.standardInput.readDataToEndOfFile())
     }
+
+    public func isInputTerminal() -> Bool { isatty(STDIN_FILENO) == 1 }
+
+    public func readLine() -> String? { Swift.readLine(strippingNewline: true) }
 }
 
 /// swift-log's handler for the CLI: `gptimg: <level>: <label>: <message>` lines on a context's

@@ -5,8 +5,9 @@ import PNGMetadata
 
 /// The query language's help, shared by `list` and `search`; the filters are the catalog's own list.
 let queryHelp = """
-    Query: words match prompts and tags (all must match); "a phrase"; -word excludes; word* is a \
-    prefix; a OR b. Filters: \(ImageQuery.validFilters).
+    Query: words match prompts and tags (all must match); "a phrase"; -word or NOT word excludes; \
+    word* is a prefix; a OR b (filters too); AND; ( ) groups. Rejected images show only with \
+    is:rejected. Filters: \(ImageQuery.validFilters). Dates (after:, before:, date:): \(ImageQuery.validDates).
     """
 
 extension ImageSort: ExpressibleByArgument {}
@@ -25,6 +26,12 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
     /// The page of images matching `query` (the words and filters as typed), printed.
     func run(_ context: GptimgContext, _ options: CatalogOptions, query: [String]) throws {
         try runCatalogCommand(context) { output in
+            // The query takes every argument no option claims (so `-lake` is a word): a
+            // misspelt option would otherwise become a word to exclude.
+            if let option = query.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
+                throw CommandFailure(
+                    "unknown option '\(option)': see `gptimg \(Defaults.command) --help` (a word to exclude is -word)")
+            }
             let parsed = try ImageQuery(parsing: query.joined(separator: " "))
             let catalog = try options.open(.readOnly, context)
             for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
@@ -36,6 +43,7 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
 
 /// What differs between `list` and `search`: the order they show.
 protocol ListingDefaults {
+    static var command: String { get }
     static var sort: ImageSort { get }
     static var sortHelp: String { get }
 }
@@ -51,19 +59,24 @@ struct ListCommand: ContextCommand {
               gptimg list --limit 20
               gptimg list 'lighthouse -storm aspect:16:9 rating:>=4'
               gptimg list 'tag:"night sky" OR in:Favourites' --json | jq .path
+              gptimg list -lake after:7d
+              gptimg list '(fox OR wolf) NOT snow date:2026-12 sort:rating'
+              gptimg list is:rejected --limit 100
+              gptimg list 'credits:>=4 n:4 has:children -has:parent ref:no'
             """
     )
 
     enum Defaults: ListingDefaults {
+        static let command = "list"
         static let sort = ImageSort.newest
-        static let sortHelp = "newest, oldest or relevance."
+        static let sortHelp = "newest, oldest, relevance or rating (or sort: in the query)."
     }
 
     @OptionGroup var options: CatalogOptions
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The query (words and filters).")
+    @Argument(parsing: .allUnrecognized, help: "The query (words and filters).")
     var query: [String] = []
 
     @OptionGroup var listing: ListingOptions<Defaults>
@@ -83,12 +96,14 @@ struct SearchCommand: ContextCommand {
             Examples:
               gptimg search 'misty lake'
               gptimg search 'portrait* -blurry generator:a1111'
+              gptimg search 'lighthouse is:picked OR rating:>=4 after:yesterday'
             """
     )
 
     enum Defaults: ListingDefaults {
+        static let command = "search"
         static let sort = ImageSort.relevance
-        static let sortHelp = "relevance, newest or oldest."
+        static let sortHelp = "relevance, newest, oldest or rating (or sort: in the query)."
     }
 
     @OptionGroup var options: CatalogOptions
@@ -96,8 +111,12 @@ struct SearchCommand: ContextCommand {
     @OptionGroup var global: GlobalOptions
 
     /// Required here (a search without words is a list).
-    @Argument(help: "The query (words and filters).")
-    var query: [String]
+    @Argument(parsing: .allUnrecognized, help: "The query (words and filters).")
+    var query: [String] = []
+
+    func validate() throws {
+        if query.isEmpty { throw ValidationError("give a query (words and filters); `gptimg list` shows everything") }
+    }
 
     @OptionGroup var listing: ListingOptions<Defaults>
 
@@ -200,6 +219,7 @@ extension ImageDetails {
         ]
         parts.append(image.rating > 0 ? String(repeating: "*", count: image.rating).rightPadded(5) : "     ")
         parts.append(image.favorite ? "fav" : "   ")
+        if image.pickState != .none { parts.append(image.pickState == .picked ? "pick" : "rejected") }
         var prompt = String(String.UnicodeScalarView(generation.prompt.unicodeScalars.map { $0 == "\n" ? " " : $0 }))
         if prompt.count > 80 { prompt = String(prompt.prefix(79)) + "…" }
         parts.append(prompt.isEmpty ? "(no prompt)" : prompt)

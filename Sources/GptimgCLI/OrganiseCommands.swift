@@ -8,7 +8,12 @@ struct TagCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Add or remove tags on images.",
-        discussion: "Examples:\n  gptimg tag 42 43 --add sunset beach\n  gptimg tag 3f9a1c --remove draft"
+        discussion: """
+            Examples:
+              gptimg tag 42 43 --add sunset beach
+              gptimg tag 3f9a1c --remove draft
+              gptimg tag --query 'lighthouse after:7d' --add coast --yes
+            """
     )
 
     @OptionGroup var options: CatalogOptions
@@ -16,7 +21,9 @@ struct TagCommand: ContextCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Image IDs (numbers or 6+ hex digits of the SHA-256).")
-    var ids: [String]
+    var ids: [String] = []
+
+    @OptionGroup var selection: SelectionOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.")
     var add: [String] = []
@@ -31,9 +38,10 @@ struct TagCommand: ContextCommand {
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readWrite, context)
-            let resolved = try catalog.resolve(ids)
-            try catalog.tag(resolved, add: add, remove: remove)
-            for item in try catalog.details(resolved) {
+            guard let chosen = try selection.select(catalog, ids: ids, action: "tag", context) else { return }
+            try catalog.tag(chosen.ids, add: add, remove: remove)
+            if chosen.query != nil { return output.bulkSummary(chosen, done: "tagged", json: options.json) }
+            for item in try catalog.details(chosen.ids) {
                 if options.json {
                     output.json(item.json)
                 } else {
@@ -49,22 +57,24 @@ struct RateCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rate",
         abstract: "Rate images from 0 to 5 (0 clears the rating).",
-        discussion: "Example:\n  gptimg rate 42 43 5"
+        discussion: "Examples:\n  gptimg rate 42 43 5\n  gptimg rate --query 'in:Keepers' 4"
     )
 
     @OptionGroup var options: CatalogOptions
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs, then the rating (0-5).")
+    @Argument(help: "Image IDs, then the rating (0-5); only the rating with --query.")
     var arguments: [String]
+
+    @OptionGroup var selection: SelectionOptions
 
     /// The last argument, when it is a rating (0-5).
     private var rating: Int? { arguments.last.flatMap { Int($0) }.flatMap { (0...5).contains($0) ? $0 : nil } }
 
     func validate() throws {
-        guard arguments.count >= 2 else {
-            throw ValidationError("give one or more image IDs, then a rating from 0 to 5")
+        guard arguments.count >= (selection.query == nil ? 2 : 1) else {
+            throw ValidationError("give one or more image IDs (or --query QUERY), then a rating from 0 to 5")
         }
         guard rating != nil else {
             throw ValidationError("'\(arguments.last ?? "")' is not a rating: use a whole number from 0 to 5")
@@ -75,9 +85,11 @@ struct RateCommand: ContextCommand {
         let rating = rating! // validate() refused anything else
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readWrite, context)
-            let resolved = try catalog.resolve(Array(arguments.dropLast()))
-            try catalog.rate(resolved, rating)
-            for item in try catalog.details(resolved) {
+            let ids = Array(arguments.dropLast())
+            guard let chosen = try selection.select(catalog, ids: ids, action: "rate", context) else { return }
+            try catalog.rate(chosen.ids, rating)
+            if chosen.query != nil { return output.bulkSummary(chosen, done: "rated", json: options.json) }
+            for item in try catalog.details(chosen.ids) {
                 if options.json {
                     output.json(item.json)
                 } else {
@@ -100,7 +112,9 @@ struct FavCommand: ContextCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Image IDs.")
-    var ids: [String]
+    var ids: [String] = []
+
+    @OptionGroup var selection: SelectionOptions
 
     @Flag(help: "Remove the mark instead.")
     var off = false
@@ -108,9 +122,10 @@ struct FavCommand: ContextCommand {
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readWrite, context)
-            let resolved = try catalog.resolve(ids)
-            try catalog.setFavorite(resolved, !off)
-            for item in try catalog.details(resolved) {
+            guard let chosen = try selection.select(catalog, ids: ids, action: "fav", context) else { return }
+            try catalog.setFavorite(chosen.ids, !off)
+            if chosen.query != nil { return output.bulkSummary(chosen, done: "marked", json: options.json) }
+            for item in try catalog.details(chosen.ids) {
                 if options.json {
                     output.json(item.json)
                 } else {
@@ -121,6 +136,81 @@ struct FavCommand: ContextCommand {
     }
 }
 
+/// `pick` and `reject`: the one flag both set, with what differs.
+protocol PickFlagCommand: ContextCommand {
+    static var flag: ImagePick { get }
+    var options: CatalogOptions { get }
+    var ids: [String] { get }
+    var selection: SelectionOptions { get }
+    var off: Bool { get }
+}
+
+extension PickFlagCommand {
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
+            let action = Self.configuration.commandName ?? "pick"
+            guard let chosen = try selection.select(catalog, ids: ids, action: action, context) else { return }
+            try catalog.setPick(chosen.ids, off ? .none : Self.flag)
+            if chosen.query != nil {
+                return output.bulkSummary(chosen, done: off ? "cleared" : Self.flag.name, json: options.json)
+            }
+            for item in try catalog.details(chosen.ids) {
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line(
+                        "\(item.image.id): " + (item.image.pickState == .none ? "no pick" : item.image.pickState.name))
+                }
+            }
+        }
+    }
+}
+
+struct PickCommand: PickFlagCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pick",
+        abstract: "Mark images as picks, the ones to keep (or clear the mark, with --off).",
+        discussion: """
+            A pick replaces a reject. Find them with `gptimg list is:picked`.
+
+            Examples:
+              gptimg pick 42 43
+              gptimg pick 42 --off
+            """
+    )
+    static let flag = ImagePick.picked
+
+    @OptionGroup var options: CatalogOptions
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Image IDs.") var ids: [String] = []
+    @OptionGroup var selection: SelectionOptions
+    @Flag(help: "Clear the mark instead.") var off = false
+}
+
+struct RejectCommand: PickFlagCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject",
+        abstract: "Mark images as rejects: hidden from list, search and the gallery (or clear it, with --off).",
+        discussion: """
+            Rejected images show only when the query asks for them (is:rejected); \
+            `gptimg delete --query is:rejected` moves them to the trash.
+
+            Examples:
+              gptimg reject 42 43
+              gptimg list is:rejected
+              gptimg reject 42 --off
+            """
+    )
+    static let flag = ImagePick.rejected
+
+    @OptionGroup var options: CatalogOptions
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Image IDs.") var ids: [String] = []
+    @OptionGroup var selection: SelectionOptions
+    @Flag(help: "Clear the mark instead.") var off = false
+}
+
 struct DeleteCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
@@ -129,8 +219,9 @@ struct DeleteCommand: ContextCommand {
             Files go to Library/trash/YYYY-MM-DD/ with a .json sidecar of their catalog row; they keep \
             their embedded metadata, so `gptimg import Library/trash/…` brings them back.
 
-            Example:
+            Examples:
               gptimg delete 42 3f9a1c
+              gptimg delete --query 'is:rejected' --yes
             """
     )
 
@@ -139,14 +230,18 @@ struct DeleteCommand: ContextCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Image IDs.")
-    var ids: [String]
+    var ids: [String] = []
+
+    @OptionGroup var selection: SelectionOptions
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readWrite, context)
-            let resolved = try catalog.resolve(ids)
-            let trashed = try catalog.delete(resolved)
-            for (id, path) in zip(resolved, trashed) {
+            guard let chosen = try selection.select(catalog, ids: ids, action: "delete", context) else { return }
+            let trashed = try catalog.delete(chosen.ids)
+            if chosen.query != nil { return output.bulkSummary(chosen, done: "deleted", json: options.json) }
+            var seen = Set<Int64>()
+            for (id, path) in zip(chosen.ids.filter { seen.insert($0).inserted }, trashed) {
                 if options.json {
                     output.json(.object([("id", .int(Int(id))), ("trash", .string(path))]))
                 } else {
@@ -252,16 +347,23 @@ struct CollectionCommand: ParsableCommand {
     struct Add: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Add images to a collection (made if missing).",
-            discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
+            discussion: """
+                Examples:
+                  gptimg collection add 'Summer trip' 42 43
+                  gptimg collection add Keepers --query 'is:picked'
+                """
+        )
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.") var name: String
-        @Argument(help: "Image IDs.") var ids: [String]
+        @Argument(help: "Image IDs.") var ids: [String] = []
+        @OptionGroup var selection: SelectionOptions
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
                 let catalog = try options.open(.readWrite, context)
-                let added = try catalog.addToCollection(name, try catalog.resolve(ids))
+                guard let chosen = try selection.select(catalog, ids: ids, action: "add", context) else { return }
+                let added = try catalog.addToCollection(name, chosen.ids)
                 if options.json {
                     output.json(.object([("collection", .string(name)), ("added", .int(added))]))
                 } else {
@@ -277,12 +379,14 @@ struct CollectionCommand: ParsableCommand {
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.") var name: String
-        @Argument(help: "Image IDs.") var ids: [String]
+        @Argument(help: "Image IDs.") var ids: [String] = []
+        @OptionGroup var selection: SelectionOptions
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
                 let catalog = try options.open(.readWrite, context)
-                let removed = try catalog.removeFromCollection(name, try catalog.resolve(ids))
+                guard let chosen = try selection.select(catalog, ids: ids, action: "remove", context) else { return }
+                let removed = try catalog.removeFromCollection(name, chosen.ids)
                 if options.json {
                     output.json(.object([("collection", .string(name)), ("removed", .int(removed))]))
                 } else {

@@ -12,7 +12,8 @@ extension Catalog {
     ) throws -> [ImageDetails] {
         try read("search the catalog") { db in
             try Browse.list(
-                query, sort: sort, limit: limit, offset: offset, after: cursor, promptExcerpt: promptExcerpt, db: db
+                query, sort: sort, limit: limit, offset: offset, after: cursor, promptExcerpt: promptExcerpt,
+                now: clock(), db: db
             ) {
                 try Self.resolve($0, db: db)
             }
@@ -29,10 +30,8 @@ extension Catalog {
     /// How many images match `query` (one `count(*)`; no rows are read back).
     public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
         try read("count images") { db in
-            let sql = try SearchSQL(query) { try Self.resolve($0, db: db) }
-            // Words alone: the index has one row per image (its triggers keep it so), and
-            // counting there skips a lookup in `images` for every match.
-            let from = sql.usesIndex && sql.conditions.count == 1 ? "image_search s" : sql.from
+            let sql = try SearchSQL(query, now: clock()) { try Self.resolve($0, db: db) }
+            let from = sql.from
             return try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)
             ) ?? 0

@@ -23,6 +23,8 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
     case invalidRating(String)
     /// A malformed query: unknown filter, bad value; the message lists what is valid.
     case query(String)
+    /// A changing command given both IDs and a query, or neither.
+    case selection(String)
     /// The catalog's schema is newer than this gptimg knows.
     case newerSchema(path: String)
     /// The catalog file is damaged (not a database, corrupt pages, emptied): `doctor` cannot open
@@ -65,7 +67,7 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
             "'\(name)' cannot be used as a name: \(reason)"
         case .invalidRating(let value):
             "'\(value)' is not a rating: use a whole number from 0 to 5"
-        case .query(let message):
+        case .query(let message), .selection(let message):
             message
         case .alreadySubmitted(let key, let generation):
             """

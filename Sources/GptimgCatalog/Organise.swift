@@ -54,8 +54,12 @@ extension Catalog {
             try Self.addTags(add, to: imageIDs, db: db)
             for name in remove {
                 guard let tag = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db) else { continue }
-                for image in imageIDs {
-                    try ImageTagRecord.deleteOne(db, key: ["image_id": image, "tag_id": tag.id])
+                for start in stride(from: 0, to: imageIDs.count, by: 5000) {
+                    // Integers: safe to write into the statement.
+                    let list = imageIDs[start..<min(start + 5000, imageIDs.count)].map(String.init)
+                    try db.execute(
+                        sql: "DELETE FROM image_tags WHERE tag_id = ? AND image_id IN (\(list.joined(separator: ",")))",
+                        arguments: [tag.id])
                 }
             }
             try db.execute(sql: "DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = tags.id)")
@@ -68,8 +72,13 @@ extension Catalog {
             // Names are unique without regard to case (the column's NOCASE): an existing tag is reused.
             var tag = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db) ?? TagRecord(name: name)
             if tag.id == 0 { try tag.insert(db) }
-            for image in imageIDs {
-                try ImageTagRecord(imageID: image, tagID: tag.id).insert(db, onConflict: .ignore)
+            for start in stride(from: 0, to: imageIDs.count, by: 5000) {
+                // Integers: safe to write into the statement.
+                let list = imageIDs[start..<min(start + 5000, imageIDs.count)].map(String.init).joined(separator: ",")
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO image_tags(image_id, tag_id) "
+                        + "SELECT id, ? FROM images WHERE id IN (\(list))",
+                    arguments: [tag.id])
             }
         }
     }
@@ -108,9 +117,17 @@ extension Catalog {
         return name
     }
 
+    /// Throws `noSuchImage` for the first of `ids` the catalog lacks. A few thousand ids per
+    /// statement: a query's thousands of matches cost a few statements, not one each.
     static func requireImages(_ ids: [Int64], db: Database) throws {
-        for id in ids where try !ImageRecord.exists(db, key: id) {
-            throw CatalogError.noSuchImage(String(id))
+        var found = Set<Int64>()
+        for start in stride(from: 0, to: ids.count, by: 5000) {
+            // Integers: safe to write into the statement.
+            let list = ids[start..<min(start + 5000, ids.count)].map(String.init).joined(separator: ",")
+            found.formUnion(try Int64.fetchAll(db, sql: "SELECT id FROM images WHERE id IN (\(list))"))
+        }
+        if let missing = ids.first(where: { !found.contains($0) }) {
+            throw CatalogError.noSuchImage(String(missing))
         }
     }
 
@@ -121,7 +138,7 @@ extension Catalog {
         guard (0...5).contains(rating) else { throw CatalogError.invalidRating(String(rating)) }
         try write("rate images") { db in
             try Self.requireImages(imageIDs, db: db)
-            try ImageRecord.filter(keys: imageIDs).updateAll(db, ImageRecord.Columns.rating.set(to: rating))
+            try Self.update(imageIDs, ImageRecord.Columns.rating.set(to: rating), db: db)
         }
     }
 
@@ -129,7 +146,24 @@ extension Catalog {
     public func setFavorite(_ imageIDs: [Int64], _ favorite: Bool) throws {
         try write("mark favourites") { db in
             try Self.requireImages(imageIDs, db: db)
-            try ImageRecord.filter(keys: imageIDs).updateAll(db, ImageRecord.Columns.favorite.set(to: favorite))
+            try Self.update(imageIDs, ImageRecord.Columns.favorite.set(to: favorite), db: db)
+        }
+    }
+
+    /// Sets the pick flag of images: picked, rejected, or neither (`--off`).
+    public func setPick(_ imageIDs: [Int64], _ pick: ImagePick) throws {
+        try write("mark picks") { db in
+            try Self.requireImages(imageIDs, db: db)
+            try Self.update(imageIDs, ImageRecord.Columns.pick.set(to: pick.rawValue), db: db)
+        }
+    }
+
+    /// Sets one column of many images, a few thousand ids per statement (SQLite caps the
+    /// arguments of one statement), within the caller's transaction.
+    static func update(_ imageIDs: [Int64], _ assignment: ColumnAssignment, db: Database) throws {
+        for start in stride(from: 0, to: imageIDs.count, by: 5000) {
+            let chunk = imageIDs[start..<min(start + 5000, imageIDs.count)]
+            try ImageRecord.filter(keys: Array(chunk)).updateAll(db, assignment)
         }
     }
 
@@ -253,10 +287,12 @@ extension Catalog {
     ///
     /// Every file is checked first (`LibraryLocation.checkedFile`): when a row's path leads out of
     /// the library or names something other than a regular file, nothing is moved nor deleted and
-    /// the error names the row (a missing file is no obstacle: its row goes).
+    /// the error names the row (a missing file is no obstacle: its row goes). The rows go in one
+    /// transaction: when it fails, every file is moved back.
     @discardableResult
     public func delete(_ imageIDs: [Int64]) throws -> [String] {
-        let details = try self.details(imageIDs)
+        var seen = Set<Int64>()
+        let details = try self.details(imageIDs.filter { seen.insert($0).inserted })
         var sources: [String?] = []
         for item in details {
             switch location.checkedFile(atCatalogPath: item.image.path) {
@@ -269,33 +305,48 @@ extension Catalog {
         let day = String(now().prefix(10))
         let trash = location.trashURL.appendingPathComponent(day).path
         try ImageStore.makeDirectories(trash)
-        var trashed: [String] = []
+        // Every file first, then every row in one transaction; when that fails, every file
+        // goes back: the images are either all deleted or all still there.
+        var moves: [(source: String, destination: String, moved: Bool)] = []
+        func undoMoves() {
+            for move in moves.reversed() {
+                if move.moved { rename(move.destination, move.source) }
+                unlink(move.destination + ".json")
+            }
+        }
+        var taken = Set<String>()
         for (item, checked) in zip(details, sources) {
             let source = checked ?? location.root.path + "/" + item.image.path
             let name = (source as NSString).lastPathComponent
             var destination = trash + "/" + name
             var attempt = 1
-            while FileManager.default.fileExists(atPath: destination) {
+            while taken.contains(destination) || FileManager.default.fileExists(atPath: destination) {
                 attempt += 1
                 destination = trash + "/" + (name as NSString).deletingPathExtension + "-\(attempt).png"
             }
+            taken.insert(destination)
             let fileExists = checked != nil
             if fileExists, rename(source, destination) != 0 {
-                throw CatalogError.file(
-                    path: source, reason: "cannot move it to the trash: \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                undoMoves()
+                throw CatalogError.file(path: source, reason: "cannot move it to the trash: \(reason)")
             }
+            moves.append((source, destination, fileExists))
             try? AtomicFile.write(Array((item.json.rendered + "\n").utf8), to: destination + ".json", durable: false)
-            AtomicFile.syncDirectory(trash)
-            do {
-                try write("delete an image") { db in try Self.deleteImage(item.image.id, db: db) }
-            } catch {
-                if fileExists { rename(destination, source) }
-                throw error
-            }
-            AtomicFile.syncDirectory((source as NSString).deletingLastPathComponent)
-            trashed.append(destination)
         }
-        return trashed
+        AtomicFile.syncDirectory(trash)
+        do {
+            try write(details.count == 1 ? "delete an image" : "delete images") { db in
+                for item in details { try Self.deleteImage(item.image.id, db: db) }
+            }
+        } catch {
+            undoMoves()
+            throw error
+        }
+        for folder in Set(moves.map { ($0.source as NSString).deletingLastPathComponent }) {
+            AtomicFile.syncDirectory(folder)
+        }
+        return moves.map(\.destination)
     }
 
     /// Removes image `id`'s row; its metadata, tags and collection places go with it (ON DELETE

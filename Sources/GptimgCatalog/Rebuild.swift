@@ -316,6 +316,17 @@ extension Catalog {
                                        ol.balance, ol.note, ol.recorded_at
                                 FROM old.credit_ledger ol ORDER BY ol.id;
                             """)
+                    // Picks exist from v3 on: an older catalog has none to carry.
+                    let hasPicks = try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM pragma_table_info('images', 'old') WHERE name = 'pick')")
+                    if hasPicks == true {
+                        try db.execute(
+                            sql: """
+                                UPDATE images SET pick = ifnull((SELECT CASE WHEN o.pick IN (-1, 0, 1) THEN o.pick END
+                                    FROM old.images o WHERE o.sha256 = images.sha256), 0)
+                                WHERE sha256 IN (SELECT sha256 FROM old.images)
+                                """)
+                    }
                     return .commit
                 }
             }

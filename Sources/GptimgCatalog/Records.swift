@@ -197,6 +197,27 @@ public struct ImageRecord: Sendable, Hashable {
     public var createdAt: String
     public var addedAt: String
     public var originalName: String?
+    /// -1 rejected, 0 neither, 1 picked (`ImagePick`'s raw values).
+    public var pick: Int = 0
+
+    /// `pick` as a value (a damaged row's out-of-range number reads as neither).
+    public var pickState: ImagePick { ImagePick(rawValue: pick) ?? .none }
+}
+
+/// An image's pick flag: kept, rejected, or not yet decided.
+public enum ImagePick: Int, Sendable, CaseIterable {
+    case rejected = -1
+    case none = 0
+    case picked = 1
+
+    /// The word `show`, `--json` and the gallery use: `picked`, `rejected` or `none`.
+    public var name: String {
+        switch self {
+        case .rejected: "rejected"
+        case .none: "none"
+        case .picked: "picked"
+        }
+    }
 }
 
 extension ImageRecord: FetchableRecord, MutablePersistableRecord {
@@ -205,7 +226,7 @@ extension ImageRecord: FetchableRecord, MutablePersistableRecord {
     public enum Columns: String, ColumnExpression, CaseIterable {
         case id, generationID = "generation_id", sha256, path, width, height, bytes, index = "index_in_task"
         case remoteURL = "remote_url", favorite, rating, generator, createdAt = "created_at", addedAt = "added_at"
-        case originalName = "original_name"
+        case originalName = "original_name", pick
     }
 
     public static var databaseSelection: [any SQLSelectable] { Columns.allCases }
@@ -231,6 +252,7 @@ extension ImageRecord: FetchableRecord, MutablePersistableRecord {
         createdAt = row.lenientText(Columns.createdAt) ?? ""
         addedAt = row.lenientText(Columns.addedAt) ?? ""
         originalName = row.lenientText(Columns.originalName)
+        pick = row.lenientInt(Columns.pick) ?? 0
     }
 
     public func encode(to container: inout PersistenceContainer) {
@@ -249,6 +271,7 @@ extension ImageRecord: FetchableRecord, MutablePersistableRecord {
         container[Columns.createdAt] = createdAt
         container[Columns.addedAt] = addedAt
         container[Columns.originalName] = originalName
+        container[Columns.pick] = pick
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -496,6 +519,7 @@ public struct ImageDetails: Sendable, Hashable {
             ("collections", .array(collections.map(JSONOut.string))),
             ("rating", .int(image.rating)),
             ("favorite", .bool(image.favorite)),
+            ("pick", .string(image.pickState.name)),
             ("parent_id", parentID.map { .int(Int($0)) } ?? .null),
             ("remote_url", .optional(image.remoteURL)),
             ("generator", .string(image.generator)),

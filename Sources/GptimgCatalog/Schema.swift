@@ -13,6 +13,7 @@ package enum Schema {
     package static let migrations: [(String, String)] = [
         ("v1-catalog", v1),
         ("v2-requested-options", v2),
+        ("v3-picks", v3),
     ]
 
     /// The migrator for `list` (the shipped migrations, or more for tests of a later gptimg).
@@ -208,5 +209,15 @@ package enum Schema {
         ALTER TABLE generations ADD COLUMN requested_collection TEXT;
         ALTER TABLE generations ADD COLUMN batch_key TEXT;
         CREATE UNIQUE INDEX generations_by_batch_key ON generations(batch_key) WHERE batch_key IS NOT NULL;
+        """
+
+    // MARK: - v3 (issue 17: picks and rejects, beside ratings and favourites)
+
+    /// `pick`: -1 rejected, 0 neither, 1 picked. Rejected images are hidden from `list`, `search`
+    /// and the gallery unless the query asks for them (`is:rejected`); the partial index finds
+    /// the few flagged ones (`is:picked`, `is:rejected`) without reading every row.
+    static let v3 = """
+        ALTER TABLE images ADD COLUMN pick INTEGER NOT NULL DEFAULT 0 CHECK (pick IN (-1, 0, 1));
+        CREATE INDEX images_by_pick ON images(pick) WHERE pick <> 0;
         """
 }

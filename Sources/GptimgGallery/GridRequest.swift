@@ -72,6 +72,8 @@ struct GridRequest: Sendable, Hashable {
     /// throws the CLI's own error (`CatalogError.query`), which names what is valid.
     func imageQuery() throws -> ImageQuery {
         var query = try ImageQuery(parsing: text)
+        // The grid pages by a cursor in date order: `sort:` is for `list` and `search`.
+        query.sort = nil
         // A control's value is one filter's value, never re-parsed as query text.
         for (name, value) in [("aspect", aspect), ("type", type), ("rating", rating), ("fav", favorite)]
         where !value.isEmpty {

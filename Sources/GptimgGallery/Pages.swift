@@ -140,6 +140,11 @@ enum Pages {
             )
         }
         if image.favorite { badges.append("<span class=\"fav\" title=\"favourite\">♥</span>") }
+        switch image.pickState {
+        case .picked: badges.append("<span class=\"pick\" title=\"picked\">✓</span>")
+        case .rejected: badges.append("<span class=\"pick\" title=\"rejected\">✗</span>")
+        case .none: break
+        }
         return """
             <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
             height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span \
@@ -247,6 +252,7 @@ enum Pages {
             <button type="button" class="fav-toggle\(image.favorite ? HTML(trusted: " on") : .empty)" id="fav" \
             aria-pressed="\(image.favorite ? "true" : "false")">\
             \(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
+            <span class="pick" id="pick">\(Self.pickText(image.pickState))</span>
             </div>
             \(tagChips)
             \(collectionChips)
@@ -262,6 +268,15 @@ enum Pages {
             </article>
             """
         return layout(title: truncated(prompt.isEmpty ? "Image \(image.id)" : prompt, 80), token: token, body: body)
+    }
+
+    /// The image page's pick line (set with `gptimg pick` and `gptimg reject`).
+    static func pickText(_ pick: ImagePick) -> HTML {
+        switch pick {
+        case .picked: "✓ Picked"
+        case .rejected: "✗ Rejected"
+        case .none: "Not picked"
+        }
     }
 
     static func ratingControl(_ rating: Int) -> HTML {

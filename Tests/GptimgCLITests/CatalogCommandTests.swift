@@ -98,7 +98,8 @@ struct CatalogCommandTests {
         #expect(listed.count == 3)
         let keys = [
             "id", "sha256", "path", "width", "height", "bytes", "prompt", "aspect_ratio", "type", "task_id", "index",
-            "n", "reference_images", "status", "created_at", "tags", "collections", "rating", "favorite", "parent_id",
+            "n", "reference_images", "status", "created_at", "tags", "collections", "rating", "favorite", "pick",
+            "parent_id",
             "remote_url", "generator", "source",
         ]
         #expect(Set(listed[0].keys) == Set(keys))

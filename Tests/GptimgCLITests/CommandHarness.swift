@@ -47,6 +47,24 @@ final class CapturedStreams: StandardStreams, @unchecked Sendable {
         return input
     }
 
+    /// A terminal test's standard input is one too (a command may ask there).
+    func isInputTerminal() -> Bool { terminal }
+
+    private var linesRead = 0
+
+    /// The next line of the test's input; reading input the test did not give fails the test.
+    func readLine() -> String? {
+        guard let input else {
+            Issue.record("the command read a line of standard input, which this test does not give")
+            return nil
+        }
+        let lines = String(decoding: input, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return lock.withLock {
+            defer { linesRead += 1 }
+            return linesRead < lines.count ? String(lines[linesRead]) : nil
+        }
+    }
+
     var stdout: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
     var stderr: String { lock.withLock { String(decoding: error, as: UTF8.self) } }
 }

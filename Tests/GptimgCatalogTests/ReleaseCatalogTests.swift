@@ -8,7 +8,8 @@ import Testing
 /// Fixtures/make-release-catalog.sh through its real commands: generations against the simulator
 /// incl. a variant, a batch, a detached, a failed-and-refunded and a refused one; an import; tags,
 /// ratings, a favourite, collections in a chosen order; an interrupted landing's intent) opens
-/// unchanged with this code: nothing to migrate, no backup, every row of every table found.
+/// with this code after one migration (`v3-picks`, issue 17) and its backup: every row of every
+/// table found, no image picked or rejected.
 @Suite("catalog: a catalog written by the released gptimg")
 struct ReleaseCatalogTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -22,14 +23,15 @@ struct ReleaseCatalogTests {
         return library
     }
 
-    @Test func itOpensWithoutAMigrationAndEveryRowIsFound() throws {
+    @Test func itMigratesToPicksAndEveryRowIsFound() throws {
         let library = try Self.library()
         let catalog = try library.open()
-        // The same migrations, known by the same identifiers: nothing ran, so nothing was backed up.
+        // The released migrations are known by the same identifiers: only v3-picks ran, after a backup.
         let backups = (try? FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)) ?? []
-        #expect(backups.isEmpty, "\(backups)")
+        #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
         let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY identifier")
-        #expect(applied == "v1-catalog\nv2-requested-options")
+        #expect(applied == "v1-catalog\nv2-requested-options\nv3-picks")
+        #expect(try library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
 
         // images (with generations, tags, collections): newest first, ties by id.
         let all = try catalog.list(ImageQuery(), limit: 100)
