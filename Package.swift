@@ -1,6 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// Modules whose per-pixel loops run optimised even in a debug build (`swift build`, `swift test`).
+let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "gptimg",
     platforms: [.macOS(.v14)],
@@ -40,7 +43,9 @@ let package = Package(
         // Chunks, text chunks and generation-metadata formats: pure values, no pixels.
         .target(name: "PNGMetadata", dependencies: ["CPNG", "GptimgSupport"]),
         // Pixels: decode to RGBA, encode, downscale (thumbnails, contact sheets, procedural art).
-        .target(name: "PNGRaster", dependencies: ["CPNG"]),
+        // Optimised in debug builds too: its per-pixel loops unoptimised were most of the CPU time
+        // of the tests, `make demo` and a debug gallery (bench/README.md).
+        .target(name: "PNGRaster", dependencies: ["CPNG"], swiftSettings: pixelLoops),
         // The gpt-image-2 contract as values: request and response shapes, the API's validation
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
         .target(name: "GptimgAPI", dependencies: ["PNGMetadata", "GptimgSupport"]),
@@ -64,9 +69,11 @@ let package = Package(
                 "GptimgAPI", "PNGRaster", "PNGMetadata", "GptimgSupport", "LoopbackServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: pixelLoops // the procedural art: per-pixel loops, as PNGRaster's
         ),
-        // The API client: AsyncHTTPClient transport, key handling, typed errors.
+        // The API client: the HTTP transport (AsyncHTTPClient, or a context's own), credentials from
+        // an environment (key variable or 0600 key file, base URL), the poll schedule, typed errors.
         .target(
             name: "GptimgClient",
             dependencies: [
@@ -95,10 +102,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The generation pipeline: record, submit once, poll, download, embed, land.
+        // The generation pipeline: record, submit once, poll, download, embed, land; the one scheduler
+        // (sliding window, stop at 401/402, never cancel a POST), batch planning and resume.
         .target(
             name: "GptimgGeneration",
-            dependencies: ["GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata", "GptimgSupport"]
+            dependencies: [
+                "GptimgAPI", "GptimgClient", "GptimgCatalog", "PNGMetadata", "GptimgSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Export: a selection of the library to a folder or a zip, with a manifest, names made
         // safe for every file system, optional metadata stripping and a contact sheet.
@@ -153,7 +164,8 @@ let package = Package(
             path: "Tests/HostileCorpus"
         ),
         .testTarget(name: "GptimgSupportTests", dependencies: ["GptimgSupport", "TestSupport"]),
-        .testTarget(name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]),
+        .testTarget(
+            name: "PNGMetadataTests", dependencies: ["PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]),
         .testTarget(name: "PNGRasterTests", dependencies: ["PNGRaster", "TestSupport"]),
         .testTarget(
             name: "GptimgSimulatorTests",
@@ -167,6 +179,8 @@ let package = Package(
             dependencies: [
                 "GptimgClient", "GptimgAPI", "GptimgSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -206,8 +220,10 @@ let package = Package(
         .testTarget(
             name: "GptimgCLITests",
             dependencies: [
-                "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI", "PNGMetadata",
-                "PNGRaster", "GptimgSupport", "TestSupport",
+                "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI",
+                "PNGMetadata",
+                "PNGRaster", "GptimgSupport", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

@@ -8,7 +8,9 @@ public struct GenerateRequest: Sendable, Hashable {
     public var n: Int
     public var referenceImages: [String]
 
-    public init(prompt: String, aspectRatio: String = AspectRatio.default.rawValue, n: Int = 1, referenceImages: [String] = []) {
+    public init(
+        prompt: String, aspectRatio: String = AspectRatio.default.rawValue, n: Int = 1, referenceImages: [String] = []
+    ) {
         self.prompt = prompt
         self.aspectRatio = aspectRatio
         self.n = n

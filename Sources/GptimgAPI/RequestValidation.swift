@@ -25,14 +25,18 @@ public enum RequestValidation {
     /// The first of the seeds' rules `request` breaks, or nil: a non-empty prompt, one of the 13
     /// aspect ratios, n in 1–4, at most 4 references, each an https URL (never http, data: or
     /// base64).
-    public static func problem(with request: GenerateRequest, references policy: ReferencePolicy = .httpsOnly) -> RequestValidationError? {
+    public static func problem(with request: GenerateRequest, references policy: ReferencePolicy = .httpsOnly)
+        -> RequestValidationError?
+    {
         if request.prompt.allSatisfy(\.isWhitespace) {
             return RequestValidationError(field: "prompt", message: "prompt must not be empty")
         }
         if AspectRatio(rawValue: request.aspectRatio) == nil {
             return RequestValidationError(
                 field: "aspect_ratio",
-                message: "aspect_ratio \"\(request.aspectRatio.prefix(40))\" is not supported; use one of \(AspectRatio.listed)")
+                message:
+                    "aspect_ratio \"\(request.aspectRatio.prefix(40))\" is not supported; use one of \(AspectRatio.listed)"
+            )
         }
         if !APIContract.imageCountRange.contains(request.n) {
             return RequestValidationError(field: "n", message: "n must be between 1 and 4, got \(request.n)")
@@ -44,7 +48,8 @@ public enum RequestValidation {
         }
         for (position, reference) in request.referenceImages.enumerated() {
             if let problem = referenceProblem(reference, policy: policy) {
-                return RequestValidationError(field: "reference_images", message: "reference_images[\(position)] \(problem)")
+                return RequestValidationError(
+                    field: "reference_images", message: "reference_images[\(position)] \(problem)")
             }
         }
         return nil

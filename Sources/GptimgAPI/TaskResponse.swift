@@ -109,7 +109,8 @@ public struct APIErrorBody: Sendable, Hashable {
     public var required: Int?
     public var available: Int?
 
-    public init(code: APIErrorCode, message: String, field: String? = nil, required: Int? = nil, available: Int? = nil) {
+    public init(code: APIErrorCode, message: String, field: String? = nil, required: Int? = nil, available: Int? = nil)
+    {
         self.success = false
         self.error = Detail(code: code.rawValue, message: message, field: field)
         self.required = required

@@ -6,51 +6,24 @@ import PNGMetadata
 
 /// `--library` and `--json`, shared by every catalog command.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
     var library: String?
 
     @Flag(help: "JSON output: one object per line (JSON Lines) for lists, one object otherwise.")
     var json = false
 
-    var location: LibraryLocation { LibraryLocation.resolve(option: library) }
+    /// The library, from the context's environment and current directory.
+    func location(_ context: GptimgContext) -> LibraryLocation {
+        LibraryLocation.resolve(
+            option: library, environment: context.environment, currentDirectory: context.currentDirectory)
+    }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).
-    func open(_ access: Catalog.Access) throws -> Catalog {
-        try Catalog.open(location, access: access)
+    func open(_ access: Catalog.Access, _ context: GptimgContext) throws -> Catalog {
+        try Catalog.open(location(context), access: access)
     }
-}
-
-/// Runs a catalog command: any error becomes one line on stderr (`gptimg: …`) and exit code 1.
-func runCatalogCommand(_ body: (Output) throws -> Void) throws {
-    let output = Output()
-    do {
-        try body(output)
-        output.flush()
-    } catch {
-        throw commandFailure(error, output)
-    }
-}
-
-/// The same for async bodies.
-func runCatalogCommand(_ body: (Output) async throws -> Void) async throws {
-    let output = Output()
-    do {
-        try await body(output)
-        output.flush()
-    } catch {
-        throw commandFailure(error, output)
-    }
-}
-
-/// What a failed command body ends with: an exit code passes through (after the results so
-/// far), anything else becomes one `gptimg: …` line and exit code 1.
-private func commandFailure(_ error: any Error, _ output: Output) -> ExitCode {
-    if let exit = error as? ExitCode {
-        output.flush()
-        return exit
-    }
-    output.error(describeError(error))
-    return ExitCode(1)
 }
 
 /// How catalog results look as text.
@@ -87,19 +60,20 @@ enum CatalogRendering {
         add("tags", item.tags.isEmpty ? nil : item.tags.joined(separator: ", "))
         add("collections", item.collections.isEmpty ? nil : item.collections.joined(separator: ", "))
         if let parent = show.parent {
-            add("parent", "\(parent.image.id)  \(parent.image.sha256.prefix(8))  \(parent.generation.prompt.prefix(60))")
+            add(
+                "parent", "\(parent.image.id)  \(parent.image.sha256.prefix(8))  \(parent.generation.prompt.prefix(60))"
+            )
         } else if let task = generation.parentTaskID {
             add("parent", "image \((generation.parentIndex ?? 0) + 1) of task \(task) (not in the library)")
         }
         for child in show.children {
             add("child", "\(child.image.id)  \(child.image.sha256.prefix(8))  \(child.generation.prompt.prefix(60))")
         }
-        if !show.siblings.isEmpty { add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", ")) }
+        if !show.siblings.isEmpty {
+            add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", "))
+        }
         for parameter in show.parameters { add("  " + parameter.key, parameter.value) }
         for warning in show.warnings { add("warning", warning) }
         return lines.joined(separator: "\n")
     }
 }
-
-/// Whether stderr is a terminal (progress lines only then).
-var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }

@@ -6,7 +6,7 @@ import GptimgClient
 import GptimgGeneration
 import GptimgSimulator
 
-struct DemoCommand: AsyncParsableCommand {
+struct DemoCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Generate a few images into the library through a built-in API simulator (no key, no network).",
@@ -23,41 +23,52 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seconds the simulator takes per task.")
     var latency = 1.5
 
+    @OptionGroup var global: GlobalOptions
+
     static let prompts: [(String, AspectRatio)] = [
         ("A lone lighthouse on a cliff at sunset, oil painting style", .wide16x9),
         ("Snowy mountains under a starry night sky, long exposure photograph", .landscape3x2),
         ("An autumn forest by a quiet lake at dawn, soft mist", .square),
     ]
 
-    func run() async throws {
-        try await runCatalogCommand { output in
-            let location = LibraryLocation.resolve(option: library)
+    func run(_ context: GptimgContext) async throws {
+        try await runCatalogCommand(context) { output in
+            let location = LibraryLocation.resolve(
+                option: library, environment: context.environment, currentDirectory: context.currentDirectory)
             let catalog = try Catalog.open(location)
-            let simulator = Simulator(configuration: SimulatorConfiguration(latency: latency, jitter: latency / 4))
+            // The simulator keeps the context's time, so a test's simulated clock drives both ends.
+            let clock = context.clock
+            let simulator = Simulator(
+                configuration: SimulatorConfiguration(latency: latency, jitter: latency / 4), now: { clock.now() })
             try await simulator.withRunning { sim in
                 output.error("demo: simulator on \(sim.baseURL) (in-process; no key or network needed)")
-                let client = try APIClient(baseURL: sim.baseURL, key: APIKey(SimulatorConfiguration.defaultKey)!)
-                let progress = ProgressPrinter()
+                let client = try APIClient(
+                    baseURL: sim.baseURL, key: APIKey(SimulatorConfiguration.defaultKey)!, transport: context.transport,
+                    logger: context.logger("gptimg.client"))
+                let progress = ProgressPrinter(context: context)
                 let generator = Generator(
                     catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency),
-                    events: { progress.report($0) })
+                    clock: context.clock,
+                    logger: context.logger("gptimg.generation"), events: { progress.report($0) })
                 let options = GenerationOptions(tags: ["demo"], collection: "Demo", source: .simulator)
-                let outcomes = try await withThrowingTaskGroup(of: (Int, GenerationOutcome).self) { group in
-                    for (index, (prompt, ratio)) in Self.prompts.enumerated() {
-                        group.addTask {
-                            (index, try await generator.generate(GenerateRequest(prompt: prompt, aspectRatio: ratio.rawValue), options: options))
-                        }
-                    }
-                    return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }.sorted { $0.key < $1.key }.map(\.value)
+                // The same scheduler as `generate`: no job's error cancels another's POST.
+                let run = GenerationRun(generator: generator)
+                let jobs = Self.prompts.map { prompt, ratio in
+                    GenerationJob(work: .submit(GenerateRequest(prompt: prompt, aspectRatio: ratio.rawValue), options))
                 }
+                let outcomes = try await Self.outcomes(of: jobs, concurrency: jobs.count, run)
                 var landed = outcomes.flatMap(\.images)
                 if let source = outcomes.first?.images.first, let url = source.remoteURL {
                     var variantOptions = options
                     variantOptions.parentImageID = source.id
-                    let variant = try await generator.generate(
-                        GenerateRequest(prompt: "The same lighthouse as a watercolor in a winter storm", aspectRatio: AspectRatio.wide16x9.rawValue, referenceImages: [url]),
-                        options: variantOptions)
-                    landed += variant.images
+                    let request = GenerateRequest(
+                        prompt: "The same lighthouse as a watercolor in a winter storm",
+                        aspectRatio: AspectRatio.wide16x9.rawValue,
+                        referenceImages: [url])
+                    landed += try await Self.outcomes(
+                        of: [GenerationJob(work: .submit(request, variantOptions))], concurrency: 1, run
+                    )
+                    .flatMap(\.images)
                 }
                 output.line("")
                 output.line("Added \(landed.count) images to \(location.root.path) (collection \"Demo\"):")
@@ -86,20 +97,21 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
     }
-}
 
-/// One stderr line per step of each generation.
-struct ProgressPrinter: Sendable {
-    func report(_ event: GenerationEvent) {
-        switch event {
-        case .recorded(let id, let prompt, let credits): Output.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
-        case .submitted(let id, let taskID): Output.diagnostic("[\(id)] submitted: \(taskID)")
-        case .waiting(let id, let taskID, let polls, _):
-            if polls == 1 { Output.diagnostic("[\(id)] waiting for \(taskID)") }
-        case .downloading(let id, let index, let count): Output.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
-        case .landed(let id, let image, let already):
-            Output.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
-        case .failed(let id, let message): Output.diagnostic("[\(id)] \(message)")
+    /// Every job's outcome, in the jobs' order, once all have ended; the first job that ended
+    /// with an error of its own fails the demo, after the others have ended.
+    static func outcomes(of jobs: [GenerationJob], concurrency: Int, _ run: GenerationRun) async throws
+        -> [GenerationOutcome]
+    {
+        var outcomes = [GenerationOutcome?](repeating: nil, count: jobs.count)
+        var failure: String?
+        _ = await run.run(jobs, concurrency: concurrency) { index, end in
+            switch end {
+            case .outcome(let outcome): outcomes[index] = outcome
+            case .failure(let message): failure = failure ?? message
+            }
         }
+        if let failure { throw ErrorLine(message: failure) }
+        return outcomes.compactMap { $0 }
     }
 }

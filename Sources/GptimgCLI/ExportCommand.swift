@@ -7,7 +7,7 @@ import PNGMetadata
 
 extension ManifestFormat: ExpressibleByArgument {}
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export images to a folder or a zip, with a manifest of every field.",
@@ -34,6 +34,8 @@ struct ExportCommand: ParsableCommand {
     )
 
     @OptionGroup var options: CatalogOptions
+
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Image IDs (instead of --collection or --query).")
     var ids: [String] = []
@@ -65,22 +67,23 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Replace an existing target.")
     var force = false
 
-    func run() throws {
-        try runCatalogCommand { output in
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
             let request = try ExportRequest(
                 selection: selection(), target: to, manifest: manifest, names: NameTemplate(parsing: name),
                 stripMetadata: stripMetadata, contactSheet: contactSheet, force: force)
-            let catalog = try options.open(.readOnly)
-            let interruption = Interruption()
+            let catalog = try options.open(.readOnly, context)
+            let interruption = context.watchSignals()
             defer { interruption.restore() }
-            let progressLine = ProgressLine(enabled: stderrIsTerminal && !options.json)
+            let progressLine = ProgressLine(context, wanted: !options.json)
             let summary: ExportSummary
             do {
                 summary = try Exporter(catalog: catalog).export(request) { progress in
                     if interruption.caught != nil { throw ExportError.interrupted }
                     progressLine.update(final: progress.done == progress.total) {
                         switch progress.phase {
-                        case .copying: "exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))"
+                        case .copying:
+                            "exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))"
                         case .contactSheet: "contact sheet \(progress.done)/\(progress.total)"
                         }
                     }
@@ -92,11 +95,13 @@ struct ExportCommand: ParsableCommand {
             }
             progressLine.clear()
             if options.json {
-                output.json(.object([
-                    ("path", .string(summary.path)), ("format", .string(summary.kind.rawValue)), ("images", .int(summary.images)),
-                    ("bytes", .int(summary.imageBytes)), ("files", .array(summary.extraFiles.map(JSONOut.string))),
-                    ("stripped", .bool(summary.stripped)),
-                ]))
+                output.json(
+                    .object([
+                        ("path", .string(summary.path)), ("format", .string(summary.kind.rawValue)),
+                        ("images", .int(summary.images)),
+                        ("bytes", .int(summary.imageBytes)), ("files", .array(summary.extraFiles.map(JSONOut.string))),
+                        ("stripped", .bool(summary.stripped)),
+                    ]))
             } else {
                 output.line(
                     "exported \(summary.images) image\(summary.images == 1 ? "" : "s") (\(MetadataRendering.byteCount(summary.imageBytes))) to \(summary.path)"

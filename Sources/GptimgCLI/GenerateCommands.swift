@@ -7,47 +7,6 @@ import GptimgGeneration
 import GptimgSupport
 import PNGMetadata
 
-/// Where the API is and which key to use: `GPTIMG_BASE_URL` (default https://gptimg.co) and
-/// `GPTIMG_API_KEY`, else `$XDG_CONFIG_HOME/gptimg/api-key` (`~/.config/gptimg/api-key`
-/// without it) when only its owner can read it.
-enum APIAccess {
-    static func client(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> APIClient {
-        let base = environment["GPTIMG_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? APIContract.defaultBaseURL
-        return try APIClient(baseURL: base, key: try key(environment: environment))
-    }
-
-    /// Seconds a task usually takes, which tunes polling: `GPTIMG_POLL_LATENCY`, else the median
-    /// of the library's recent tasks at this API (whole-second timestamps, so at least 1 s),
-    /// else the API's typical 45 s.
-    static func typicalLatency(catalog: Catalog, baseURL: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
-        if let text = environment["GPTIMG_POLL_LATENCY"], !text.isEmpty {
-            guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
-                throw ErrorLine(message: "GPTIMG_POLL_LATENCY \"\(text.prefix(20))\" is not a number of seconds (such as 45); unset it to learn it from the library")
-            }
-            return seconds
-        }
-        return try catalog.typicalLatency(baseURL: baseURL).map { min(600, max(1, $0)) } ?? 45
-    }
-
-    static func key(environment: [String: String]) throws -> APIKey {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let path = (environment["XDG_CONFIG_HOME"].map { $0 + "/gptimg" } ?? home + "/.config/gptimg") + "/api-key"
-        if let value = environment["GPTIMG_API_KEY"], !value.isEmpty {
-            guard let key = APIKey(value) else { throw ClientError.missingKey(keyFile: path) }
-            return key
-        }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw ClientError.missingKey(keyFile: path) }
-        guard info.st_mode & 0o077 == 0 else {
-            throw ErrorLine(message: "\(path) is readable by other users; run `chmod 600 \(path)` (and consider rotating the key)")
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let key = APIKey(text) else {
-            throw ErrorLine(message: "\(path) does not hold a key: put the key alone on its first line")
-        }
-        return key
-    }
-}
-
 /// What every generating command takes besides its request: where the images go, and whether
 /// to wait for them.
 struct GenerationFlags: ParsableArguments {
@@ -61,19 +20,28 @@ struct GenerationFlags: ParsableArguments {
     var detach = false
 }
 
-/// Runs `jobs` through the pipeline against the configured API and writes each result; exits 1
-/// unless every one completed (or, detached, was accepted).
-func runGenerations(_ jobs: (Catalog, APIClient) throws -> [GenerationJob], options: CatalogOptions, detach: Bool = false, concurrency: Int = 1,
-                    before: (([GenerationJob]) throws -> Void)? = nil, after: ((GenerationRunSummary, Output) -> Void)? = nil) async throws {
-    try await runCatalogCommand { output in
-        let client = try APIAccess.client()
-        let catalog = try options.open(.readWrite)
-        let list = try jobs(catalog, client)
-        try before?(list)
-        let schedule = PollSchedule(typicalLatency: try APIAccess.typicalLatency(catalog: catalog, baseURL: client.baseURL))
-        let generator = GptimgGeneration.Generator(catalog: catalog, client: client, schedule: schedule, events: progressReporter(json: options.json))
-        let run = GenerationRun(generator: generator, output: output, json: options.json, detach: detach)
-        let summary = await run.run(list, concurrency: concurrency)
+/// Runs the jobs `prepare` makes through the pipeline against the API the context names, and
+/// writes each result as it ends; exits 1 unless every one completed (or, detached, was
+/// accepted). `prepare` runs after the key and the library are found, before the poll schedule
+/// is read: a batch states its cost there, and a dry run stops there.
+func runGenerations(
+    _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, concurrency: Int = 1,
+    prepare: (Catalog, APIClient, Output) throws -> [GenerationJob],
+    after: ((GenerationRunSummary, Output) -> Void)? = nil
+) async throws {
+    try await runCatalogCommand(context) { output in
+        let credentials = try APICredentials.resolve(
+            environment: context.environment, homeDirectory: context.homeDirectory)
+        let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
+        let catalog = try options.open(.readWrite, context)
+        let jobs = try prepare(catalog, client, output)
+        let run = try GenerationRun(
+            catalog: catalog, client: client, pollLatency: context.environment["GPTIMG_POLL_LATENCY"], detach: detach,
+            clock: context.clock, logger: context.logger("gptimg.generation"),
+            events: progressReporter(context, json: options.json))
+        let summary = await run.run(jobs, concurrency: concurrency) { index, end in
+            GenerationRendering.emit(end, json: options.json, output: output, label: jobs[index].label)
+        }
         after?(summary, output)
         if let reason = summary.stopReason, summary.notSubmitted > 0 {
             output.error("\(reason); \(summary.notSubmitted) not submitted")
@@ -83,7 +51,7 @@ func runGenerations(_ jobs: (Catalog, APIClient) throws -> [GenerationJob], opti
     }
 }
 
-struct GenerateCommand: AsyncParsableCommand {
+struct GenerateCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate images from a prompt into the library (2 credits an image).",
@@ -101,6 +69,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var flags: GenerationFlags
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "What to draw.")
     var prompt: String
@@ -114,15 +83,17 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("ref"), help: "A reference image URL (https; up to 4): image-to-image.")
     var references: [String] = []
 
-    func run() async throws {
+    func run(_ context: GptimgContext) async throws {
         let request = GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references)
-        let job = GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
-        try await runGenerations({ _, _ in [job] }, options: options, detach: flags.detach)
+        let job = GenerationJob(
+            work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
+        try await runGenerations(context, options: options, detach: flags.detach) { _, _, _ in [job] }
     }
 }
 
 /// The generation an ID names: an image's (its number or SHA-256 prefix), or a task id's.
-func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?) {
+func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?)
+{
     if id.hasPrefix(APIContract.taskIDPrefix) {
         guard let generation = try catalog.generation(taskID: id) else {
             throw ErrorLine(message: "no task \(id) in the library: `gptimg tasks --all` lists them")
@@ -133,7 +104,7 @@ func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: 
     return (image.generation, image)
 }
 
-struct RerunCommand: AsyncParsableCommand {
+struct RerunCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerun",
         abstract: "Run an image's (or a task's) prompt and parameters again, as a new task.",
@@ -147,6 +118,7 @@ struct RerunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var flags: GenerationFlags
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The image or task to run again.")
     var id: String
@@ -157,17 +129,20 @@ struct RerunCommand: AsyncParsableCommand {
     @Option(help: "Aspect ratio (default: as before): \(AspectRatio.listed).")
     var aspect: String?
 
-    func run() async throws {
-        try await runGenerations({ catalog, _ in
+    func run(_ context: GptimgContext) async throws {
+        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _ in
             let source = try generationSource(id, in: catalog).generation
             let request = GenerateRequest(
-                prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n, referenceImages: source.referenceImages)
-            return [GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))]
-        }, options: options, detach: flags.detach)
+                prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n,
+                referenceImages: source.referenceImages)
+            return [
+                GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
+            ]
+        }
     }
 }
 
-struct VariantCommand: AsyncParsableCommand {
+struct VariantCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "variant",
         abstract: "Image-to-image from an image of the library, using its hosted URL as the reference.",
@@ -182,6 +157,7 @@ struct VariantCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var flags: GenerationFlags
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The image to start from (its number or 6+ hex digits of its SHA-256).")
     var id: String
@@ -202,35 +178,42 @@ struct VariantCommand: AsyncParsableCommand {
         if prompt != nil && append != nil { throw ValidationError("give --prompt or --append, not both") }
     }
 
-    func run() async throws {
-        try await runGenerations({ catalog, _ in
+    func run(_ context: GptimgContext) async throws {
+        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _ in
             guard let source = try generationSource(id, in: catalog).image else {
-                throw ErrorLine(message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
+                throw ErrorLine(
+                    message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
             }
             guard let url = source.image.remoteURL, url.lowercased().hasPrefix("http") else {
-                throw ErrorLine(message: "image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API cannot use it as a reference")
+                throw ErrorLine(
+                    message:
+                        "image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API cannot use it as a reference"
+                )
             }
             let text = prompt ?? (append.map { source.generation.prompt + ", " + $0 } ?? source.generation.prompt)
-            let request = GenerateRequest(prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
-            let options = GenerationOptions(tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
+            let request = GenerateRequest(
+                prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
+            let options = GenerationOptions(
+                tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
             return [GenerationJob(work: .submit(request, options))]
-        }, options: options, detach: flags.detach)
+        }
     }
 }
 
-struct TasksCommand: ParsableCommand {
+struct TasksCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks",
         abstract: "List unfinished tasks (and, with --all, recent ones) and their status.")
 
     @OptionGroup var options: CatalogOptions
+    @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Also list recent finished tasks.")
     var all = false
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readOnly, context)
             let generations = all ? try catalog.recentGenerations(limit: 100) : try catalog.unfinishedGenerations()
             for generation in generations {
                 if options.json {
@@ -247,7 +230,7 @@ struct TasksCommand: ParsableCommand {
     }
 }
 
-struct ResumeCommand: AsyncParsableCommand {
+struct ResumeCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Poll every unfinished task to its end and download its images; never re-submits.",
@@ -258,51 +241,71 @@ struct ResumeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: CatalogOptions
+    @OptionGroup var global: GlobalOptions
 
     @Option(help: "Tasks waited for at once.")
     var concurrency = 16
 
-    func run() async throws {
-        try await runGenerations({ catalog, _ in
+    func run(_ context: GptimgContext) async throws {
+        try await runGenerations(context, options: options, concurrency: concurrency) { catalog, _, _ in
             let unfinished = try catalog.unfinishedGenerations()
             var jobs: [GenerationJob] = []
             for generation in unfinished {
                 guard generation.taskID != nil else {
-                    Output.diagnostic(
-                        "task #\(generation.id) (\"\(generation.prompt.prefix(40))\") has no task id: it may or may not have reached the API, and is not sent again")
+                    context.diagnostic(
+                        "task #\(generation.id) (\"\(generation.prompt.prefix(40))\") has no task id: "
+                            + "it may or may not have reached the API, and is not sent again")
                     continue
                 }
                 jobs.append(GenerationJob(work: .resume(generation)))
             }
-            if unfinished.isEmpty { Output.diagnostic("nothing to resume: every task has finished") }
+            if unfinished.isEmpty { context.diagnostic("nothing to resume: every task has finished") }
             return jobs
-        }, options: options, concurrency: concurrency)
+        }
     }
 }
 
-struct CreditsCommand: ParsableCommand {
+struct CreditsCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "credits",
-        abstract: "Credits charged, refunded and net (total, per day, per month), and the last balance the API reported.")
+        abstract:
+            "Credits charged, refunded and net (total, per day, per month), and the last balance the API reported.")
 
     @OptionGroup var options: CatalogOptions
+    @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let summary = try options.open(.readOnly).creditSummary()
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let summary = try options.open(.readOnly, context).creditSummary()
             func json(_ totals: CreditTotals) -> JSONOut {
-                .object([("period", .string(totals.period)), ("charged", .int(totals.charged)), ("refunded", .int(totals.refunded)), ("net", .int(totals.net))])
+                .object([
+                    ("period", .string(totals.period)), ("charged", .int(totals.charged)),
+                    ("refunded", .int(totals.refunded)), ("net", .int(totals.net)),
+                ])
             }
             if options.json {
-                output.json(.object([
-                    ("total", json(summary.total)), ("per_day", .array(summary.perDay.map(json))), ("per_month", .array(summary.perMonth.map(json))),
-                    ("last_balance", summary.lastBalance.map { .object([("credits", .int($0.credits)), ("at", .string($0.at))]) } ?? .null),
-                ]))
+                output.json(
+                    .object([
+                        ("total", json(summary.total)), ("per_day", .array(summary.perDay.map(json))),
+                        ("per_month", .array(summary.perMonth.map(json))),
+                        (
+                            "last_balance",
+                            summary.lastBalance.map {
+                                .object([("credits", .int($0.credits)), ("at", .string($0.at))])
+                            } ?? .null
+                        ),
+                    ]))
                 return
             }
-            output.line("charged \(summary.total.charged), refunded \(summary.total.refunded), net \(summary.total.net) credits")
-            for month in summary.perMonth { output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)") }
-            if let balance = summary.lastBalance { output.line("last balance reported by the API: \(balance.credits) (\(balance.at))") }
+            output.line(
+                "charged \(summary.total.charged), refunded \(summary.total.refunded), net \(summary.total.net) credits"
+            )
+            for month in summary.perMonth {
+                output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)")
+            }
+            if let balance = summary.lastBalance {
+                output.line("last balance reported by the API: \(balance.credits) (\(balance.at))")
+            }
         }
     }
 }

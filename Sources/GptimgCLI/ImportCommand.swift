@@ -4,7 +4,7 @@ import GptimgCatalog
 import GptimgSupport
 import PNGMetadata
 
-struct ImportCommand: AsyncParsableCommand {
+struct ImportCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import PNG files, folders (recursively) and zip archives into the library.",
@@ -27,18 +27,20 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "PNG files, folders and zip archives.")
     var paths: [String]
 
     @Flag(name: .shortAndLong, help: "Print only the summary (and skipped files).")
     var quiet = false
 
-    func run() async throws {
-        try await runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) async throws {
+        try await runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let json = options.json
             let quiet = quiet
-            let progressLine = ProgressLine(enabled: stderrIsTerminal && !json)
+            let progressLine = ProgressLine(context, wanted: !json)
             let summary = try await catalog.importFiles(paths) { event in
                 if json {
                     output.json(Self.json(event))
@@ -48,7 +50,11 @@ struct ImportCommand: AsyncParsableCommand {
                 case .imported(let source, let image):
                     if !quiet { output.line("imported   \(source) -> \(image.path) (id \(image.id))") }
                 case .duplicate(let source, let existing):
-                    if !quiet { output.line("duplicate  \(source)" + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)")) }
+                    if !quiet {
+                        output.line(
+                            "duplicate  \(source)"
+                                + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)"))
+                    }
                 case .skipped(let source, let reason):
                     output.line("skipped    \(source): \(reason)")
                 }
@@ -70,9 +76,16 @@ struct ImportCommand: AsyncParsableCommand {
     static func json(_ event: ImportEvent) -> JSONOut {
         switch event {
         case .imported(let source, let image):
-            .object([("file", .string(source)), ("status", .string("imported")), ("id", .int(Int(image.id))), ("sha256", .string(image.sha256)), ("path", .string(image.path))])
+            .object([
+                ("file", .string(source)), ("status", .string("imported")), ("id", .int(Int(image.id))),
+                ("sha256", .string(image.sha256)), ("path", .string(image.path)),
+            ])
         case .duplicate(let source, let existing):
-            .object([("file", .string(source)), ("status", .string("duplicate")), ("id", existing.map { .int(Int($0.id)) } ?? .null), ("sha256", existing.map { .string($0.sha256) } ?? .null)])
+            .object([
+                ("file", .string(source)), ("status", .string("duplicate")),
+                ("id", existing.map { .int(Int($0.id)) } ?? .null),
+                ("sha256", existing.map { .string($0.sha256) } ?? .null),
+            ])
         case .skipped(let source, let reason):
             .object([("file", .string(source)), ("status", .string("skipped")), ("reason", .string(reason))])
         }

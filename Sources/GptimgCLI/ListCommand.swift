@@ -23,10 +23,10 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
     var sort: ImageSort = Defaults.sort
 
     /// The page of images matching `query` (the words and filters as typed), printed.
-    func run(_ options: CatalogOptions, query: [String]) throws {
-        try runCatalogCommand { output in
+    func run(_ context: GptimgContext, _ options: CatalogOptions, query: [String]) throws {
+        try runCatalogCommand(context) { output in
             let parsed = try ImageQuery(parsing: query.joined(separator: " "))
-            let catalog = try options.open(.readOnly)
+            let catalog = try options.open(.readOnly, context)
             for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
                 if options.json { output.json(item.json) } else { output.line(item.listLine) }
             }
@@ -40,7 +40,7 @@ protocol ListingDefaults {
     static var sortHelp: String { get }
 }
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List images, newest first, optionally matching a query.",
@@ -61,17 +61,19 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "The query (words and filters).")
     var query: [String] = []
 
     @OptionGroup var listing: ListingOptions<Defaults>
 
-    func run() throws {
-        try listing.run(options, query: query)
+    func run(_ context: GptimgContext) throws {
+        try listing.run(context, options, query: query)
     }
 }
 
-struct SearchCommand: ParsableCommand {
+struct SearchCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
         abstract: "Search images by prompt and tags, best matches first.",
@@ -91,32 +93,37 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     /// Required here (a search without words is a list).
     @Argument(help: "The query (words and filters).")
     var query: [String]
 
     @OptionGroup var listing: ListingOptions<Defaults>
 
-    func run() throws {
-        try listing.run(options, query: query)
+    func run(_ context: GptimgContext) throws {
+        try listing.run(context, options, query: query)
     }
 }
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show every field of an image, its file, and its lineage (parent and children).",
-        discussion: "ID: an image's number, or 6+ hex digits of its SHA-256.\n\nExample:\n  gptimg show 42\n  gptimg show 3f9a1c --json"
+        discussion:
+            "ID: an image's number, or 6+ hex digits of its SHA-256.\n\nExample:\n  gptimg show 42\n  gptimg show 3f9a1c --json"
     )
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Image IDs.")
     var ids: [String]
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readOnly, context)
             for (number, id) in try catalog.resolve(ids).enumerated() {
                 let show = try catalog.show(id)
                 if options.json {
@@ -130,7 +137,7 @@ struct ShowCommand: ParsableCommand {
     }
 }
 
-struct OpenCommand: ParsableCommand {
+struct OpenCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Open an image with the desktop's viewer, or print its path when there is none.",
@@ -139,23 +146,29 @@ struct OpenCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "An image ID.")
     var id: String
 
     @Flag(help: "Only print the path.")
     var print = false
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readOnly, context)
             let image = try catalog.imageRecord(id)
-            let file = try catalog.location.file(of: image).path  // never a path that leaves the library
-            let environment = ProcessInfo.processInfo.environment
+            let file = try catalog.location.file(of: image).path // never a path that leaves the library
+            let environment = context.environment
             let hasDisplay = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil
             #if os(macOS)
-            let opener: String? = "/usr/bin/open"
+                let opener: String? = "/usr/bin/open"
             #else
-            let opener: String? = hasDisplay ? ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first { FileManager.default.isExecutableFile(atPath: $0) } : nil
+                let opener: String? =
+                    hasDisplay
+                    ? ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first {
+                        FileManager.default.isExecutableFile(atPath: $0)
+                    } : nil
             #endif
             if options.json {
                 output.json(.object([("id", .int(Int(image.id))), ("file", .string(file))]))

@@ -2,10 +2,9 @@ import ArgumentParser
 import Foundation
 import GptimgCatalog
 import GptimgMCP
-import Logging
 
 /// `gptimg mcp`: the library as an MCP server on standard input and output, for assistants.
-struct MCPCommand: AsyncParsableCommand {
+struct MCPCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
         abstract: "Serve the library to an AI assistant over the Model Context Protocol (stdio).",
@@ -37,22 +36,21 @@ struct MCPCommand: AsyncParsableCommand {
         help: ArgumentHelp("The folder exports may be written to (export is refused without it).", valueName: "path"))
     var exportDir: String?
 
-    @Flag(help: "Log each request to standard error.")
-    var verbose = false
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard maxCredits >= 0 else { throw ValidationError("--max-credits must be 0 or more") }
     }
 
-    func run() async throws {
-        let level: Logger.Level = verbose ? .debug : .warning
-        var logger = Logger(label: "gptimg.mcp") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = level
+    func run(_ context: GptimgContext) async throws {
         let configuration = MCPConfiguration(
-            location: LibraryLocation.resolve(option: library), allowGenerate: allowGenerate,
-            maxCreditsPerCall: maxCredits, exportFolder: exportDir, environment: ProcessInfo.processInfo.environment,
-            logger: logger)
-        try await runCatalogCommand { _ in
+            location: LibraryLocation.resolve(
+                option: library, environment: context.environment, currentDirectory: context.currentDirectory),
+            allowGenerate: allowGenerate, maxCreditsPerCall: maxCredits,
+            exportFolder: exportDir.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: context.currentDirectory)).path },
+            environment: context.environment, homeDirectory: context.homeDirectory, transport: context.transport,
+            clock: context.clock, logger: context.logger("gptimg.mcp"))
+        try await runCatalogCommand(context) { _ in
             try await GptimgMCPServer(configuration: configuration).run()
         }
     }

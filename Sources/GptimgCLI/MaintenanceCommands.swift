@@ -4,10 +4,11 @@ import GptimgCatalog
 import GptimgSupport
 import PNGMetadata
 
-struct DoctorCommand: ParsableCommand {
+struct DoctorCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the library: catalog integrity, missing files, files not in the catalog, hash mismatches, unfinished tasks.",
+        abstract:
+            "Check the library: catalog integrity, missing files, files not in the catalog, hash mismatches, unfinished tasks.",
         discussion: """
             Read-only unless --fix. Every file is hashed, so this reads the whole library. Exit code 1 \
             when damage is found (notices, such as unfinished tasks, are not damage).
@@ -21,33 +22,39 @@ struct DoctorCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Flag(help: "Repair what can be repaired.")
     var fix = false
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(fix ? .readWrite : .readOnly)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(fix ? .readWrite : .readOnly, context)
             let report = try catalog.doctor(fix: fix)
             if options.json {
-                output.json(.object([
-                    ("clean", .bool(report.isClean)),
-                    ("images", .int(report.imagesChecked)), ("files", .int(report.filesScanned)),
-                    ("problems", .array(report.problems.map { .string($0.description) })),
-                    ("notices", .array(report.notices.map { .string($0.description) })),
-                    ("fixed", .array(report.fixed.map(JSONOut.string))),
-                ]))
+                output.json(
+                    .object([
+                        ("clean", .bool(report.isClean)),
+                        ("images", .int(report.imagesChecked)), ("files", .int(report.filesScanned)),
+                        ("problems", .array(report.problems.map { .string($0.description) })),
+                        ("notices", .array(report.notices.map { .string($0.description) })),
+                        ("fixed", .array(report.fixed.map(JSONOut.string))),
+                    ]))
             } else {
                 for problem in report.problems { output.line("problem: " + problem.description) }
                 for notice in report.notices { output.line("notice:  " + notice.description) }
                 for fixed in report.fixed { output.line("fixed:   " + fixed) }
-                output.line("\(report.imagesChecked) images, \(report.filesScanned) files checked: " + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)") + (fix && !report.isClean ? ", repaired what could be" : ""))
+                output.line(
+                    "\(report.imagesChecked) images, \(report.filesScanned) files checked: "
+                        + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)")
+                        + (fix && !report.isClean ? ", repaired what could be" : ""))
             }
             if !report.isClean && !fix { throw ExitCode(1) }
         }
     }
 }
 
-struct RebuildCommand: ParsableCommand {
+struct RebuildCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
         abstract: "Build a new catalog from the images' embedded metadata and swap it in atomically.",
@@ -60,42 +67,56 @@ struct RebuildCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let report = try Catalog.rebuild(options.location)
+    @OptionGroup var global: GlobalOptions
+
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let report = try Catalog.rebuild(options.location(context))
             if options.json {
-                output.json(.object([
-                    ("images", .int(report.images)), ("generations", .int(report.generations)),
-                    ("skipped", .array(report.skipped.map(JSONOut.string))), ("backup", .optional(report.backup?.path)),
-                    ("carried_over", .bool(report.carriedOver)), ("notes", .array(report.notes.map(JSONOut.string))),
-                ]))
+                output.json(
+                    .object([
+                        ("images", .int(report.images)), ("generations", .int(report.generations)),
+                        ("skipped", .array(report.skipped.map(JSONOut.string))),
+                        ("backup", .optional(report.backup?.path)),
+                        ("carried_over", .bool(report.carriedOver)),
+                        ("notes", .array(report.notes.map(JSONOut.string))),
+                    ]))
             } else {
                 for skipped in report.skipped { output.line("skipped: " + skipped) }
                 for note in report.notes { output.line("note: " + note) }
                 if let backup = report.backup { output.line("old catalog saved as \(backup.path)") }
-                output.line("rebuilt the catalog: \(report.images) images, \(report.generations) generations" + (report.carriedOver ? " (ratings, tags, collections and ledger carried over)" : ""))
+                output.line(
+                    "rebuilt the catalog: \(report.images) images, \(report.generations) generations"
+                        + (report.carriedOver ? " (ratings, tags, collections and ledger carried over)" : ""))
             }
         }
     }
 }
 
-struct BackupCommand: ParsableCommand {
+struct BackupCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Write a consistent, verified snapshot of the catalog.",
-        discussion: "Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  gptimg backup --to ~/catalog-2026-11-21.sqlite"
+        discussion:
+            "Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  gptimg backup --to ~/catalog-2026-11-21.sqlite"
     )
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Option(name: .long, help: ArgumentHelp("Where to write the snapshot (must not exist).", valueName: "file"))
     var to: String?
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
-            if options.json { output.json(.object([("backup", .string(url.path))])) } else { output.line("backed up the catalog to \(url.path)") }
+            if options.json {
+                output.json(.object([("backup", .string(url.path))]))
+            } else {
+                output.line("backed up the catalog to \(url.path)")
+            }
         }
     }
 }

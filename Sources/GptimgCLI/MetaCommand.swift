@@ -8,7 +8,7 @@ struct MetaCommand: AsyncParsableCommand {
         subcommands: [Read.self, Strip.self]
     )
 
-    struct Read: AsyncParsableCommand {
+    struct Read: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "read",
             abstract: "Show every text chunk and the parsed generation info of PNG files.",
@@ -31,8 +31,10 @@ struct MetaCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per file (JSON Lines).")
         var json = false
 
-        func run() async throws {
-            try await processFiles(files, json: json) { path in
+        @OptionGroup var global: GlobalOptions
+
+        func run(_ context: GptimgContext) async throws {
+            try await processFiles(files, json: json, context: context) { path in
                 try PNGMetadataReader.read(contentsOf: path)
             } text: { path, report in
                 MetadataRendering.text(path: path, report: report)
@@ -42,10 +44,11 @@ struct MetaCommand: AsyncParsableCommand {
         }
     }
 
-    struct Strip: AsyncParsableCommand {
+    struct Strip: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "strip",
-            abstract: "Remove generation metadata from PNG files, leaving the pixels and every other byte as they were.",
+            abstract:
+                "Remove generation metadata from PNG files, leaving the pixels and every other byte as they were.",
             discussion: """
                 By default removes what gptimg wrote (the gptimg chunk, and the parameters, Description, \
                 Software, Creation Time, Source and XMP chunks of a gptimg file). With --foreign, also \
@@ -63,12 +66,16 @@ struct MetaCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per file (JSON Lines).")
         var json = false
 
-        func run() async throws {
+        @OptionGroup var global: GlobalOptions
+
+        func run(_ context: GptimgContext) async throws {
             let includeForeign = foreign
-            try await processFiles(files, json: json) { path in
+            try await processFiles(files, json: json, context: context) { path in
                 try PNGEditor.strip(fileAt: path, includeForeign: includeForeign)
             } text: { path, removed in
-                removed.isEmpty ? "\(path): no generation metadata to remove" : "\(path): removed \(removed.joined(separator: ", "))"
+                removed.isEmpty
+                    ? "\(path): no generation metadata to remove"
+                    : "\(path): removed \(removed.joined(separator: ", "))"
             } json: { path, removed in
                 MetadataRendering.stripped(file: path, removed: removed)
             }

@@ -18,7 +18,16 @@ enum MetadataRendering {
             ("interlaced", .bool(header.interlaced)),
             ("generation", report.generation.map(json) ?? .null),
             ("text_chunks", .array(report.textChunks.map(json))),
-            ("chunks", .array(report.chunks.map { .object([("type", .string($0.type)), ("offset", .int($0.offset)), ("size", .int($0.size)), ("count", $0.count.map(JSONOut.int) ?? .null)]) })),
+            (
+                "chunks",
+                .array(
+                    report.chunks.map {
+                        .object([
+                            ("type", .string($0.type)), ("offset", .int($0.offset)), ("size", .int($0.size)),
+                            ("count", $0.count.map(JSONOut.int) ?? .null),
+                        ])
+                    })
+            ),
             ("warnings", .array(report.warnings.map { .string($0.description) })),
         ])
     }
@@ -28,7 +37,10 @@ enum MetadataRendering {
             ("generator", .string(generation.generator.rawValue)),
             ("prompt", .optional(generation.prompt)),
             ("negative_prompt", .optional(generation.negativePrompt)),
-            ("parameters", .array(generation.parameters.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })),
+            (
+                "parameters",
+                .array(generation.parameters.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })
+            ),
             ("gptimg", generation.gptimg.map(\.json) ?? .null),
         ])
     }
@@ -60,15 +72,21 @@ enum MetadataRendering {
     static func text(path: String, report: PNGMetadataReport) -> String {
         let header = report.header
         let colour = ["grey", "", "RGB", "indexed", "grey+alpha", "", "RGBA"][min(header.colorType, 6)]
-        var lines = ["\(oneLine(path, limit: 4096))  \(header.width)x\(header.height) \(header.bitDepth)-bit \(colour), \(byteCount(report.fileSize))"]
+        var lines = [
+            "\(oneLine(path, limit: 4096))  \(header.width)x\(header.height) \(header.bitDepth)-bit \(colour), \(byteCount(report.fileSize))"
+        ]
         if let generation = report.generation {
             lines.append("  generator  \(generation.generator.rawValue)")
             if let prompt = generation.prompt { lines.append("  prompt     \(indented(prompt))") }
-            if let negative = generation.negativePrompt, !negative.isEmpty { lines.append("  negative   \(indented(negative))") }
+            if let negative = generation.negativePrompt, !negative.isEmpty {
+                lines.append("  negative   \(indented(negative))")
+            }
             let width = min(24, generation.parameters.map(\.key.count).max() ?? 0)
             for parameter in generation.parameters {
                 let key = oneLine(parameter.key, limit: 64)
-                lines.append("  " + key.padding(toLength: max(width, key.count), withPad: " ", startingAt: 0) + "  " + oneLine(parameter.value, limit: 160))
+                lines.append(
+                    "  " + key.padding(toLength: max(width, key.count), withPad: " ", startingAt: 0) + "  "
+                        + oneLine(parameter.value, limit: 160))
             }
         } else {
             lines.append("  no generation metadata")
@@ -79,7 +97,9 @@ enum MetadataRendering {
                 var flags = [chunk.kind.rawValue]
                 if chunk.compressed { flags.append("compressed") }
                 if chunk.afterImageData { flags.append("after image data") }
-                lines.append("    \(oneLine(chunk.keyword, limit: 79)) [\(flags.joined(separator: ", "))]: \(oneLine(chunk.text, limit: 100))")
+                lines.append(
+                    "    \(oneLine(chunk.keyword, limit: 79)) [\(flags.joined(separator: ", "))]: \(oneLine(chunk.text, limit: 100))"
+                )
             }
         }
         for warning in report.warnings { lines.append("  warning: \(warning)") }
@@ -106,6 +126,8 @@ enum MetadataRendering {
     }
 
     static func byteCount(_ bytes: Int) -> String {
-        bytes < 1024 ? "\(bytes) B" : bytes < 1 << 20 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
+        bytes < 1024
+            ? "\(bytes) B"
+            : bytes < 1 << 20 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
     }
 }

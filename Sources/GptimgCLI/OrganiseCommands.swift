@@ -4,7 +4,7 @@ import GptimgCatalog
 import GptimgSupport
 import PNGMetadata
 
-struct TagCommand: ParsableCommand {
+struct TagCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Add or remove tags on images.",
@@ -12,6 +12,8 @@ struct TagCommand: ParsableCommand {
     )
 
     @OptionGroup var options: CatalogOptions
+
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Image IDs (numbers or 6+ hex digits of the SHA-256).")
     var ids: [String]
@@ -26,19 +28,24 @@ struct TagCommand: ParsableCommand {
         if add.isEmpty && remove.isEmpty { throw ValidationError("give --add TAG or --remove TAG") }
     }
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let resolved = try catalog.resolve(ids)
             try catalog.tag(resolved, add: add, remove: remove)
             for item in try catalog.details(resolved) {
-                if options.json { output.json(item.json) } else { output.line("\(item.image.id): " + (item.tags.isEmpty ? "(no tags)" : item.tags.joined(separator: ", "))) }
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line(
+                        "\(item.image.id): " + (item.tags.isEmpty ? "(no tags)" : item.tags.joined(separator: ", ")))
+                }
             }
         }
     }
 }
 
-struct RateCommand: ParsableCommand {
+struct RateCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rate",
         abstract: "Rate images from 0 to 5 (0 clears the rating).",
@@ -47,6 +54,8 @@ struct RateCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Image IDs, then the rating (0-5).")
     var arguments: [String]
 
@@ -54,26 +63,32 @@ struct RateCommand: ParsableCommand {
     private var rating: Int? { arguments.last.flatMap { Int($0) }.flatMap { (0...5).contains($0) ? $0 : nil } }
 
     func validate() throws {
-        guard arguments.count >= 2 else { throw ValidationError("give one or more image IDs, then a rating from 0 to 5") }
+        guard arguments.count >= 2 else {
+            throw ValidationError("give one or more image IDs, then a rating from 0 to 5")
+        }
         guard rating != nil else {
             throw ValidationError("'\(arguments.last ?? "")' is not a rating: use a whole number from 0 to 5")
         }
     }
 
-    func run() throws {
-        let rating = rating!  // validate() refused anything else
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) throws {
+        let rating = rating! // validate() refused anything else
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let resolved = try catalog.resolve(Array(arguments.dropLast()))
             try catalog.rate(resolved, rating)
             for item in try catalog.details(resolved) {
-                if options.json { output.json(item.json) } else { output.line("\(item.image.id): rating \(item.image.rating)") }
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line("\(item.image.id): rating \(item.image.rating)")
+                }
             }
         }
     }
 }
 
-struct FavCommand: ParsableCommand {
+struct FavCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "fav",
         abstract: "Mark images as favourites (or not, with --off).",
@@ -82,25 +97,31 @@ struct FavCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Image IDs.")
     var ids: [String]
 
     @Flag(help: "Remove the mark instead.")
     var off = false
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let resolved = try catalog.resolve(ids)
             try catalog.setFavorite(resolved, !off)
             for item in try catalog.details(resolved) {
-                if options.json { output.json(item.json) } else { output.line("\(item.image.id): " + (item.image.favorite ? "favourite" : "not a favourite")) }
+                if options.json {
+                    output.json(item.json)
+                } else {
+                    output.line("\(item.image.id): " + (item.image.favorite ? "favourite" : "not a favourite"))
+                }
             }
         }
     }
 }
 
-struct DeleteCommand: ParsableCommand {
+struct DeleteCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
         abstract: "Remove images from the catalog and move their files to the library's trash.",
@@ -115,16 +136,22 @@ struct DeleteCommand: ParsableCommand {
 
     @OptionGroup var options: CatalogOptions
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "Image IDs.")
     var ids: [String]
 
-    func run() throws {
-        try runCatalogCommand { output in
-            let catalog = try options.open(.readWrite)
+    func run(_ context: GptimgContext) throws {
+        try runCatalogCommand(context) { output in
+            let catalog = try options.open(.readWrite, context)
             let resolved = try catalog.resolve(ids)
             let trashed = try catalog.delete(resolved)
             for (id, path) in zip(resolved, trashed) {
-                if options.json { output.json(.object([("id", .int(Int(id))), ("trash", .string(path))])) } else { output.line("deleted \(id) (moved to \(path))") }
+                if options.json {
+                    output.json(.object([("id", .int(Int(id))), ("trash", .string(path))]))
+                } else {
+                    output.line("deleted \(id) (moved to \(path))")
+                }
             }
         }
     }
@@ -137,68 +164,84 @@ struct CollectionCommand: ParsableCommand {
         subcommands: [Create.self, Rename.self, Delete.self, List.self, Show.self, Add.self, Remove.self]
     )
 
-    struct Create: ParsableCommand {
+    struct Create: ContextCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty collection.")
         @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Its name.") var name: String
 
-        func run() throws {
-            try runCatalogCommand { output in
-                let made = try options.open(.readWrite).createCollection(name)
-                if options.json { output.json(CollectionCommand.json(made)) } else { output.line("created collection '\(made.name)'") }
-            }
-        }
-    }
-
-    struct Rename: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a collection.")
-        @OptionGroup var options: CatalogOptions
-        @Argument(help: "Its current name.") var name: String
-        @Argument(help: "The new name.") var newName: String
-
-        func run() throws {
-            try runCatalogCommand { output in
-                try options.open(.readWrite).renameCollection(name, to: newName)
-                if !options.json { output.line("renamed '\(name)' to '\(newName)'") }
-            }
-        }
-    }
-
-    struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
-        @OptionGroup var options: CatalogOptions
-        @Argument(help: "Its name.") var name: String
-
-        func run() throws {
-            try runCatalogCommand { output in
-                try options.open(.readWrite).deleteCollection(name)
-                if !options.json { output.line("deleted collection '\(name)'") }
-            }
-        }
-    }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List collections and how many images each holds.")
-        @OptionGroup var options: CatalogOptions
-
-        func run() throws {
-            try runCatalogCommand { output in
-                for collection in try options.open(.readOnly).collections() {
-                    if options.json { output.json(CollectionCommand.json(collection)) } else { output.line("\(collection.name)  (\(collection.count))") }
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                let made = try options.open(.readWrite, context).createCollection(name)
+                if options.json {
+                    output.json(CollectionCommand.json(made))
+                } else {
+                    output.line("created collection '\(made.name)'")
                 }
             }
         }
     }
 
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "List a collection's images, in their order.")
+    struct Rename: ContextCommand {
+        static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a collection.")
         @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Its current name.") var name: String
+        @Argument(help: "The new name.") var newName: String
+
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                try options.open(.readWrite, context).renameCollection(name, to: newName)
+                if !options.json { output.line("renamed '\(name)' to '\(newName)'") }
+            }
+        }
+    }
+
+    struct Delete: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
+        @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Its name.") var name: String
+
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                try options.open(.readWrite, context).deleteCollection(name)
+                if !options.json { output.line("deleted collection '\(name)'") }
+            }
+        }
+    }
+
+    struct List: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List collections and how many images each holds.")
+        @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                for collection in try options.open(.readOnly, context).collections() {
+                    if options.json {
+                        output.json(CollectionCommand.json(collection))
+                    } else {
+                        output.line("\(collection.name)  (\(collection.count))")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Show: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "List a collection's images, in their order.")
+        @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Its name.") var name: String
         @Option(help: "How many images to show.") var limit = 1000
 
-        func run() throws {
-            try runCatalogCommand { output in
-                let catalog = try options.open(.readOnly)
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                let catalog = try options.open(.readOnly, context)
                 for item in try catalog.collectionImages(name, limit: limit) {
                     if options.json { output.json(item.json) } else { output.line(item.listLine) }
                 }
@@ -206,37 +249,53 @@ struct CollectionCommand: ParsableCommand {
         }
     }
 
-    struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add images to a collection (made if missing).", discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
+    struct Add: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add images to a collection (made if missing).",
+            discussion: "Example:\n  gptimg collection add 'Summer trip' 42 43")
         @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.") var name: String
         @Argument(help: "Image IDs.") var ids: [String]
 
-        func run() throws {
-            try runCatalogCommand { output in
-                let catalog = try options.open(.readWrite)
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                let catalog = try options.open(.readWrite, context)
                 let added = try catalog.addToCollection(name, try catalog.resolve(ids))
-                if options.json { output.json(.object([("collection", .string(name)), ("added", .int(added))])) } else { output.line("added \(added) image(s) to '\(name)'") }
+                if options.json {
+                    output.json(.object([("collection", .string(name)), ("added", .int(added))]))
+                } else {
+                    output.line("added \(added) image(s) to '\(name)'")
+                }
             }
         }
     }
 
-    struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
+    struct Remove: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
         @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.") var name: String
         @Argument(help: "Image IDs.") var ids: [String]
 
-        func run() throws {
-            try runCatalogCommand { output in
-                let catalog = try options.open(.readWrite)
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                let catalog = try options.open(.readWrite, context)
                 let removed = try catalog.removeFromCollection(name, try catalog.resolve(ids))
-                if options.json { output.json(.object([("collection", .string(name)), ("removed", .int(removed))])) } else { output.line("removed \(removed) image(s) from '\(name)'") }
+                if options.json {
+                    output.json(.object([("collection", .string(name)), ("removed", .int(removed))]))
+                } else {
+                    output.line("removed \(removed) image(s) from '\(name)'")
+                }
             }
         }
     }
 
     static func json(_ collection: CollectionSummary) -> JSONOut {
-        .object([("id", .int(Int(collection.id))), ("name", .string(collection.name)), ("count", .int(collection.count)), ("created_at", .string(collection.createdAt))])
+        .object([
+            ("id", .int(Int(collection.id))), ("name", .string(collection.name)), ("count", .int(collection.count)),
+            ("created_at", .string(collection.createdAt)),
+        ])
     }
 }

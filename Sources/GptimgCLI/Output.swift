@@ -4,12 +4,17 @@ import GptimgCatalog
 import GptimgSupport
 import PNGMetadata
 
-/// Where commands write: results to stdout, diagnostics to stderr, and the encoding of
-/// results (JSON Lines for lists). Every line carries values from files, archives, the catalog
-/// or the API (names, prompts, tags, reasons): each goes through `TerminalText`, so none can
-/// send the terminal an escape sequence or reorder what it shows.
+/// Where commands write: results to stdout, diagnostics to stderr (the context's streams),
+/// and the encoding of results (JSON Lines for lists). Every line carries values from files,
+/// archives, the catalog or the API (names, prompts, tags, reasons): each goes through
+/// `TerminalText`, so none can send the terminal an escape sequence or reorder what it shows.
 final class Output {
+    let context: GptimgContext
     private var buffer: [UInt8] = []
+
+    init(_ context: GptimgContext) {
+        self.context = context
+    }
 
     deinit { flush() }
 
@@ -32,20 +37,15 @@ final class Output {
         self.line(rendered: TerminalText.escapeJSON(line))
     }
 
+    /// One `gptimg: …` line on stderr, after the results so far.
     func error(_ text: String) {
         flush()
-        Self.diagnostic(text)
-    }
-
-    /// One `gptimg: …` line on stderr, in one write, so lines from concurrent tasks never
-    /// interleave.
-    static func diagnostic(_ text: String) {
-        writeAll(STDERR_FILENO, Array(("gptimg: " + TerminalText.escape(text) + "\n").utf8))
+        context.diagnostic(text)
     }
 
     func flush() {
         guard !buffer.isEmpty else { return }
-        writeAll(STDOUT_FILENO, buffer)
+        context.streams.write(buffer, to: .output)
         buffer.removeAll(keepingCapacity: true)
     }
 }
@@ -55,10 +55,11 @@ final class Output {
 /// an error object with `--json`); the others are still processed, and the command exits 1.
 /// Links and FIFOs inside folders are not followed nor read, and each gets such a line too.
 func processFiles<Result>(
-    _ files: [String], json: Bool, work: @escaping @Sendable (String) throws -> Result,
-    text: @escaping @Sendable (String, Result) -> String, json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
+    _ files: [String], json: Bool, context: GptimgContext, work: @escaping @Sendable (String) throws -> Result,
+    text: @escaping @Sendable (String, Result) -> String,
+    json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
 ) async throws {
-    let output = Output()
+    let output = Output(context)
     var failures = 0
     let expansion = FileTree.expanding(files, endingWith: [".png"])
     for skipped in expansion.skipped {
@@ -99,31 +100,35 @@ struct ErrorLine: Error, Sendable, CustomStringConvertible {
     var description: String { message }
 }
 
-
-/// A progress line on stderr, redrawn in place (at most ten times a second) when `enabled`:
-/// only on a terminal, so logs and pipes stay clean.
+/// A progress line on stderr, redrawn in place (at most ten times a second): only when stderr
+/// is a terminal (and `wanted`), so logs and pipes stay clean.
 final class ProgressLine {
     let enabled: Bool
+    private let context: GptimgContext
     private var lastDraw = Date.distantPast
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(_ context: GptimgContext, wanted: Bool = true) {
+        self.context = context
+        enabled = wanted && context.streams.isTerminal(.error)
+    }
 
     /// Redraws the line with `text` when it is time to (always when `final`).
     func update(final: Bool = false, _ text: () -> String) {
-        guard enabled, final || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = Date()
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + TerminalText.escape(text())).utf8))
+        let now = context.clock.now()
+        guard enabled, final || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        context.streams.write(Array(("\r\u{1B}[K" + TerminalText.escape(text())).utf8), to: .error)
     }
 
     func clear() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if enabled { context.streams.write(Array("\r\u{1B}[K".utf8), to: .error) }
     }
 }
 
 /// SIGINT, SIGTERM and SIGHUP, noted instead of ending the process at once, so that a long
 /// command can stop cleanly between two steps (an export removes its partial files). A second
 /// signal ends the process as usual.
-final class Interruption: @unchecked Sendable {
+final class Interruption: SignalWatch, @unchecked Sendable {
     private static let signals = [SIGINT, SIGTERM, SIGHUP]
     private let lock = NSLock()
     private var received: Int32?

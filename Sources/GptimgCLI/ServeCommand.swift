@@ -3,7 +3,7 @@ import Foundation
 import GptimgCatalog
 import GptimgGallery
 
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Browse the library in a web browser: a local gallery on 127.0.0.1.",
@@ -20,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
     var library: String?
 
     @Option(help: "Port on 127.0.0.1; 0 lets the system choose a free one.")
@@ -29,11 +31,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Open the gallery in the desktop's browser once it is listening.")
     var open = false
 
-    func run() async throws {
-        try await runCatalogCommand { output in
-            let location = LibraryLocation.resolve(option: library)
+    @OptionGroup var global: GlobalOptions
+
+    func run(_ context: GptimgContext) async throws {
+        try await runCatalogCommand(context) { output in
+            let location = LibraryLocation.resolve(
+                option: library, environment: context.environment, currentDirectory: context.currentDirectory)
             // Serving never creates a library: a mistyped --library is an error, not an empty gallery.
-            guard FileManager.default.fileExists(atPath: location.catalogURL.path) else { throw CatalogError.noLibrary(path: location.root.path) }
+            guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
+                throw CatalogError.noLibrary(path: location.root.path)
+            }
             let catalog: Catalog
             do {
                 catalog = try Catalog.open(location, access: .readWrite)
@@ -42,10 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
                 catalog = try Catalog.open(location, access: .readOnly)
                 output.error("the library is read-only: the gallery shows it, edits are refused")
             }
-            try await Gallery(catalog: catalog, configuration: GalleryConfiguration(port: port)).run { running in
+            let gallery = Gallery(
+                catalog: catalog, configuration: GalleryConfiguration(port: port),
+                logger: context.serverLogger("gptimg.gallery"))
+            try await gallery.run { running in
                 output.line("gptimg gallery on \(running.url) (library \(catalog.location.root.path)); Ctrl-C stops it")
                 output.flush()
-                if open { Browser.open(running.url) }
+                if open { Browser.open(running.url, context) }
             }
         }
     }
@@ -54,13 +64,13 @@ struct ServeCommand: AsyncParsableCommand {
 /// Opens a URL with the desktop's handler (xdg-open, or open on macOS); a failure is a note on
 /// stderr, never fatal: the URL is printed anyway.
 enum Browser {
-    static func open(_ url: String) {
+    static func open(_ url: String, _ context: GptimgContext) {
         #if os(macOS)
-        let opener = "open"
+            let opener = "open"
         #else
-        let opener = "xdg-open"
+            let opener = "xdg-open"
         #endif
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        let path = (context.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { "\($0)/\(opener)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         let process = Process()
         process.arguments = [url]
@@ -71,7 +81,7 @@ enum Browser {
             process.executableURL = URL(fileURLWithPath: path)
             try process.run()
         } catch {
-            Output.diagnostic("could not start \(opener) to open a browser: open \(url) yourself")
+            context.diagnostic("could not start \(opener) to open a browser: open \(url) yourself")
         }
     }
 }

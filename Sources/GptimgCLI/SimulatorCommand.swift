@@ -3,7 +3,7 @@ import Foundation
 import GptimgAPI
 import GptimgSimulator
 
-struct SimulatorCommand: AsyncParsableCommand {
+struct SimulatorCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulator",
         abstract: "Run a local gpt-image-2 API simulator on 127.0.0.1 (no key, no network, no credits spent).",
@@ -42,19 +42,26 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Starting credit balance of each key.")
     var credits = 1000
 
-    @Option(name: .customLong("key"), help: "An API key the simulator accepts, each a separate user (repeatable; default sim-local-key).")
+    @Option(
+        name: .customLong("key"),
+        help: "An API key the simulator accepts, each a separate user (repeatable; default sim-local-key).")
     var keys: [String] = []
 
     @Option(help: "Seed for ids and failure draws, to repeat a run exactly.")
     var seed: UInt64?
 
-    func run() async throws {
+    @OptionGroup var global: GlobalOptions
+
+    func run(_ context: GptimgContext) async throws {
         let configuration = SimulatorConfiguration(
             port: port, keys: keys.isEmpty ? [SimulatorConfiguration.defaultKey] : keys, credits: credits,
             latency: latency, jitter: jitter, failRate: failRate, errorRate: errorRate,
             faults: SimulatorFaults(rateLimitRate: rateLimitRate, dropRate: dropRate), seed: seed)
-        try await runCatalogCommand { output in
-            try await Simulator(configuration: configuration).run { running in
+        try await runCatalogCommand(context) { output in
+            let clock = context.clock
+            let simulator = Simulator(
+                configuration: configuration, logger: context.serverLogger("gptimg.simulator"), now: { clock.now() })
+            try await simulator.run { running in
                 output.line("gptimg simulator listening on \(running.baseURL)")
                 output.line("keys (\(configuration.credits) credits each): \(running.keys.joined(separator: ", "))")
                 output.line("use it:  export GPTIMG_BASE_URL=\(running.baseURL) GPTIMG_API_KEY=\(running.keys[0])")

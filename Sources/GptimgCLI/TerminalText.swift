@@ -32,7 +32,7 @@ package enum TerminalText {
         escaped.reserveCapacity(bytes.count + 16)
         for scalar in text.unicodeScalars {
             if isInert(scalar) || scalar.value < 0x20 {
-                escaped += String(scalar).utf8  // C0 controls here are the encoder's own newlines and tabs
+                escaped += String(scalar).utf8 // C0 controls here are the encoder's own newlines and tabs
             } else {
                 escaped += ("\\u" + hex(scalar.value, minimumDigits: 4, uppercase: false)).utf8
             }

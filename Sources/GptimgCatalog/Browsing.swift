@@ -1,5 +1,5 @@
-import GptimgSupport
 import GRDB
+import GptimgSupport
 
 extension Catalog {
     /// The images matching `query`, as full details (tags, collections, parent), sorted and
@@ -20,7 +20,9 @@ extension Catalog {
     }
 
     /// `list` with the query given as text.
-    public func list(_ text: String, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0) throws -> [ImageDetails] {
+    public func list(_ text: String, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0) throws
+        -> [ImageDetails]
+    {
         try list(try ImageQuery(parsing: text), sort: sort, limit: limit, offset: offset)
     }
 

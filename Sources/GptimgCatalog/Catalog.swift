@@ -4,7 +4,7 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A library: the SQLite catalog (`catalog.sqlite`, WAL) and the folder of write-once images
@@ -39,7 +39,9 @@ public final class Catalog: Sendable {
     public static let busyTimeout: TimeInterval = 60
 
     /// Opens the library at `location`.
-    public static func open(_ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init) throws -> Catalog {
+    public static func open(
+        _ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init
+    ) throws -> Catalog {
         try refuseEmptiedCatalog(location)
         switch access {
         case .readOnly:
@@ -86,7 +88,9 @@ public final class Catalog: Sendable {
                 while true {
                     do {
                         return try DatabasePool(path: location.catalogURL.path, configuration: configuration)
-                    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                    } catch let error as DatabaseError
+                        where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                    {
                         attempt += 1
                         if attempt >= 200 { throw error }
                         usleep(50_000)
@@ -99,7 +103,10 @@ public final class Catalog: Sendable {
                     try db.execute(sql: "PRAGMA synchronous = FULL")
                     return try Int.fetchOne(db, sql: "PRAGMA synchronous")
                 }
-                guard mode == 2 else { throw CatalogError.database(operation: "make commits durable", message: "PRAGMA synchronous is \(mode ?? -1), not FULL") }
+                guard mode == 2 else {
+                    throw CatalogError.database(
+                        operation: "make commits durable", message: "PRAGMA synchronous is \(mode ?? -1), not FULL")
+                }
             }
             let catalog = Catalog(location: location, access: .readWrite, database: pool, clock: clock)
             try catalog.migrate()
@@ -203,7 +210,8 @@ public final class Catalog: Sendable {
         }
     }
 
-    init(location: LibraryLocation, access: Access, database: any DatabaseWriter, clock: @escaping @Sendable () -> Date) {
+    init(location: LibraryLocation, access: Access, database: any DatabaseWriter, clock: @escaping @Sendable () -> Date)
+    {
         self.location = location
         self.access = access
         self.database = database
@@ -215,7 +223,8 @@ public final class Catalog: Sendable {
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             } catch {
-                throw CatalogError.file(path: url.path, reason: "cannot create the folder (\(error.localizedDescription))")
+                throw CatalogError.file(
+                    path: url.path, reason: "cannot create the folder (\(error.localizedDescription))")
             }
         }
     }
@@ -251,7 +260,9 @@ public final class Catalog: Sendable {
     /// Opens the library with `extra` migrations appended to the shipped ones, as a later
     /// gptimg would: for tests of the migration path (backup first, then migrate).
     @_spi(Testing)
-    public static func open(_ location: LibraryLocation, appendingMigrations extra: [(String, String)]) throws -> Catalog {
+    public static func open(_ location: LibraryLocation, appendingMigrations extra: [(String, String)]) throws
+        -> Catalog
+    {
         let catalog = try open(location, access: .readWrite)
         try catalog.migrate(Schema.migrations + extra)
         return catalog

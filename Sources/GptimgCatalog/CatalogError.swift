@@ -1,6 +1,6 @@
 import Foundation
-import GptimgSupport
 import GRDB
+import GptimgSupport
 
 /// Everything the catalog can refuse or fail at, each with one line that names the problem and
 /// what to do about it. GRDB, SQLite and Foundation errors are wrapped in it (`wrap`, the one

@@ -22,7 +22,10 @@ public struct CreditEntry: Sendable, Hashable {
     /// ISO 8601 UTC; set by the catalog when recorded.
     public var recordedAt: String
 
-    public init(kind: Kind, credits: Int, balance: Int? = nil, generationID: Int64? = nil, taskID: String? = nil, note: String? = nil, recordedAt: String = "") {
+    public init(
+        kind: Kind, credits: Int, balance: Int? = nil, generationID: Int64? = nil, taskID: String? = nil,
+        note: String? = nil, recordedAt: String = ""
+    ) {
         self.kind = kind
         self.credits = credits
         self.balance = balance
@@ -92,10 +95,13 @@ extension Catalog {
 
     /// `entry` checked, tied to `generationID`, and dated now unless it carries a date.
     func stamped(_ entry: CreditEntry, generationID: Int64?) throws -> CreditEntry {
-        guard entry.credits >= 0 else { throw CatalogError.invalidArgument("a ledger entry's credits cannot be negative (\(entry.credits))") }
+        guard entry.credits >= 0 else {
+            throw CatalogError.invalidArgument("a ledger entry's credits cannot be negative (\(entry.credits))")
+        }
         var recorded = entry
         recorded.generationID = generationID
-        recorded.recordedAt = entry.recordedAt.isEmpty ? now() : (Timestamp.normalize(entry.recordedAt) ?? entry.recordedAt)
+        recorded.recordedAt =
+            entry.recordedAt.isEmpty ? now() : (Timestamp.normalize(entry.recordedAt) ?? entry.recordedAt)
         return recorded
     }
 
@@ -116,21 +122,26 @@ extension Catalog {
     public func creditSummary() throws -> CreditSummary {
         try read("sum the credit ledger") { db in
             func totals(_ period: String) throws -> [CreditTotals] {
-                try Row.fetchAll(db, sql: """
-                    SELECT \(period) AS period, sum(CASE kind WHEN 'charge' THEN credits ELSE 0 END) AS charged,
-                           sum(CASE kind WHEN 'refund' THEN credits ELSE 0 END) AS refunded
-                    FROM credit_ledger WHERE kind <> 'balance' GROUP BY period ORDER BY period DESC
-                    """).map { row in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(period) AS period, sum(CASE kind WHEN 'charge' THEN credits ELSE 0 END) AS charged,
+                               sum(CASE kind WHEN 'refund' THEN credits ELSE 0 END) AS refunded
+                        FROM credit_ledger WHERE kind <> 'balance' GROUP BY period ORDER BY period DESC
+                        """
+                ).map { row in
                     CreditTotals(
                         period: row.lenientText(Column("period")) ?? "all",
-                        charged: row.lenientInt(Column("charged")) ?? 0, refunded: row.lenientInt(Column("refunded")) ?? 0)
+                        charged: row.lenientInt(Column("charged")) ?? 0,
+                        refunded: row.lenientInt(Column("refunded")) ?? 0)
                 }
             }
             let total = try totals("'all'").first ?? CreditTotals(period: "all", charged: 0, refunded: 0)
             let balance = try CreditEntry.filter(sql: "kind = 'balance' AND balance IS NOT NULL")
                 .order(CreditEntry.Columns.recordedAt.desc, CreditEntry.Columns.id.desc).fetchOne(db)
             return CreditSummary(
-                total: total, perDay: try totals("substr(recorded_at, 1, 10)"), perMonth: try totals("substr(recorded_at, 1, 7)"),
+                total: total, perDay: try totals("substr(recorded_at, 1, 10)"),
+                perMonth: try totals("substr(recorded_at, 1, 7)"),
                 lastBalance: balance.map { (credits: $0.balance ?? 0, at: $0.recordedAt) })
         }
     }

@@ -49,12 +49,15 @@ public struct NewGeneration: Sendable, Hashable {
 
     /// From a validated request.
     public init(
-        _ request: GenerateRequest, baseURL: String?, source: GenerationSource = .api, parentImageID: Int64? = nil, tags: [String] = [],
+        _ request: GenerateRequest, baseURL: String?, source: GenerationSource = .api, parentImageID: Int64? = nil,
+        tags: [String] = [],
         collection: String? = nil, batchKey: String? = nil
     ) {
         self.init(
-            prompt: request.prompt, aspectRatio: request.aspectRatio, n: request.n, referenceImages: request.referenceImages,
-            baseURL: baseURL, source: source, parentImageID: parentImageID, tags: tags, collection: collection, batchKey: batchKey)
+            prompt: request.prompt, aspectRatio: request.aspectRatio, n: request.n,
+            referenceImages: request.referenceImages,
+            baseURL: baseURL, source: source, parentImageID: parentImageID, tags: tags, collection: collection,
+            batchKey: batchKey)
     }
 }
 
@@ -102,7 +105,9 @@ extension Catalog {
     /// crash, `unfinishedGenerations()` still lists it, so it is resolved rather than lost or
     /// sent twice.
     public func recordGeneration(_ new: NewGeneration) throws -> GenerationRecord {
-        guard (1...16).contains(new.n) else { throw CatalogError.invalidArgument("n must be from 1 to 16, not \(new.n)") }
+        guard (1...16).contains(new.n) else {
+            throw CatalogError.invalidArgument("n must be from 1 to 16, not \(new.n)")
+        }
         let now = self.now()
         var record = GenerationRecord(
             status: .pending, type: new.type.rawValue, prompt: new.prompt, aspectRatio: new.aspectRatio, n: new.n,
@@ -143,7 +148,9 @@ extension Catalog {
     /// id, a refund with its failure), all in one durable transaction, and returns the row as
     /// it now is: a crash never leaves a task id without its charge.
     @discardableResult
-    public func updateGeneration(_ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []) throws -> GenerationRecord {
+    public func updateGeneration(_ id: Int64, _ update: GenerationUpdate, ledger: [CreditEntry] = []) throws
+        -> GenerationRecord
+    {
         let now = self.now()
         let entries = try ledger.map { try stamped($0, generationID: id) }
         return try write("update a generation") { db in
@@ -196,11 +203,14 @@ extension Catalog {
     /// completion (at least 3 of them), or nil: what tunes the poll schedule to the API in use.
     public func typicalLatency(baseURL: String) throws -> Double? {
         try read("read task latencies") { db in
-            let seconds = try Double.fetchAll(db, sql: """
-                SELECT (julianday(completed_at) - julianday(submitted_at)) * 86400 FROM generations
-                WHERE base_url = ? AND status = 'completed' AND submitted_at IS NOT NULL AND completed_at IS NOT NULL
-                ORDER BY id DESC LIMIT 20
-                """, arguments: [baseURL]).sorted()
+            let seconds = try Double.fetchAll(
+                db,
+                sql: """
+                    SELECT (julianday(completed_at) - julianday(submitted_at)) * 86400 FROM generations
+                    WHERE base_url = ? AND status = 'completed' AND submitted_at IS NOT NULL AND completed_at IS NOT NULL
+                    ORDER BY id DESC LIMIT 20
+                    """, arguments: [baseURL]
+            ).sorted()
             guard seconds.count >= 3 else { return nil }
             return seconds[seconds.count / 2]
         }
@@ -254,7 +264,9 @@ extension Catalog {
         _ png: [UInt8], embedding metadata: GptimgMetadata? = nil, generationID: Int64, index: Int,
         remoteURL: String?, originalName: String? = nil
     ) throws -> LandedImage {
-        guard let generation = try generation(id: generationID) else { throw CatalogError.noSuchGeneration(generationID) }
+        guard let generation = try generation(id: generationID) else {
+            throw CatalogError.noSuchGeneration(generationID)
+        }
         let unsound = { (error: any Error) in
             CatalogError.invalidArgument(
                 "the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")

@@ -4,7 +4,7 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The write-once image store under `images/`.
@@ -30,7 +30,7 @@ enum ImageStore {
         var current = ""
         var length = 0
         for scalar in folded.unicodeScalars {
-            if scalar.isASCII, (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar))) {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) {
                 current.unicodeScalars.append(scalar)
             } else if !current.isEmpty {
                 if length + current.count + 1 > 48 { break }
@@ -117,7 +117,8 @@ enum ImageStore {
             defer { unlink(temporaryPath) }
             if link(temporaryPath, finalPath) == 0 { return true }
             if errno == EEXIST { return false }
-            throw CatalogError.file(path: finalPath, reason: "cannot land the file: \(String(cString: strerror(errno)))")
+            throw CatalogError.file(
+                path: finalPath, reason: "cannot land the file: \(String(cString: strerror(errno)))")
         }
 
         func discard() {
@@ -133,7 +134,9 @@ enum ImageStore {
     /// under `.staging/`, on the library's file system), to be linked to `finalPath` later.
     /// The file's modification time is set to `createdAt` (the image's own time), so that a
     /// rebuild dates a file without metadata as its import did.
-    static func stage(_ bytes: [UInt8], at finalPath: String, stagingDirectory: String, createdAt: String? = nil) throws -> StagedFile {
+    static func stage(_ bytes: [UInt8], at finalPath: String, stagingDirectory: String, createdAt: String? = nil) throws
+        -> StagedFile
+    {
         let directory = (finalPath as NSString).deletingLastPathComponent
         try makeDirectories(directory)
         var descriptor: Int32 = -1
@@ -144,7 +147,8 @@ enum ImageStore {
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else {
-            throw CatalogError.file(path: finalPath, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+            throw CatalogError.file(
+                path: finalPath, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
         }
         let staged = StagedFile(temporaryPath: temporary, finalPath: finalPath, descriptor: descriptor)
         if let code = writeAll(descriptor, bytes) {
@@ -152,7 +156,10 @@ enum ImageStore {
             throw CatalogError.file(path: finalPath, reason: "cannot write the file: \(errnoDescription(code))")
         }
         if let createdAt, let created = Timestamp(iso8601: createdAt) {
-            var times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1 /* UTIME_NOW */), timespec(tv_sec: created.wholeSeconds, tv_nsec: 0)]
+            var times = [
+                timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1 /* UTIME_NOW */),
+                timespec(tv_sec: created.wholeSeconds, tv_nsec: 0),
+            ]
             _ = futimens(descriptor, &times)
         }
         return staged
@@ -161,11 +168,14 @@ enum ImageStore {
     /// Folders made durable once: every new folder's parent is fsynced too.
     static func makeDirectories(_ directory: String) throws {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue {
+            return
+        }
         let parent = (directory as NSString).deletingLastPathComponent
         try makeDirectories(parent)
         if mkdir(directory, 0o755) != 0, errno != EEXIST {
-            throw CatalogError.file(path: directory, reason: "cannot create the folder: \(String(cString: strerror(errno)))")
+            throw CatalogError.file(
+                path: directory, reason: "cannot create the folder: \(String(cString: strerror(errno)))")
         }
         AtomicFile.syncDirectory(parent)
     }

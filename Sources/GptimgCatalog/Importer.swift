@@ -4,7 +4,7 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Limits on what `import` accepts, files and zip entries alike. Everything derives from the
@@ -145,9 +145,13 @@ extension Catalog {
         // one batch at a time, beside the window, while the cores prepare the next batch.
         let landingQueue = DispatchQueue(label: "gptimg.import.landing")
         let landBatch: @Sendable (Batch) async -> LandedBatch = { [self] batch in
-            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LandingOutcome], CatalogError>, Never>) in
+            let result = await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<[LandingOutcome], CatalogError>, Never>) in
                 landingQueue.async {
-                    continuation.resume(returning: Result { try self.land(batch.map(\.item), staging: staging) }.mapError { CatalogError.wrap($0, "record the imported images") })
+                    continuation.resume(
+                        returning: Result { try self.land(batch.map(\.item), staging: staging) }.mapError {
+                            CatalogError.wrap($0, "record the imported images")
+                        })
                 }
             }
             return LandedBatch(batch: batch, result: result)
@@ -230,7 +234,10 @@ extension Catalog {
     }
 
     /// Read, hash, look up, parse and stage one input (runs on any thread).
-    nonisolated func work(_ input: ImportInput, source: String, limits: ImportLimits, target: LandingTarget, root: String, stagingDirectory: String) -> WorkResult {
+    nonisolated func work(
+        _ input: ImportInput, source: String, limits: ImportLimits, target: LandingTarget, root: String,
+        stagingDirectory: String
+    ) -> WorkResult {
         do {
             var bytes: [UInt8]
             var date: Date?
@@ -244,7 +251,9 @@ extension Catalog {
                 var status = stat()
                 guard stat(path, &status) == 0 else { return .skipped(String(cString: strerror(errno))) }
                 guard (status.st_mode & S_IFMT) == S_IFREG else { return .skipped("not a regular file") }
-                guard Int(status.st_size) <= limits.maxFileBytes else { return .skipped("larger than \(limits.maxFileBytes >> 20) MB") }
+                guard Int(status.st_size) <= limits.maxFileBytes else {
+                    return .skipped("larger than \(limits.maxFileBytes >> 20) MB")
+                }
                 guard status.st_size > 0 else { return .skipped("the file is empty") }
                 date = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))
                 bytes = try AtomicFile.read(path, maxBytes: limits.maxFileBytes)
@@ -256,7 +265,9 @@ extension Catalog {
             if let existing = try image(sha256: sha) { return .duplicate(existing) }
             var prepared = try prepare(bytes: bytes, sha256: sha, originalName: source, fileDate: date, target: target)
             try location.checkLandingFolder(prepared.relativePath)
-            prepared.staged = try ImageStore.stage(bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory, createdAt: prepared.createdAt)
+            prepared.staged = try ImageStore.stage(
+                bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory,
+                createdAt: prepared.createdAt)
             bytes = []
             return .prepared(prepared)
         } catch {

@@ -5,7 +5,7 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which generation an image belongs to when it lands.
@@ -55,7 +55,8 @@ final class StagingArea: @unchecked Sendable {
         try ImageStore.makeDirectories(hidden)
         lockDescriptor = open(hidden + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0, rename(hidden, directory) == 0 else {
-            throw CatalogError.file(path: directory, reason: "cannot make the staging folder: \(String(cString: strerror(errno)))")
+            throw CatalogError.file(
+                path: directory, reason: "cannot make the staging folder: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -77,11 +78,11 @@ final class StagingArea: @unchecked Sendable {
         let base = root.appendingPathComponent(".staging").path
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         return Set(folders + owners).filter { name in
-            guard name != own, !name.hasPrefix(".") else { return false }  // ".new-…": being made
+            guard name != own, !name.hasPrefix(".") else { return false } // ".new-…": being made
             // An owner from the catalog that is not a name we make has no folder to look at.
             guard isOwnerName(name) else { return true }
             let descriptor = open(base + "/" + name + "/lock", O_RDWR | O_CLOEXEC)
-            guard descriptor >= 0 else { return true }  // never locked, or half-made: dead
+            guard descriptor >= 0 else { return true } // never locked, or half-made: dead
             defer { close(descriptor) }
             return flock(descriptor, LOCK_EX | LOCK_NB) == 0
         }.sorted()
@@ -134,7 +135,7 @@ extension Catalog {
     /// This process's staging area; the first call also recovers what dead processes left.
     func stagingArea() throws -> StagingArea {
         try staging.get {
-            _ = try recoverInterruptedLandings(except: nil)  // no area of ours yet (and its lock is held here)
+            _ = try recoverInterruptedLandings(except: nil) // no area of ours yet (and its lock is held here)
             return try StagingArea(root: location.root)
         }
     }
@@ -143,7 +144,10 @@ extension Catalog {
 
     /// Reads `bytes` as a PNG (every chunk's CRC checked), hashes it, and works out where it
     /// will live. Throws when the file is not a sound PNG.
-    func prepare(bytes: [UInt8], sha256 knownSHA256: String? = nil, originalName: String?, fileDate: Date?, target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil) throws -> PreparedImage {
+    func prepare(
+        bytes: [UInt8], sha256 knownSHA256: String? = nil, originalName: String?, fileDate: Date?,
+        target: LandingTarget, prompt knownPrompt: String? = nil, knownCreatedAt: String? = nil
+    ) throws -> PreparedImage {
         let sha = knownSHA256 ?? ImageStore.sha256Hex(bytes)
         // What the catalog keeps of the file's text is bounded here, once: every column below
         // (prompt, settings, text chunks, our fields) is taken from this report.
@@ -182,8 +186,10 @@ extension Catalog {
         // 1. Say which files are about to appear, so recovery can remove them if we die.
         try write("record the files about to land") { db in
             for item in batch {
-                try LandingIntentRecord(owner: staging.owner, path: item.relativePath, sha256: item.sha256, createdAt: now)
-                    .insert(db, onConflict: .ignore)
+                try LandingIntentRecord(
+                    owner: staging.owner, path: item.relativePath, sha256: item.sha256, createdAt: now
+                )
+                .insert(db, onConflict: .ignore)
             }
         }
         // 2. Data to disk, then the names, then the folders.
@@ -213,7 +219,7 @@ extension Catalog {
                     published.append(position)
                     folders.insert((root + item.relativePath as NSString).deletingLastPathComponent)
                 } else if try ImageStore.sha256Hex(ofFile: root + item.relativePath) == item.sha256 {
-                    published.append(position)  // the same bytes are already there (a concurrent import)
+                    published.append(position) // the same bytes are already there (a concurrent import)
                 } else {
                     outcomes[position] = .failed("another file already has the name \(item.relativePath)")
                 }
@@ -283,7 +289,9 @@ extension Catalog {
 
     /// The generation a file's own metadata describes: ours joins its task's row (made on first
     /// sight); anything else gets a row of its own.
-    private func generationFor(_ item: PreparedImage, source: GenerationSource, db: Database, now: String) throws -> (Int64, Int) {
+    private func generationFor(_ item: PreparedImage, source: GenerationSource, db: Database, now: String) throws -> (
+        Int64, Int
+    ) {
         let info = item.report.generation
         if let ours = info?.gptimg {
             if let taskID = ours.taskID,
@@ -319,14 +327,17 @@ extension Catalog {
     }
 
     static func chunksJSON(_ chunks: [TextChunk]) -> String {
-        JSONOut.array(chunks.map { chunk in
-            .object([
-                ("type", .string(chunk.kind.rawValue)), ("keyword", .string(chunk.keyword)), ("text", .string(chunk.text)),
-                ("compressed", .bool(chunk.compressed)), ("encoding", .string(chunk.encoding.rawValue)),
-                ("language", .string(chunk.languageTag)), ("translated_keyword", .string(chunk.translatedKeyword)),
-                ("after_image_data", .bool(chunk.afterImageData)),
-            ])
-        }).rendered
+        JSONOut.array(
+            chunks.map { chunk in
+                .object([
+                    ("type", .string(chunk.kind.rawValue)), ("keyword", .string(chunk.keyword)),
+                    ("text", .string(chunk.text)),
+                    ("compressed", .bool(chunk.compressed)), ("encoding", .string(chunk.encoding.rawValue)),
+                    ("language", .string(chunk.languageTag)), ("translated_keyword", .string(chunk.translatedKeyword)),
+                    ("after_image_data", .bool(chunk.afterImageData)),
+                ])
+            }
+        ).rendered
     }
 
     static func parametersJSON(_ parameters: [Parameter]) -> String {

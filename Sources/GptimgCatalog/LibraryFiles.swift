@@ -3,9 +3,9 @@ import GRDB
 import GptimgSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why the file a catalog row names cannot be used. A catalog is untrusted input (edited by hand,
@@ -112,7 +112,7 @@ extension LibraryLocation {
             depth -= 1
         }
         let existing = root.path + "/" + components[0..<depth].joined(separator: "/")
-        guard library != nil, let resolved = try? Self.resolve(existing).get() else { return }  // nothing there yet
+        guard library != nil, let resolved = try? Self.resolve(existing).get() else { return } // nothing there yet
         guard RealPath.isWithin(resolved, folder: images) else { throw refuse }
     }
 

@@ -16,7 +16,8 @@ public struct LibraryLocation: Sendable, Hashable {
     ) -> LibraryLocation {
         let variable = environment["GPTIMG_LIBRARY"]
         let path = option.flatMap { $0.isEmpty ? nil : $0 } ?? variable.flatMap { $0.isEmpty ? nil : $0 } ?? "Library"
-        return LibraryLocation(root: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true)))
+        return LibraryLocation(
+            root: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true)))
     }
 
     public var catalogURL: URL { root.appendingPathComponent("catalog.sqlite") }

@@ -4,7 +4,7 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `doctor` found: problems (damage) and notices (states the library handles itself,
@@ -45,21 +45,28 @@ public struct DoctorReport: Sendable {
 
         public var description: String {
             switch self {
-            case .integrity(let message): "catalog integrity: \(message) (run `gptimg rebuild` to make a new catalog from the images)"
+            case .integrity(let message):
+                "catalog integrity: \(message) (run `gptimg rebuild` to make a new catalog from the images)"
             case .missingFile(let id, let path): "image \(id): its file \(path) is missing (--fix removes the row)"
             case .untrackedFile(let path): "\(path) is not in the catalog (--fix adds it)"
-            case .hashMismatch(let id, let path): "image \(id): \(path) has changed since it landed (--fix moves it to trash/damaged and removes the row)"
+            case .hashMismatch(let id, let path):
+                "image \(id): \(path) has changed since it landed (--fix moves it to trash/damaged and removes the row)"
             case .unsafePath(let id, let path, let problem) where problem.isUnsafe:
                 "image \(id): \(problem) (\(path)), so it is neither read nor moved "
                     + "(--fix removes the row, leaving the file alone)"
             case .unsafePath(let id, let path, let problem):
                 "image \(id): \(problem) (\(path)): make its folders readable, then run doctor again"
-            case .badRow(let table, let rowID, let reason): "\(table) row \(rowID): \(reason) (--fix re-reads the image from its file)"
-            case .danglingLink(let table, let key, let missing): "\(table) row (\(key)): refers to a missing \(missing) row (--fix removes it)"
+            case .badRow(let table, let rowID, let reason):
+                "\(table) row \(rowID): \(reason) (--fix re-reads the image from its file)"
+            case .danglingLink(let table, let key, let missing):
+                "\(table) row (\(key)): refers to a missing \(missing) row (--fix removes it)"
             case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
-            case .unfinishedTask(let id, let status, let taskID): "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
-            case .interruptedLanding(let files): "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
-            case .abandonedStaging(let files, let bytes): "an interrupted import left \(files) staged file(s) (\(Self.megabytes(bytes))) in .staging: removed by the next import or --fix"
+            case .unfinishedTask(let id, let status, let taskID):
+                "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
+            case .interruptedLanding(let files):
+                "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
+            case .abandonedStaging(let files, let bytes):
+                "an interrupted import left \(files) staged file(s) (\(Self.megabytes(bytes))) in .staging: removed by the next import or --fix"
             case .interruptedRebuild(let files, let bytes):
                 "an interrupted rebuild left \(files) file(s) of \(bytes) bytes (.catalog-rebuild-*): "
                     + "removed by the next rebuild or --fix"
@@ -114,20 +121,27 @@ extension Catalog {
                 }
                 let columns = keys.map(\.column).joined(separator: ", ")
                 for (column, parent) in keys {
-                    for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) WHERE \(column) NOT IN (SELECT id FROM \(parent)) ORDER BY \(columns)") {
-                        let key = keys.indices.map { "\(keys[$0].column) \(row[$0] as Int64? ?? 0)" }.joined(separator: ", ")
+                    for row in try Row.fetchAll(
+                        db,
+                        sql:
+                            "SELECT \(columns) FROM \(table) WHERE \(column) NOT IN (SELECT id FROM \(parent)) ORDER BY \(columns)"
+                    ) {
+                        let key = keys.indices.map { "\(keys[$0].column) \(row[$0] as Int64? ?? 0)" }.joined(
+                            separator: ", ")
                         danglingLinks.append(.danglingLink(table: table, key: key, missing: parent))
                     }
                 }
             }
             var incomplete: [(String, Int64, String)] = []
             // Read leniently (as `list` and `show` read): a damaged row is reported, never fatal.
-            for row in try Row.fetchAll(db, sql: """
-                SELECT i.id, i.sha256, i.path, i.width, i.height, i.bytes,
-                    (SELECT count(*) FROM image_metadata m WHERE m.image_id = i.id) AS metadata_rows,
-                    (SELECT count(*) FROM generations g WHERE g.id = i.generation_id) AS generation_rows
-                FROM images i
-                """)
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.id, i.sha256, i.path, i.width, i.height, i.bytes,
+                        (SELECT count(*) FROM image_metadata m WHERE m.image_id = i.id) AS metadata_rows,
+                        (SELECT count(*) FROM generations g WHERE g.id = i.generation_id) AS generation_rows
+                    FROM images i
+                    """)
             {
                 typealias Image = ImageRecord.Columns
                 let id = row.lenientInt64(Image.id) ?? 0
@@ -147,8 +161,12 @@ extension Catalog {
                 }
             }
             var searchProblems: [String] = []
-            let missingFromIndex = try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE id NOT IN (SELECT rowid FROM image_search)") ?? 0
-            let extraInIndex = try Int.fetchOne(db, sql: "SELECT count(*) FROM image_search WHERE rowid NOT IN (SELECT id FROM images)") ?? 0
+            let missingFromIndex =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM images WHERE id NOT IN (SELECT rowid FROM image_search)") ?? 0
+            let extraInIndex =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM image_search WHERE rowid NOT IN (SELECT id FROM images)") ?? 0
             if missingFromIndex > 0 { searchProblems.append("\(missingFromIndex) image(s) missing from the index") }
             if extraInIndex > 0 { searchProblems.append("\(extraInIndex) entries for images no longer in the catalog") }
             return (integrity, foreignKeys, danglingLinks, incomplete, searchProblems)
@@ -217,7 +235,9 @@ extension Catalog {
         // A dead owner without recorded intents left only an empty folder (a process that
         // exited before its catalog was released): nothing to tell; the next write sweeps it.
         let deadWithIntents = dead.filter(owners.contains)
-        if !deadWithIntents.isEmpty || !interrupted.isEmpty { report.notices.append(.interruptedLanding(files: interrupted.count)) }
+        if !deadWithIntents.isEmpty || !interrupted.isEmpty {
+            report.notices.append(.interruptedLanding(files: interrupted.count))
+        }
         let staged = StagingArea.abandoned(root: location.root, except: staging.current?.owner)
         if staged.files > 0 { report.notices.append(.abandonedStaging(files: staged.files, bytes: staged.bytes)) }
         let leftovers = Self.leftoverRebuilds(location)
@@ -225,7 +245,9 @@ extension Catalog {
             let bytes = leftovers.reduce(0) { $0 + $1.bytes }
             report.notices.append(.interruptedRebuild(files: leftovers.count, bytes: bytes))
         }
-        report.notices += try unfinishedGenerations().map { .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID) }
+        report.notices += try unfinishedGenerations().map {
+            .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID)
+        }
 
         if fix { try repair(report, into: &report.fixed) }
         return report
@@ -236,7 +258,9 @@ extension Catalog {
         let removed = try recoverInterruptedLandings()
         if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
         if staged.files > 0 {
-            fixed.append("removed \(staged.files) staged file(s) (\(DoctorReport.Finding.megabytes(staged.bytes))) an interrupted import left in .staging")
+            fixed.append(
+                "removed \(staged.files) staged file(s) (\(DoctorReport.Finding.megabytes(staged.bytes))) an interrupted import left in .staging"
+            )
         }
         let leftovers = Self.removeLeftoverRebuilds(location)
         if leftovers > 0 { fixed.append("removed \(leftovers) file(s) an interrupted rebuild left") }
@@ -265,11 +289,14 @@ extension Catalog {
                 if let path, case .success = location.checkedFile(atCatalogPath: path) { readopt.append(path) }
                 fixed.append("removed damaged image row \(rowID)")
             case .badRow(let table, let rowID, _):
-                try write("remove a row") { db in try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [rowID]) }
+                try write("remove a row") { db in
+                    try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [rowID])
+                }
                 fixed.append("removed \(table) row \(rowID)")
             case .danglingLink(let table, _, _):
                 guard let keys = linkTables[table], linkTablesRepaired.insert(table).inserted else { break }
-                let condition = keys.map { "\($0.column) NOT IN (SELECT id FROM \($0.parent))" }.joined(separator: " OR ")
+                let condition = keys.map { "\($0.column) NOT IN (SELECT id FROM \($0.parent))" }.joined(
+                    separator: " OR ")
                 let removed = try write("remove rows that refer to missing rows") { db in
                     try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)")
                     return db.changesCount
@@ -277,7 +304,8 @@ extension Catalog {
                 fixed.append("removed \(removed) \(table) row(s) that referred to missing rows")
             case .untrackedFile(let path):
                 readopt.append(path)
-            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding, .abandonedStaging, .interruptedRebuild, .unsafePath:
+            case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding, .abandonedStaging, .interruptedRebuild,
+                .unsafePath:
                 break
             }
         }
@@ -325,12 +353,14 @@ extension Catalog {
 
     func rebuildSearchIndex() throws {
         try write("rebuild the search index") { db in
-            try db.execute(sql: """
-                DELETE FROM image_search;
-                INSERT INTO image_search(rowid, prompt, tags)
-                    SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), '')
-                    FROM images i JOIN generations g ON g.id = i.generation_id;
-                """)
+            try db.execute(
+                sql: """
+                    DELETE FROM image_search;
+                    INSERT INTO image_search(rowid, prompt, tags)
+                        SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t ON \
+                    t.id = it.tag_id WHERE it.image_id = i.id), '')
+                        FROM images i JOIN generations g ON g.id = i.generation_id;
+                    """)
         }
     }
 
@@ -338,7 +368,8 @@ extension Catalog {
 
     /// `backups/catalog-<20261121T101530Z>[-reason].sqlite`: the name of every copy of the catalog.
     static func backupURL(_ location: LibraryLocation, at date: Date, reason: String?) -> URL {
-        location.backupsURL.appendingPathComponent("catalog-\(Timestamp(date).fileStamp)\(reason.map { "-" + $0 } ?? "").sqlite")
+        location.backupsURL.appendingPathComponent(
+            "catalog-\(Timestamp(date).fileStamp)\(reason.map { "-" + $0 } ?? "").sqlite")
     }
 
     /// A consistent snapshot of the catalog (SQLite's `VACUUM INTO`), verified by opening it
@@ -355,18 +386,28 @@ extension Catalog {
         if FileManager.default.fileExists(atPath: target.path) {
             throw CatalogError.backupFailed(reason: "\(target.path) already exists: choose another file")
         }
-        try? FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(UInt32.random(in: 0...UInt32.max))")
+        try? FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(
+            ".\(target.lastPathComponent).partial-\(UInt32.random(in: 0...UInt32.max))")
         do {
-            try database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [temporary.path]) }
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM INTO ?", arguments: [temporary.path])
+            }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             let wrapped = CatalogError.wrap(error, "copy the catalog")
-            if case .damaged = wrapped { throw wrapped }  // the catalog's fault, not the copy's
+            if case .damaged = wrapped { throw wrapped } // the catalog's fault, not the copy's
             throw CatalogError.backupFailed(reason: describeError(wrapped))
         }
         do {
-            let queue = try DatabaseQueue(path: temporary.path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+            let queue = try DatabaseQueue(
+                path: temporary.path,
+                configuration: {
+                    var c = Configuration()
+                    c.readonly = true
+                    return c
+                }())
             let check = try queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
             try queue.close()
             guard check == ["ok"] else {
@@ -374,8 +415,14 @@ extension Catalog {
                 throw CatalogError.damaged(reason: "a snapshot of it fails SQLite's integrity check: \(found)")
             }
             let descriptor = Glibc.open(temporary.path, O_RDONLY)
-            if descriptor >= 0 { fsync(descriptor); Glibc.close(descriptor) }
-            guard rename(temporary.path, target.path) == 0 else { throw CatalogError.backupFailed(reason: "cannot name it \(target.path): \(String(cString: strerror(errno)))") }
+            if descriptor >= 0 {
+                fsync(descriptor)
+                Glibc.close(descriptor)
+            }
+            guard rename(temporary.path, target.path) == 0 else {
+                throw CatalogError.backupFailed(
+                    reason: "cannot name it \(target.path): \(String(cString: strerror(errno)))")
+            }
             AtomicFile.syncDirectory(target.deletingLastPathComponent().path)
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -35,7 +35,7 @@ extension Catalog {
             if id.allSatisfy(\.isNumber), !id.isEmpty { throw CatalogError.noSuchImage(text) }
             throw CatalogError.invalidID(text)
         }
-        let upper = id + "g"  // 'g' sorts after every hex digit
+        let upper = id + "g" // 'g' sorts after every hex digit
         let prefixed = ImageRecord.filter(ImageRecord.Columns.sha256 >= id && ImageRecord.Columns.sha256 < upper)
         let matches = try prefixed.select(ImageRecord.Columns.id, as: Int64.self).limit(2).fetchAll(db)
         if matches.count > 1 { throw CatalogError.ambiguousID(text, matches: try prefixed.fetchCount(db)) }
@@ -77,11 +77,15 @@ extension Catalog {
     /// Every tag and how many images carry it, by name.
     public func tags() throws -> [(name: String, count: Int)] {
         try read("list tags") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.name, count(*) AS count FROM tags t JOIN image_tags it ON it.tag_id = t.id
-                GROUP BY t.id ORDER BY t.name
-                """
-            ).map { row in (name: row.lenientText(TagRecord.Columns.name) ?? "", count: row.lenientInt(Column("count")) ?? 0) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.name, count(*) AS count FROM tags t JOIN image_tags it ON it.tag_id = t.id
+                    GROUP BY t.id ORDER BY t.name
+                    """
+            ).map { row in
+                (name: row.lenientText(TagRecord.Columns.name) ?? "", count: row.lenientInt(Column("count")) ?? 0)
+            }
         }
     }
 
@@ -96,7 +100,9 @@ extension Catalog {
         let name = raw.trimmingCharacters(in: .whitespaces)
         if name.isEmpty { throw CatalogError.invalidName(raw, reason: "it is empty") }
         if name.count > 100 { throw CatalogError.invalidName(raw, reason: "it is longer than 100 characters") }
-        if name.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+        if name.contains(where: {
+            $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        }) {
             throw CatalogError.invalidName(raw, reason: "it contains a line break or control character")
         }
         return name
@@ -164,10 +170,13 @@ extension Catalog {
 
     public func collections() throws -> [CollectionSummary] {
         try read("list collections") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, c.name, count(ci.image_id) AS count, c.created_at FROM collections c
-                LEFT JOIN collection_images ci ON ci.collection_id = c.id GROUP BY c.id ORDER BY c.name
-                """).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.id, c.name, count(ci.image_id) AS count, c.created_at FROM collections c
+                    LEFT JOIN collection_images ci ON ci.collection_id = c.id GROUP BY c.id ORDER BY c.name
+                    """
+            ).map { row in
                 let collection = CollectionRecord(row: row)
                 return CollectionSummary(
                     id: collection.id, name: collection.name, count: row.lenientInt(Column("count")) ?? 0,
@@ -272,7 +281,8 @@ extension Catalog {
             }
             let fileExists = checked != nil
             if fileExists, rename(source, destination) != 0 {
-                throw CatalogError.file(path: source, reason: "cannot move it to the trash: \(String(cString: strerror(errno)))")
+                throw CatalogError.file(
+                    path: source, reason: "cannot move it to the trash: \(String(cString: strerror(errno)))")
             }
             try? AtomicFile.write(Array((item.json.rendered + "\n").utf8), to: destination + ".json", durable: false)
             AtomicFile.syncDirectory(trash)
@@ -302,7 +312,8 @@ extension Catalog {
             let id = try Self.collectionID(name, db: db)
             return try Browse.details(
                 from: """
-                    collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = i.generation_id
+                    collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = \
+                    i.generation_id
                     WHERE ci.collection_id = ? ORDER BY ci.position LIMIT ?
                     """, [id, limit], db: db)
         }

@@ -40,9 +40,13 @@ public struct ImageQuery: Sendable, Hashable {
     public var excluded: [Term] = []
     public var filters: [Filter] = []
 
-    public static let filterNames = ["aspect", "type", "status", "tag", "in", "rating", "fav", "after", "before", "source", "generator", "task", "size", "parent"]
+    public static let filterNames = [
+        "aspect", "type", "status", "tag", "in", "rating", "fav", "after", "before", "source", "generator", "task",
+        "size", "parent",
+    ]
     /// Every filter with an example value or the values it takes: for help and error messages.
-    public static let validFilters = "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
+    public static let validFilters =
+        "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
     static let generatorNames = Generator.allCases.map(\.rawValue) + ["none"]
 
     public init() {}
@@ -67,7 +71,9 @@ public struct ImageQuery: Sendable, Hashable {
                 joinNext = false
             case .term(let term, let negated):
                 if negated {
-                    if joinNext { throw CatalogError.query("-\(term.text) cannot be part of an OR: exclude it on its own") }
+                    if joinNext {
+                        throw CatalogError.query("-\(term.text) cannot be part of an OR: exclude it on its own")
+                    }
                     excluded.append(term)
                 } else if joinNext {
                     groups[groups.count - 1].append(term)
@@ -126,7 +132,9 @@ public struct ImageQuery: Sendable, Hashable {
             }
             var word = ""
             while i < characters.count, !characters[i].isWhitespace {
-                if characters[i] == "\"", let colon = word.firstIndex(of: ":"), word.index(after: colon) == word.endIndex {
+                if characters[i] == "\"", let colon = word.firstIndex(of: ":"),
+                    word.index(after: colon) == word.endIndex
+                {
                     word += try readQuoted()
                     break
                 }
@@ -140,7 +148,9 @@ public struct ImageQuery: Sendable, Hashable {
             if let colon = word.firstIndex(of: ":"), colon != word.startIndex {
                 let name = String(word[..<colon])
                 if name.allSatisfy({ $0.isLetter }) {
-                    if negated { throw CatalogError.query("filters cannot be negated (-\(word)); valid filters: \(validFilters)") }
+                    if negated {
+                        throw CatalogError.query("filters cannot be negated (-\(word)); valid filters: \(validFilters)")
+                    }
                     guard filterNames.contains(name.lowercased()) else {
                         throw CatalogError.query("unknown filter '\(name):'; valid filters: \(validFilters)")
                     }
@@ -206,7 +216,9 @@ public struct ImageQuery: Sendable, Hashable {
                 rest = rest.dropFirst(candidate.count)
                 break
             }
-            guard let number = Int(rest), (0...5).contains(number) else { throw bad("0-5, optionally after >=, <=, >, < or =") }
+            guard let number = Int(rest), (0...5).contains(number) else {
+                throw bad("0-5, optionally after >=, <=, >, < or =")
+            }
             return .rating(op: op, value: number)
         case "fav":
             switch value.lowercased() {
@@ -218,7 +230,9 @@ public struct ImageQuery: Sendable, Hashable {
             guard let instant = Self.instant(value) else { throw bad("a date (2026-11-01) or an ISO 8601 time") }
             return name == "after" ? .after(instant) : .before(instant)
         case "source":
-            guard let source = GenerationSource(rawValue: value.lowercased()) else { throw bad("api, import or simulator") }
+            guard let source = GenerationSource(rawValue: value.lowercased()) else {
+                throw bad("api, import or simulator")
+            }
             return .source(source)
         case "generator":
             guard generatorNames.contains(value.lowercased()) else { throw bad(generatorNames.joined(separator: ", ")) }
@@ -226,7 +240,9 @@ public struct ImageQuery: Sendable, Hashable {
         case "task": return .task(value)
         case "size":
             let parts = value.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-            guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else { throw bad("WIDTHxHEIGHT such as 1536x864") }
+            guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else {
+                throw bad("WIDTHxHEIGHT such as 1536x864")
+            }
             return .size(width: w, height: h)
         case "parent": return .parent(value)
         default: throw CatalogError.query("unknown filter '\(name):'; valid filters: \(validFilters)")
@@ -250,7 +266,7 @@ public struct ImageQuery: Sendable, Hashable {
         var quoted = "\""
         for scalar in term.text.unicodeScalars {
             quoted.unicodeScalars.append(scalar)
-            if scalar == "\"" { quoted.unicodeScalars.append(scalar) }  // FTS5 doubles a quote within a string
+            if scalar == "\"" { quoted.unicodeScalars.append(scalar) } // FTS5 doubles a quote within a string
         }
         return quoted + "\"" + (term.isPrefix ? "*" : "")
     }
@@ -321,7 +337,8 @@ enum Browse {
         // are joined there only when a filter needs them), then the full rows of those ids.
         // A common word matches thousands of images; reading each one's generation (its
         // prompt and all) only to sort them and keep 100 was most of a search's time.
-        let page = "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) "
+        let page =
+            "SELECT i.id AS id\(byRank ? ", s.rank AS rank" : "") FROM \(sql.from) \(sql.whereClause) "
             + "ORDER BY \(order) LIMIT ? OFFSET ?"
         return try details(
             from: """
@@ -377,11 +394,13 @@ enum Browse {
             }
             return names
         }
-        let tags = try names("""
+        let tags = try names(
+            """
             SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id
             WHERE it.image_id IN (\(ids)) ORDER BY t.name
             """)
-        let collections = try names("""
+        let collections = try names(
+            """
             SELECT ci.image_id, c.name FROM collection_images ci JOIN collections c ON c.id = ci.collection_id
             WHERE ci.image_id IN (\(ids)) ORDER BY c.name
             """)

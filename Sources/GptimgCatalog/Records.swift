@@ -1,5 +1,5 @@
-import GptimgSupport
 import GRDB
+import GptimgSupport
 import PNGMetadata
 
 // The catalog's tables as GRDB record types, one per table (docs/catalog.md documents every

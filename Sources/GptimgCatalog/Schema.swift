@@ -1,5 +1,5 @@
-import GptimgSupport
 import GRDB
+import GptimgSupport
 
 /// The catalog's schema, as migrations applied by GRDB's `DatabaseMigrator`.
 ///
@@ -72,7 +72,8 @@ package enum Schema {
             parent_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL
         );
         CREATE INDEX generations_by_status ON generations(status) WHERE status NOT IN ('completed', 'failed');
-        CREATE INDEX generations_by_parent_task ON generations(parent_task_id, parent_index) WHERE parent_task_id IS NOT NULL;
+        CREATE INDEX generations_by_parent_task ON generations(parent_task_id, parent_index) WHERE parent_task_id IS \
+        NOT NULL;
         CREATE INDEX generations_by_parent_image ON generations(parent_image_id) WHERE parent_image_id IS NOT NULL;
 
         CREATE TABLE images (

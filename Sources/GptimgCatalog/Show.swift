@@ -30,7 +30,10 @@ public struct ImageShow: Sendable {
     public var json: JSONOut {
         guard case .object(var members) = details.json else { return details.json }
         func summary(_ item: ImageDetails) -> JSONOut {
-            .object([("id", .int(Int(item.image.id))), ("sha256", .string(item.image.sha256)), ("path", .string(item.image.path)), ("prompt", .string(item.generation.prompt))])
+            .object([
+                ("id", .int(Int(item.image.id))), ("sha256", .string(item.image.sha256)),
+                ("path", .string(item.image.path)), ("prompt", .string(item.generation.prompt)),
+            ])
         }
         members.append(("file", .optional(file)))
         if let fileProblem { members.append(("file_problem", .string(fileProblem))) }

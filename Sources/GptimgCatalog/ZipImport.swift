@@ -66,7 +66,10 @@ struct ZipInput {
             return .refused(reason: "zip entry compressed \(Int(ratio)):1, a likely decompression bomb")
         }
         if size > budget - min(budget, produced) {
-            return .refused(reason: "the archive would yield more than \(budget >> 20) MB (at most \(Int(limits.maxCompressionRatio)) times its size, and \(limits.maxArchiveBytes >> 30) GB)")
+            return .refused(
+                reason:
+                    "the archive would yield more than \(budget >> 20) MB (at most \(Int(limits.maxCompressionRatio)) times its size, and \(limits.maxArchiveBytes >> 30) GB)"
+            )
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(min(size, 16 << 20)))

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GptimgAPI
 import GptimgSupport
+import Logging
 import NIOCore
 import NIOHTTP1
 import PNGMetadata
@@ -17,22 +18,16 @@ public struct APIClient: Sendable {
     public var requestTimeout: TimeAmount
     public var downloadTimeout: TimeAmount
 
-    /// API calls: redirects off, short connect timeout.
-    static let apiHTTP = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: .init(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(60)),
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
-    /// Downloads: public URLs, no key, a few redirects allowed (CDNs use them).
-    static let downloadHTTP = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: .init(
-            redirectConfiguration: .follow(max: 3, allowCycles: false),
-            timeout: .init(connect: .seconds(10), read: .seconds(60)),
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+    /// How requests travel: AsyncHTTPClient unless the command's context says otherwise.
+    public let transport: any HTTPTransport
+    /// Each request and answer at debug level (method, path, status; never a header).
+    public var logger: Logger
 
-    public init(baseURL: String, key: APIKey, requestTimeout: TimeAmount = .seconds(60), downloadTimeout: TimeAmount = .seconds(300)) throws(ClientError) {
+    public init(
+        baseURL: String, key: APIKey, requestTimeout: TimeAmount = .seconds(60),
+        downloadTimeout: TimeAmount = .seconds(300),
+        transport: any HTTPTransport = LiveHTTPTransport(), logger: Logger = APIClient.silent
+    ) throws(ClientError) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         let lowered = base.lowercased()
@@ -40,19 +35,36 @@ public struct APIClient: Sendable {
             let host = RequestValidation.host(of: base), !host.isEmpty, !base.contains("?"), !base.contains("#")
         else { throw .invalidBaseURL(baseURL) }
         // Plain http would carry the key in clear: only to a simulator on this machine.
-        guard lowered.hasPrefix("https://") || RequestValidation.isLoopback(base) else { throw .insecureBaseURL(baseURL) }
+        guard lowered.hasPrefix("https://") || RequestValidation.isLoopback(base) else {
+            throw .insecureBaseURL(baseURL)
+        }
         self.baseURL = base
         self.key = key
         self.requestTimeout = requestTimeout
         self.downloadTimeout = downloadTimeout
+        self.transport = transport
+        self.logger = logger
     }
+
+    /// The client for `credentials` (their base URL was checked when they were made).
+    public init(
+        _ credentials: APICredentials, transport: any HTTPTransport = LiveHTTPTransport(),
+        logger: Logger = APIClient.silent
+    ) throws(ClientError) {
+        try self.init(baseURL: credentials.baseURL, key: credentials.key, transport: transport, logger: logger)
+    }
+
+    /// A logger that drops everything: libraries log only when a command hands them its own.
+    public static let silent = Logger(label: "gptimg.client", factory: { _ in SwiftLogNoOpLogHandler() })
 
     // MARK: - Endpoints
 
     /// Which references this API takes: https only, but a simulator on this machine also takes
     /// its own `http://127.0.0.1` files (docs/api.md).
     public var referencePolicy: RequestValidation.ReferencePolicy {
-        guard baseURL.lowercased().hasPrefix("http://"), RequestValidation.isLoopback(baseURL) else { return .httpsOnly }
+        guard baseURL.lowercased().hasPrefix("http://"), RequestValidation.isLoopback(baseURL) else {
+            return .httpsOnly
+        }
         return .httpsOrLoopback
     }
 
@@ -88,22 +100,25 @@ public struct APIClient: Sendable {
             throw .download("\"\(ValueShape.excerpt(url, limit: 120))\" is not an https URL (or http on this machine)")
         }
         do {
-            let response = try await Self.downloadHTTP.execute(HTTPClientRequest(url: url), timeout: downloadTimeout)
-            guard response.status == .ok else {
-                throw ClientError.download("\(url.prefix(120)) answered \(response.status.code)")
-            }
-            let length = response.headers.first(name: "content-length").flatMap(Int.init)
-            if let length, length > maxBytes {
-                throw ClientError.download("\(url.prefix(120)) is \(length) bytes, over the \(maxBytes >> 20) MiB limit")
-            }
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(min(max(length ?? 0, 0), maxBytes))
-            for try await chunk in response.body {
-                guard bytes.count + chunk.readableBytes <= maxBytes else {
+            try await transport.download(url, timeout: downloadTimeout) { head in
+                guard head.status == 200 else {
+                    throw ClientError.download("\(url.prefix(120)) answered \(head.status)")
+                }
+                let length = head.headers.first(name: "content-length").flatMap(Int.init)
+                if let length, length > maxBytes {
+                    throw ClientError.download(
+                        "\(url.prefix(120)) is \(length) bytes, over the \(maxBytes >> 20) MiB limit")
+                }
+                bytes.reserveCapacity(min(max(length ?? 0, 0), maxBytes))
+            } chunk: { raw in
+                guard bytes.count + raw.count <= maxBytes else {
                     throw ClientError.download("\(url.prefix(120)) is over the \(maxBytes >> 20) MiB limit")
                 }
-                bytes += chunk.readableBytesView
+                bytes += raw
             }
+            logger.debug(
+                "downloaded \(bytes.count) bytes", metadata: ["url": "\(ValueShape.withoutQuery(url).prefix(120))"])
             return bytes
         } catch let error as ClientError {
             throw error
@@ -125,21 +140,21 @@ public struct APIClient: Sendable {
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws(ClientError) -> Answer {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(key.secret)")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "gptimg/\(GptimgBuild.version)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer \(key.secret)")
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "gptimg/\(GptimgBuild.version)")
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let request = TransportRequest(method: method, url: baseURL + path, headers: headers, body: body)
+        logger.debug("\(method.rawValue) \(path)")
         do {
-            let response = try await Self.apiHTTP.execute(request, timeout: requestTimeout)
-            let bytes = try await response.body.collect(upTo: 4 << 20)
-            return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+            let response = try await transport.send(request, timeout: requestTimeout)
+            logger.debug("\(method.rawValue) \(path): \(response.status)")
+            return Answer(status: response.status, headers: response.headers, body: response.body)
         } catch {
-            throw Self.classify(error)
+            let failure = Self.classify(error)
+            logger.debug("\(method.rawValue) \(path): \(failure.description)")
+            throw failure
         }
     }
 
@@ -155,11 +170,17 @@ public struct APIClient: Sendable {
                 return .transport("no connection to the API in time", mayHaveReachedServer: false)
             }
             if error == .deadlineExceeded || error == .readTimeout { return .timedOut }
-            if error == .remoteConnectionClosed { return .transport("the connection was closed", mayHaveReachedServer: true) }
+            if error == .remoteConnectionClosed {
+                return .transport("the connection was closed", mayHaveReachedServer: true)
+            }
         }
-        for never in ["Connection refused", "connectTimeout", "No such host", "nodename nor servname", "Name or service not known", "resolution"]
+        for never in [
+            "Connection refused", "connectTimeout", "No such host", "nodename nor servname",
+            "Name or service not known", "resolution",
+        ]
         where text.contains(never) {
-            return .transport(never == "connectTimeout" ? "connect timed out" : never.lowercased(), mayHaveReachedServer: false)
+            return .transport(
+                never == "connectTimeout" ? "connect timed out" : never.lowercased(), mayHaveReachedServer: false)
         }
         if text.contains("reset") { return .transport("the connection was reset", mayHaveReachedServer: true) }
         return .transport(Self.shorten(text), mayHaveReachedServer: true)
@@ -205,7 +226,9 @@ public struct APIClient: Sendable {
                 throw .malformedResponse("the body is not JSON")
             }
         case 300..<400:
-            throw .redirected(status: answer.status, location: answer.headers.first(name: "location").map(redacted) ?? "(no Location)")
+            throw .redirected(
+                status: answer.status, location: answer.headers.first(name: "location").map(redacted) ?? "(no Location)"
+            )
         default:
             let error = try? APIErrorBody(json: JSONReader(parsing: answer.body))
             // Whatever the status, the server's words go into errors, the catalog and stderr.

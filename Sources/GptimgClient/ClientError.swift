@@ -7,6 +7,10 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(RequestValidationError)
     /// No key in the environment nor in `keyFile` (the file that was looked for).
     case missingKey(keyFile: String)
+    /// The key file can be read by other users: it is not used.
+    case keyFileReadableByOthers(String)
+    /// The key file holds no key (empty, or more than one word).
+    case keyFileWithoutKey(String)
     case invalidBaseURL(String)
     /// A plain `http://` base URL on another machine: the key would cross the network in clear.
     case insecureBaseURL(String)
@@ -30,7 +34,11 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidRequest(let error): "invalid request: \(error.message) (nothing was sent)"
         case .missingKey(let keyFile): "no API key: set GPTIMG_API_KEY, or put it in \(keyFile) with mode 0600"
-        case .invalidBaseURL(let url): "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
+        case .keyFileReadableByOthers(let path):
+            "\(path) is readable by other users; run `chmod 600 \(path)` (and consider rotating the key)"
+        case .keyFileWithoutKey(let path): "\(path) does not hold a key: put the key alone on its first line"
+        case .invalidBaseURL(let url):
+            "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
         case .insecureBaseURL(let url):
             "GPTIMG_BASE_URL \"\(url.prefix(80))\" is plain http to another machine, which would send the key in clear; use https://, or http:// only for a simulator on 127.0.0.1, localhost or [::1]"
         case .unauthorized(let message):
@@ -40,9 +48,11 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case .insufficientCredits(let required, let available):
             "not enough credits: this needs \(required.map(String.init) ?? "2 × n"), the balance is \(available.map(String.init) ?? "lower"); top up on the Credits page or lower -n"
         case .rejected(let message, _): "the API refused the request (400: \(message))"
-        case .notFound(let taskID): "the API does not know task \(taskID) for this key (404); was it made with another key?"
+        case .notFound(let taskID):
+            "the API does not know task \(taskID) for this key (404); was it made with another key?"
         case .rateLimited(let retryAfter):
-            "the API is rate limiting (429)" + (retryAfter.map { "; retry after \(Int($0.rounded(.up))) s" } ?? "; retry later")
+            "the API is rate limiting (429)"
+                + (retryAfter.map { "; retry after \(Int($0.rounded(.up))) s" } ?? "; retry later")
         case .serverError(let status, let message): "the API failed (\(status): \(message)); try again later"
         case .redirected(let status, let location):
             "the API answered with a redirect (\(status)) to \(location.prefix(120)); not followed, so the key stays with the API host. Check GPTIMG_BASE_URL"

@@ -33,13 +33,13 @@ public struct PollSchedule: Sendable, Hashable {
         let window = typicalLatency * 0.75
         let wait: Double
         if elapsed < early {
-            wait = early - elapsed  // one early look: a task refused at once is seen early
+            wait = early - elapsed // one early look: a task refused at once is seen early
         } else if elapsed < window - 1e-9 {
-            wait = window - elapsed  // nothing finishes in between
+            wait = window - elapsed // nothing finishes in between
         } else if elapsed < typicalLatency * 1.6 {
-            wait = step  // where tasks finish
+            wait = step // where tasks finish
         } else {
-            wait = min(step * 8, max(step * 2, elapsed * 0.2))  // a straggler: back off
+            wait = min(step * 8, max(step * 2, elapsed * 0.2)) // a straggler: back off
         }
         return min(max(wait, 0.05), deadline - elapsed)
     }

@@ -55,13 +55,16 @@ enum ContactSheet {
         let width = margin * 2 + min(columns, max(1, tiles.count)) * cellWidth
         let height = margin * 2 + headerHeight + max(1, rowsUsed) * cellHeight
         var sheet = try RGBAImage(width: width, height: height, fill: (background.0, background.1, background.2, 255))
-        BitmapFont.draw(title, at: margin + 8, margin + 6, scale: 2, color: ink, maxWidth: width - 2 * margin - 16, into: &sheet)
+        BitmapFont.draw(
+            title, at: margin + 8, margin + 6, scale: 2, color: ink, maxWidth: width - 2 * margin - 16, into: &sheet)
         for (index, tile) in tiles.enumerated() {
             let left = margin + (index % columns) * cellWidth + (cellWidth - thumbnailSize) / 2
             let top = margin + headerHeight + (index / columns) * cellHeight
             fillRect(x: left, y: top, width: thumbnailSize, height: thumbnailSize, color: frame, into: &sheet)
             if let thumbnail = thumbnails.get(index) {
-                blend(thumbnail, x: left + (thumbnailSize - thumbnail.width) / 2, y: top + (thumbnailSize - thumbnail.height) / 2, into: &sheet)
+                blend(
+                    thumbnail, x: left + (thumbnailSize - thumbnail.width) / 2,
+                    y: top + (thumbnailSize - thumbnail.height) / 2, into: &sheet)
             } else {
                 BitmapFont.draw("unreadable", at: left + 90, top + 116, color: faint, into: &sheet)
             }
@@ -109,7 +112,9 @@ enum ContactSheet {
         return lines
     }
 
-    static func fillRect(x: Int, y: Int, width: Int, height: Int, color: (UInt8, UInt8, UInt8), into image: inout RGBAImage) {
+    static func fillRect(
+        x: Int, y: Int, width: Int, height: Int, color: (UInt8, UInt8, UInt8), into image: inout RGBAImage
+    ) {
         for row in max(0, y)..<max(max(0, y), min(image.height, y + height)) {
             var offset = (row * image.width + max(0, x)) * 4
             for _ in max(0, x)..<max(max(0, x), min(image.width, x + width)) {

@@ -3,9 +3,9 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where an export's files go: a zip file or a folder, written under the target's partial name.

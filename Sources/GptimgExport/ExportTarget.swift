@@ -4,9 +4,9 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where an export goes: a folder, or a zip when the name ends in `.zip`.
@@ -36,7 +36,8 @@ public struct ExportTarget: Sendable {
     let name: String
 
     public init(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath) {
-        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true)).standardizedFileURL
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true))
+            .standardizedFileURL
         var absolute = url.path
         while absolute.count > 1, absolute.hasSuffix("/") { absolute.removeLast() }
         self.path = absolute
@@ -67,15 +68,21 @@ public struct ExportTarget: Sendable {
             guard force else { throw ExportError.targetExists(path: path) }
             return .replaceable(isFolder: false)
         case .folder:
-            guard isFolder else { throw ExportError.targetNotReplaceable(path: path, reason: "it is a file, not a folder") }
+            guard isFolder else {
+                throw ExportError.targetNotReplaceable(path: path, reason: "it is a file, not a folder")
+            }
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             if entries.isEmpty { return .emptyFolder }
             guard force else { throw ExportError.targetExists(path: path) }
             guard entries.contains(where: { $0 == "manifest.json" || $0 == "manifest.csv" }) else {
-                throw ExportError.targetNotReplaceable(path: path, reason: "it is not an earlier export (it has no manifest.json or manifest.csv)")
+                throw ExportError.targetNotReplaceable(
+                    path: path, reason: "it is not an earlier export (it has no manifest.json or manifest.csv)")
             }
             var isDirectory: ObjCBool = false
-            if entries.contains(where: { FileManager.default.fileExists(atPath: path + "/" + $0, isDirectory: &isDirectory) && isDirectory.boolValue }) {
+            if entries.contains(where: {
+                FileManager.default.fileExists(atPath: path + "/" + $0, isDirectory: &isDirectory)
+                    && isDirectory.boolValue
+            }) {
                 throw ExportError.targetNotReplaceable(path: path, reason: "it holds folders, which no export writes")
             }
             return .replaceable(isFolder: true)
@@ -98,7 +105,8 @@ public struct ExportTarget: Sendable {
         let prefixes = ["." + name + ".partial-", "." + name + ".replaced-"]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
             // Ours too: a partial with this process's id was left by a dead one whose id we got.
-            guard let prefix = prefixes.first(where: { entry.hasPrefix($0) }), let pid = Int32(entry.dropFirst(prefix.count)),
+            guard let prefix = prefixes.first(where: { entry.hasPrefix($0) }),
+                let pid = Int32(entry.dropFirst(prefix.count)),
                 pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
             else { continue }
             try? FileManager.default.removeItem(atPath: parent + "/" + entry)
@@ -111,9 +119,13 @@ public struct ExportTarget: Sendable {
         case .nothing, .emptyFolder, .replaceable(isFolder: false):
             // One rename(2), which replaces a file or an empty folder atomically: readers see
             // the old target or the new one, never a part.
-            guard rename(partialPath, path) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
+            guard rename(partialPath, path) == 0 else {
+                throw ExportError.write(path: path, reason: errnoDescription())
+            }
         case .replaceable(isFolder: true):
-            guard rename(path, replacedPath) == 0 else { throw ExportError.write(path: path, reason: errnoDescription()) }
+            guard rename(path, replacedPath) == 0 else {
+                throw ExportError.write(path: path, reason: errnoDescription())
+            }
             guard rename(partialPath, path) == 0 else {
                 let reason = errnoDescription()
                 rename(replacedPath, path)

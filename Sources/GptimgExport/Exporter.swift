@@ -99,7 +99,9 @@ public struct Exporter: Sendable {
 
     /// Runs the export. `progress` is called after each file; a throw from it (Ctrl-C) stops
     /// the export the same way a failure does.
-    public func export(_ request: ExportRequest, progress: (ExportProgress) throws -> Void = { _ in }) throws -> ExportSummary {
+    public func export(_ request: ExportRequest, progress: (ExportProgress) throws -> Void = { _ in }) throws
+        -> ExportSummary
+    {
         let items = try select(request.selection)
         guard !items.isEmpty else { throw ExportError.nothingToExport(request.selection.summary + " matches no image") }
         let target = ExportTarget(request.target)
@@ -116,13 +118,15 @@ public struct Exporter: Sendable {
             try writeDocuments(plan, request, to: sink, at: started)
             let bytes = try writeImages(plan, request, to: sink, progress: progress)
             if request.contactSheet {
-                try writeContactSheets(plan, to: sink, modified: Int64(started.timeIntervalSince1970), bytes: bytes, progress: progress)
+                try writeContactSheets(
+                    plan, to: sink, modified: Int64(started.timeIntervalSince1970), bytes: bytes, progress: progress)
             }
             try sink.finish()
             try target.commit(existing)
             return ExportSummary(
                 path: target.path, kind: target.kind, images: plan.entries.count, imageBytes: bytes,
-                extraFiles: [request.manifest.fileName] + (request.contactSheet ? ["index.html"] + plan.sheetNames : []),
+                extraFiles: [request.manifest.fileName]
+                    + (request.contactSheet ? ["index.html"] + plan.sheetNames : []),
                 stripped: request.stripMetadata)
         } catch {
             target.discard()
@@ -131,13 +135,17 @@ public struct Exporter: Sendable {
     }
 
     /// The manifest first (a reader of the zip meets it first), then `index.html`.
-    private func writeDocuments(_ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, at started: Date) throws {
+    private func writeDocuments(_ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, at started: Date)
+        throws
+    {
         let made = Int64(started.timeIntervalSince1970)
         let header: [(String, JSONOut)] =
             [("exported_at", .string(Timestamp(started).iso8601)), ("software", .string(GptimgEmbedding.software))]
             + request.selection.manifestFields
             + [("name_template", .string(request.names.text)), ("strip_metadata", .bool(request.stripMetadata))]
-        try sink.addFile(name: request.manifest.fileName, bytes: plan.manifest(request.manifest, header: header), compressible: true, modified: made)
+        try sink.addFile(
+            name: request.manifest.fileName, bytes: plan.manifest(request.manifest, header: header), compressible: true,
+            modified: made)
         guard request.contactSheet else { return }
         let subtitle = "Exported \(Timestamp(started).iso8601) from gptimg (\(request.selection.summary))."
         let page = plan.indexPage(subtitle: subtitle, manifest: request.manifest.fileName)
@@ -145,13 +153,16 @@ public struct Exporter: Sendable {
     }
 
     /// Every image, in order; returns the bytes written.
-    private func writeImages(_ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, progress: (ExportProgress) throws -> Void) throws -> Int {
+    private func writeImages(
+        _ plan: ExportPlan, _ request: ExportRequest, to sink: any ExportSink, progress: (ExportProgress) throws -> Void
+    ) throws -> Int {
         var bytes = 0
         for (index, entry) in plan.entries.enumerated() {
             let image = entry.details.image
             // The catalog's path, checked to stay inside the library: a tampered row must not
             // put another file into an export that is about to be shared.
-            let source = try SourceFile(path: catalog.location.file(of: image).path, id: image.id, expectedSize: image.bytes)
+            let source = try SourceFile(
+                path: catalog.location.file(of: image).path, id: image.id, expectedSize: image.bytes)
             bytes += try sink.addImage(source, name: entry.file, strip: request.stripMetadata, modified: entry.modified)
             try progress(ExportProgress(phase: .copying, done: index + 1, total: plan.entries.count, bytes: bytes))
         }
@@ -159,14 +170,25 @@ public struct Exporter: Sendable {
     }
 
     /// The contact-sheet pages, made from the library's files.
-    private func writeContactSheets(_ plan: ExportPlan, to sink: any ExportSink, modified: Int64, bytes: Int, progress: (ExportProgress) throws -> Void) throws {
+    private func writeContactSheets(
+        _ plan: ExportPlan, to sink: any ExportSink, modified: Int64, bytes: Int,
+        progress: (ExportProgress) throws -> Void
+    ) throws {
         for (page, name) in plan.sheetNames.enumerated() {
-            let tiles = try plan.entries[page * ContactSheet.perPage..<min(plan.entries.count, (page + 1) * ContactSheet.perPage)].map {
-                ContactSheet.Tile(id: $0.details.image.id, prompt: $0.details.generation.prompt, source: try catalog.location.file(of: $0.details.image).path)
+            let tiles = try plan.entries[
+                page * ContactSheet.perPage..<min(plan.entries.count, (page + 1) * ContactSheet.perPage)
+            ].map {
+                ContactSheet.Tile(
+                    id: $0.details.image.id, prompt: $0.details.generation.prompt,
+                    source: try catalog.location.file(of: $0.details.image).path)
             }
-            let title = "gptimg export - \(plan.entries.count) images" + (plan.sheetNames.count > 1 ? " - sheet \(page + 1) of \(plan.sheetNames.count)" : "")
-            try sink.addFile(name: name, bytes: ContactSheet.page(tiles, title: title), compressible: false, modified: modified)
-            try progress(ExportProgress(phase: .contactSheet, done: page + 1, total: plan.sheetNames.count, bytes: bytes))
+            let title =
+                "gptimg export - \(plan.entries.count) images"
+                + (plan.sheetNames.count > 1 ? " - sheet \(page + 1) of \(plan.sheetNames.count)" : "")
+            try sink.addFile(
+                name: name, bytes: ContactSheet.page(tiles, title: title), compressible: false, modified: modified)
+            try progress(
+                ExportProgress(phase: .contactSheet, done: page + 1, total: plan.sheetNames.count, bytes: bytes))
         }
     }
 
@@ -211,11 +233,15 @@ struct ExportPlan {
         if case .collection(let name) = request.selection { collection = name }
         var fileByID: [Int64: String] = [:]
         for (index, item) in items.enumerated() {
-            let stem = FileNames.safeStem(request.names.render(item, position: index + 1, count: items.count, collection: collection))
+            let stem = FileNames.safeStem(
+                request.names.render(item, position: index + 1, count: items.count, collection: collection))
             let file = names.claim(stem: stem, extension: "png")
             fileByID[item.image.id] = file
             let modified = Timestamp(iso8601: item.image.createdAt).map { Int64($0.wholeSeconds) } ?? 0
-            entries.append(Entry(details: item, file: file, parentFile: nil, parameters: parameters[item.image.id] ?? [], modified: modified))
+            entries.append(
+                Entry(
+                    details: item, file: file, parentFile: nil, parameters: parameters[item.image.id] ?? [],
+                    modified: modified))
         }
         for index in entries.indices {
             entries[index].parentFile = entries[index].details.parentID.flatMap { fileByID[$0] }
@@ -223,7 +249,9 @@ struct ExportPlan {
     }
 
     func manifest(_ format: ManifestFormat, header: [(String, JSONOut)]) -> [UInt8] {
-        let records = entries.map { ManifestRecord.fields($0.details, file: $0.file, parameters: $0.parameters, parentFile: $0.parentFile) }
+        let records = entries.map {
+            ManifestRecord.fields($0.details, file: $0.file, parameters: $0.parameters, parentFile: $0.parentFile)
+        }
         switch format {
         case .json: return ManifestWriter.json(header: header, records: records)
         case .csv: return ManifestWriter.csv(records: records)

@@ -2,9 +2,9 @@ import Foundation
 import GptimgSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The few system calls an export makes, with errors as `ExportError`.
@@ -68,7 +68,8 @@ final class SourceFile {
         }
         guard size == expectedSize else {
             close(descriptor)
-            throw ExportError.sourceFile(id: id, path: path, reason: "the file has \(size) bytes, the catalog says \(expectedSize)")
+            throw ExportError.sourceFile(
+                id: id, path: path, reason: "the file has \(size) bytes, the catalog says \(expectedSize)")
         }
         self.descriptor = descriptor
         self.size = expectedSize
@@ -83,9 +84,9 @@ final class SourceFile {
     func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         #if os(Linux)
-        let flags = MAP_PRIVATE | MAP_POPULATE
+            let flags = MAP_PRIVATE | MAP_POPULATE
         #else
-        let flags = MAP_PRIVATE
+            let flags = MAP_PRIVATE
         #endif
         guard let mapping = mmap(nil, size, PROT_READ, flags, descriptor, 0), mapping != MAP_FAILED else {
             throw ExportError.sourceFile(id: id, path: path, reason: "cannot read it: \(errnoDescription())")

@@ -72,7 +72,8 @@ public struct NameTemplate: Sendable, Hashable {
         for piece in pieces {
             switch piece {
             case .literal(let text): output += text
-            case .field(let field): output += Self.value(field, item, position: position, count: count, collection: collection)
+            case .field(let field):
+                output += Self.value(field, item, position: position, count: count, collection: collection)
             }
         }
         return output
@@ -149,7 +150,10 @@ public enum FileNames {
         var stem = trimmed(String(scalars).precomposedStringWithCanonicalMapping)
         if stem.utf8.count > maxStemBytes { stem = trimmed(truncated(stem, toBytes: maxStemBytes)) }
         if stem.isEmpty { stem = "image" }
-        let device = stem.split(separator: ".", omittingEmptySubsequences: false).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let device =
+            stem.split(separator: ".", omittingEmptySubsequences: false).first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
         if reservedOnWindows.contains(device) { stem = "_" + stem }
         return stem
     }

@@ -21,17 +21,23 @@ public enum ManifestFormat: String, Sendable, CaseIterable {
 /// `?token=…` is a credential, and an export is made to be shared. The catalog keeps the
 /// whole URLs (a variant sends its source's hosted URL back to the API).
 enum ManifestRecord {
-    static func fields(_ item: ImageDetails, file: String, parameters: [Parameter], parentFile: String?) -> [(String, JSONOut)] {
+    static func fields(_ item: ImageDetails, file: String, parameters: [Parameter], parentFile: String?) -> [(
+        String, JSONOut
+    )] {
         guard case .object(let catalogFields) = item.json else { return [] }
         let listed = catalogFields.map { field -> (String, JSONOut) in
             switch field {
             case ("remote_url", .string(let url)):
                 return (field.0, JSONOut.string(ValueShape.withoutQuery(url)))
             case ("reference_images", .array(let urls)):
-                return (field.0, JSONOut.array(urls.map { url in
-                    guard case .string(let text) = url else { return url }
-                    return JSONOut.string(ValueShape.withoutQuery(text))
-                }))
+                return (
+                    field.0,
+                    JSONOut.array(
+                        urls.map { url in
+                            guard case .string(let text) = url else { return url }
+                            return JSONOut.string(ValueShape.withoutQuery(text))
+                        })
+                )
             default:
                 return field
             }
@@ -142,7 +148,8 @@ enum ManifestWriter {
         for (index, cell) in cells.enumerated() {
             if index > 0 { output.append(UInt8(ascii: ",")) }
             let bytes = Array(cell.utf8)
-            if bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F }) {
+            if bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F })
+            {
                 output.append(UInt8(ascii: "\""))
                 for byte in bytes {
                     if byte == UInt8(ascii: "\"") { output.append(byte) }

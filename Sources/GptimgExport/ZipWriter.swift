@@ -53,7 +53,10 @@ final class ZipWriter {
     func add(name: String, bytes: UnsafeRawBufferPointer, method: Method, modified: Int64) throws {
         let crc = bytes.isEmpty ? 0 : cpng_crc32(0, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
         if method == .deflated, let deflated = Self.rawDeflate(bytes), deflated.count < bytes.count {
-            try deflated.withUnsafeBytes { try write(name: name, data: $0, method: .deflated, crc: crc, size: UInt64(bytes.count), modified: modified) }
+            try deflated.withUnsafeBytes {
+                try write(
+                    name: name, data: $0, method: .deflated, crc: crc, size: UInt64(bytes.count), modified: modified)
+            }
         } else {
             try write(name: name, data: bytes, method: .stored, crc: crc, size: UInt64(bytes.count), modified: modified)
         }
@@ -63,11 +66,16 @@ final class ZipWriter {
         try bytes.withUnsafeBytes { try add(name: name, bytes: $0, method: method, modified: modified) }
     }
 
-    private func write(name: String, data: UnsafeRawBufferPointer, method: Method, crc: UInt32, size: UInt64, modified: Int64) throws {
+    private func write(
+        name: String, data: UnsafeRawBufferPointer, method: Method, crc: UInt32, size: UInt64, modified: Int64
+    ) throws {
         let entry = Entry(
-            name: Array(name.utf8), method: method, crc: crc, compressedSize: UInt64(data.count), size: size, offset: offset,
+            name: Array(name.utf8), method: method, crc: crc, compressedSize: UInt64(data.count), size: size,
+            offset: offset,
             modified: modified)
-        guard entry.name.count <= 0xFFFF else { throw ExportError.write(path: path, reason: "an entry name is over 65535 bytes") }
+        guard entry.name.count <= 0xFFFF else {
+            throw ExportError.write(path: path, reason: "an entry name is over 65535 bytes")
+        }
         var header = ZipBytes()
         let zip64 = forceZip64 || entry.size >= 0xFFFF_FFFF || entry.compressedSize >= 0xFFFF_FFFF
         header.u32(0x0403_4B50)
@@ -112,7 +120,7 @@ final class ZipWriter {
             }
             Self.unixTime(entry.modified, into: &extra)
             directory.u32(0x0201_4B50)
-            directory.u16(3 << 8 | 45)  // made by: Unix (so the mode below applies), spec 4.5
+            directory.u16(3 << 8 | 45) // made by: Unix (so the mode below applies), spec 4.5
             directory.u16(bigSizes || bigOffset ? 45 : 20)
             directory.u16(Self.utf8Names)
             directory.u16(entry.method.rawValue)
@@ -122,10 +130,10 @@ final class ZipWriter {
             directory.u32(bigSizes ? 0xFFFF_FFFF : UInt32(entry.size))
             directory.u16(UInt16(entry.name.count))
             directory.u16(UInt16(extra.bytes.count))
-            directory.u16(0)  // comment
-            directory.u16(0)  // disk
-            directory.u16(0)  // internal attributes
-            directory.u32(UInt32(0o100644) << 16)  // a regular file, rw-r--r--
+            directory.u16(0) // comment
+            directory.u16(0) // disk
+            directory.u16(0) // internal attributes
+            directory.u32(UInt32(0o100644) << 16) // a regular file, rw-r--r--
             directory.u32(bigOffset ? 0xFFFF_FFFF : UInt32(entry.offset))
             directory.bytes += entry.name
             directory.bytes += extra.bytes
@@ -142,19 +150,19 @@ final class ZipWriter {
         if zip64 {
             let recordOffset = offset
             end.u32(0x0606_4B50)
-            end.u64(44)  // the record's size after this field
+            end.u64(44) // the record's size after this field
             end.u16(3 << 8 | 45)
             end.u16(45)
-            end.u32(0)  // this disk
-            end.u32(0)  // the disk where the directory starts
+            end.u32(0) // this disk
+            end.u32(0) // the disk where the directory starts
             end.u64(count)
             end.u64(count)
             end.u64(size)
             end.u64(start)
-            end.u32(0x0706_4B50)  // locator
+            end.u32(0x0706_4B50) // locator
             end.u32(0)
             end.u64(recordOffset)
-            end.u32(1)  // disks
+            end.u32(1) // disks
         }
         end.u32(0x0605_4B50)
         end.u16(0)
@@ -163,7 +171,7 @@ final class ZipWriter {
         end.u16(zip64 ? 0xFFFF : UInt16(count))
         end.u32(zip64 ? 0xFFFF_FFFF : UInt32(size))
         end.u32(zip64 ? 0xFFFF_FFFF : UInt32(start))
-        end.u16(0)  // comment
+        end.u16(0) // comment
         try end.bytes.withUnsafeBytes { try writeAll($0) }
     }
 
@@ -178,7 +186,7 @@ final class ZipWriter {
 
     /// MS-DOS date and time (two-second resolution, 1980 to 2107).
     static func dosTime(_ seconds: Int64, into bytes: inout ZipBytes) {
-        let clamped = min(max(seconds, 315_532_800), 4_354_819_198)  // 1980-01-01 … 2107-12-31
+        let clamped = min(max(seconds, 315_532_800), 4_354_819_198) // 1980-01-01 … 2107-12-31
         let time = Timestamp.Fields(epochSeconds: Int(clamped))
         bytes.u16(UInt16(time.hour) << 11 | UInt16(time.minute) << 5 | UInt16(time.second / 2))
         bytes.u16(UInt16(time.year - 1980) << 9 | UInt16(time.month) << 5 | UInt16(time.day))
@@ -188,7 +196,7 @@ final class ZipWriter {
     static func unixTime(_ seconds: Int64, into bytes: inout ZipBytes) {
         bytes.u16(0x5455)
         bytes.u16(5)
-        bytes.bytes.append(1)  // the modification time is present
+        bytes.bytes.append(1) // the modification time is present
         bytes.u32(UInt32(bitPattern: Int32(clamping: seconds)))
     }
 
@@ -197,7 +205,8 @@ final class ZipWriter {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         guard !bytes.isEmpty,
-            cpng_deflate(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count, 6, &output, &size) == CPNG_OK,
+            cpng_deflate(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count, 6, &output, &size)
+                == CPNG_OK,
             let output
         else { return nil }
         defer { cpng_free(output) }

@@ -18,7 +18,10 @@ enum EditAPI {
         do {
             try EditGuard(token: gallery.token, policy: gallery.policy).check(request)
         } catch .missingToken {
-            return error(.forbidden, "this edit lacks the gallery's token (X-Gptimg-Token): reload the page, the gallery may have been restarted")
+            return error(
+                .forbidden,
+                "this edit lacks the gallery's token (X-Gptimg-Token): reload the page, the gallery may have been restarted"
+            )
         } catch {
             return Self.error(.forbidden, "edits are accepted only from the gallery's own pages (same origin)")
         }
@@ -108,11 +111,12 @@ enum EditAPI {
         } catch let error as Invalid {
             throw error
         } catch {
-            let shape = switch what {
-            case "rating": #"{"rating": 0-5}"#
-            case "favorite": #"{"favorite": true|false}"#
-            default: #"{"add": ["name"], "remove": ["name"]}"#
-            }
+            let shape =
+                switch what {
+                case "rating": #"{"rating": 0-5}"#
+                case "favorite": #"{"favorite": true|false}"#
+                default: #"{"add": ["name"], "remove": ["name"]}"#
+                }
             throw Invalid(message: "the body must be JSON of the form \(shape)")
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import GptimgCatalog
 import Hummingbird
-import LoopbackServing
 import Logging
+import LoopbackServing
 
 /// How `gptimg serve` runs.
 public struct GalleryConfiguration: Sendable, Hashable {
@@ -69,7 +69,8 @@ public struct Gallery: LoopbackService {
         let port = BoundPort(configuration.port)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let context = GalleryContext(
-            catalog: catalog, thumbs: ThumbnailStore(library: catalog.location, size: configuration.thumbnailSize), token: token, port: port,
+            catalog: catalog, thumbs: ThumbnailStore(library: catalog.location, size: configuration.thumbnailSize),
+            token: token, port: port,
             pageSize: max(1, configuration.pageSize), database: Offload(label: "gptimg.gallery.database", width: 4),
             pixels: Offload(label: "gptimg.gallery.pixels", width: cores))
         return Application(

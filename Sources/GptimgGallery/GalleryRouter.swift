@@ -37,13 +37,20 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
         return try await page(gallery) {
             let id = try gallery.catalog.resolve(try ImageKey.parse(key))
             let show = try gallery.catalog.show(id)
-            return (Pages.image(show, token: gallery.token, thumbs: gallery.thumbs, allCollections: try gallery.catalog.collectionNames()), .ok)
+            return (
+                Pages.image(
+                    show, token: gallery.token, thumbs: gallery.thumbs,
+                    allCollections: try gallery.catalog.collectionNames()), .ok
+            )
         }
     }
 
     router.get("/collections") { _, _ in
         try await page(gallery) {
-            (Pages.collections(try gallery.catalog.collectionCovers(), token: gallery.token, thumbs: gallery.thumbs), .ok)
+            (
+                Pages.collections(try gallery.catalog.collectionCovers(), token: gallery.token, thumbs: gallery.thumbs),
+                .ok
+            )
         }
     }
 
@@ -55,11 +62,15 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
     }
 
     router.get("/img/:file") { request, context in
-        try await imageFile(context.parameters.get("file") ?? "", request: request, requestContext: context, gallery: gallery, thumbnail: false)
+        try await imageFile(
+            context.parameters.get("file") ?? "", request: request, requestContext: context, gallery: gallery,
+            thumbnail: false)
     }
 
     router.get("/thumb/:file") { request, context in
-        try await imageFile(context.parameters.get("file") ?? "", request: request, requestContext: context, gallery: gallery, thumbnail: true)
+        try await imageFile(
+            context.parameters.get("file") ?? "", request: request, requestContext: context, gallery: gallery,
+            thumbnail: true)
     }
 
     router.get("/static/:name") { request, context in
@@ -70,14 +81,18 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
         headers[.contentType] = asset.contentType
         headers[.eTag] = "\"\(asset.hash)\""
         // The pages link to `?v=<hash>`: that URL's content never changes.
-        headers[.cacheControl] = QueryString(request.uri.query)["v"] == asset.hash ? "public, max-age=31536000, immutable" : "no-cache"
-        if request.headers[.ifNoneMatch] == "\"\(asset.hash)\"" { return Response(status: .notModified, headers: headers) }
+        headers[.cacheControl] =
+            QueryString(request.uri.query)["v"] == asset.hash ? "public, max-age=31536000, immutable" : "no-cache"
+        if request.headers[.ifNoneMatch] == "\"\(asset.hash)\"" {
+            return Response(status: .notModified, headers: headers)
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: asset.body)))
     }
 
     router.post("/api/image/:id/:what") { request, context in
         try await EditAPI.handle(
-            request, id: context.parameters.get("id") ?? "", what: context.parameters.get("what") ?? "", gallery: gallery)
+            request, id: context.parameters.get("id") ?? "", what: context.parameters.get("what") ?? "",
+            gallery: gallery)
     }
 
     return router
@@ -100,7 +115,8 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
             }
             grid.path = Pages.collectionPath(collection)
             grid.title = collection
-            grid.heading = "<h1 class=\"page-title\">\(collection) <a class=\"all-collections\" href=\"/collections\">all collections</a></h1>"
+            grid.heading =
+                "<h1 class=\"page-title\">\(collection) <a class=\"all-collections\" href=\"/collections\">all collections</a></h1>"
         }
         do {
             let query = try request.imageQuery()
@@ -123,7 +139,9 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
 
 /// Renders a page off the cooperative pool; a catalog error becomes an error page (404 for an
 /// image or collection that is not there, 400 for a malformed ID).
-func page(_ gallery: GalleryContext, _ render: @escaping @Sendable () throws -> (HTML, HTTPResponse.Status)) async throws -> Response {
+func page(_ gallery: GalleryContext, _ render: @escaping @Sendable () throws -> (HTML, HTTPResponse.Status))
+    async throws -> Response
+{
     let (html, code): (HTML, HTTPResponse.Status) = try await gallery.database.run {
         do {
             return try render()
@@ -151,7 +169,9 @@ func htmlResponse(_ html: HTML, status: HTTPResponse.Status = .ok) -> Response {
 /// `/img/<key>.png` and `/thumb/<key>.png`: the image is looked up in the catalog by id or
 /// SHA-256 (prefix), and its file is the one the catalog names, checked to lie inside the library.
 /// Nothing from the URL ever becomes part of a path.
-func imageFile(_ file: String, request: Request, requestContext: BasicRequestContext, gallery: GalleryContext, thumbnail: Bool) async throws -> Response {
+func imageFile(
+    _ file: String, request: Request, requestContext: BasicRequestContext, gallery: GalleryContext, thumbnail: Bool
+) async throws -> Response {
     let key: String
     do {
         key = try ImageKey.parse(file, suffix: ".png")
@@ -181,7 +201,9 @@ func imageFile(_ file: String, request: Request, requestContext: BasicRequestCon
             let thumbs = gallery.thumbs
             // A cached thumbnail is one stat away: no decoding slot is taken for it.
             let cached = thumbs.path(sha256: record.sha256)
-            path = FileManager.default.fileExists(atPath: cached) ? cached : try await gallery.pixels.run { try thumbs.thumbnail(of: record) }
+            path =
+                FileManager.default.fileExists(atPath: cached)
+                ? cached : try await gallery.pixels.run { try thumbs.thumbnail(of: record) }
         } else {
             path = try gallery.catalog.location.file(of: record).path
         }
@@ -218,13 +240,17 @@ func placeholderThumbnail(reason: String) -> Response {
 enum ImageKey {
     struct Invalid: Error, CustomStringConvertible {
         let text: String
-        var description: String { "'\(text.prefix(80))' does not name an image: use its number or 6-64 hex digits of its SHA-256" }
+        var description: String {
+            "'\(text.prefix(80))' does not name an image: use its number or 6-64 hex digits of its SHA-256"
+        }
     }
 
     static func parse(_ text: String, suffix: String = "") throws(Invalid) -> String {
         guard text.hasSuffix(suffix) else { throw Invalid(text: text) }
         let key = String(text.dropLast(suffix.count)).lowercased()
-        guard !key.isEmpty, key.count <= 64, key.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+        guard !key.isEmpty, key.count <= 64,
+            key.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else {
             throw Invalid(text: text)
         }
         guard key.utf8.allSatisfy({ (0x30...0x39).contains($0) }) || key.count >= 6 else { throw Invalid(text: text) }

@@ -26,7 +26,8 @@ struct QueryString: Sendable {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// `?a=1&b=2` from pairs (empty values left out), or "" when there are none.
     static func build(_ pairs: [(String, String)]) -> String {
@@ -53,7 +54,10 @@ struct GridRequest: Sendable, Hashable {
     /// The filter controls: each one's URL parameter, which is also its filter's name in the
     /// query language, and the field that holds its value.
     static var controls: [(parameter: String, field: WritableKeyPath<GridRequest, String>)] {
-        [("aspect", \.aspect), ("type", \.type), ("tag", \.tag), ("in", \.collection), ("rating", \.rating), ("fav", \.favorite)]
+        [
+            ("aspect", \.aspect), ("type", \.type), ("tag", \.tag), ("in", \.collection), ("rating", \.rating),
+            ("fav", \.favorite),
+        ]
     }
 
     init(_ query: QueryString) {
@@ -69,7 +73,8 @@ struct GridRequest: Sendable, Hashable {
     func imageQuery() throws -> ImageQuery {
         var query = try ImageQuery(parsing: text)
         // A control's value is one filter's value, never re-parsed as query text.
-        for (name, value) in [("aspect", aspect), ("type", type), ("rating", rating), ("fav", favorite)] where !value.isEmpty {
+        for (name, value) in [("aspect", aspect), ("type", type), ("rating", rating), ("fav", favorite)]
+        where !value.isEmpty {
             query.filters.append(try ImageQuery.filter(name, value))
         }
         // Names are free text (spaces, quotes): added as filters, never re-parsed.

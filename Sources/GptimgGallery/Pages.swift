@@ -12,7 +12,9 @@ enum Pages {
     // MARK: - Layout
 
     /// A whole page: the header with the search form (and `controls` inside it), then `body`.
-    static func layout(title: String, token: EditToken, search: String = "", action: String = "/", controls: HTML = .empty, body: HTML) -> HTML {
+    static func layout(
+        title: String, token: EditToken, search: String = "", action: String = "/", controls: HTML = .empty, body: HTML
+    ) -> HTML {
         """
         <!doctype html>
         <html lang="en">
@@ -29,7 +31,8 @@ enum Pages {
         <header class="top">
         <a class="brand" href="/">gptimg</a>
         <form class="search" action="\(action)" method="get" role="search">
-        <input type="search" name="q" value="\(search)" placeholder="Search prompts and tags: lighthouse -storm aspect:16:9 rating:&gt;=4" aria-label="Search" autocomplete="off" spellcheck="false">
+        <input type="search" name="q" value="\(search)" placeholder="Search prompts and tags: lighthouse -storm \
+        aspect:16:9 rating:&gt;=4" aria-label="Search" autocomplete="off" spellcheck="false">
         <button type="submit">Search</button>
         \(controls)
         </form>
@@ -73,17 +76,25 @@ enum Pages {
             let searching = !request.text.isEmpty || request.hasFilters
             if let total = grid.total {
                 let noun = total == 1 ? "image" : "images"
-                body.append("<p class=\"summary\"><span id=\"total\">\(total.formatted())</span> \(noun)\(searching ? " match" : "")</p>")
+                body.append(
+                    "<p class=\"summary\"><span id=\"total\">\(total.formatted())</span> \(noun)\(searching ? " match" : "")</p>"
+                )
             } else {
                 body.append("<p class=\"summary\">Older images\(searching ? " that match" : "")</p>")
             }
             if grid.items.isEmpty {
-                body.append(searching ? "<p class=\"empty\">Nothing matches. <a href=\"\(grid.path)\">Show everything</a>.</p>" : "<p class=\"empty\">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> adds some.</p>")
+                body.append(
+                    searching
+                        ? "<p class=\"empty\">Nothing matches. <a href=\"\(grid.path)\">Show everything</a>.</p>"
+                        : "<p class=\"empty\">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> adds some.</p>"
+                )
             }
             body.append("<ul class=\"grid\" id=\"grid\">\(grid.items.map { tile($0, thumbs: thumbs) })</ul>")
             body.append(pager(grid))
         }
-        return layout(title: grid.title, token: token, search: request.text, action: grid.path, controls: controls, body: body.joined())
+        return layout(
+            title: grid.title, token: token, search: request.text, action: grid.path, controls: controls,
+            body: body.joined())
     }
 
     static func pager(_ grid: Grid) -> HTML {
@@ -92,7 +103,9 @@ enum Pages {
             links.append("<a class=\"newest\" href=\"\(grid.request.link(path: grid.path))\">↑ Newest</a>")
         }
         if let next = grid.next {
-            links.append("<a class=\"next\" id=\"next\" href=\"\(grid.request.link(path: grid.path, cursor: next))\" rel=\"next\">Older →</a>")
+            links.append(
+                "<a class=\"next\" id=\"next\" href=\"\(grid.request.link(path: grid.path, cursor: next))\" rel=\"next\">Older →</a>"
+            )
         }
         return "<nav class=\"pager\" id=\"pager\">\(links)</nav>"
     }
@@ -110,10 +123,16 @@ enum Pages {
             prompt = String(String.UnicodeScalarView(prompt.unicodeScalars.prefix(tileExcerpt))) + "…"
         }
         var badges: [HTML] = []
-        if image.rating > 0 { badges.append("<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>") }
+        if image.rating > 0 {
+            badges.append(
+                "<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>"
+            )
+        }
         if image.favorite { badges.append("<span class=\"fav\" title=\"favourite\">♥</span>") }
         return """
-            <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span class="caption">\(truncated(prompt, 160))</span></a>\(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
+            <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
+            height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span \
+            class="caption">\(truncated(prompt, 160))</span></a>\(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
             """
     }
 
@@ -131,9 +150,15 @@ enum Pages {
             return "<label class=\"filter\"><span>\(label)</span><select name=\"\(name)\">\(rendered)</select></label>"
         }
         var parts: [HTML] = []
-        parts.append(select("aspect", "Aspect", [("", "any")] + GridRequest.aspectChoices.map { ($0, $0) }, request.aspect))
-        parts.append(select("type", "Type", [("", "any"), ("t2i", "text to image"), ("i2i", "image to image")], request.type))
-        parts.append(select("rating", "Rating", [("", "any")] + (1...5).map { (">=\($0)", String(repeating: "★", count: $0) + ($0 < 5 ? "+" : "")) }, request.rating))
+        parts.append(
+            select("aspect", "Aspect", [("", "any")] + GridRequest.aspectChoices.map { ($0, $0) }, request.aspect))
+        parts.append(
+            select("type", "Type", [("", "any"), ("t2i", "text to image"), ("i2i", "image to image")], request.type))
+        parts.append(
+            select(
+                "rating", "Rating",
+                [("", "any")] + (1...5).map { (">=\($0)", String(repeating: "★", count: $0) + ($0 < 5 ? "+" : "")) },
+                request.rating))
         parts.append(select("fav", "Favourites", [("", "any"), ("yes", "only ♥"), ("no", "not ♥")], request.favorite))
         parts.append(select("tag", "Tag", [("", "any")] + tags.map { ($0, $0) }, request.tag))
         if !fixedCollection {
@@ -172,7 +197,8 @@ enum Pages {
         if let provider = generation.provider { facts.append(("Provider", "\(provider)")) }
         if !generation.referenceImages.isEmpty {
             // Shown as text, never as links or images: they are another site's URLs.
-            facts.append(("References", "\(generation.referenceImages.map { "<code class=\"url\">\($0)</code>" as HTML })"))
+            facts.append(
+                ("References", "\(generation.referenceImages.map { "<code class=\"url\">\($0)</code>" as HTML })"))
         }
         if let remote = image.remoteURL {
             // The API's URL without its query: a signed URL's query (`?token=…`) is a credential,
@@ -185,23 +211,29 @@ enum Pages {
         if let code = generation.errorCode { facts.append(("Error", "\(code): \(generation.errorMessage ?? "")")) }
 
         let factRows: [HTML] = facts.map { "<tr><th scope=\"row\">\($0.0)</th><td>\($0.1)</td></tr>" }
-        let parameterRows: [HTML] = show.parameters.map { "<tr><th scope=\"row\">\($0.key)</th><td>\($0.value)</td></tr>" }
+        let parameterRows: [HTML] = show.parameters.map {
+            "<tr><th scope=\"row\">\($0.key)</th><td>\($0.value)</td></tr>"
+        }
 
         let body: HTML = """
             <article class="image-page" id="image" data-id="\(image.id)">
-            <figure class="full"><a href="/img/\(image.sha256).png"><img src="/img/\(image.sha256).png" width="\(image.width)" height="\(image.height)" alt="\(truncated(prompt.isEmpty ? "(no prompt)" : prompt, 300))"></a></figure>
+            <figure class="full"><a href="/img/\(image.sha256).png"><img src="/img/\(image.sha256).png" \
+            width="\(image.width)" height="\(image.height)" \
+            alt="\(truncated(prompt.isEmpty ? "(no prompt)" : prompt, 300))"></a></figure>
             <section class="details">
             <h1 class="prompt" id="prompt">\(prompt.isEmpty ? "(no prompt)" : prompt)</h1>
             \(show.negativePrompt.map { "<p class=\"negative\"><span>Negative prompt</span>\($0)</p>" as HTML } ?? .empty)
             <div class="edits">
             \(ratingControl(image.rating))
-            <button type="button" class="fav-toggle\(image.favorite ? HTML(trusted: " on") : .empty)" id="fav" aria-pressed="\(image.favorite ? "true" : "false")">\(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
+            <button type="button" class="fav-toggle\(image.favorite ? HTML(trusted: " on") : .empty)" id="fav" \
+            aria-pressed="\(image.favorite ? "true" : "false")">\(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
             </div>
             \(chips(kind: "tags", label: "Tags", values: item.tags, placeholder: "add a tag", suggestions: []))
             \(chips(kind: "collections", label: "Collections", values: item.collections, placeholder: "add to a collection", suggestions: allCollections))
             <p class="status" id="status" role="status" aria-live="polite"></p>
             <h2>Run it again</h2>
-            <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" id="copy">Copy</button></div>
+            <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" \
+            id="copy">Copy</button></div>
             \(lineage(show, thumbs: thumbs))
             <h2>Details</h2>
             <table class="facts">\(factRows)</table>
@@ -216,21 +248,25 @@ enum Pages {
         let stars: [HTML] = (1...5).map { value in
             "<button type=\"button\" class=\"star\(value <= rating ? HTML(trusted: " on") : .empty)\" data-rating=\"\(value)\" aria-label=\"rate \(value)\">★</button>"
         }
-        return "<div class=\"rating\" id=\"rating\" data-rating=\"\(rating)\" role=\"group\" aria-label=\"Rating\">\(stars)<button type=\"button\" class=\"clear-rating\" data-rating=\"0\">clear</button></div>"
+        return
+            "<div class=\"rating\" id=\"rating\" data-rating=\"\(rating)\" role=\"group\" aria-label=\"Rating\">\(stars)<button type=\"button\" class=\"clear-rating\" data-rating=\"0\">clear</button></div>"
     }
 
     /// Tags or collections: a chip per value with a remove button, and an input to add one.
-    static func chips(kind: String, label: String, values: [String], placeholder: String, suggestions: [String]) -> HTML {
+    static func chips(kind: String, label: String, values: [String], placeholder: String, suggestions: [String]) -> HTML
+    {
         let chips: [HTML] = values.map { value in
             let link = kind == "tags" ? "/" + QueryString.build([("tag", value)]) : collectionPath(value)
-            return "<li class=\"chip\"><a href=\"\(link)\">\(value)</a><button type=\"button\" class=\"remove\" data-value=\"\(value)\" aria-label=\"remove \(value)\">×</button></li>"
+            return
+                "<li class=\"chip\"><a href=\"\(link)\">\(value)</a><button type=\"button\" class=\"remove\" data-value=\"\(value)\" aria-label=\"remove \(value)\">×</button></li>"
         }
         let options: [HTML] = suggestions.map { "<option value=\"\($0)\"></option>" }
         let list = suggestions.isEmpty ? HTML.empty : "<datalist id=\"\(kind)-choices\">\(options)</datalist>"
         let listAttribute = suggestions.isEmpty ? HTML.empty : " list=\"\(kind)-choices\""
         return """
             <div class="chips" id="\(kind)" data-kind="\(kind)"><h2>\(label)</h2><ul>\(chips)</ul>
-            <form class="add" data-kind="\(kind)"><input name="value" placeholder="\(placeholder)" maxlength="100" autocomplete="off"\(listAttribute)><button type="submit">Add</button></form>\(list)</div>
+            <form class="add" data-kind="\(kind)"><input name="value" placeholder="\(placeholder)" maxlength="100" \
+            autocomplete="off"\(listAttribute)><button type="submit">Add</button></form>\(list)</div>
             """
     }
 
@@ -241,13 +277,18 @@ enum Pages {
         if let parent = show.parent {
             sections.append("<h3>Made from</h3><ul class=\"grid small\">\(tile(parent, thumbs: thumbs))</ul>")
         } else if let task = generation.parentTaskID {
-            sections.append("<h3>Made from</h3><p>image \((generation.parentIndex ?? 0) + 1) of task <code>\(task)</code> (not in this library)</p>")
+            sections.append(
+                "<h3>Made from</h3><p>image \((generation.parentIndex ?? 0) + 1) of task <code>\(task)</code> (not in this library)</p>"
+            )
         }
         if !show.children.isEmpty {
-            sections.append("<h3>Variants made from it</h3><ul class=\"grid small\">\(show.children.map { tile($0, thumbs: thumbs) })</ul>")
+            sections.append(
+                "<h3>Variants made from it</h3><ul class=\"grid small\">\(show.children.map { tile($0, thumbs: thumbs) })</ul>"
+            )
         }
         if !show.siblings.isEmpty {
-            sections.append("<h3>Same task</h3><ul class=\"grid small\">\(show.siblings.map { tile($0, thumbs: thumbs) })</ul>")
+            sections.append(
+                "<h3>Same task</h3><ul class=\"grid small\">\(show.siblings.map { tile($0, thumbs: thumbs) })</ul>")
         }
         return sections.isEmpty ? .empty : "<h2>Lineage</h2><div class=\"lineage\">\(sections)</div>"
     }
@@ -269,14 +310,20 @@ enum Pages {
 
     // MARK: - Collections
 
-    static func collections(_ summaries: [(summary: CollectionSummary, cover: ImageRecord?)], token: EditToken, thumbs: ThumbnailStore) -> HTML {
+    static func collections(
+        _ summaries: [(summary: CollectionSummary, cover: ImageRecord?)], token: EditToken, thumbs: ThumbnailStore
+    ) -> HTML {
         let cards: [HTML] = summaries.map { summary, cover in
-            let image: HTML = cover.map { cover in
-                let size = thumbs.fittedSize(width: cover.width, height: cover.height)
-                return "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
-            } ?? "<span class=\"no-cover\"></span>"
+            let image: HTML =
+                cover.map { cover in
+                    let size = thumbs.fittedSize(width: cover.width, height: cover.height)
+                    return
+                        "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
+                } ?? "<span class=\"no-cover\"></span>"
             return """
-                <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span class="caption"><strong>\(summary.name)</strong> · \(summary.count) \(summary.count == 1 ? "image" : "images")</span></a></li>
+                <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
+                class="caption"><strong>\(summary.name)</strong> · \(summary.count) \
+                \(summary.count == 1 ? "image" : "images")</span></a></li>
                 """
         }
         let body: HTML = """
@@ -292,7 +339,11 @@ enum Pages {
     // MARK: - Errors
 
     static func errorPage(_ status: HTTPResponse.Status, _ message: String, token: EditToken) -> HTML {
-        layout(title: status.reasonPhrase, token: token, body: "<h1 class=\"page-title\">\(status.reasonPhrase)</h1><p class=\"error\">\(message)</p><p><a href=\"/\">Back to the gallery</a></p>")
+        layout(
+            title: status.reasonPhrase, token: token,
+            body:
+                "<h1 class=\"page-title\">\(status.reasonPhrase)</h1><p class=\"error\">\(message)</p><p><a href=\"/\">Back to the gallery</a></p>"
+        )
     }
 
     /// A plain-text error, for answers given before we know the request is ours (wrong Host).

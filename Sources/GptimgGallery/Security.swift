@@ -38,7 +38,9 @@ public struct HostPolicy: Sendable, Hashable {
         }
         guard RequestValidation.loopbackHosts.contains(String(host)) else { return false }
         guard let portText else { return port == 80 }
-        guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(portText) else {
+        guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let number = Int(portText)
+        else {
             return false
         }
         return number == port
@@ -58,11 +60,14 @@ public struct HostPolicy: Sendable, Hashable {
 struct HostCheckMiddleware<Context: RequestContext>: RouterMiddleware {
     let port: BoundPort
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let policy = HostPolicy(port: port.value)
         let hosts = [request.head.authority].compactMap { $0 } + request.headers[values: .hostHeader]
         guard !hosts.isEmpty, hosts.allSatisfy(policy.allows) else {
-            return Pages.plainError(.misdirectedRequest, "This gallery answers only http://127.0.0.1:\(policy.port)/ (or localhost).")
+            return Pages.plainError(
+                .misdirectedRequest, "This gallery answers only http://127.0.0.1:\(policy.port)/ (or localhost).")
         }
         return try await next(request, context)
     }
@@ -92,7 +97,9 @@ enum SecurityHeaders {
 /// other sites.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var response: Response
         do {
             response = try await next(request, context)

@@ -3,6 +3,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgSupport
+import Logging
 import PNGMetadata
 
 /// What happens to one generation, for progress lines and `--json` results.
@@ -27,7 +28,10 @@ public struct GenerationOutcome: Sendable {
     /// when its last image was in the library.
     public var timing: GenerationTiming
 
-    public init(generation: GenerationRecord, images: [ImageRecord], missing: [Int], message: String?, timing: GenerationTiming = GenerationTiming()) {
+    public init(
+        generation: GenerationRecord, images: [ImageRecord], missing: [Int], message: String?,
+        timing: GenerationTiming = GenerationTiming()
+    ) {
         self.generation = generation
         self.images = images
         self.missing = missing
@@ -57,7 +61,10 @@ public struct GenerationOptions: Sendable, Hashable {
     /// The batch line it comes from, so re-running the batch never sends it twice.
     public var batchKey: String?
 
-    public init(tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api, batchKey: String? = nil) {
+    public init(
+        tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api,
+        batchKey: String? = nil
+    ) {
         self.tags = tags
         self.collection = collection
         self.parentImageID = parentImageID
@@ -85,22 +92,28 @@ public struct Generator: Sendable {
     public var schedule: PollSchedule
     public let clock: any GenerationClock
     public let events: @Sendable (GenerationEvent) -> Void
+    /// Each step at debug level (`--verbose`): what was sent, polled, waited for.
+    public let logger: Logger
 
     public init(
-        catalog: Catalog, client: APIClient, schedule: PollSchedule = PollSchedule(), clock: any GenerationClock = LiveClock(),
-        events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
+        catalog: Catalog, client: APIClient, schedule: PollSchedule = PollSchedule(),
+        clock: any GenerationClock = LiveClock(),
+        logger: Logger = APIClient.silent, events: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
     ) {
         self.catalog = catalog
         self.client = client
         self.schedule = schedule
         self.clock = clock
+        self.logger = logger
         self.events = events
     }
 
     // MARK: - Whole flow
 
     /// Submits `request`, waits for it, and lands its images.
-    public func generate(_ request: GenerateRequest, options: GenerationOptions = GenerationOptions()) async throws -> GenerationOutcome {
+    public func generate(_ request: GenerateRequest, options: GenerationOptions = GenerationOptions()) async throws
+        -> GenerationOutcome
+    {
         let generation = try await submit(request, options: options)
         guard generation.status == .processing else {
             return GenerationOutcome(generation: generation, images: [], missing: [], message: generation.errorMessage)
@@ -121,15 +134,19 @@ public struct Generator: Sendable {
     /// Validates locally, records the generation, and sends it once. Returns the generation as
     /// recorded afterwards: `processing` with its task id, or `failed`/`unknown` with the reason.
     /// Throws only for what was refused before anything was recorded or sent.
-    public func submit(_ request: GenerateRequest, options: GenerationOptions = GenerationOptions()) async throws -> GenerationRecord {
+    public func submit(_ request: GenerateRequest, options: GenerationOptions = GenerationOptions()) async throws
+        -> GenerationRecord
+    {
         if let problem = client.problem(with: request) {
             throw ClientError.invalidRequest(problem)
         }
         let pending = try await catalog.recordGeneration(
             NewGeneration(
-                request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID, tags: options.tags,
+                request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID,
+                tags: options.tags,
                 collection: options.collection, batchKey: options.batchKey))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
+        logger.debug("generation \(pending.id): submitting once (\(request.credits) credits)")
         // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
         // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
         switch await send(request) {
@@ -158,25 +175,41 @@ public struct Generator: Sendable {
         do { return .success(try await client.task(taskID)) } catch { return .failure(error) }
     }
 
-    private func recordSubmitFailure(_ pending: GenerationRecord, _ error: ClientError) async throws -> GenerationRecord {
+    private func recordSubmitFailure(_ pending: GenerationRecord, _ error: ClientError) async throws -> GenerationRecord
+    {
         let status: GenerationStatus
         let code: String
         var ledger: [CreditEntry] = []
         switch error {
-        case .transport(_, mayHaveReachedServer: false): status = .failed; code = "NOT_SENT"
-        case .unauthorized: status = .failed; code = "UNAUTHORIZED"
+        case .transport(_, mayHaveReachedServer: false):
+            status = .failed
+            code = "NOT_SENT"
+        case .unauthorized:
+            status = .failed
+            code = "UNAUTHORIZED"
         case .insufficientCredits(_, let available):
-            status = .failed; code = "INSUFFICIENT_CREDITS"
+            status = .failed
+            code = "INSUFFICIENT_CREDITS"
             if let available { ledger.append(CreditEntry(kind: .balance, credits: 0, balance: available)) }
-        case .rejected: status = .failed; code = "INVALID_REQUEST"
-        case .invalidRequest: status = .failed; code = "INVALID_REQUEST"
-        case .serverError(500, _): status = .failed; code = "INTERNAL_ERROR"  // the API refunds a 500 itself
-        default: status = .unknown; code = "MAYBE_SUBMITTED"
+        case .rejected:
+            status = .failed
+            code = "INVALID_REQUEST"
+        case .invalidRequest:
+            status = .failed
+            code = "INVALID_REQUEST"
+        case .serverError(500, _):
+            status = .failed
+            code = "INTERNAL_ERROR" // the API refunds a 500 itself
+        default:
+            status = .unknown
+            code = "MAYBE_SUBMITTED"
         }
-        let message = status == .unknown
+        let message =
+            status == .unknown
             ? "\(error.description). It was not sent again, so it is charged at most once; check the API dashboard, then `gptimg tasks`."
             : error.description
-        let updated = try await catalog.updateGeneration(pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message), ledger: ledger)
+        let updated = try await catalog.updateGeneration(
+            pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message), ledger: ledger)
         events(.failed(generation: pending.id, message: message))
         return updated
     }
@@ -188,9 +221,13 @@ public struct Generator: Sendable {
     /// deadline or when the API cannot be asked (a changed key, an unexpected answer).
     public func wait(for generation: GenerationRecord) async throws -> WaitResult {
         guard let taskID = generation.taskID else {
-            return .ended(GenerationOutcome(generation: generation, images: [], missing: [], message: "no task id: it was never accepted by the API"))
+            return .ended(
+                GenerationOutcome(
+                    generation: generation, images: [], missing: [],
+                    message: "no task id: it was never accepted by the API"))
         }
-        let recorded = generation.submittedAt.flatMap(Timestamp.init(iso8601:)) ?? Timestamp(iso8601: generation.createdAt)
+        let recorded =
+            generation.submittedAt.flatMap(Timestamp.init(iso8601:)) ?? Timestamp(iso8601: generation.createdAt)
         let submitted = recorded?.date ?? clock.now()
         var timing = GenerationTiming()
         var failures = 0
@@ -207,15 +244,25 @@ public struct Generator: Sendable {
                     failures += 1
                     var retryAfter: Double?
                     if case .rateLimited(let after) = error { retryAfter = after }
-                    guard elapsed < schedule.deadline else { return .ended(try await leftProcessing(generation, error.description, timing)) }
-                    try await clock.sleep(seconds: schedule.backoff(failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1)))
+                    guard elapsed < schedule.deadline else {
+                        return .ended(try await leftProcessing(generation, error.description, timing))
+                    }
+                    let backoff = schedule.backoff(
+                        failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1))
+                    logger.debug(
+                        "generation \(generation.id): poll failed (\(error.description)); again in \(backoff) s")
+                    try await clock.sleep(seconds: backoff)
                     continue
                 default:
                     // Nothing to gain by asking again now; the task is still the API's to finish.
                     let message = error.description
-                    let updated = try await catalog.updateGeneration(generation.id, GenerationUpdate(errorCode: "POLL_FAILED", errorMessage: message))
+                    let updated = try await catalog.updateGeneration(
+                        generation.id, GenerationUpdate(errorCode: "POLL_FAILED", errorMessage: message))
                     events(.failed(generation: generation.id, message: message))
-                    return .ended(GenerationOutcome(generation: updated, images: [], missing: Array(0..<generation.n), message: message, timing: timing))
+                    return .ended(
+                        GenerationOutcome(
+                            generation: updated, images: [], missing: Array(0..<generation.n), message: message,
+                            timing: timing))
                 }
             }
             timing.polls += 1
@@ -239,22 +286,29 @@ public struct Generator: Sendable {
                         errorMessage: message),
                     ledger: refund > 0 ? [CreditEntry(kind: .refund, credits: refund, taskID: taskID)] : [])
                 events(.failed(generation: generation.id, message: message))
-                return .ended(GenerationOutcome(generation: updated, images: [], missing: [], message: message, timing: timing))
+                return .ended(
+                    GenerationOutcome(generation: updated, images: [], missing: [], message: message, timing: timing))
             case .processing:
                 let now = clock.now().timeIntervalSince(submitted)
                 events(.waiting(generation: generation.id, taskID: taskID, polls: timing.polls, elapsed: now))
                 guard let wait = schedule.delay(afterElapsed: now) else {
-                    return .ended(try await leftProcessing(generation, "still processing after \(Int(schedule.deadline)) s", timing))
+                    return .ended(
+                        try await leftProcessing(
+                            generation, "still processing after \(Int(schedule.deadline)) s", timing))
                 }
+                logger.debug("generation \(generation.id): processing after \(timing.polls) polls; next in \(wait) s")
                 try await clock.sleep(seconds: wait)
             }
         }
     }
 
-    private func leftProcessing(_ generation: GenerationRecord, _ reason: String, _ timing: GenerationTiming) async throws -> GenerationOutcome {
+    private func leftProcessing(_ generation: GenerationRecord, _ reason: String, _ timing: GenerationTiming)
+        async throws -> GenerationOutcome
+    {
         let message = "\(reason); it stays in the library's task list: run `gptimg resume` later"
         let current = try await catalog.generation(id: generation.id) ?? generation
-        return GenerationOutcome(generation: current, images: [], missing: Array(0..<generation.n), message: message, timing: timing)
+        return GenerationOutcome(
+            generation: current, images: [], missing: Array(0..<generation.n), message: message, timing: timing)
     }
 
     // MARK: - Landing
@@ -265,7 +319,9 @@ public struct Generator: Sendable {
     /// collection (a crash may have come between landing and that). At most `n` images are
     /// taken, however many the API lists; that, and any value of the answer that does not fit
     /// its shape (`TaskData.checked`), is recorded as the generation's error.
-    public func land(_ generation: GenerationRecord, task: TaskData, timing: GenerationTiming = GenerationTiming()) async throws -> GenerationOutcome {
+    public func land(_ generation: GenerationRecord, task: TaskData, timing: GenerationTiming = GenerationTiming())
+        async throws -> GenerationOutcome
+    {
         let checked = task.checked(expectedImages: generation.n)
         let present = Set(try await catalog.images(ofGeneration: generation.id).map(\.index))
         var missing: [Int] = []
@@ -288,7 +344,9 @@ public struct Generator: Sendable {
                 // to the API as a reference).
                 let landed = try await catalog.landImage(
                     bytes, embedding: metadata, generationID: generation.id, index: index, remoteURL: url)
-                events(.landed(generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
+                events(
+                    .landed(
+                        generation: generation.id, image: landed.image, alreadyInLibrary: landed.wasAlreadyInLibrary))
             } catch {
                 missing.append(index)
                 problems.append("image \(index): \(String(describing: error))")
@@ -303,7 +361,8 @@ public struct Generator: Sendable {
         var update = GenerationUpdate(status: missing.isEmpty ? .completed : .processing)
         Self.note(checked.notes, on: try await catalog.generation(id: generation.id) ?? generation, in: &update)
         let final = try await catalog.updateGeneration(generation.id, update)
-        let missingMessage = missing.isEmpty
+        let missingMessage =
+            missing.isEmpty
             ? nil
             : "missing \(missing.map(String.init).joined(separator: ", ")): \(problems.joined(separator: "; ")); "
                 + "run `gptimg resume` to fetch them"
@@ -324,7 +383,8 @@ public struct Generator: Sendable {
     /// characters.
     static func note(_ notes: [String], on generation: GenerationRecord, in update: inout GenerationUpdate) {
         guard !notes.isEmpty else { return }
-        var all = generation.errorCode == unexpectedAnswer
+        var all =
+            generation.errorCode == unexpectedAnswer
             ? (generation.errorMessage ?? "").components(separatedBy: "; ") : []
         for note in notes where !all.contains(note) { all.append(note) }
         var message = all.filter { !$0.isEmpty }.joined(separator: "; ")

@@ -1,5 +1,7 @@
 import Foundation
 import GptimgCatalog
+import GptimgClient
+import GptimgGeneration
 import GptimgSupport
 import Logging
 import MCP
@@ -18,6 +20,10 @@ public struct MCPConfiguration: Sendable {
     public var environment: [String: String]
     /// `~` when `HOME` is not in the environment.
     public var homeDirectory: String
+    /// How requests reach the API (AsyncHTTPClient unless a test says otherwise).
+    public var transport: any HTTPTransport
+    /// The pipeline's clock (polling, this month for the budget).
+    public var clock: any GenerationClock
     /// Where the server's own log goes: standard error, never standard output.
     public var logger: Logger
 
@@ -27,6 +33,7 @@ public struct MCPConfiguration: Sendable {
     public init(
         location: LibraryLocation, allowGenerate: Bool = false, maxCreditsPerCall: Int = defaultMaxCredits,
         exportFolder: String? = nil, environment: [String: String] = [:], homeDirectory: String = NSHomeDirectory(),
+        transport: any HTTPTransport = LiveHTTPTransport(), clock: any GenerationClock = LiveClock(),
         logger: Logger = Logger(label: "gptimg.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.location = location
@@ -35,6 +42,8 @@ public struct MCPConfiguration: Sendable {
         self.exportFolder = exportFolder
         self.environment = environment
         self.homeDirectory = homeDirectory
+        self.transport = transport
+        self.clock = clock
         self.logger = logger
     }
 }

@@ -25,7 +25,8 @@ public struct ProceduralArt {
     }
 
     /// Renders the landscape of `seed`. `palette` and `water` override what the seed would choose.
-    static func render(seed: UInt64, width: Int, height: Int, palette: Palette? = nil, water: Bool? = nil) -> RGBAImage {
+    static func render(seed: UInt64, width: Int, height: Int, palette: Palette? = nil, water: Bool? = nil) -> RGBAImage
+    {
         precondition(width > 0 && height > 0 && width <= 16_384 && height <= 16_384, "size out of range")
         var random = SplitMix64(seed: seed)
         let scene = Scene(random: &random, width: width, height: height, palette: palette, water: water)
@@ -200,8 +201,12 @@ public struct ProceduralArt {
             let landShare = max(0.2, 1 - skyRows / (w * h))
             let megapixels = w * h / 1_048_576
             grain = min(max(baseGrain * pow(0.55 / landShare, 1.1) * pow(1 / megapixels, 0.35), 3.2), 8)
-            clouds = Field(width: width, height: height, cell: 8, period: max(w, h) * 0.45, stretch: 2.6, octaves: 5, seed: random.next())
-            texture = Field(width: width, height: height, cell: 4, period: max(w, h) * 0.18, stretch: 1.3, octaves: 4, seed: random.next())
+            clouds = Field(
+                width: width, height: height, cell: 8, period: max(w, h) * 0.45, stretch: 2.6, octaves: 5,
+                seed: random.next())
+            texture = Field(
+                width: width, height: height, cell: 4, period: max(w, h) * 0.18, stretch: 1.3, octaves: 4,
+                seed: random.next())
             detail = Tile(seed: random.next())
         }
 
@@ -244,7 +249,8 @@ public struct ProceduralArt {
                         // and many photos. Deflate is also several times faster on that mix than
                         // on faint grain everywhere, whose many short matches make it search long
                         // hash chains.
-                        let detailLevel: Float = found < 0 ? 0 : (layers[found].isWater ? 0.8 : 0.75 + 0.45 * layers[found].depth)
+                        let detailLevel: Float =
+                            found < 0 ? 0 : (layers[found].isWater ? 0.8 : 0.75 + 0.45 * layers[found].depth)
                         store(colour, grain: detailLevel, at: pixel, index: y * width + x, into: pixels)
                         pixel += 4
                     }
@@ -259,7 +265,9 @@ public struct ProceduralArt {
             let dx = x - sunX
             let dy = y - sunY
             let distance = (dx * dx + dy * dy).squareRoot()
-            let glow = palette.glow * (0.55 * fastExp(-distance / (sunRadius * 2.2)) + 0.45 * fastExp(-distance / (sunRadius * 9)))
+            let glow =
+                palette.glow
+                * (0.55 * fastExp(-distance / (sunRadius * 2.2)) + 0.45 * fastExp(-distance / (sunRadius * 9)))
             colour += palette.sun * glow
             if palette.night, let pixel, Hash.mix(seed ^ UInt64(pixel) &* 0x9E37_79B9_7F4A_7C15) % 1400 == 0 {
                 colour += Colour(repeating: Float(Hash.mix(UInt64(pixel)) % 100) / 140)
@@ -307,15 +315,19 @@ public struct ProceduralArt {
         /// Writes one pixel with sensor grain: correlated luminance noise plus weaker chroma
         /// noise, both roughly Gaussian (sums of uniform bytes).
         @inline(__always)
-        func store(_ colour: Colour, grain level: Float, at offset: Int, index: Int, into pixels: UnsafeMutableBufferPointer<UInt8>) {
+        func store(
+            _ colour: Colour, grain level: Float, at offset: Int, index: Int,
+            into pixels: UnsafeMutableBufferPointer<UInt8>
+        ) {
             let bits = Hash.mix(seed &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
             let b0 = Float(bits & 0xFF)
             let b1 = Float((bits >> 8) & 0xFF)
             let b2 = Float((bits >> 16) & 0xFF)
             let luma = (b0 + b1 + b2 - 382.5) * (grain * level / 128)
-            let chroma = Colour(
-                Float((bits >> 24) & 0xFF), Float((bits >> 32) & 0xFF), Float((bits >> 40) & 0xFF)
-            ) - 127.5
+            let chroma =
+                Colour(
+                    Float((bits >> 24) & 0xFF), Float((bits >> 32) & 0xFF), Float((bits >> 40) & 0xFF)
+                ) - 127.5
             let value = colour * 255 + luma + chroma * (chromaGrain * level / 73.9)
             pixels[offset] = Self.byte(value.x)
             pixels[offset + 1] = Self.byte(value.y)
@@ -386,7 +398,10 @@ public struct ProceduralArt {
                     var cells = 8
                     for octave in 0..<4 {
                         let scale = Float(Self.size) / Float(cells)
-                        sum += amplitude * Noise.value2(Float(x) / scale, Float(y) / scale, seed: seed &+ UInt64(octave), wrap: cells)
+                        sum +=
+                            amplitude
+                            * Noise.value2(
+                                Float(x) / scale, Float(y) / scale, seed: seed &+ UInt64(octave), wrap: cells)
                         amplitude *= 0.5
                         cells *= 2
                     }
@@ -415,7 +430,9 @@ public struct ProceduralArt {
             func lattice(_ ix: Int, _ iy: Int) -> Float {
                 let wx = wrap > 0 ? ((ix % wrap) + wrap) % wrap : ix
                 let wy = wrap > 0 ? ((iy % wrap) + wrap) % wrap : iy
-                let h = Hash.mix(seed ^ (UInt64(bitPattern: Int64(wx)) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(bitPattern: Int64(wy)) &* 0xC2B2_AE3D_27D4_EB4F))
+                let h = Hash.mix(
+                    seed ^ (UInt64(bitPattern: Int64(wx)) &* 0x9E37_79B9_7F4A_7C15)
+                        ^ (UInt64(bitPattern: Int64(wy)) &* 0xC2B2_AE3D_27D4_EB4F))
                 return Float(h >> 40) / Float(1 << 24)
             }
             let sx = fx * fx * (3 - 2 * fx)
@@ -428,8 +445,11 @@ public struct ProceduralArt {
         static func value1(_ x: Float, seed: UInt64) -> Float {
             let x0 = Int(x.rounded(.down))
             let f = x - Float(x0)
-            let a = Float(Hash.mix(seed ^ UInt64(bitPattern: Int64(x0)) &* 0x9E37_79B9_7F4A_7C15) >> 40) / Float(1 << 24)
-            let b = Float(Hash.mix(seed ^ UInt64(bitPattern: Int64(x0 + 1)) &* 0x9E37_79B9_7F4A_7C15) >> 40) / Float(1 << 24)
+            let a =
+                Float(Hash.mix(seed ^ UInt64(bitPattern: Int64(x0)) &* 0x9E37_79B9_7F4A_7C15) >> 40) / Float(1 << 24)
+            let b =
+                Float(Hash.mix(seed ^ UInt64(bitPattern: Int64(x0 + 1)) &* 0x9E37_79B9_7F4A_7C15) >> 40)
+                / Float(1 << 24)
             return a + (b - a) * (f * f * (3 - 2 * f))
         }
 
@@ -483,8 +503,14 @@ private func smoothstep(_ edge0: Float, _ edge1: Float, _ x: Float) -> Float {
 private func fastExp(_ x: Float) -> Float {
     if x < -20 { return 0 }
     var y = 1 + x / 256
-    y *= y; y *= y; y *= y; y *= y
-    y *= y; y *= y; y *= y; y *= y
+    y *= y
+    y *= y
+    y *= y
+    y *= y
+    y *= y
+    y *= y
+    y *= y
+    y *= y
     return y
 }
 

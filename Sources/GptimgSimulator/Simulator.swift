@@ -1,8 +1,8 @@
 import Foundation
 import GptimgAPI
 import Hummingbird
-import LoopbackServing
 import Logging
+import LoopbackServing
 
 /// A local stand-in for the gpt-image-2 API: the same endpoints, bodies, errors and credit
 /// rules, served over HTTP on loopback, with images drawn on the spot. `gptimg simulator` runs
@@ -42,7 +42,8 @@ public struct Simulator: LoopbackService {
             SimulatorError.cannotListen(host: configuration.host, port: configuration.port, reason: reason)
         } _: { port in
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-            let running = RunningSimulator(baseURL: "http://\(host):\(port)", port: port, keys: configuration.keys, state: state)
+            let running = RunningSimulator(
+                baseURL: "http://\(host):\(port)", port: port, keys: configuration.keys, state: state)
             await state.setBaseURL(running.baseURL)
             return try await body(running)
         }

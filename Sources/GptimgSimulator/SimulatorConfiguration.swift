@@ -46,7 +46,9 @@ public struct SimulatorConfiguration: Sendable {
 
     /// Checks the values a user can type, with messages that say what is valid.
     public func validate() throws(SimulatorError) {
-        guard (0...65535).contains(port) else { throw .invalidConfiguration("--port must be 0–65535 (0 lets the system choose)") }
+        guard (0...65535).contains(port) else {
+            throw .invalidConfiguration("--port must be 0–65535 (0 lets the system choose)")
+        }
         guard !keys.isEmpty else { throw .invalidConfiguration("give at least one --key") }
         for key in keys where key.isEmpty || key.contains(where: { $0.isWhitespace || $0.isNewline }) {
             throw .invalidConfiguration("a --key must be non-empty and contain no spaces")
@@ -56,8 +58,12 @@ public struct SimulatorConfiguration: Sendable {
         guard jitter >= 0, jitter.isFinite else { throw .invalidConfiguration("--jitter must be 0 or more seconds") }
         guard (0...1).contains(failRate) else { throw .invalidConfiguration("--fail-rate must be between 0 and 1") }
         guard (0...1).contains(errorRate) else { throw .invalidConfiguration("--error-rate must be between 0 and 1") }
-        guard (0...1).contains(faults.rateLimitRate) else { throw .invalidConfiguration("--rate-limit-rate must be between 0 and 1") }
-        guard (0...1).contains(faults.dropRate) else { throw .invalidConfiguration("--drop-rate must be between 0 and 1") }
+        guard (0...1).contains(faults.rateLimitRate) else {
+            throw .invalidConfiguration("--rate-limit-rate must be between 0 and 1")
+        }
+        guard (0...1).contains(faults.dropRate) else {
+            throw .invalidConfiguration("--drop-rate must be between 0 and 1")
+        }
     }
 }
 
@@ -76,7 +82,10 @@ public struct SimulatorFaults: Sendable, Hashable {
     public var dropPolls: Bool
     public var dropFiles: Bool
 
-    public init(rateLimitRate: Double = 0, retryAfter: Int = 1, dropRate: Double = 0, dropPolls: Bool = true, dropFiles: Bool = true) {
+    public init(
+        rateLimitRate: Double = 0, retryAfter: Int = 1, dropRate: Double = 0, dropPolls: Bool = true,
+        dropFiles: Bool = true
+    ) {
         self.rateLimitRate = rateLimitRate
         self.retryAfter = retryAfter
         self.dropRate = dropRate

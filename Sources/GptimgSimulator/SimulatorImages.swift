@@ -41,7 +41,8 @@ actor SimulatorImages {
         } else {
             let state = self.state
             drawing = Task {
-                let plan = await Self.plan(request: subject.request, id: subject.id, index: subject.index, state: state, depth: 0)
+                let plan = await Self.plan(
+                    request: subject.request, id: subject.id, index: subject.index, state: state, depth: 0)
                 return try await Self.offload { try Self.draw(plan).pngData(compressionLevel: Self.compressionLevel) }
             }
             inFlight[name] = drawing
@@ -68,12 +69,17 @@ actor SimulatorImages {
         var sources: [Plan]
     }
 
-    static func plan(request: GenerateRequest, id: String, index: Int, state: SimulatorState, depth: Int) async -> Plan {
+    static func plan(request: GenerateRequest, id: String, index: Int, state: SimulatorState, depth: Int) async -> Plan
+    {
         var sources: [Plan] = []
         if depth < 4 {
             for reference in request.referenceImages {
-                guard let name = ownFileName(reference), let subject = await state.fileSubject(named: name) else { continue }
-                sources.append(await plan(request: subject.request, id: subject.id, index: subject.index, state: state, depth: depth + 1))
+                guard let name = ownFileName(reference), let subject = await state.fileSubject(named: name) else {
+                    continue
+                }
+                sources.append(
+                    await plan(
+                        request: subject.request, id: subject.id, index: subject.index, state: state, depth: depth + 1))
             }
         }
         return Plan(request: request, id: id, index: index, sources: sources)
@@ -83,7 +89,8 @@ actor SimulatorImages {
     static func draw(_ plan: Plan) -> RGBAImage {
         let size = (AspectRatio(rawValue: plan.request.aspectRatio) ?? .square).pixelSize
         let variation = Hash.fnv1a(plan.id) ^ Hash.mix(UInt64(plan.index) &+ 1)
-        let art = ProceduralArt.render(prompt: plan.request.prompt, variation: variation, width: size.width, height: size.height)
+        let art = ProceduralArt.render(
+            prompt: plan.request.prompt, variation: variation, width: size.width, height: size.height)
         let sources = plan.sources.compactMap { try? draw($0).resized(width: size.width, height: size.height) }
         return sources.isEmpty ? art : blend(art, under: sources)
     }

@@ -6,7 +6,9 @@ import PNGMetadata
 
 /// The routes of the gpt-image-2 API as the seeds document them, plus the hosted files and a
 /// ledger endpoint of the simulator's own (`/_simulator/ledger`) for tests that check money.
-func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy: RequestValidation.ReferencePolicy) -> Router<BasicRequestContext> {
+func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy: RequestValidation.ReferencePolicy)
+    -> Router<BasicRequestContext>
+{
     let router = Router()
     // Middleware first: a route captures the middleware present when it is added.
     router.add(middleware: APIErrorMiddleware())
@@ -17,13 +19,17 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
             throw SimulatorHTTPError(
-                .invalidRequest, "Content-Type must be application/json, got \(contentType.isEmpty ? "none" : String(contentType.prefix(60)))")
+                .invalidRequest,
+                "Content-Type must be application/json, got \(contentType.isEmpty ? "none" : String(contentType.prefix(60)))"
+            )
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: 1 << 20)
         } catch {
-            throw SimulatorHTTPError(.invalidRequest, "the request body is larger than 1 MiB; send prompt, aspect_ratio, n and reference_images only")
+            throw SimulatorHTTPError(
+                .invalidRequest,
+                "the request body is larger than 1 MiB; send prompt, aspect_ratio, n and reference_images only")
         }
         let generate = try parseGenerateRequest(String(buffer: body))
         if let problem = RequestValidation.problem(with: generate, references: referencePolicy) {
@@ -92,10 +98,12 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
 /// connection is closed: what a client sees when a connection drops mid-transfer.
 private func cutOff(_ bytes: [UInt8], headers: HTTPFields) -> Response {
     let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
-    return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
-        try await writer.write(half)
-        throw CancellationError()  // the server closes the connection mid-body
-    })
+    return Response(
+        status: .ok, headers: headers,
+        body: ResponseBody(contentLength: bytes.count) { writer in
+            try await writer.write(half)
+            throw CancellationError() // the server closes the connection mid-body
+        })
 }
 
 /// The key from `Authorization: Bearer <key>`, if it is one this simulator knows.
@@ -107,7 +115,8 @@ private func authenticate(_ request: Request, state: SimulatorState) async throw
     }
     let key = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
     guard await state.isKnownKey(key) else {
-        throw SimulatorHTTPError(.unauthorized, "invalid API key; check GPTIMG_API_KEY or create a key under Settings → API Keys")
+        throw SimulatorHTTPError(
+            .unauthorized, "invalid API key; check GPTIMG_API_KEY or create a key under Settings → API Keys")
     }
     return key
 }
@@ -115,16 +124,21 @@ private func authenticate(_ request: Request, state: SimulatorState) async throw
 /// The request body, field by field, so a wrong type is a 400 that names the field.
 func parseGenerateRequest(_ text: String) throws -> GenerateRequest {
     guard let object = JSONValue.parseObject(text) else {
-        throw SimulatorHTTPError(.invalidRequest, "the body must be a JSON object with prompt, aspect_ratio, n and reference_images")
+        throw SimulatorHTTPError(
+            .invalidRequest, "the body must be a JSON object with prompt, aspect_ratio, n and reference_images")
     }
     guard case .string(let prompt)? = object["prompt"] else {
-        throw SimulatorHTTPError(.invalidRequest, object["prompt"] == nil ? "prompt is required" : "prompt must be a string", field: "prompt")
+        throw SimulatorHTTPError(
+            .invalidRequest, object["prompt"] == nil ? "prompt is required" : "prompt must be a string", field: "prompt"
+        )
     }
     var request = GenerateRequest(prompt: prompt)
     switch object["aspect_ratio"] {
     case nil, .null?: break
     case .string(let ratio)?: request.aspectRatio = ratio
-    default: throw SimulatorHTTPError(.invalidRequest, "aspect_ratio must be a string such as \"16:9\"", field: "aspect_ratio")
+    default:
+        throw SimulatorHTTPError(
+            .invalidRequest, "aspect_ratio must be a string such as \"16:9\"", field: "aspect_ratio")
     }
     switch object["n"] {
     case nil, .null?: break
@@ -140,12 +154,15 @@ func parseGenerateRequest(_ text: String) throws -> GenerateRequest {
     case .array(let values)?:
         request.referenceImages = try values.map { value in
             guard case .string(let url) = value else {
-                throw SimulatorHTTPError(.invalidRequest, "reference_images must be an array of https:// URL strings", field: "reference_images")
+                throw SimulatorHTTPError(
+                    .invalidRequest, "reference_images must be an array of https:// URL strings",
+                    field: "reference_images")
             }
             return url
         }
     default:
-        throw SimulatorHTTPError(.invalidRequest, "reference_images must be an array of https:// URL strings", field: "reference_images")
+        throw SimulatorHTTPError(
+            .invalidRequest, "reference_images must be an array of https:// URL strings", field: "reference_images")
     }
     return request
 }
@@ -176,7 +193,9 @@ struct SimulatorHTTPError: Error {
 
 /// Every error leaves as JSON in the documented shape, the router's own 404 and 405 included.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as SimulatorHTTPError {
@@ -184,7 +203,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             return SimulatorHTTPError(.notFound, "no such endpoint: \(request.method) \(request.uri.path)").response
         } catch let error as HTTPError where error.status == .methodNotAllowed {
-            return SimulatorHTTPError(.invalidRequest, "\(request.method) is not allowed on \(request.uri.path)").response
+            return SimulatorHTTPError(.invalidRequest, "\(request.method) is not allowed on \(request.uri.path)")
+                .response
         } catch {
             return SimulatorHTTPError(.internalError, "unexpected server-side failure").response
         }
@@ -194,13 +214,18 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 /// A key in the query string has already leaked into logs: the request is refused even when the
 /// key is valid (the seeds' security notes), before anything else is looked at.
 struct KeyInQueryMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         if request.uri.path.hasPrefix("/api/") {
             for (name, _) in request.uri.queryParameters
-            where APIContract.keyQueryParameters.contains(name.removingPercentEncoding?.lowercased() ?? name.lowercased()) {
+            where APIContract.keyQueryParameters.contains(
+                name.removingPercentEncoding?.lowercased() ?? name.lowercased())
+            {
                 throw SimulatorHTTPError(
                     .unauthorized,
-                    "API key sent in the query string (?\(name.lowercased())=); it may already be in proxy logs: rotate it and send it only as Authorization: Bearer")
+                    "API key sent in the query string (?\(name.lowercased())=); it may already be in proxy logs: rotate it and send it only as Authorization: Bearer"
+                )
             }
         }
         return try await next(request, context)

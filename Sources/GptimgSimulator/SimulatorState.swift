@@ -45,7 +45,7 @@ actor SimulatorState {
     private let configuration: SimulatorConfiguration
     private let now: @Sendable () -> Date
     private var accounts: [String: Account]
-    private var tasks: [String: SimulatedTask] = [:]  // by row id
+    private var tasks: [String: SimulatedTask] = [:] // by row id
     private var ledger: [SimulatorLedgerEntry] = []
     private var random: SplitMix64
     private var baseURL = ""
@@ -54,7 +54,9 @@ actor SimulatorState {
     init(configuration: SimulatorConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.now = now
-        self.accounts = Dictionary(configuration.keys.map { ($0, Account(balance: configuration.credits)) }, uniquingKeysWith: { first, _ in first })
+        self.accounts = Dictionary(
+            configuration.keys.map { ($0, Account(balance: configuration.credits)) },
+            uniquingKeysWith: { first, _ in first })
         self.random = SplitMix64(seed: configuration.seed ?? UInt64.random(in: .min ... .max))
         self.faults = configuration.faults
     }
@@ -108,7 +110,10 @@ actor SimulatorState {
         if draw() < configuration.errorRate {
             // Charged, then refunded at once: what the seeds promise for a 500.
             accounts[key]!.balance += required
-            ledger.append(SimulatorLedgerEntry(taskID: nil, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: required, outcome: "internal_error", at: at))
+            ledger.append(
+                SimulatorLedgerEntry(
+                    taskID: nil, owner: key, prompt: request.prompt, n: request.n, charged: required,
+                    refunded: required, outcome: "internal_error", at: at))
             return .internalError
         }
         var id: String
@@ -119,7 +124,10 @@ actor SimulatorState {
             dueAt: at.addingTimeInterval(max(0, configuration.latency + spread)),
             willFail: draw() < configuration.failRate)
         tasks[id] = task
-        ledger.append(SimulatorLedgerEntry(taskID: task.taskID, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: 0, outcome: "processing", at: at))
+        ledger.append(
+            SimulatorLedgerEntry(
+                taskID: task.taskID, owner: key, prompt: request.prompt, n: request.n, charged: required, refunded: 0,
+                outcome: "processing", at: at))
         return .accepted(data(for: task, includeResult: false))
     }
 
@@ -153,14 +161,19 @@ actor SimulatorState {
     }
 
     private func data(for task: SimulatedTask, includeResult: Bool) -> TaskData {
-        let images = task.status == .completed
-            ? (0..<task.request.n).map { TaskData.Image(url: "\(baseURL)/files/\(Self.fileName(id: task.id, index: $0))") }
+        let images =
+            task.status == .completed
+            ? (0..<task.request.n).map {
+                TaskData.Image(url: "\(baseURL)/files/\(Self.fileName(id: task.id, index: $0))")
+            }
             : []
         return TaskData(
             id: task.id, taskID: task.taskID, status: task.status, type: task.request.type,
             mediaURL: images.first?.url, images: images,
             error: task.status == .failed
-                ? TaskData.Failure(code: APIErrorCode.generationFailed.rawValue, message: "The generator could not render this prompt; the 2 × n credits were refunded.")
+                ? TaskData.Failure(
+                    code: APIErrorCode.generationFailed.rawValue,
+                    message: "The generator could not render this prompt; the 2 × n credits were refunded.")
                 : nil,
             createdAt: Timestamp(task.createdAt).iso8601Milliseconds,
             updatedAt: includeResult ? Timestamp(task.updatedAt ?? task.createdAt).iso8601Milliseconds : nil)
@@ -182,7 +195,9 @@ actor SimulatorState {
     static func parseFileName(_ name: String) -> (String, Int)? {
         guard name.hasSuffix(".png") else { return nil }
         let stem = name.dropLast(4)
-        guard let dash = stem.lastIndex(of: "-"), let index = Int(stem[stem.index(after: dash)...]), index >= 0 else { return nil }
+        guard let dash = stem.lastIndex(of: "-"), let index = Int(stem[stem.index(after: dash)...]), index >= 0 else {
+            return nil
+        }
         return (String(stem[..<dash]), index)
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why a file could not be read or written. Each message names the problem; it does not repeat
@@ -53,7 +53,7 @@ public enum AtomicFile {
     /// gets `mode`. With `durable`, the data and the rename are fsynced before returning.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool, mode: mode_t = 0o644) throws(FileError) {
         let writer = try AtomicFileWriter(path: path, mode: mode)
-        try writer.write(bytes)  // on failure, the writer removes its temporary file as it goes
+        try writer.write(bytes) // on failure, the writer removes its temporary file as it goes
         try writer.commit(durable: durable)
     }
 
@@ -95,7 +95,7 @@ public final class AtomicFileWriter {
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else { throw .writeFailed(path: path, reason: errnoDescription()) }
-        _ = fchmod(descriptor, permissions)  // the umask must not narrow an existing file's mode
+        _ = fchmod(descriptor, permissions) // the umask must not narrow an existing file's mode
         self.temporary = temporary
         self.descriptor = descriptor
     }

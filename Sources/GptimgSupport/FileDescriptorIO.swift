@@ -1,9 +1,9 @@
 import CSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The project's loops around read(2), pread(2), write(2) and copy_file_range(2): each retries
@@ -17,9 +17,9 @@ public enum RegularFile {
     /// (the caller closes it) and its size.
     public static func open(_ path: String) throws(FileError) -> (descriptor: Int32, size: Int) {
         #if canImport(Glibc)
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         #else
-        let descriptor = Darwin.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            let descriptor = Darwin.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         #endif
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: errnoDescription()) }
         var status = stat()

@@ -71,7 +71,7 @@ public enum FileTree {
             if name == "." || name == ".." { continue }
             let path = directory + "/" + name
             var type = Int32(entry.pointee.d_type)
-            if type == DT_UNKNOWN {  // some filesystems do not say: ask without following links
+            if type == DT_UNKNOWN { // some filesystems do not say: ask without following links
                 var status = stat()
                 guard lstat(path, &status) == 0 else { continue }
                 switch status.st_mode & S_IFMT {

@@ -41,7 +41,7 @@ struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) -> JSONValue? {
-        position += 1  // {
+        position += 1 // {
         var object = JSONObject()
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
@@ -71,7 +71,7 @@ struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) -> JSONValue? {
-        position += 1  // [
+        position += 1 // [
         var array: [JSONValue] = []
         skipWhitespace()
         if peek(UInt8(ascii: "]")) {
@@ -126,7 +126,7 @@ struct JSONParser {
     // MARK: - Strings
 
     private mutating func parseString() -> String? {
-        position += 1  // opening quote
+        position += 1 // opening quote
         // The input came from a String, so it is valid UTF-8, and a run between ASCII
         // delimiters never splits a character: runs are copied as bytes, escapes encoded.
         var utf8: [UInt8] = []
@@ -155,7 +155,7 @@ struct JSONParser {
             if byte < 0x20, !allowControlCharacters { return nil }
             position += 1
         }
-        return nil  // unterminated
+        return nil // unterminated
     }
 
     private mutating func parseEscape() -> Unicode.Scalar? {

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Paths with their symbolic links resolved (`realpath(3)`): the one wrapper of the project, for
@@ -13,9 +13,9 @@ public enum RealPath {
     /// (ENOENT when something on the way does not exist).
     public static func resolve(_ path: String) -> Result<String, FileSystemErrno> {
         #if canImport(Glibc)
-        guard let resolved = Glibc.realpath(path, nil) else { return .failure(FileSystemErrno(errno)) }
+            guard let resolved = Glibc.realpath(path, nil) else { return .failure(FileSystemErrno(errno)) }
         #else
-        guard let resolved = Darwin.realpath(path, nil) else { return .failure(FileSystemErrno(errno)) }
+            guard let resolved = Darwin.realpath(path, nil) else { return .failure(FileSystemErrno(errno)) }
         #endif
         defer { free(resolved) }
         return .success(String(cString: resolved))

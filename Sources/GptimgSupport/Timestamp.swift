@@ -48,14 +48,14 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     public var iso8601Milliseconds: String {
         let milliseconds = Int((epochSeconds * 1000).rounded(.down))
         let seconds = Int((Double(milliseconds) / 1000).rounded(.down))
-        let whole = Fields(epochSeconds: seconds).iso8601  // "…T00:12:03Z"
+        let whole = Fields(epochSeconds: seconds).iso8601 // "…T00:12:03Z"
         return whole.dropLast() + "." + String(milliseconds - seconds * 1000, zeroPaddedTo: 3) + "Z"
     }
 
     /// RFC 1123, as the PNG spec recommends for `Creation Time`: "Sat, 21 Nov 2026 10:15:30 GMT".
     public var rfc1123: String {
         let fields = self.fields
-        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"] // 1970-01-01 was a Thursday
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let dayNumber = Fields.daysFromCivil(fields.year, fields.month, fields.day)
         let weekday = weekdays[((dayNumber % 7) + 7) % 7]

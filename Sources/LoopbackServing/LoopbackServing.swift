@@ -33,7 +33,7 @@ public enum LoopbackServing {
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else {
-                try await group.next()  // the server's own error
+                try await group.next() // the server's own error
                 throw cannotListen("the server stopped")
             }
             let result = try await body(port)

@@ -1,9 +1,9 @@
 import GptimgSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Random access to a file's bytes, so the chunk walker can seek past image data instead of
@@ -99,16 +99,21 @@ final class FileByteSource: ByteSource {
             return try body(UnsafeRawBufferPointer(rebasing: window[offset..<(offset + count)]))
         }
         if !tail.isEmpty, offset >= tailStart, offset + count <= tailStart + tail.count {
-            return try tail.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(offset - tailStart)..<(offset - tailStart + count)])) }
+            return try tail.withUnsafeBytes {
+                try body(UnsafeRawBufferPointer(rebasing: $0[(offset - tailStart)..<(offset - tailStart + count)]))
+            }
         }
         if offset >= aheadStart, offset + count <= aheadStart + aheadCount {
-            return try body(UnsafeRawBufferPointer(rebasing: ahead[(offset - aheadStart)..<(offset - aheadStart + count)]))
+            return try body(
+                UnsafeRawBufferPointer(rebasing: ahead[(offset - aheadStart)..<(offset - aheadStart + count)]))
         }
         if count <= Self.readAhead / 8 {
             // Chunk headers and keywords past the window come one after another: one read of
             // the next 4 KiB serves the following ones too, so a file of a million tiny chunks
             // costs thousands of system calls, not a million. No allocation.
-            let read = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: ahead[0..<min(Self.readAhead, size - offset)]), at: offset)
+            let read = try readFully(
+                into: UnsafeMutableRawBufferPointer(rebasing: ahead[0..<min(Self.readAhead, size - offset)]), at: offset
+            )
             aheadStart = offset
             aheadCount = read
             guard read >= count else { throw PNGError.truncated("the file shrank while it was being read") }

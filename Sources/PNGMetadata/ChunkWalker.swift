@@ -32,7 +32,8 @@ public struct ChunkType: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        String(decoding: (0..<4).reversed().map { UInt8(truncatingIfNeeded: rawValue >> (UInt32($0) * 8)) }, as: UTF8.self)
+        String(
+            decoding: (0..<4).reversed().map { UInt8(truncatingIfNeeded: rawValue >> (UInt32($0) * 8)) }, as: UTF8.self)
     }
 }
 
@@ -107,7 +108,9 @@ struct ChunkWalker<Source: ByteSource> {
         while true {
             let chunk = try readHeader(at: offset, size: size)
             if header == nil {
-                guard chunk.type == .IHDR else { throw PNGError.badHeader("the first chunk is \(chunk.type), not IHDR") }
+                guard chunk.type == .IHDR else {
+                    throw PNGError.badHeader("the first chunk is \(chunk.type), not IHDR")
+                }
                 header = try readImageHeader(chunk)
                 offset = chunk.end
                 continue
@@ -140,7 +143,7 @@ struct ChunkWalker<Source: ByteSource> {
     private func lastImageData(after first: ChunkHeader) throws -> Int? {
         let size = source.size
         let start = max(first.end, size - Self.tailWindow)
-        guard size - start >= 24 else { return nil }  // an IDAT header and CRC, and IEND
+        guard size - start >= 24 else { return nil } // an IDAT header and CRC, and IEND
         try source.prefetchTail(size - start)
         return try source.withBytes(at: start, count: size - start) { tail -> Int? in
             let iend: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
@@ -154,9 +157,10 @@ struct ChunkWalker<Source: ByteSource> {
                 cursor = position + 5
                 guard Self.chainEndsAtIEND(tail, from: position) else { continue }
                 let length = Int(tail.loadBigEndianUInt32(at: position))
-                let crc = cpng_crc32(0, tail.baseAddress!.assumingMemoryBound(to: UInt8.self) + position + 4, length + 4)
+                let crc = cpng_crc32(
+                    0, tail.baseAddress!.assumingMemoryBound(to: UInt8.self) + position + 4, length + 4)
                 guard crc == tail.loadBigEndianUInt32(at: position + 8 + length) else { continue }
-                if found != nil { return nil }  // ambiguous: walk every header
+                if found != nil { return nil } // ambiguous: walk every header
                 found = start + position
             }
             return found
@@ -171,7 +175,9 @@ struct ChunkWalker<Source: ByteSource> {
         while offset + 12 <= tail.count {
             let length = Int(tail.loadBigEndianUInt32(at: offset))
             let type = ChunkType(rawValue: tail.loadBigEndianUInt32(at: offset + 4))
-            guard length <= 0x7FFF_FFFF, offset + 12 + length <= tail.count, type.isValid, first || type != .IDAT else { return false }
+            guard length <= 0x7FFF_FFFF, offset + 12 + length <= tail.count, type.isValid, first || type != .IDAT else {
+                return false
+            }
             if type == .IEND { return length == 0 && offset + 12 == tail.count }
             first = false
             offset += 12 + length
@@ -182,15 +188,21 @@ struct ChunkWalker<Source: ByteSource> {
     private func readHeader(at offset: Int, size: Int) throws -> ChunkHeader {
         let remaining = size - offset
         guard remaining >= 8 else {
-            throw PNGError.truncated(remaining == 0 ? "the file ends at byte \(offset) without an IEND chunk" : "the file ends inside a chunk header at byte \(offset)")
+            throw PNGError.truncated(
+                remaining == 0
+                    ? "the file ends at byte \(offset) without an IEND chunk"
+                    : "the file ends inside a chunk header at byte \(offset)")
         }
         let (length, type) = try source.withBytes(at: offset, count: 8) { bytes in
             (bytes.loadBigEndianUInt32(at: 0), ChunkType(rawValue: bytes.loadBigEndianUInt32(at: 4)))
         }
         guard type.isValid else { throw PNGError.invalidChunkType(offset: offset) }
-        guard length <= 0x7FFF_FFFF else { throw PNGError.chunkTooLong(type: type.description, offset: offset, length: length) }
+        guard length <= 0x7FFF_FFFF else {
+            throw PNGError.chunkTooLong(type: type.description, offset: offset, length: length)
+        }
         guard Int(length) + 12 <= remaining else {
-            throw PNGError.truncated("chunk \(type) at byte \(offset) declares \(length) bytes but only \(max(0, remaining - 12)) remain")
+            throw PNGError.truncated(
+                "chunk \(type) at byte \(offset) declares \(length) bytes but only \(max(0, remaining - 12)) remain")
         }
         return ChunkHeader(type: type, offset: offset, length: Int(length))
     }
@@ -199,15 +211,21 @@ struct ChunkWalker<Source: ByteSource> {
         guard chunk.length == 13 else { throw PNGError.badHeader("IHDR is \(chunk.length) bytes long, not 13") }
         guard try crcMatches(chunk) else { throw PNGError.badCriticalCRC(type: "IHDR", offset: chunk.offset) }
         let header = try source.withBytes(at: chunk.dataOffset, count: 13) { bytes in
-            (width: bytes.loadBigEndianUInt32(at: 0), height: bytes.loadBigEndianUInt32(at: 4),
-             bitDepth: bytes[8], colorType: bytes[9], compression: bytes[10], filter: bytes[11], interlace: bytes[12])
+            (
+                width: bytes.loadBigEndianUInt32(at: 0), height: bytes.loadBigEndianUInt32(at: 4),
+                bitDepth: bytes[8], colorType: bytes[9], compression: bytes[10], filter: bytes[11], interlace: bytes[12]
+            )
         }
         guard header.width > 0, header.height > 0, header.width <= 0x7FFF_FFFF, header.height <= 0x7FFF_FFFF else {
             throw PNGError.badHeader("IHDR gives an invalid size \(header.width)x\(header.height)")
         }
-        let allowedDepths: [UInt8: [UInt8]] = [0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16]]
+        let allowedDepths: [UInt8: [UInt8]] = [
+            0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16],
+        ]
         guard let depths = allowedDepths[header.colorType], depths.contains(header.bitDepth) else {
-            throw PNGError.badHeader("IHDR gives colour type \(header.colorType) with bit depth \(header.bitDepth), which PNG does not allow")
+            throw PNGError.badHeader(
+                "IHDR gives colour type \(header.colorType) with bit depth \(header.bitDepth), which PNG does not allow"
+            )
         }
         guard header.compression == 0, header.filter == 0, header.interlace <= 1 else {
             throw PNGError.badHeader("IHDR names an unknown compression, filter or interlace method")
@@ -218,7 +236,9 @@ struct ChunkWalker<Source: ByteSource> {
     }
 
     private func verifyCriticalCRC(_ chunk: ChunkHeader) throws {
-        guard try crcMatches(chunk) else { throw PNGError.badCriticalCRC(type: chunk.type.description, offset: chunk.offset) }
+        guard try crcMatches(chunk) else {
+            throw PNGError.badCriticalCRC(type: chunk.type.description, offset: chunk.offset)
+        }
     }
 
     /// Whether the stored CRC matches the chunk's type and data.
@@ -246,18 +266,27 @@ struct ChunkWalker<Source: ByteSource> {
 
 /// Names a few common formats from their first bytes, for a helpful "not a PNG" message.
 func sniffFormat(_ bytes: UnsafeRawBufferPointer) -> String? {
-    func starts(with prefix: [UInt8]) -> Bool { bytes.count >= prefix.count && bytes.prefix(prefix.count).elementsEqual(prefix) }
+    func starts(with prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && bytes.prefix(prefix.count).elementsEqual(prefix)
+    }
     if starts(with: [0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
     if starts(with: Array("GIF8".utf8)) { return "a GIF image" }
-    if starts(with: Array("RIFF".utf8)) && bytes.count >= 12 && bytes[8..<12].elementsEqual(Array("WEBP".utf8)) { return "a WebP image" }
+    if starts(with: Array("RIFF".utf8)) && bytes.count >= 12 && bytes[8..<12].elementsEqual(Array("WEBP".utf8)) {
+        return "a WebP image"
+    }
     if starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a zip archive" }
-    if starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "a PNG whose signature was damaged in transfer (e.g. a text-mode copy)" }
-    if bytes.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) || $0 >= 0x80 }) { return "a text file" }
+    if starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+        return "a PNG whose signature was damaged in transfer (e.g. a text-mode copy)"
+    }
+    if bytes.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) || $0 >= 0x80 }) {
+        return "a text file"
+    }
     return nil
 }
 
 extension UnsafeRawBufferPointer {
     func loadBigEndianUInt32(at offset: Int) -> UInt32 {
-        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
+        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8
+            | UInt32(self[offset + 3])
     }
 }

@@ -1,7 +1,7 @@
 /// The tool that wrote a file's generation metadata, as far as its chunks tell.
 public enum Generator: String, Sendable, Hashable, Codable, CaseIterable {
     case gptimg
-    case a1111  // AUTOMATIC1111, Forge and SD.Next share the infotext shape
+    case a1111 // AUTOMATIC1111, Forge and SD.Next share the infotext shape
     case comfyui
     case invokeai
     case novelai

@@ -51,13 +51,21 @@ public enum GptimgEmbedding {
     /// Embeds into the file at `path`, replacing it atomically (fsynced when `durable`). The
     /// image data is copied, not read: check a file you do not trust first (its pixels with
     /// `PNGRaster`, or `verifyImageData`, which reads every IDAT to check its CRC).
-    public static func embedFile(_ metadata: GptimgMetadata, at path: String, durable: Bool, verifyImageData: Bool = false) throws {
+    public static func embedFile(
+        _ metadata: GptimgMetadata, at path: String, durable: Bool, verifyImageData: Bool = false
+    ) throws {
         try embedFile(metadata, from: path, to: path, durable: durable, verifyImageData: verifyImageData)
     }
 
     /// Writes a copy of `source` with our metadata to `destination` (atomically).
-    public static func embedFile(_ metadata: GptimgMetadata, from source: String, to destination: String, durable: Bool, verifyImageData: Bool = false) throws {
-        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: ownKeywords, verifyImageData: verifyImageData, durable: durable) { header in
+    public static func embedFile(
+        _ metadata: GptimgMetadata, from source: String, to destination: String, durable: Bool,
+        verifyImageData: Bool = false
+    ) throws {
+        try PNGEditor.spliceFile(
+            at: source, to: destination, removingKeywords: ownKeywords, verifyImageData: verifyImageData,
+            durable: durable
+        ) { header in
             chunks(for: metadata, width: header.width, height: header.height)
         }
     }

@@ -129,7 +129,8 @@ public struct GptimgMetadata: Sendable, Hashable, Codable {
     /// The schema's JSON, keys in the schema's order and every key present (`null` included):
     /// what the `gptimg` chunk holds and what `meta read --json` shows.
     public var json: JSONOut {
-        let parentJSON: JSONOut = parent.map { .object([("task_id", .string($0.taskID)), ("index", .int($0.index))]) } ?? .null
+        let parentJSON: JSONOut =
+            parent.map { .object([("task_id", .string($0.taskID)), ("index", .int($0.index))]) } ?? .null
         let members: [(String, JSONOut)] = [
             ("schema", .int(schema)),
             ("prompt", .string(prompt)),

@@ -21,7 +21,9 @@ public enum PNGEditor {
         inserting makeChunks: (ImageHeader) throws -> [TextChunk]
     ) throws -> [UInt8] {
         try png.withUnsafeBytes { buffer throws -> [UInt8] in
-            let plan = try SplicePlan(ChunkWalker(source: MemoryByteSource(bytes: buffer), verifyImageData: verifyImageData), removingKeywords: removingKeywords)
+            let plan = try SplicePlan(
+                ChunkWalker(source: MemoryByteSource(bytes: buffer), verifyImageData: verifyImageData),
+                removingKeywords: removingKeywords)
             let encoded = try makeChunks(plan.header).map { try TextChunkCodec.encode($0) }
             var output = [UInt8]()
             output.reserveCapacity(buffer.count + encoded.reduce(0) { $0 + $1.count })
@@ -43,7 +45,8 @@ public enum PNGEditor {
         durable: Bool, inserting makeChunks: (ImageHeader) throws -> [TextChunk]
     ) throws {
         let file = try FileByteSource(path: source)
-        let plan = try SplicePlan(ChunkWalker(source: file, verifyImageData: verifyImageData), removingKeywords: removingKeywords)
+        let plan = try SplicePlan(
+            ChunkWalker(source: file, verifyImageData: verifyImageData), removingKeywords: removingKeywords)
         let encoded = try makeChunks(plan.header).map { try TextChunkCodec.encode($0) }
         do {
             let writer = try AtomicFileWriter(path: destination, mode: 0o644)
@@ -95,7 +98,8 @@ public enum PNGEditor {
     /// `includeForeign` every other generator's metadata too.
     public static func keywordsToStrip(from chunks: [TextChunk], includeForeign: Bool) -> Set<String> {
         var keywords: Set<String> = [GptimgEmbedding.keyword]
-        let ours = chunks.contains { $0.keyword == GptimgEmbedding.keyword }
+        let ours =
+            chunks.contains { $0.keyword == GptimgEmbedding.keyword }
             || chunks.text(for: "Software")?.hasPrefix("gptimg") == true
         if ours { keywords.formUnion(GptimgEmbedding.ownKeywords) }
         if includeForeign {
@@ -134,7 +138,7 @@ struct SplicePlan {
                 removed.append(chunk.offset..<chunk.end)
             }
         }
-        let insertion = firstImageData!  // the walk succeeded, so an IDAT exists
+        let insertion = firstImageData! // the walk succeeded, so an IDAT exists
         var kept: [Range<Int>] = []
         var cursor = 0
         for range in removed + [walker.source.size..<walker.source.size] {

@@ -34,11 +34,15 @@ public enum PNGMetadataReader {
     /// Reads the file at `path`. With `verifyImageData`, every chunk header is visited and
     /// every IDAT's CRC checked (reading the whole file); otherwise the run of IDATs may be
     /// stepped over (see `ChunkWalker`) and the image data is not read.
-    public static func read(contentsOf path: String, limits: PNGLimits = .standard, verifyImageData: Bool = false) throws -> PNGMetadataReport {
+    public static func read(contentsOf path: String, limits: PNGLimits = .standard, verifyImageData: Bool = false)
+        throws -> PNGMetadataReport
+    {
         try read(FileByteSource(path: path), limits: limits, verifyImageData: verifyImageData)
     }
 
-    public static func read(bytes: [UInt8], limits: PNGLimits = .standard, verifyImageData: Bool = false) throws -> PNGMetadataReport {
+    public static func read(bytes: [UInt8], limits: PNGLimits = .standard, verifyImageData: Bool = false) throws
+        -> PNGMetadataReport
+    {
         try bytes.withUnsafeBytes { buffer throws in
             try read(MemoryByteSource(bytes: buffer), limits: limits, verifyImageData: verifyImageData)
         }
@@ -51,11 +55,13 @@ public enum PNGMetadataReader {
         var text = TextCollector(limits: limits)
         var afterImageData = false
         let summary = try walker.walk { chunk throws in
-            if chunk.type == .IDAT, let last = chunks.last, last.type == "IDAT", last.offset + last.size == chunk.offset {
+            if chunk.type == .IDAT, let last = chunks.last, last.type == "IDAT", last.offset + last.size == chunk.offset
+            {
                 chunks[chunks.count - 1].size += chunk.end - chunk.offset
                 chunks[chunks.count - 1].count? += 1
             } else if chunks.count < maxListedChunks {
-                chunks.append(.init(type: chunk.type.description, offset: chunk.offset, size: chunk.end - chunk.offset, count: 1))
+                chunks.append(
+                    .init(type: chunk.type.description, offset: chunk.offset, size: chunk.end - chunk.offset, count: 1))
             } else {
                 chunksNotListed += 1
             }
@@ -107,7 +113,10 @@ struct TextCollector {
         let type = chunk.type.description
         // Checked before reading: a stored chunk this large is skipped unread.
         guard chunk.length <= limits.maxTextChunkBytes + 1024 else {
-            warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))
+            warnings.append(
+                .textChunkTooLarge(
+                    type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk),
+                    limit: limits.maxTextChunkBytes))
             return
         }
         guard chunk.length <= limits.maxTotalTextBytes - bytesRead else {
@@ -118,10 +127,13 @@ struct TextCollector {
         // Stored text was counted as read; what inflating produces is counted on top.
         let inflateBudget = min(limits.maxTextChunkBytes, limits.maxTotalTextBytes - bytesRead)
         var inflated = 0
-        let decoded = try walker.withVerifiedData(of: chunk) { data -> Result<TextChunkCodec.Decoded, TextChunkCodec.DecodeFailure> in
+        let decoded = try walker.withVerifiedData(of: chunk) {
+            data -> Result<TextChunkCodec.Decoded, TextChunkCodec.DecodeFailure> in
             do {
-                return .success(try TextChunkCodec.decode(
-                    chunk.type, data: data, maxTextBytes: limits.maxTextChunkBytes, maxInflatedBytes: inflateBudget, inflated: &inflated))
+                return .success(
+                    try TextChunkCodec.decode(
+                        chunk.type, data: data, maxTextBytes: limits.maxTextChunkBytes, maxInflatedBytes: inflateBudget,
+                        inflated: &inflated))
             } catch let failure as TextChunkCodec.DecodeFailure {
                 return .failure(failure)
             } catch {
@@ -135,13 +147,18 @@ struct TextCollector {
         case .success(var result)?:
             result.chunk.afterImageData = afterImageData
             if result.invalidUTF8 { warnings.append(.invalidUTF8(keyword: result.chunk.keyword)) }
-            if result.removedNULs > 0 { warnings.append(.nulInText(keyword: result.chunk.keyword, count: result.removedNULs)) }
+            if result.removedNULs > 0 {
+                warnings.append(.nulInText(keyword: result.chunk.keyword, count: result.removedNULs))
+            }
             chunks.append(result.chunk)
         case .failure(.tooLarge)?:
             if inflated > 0, inflateBudget < limits.maxTextChunkBytes {
                 skippedForBytes += 1
             } else {
-                warnings.append(.textChunkTooLarge(type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk), limit: limits.maxTextChunkBytes))
+                warnings.append(
+                    .textChunkTooLarge(
+                        type: type, offset: chunk.offset, keyword: try walker.keyword(of: chunk),
+                        limit: limits.maxTextChunkBytes))
             }
         case .failure(.malformed(let reason))?:
             warnings.append(.malformedTextChunk(type: type, offset: chunk.offset, reason: reason))
@@ -151,7 +168,9 @@ struct TextCollector {
     func finish() -> [PNGWarning] {
         var all = warnings
         if skippedForCount > 0 { all.append(.tooManyTextChunks(skipped: skippedForCount, limit: limits.maxTextChunks)) }
-        if skippedForBytes > 0 { all.append(.textBytesLimit(skipped: skippedForBytes, limit: limits.maxTotalTextBytes)) }
+        if skippedForBytes > 0 {
+            all.append(.textBytesLimit(skipped: skippedForBytes, limit: limits.maxTotalTextBytes))
+        }
         return all
     }
 }

@@ -44,7 +44,9 @@ extension PNGMetadataReport {
             budget -= cost
             if kept.utf8.count < chunk.text.utf8.count {
                 report.textChunks[index].text = kept
-                notes.append(.textShortened(what: "text chunk \"\(chunk.keyword)\"", bytes: chunk.text.utf8.count, kept: kept.utf8.count))
+                notes.append(
+                    .textShortened(
+                        what: "text chunk \"\(chunk.keyword)\"", bytes: chunk.text.utf8.count, kept: kept.utf8.count))
             }
         }
         if var generation = report.generation {
@@ -60,7 +62,8 @@ extension PNGMetadataReport {
             var parameterBudget = limits.maxParameterBytes
             var parameters: [Parameter] = []
             for parameter in generation.parameters {
-                let (key, keyCost) = StoredText.prefix(parameter.key, fitting: min(parameterBudget, limits.maxFieldBytes))
+                let (key, keyCost) = StoredText.prefix(
+                    parameter.key, fitting: min(parameterBudget, limits.maxFieldBytes))
                 let (value, valueCost) = StoredText.prefix(parameter.value, fitting: parameterBudget - keyCost)
                 let whole = key.utf8.count == parameter.key.utf8.count && value.utf8.count == parameter.value.utf8.count
                 if !whole && key.isEmpty { break }

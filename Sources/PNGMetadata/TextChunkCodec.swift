@@ -28,11 +28,13 @@ enum TextChunkCodec {
     /// too large has still cost them), so that callers can count every byte a file made them
     /// produce.
     static func decode(
-        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int, maxInflatedBytes: Int? = nil, inflated: inout Int
+        _ type: ChunkType, data: UnsafeRawBufferPointer, maxTextBytes: Int, maxInflatedBytes: Int? = nil,
+        inflated: inout Int
     ) throws(DecodeFailure) -> Decoded {
         let maxInflated = min(maxTextBytes, maxInflatedBytes ?? maxTextBytes)
         guard let keywordEnd = data.prefix(80).firstIndex(of: 0) else {
-            throw DecodeFailure.malformed(data.prefix(80).count == 80 ? "keyword longer than 79 bytes" : "no keyword terminator")
+            throw DecodeFailure.malformed(
+                data.prefix(80).count == 80 ? "keyword longer than 79 bytes" : "no keyword terminator")
         }
         guard keywordEnd > 0 else { throw DecodeFailure.malformed("empty keyword") }
         let keyword = latin1String(UnsafeRawBufferPointer(rebasing: data[0..<keywordEnd]))
@@ -41,21 +43,29 @@ enum TextChunkCodec {
         case .tEXt:
             guard rest.count <= maxTextBytes else { throw DecodeFailure.tooLarge }
             let ((text, encoding), removed) = withoutNULs(rest) { decodeLegacyText($0) }
-            return Decoded(chunk: TextChunk(kind: .tEXt, keyword: keyword, text: text, encoding: encoding), removedNULs: removed)
+            return Decoded(
+                chunk: TextChunk(kind: .tEXt, keyword: keyword, text: text, encoding: encoding), removedNULs: removed)
         case .zTXt:
             guard rest.count >= 1 else { throw DecodeFailure.malformed("no compression method") }
             guard rest[0] == 0 else { throw DecodeFailure.malformed("unknown compression method \(rest[0])") }
-            let bytes = try inflate(UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxInflated, produced: &inflated)
-            let ((text, encoding), removed) = bytes.withUnsafeBytes { buffer in withoutNULs(buffer) { decodeLegacyText($0) } }
+            let bytes = try inflate(
+                UnsafeRawBufferPointer(rebasing: rest[1...]), maxBytes: maxInflated, produced: &inflated)
+            let ((text, encoding), removed) = bytes.withUnsafeBytes { buffer in
+                withoutNULs(buffer) { decodeLegacyText($0) }
+            }
             let chunk = TextChunk(kind: .zTXt, keyword: keyword, text: text, compressed: true, encoding: encoding)
             return Decoded(chunk: chunk, removedNULs: removed)
-        default:  // iTXt
+        default: // iTXt
             guard rest.count >= 2 else { throw DecodeFailure.malformed("no compression flag") }
             let compressed = rest[0] != 0
             guard rest[0] <= 1 else { throw DecodeFailure.malformed("compression flag \(rest[0]) is not 0 or 1") }
-            guard !compressed || rest[1] == 0 else { throw DecodeFailure.malformed("unknown compression method \(rest[1])") }
+            guard !compressed || rest[1] == 0 else {
+                throw DecodeFailure.malformed("unknown compression method \(rest[1])")
+            }
             let afterFlags = UnsafeRawBufferPointer(rebasing: rest[2...])
-            guard let languageEnd = afterFlags.firstIndex(of: 0) else { throw DecodeFailure.malformed("no language tag terminator") }
+            guard let languageEnd = afterFlags.firstIndex(of: 0) else {
+                throw DecodeFailure.malformed("no language tag terminator")
+            }
             let afterLanguage = UnsafeRawBufferPointer(rebasing: afterFlags[(languageEnd + 1)...])
             guard let translatedEnd = afterLanguage.firstIndex(of: 0) else {
                 throw DecodeFailure.malformed("no translated keyword terminator")
@@ -105,7 +115,7 @@ enum TextChunkCodec {
             data += try deflate(bytes)
             return chunkBytes(.zTXt, data)
         default:
-            let text = Array(chunk.text.utf8.map { $0 == 0 ? 0x3F : $0 })  // NUL would end the text early
+            let text = Array(chunk.text.utf8.map { $0 == 0 ? 0x3F : $0 }) // NUL would end the text early
             data.append(chunk.compressed ? 1 : 0)
             data.append(0)
             data += sanitized(chunk.languageTag.utf8)
@@ -189,7 +199,9 @@ enum TextChunkCodec {
 
     /// Inflates a zlib stream to at most `maxBytes`; `produced` grows by the bytes inflated,
     /// whether the call succeeds or not.
-    static func inflate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int, produced: inout Int) throws(DecodeFailure) -> [UInt8] {
+    static func inflate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int, produced: inout Int) throws(DecodeFailure)
+        -> [UInt8]
+    {
         var output: UnsafeMutablePointer<UInt8>?
         var count = 0
         let status = cpng_inflate_bounded(

@@ -2,9 +2,9 @@ import CPNG
 import GptimgSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why a zip archive cannot be read at all.
@@ -106,14 +106,14 @@ public final class ZipReader {
 
         public var kind: Kind {
             let host = versionMadeBy >> 8
-            if host == 3 || host == 19 {  // Unix, macOS: a mode in the upper 16 bits
+            if host == 3 || host == 19 { // Unix, macOS: a mode in the upper 16 bits
                 switch (externalAttributes >> 16) & 0o170000 {
                 case 0o100000: return .file
                 case 0o040000: return .directory
                 case 0o120000: return .symlink
                 default: break
                 }
-            } else if host == 0, externalAttributes & 0x10 != 0 {  // MS-DOS directory attribute
+            } else if host == 0, externalAttributes & 0x10 != 0 { // MS-DOS directory attribute
                 return .directory
             }
             return path.hasSuffix("/") ? .directory : .file
@@ -128,7 +128,9 @@ public final class ZipReader {
             if path.hasPrefix("/") || path.hasPrefix("\\") || (path.count > 1 && path.dropFirst().first == ":") {
                 return "absolute path"
             }
-            if path.split(separator: "/", omittingEmptySubsequences: false).contains("..") || path.split(separator: "\\").contains("..") {
+            if path.split(separator: "/", omittingEmptySubsequences: false).contains("..")
+                || path.split(separator: "\\").contains("..")
+            {
                 return "'..' in its path"
             }
             return nil
@@ -181,7 +183,8 @@ public final class ZipReader {
         guard let end = Self.findEndRecord(tail) else { throw ZipError.notZip }
         let endOffset = size - UInt64(tailLength) + UInt64(end)
         let record = ByteReader(tail, at: end)
-        let disk = record.u16(4), directoryDisk = record.u16(6)
+        let disk = record.u16(4)
+        let directoryDisk = record.u16(6)
         var count = UInt64(record.u16(10))
         var directorySize = UInt64(record.u32(12))
         var directoryOffset = UInt64(record.u32(16))
@@ -257,7 +260,9 @@ public final class ZipReader {
         guard position >= 0, directory.count - position >= 46 else { return nil }
         let record = ByteReader(directory, at: position)
         guard record.u32(0) == centralSignature else { return nil }
-        let nameLength = Int(record.u16(28)), extraLength = Int(record.u16(30)), commentLength = Int(record.u16(32))
+        let nameLength = Int(record.u16(28))
+        let extraLength = Int(record.u16(30))
+        let commentLength = Int(record.u16(32))
         let next = position + 46 + nameLength + extraLength + commentLength
         guard next <= directory.count else { return nil }
         let flags = record.u16(8)
@@ -271,7 +276,8 @@ public final class ZipReader {
         let extraEnd = extra + extraLength
         while extraEnd - extra >= 4 {
             let field = ByteReader(directory, at: extra)
-            let id = field.u16(0), length = Int(field.u16(2))
+            let id = field.u16(0)
+            let length = Int(field.u16(2))
             guard extraEnd - extra - 4 >= length else { break }
             let data = ByteReader(directory, at: extra + 4)
             if id == 0x0001 {
@@ -299,7 +305,8 @@ public final class ZipReader {
         } else if name.contains(where: { $0 >= 0x80 }), let utf8 = String(validating: name, as: UTF8.self) {
             path = utf8
         } else {
-            path = String(String.UnicodeScalarView(name.map { $0 < 0x80 ? Unicode.Scalar($0) : codePage437[Int($0) - 0x80] }))
+            path = String(
+                String.UnicodeScalarView(name.map { $0 < 0x80 ? Unicode.Scalar($0) : codePage437[Int($0) - 0x80] }))
         }
         var entry = Entry(
             index: index, path: path, flags: flags, method: record.u16(10), crc32: record.u32(16),
@@ -339,8 +346,10 @@ public final class ZipReader {
     /// ranges are sorted by start, and each is compared with the furthest-reaching one before it.
     static func markSharedData(_ entries: inout [Entry]) {
         let placed = entries.indices.filter { entries[$0].problem == nil }
-        let ranges = placed.map { (index: $0, start: entries[$0].localHeaderOffset, end: entries[$0].dataOffset + entries[$0].compressedSize) }
-            .sorted { ($0.start, $0.index) < ($1.start, $1.index) }
+        let ranges = placed.map {
+            (index: $0, start: entries[$0].localHeaderOffset, end: entries[$0].dataOffset + entries[$0].compressedSize)
+        }
+        .sorted { ($0.start, $0.index) < ($1.start, $1.index) }
         var reach: (end: UInt64, index: Int)?
         var shared = Set<Int>()
         for range in ranges {
@@ -363,14 +372,17 @@ public final class ZipReader {
     /// CRC-32 at the end. Stops with `largerThanDeclared` as soon as the data passes the size
     /// its header declares. `produced` grows by every byte inflated (or read, when stored),
     /// whatever happens, so that callers can count the work an archive made them do.
-    public func read(_ entry: Entry, produced: inout UInt64, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func read(_ entry: Entry, produced: inout UInt64, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws
+    {
         if let problem = entry.problem { throw problem }
         var crc: UInt32 = 0
         var total: UInt64 = 0
         func take(_ piece: UnsafeRawBufferPointer) throws {
             produced += UInt64(piece.count)
             total += UInt64(piece.count)
-            guard total <= entry.uncompressedSize else { throw ZipEntryError.largerThanDeclared(entry.uncompressedSize) }
+            guard total <= entry.uncompressedSize else {
+                throw ZipEntryError.largerThanDeclared(entry.uncompressedSize)
+            }
             crc = cpng_crc32(crc, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), piece.count)
             try consume(piece)
         }
@@ -403,7 +415,8 @@ public final class ZipReader {
                     remaining -= UInt64(available)
                     used = 0
                 }
-                var consumed = 0, made = 0
+                var consumed = 0
+                var made = 0
                 var ended: Int32 = 0
                 let status = input.withUnsafeBufferPointer { source in
                     output.withUnsafeMutableBufferPointer { target in
@@ -413,7 +426,9 @@ public final class ZipReader {
                     }
                 }
                 guard status == CPNG_OK else {
-                    throw status == CPNG_NO_MEMORY ? ZipEntryError.unreadable("out of memory") : ZipEntryError.damaged("its compressed data is corrupt")
+                    throw status == CPNG_NO_MEMORY
+                        ? ZipEntryError.unreadable("out of memory")
+                        : ZipEntryError.damaged("its compressed data is corrupt")
                 }
                 used += consumed
                 if made > 0 { try output.withUnsafeBytes { try take(UnsafeRawBufferPointer(rebasing: $0[0..<made])) } }
@@ -445,7 +460,8 @@ public final class ZipReader {
 
     private func readFully(into buffer: inout [UInt8], count: Int, at offset: UInt64) throws(ZipEntryError) {
         let result = buffer.withUnsafeMutableBytes { bytes in
-            GptimgSupport.readFully(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<count]), at: Int(offset))
+            GptimgSupport.readFully(
+                descriptor, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<count]), at: Int(offset))
         }
         switch result {
         case .failure(let error): throw ZipEntryError.unreadable(error.description)

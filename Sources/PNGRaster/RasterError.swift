@@ -1,3 +1,5 @@
+import CPNG
+
 /// Why pixels could not be decoded, encoded or resized. Each message names the problem.
 public enum RasterError: Error, Sendable, Hashable, CustomStringConvertible {
     case notPNG
@@ -32,5 +34,4 @@ public enum RasterError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-import CPNG
 typealias cpng_status_value = cpng_status

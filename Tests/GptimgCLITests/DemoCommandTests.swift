@@ -1,51 +1,76 @@
 import Foundation
+import GptimgAPI
+import GptimgCatalog
+import GptimgClient
+import GptimgGeneration
+import GptimgSimulator
 import PNGMetadata
 import Testing
-import TestSupport
 
-/// The README's first command, run as the built binary: the in-process simulator, the real
-/// pipeline, a real library on disk.
-@Suite("gptimg demo and simulator", .serialized)
+@testable import GptimgCLI
+
+/// The README's first command, in-process on a simulated clock: the in-process simulator, the
+/// real pipeline, a real library on disk.
+@Suite("gptimg demo")
 struct DemoCommandTests {
-    let gptimg = BuiltProduct.path("gptimg")
+    @Test func demoFillsALibraryAndASecondRunAddsToIt() async throws {
+        let folder = TemporaryFolder("gptimg-demo")
+        let library = folder.path + "/Library"
+        let gptimg = Gptimg(currentDirectory: folder.path).online()
 
-    @Test func demoFillsALibraryAndASecondRunAddsToIt() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-demo-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let library = folder.appendingPathComponent("Library").path
-
-        let first = try ProcessRunner.run([gptimg, "demo", "--library", library, "--latency", "0.2"])
+        let first = await gptimg(["demo", "--library", library])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Added 4 images"))
         #expect(first.stdout.contains("Try next:"))
         #expect(first.stderr.contains("landed"))
 
-        let second = try ProcessRunner.run([gptimg, "demo", "--library", library, "--latency", "0.2"])
+        let second = await gptimg(["demo", "--library", library])
         #expect(second.status == 0, "\(second.stderr)")
 
-        let listed = try ProcessRunner.run([gptimg, "list", "--library", library, "--json"])
-        let lines = listed.stdout.split(separator: "\n")
+        let lines = jsonObjects(await gptimg(["list", "--library", library, "--json"]).stdout)
         #expect(lines.count == 8)
-        #expect(lines.allSatisfy { $0.contains("\"source\":\"simulator\"") })
-        #expect(lines.filter { $0.contains("\"type\":\"image-to-image\"") }.count == 2)
-        #expect(lines.filter { $0.contains("\"parent_id\":null") }.count == 6)
+        #expect(lines.allSatisfy { $0["source"] as? String == "simulator" })
+        #expect(lines.filter { $0["type"] as? String == "image-to-image" }.count == 2)
+        #expect(lines.filter { $0["parent_id"] is NSNull }.count == 6)
 
         // Every file describes itself: our metadata, with the simulator's task id.
-        let variant = try #require(lines.first { $0.contains("image-to-image") })
-        let path = try #require(variant.split(separator: "\"path\":\"").dropFirst().first?.split(separator: "\"").first)
-        let report = try PNGMetadataReader.read(contentsOf: library + "/" + path)
+        let variant = try #require(lines.first { $0["type"] as? String == "image-to-image" })
+        let report = try PNGMetadataReader.read(contentsOf: library + "/" + (variant["path"] as? String ?? ""))
         #expect(report.textChunks.contains { $0.keyword == "gptimg" })
 
-        let collection = try ProcessRunner.run([gptimg, "collection", "show", "Demo", "--library", library, "--json"])
-        #expect(collection.stdout.split(separator: "\n").count == 8)
-        let doctor = try ProcessRunner.run([gptimg, "doctor", "--library", library])
+        let collection = await gptimg(["collection", "show", "Demo", "--library", library, "--json"])
+        #expect(jsonObjects(collection.stdout).count == 8)
+        let doctor = await gptimg(["doctor", "--library", library])
         #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
     }
 
-    @Test func simulatorRefusesABadPortWithOneLine() throws {
-        let result = try ProcessRunner.run([gptimg, "simulator", "--port", "70000"])
-        #expect(result.status != 0)
-        #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(result.stderr.contains("--port"))
+    /// Before it used the one scheduler, the demo ran its tasks in a throwing task group: one
+    /// task's error cancelled the others, and a cancelled POST may already have reached the API.
+    @Test func oneJobsErrorNeverCancelsAnotherJobsPOST() async throws {
+        let clock = SimulatedClock()
+        let simulator = Simulator(configuration: SimulatorConfiguration(latency: 45), now: { clock.now() })
+        try await simulator.withRunning { sim async throws in
+            let folder = TemporaryFolder("gptimg-demo-jobs")
+            let catalog = try Catalog.open(LibraryLocation(root: folder.url.appendingPathComponent("Library")))
+            // A batch line recorded before: a job with its key fails at once, before sending.
+            _ = try await catalog.recordGeneration(NewGeneration(prompt: "sent before", batchKey: "line-1"))
+            let client = try APIClient(baseURL: sim.baseURL, key: APIKey(SimulatorConfiguration.defaultKey)!)
+            let generator = Generator(
+                catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: 45), clock: clock)
+            let jobs = [
+                GenerationJob(
+                    work: .submit(GenerateRequest(prompt: "a lighthouse"), GenerationOptions(source: .simulator))),
+                GenerationJob(
+                    work: .submit(GenerateRequest(prompt: "sent before"), GenerationOptions(batchKey: "line-1"))),
+            ]
+            await #expect(throws: ErrorLine.self) {
+                try await DemoCommand.outcomes(of: jobs, concurrency: 2, GenerationRun(generator: generator))
+            }
+            // The other job ran to its end: sent once, completed, its image in the library.
+            let generations = try catalog.recentGenerations(limit: 10).filter { $0.prompt == "a lighthouse" }
+            #expect(generations.map(\.status) == [.completed], "\(generations.map { ($0.status, $0.errorMessage) })")
+            #expect(try await catalog.images(ofGeneration: try #require(generations.first).id).count == 1)
+            #expect(await sim.ledger(of: SimulatorConfiguration.defaultKey).entries.map(\.outcome) == ["completed"])
+        }
     }
 }

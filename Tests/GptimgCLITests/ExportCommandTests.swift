@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `gptimg export`, run as the built binary: its errors, its output, and what a killed or
 /// interrupted export leaves behind.
@@ -24,7 +24,9 @@ struct ExportCommandTests {
 
     /// What the workspace holds besides the library and the sources: the exports.
     func exports(_ workspace: Workspace) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).filter { $0 != "Library" && $0 != "in" }.sorted()
+        try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).filter {
+            $0 != "Library" && $0 != "in"
+        }.sorted()
     }
 
     /// Checks that a failed command said one `gptimg: …` line containing `text` and exited 1.
@@ -40,20 +42,32 @@ struct ExportCommandTests {
     func errors() throws {
         let workspace = try library(count: 3)
         let target = workspace.folder.appendingPathComponent("out.zip").path
-        expectError(try run(["export", "--to", target], workspace), "say what to export: --collection NAME, --query QUERY")
-        expectError(try run(["export", "1", "--query", "", "--to", target], workspace), "choose one of --collection, --query and image IDs, not 2")
-        expectError(try run(["export", "--query", "colour:red", "--to", target], workspace), "unknown filter 'colour:'; valid filters: aspect:16:9")
-        expectError(try run(["export", "--query", "zebra", "--to", target], workspace), "nothing to export: query: zebra matches no image")
-        expectError(try run(["export", "--collection", "Nope", "--to", target], workspace), "no collection named 'Nope'")
+        expectError(
+            try run(["export", "--to", target], workspace), "say what to export: --collection NAME, --query QUERY")
+        expectError(
+            try run(["export", "1", "--query", "", "--to", target], workspace),
+            "choose one of --collection, --query and image IDs, not 2")
+        expectError(
+            try run(["export", "--query", "colour:red", "--to", target], workspace),
+            "unknown filter 'colour:'; valid filters: aspect:16:9")
+        expectError(
+            try run(["export", "--query", "zebra", "--to", target], workspace),
+            "nothing to export: query: zebra matches no image")
+        expectError(
+            try run(["export", "--collection", "Nope", "--to", target], workspace), "no collection named 'Nope'")
         expectError(try run(["export", "424242", "--to", target], workspace), "no image with ID 424242")
-        expectError(try run(["export", "--query", "", "--name", "{colour}", "--to", target], workspace), "--name: unknown field {colour}; fields: {index}")
+        expectError(
+            try run(["export", "--query", "", "--name", "{colour}", "--to", target], workspace),
+            "--name: unknown field {colour}; fields: {index}")
         #expect(try exports(workspace).isEmpty)
 
         let first = try run(["export", "--query", "", "--to", target], workspace)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("exported 3 images"))
-        #expect(first.stderr.isEmpty)  // no progress line when stderr is not a terminal
-        expectError(try run(["export", "1", "--to", target], workspace), "out.zip already exists: choose another --to, or add --force to replace it")
+        #expect(first.stderr.isEmpty) // no progress line when stderr is not a terminal
+        expectError(
+            try run(["export", "1", "--to", target], workspace),
+            "out.zip already exists: choose another --to, or add --force to replace it")
         let forced = try run(["export", "1", "--to", target, "--force", "--json"], workspace)
         #expect(forced.status == 0, "\(forced.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(forced.stdout.utf8)) as? [String: Any]
@@ -77,7 +91,10 @@ struct ExportCommandTests {
         let partial = workspace.folder.appendingPathComponent(".all.zip.partial-\(process.processIdentifier)").path
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? Int, size >= 8 << 20 { break }
+            if let size = (try? FileManager.default.attributesOfItem(atPath: partial))?[.size] as? Int, size >= 8 << 20
+            {
+                break
+            }
             usleep(500)
         }
         kill(process.processIdentifier, signal)

@@ -1,56 +1,38 @@
-import Dispatch
 import Foundation
 import GptimgSimulator
 import Testing
-import TestSupport
 
-/// `gptimg generate`, `tasks`, `credits`, run as the built binary against an in-process
-/// simulator over loopback.
-@Suite("gptimg generate", .serialized)
+@testable import GptimgCLI
+
+/// `gptimg generate`, `tasks`, `credits`, in-process against the simulator over loopback.
+@Suite("gptimg generate")
 struct GenerateCommandTests {
-    let gptimg = BuiltProduct.path("gptimg")
-
-    /// Runs the binary on a Dispatch thread: the simulator's handlers need the cooperative pool.
-    func run(_ arguments: [String], environment: [String: String]) async throws -> ProcessResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try ProcessRunner.run(arguments, environment: environment) })
-            }
-        }
-    }
-
     @Test func generateLandsImagesChargesOnceAndNeverWritesTheKey() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-generate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let library = folder.appendingPathComponent("Library").path
-        let canary = "canary-\(UUID().uuidString)"
-        let simulator = Simulator(configuration: SimulatorConfiguration(keys: [canary], credits: 10, latency: 0.3))
-        try await simulator.withRunning { sim in
-            var environment = ProcessInfo.processInfo.environment
-            environment["GPTIMG_BASE_URL"] = sim.baseURL
-            environment["GPTIMG_API_KEY"] = canary
-            environment["GPTIMG_POLL_LATENCY"] = "0.3"
-
-            let generated = try await run([gptimg, "generate", "a red apple on white marble", "-n", "2", "--tag", "fruit", "--library", library, "--json"], environment: environment)
+        try await withGenerationWorkspace("generate", credits: 10) { workspace in
+            let canary = workspace.key
+            let generated = await workspace([
+                "generate", "a red apple on white marble", "-n", "2", "--tag", "fruit", "--json",
+            ])
             #expect(generated.status == 0, "\(generated.stderr)")
             #expect(generated.stdout.contains("\"status\":\"completed\""))
             #expect(generated.stdout.contains("\"credits_charged\":4"))
-            #expect(await sim.balance(of: canary) == 6)
+            #expect(generated.stderr.isEmpty, "no progress lines when stderr is not a terminal: \(generated.stderr)")
+            #expect(await workspace.sim.balance(of: canary) == 6)
 
             // 402: nothing landed, the reported balance recorded, one line on stderr.
-            let refused = try await run([gptimg, "generate", "too many", "-n", "4", "--library", library], environment: environment)
+            let refused = await workspace(["generate", "too many", "-n", "4"])
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("needs 8") && refused.stderr.contains("balance is 6"))
-            #expect(await sim.balance(of: canary) == 6)
+            #expect(await workspace.sim.balance(of: canary) == 6)
 
             // Refused locally: no request, no row.
-            let invalid = try await run([gptimg, "generate", "x", "--aspect", "7:5", "--library", library], environment: environment)
+            let invalid = await workspace(["generate", "x", "--aspect", "7:5"])
             #expect(invalid.status == 1)
             #expect(invalid.stderr.contains("nothing was sent"))
 
-            let listed = try await run([gptimg, "list", "tag:fruit", "--library", library, "--json"], environment: environment)
-            #expect(listed.stdout.split(separator: "\n").count == 2)
-            let credits = try await run([gptimg, "credits", "--library", library], environment: environment)
+            let listed = await workspace(["list", "tag:fruit", "--json"])
+            #expect(jsonObjects(listed.stdout).count == 2)
+            let credits = await workspace(["credits"])
             #expect(credits.stdout.contains("charged 4, refunded 0, net 4"))
             #expect(credits.stdout.contains("last balance reported by the API: 6"))
 
@@ -58,34 +40,65 @@ struct GenerateCommandTests {
             for result in [generated, refused, invalid, listed, credits] {
                 #expect(!result.stdout.contains(canary) && !result.stderr.contains(canary))
             }
-            let files = FileManager.default.enumerator(atPath: library)?.compactMap { $0 as? String } ?? []
+            let files = FileManager.default.enumerator(atPath: workspace.library)?.compactMap { $0 as? String } ?? []
             #expect(!files.isEmpty)
             for file in files {
-                let data = FileManager.default.contents(atPath: library + "/" + file) ?? Data()
+                let data = FileManager.default.contents(atPath: workspace.library + "/" + file) ?? Data()
                 #expect(data.range(of: Data(canary.utf8)) == nil, "the key is in \(file)")
             }
         }
     }
-}
 
-extension GenerateCommandTests {
     @Test func aFailedTaskIsRecordedWithItsRefund() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-generate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let library = folder.appendingPathComponent("Library").path
-        let simulator = Simulator(configuration: SimulatorConfiguration(credits: 10, latency: 0.2, failRate: 1))
-        try await simulator.withRunning { sim in
-            var environment = ProcessInfo.processInfo.environment
-            environment["GPTIMG_BASE_URL"] = sim.baseURL
-            environment["GPTIMG_API_KEY"] = SimulatorConfiguration.defaultKey
-            environment["GPTIMG_POLL_LATENCY"] = "0.2"
-            let result = try await run([gptimg, "generate", "doomed", "-n", "3", "--library", library, "--json"], environment: environment)
+        try await withGenerationWorkspace("failed", credits: 10, failRate: 1) { workspace in
+            let result = await workspace(["generate", "doomed", "-n", "3", "--json"])
             #expect(result.status == 1)
             #expect(result.stdout.contains("\"status\":\"failed\""))
             #expect(result.stdout.contains("\"credits_charged\":6,\"credits_refunded\":6"))
-            #expect(await sim.balance(of: SimulatorConfiguration.defaultKey) == 10)
-            let credits = try await run([gptimg, "credits", "--library", library], environment: environment)
+            #expect(await workspace.sim.balance(of: workspace.key) == 10)
+            let credits = await workspace(["credits"])
             #expect(credits.stdout.contains("charged 6, refunded 6, net 0"))
         }
+    }
+
+    @Test func progressGoesToATerminalOnly() async throws {
+        try await withGenerationWorkspace("progress", credits: 10) { workspace in
+            let gptimg = Gptimg(
+                environment: [
+                    "HOME": workspace.folder.path, "GPTIMG_BASE_URL": workspace.sim.baseURL,
+                    "GPTIMG_API_KEY": workspace.key,
+                ],
+                currentDirectory: workspace.folder.path, clock: workspace.clock
+            ).online()
+            let shown = await gptimg(["generate", "on a terminal", "--library", workspace.library], terminal: true)
+            #expect(shown.status == 0, "\(shown.stderr)")
+            for step in [
+                "] recorded: \"on a terminal\" (2 credits)", "] submitted: gpt-image-2-", "] waiting for gpt-image-2-",
+                "] landed: images/",
+            ] {
+                #expect(shown.stderr.contains(step), "\(step): \(shown.stderr)")
+            }
+            #expect(shown.stdout.contains("completed"))
+        }
+    }
+
+    @Test func withoutAKeyNothingIsRecordedOrSentAndTheFileLookedForIsNamed() async throws {
+        let folder = TemporaryFolder()
+        let gptimg = Gptimg(environment: ["HOME": folder.path], currentDirectory: folder.path)
+        let result = await gptimg(["generate", "no key", "--library", folder.path + "/Library"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "gptimg: no API key: set GPTIMG_API_KEY, or put it in \(folder.path)/.config/gptimg/api-key "
+                + "with mode 0600\n"
+        )
+        #expect(
+            !FileManager.default.fileExists(atPath: folder.path + "/Library"),
+            "nothing is created before the key is found")
+        let latency = await Gptimg(
+            environment: ["GPTIMG_API_KEY": "k", "GPTIMG_POLL_LATENCY": "soon"], currentDirectory: folder.path)(
+                ["generate", "x", "--library", folder.path + "/Library"])
+        #expect(
+            latency.status == 1 && latency.stderr.contains("GPTIMG_POLL_LATENCY \"soon\" is not a number of seconds"))
     }
 }

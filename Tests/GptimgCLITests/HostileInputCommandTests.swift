@@ -1,13 +1,13 @@
 import Foundation
 import GptimgSupport
 import PNGRaster
-import Testing
 import TestSupport
+import Testing
 
 @testable import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 14, items 3 and 4, through the built binary: hostile text chunks cost `meta read`,
@@ -22,7 +22,8 @@ struct HostileInputCommandTests {
         var library: String { folder.appendingPathComponent("Library").path }
 
         init() throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cli-hostile-\(UUID().uuidString)")
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gptimg-cli-hostile-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
 
@@ -30,7 +31,8 @@ struct HostileInputCommandTests {
 
         func write(_ bytes: [UInt8], _ name: String) throws -> String {
             let path = folder.appendingPathComponent(name).path
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try AtomicFile.write(bytes, to: path, durable: false)
             return path
         }
@@ -39,7 +41,12 @@ struct HostileInputCommandTests {
     static func png(seed: Int) -> [UInt8] {
         var pixels = [UInt8]()
         for y in 0..<24 {
-            for x in 0..<32 { pixels += [UInt8(truncatingIfNeeded: x &* 7 &+ seed), UInt8(truncatingIfNeeded: y &* 3 &+ seed), UInt8(truncatingIfNeeded: seed), 255] }
+            for x in 0..<32 {
+                pixels += [
+                    UInt8(truncatingIfNeeded: x &* 7 &+ seed), UInt8(truncatingIfNeeded: y &* 3 &+ seed),
+                    UInt8(truncatingIfNeeded: seed), 255,
+                ]
+            }
         }
         return try! RGBAImage(width: 32, height: 24, pixels: pixels).pngData()
     }
@@ -48,7 +55,10 @@ struct HostileInputCommandTests {
     static func inserting(_ chunks: [UInt8], into png: [UInt8]) -> [UInt8] {
         var position = 8
         while String(decoding: png[(position + 4)..<(position + 8)], as: UTF8.self) != "IDAT" {
-            position += 12 + (Int(png[position]) << 24 | Int(png[position + 1]) << 16 | Int(png[position + 2]) << 8 | Int(png[position + 3]))
+            position +=
+                12
+                + (Int(png[position]) << 24 | Int(png[position + 1]) << 16 | Int(png[position + 2]) << 8
+                    | Int(png[position + 3]))
         }
         return Array(png[..<position]) + chunks + Array(png[position...])
     }
@@ -67,7 +77,8 @@ struct HostileInputCommandTests {
     func nulText() throws {
         let workspace = try Workspace()
         let nuls = try TextChunkCodec.deflate([UInt8](repeating: 0, count: 8 << 20))
-        let file = try workspace.write(Self.inserting(Self.zTXt("Comment", deflated: nuls), into: Self.png(seed: 1)), "nuls.png")
+        let file = try workspace.write(
+            Self.inserting(Self.zTXt("Comment", deflated: nuls), into: Self.png(seed: 1)), "nuls.png")
         let (result, _) = try run(["meta", "read", "--json", file])
         #expect(result.status == 0, "\(result.stderr.prefix(300))")
         #expect(result.stdout.utf8.count < 10_000, "\(result.stdout.utf8.count) bytes")
@@ -97,7 +108,9 @@ struct HostileInputCommandTests {
         let workspace = try Workspace()
         var zip = ZipBuilder()
         zip.add("one.png", stored: Self.png(seed: 3))
-        zip.add("secret.png", stored: (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 13) }, method: 8, crc32: 7, uncompressedSize: 900, flags: 0x0801)
+        zip.add(
+            "secret.png", stored: (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 13) }, method: 8, crc32: 7,
+            uncompressedSize: 900, flags: 0x0801)
         zip.add("three.png", stored: Self.png(seed: 4))
         zip.add("four.png", stored: Self.png(seed: 5))
         let archive = try workspace.write(zip.finish(), "locked.zip")
@@ -112,18 +125,24 @@ struct HostileInputCommandTests {
         let workspace = try Workspace()
         // Enough files that some sit staged, waiting for their batch, for a while.
         for seed in 0..<400 {
-            let filler = TextChunkCodec.chunkBytes(ChunkType(rawValue: 0x7072_5674), [UInt8](repeating: UInt8(seed & 0xFF), count: 60_000))  // prVt
+            let filler = TextChunkCodec.chunkBytes(
+                ChunkType(rawValue: 0x7072_5674), [UInt8](repeating: UInt8(seed & 0xFF), count: 60_000)) // prVt
             _ = try workspace.write(Self.inserting(filler, into: Self.png(seed: 1000 + seed)), "in/\(seed).png")
         }
         let staging = workspace.folder.appendingPathComponent("Library/.staging").path
         func stagedFiles() -> Int {
             ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).reduce(0) { count, owner in
-                count + ((try? FileManager.default.contentsOfDirectory(atPath: staging + "/" + owner)) ?? []).filter { $0.hasSuffix(".png") }.count
+                count
+                    + ((try? FileManager.default.contentsOfDirectory(atPath: staging + "/" + owner)) ?? []).filter {
+                        $0.hasSuffix(".png")
+                    }.count
             }
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = ["import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library]
+        process.arguments = [
+            "import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -138,7 +157,9 @@ struct HostileInputCommandTests {
         let (doctor, _) = try run(["doctor", "--library", workspace.library])
         #expect(doctor.stdout.contains("staged file(s)"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("removed by the next import or --fix"))
-        let (again, _) = try run(["import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library])
+        let (again, _) = try run([
+            "import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library,
+        ])
         #expect(again.status == 0, "\(again.stdout.suffix(300)) \(again.stderr.suffix(300))")
         #expect(stagedFiles() == 0)
         let (clean, _) = try run(["doctor", "--library", workspace.library])

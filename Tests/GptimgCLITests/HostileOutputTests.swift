@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
+import GptimgCLI
 import GptimgCatalog
 import GptimgSupport
-import GptimgCLI
 import PNGMetadata
 import PNGRaster
 import TestSupport
@@ -167,7 +167,7 @@ struct HostileOutputTests {
                 return String(decoding: try socket.readUntilClosed(within: 60).bytes, as: UTF8.self)
             }
         }
-        _ = try await get("/collections")  // the catalog open and warm, as for any page after the first
+        _ = try await get("/collections") // the catalog open and warm, as for any page after the first
         let before = try Self.cpuSeconds(server.pid)
         let page = try await get("/")
         let cost = try Self.cpuSeconds(server.pid) - before

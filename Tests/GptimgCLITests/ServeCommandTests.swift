@@ -1,31 +1,40 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
-/// `gptimg serve` as the built binary: its failures are one line naming the fix.
+@testable import GptimgCLI
+
+/// `gptimg serve`, in-process: its failures are one line naming the fix.
 @Suite("gptimg serve")
 struct ServeCommandTests {
-    let gptimg = BuiltProduct.path("gptimg")
+    let gptimg = Gptimg()
 
     @Test("no library: the reading commands' error, and nothing is created")
-    func noLibrary() throws {
+    func noLibrary() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try ProcessRunner.run(["timeout", "60", gptimg, "serve", "--port", "0", "--library", folder.path])
+        let gptimg = gptimg
+        let result = try #require(
+            await within(60) { await gptimg(["serve", "--port", "0", "--library", folder.path]) })
         #expect(result.status == 1)
-        #expect(result.stderr == "gptimg: no library at \(folder.path): import or generate images to create one, or choose it with --library PATH or GPTIMG_LIBRARY\n")
+        #expect(
+            result.stderr
+                == "gptimg: no library at \(folder.path): import or generate images to create one, or choose it with --library PATH or GPTIMG_LIBRARY\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: folder.path))
     }
 
     @Test("a port in use: one line that says to use --port")
-    func portInUse() throws {
+    func portInUse() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let library = folder.appendingPathComponent("Library").path
-        #expect(try ProcessRunner.run([gptimg, "doctor", "--fix", "--library", library]).status == 0)  // creates an empty library
+        #expect(await gptimg(["doctor", "--fix", "--library", library]).status == 0) // creates an empty library
         let (descriptor, port) = try Self.listen()
         defer { close(descriptor) }
-        let result = try ProcessRunner.run(["timeout", "60", gptimg, "serve", "--port", String(port), "--library", library])
+        let gptimg = gptimg
+        let result = try #require(
+            await within(60) { await gptimg(["serve", "--port", String(port), "--library", library]) })
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("gptimg: cannot serve on 127.0.0.1:\(port): "))
         #expect(result.stderr.contains("--port"))
@@ -40,7 +49,10 @@ struct ServeCommandTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && Glibc.listen(descriptor, 1) == 0 && getsockname(descriptor, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && Glibc.listen(descriptor, 1) == 0
+                    && getsockname(descriptor, $0, &length) == 0
+            }
         }
         guard descriptor >= 0, bound else { throw CocoaError(.fileWriteUnknown) }
         return (descriptor, Int(UInt16(bigEndian: address.sin_port)))

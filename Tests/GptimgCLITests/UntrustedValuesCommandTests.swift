@@ -5,8 +5,8 @@ import GptimgCatalog
 import GptimgSimulator
 import PNGMetadata
 import PNGRaster
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 14, items 1 and 6, as the built binary shows them: a value dropped at import is named
 /// by `show`, an API answer's problems by `tasks` and `show`, and a generated command line runs
@@ -95,7 +95,7 @@ struct UntrustedValuesCommandTests {
             }
             #expect(prompts.contains(prompt), "\(prompts)")
             #expect(prompts == [prompt])
-            #expect(await sim.balance(of: canary) == 8)  // one image, charged once
+            #expect(await sim.balance(of: canary) == 8) // one image, charged once
         }
     }
 }

@@ -90,8 +90,8 @@ struct CatalogDamageTests {
         try exited.run()
         exited.waitUntilExit()
         let dead = ".catalog-rebuild-\(exited.processIdentifier)-42.sqlite"
-        let live = ".catalog-rebuild-1-43.sqlite"  // pid 1 never exits
-        let legacy = ".catalog-rebuild-3141592653.sqlite"  // named by a gptimg without the pid
+        let live = ".catalog-rebuild-1-43.sqlite" // pid 1 never exits
+        let legacy = ".catalog-rebuild-3141592653.sqlite" // named by a gptimg without the pid
         func plant() throws {
             for name in [dead, dead + "-journal", live, legacy] {
                 try Data(repeating: 7, count: 1000).write(to: root.appendingPathComponent(name))
@@ -132,7 +132,7 @@ struct CatalogDamageTests {
         try catalog.close()
         let before = try Self.sha(location.catalogURL)
         let filler = try Mounts.fill(disk.path)
-        for _ in 0..<2 {  // the second run meets what the first left, if anything
+        for _ in 0..<2 { // the second run meets what the first left, if anything
             let error = try #require(throws: CatalogError.self) { try Catalog.rebuild(location) }
             #expect(error.description.contains("the catalog is unchanged"), "\(error)")
             #expect(!error.description.contains("damaged"), "\(error)")
@@ -195,7 +195,8 @@ struct CatalogDamageTests {
         let (library, catalog, images) = try await MaintenanceTests.library()
         let damaged = try #require(images.first { $0.generation.prompt == "a foreign castle" })
         // Edited outside gptimg: text in an integer column, a real for a rating, a number as text.
-        try library.sql("""
+        try library.sql(
+            """
             UPDATE images SET width = 'abc', height = '12px', rating = 2.5, generator = 42
                 WHERE id = \(damaged.image.id);
             UPDATE generations SET n = 'two', prompt = 7 WHERE id = \(damaged.image.generationID);
@@ -212,9 +213,10 @@ struct CatalogDamageTests {
             #expect(try catalog.tags().contains { $0.name == "5" })
             // doctor reads the rows the same way: the row is reported, nothing stops.
             let report = try catalog.doctor(hashFiles: false)
-            #expect(report.problems.contains {
-                if case .badRow("images", damaged.image.id, _) = $0 { true } else { false }
-            })
+            #expect(
+                report.problems.contains {
+                    if case .badRow("images", damaged.image.id, _) = $0 { true } else { false }
+                })
         }
     }
 }

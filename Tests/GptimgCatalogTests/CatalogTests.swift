@@ -1,8 +1,8 @@
 import Foundation
 @_spi(Testing) import GptimgCatalog
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 @Suite("catalog: opening, generations, landing, credits")
 struct CatalogTests {
@@ -24,7 +24,9 @@ struct CatalogTests {
         let library = try TemporaryLibrary()
         // A migration this build does not know: a newer gptimg made the catalog.
         try FileManager.default.createDirectory(at: library.location.root, withIntermediateDirectories: true)
-        try library.sql("CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v0-early')")
+        try library.sql(
+            "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v0-early')"
+        )
         #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open() }
     }
 
@@ -56,13 +58,17 @@ struct CatalogTests {
         let catalog = try library.open()
         try catalog.recordGeneration(NewGeneration(prompt: "before the upgrade"))
         try catalog.close()
-        let upgraded = try Catalog.open(library.location, appendingMigrations: [("v99-test", "ALTER TABLE images ADD COLUMN test_note TEXT")])
+        let upgraded = try Catalog.open(
+            library.location, appendingMigrations: [("v99-test", "ALTER TABLE images ADD COLUMN test_note TEXT")])
         let backups = try FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)
         #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
         #expect(try library.sql("SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'") == "1")
         // The snapshot is the catalog as it was: the generation, and no new column.
         let snapshot = library.location.backupsURL.appendingPathComponent(backups[0]).path
-        let old = try ProcessRunner.run(["sqlite3", snapshot, "SELECT prompt FROM generations; SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'"])
+        let old = try ProcessRunner.run([
+            "sqlite3", snapshot,
+            "SELECT prompt FROM generations; SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'",
+        ])
         #expect(old.stdout == "before the upgrade\n0\n")
         // Opened again by the shipped build: the catalog is newer than it knows.
         try upgraded.close()
@@ -72,20 +78,25 @@ struct CatalogTests {
     @Test func generationLifecycleAndLanding() throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
-        let pending = try catalog.recordGeneration(NewGeneration(prompt: "a lighthouse on a cliff", aspectRatio: "16:9", n: 2, baseURL: "http://127.0.0.1:9/"))
+        let pending = try catalog.recordGeneration(
+            NewGeneration(prompt: "a lighthouse on a cliff", aspectRatio: "16:9", n: 2, baseURL: "http://127.0.0.1:9/"))
         #expect(pending.status == .pending)
         #expect(try catalog.unfinishedGenerations().map(\.id) == [pending.id])
         let task = "gpt-image-2-AAAAAAAAAAAAAAAAAAAAA"
-        try catalog.updateGeneration(pending.id, GenerationUpdate(taskID: task, status: .processing, submittedAt: "2026-11-21T10:15:30.123Z"))
+        try catalog.updateGeneration(
+            pending.id, GenerationUpdate(taskID: task, status: .processing, submittedAt: "2026-11-21T10:15:30.123Z"))
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 4, generationID: pending.id, taskID: task))
-        let completed = try catalog.updateGeneration(pending.id, GenerationUpdate(status: .completed, completedAt: "2026-11-21T10:16:00Z"))
+        let completed = try catalog.updateGeneration(
+            pending.id, GenerationUpdate(status: .completed, completedAt: "2026-11-21T10:16:00Z"))
         #expect(completed.taskID == task)
         #expect(completed.creditsCharged == 4)
         #expect(completed.submittedAt == "2026-11-21T10:15:30Z")
         #expect(try catalog.unfinishedGenerations().isEmpty)
 
-        let bytes = Fixtures.ours(Fixtures.metadata("a lighthouse on a cliff", task: task, n: 2, aspect: "16:9"), seed: 1)
-        let landed = try catalog.landImage(bytes, generationID: pending.id, index: 0, remoteURL: "https://files.example/0.png")
+        let bytes = Fixtures.ours(
+            Fixtures.metadata("a lighthouse on a cliff", task: task, n: 2, aspect: "16:9"), seed: 1)
+        let landed = try catalog.landImage(
+            bytes, generationID: pending.id, index: 0, remoteURL: "https://files.example/0.png")
         #expect(!landed.wasAlreadyInLibrary)
         #expect(landed.image.path.hasPrefix("images/2026/11/a-lighthouse-on-a-cliff-"))
         #expect(landed.image.path.hasSuffix("-\(landed.image.sha256.prefix(8)).png"))
@@ -97,7 +108,9 @@ struct CatalogTests {
         #expect(again.image.id == landed.image.id)
         #expect(try catalog.count() == 1)
         // Not a PNG: refused, nothing written.
-        #expect(throws: CatalogError.self) { try catalog.landImage(Array("nope".utf8), generationID: pending.id, index: 1, remoteURL: nil) }
+        #expect(throws: CatalogError.self) {
+            try catalog.landImage(Array("nope".utf8), generationID: pending.id, index: 1, remoteURL: nil)
+        }
         // Organising through the API.
         try catalog.tag([landed.image.id], add: ["coast"])
         try catalog.addToCollection("Keepers", [landed.image.id])
@@ -115,7 +128,11 @@ struct CatalogTests {
         let lost = try catalog.recordGeneration(NewGeneration(prompt: "sent, no answer", n: 2))
         try catalog.updateGeneration(lost.id, GenerationUpdate(status: .unknown))
         let failed = try catalog.recordGeneration(NewGeneration(prompt: "refused"))
-        try catalog.updateGeneration(failed.id, GenerationUpdate(taskID: "gpt-image-2-FAILEDFAILEDFAILEDFA1", status: .failed, errorCode: "content_policy", errorMessage: "blocked"))
+        try catalog.updateGeneration(
+            failed.id,
+            GenerationUpdate(
+                taskID: "gpt-image-2-FAILEDFAILEDFAILEDFA1", status: .failed, errorCode: "content_policy",
+                errorMessage: "blocked"))
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2, generationID: failed.id))
         try catalog.recordCredits(CreditEntry(kind: .refund, credits: 2, generationID: failed.id))
         #expect(try catalog.unfinishedGenerations().map(\.status) == [.unknown])
@@ -123,13 +140,20 @@ struct CatalogTests {
         #expect(record.errorCode == "content_policy")
         #expect(record.creditsCharged == 2 && record.creditsRefunded == 2)
         #expect(try catalog.recentGenerations().map(\.id) == [failed.id, lost.id])
-        #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.updateGeneration(999, GenerationUpdate(status: .failed)) }
-        #expect(throws: CatalogError.noSuchGeneration(999)) { try catalog.landImage(Fixtures.png(seed: 1), generationID: 999, index: 0, remoteURL: nil) }
+        #expect(throws: CatalogError.noSuchGeneration(999)) {
+            try catalog.updateGeneration(999, GenerationUpdate(status: .failed))
+        }
+        #expect(throws: CatalogError.noSuchGeneration(999)) {
+            try catalog.landImage(Fixtures.png(seed: 1), generationID: 999, index: 0, remoteURL: nil)
+        }
         // A download without embedded metadata lands under its generation's prompt.
-        let landed = try catalog.landImage(Fixtures.png(seed: 5), generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
+        let landed = try catalog.landImage(
+            Fixtures.png(seed: 5), generationID: lost.id, index: 1, remoteURL: "https://files.example/1.png")
         #expect(landed.image.path.hasPrefix("images/") && landed.image.path.contains("sent-no-answer-"))
         #expect(try catalog.images(ofGeneration: lost.id).map(\.index) == [1])
-        #expect(try catalog.details([landed.image.id])[0].json.rendered.contains("\"remote_url\":\"https://files.example/1.png\""))
+        #expect(
+            try catalog.details([landed.image.id])[0].json.rendered.contains(
+                "\"remote_url\":\"https://files.example/1.png\""))
     }
 
     @Test func variantsLinkToTheirParentWhicheverLandsFirst() async throws {
@@ -139,7 +163,9 @@ struct CatalogTests {
         let childTask = "gpt-image-2-CHILDCHILDCHILDCHILD1"
         let source = try library.sources()
         // The child file is imported before its parent.
-        let child = Fixtures.ours(Fixtures.metadata("the same lighthouse at night", task: childTask, parent: .init(taskID: parentTask, index: 1)), seed: 2)
+        let child = Fixtures.ours(
+            Fixtures.metadata(
+                "the same lighthouse at night", task: childTask, parent: .init(taskID: parentTask, index: 1)), seed: 2)
         let parent = Fixtures.ours(Fixtures.metadata("a lighthouse", task: parentTask, index: 1, n: 2), seed: 3)
         try Fixtures.write(child, to: source.appendingPathComponent("child.png"))
         _ = try await importAll(catalog, [source.appendingPathComponent("child.png").path])
@@ -152,7 +178,8 @@ struct CatalogTests {
         #expect(shown.children.map(\.image.id) == [childImage.image.id])
         #expect(try catalog.list("parent:\(parentImage.image.id)").map(\.image.id) == [childImage.image.id])
         // A new variant recorded through the API links at once.
-        let variant = try await catalog.recordGeneration(NewGeneration(prompt: "again", referenceImages: ["https://x/y.png"], parentImageID: parentImage.image.id))
+        let variant = try await catalog.recordGeneration(
+            NewGeneration(prompt: "again", referenceImages: ["https://x/y.png"], parentImageID: parentImage.image.id))
         #expect(variant.parentImageID == parentImage.image.id)
         #expect(variant.parentTaskID == parentTask)
         #expect(variant.type == "image-to-image")
@@ -164,7 +191,8 @@ struct CatalogTests {
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 8, recordedAt: "2026-11-01T10:00:00Z"))
         try catalog.recordCredits(CreditEntry(kind: .refund, credits: 2, recordedAt: "2026-11-01T11:00:00Z"))
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 4, recordedAt: "2026-12-03T10:00:00Z"))
-        try catalog.recordCredits(CreditEntry(kind: .balance, credits: 0, balance: 86, recordedAt: "2026-12-03T10:00:01Z"))
+        try catalog.recordCredits(
+            CreditEntry(kind: .balance, credits: 0, balance: 86, recordedAt: "2026-12-03T10:00:01Z"))
         let summary = try catalog.creditSummary()
         #expect(summary.total.charged == 12)
         #expect(summary.total.refunded == 2)

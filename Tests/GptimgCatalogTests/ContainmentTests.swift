@@ -1,6 +1,6 @@
 import Foundation
-import GptimgSupport
 @_spi(Testing) import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 import TestSupport
 import Testing

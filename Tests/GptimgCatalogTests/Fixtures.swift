@@ -2,6 +2,7 @@ import Foundation
 import GptimgCatalog
 import PNGMetadata
 import PNGRaster
+import TestSupport
 
 /// A fresh library in a temporary folder, removed when the test ends.
 final class TemporaryLibrary {
@@ -35,7 +36,10 @@ enum Fixtures {
         pixels.reserveCapacity(width * height * 4)
         for y in 0..<height {
             for x in 0..<width {
-                pixels += [UInt8(truncatingIfNeeded: x &* 5 &+ seed), UInt8(truncatingIfNeeded: y &* 7 &+ seed &* 3), UInt8(truncatingIfNeeded: (x ^ y) &+ seed &* 11), 255]
+                pixels += [
+                    UInt8(truncatingIfNeeded: x &* 5 &+ seed), UInt8(truncatingIfNeeded: y &* 7 &+ seed &* 3),
+                    UInt8(truncatingIfNeeded: (x ^ y) &+ seed &* 11), 255,
+                ]
             }
         }
         return try! RGBAImage(width: width, height: height, pixels: pixels).pngData()
@@ -46,13 +50,21 @@ enum Fixtures {
     }
 
     static func a1111(prompt: String, seed: Int) -> [UInt8] {
-        let chunk = TextChunk(kind: .tEXt, keyword: "parameters", text: "\(prompt)\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: \(seed), Size: 48x32, Model: sdxl")
+        let chunk = TextChunk(
+            kind: .tEXt, keyword: "parameters",
+            text:
+                "\(prompt)\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: \(seed), Size: 48x32, Model: sdxl"
+        )
         return try! PNGEditor.splice(png(seed: seed), inserting: [chunk], removingKeywords: [])
     }
 
-    static func metadata(_ prompt: String, task: String, index: Int = 0, n: Int = 1, aspect: String = "3:2", parent: GptimgMetadata.Parent? = nil, tags: [String] = [], created: String = "2026-11-02T10:00:00Z") -> GptimgMetadata {
+    static func metadata(
+        _ prompt: String, task: String, index: Int = 0, n: Int = 1, aspect: String = "3:2",
+        parent: GptimgMetadata.Parent? = nil, tags: [String] = [], created: String = "2026-11-02T10:00:00Z"
+    ) -> GptimgMetadata {
         GptimgMetadata(
-            prompt: prompt, aspectRatio: aspect, n: n, index: index, type: parent == nil ? "text-to-image" : "image-to-image",
+            prompt: prompt, aspectRatio: aspect, n: n, index: index,
+            type: parent == nil ? "text-to-image" : "image-to-image",
             referenceImages: parent == nil ? [] : ["https://files.example/\(parent!.taskID)/\(parent!.index).png"],
             taskID: task, rowID: "row-\(task)", createdAt: created, completedAt: created, parent: parent,
             remoteURL: "https://files.example/\(task)/\(index).png", tags: tags)
@@ -65,8 +77,6 @@ enum Fixtures {
         return url
     }
 }
-
-import TestSupport
 
 extension TemporaryLibrary {
     /// Runs SQL on the catalog with the sqlite3 command-line tool (as a user or Datasette

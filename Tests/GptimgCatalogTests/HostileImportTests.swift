@@ -1,7 +1,7 @@
 import Foundation
 import GptimgCatalog
-import Testing
 import TestSupport
+import Testing
 
 @testable import PNGMetadata
 
@@ -18,19 +18,24 @@ struct HostileImportTests {
     static func inserting(_ type: String, _ data: [UInt8], into png: [UInt8]) -> [UInt8] {
         var position = 8
         while String(decoding: png[(position + 4)..<(position + 8)], as: UTF8.self) != "IDAT" {
-            let length = Int(png[position]) << 24 | Int(png[position + 1]) << 16 | Int(png[position + 2]) << 8 | Int(png[position + 3])
+            let length =
+                Int(png[position]) << 24 | Int(png[position + 1]) << 16 | Int(png[position + 2]) << 8
+                | Int(png[position + 3])
             position += 12 + length
         }
         let body = Array(type.utf8) + data
         let crc = independentCRC32(body)
         let length = UInt32(data.count)
-        let chunk = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body
+        let chunk =
+            [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + body
             + [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
         return Array(png[..<position]) + chunk + Array(png[position...])
     }
 
     static func reasons(_ summary: ImportSummary) -> [String: String] {
-        Dictionary(summary.skips.map { ($0.source.components(separatedBy: ".zip:").last!, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(
+            summary.skips.map { ($0.source.components(separatedBy: ".zip:").last!, $0.reason) },
+            uniquingKeysWith: { a, _ in a })
     }
 
     @Test("a deflated entry declaring 0 compressed bytes does not slip past the ratio guard")
@@ -40,7 +45,9 @@ struct HostileImportTests {
         // A sound PNG of 20 MiB (a private chunk of zeros) deflates to ~20 KB.
         let huge = Self.inserting("prVt", [UInt8](repeating: 0, count: 20 << 20), into: Fixtures.png(seed: 40))
         var zip = ZipBuilder()
-        zip.add("huge.png", stored: Self.rawDeflate(huge), method: 8, crc32: independentCRC32(huge), uncompressedSize: huge.count, declaredCompressedSize: 0)
+        zip.add(
+            "huge.png", stored: Self.rawDeflate(huge), method: 8, crc32: independentCRC32(huge),
+            uncompressedSize: huge.count, declaredCompressedSize: 0)
         let archive = try Fixtures.write(zip.finish(), to: try library.sources().appendingPathComponent("lying.zip"))
         #expect((try FileManager.default.attributesOfItem(atPath: archive.path)[.size] as! Int) < 100_000)
         let (summary, _) = try await importAll(catalog, [archive.path])
@@ -56,7 +63,9 @@ struct HostileImportTests {
         let catalog = try library.open()
         let png = Fixtures.png(seed: 41)
         var zip = ZipBuilder()
-        let original = zip.add("original.png", stored: Self.rawDeflate(png), method: 8, crc32: independentCRC32(png), uncompressedSize: png.count)
+        let original = zip.add(
+            "original.png", stored: Self.rawDeflate(png), method: 8, crc32: independentCRC32(png),
+            uncompressedSize: png.count)
         for index in 0..<39 {
             var alias = original
             alias.name = "alias-\(index).png"
@@ -65,10 +74,11 @@ struct HostileImportTests {
         zip.add("other.png", stored: Fixtures.png(seed: 42))
         let archive = try Fixtures.write(zip.finish(), to: try library.sources().appendingPathComponent("aliases.zip"))
         let (summary, _) = try await importAll(catalog, [archive.path])
-        #expect(summary.imported == 1)  // other.png
+        #expect(summary.imported == 1) // other.png
         #expect(summary.duplicates == 0)
         #expect(summary.skipped == 40)
-        #expect(summary.skips.allSatisfy { $0.reason.contains("overlaps another entry's") }, "\(summary.skips.prefix(3))")
+        #expect(
+            summary.skips.allSatisfy { $0.reason.contains("overlaps another entry's") }, "\(summary.skips.prefix(3))")
     }
 
     @Test("an entry stored inside another entry's data is refused, and so is the other")
@@ -78,7 +88,8 @@ struct HostileImportTests {
         let inner = Fixtures.png(seed: 43)
         var zip = ZipBuilder()
         var innerRecord = ZipBuilder.Record(
-            name: "inner.png", method: 0, flags: 0x0800, crc32: independentCRC32(inner), compressedSize: UInt32(inner.count),
+            name: "inner.png", method: 0, flags: 0x0800, crc32: independentCRC32(inner),
+            compressedSize: UInt32(inner.count),
             uncompressedSize: UInt32(inner.count), localHeaderOffset: UInt32(30 + "outer.png".utf8.count))
         innerRecord.localHeaderOffset = UInt32(30 + "outer.png".utf8.count)
         zip.add("outer.png", stored: ZipBuilder.localHeader(innerRecord) + inner)
@@ -99,9 +110,13 @@ struct HostileImportTests {
         let catalog = try library.open()
         var zip = ZipBuilder()
         zip.add("one.png", stored: Fixtures.png(seed: 45))
-        zip.add("secret.png", stored: (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31) }, method: 8, crc32: 0x0BAD_CAFE, uncompressedSize: 1000, flags: 0x0801)
+        zip.add(
+            "secret.png", stored: (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31) }, method: 8, crc32: 0x0BAD_CAFE,
+            uncompressedSize: 1000, flags: 0x0801)
         let three = Fixtures.png(seed: 46)
-        zip.add("three.png", stored: Self.rawDeflate(three), method: 8, crc32: independentCRC32(three), uncompressedSize: three.count)
+        zip.add(
+            "three.png", stored: Self.rawDeflate(three), method: 8, crc32: independentCRC32(three),
+            uncompressedSize: three.count)
         zip.add("four.png", stored: Fixtures.png(seed: 47))
         let archive = try Fixtures.write(zip.finish(), to: try library.sources().appendingPathComponent("locked.zip"))
         let (summary, events) = try await importAll(catalog, [archive.path])
@@ -119,7 +134,8 @@ struct HostileImportTests {
         // 150 distinct files of ~40 KB each; at most ~100 KB may wait at once.
         var largest = 0
         for seed in 0..<150 {
-            let png = Self.inserting("prVt", [UInt8](repeating: UInt8(seed), count: 40_000), into: Fixtures.png(seed: 1000 + seed))
+            let png = Self.inserting(
+                "prVt", [UInt8](repeating: UInt8(seed), count: 40_000), into: Fixtures.png(seed: 1000 + seed))
             largest = max(largest, png.count)
             try Fixtures.write(png, to: source.appendingPathComponent("\(seed).png"))
         }
@@ -130,8 +146,11 @@ struct HostileImportTests {
         @Sendable func staged() -> Int {
             var total = 0
             for owner in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: staging + "/" + owner)) ?? [] where name != "lock" {
-                    total += (try? FileManager.default.attributesOfItem(atPath: staging + "/" + owner + "/" + name)[.size] as? Int) ?? 0
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: staging + "/" + owner)) ?? []
+                where name != "lock" {
+                    total +=
+                        (try? FileManager.default.attributesOfItem(atPath: staging + "/" + owner + "/" + name)[.size]
+                            as? Int) ?? 0
                 }
             }
             return total
@@ -139,10 +158,14 @@ struct HostileImportTests {
         // Watched from another thread all along, and at every event.
         let peak = Peak()
         detachThread {
-            while !peak.stopped { peak.record(staged()) ; usleep(500) }
+            while !peak.stopped {
+                peak.record(staged())
+                usleep(500)
+            }
         }
         var atEvents = 0
-        let summary = try await catalog.importFiles([source.path], limits: limits, onEvent: { _ in atEvents = max(atEvents, staged()) })
+        let summary = try await catalog.importFiles(
+            [source.path], limits: limits, onEvent: { _ in atEvents = max(atEvents, staged()) })
         peak.stop()
         #expect(summary.imported == 150)
         #expect(atEvents <= bound, "\(atEvents) bytes staged at once (bound \(bound))")
@@ -200,19 +223,27 @@ struct HostileImportTests {
     func storedTextIsBounded() async throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
-        let prompt = String(repeating: "an endless prompt ", count: 10_000)  // 180 KB
-        let infotext = TextChunk(kind: .iTXt, keyword: "parameters", text: prompt + "\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 48x32", compressed: true)
-        let controls = TextChunk(kind: .iTXt, keyword: "Comment", text: String(repeating: "\u{1}", count: 2 << 20), compressed: true)
+        let prompt = String(repeating: "an endless prompt ", count: 10_000) // 180 KB
+        let infotext = TextChunk(
+            kind: .iTXt, keyword: "parameters",
+            text: prompt + "\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 48x32", compressed: true)
+        let controls = TextChunk(
+            kind: .iTXt, keyword: "Comment", text: String(repeating: "\u{1}", count: 2 << 20), compressed: true)
         var png = try PNGEditor.splice(Fixtures.png(seed: 50), inserting: [infotext, controls], removingKeywords: [])
         // 8 MiB of NULs in a zTXt: 8 KB in the file.
-        png = Self.inserting("zTXt", Array("nuls".utf8) + [0, 0] + (try TextChunkCodec.deflate([UInt8](repeating: 0, count: 8 << 20))), into: png)
+        png = Self.inserting(
+            "zTXt", Array("nuls".utf8) + [0, 0] + (try TextChunkCodec.deflate([UInt8](repeating: 0, count: 8 << 20))),
+            into: png)
         #expect(png.count < 100_000)
         let file = try Fixtures.write(png, to: try library.sources().appendingPathComponent("wordy.png"))
         let (summary, _) = try await importAll(catalog, [file.path])
         #expect(summary.imported == 1)
         let limits = StoredTextLimits.catalog
         #expect(Int(try library.sql("SELECT length(CAST(prompt AS BLOB)) FROM generations"))! <= limits.maxPromptBytes)
-        let stored = Int(try library.sql("SELECT length(CAST(text_chunks AS BLOB)) + length(CAST(parameters AS BLOB)) + length(CAST(warnings AS BLOB)) FROM image_metadata"))!
+        let stored = Int(
+            try library.sql(
+                "SELECT length(CAST(text_chunks AS BLOB)) + length(CAST(parameters AS BLOB)) + length(CAST(warnings AS BLOB)) FROM image_metadata"
+            ))!
         #expect(stored <= limits.maxTextChunkBytes + limits.maxParameterBytes + 64 * 1024, "\(stored) bytes")
         #expect(try library.sql("SELECT instr(text_chunks, '\\u0000') FROM image_metadata") == "0")
         let warnings = try library.sql("SELECT warnings FROM image_metadata")

@@ -10,11 +10,26 @@ struct MaintenanceTests {
         let catalog = try library.open()
         let source = try library.sources()
         let parentTask = "gpt-image-2-DOCTORPARENTDOCTORP1"
-        try Fixtures.write(Fixtures.ours(Fixtures.metadata("a castle on a hill", task: parentTask, index: 0, n: 2, aspect: "16:9", tags: ["castle"]), seed: 60), to: source.appendingPathComponent("p0.png"))
-        try Fixtures.write(Fixtures.ours(Fixtures.metadata("a castle on a hill", task: parentTask, index: 1, n: 2, aspect: "16:9", tags: ["castle"]), seed: 61), to: source.appendingPathComponent("p1.png"))
-        try Fixtures.write(Fixtures.ours(Fixtures.metadata("the castle in winter", task: "gpt-image-2-DOCTORCHILDDOCTORCH1", parent: .init(taskID: parentTask, index: 1)), seed: 62), to: source.appendingPathComponent("child.png"))
-        try Fixtures.write(Fixtures.a1111(prompt: "a foreign castle", seed: 63), to: source.appendingPathComponent("foreign.png"))
-        try Fixtures.write(Fixtures.a1111(prompt: "a foreign bridge", seed: 64), to: source.appendingPathComponent("bridge.png"))
+        try Fixtures.write(
+            Fixtures.ours(
+                Fixtures.metadata(
+                    "a castle on a hill", task: parentTask, index: 0, n: 2, aspect: "16:9", tags: ["castle"]), seed: 60),
+            to: source.appendingPathComponent("p0.png"))
+        try Fixtures.write(
+            Fixtures.ours(
+                Fixtures.metadata(
+                    "a castle on a hill", task: parentTask, index: 1, n: 2, aspect: "16:9", tags: ["castle"]), seed: 61),
+            to: source.appendingPathComponent("p1.png"))
+        try Fixtures.write(
+            Fixtures.ours(
+                Fixtures.metadata(
+                    "the castle in winter", task: "gpt-image-2-DOCTORCHILDDOCTORCH1",
+                    parent: .init(taskID: parentTask, index: 1)), seed: 62),
+            to: source.appendingPathComponent("child.png"))
+        try Fixtures.write(
+            Fixtures.a1111(prompt: "a foreign castle", seed: 63), to: source.appendingPathComponent("foreign.png"))
+        try Fixtures.write(
+            Fixtures.a1111(prompt: "a foreign bridge", seed: 64), to: source.appendingPathComponent("bridge.png"))
         _ = try await importAll(catalog, [source.path])
         return (library, catalog, try catalog.list("", sort: .oldest))
     }
@@ -24,7 +39,9 @@ struct MaintenanceTests {
         let root = library.location.root
         #expect(try catalog.doctor().isClean)
         func image(_ prompt: String) -> ImageRecord { images.first { $0.generation.prompt == prompt }!.image }
-        let missing = image("a foreign castle"), flipped = image("a foreign bridge"), child = image("the castle in winter")
+        let missing = image("a foreign castle")
+        let flipped = image("a foreign bridge")
+        let child = image("the castle in winter")
         let parents = images.filter { $0.generation.prompt == "a castle on a hill" }.map(\.image)
         // 1. A deleted file.
         try FileManager.default.removeItem(at: root.appendingPathComponent(missing.path))
@@ -46,7 +63,10 @@ struct MaintenanceTests {
         #expect(found.contains(.missingFile(imageID: missing.id, path: missing.path)))
         #expect(found.contains(.untrackedFile(path: "images/2026/11/dropped-in.png")))
         #expect(found.contains(.hashMismatch(imageID: flipped.id, path: flipped.path)))
-        #expect(found.contains { if case .badRow("images", child.id, let reason) = $0 { reason.contains("metadata") } else { false } })
+        #expect(
+            found.contains {
+                if case .badRow("images", child.id, let reason) = $0 { reason.contains("metadata") } else { false }
+            })
         for parent in parents {
             #expect(found.contains { if case .badRow("images", parent.id, _) = $0 { true } else { false } })
         }
@@ -63,7 +83,8 @@ struct MaintenanceTests {
         #expect(try catalog.list("foreign").isEmpty)
         #expect(try catalog.list("generator:none").count == 1)
         #expect(try catalog.count() == 4)
-        #expect(FileManager.default.fileExists(atPath: library.location.trashURL.appendingPathComponent("damaged").path))
+        #expect(
+            FileManager.default.fileExists(atPath: library.location.trashURL.appendingPathComponent("damaged").path))
     }
 
     @Test func doctorRepairsLinkRowsWhoseImageTagOrCollectionIsGone() async throws {
@@ -74,21 +95,26 @@ struct MaintenanceTests {
         let collection = try #require(Int64(try library.sql("SELECT id FROM collections WHERE name = 'Keep'")))
         // Link rows (WITHOUT ROWID tables) naming an image, a tag, a collection that are gone;
         // foreign keys are off in the sqlite3 shell.
-        try library.sql("""
+        try library.sql(
+            """
             INSERT INTO image_tags(image_id, tag_id) VALUES (9999, \(tag)), (\(image), 8888);
-            INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, '2026-11-21T10:00:00Z');
+            INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, \
+            '2026-11-21T10:00:00Z');
             """)
         let report = try catalog.doctor()
-        #expect(Set(report.problems) == [
-            .danglingLink(table: "image_tags", key: "image_id 9999, tag_id \(tag)", missing: "images"),
-            .danglingLink(table: "image_tags", key: "image_id \(image), tag_id 8888", missing: "tags"),
-            .danglingLink(table: "collection_images", key: "collection_id \(collection), image_id 9999", missing: "images"),
-        ])
+        #expect(
+            Set(report.problems) == [
+                .danglingLink(table: "image_tags", key: "image_id 9999, tag_id \(tag)", missing: "images"),
+                .danglingLink(table: "image_tags", key: "image_id \(image), tag_id 8888", missing: "tags"),
+                .danglingLink(
+                    table: "collection_images", key: "collection_id \(collection), image_id 9999", missing: "images"),
+            ])
         #expect(report.problems.allSatisfy { $0.description.contains("refers to a missing") })
 
         let fixed = try catalog.doctor(fix: true)
         #expect(fixed.fixed.contains("removed 2 image_tags row(s) that referred to missing rows"), "\(fixed.fixed)")
-        #expect(fixed.fixed.contains("removed 1 collection_images row(s) that referred to missing rows"), "\(fixed.fixed)")
+        #expect(
+            fixed.fixed.contains("removed 1 collection_images row(s) that referred to missing rows"), "\(fixed.fixed)")
         let after = try catalog.doctor()
         #expect(after.isClean, "\(after.problems.map(\.description))")
         // The sound links stay.
@@ -111,7 +137,9 @@ struct MaintenanceTests {
         for item in images { catalog0Parameters[item.image.id] = try catalog.show(item.image.id).parameters }
         try catalog.close()
         // The catalog is lost entirely.
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: library.location.catalogURL.path + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: library.location.catalogURL.path + suffix)
+        }
         let report = try Catalog.rebuild(library.location)
         #expect(report.images == 5)
         #expect(report.skipped.isEmpty)
@@ -142,10 +170,12 @@ struct MaintenanceTests {
         }
         // Lineage: the child points at the parent's second image again.
         let child = try #require(after.first { $0.generation.prompt == "the castle in winter" })
-        let parent = try #require(after.first { $0.generation.taskID == "gpt-image-2-DOCTORPARENTDOCTORP1" && $0.image.index == 1 })
+        let parent = try #require(
+            after.first { $0.generation.taskID == "gpt-image-2-DOCTORPARENTDOCTORP1" && $0.image.index == 1 })
         #expect(child.parentID == parent.image.id)
         // Foreign parameters come back from their own metadata.
-        let foreign = try rebuilt.show(try #require(after.first { $0.generation.prompt == "a foreign castle" }).image.id)
+        let foreign = try rebuilt.show(
+            try #require(after.first { $0.generation.prompt == "a foreign castle" }).image.id)
         #expect(foreign.parameters.contains(Parameter("Seed", "63")))
         #expect(try rebuilt.doctor().isClean)
     }
@@ -158,11 +188,17 @@ struct MaintenanceTests {
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2))
         // What a generation asked for and its batch line: a pending one, and one whose image landed.
         let batch = "0123456789abcdef:"
-        let pending = try await catalog.recordGeneration(NewGeneration(prompt: "never finished", tags: ["queued", "à \"faire\" \\ ✓"], collection: "Later", batchKey: batch + "3"))
-        let asked = try await catalog.recordGeneration(NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
+        let pending = try await catalog.recordGeneration(
+            NewGeneration(
+                prompt: "never finished", tags: ["queued", "à \"faire\" \\ ✓"], collection: "Later",
+                batchKey: batch + "3"))
+        let asked = try await catalog.recordGeneration(
+            NewGeneration(prompt: "a batch line", tags: ["asked"], collection: "Asked", batchKey: batch + "4"))
         let task = "gpt-image-2-BATCHLINEBATCHLINEBA1"
         try await catalog.updateGeneration(asked.id, GenerationUpdate(taskID: task, status: .completed))
-        _ = try await catalog.landImage(Fixtures.ours(Fixtures.metadata("a batch line", task: task), seed: 70), generationID: asked.id, index: 0, remoteURL: nil)
+        _ = try await catalog.landImage(
+            Fixtures.ours(Fixtures.metadata("a batch line", task: task), seed: 70), generationID: asked.id, index: 0,
+            remoteURL: nil)
         try catalog.close()
         let report = try Catalog.rebuild(library.location)
         #expect(report.carriedOver, "\(report.notes)")
@@ -177,7 +213,8 @@ struct MaintenanceTests {
         #expect(try rebuilt.generations(batchKeyPrefix: batch).map(\.batchKey) == [batch + "4", batch + "3"])
         let stillPending = try #require(try rebuilt.generation(batchKey: batch + "3"))
         #expect(stillPending.prompt == pending.prompt && stillPending.status == .pending)
-        #expect(stillPending.requestedTags == ["queued", "à \"faire\" \\ ✓"] && stillPending.requestedCollection == "Later")
+        #expect(
+            stillPending.requestedTags == ["queued", "à \"faire\" \\ ✓"] && stillPending.requestedCollection == "Later")
         let landed = try #require(try rebuilt.generation(batchKey: batch + "4"))
         #expect(landed.taskID == task && landed.status == .completed)
         #expect(landed.requestedTags == ["asked"] && landed.requestedCollection == "Asked")

@@ -9,7 +9,10 @@ struct OrganiseTests {
         let catalog = try library.open()
         let source = try library.sources()
         for index in 0..<count {
-            try Fixtures.write(Fixtures.ours(Fixtures.metadata("picture number \(index)", task: "gpt-image-2-ORGANISEORGANISEORG\(index)A"), seed: 40 + index), to: source.appendingPathComponent("\(index).png"))
+            try Fixtures.write(
+                Fixtures.ours(
+                    Fixtures.metadata("picture number \(index)", task: "gpt-image-2-ORGANISEORGANISEORG\(index)A"),
+                    seed: 40 + index), to: source.appendingPathComponent("\(index).png"))
         }
         _ = try await importAll(catalog, [source.path])
         return (library, catalog, try catalog.list("", sort: .oldest))
@@ -32,11 +35,11 @@ struct OrganiseTests {
         _ = _library
         let ids = images.map(\.image.id)
         try catalog.tag(ids, add: ["Sunset", "beach"])
-        try catalog.tag([ids[0]], remove: ["sunset"])  // names are case-insensitive
+        try catalog.tag([ids[0]], remove: ["sunset"]) // names are case-insensitive
         #expect(try catalog.details([ids[0]])[0].tags == ["beach"])
         #expect(try catalog.details([ids[1]])[0].tags == ["beach", "Sunset"])
         #expect(try catalog.list("tag:sunset").count == 2)
-        #expect(try catalog.list("sunset").count == 2)  // the search index follows tags
+        #expect(try catalog.list("sunset").count == 2) // the search index follows tags
         try catalog.tag(ids, remove: ["beach", "Sunset"])
         #expect(try catalog.tags().isEmpty)
         #expect(try catalog.list("beach").isEmpty)
@@ -63,7 +66,7 @@ struct OrganiseTests {
         #expect(try await catalog.addToCollection("Trip", [ids[2], ids[0]]) == 2)
         #expect(try await catalog.addToCollection("Trip", [ids[0], ids[1]]) == 1)
         #expect(try catalog.collectionImages("Trip").map(\.image.id) == [ids[2], ids[0], ids[1]])
-        try await catalog.addToCollection("Best", [ids[0]])  // made when missing
+        try await catalog.addToCollection("Best", [ids[0]]) // made when missing
         #expect(try catalog.details([ids[0]])[0].collections == ["Best", "Trip"])
         try catalog.renameCollection("Trip", to: "Summer trip")
         #expect(try catalog.list("in:\"summer trip\"").count == 3)
@@ -82,7 +85,9 @@ struct OrganiseTests {
         #expect(trashed.count == 1)
         #expect(FileManager.default.fileExists(atPath: trashed[0]))
         #expect(FileManager.default.fileExists(atPath: trashed[0] + ".json"))
-        #expect(!FileManager.default.fileExists(atPath: library.location.root.appendingPathComponent(victim.image.path).path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: library.location.root.appendingPathComponent(victim.image.path).path))
         #expect(try catalog.count() == 2)
         #expect(try catalog.list("gone").isEmpty)
         // Its metadata and tag rows went with it (ON DELETE CASCADE).

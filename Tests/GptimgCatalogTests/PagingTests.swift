@@ -1,6 +1,7 @@
 import Foundation
-@testable import GptimgCatalog
 import Testing
+
+@testable import GptimgCatalog
 
 /// Pages of a search, by offset and by cursor, whichever way the catalog finds them: from the
 /// FTS5 index (rare words) or by walking the date index (common words, small pages).
@@ -16,8 +17,12 @@ struct PagingTests {
             let words = ["fox"] + (index % 3 == 0 ? ["red"] : []) + (index % 10 == 0 ? ["whale"] : [])
             let day = 1 + min(index, 27)
             let created = "2026-10-\(day < 10 ? "0" : "")\(day)T08:00:00Z"
-            let metadata = Fixtures.metadata("a \(words.joined(separator: " ")) number \(index)", task: "gpt-image-2-PAGING\(String(index).padding(toLength: 14, withPad: "X", startingAt: 0))", created: created)
-            try Fixtures.write(Fixtures.ours(metadata, seed: 100 + index), to: source.appendingPathComponent("\(index).png"))
+            let metadata = Fixtures.metadata(
+                "a \(words.joined(separator: " ")) number \(index)",
+                task: "gpt-image-2-PAGING\(String(index).padding(toLength: 14, withPad: "X", startingAt: 0))",
+                created: created)
+            try Fixtures.write(
+                Fixtures.ours(metadata, seed: 100 + index), to: source.appendingPathComponent("\(index).png"))
         }
         _ = try await importAll(catalog, [source.path])
         return (library, catalog)
@@ -35,7 +40,8 @@ struct PagingTests {
                 for limit in [1, 2, 7] {
                     for offset in [0, 3] {
                         let page = try catalog.list(query, sort: sort, limit: limit, offset: offset).map(\.image.id)
-                        #expect(page == Array(whole.dropFirst(offset).prefix(limit)), "\(text) \(sort) \(limit)+\(offset)")
+                        #expect(
+                            page == Array(whole.dropFirst(offset).prefix(limit)), "\(text) \(sort) \(limit)+\(offset)")
                     }
                     // By cursor, page after page.
                     var walked: [Int64] = []
@@ -64,12 +70,12 @@ struct PagingTests {
                 try Browse.wordSource(ImageQuery(parsing: "zebra"), rows: 2, db: db)
             )
         }
-        #expect(fox == .walk)  // 30 matches of 30, more than √(100 × 30 / 4) = 27
+        #expect(fox == .walk) // 30 matches of 30, more than √(100 × 30 / 4) = 27
         guard case .ids(let whales) = whale else {
             Issue.record("whale: \(whale)")
             return
         }
-        #expect(whales.count == 3)  // 3 matches, within √(2 × 30 / 4) = 3
+        #expect(whales.count == 3) // 3 matches, within √(2 × 30 / 4) = 3
         #expect(nothing == .ids([]))
         #expect(try catalog.list(ImageQuery(parsing: "zebra")).isEmpty)
         #expect(try catalog.list(ImageQuery(parsing: "zebra"), sort: .relevance).isEmpty)

@@ -16,10 +16,15 @@ struct QueryTests {
             ("fox2", "portrait of a fox wearing glasses", "3:2", "2026-11-20T08:00:00Z"),
         ]
         for (offset, (name, prompt, aspect, created)) in prompts.enumerated() {
-            let metadata = Fixtures.metadata(prompt, task: "gpt-image-2-\(name.uppercased().padding(toLength: 20, withPad: "X", startingAt: 0))1", aspect: aspect, created: created)
-            try Fixtures.write(Fixtures.ours(metadata, seed: 10 + offset), to: source.appendingPathComponent("\(name).png"))
+            let metadata = Fixtures.metadata(
+                prompt, task: "gpt-image-2-\(name.uppercased().padding(toLength: 20, withPad: "X", startingAt: 0))1",
+                aspect: aspect, created: created)
+            try Fixtures.write(
+                Fixtures.ours(metadata, seed: 10 + offset), to: source.appendingPathComponent("\(name).png"))
         }
-        try Fixtures.write(Fixtures.a1111(prompt: "a lonely fox, oil painting", seed: 20), to: source.appendingPathComponent("a1111.png"))
+        try Fixtures.write(
+            Fixtures.a1111(prompt: "a lonely fox, oil painting", seed: 20),
+            to: source.appendingPathComponent("a1111.png"))
         _ = try await importAll(catalog, [source.path])
         var ids: [String: Int64] = [:]
         let names = Dictionary(uniqueKeysWithValues: prompts.map { ($0.1, $0.0) })
@@ -55,7 +60,7 @@ struct QueryTests {
         // Relevance puts the best match first.
         #expect(try catalog.list("fox", sort: .relevance).count == 3)
         // Newest first by default, oldest on request.
-        #expect(try catalog.list("generator:gptimg").first?.image.id == id["fox2"])  // the A1111 file's time is its mtime: newest
+        #expect(try catalog.list("generator:gptimg").first?.image.id == id["fox2"]) // the A1111 file's time is its mtime: newest
         #expect(try catalog.list("", sort: .oldest).first?.image.id == id["red"])
     }
 
@@ -80,15 +85,24 @@ struct QueryTests {
     }
 
     @Test func unknownFiltersAndMalformedValuesListWhatIsValid() throws {
-        for bad in ["colour:red", "rating:9", "rating:>=x", "fav:maybe", "after:yesterday", "after:2026-02-31", "before:2025-02-29", "after:2026-13-01", "aspect:wide", "size:big", "type:video", "status:done", "source:web", "generator:midjourney", "\"unclosed", "OR fox", "fox OR", "-tag:x"] {
+        for bad in [
+            "colour:red", "rating:9", "rating:>=x", "fav:maybe", "after:yesterday", "after:2026-02-31",
+            "before:2025-02-29", "after:2026-13-01", "aspect:wide", "size:big", "type:video", "status:done",
+            "source:web", "generator:midjourney", "\"unclosed", "OR fox", "fox OR", "-tag:x",
+        ] {
             do {
                 _ = try ImageQuery(parsing: bad)
                 Issue.record("'\(bad)' was accepted")
             } catch let error as CatalogError {
-                #expect(error.description.contains("aspect:16:9") || error.description.contains("OR") || error.description.contains("quote"), "\(bad): \(error)")
+                #expect(
+                    error.description.contains("aspect:16:9") || error.description.contains("OR")
+                        || error.description.contains("quote"), "\(bad): \(error)")
             }
         }
-        #expect(try ImageQuery(parsing: "after:2024-02-29 before:2026-3-1").filters == [.after("2024-02-29T00:00:00Z"), .before("2026-03-01T00:00:00Z")])
+        #expect(
+            try ImageQuery(parsing: "after:2024-02-29 before:2026-3-1").filters == [
+                .after("2024-02-29T00:00:00Z"), .before("2026-03-01T00:00:00Z"),
+            ])
         let query = try ImageQuery(parsing: "a \"b c\" -d e* f OR g tag:x")
         #expect(query.groups.count == 4)
         #expect(query.excluded.map(\.text) == ["d"])

@@ -1,8 +1,8 @@
 import Foundation
 import GptimgCatalog
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 /// A catalog written by the released gptimg (Fixtures/release-catalog.sqlite, made by
 /// Fixtures/make-release-catalog.sh through its real commands: generations against the simulator
@@ -70,9 +70,10 @@ struct ReleaseCatalogTests {
 
         // generations, every status.
         let generations = try (1...9).map { try #require(try catalog.generation(id: Int64($0))) }
-        #expect(generations.map(\.status) == [
-            .completed, .completed, .completed, .completed, .processing, .failed, .failed, .completed, .completed,
-        ])
+        #expect(
+            generations.map(\.status) == [
+                .completed, .completed, .completed, .completed, .processing, .failed, .failed, .completed, .completed,
+            ])
         let (failed, refused) = (generations[5], generations[6])
         #expect(failed.errorCode == "GENERATION_FAILED" && failed.creditsCharged == 2 && failed.creditsRefunded == 2)
         #expect(refused.errorCode == "INSUFFICIENT_CREDITS" && refused.taskID == nil && refused.n == 2)
@@ -102,9 +103,11 @@ struct ReleaseCatalogTests {
             generationID: 5, status: "processing", taskID: generations[4].taskID)
         #expect(report.notices.contains(unfinished))
         // Its images are not part of the fixture: every one is reported missing, nothing else.
-        #expect(report.problems.count == 7 && report.problems.allSatisfy {
-            if case .missingFile = $0 { true } else { false }
-        }, "\(report.problems)")
+        #expect(
+            report.problems.count == 7
+                && report.problems.allSatisfy {
+                    if case .missingFile = $0 { true } else { false }
+                }, "\(report.problems)")
     }
 
     @Test func itOpensReadOnly() throws {

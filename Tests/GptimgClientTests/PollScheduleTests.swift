@@ -17,7 +17,9 @@ import Testing
     }
 
     /// (average polls, largest poll count, average lag, largest lag) for latencies in `range`.
-    static func sweep(_ schedule: PollSchedule, _ range: ClosedRange<Double>) -> (average: Double, most: Int, lag: Double, worst: Double) {
+    static func sweep(_ schedule: PollSchedule, _ range: ClosedRange<Double>) -> (
+        average: Double, most: Int, lag: Double, worst: Double
+    ) {
         var polls: [Int] = []
         var lags: [Double] = []
         for latency in stride(from: range.lowerBound, through: range.upperBound, by: 0.25) {
@@ -25,7 +27,10 @@ import Testing
             polls.append(count)
             lags.append(lag)
         }
-        return (Double(polls.reduce(0, +)) / Double(polls.count), polls.max()!, lags.reduce(0, +) / Double(lags.count), lags.max()!)
+        return (
+            Double(polls.reduce(0, +)) / Double(polls.count), polls.max()!, lags.reduce(0, +) / Double(lags.count),
+            lags.max()!
+        )
     }
 
     @Test func tasksOfTheBenchmarksSpreadAreSeenQuicklyAtFewPolls() {

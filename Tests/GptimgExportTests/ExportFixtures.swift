@@ -46,19 +46,30 @@ final class ExportWorkspace: @unchecked Sendable {
         try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
         for (offset, (name, prompt)) in prompts.enumerated() {
             let task = "gpt-image-2-" + String(format: "EXPORT%014d", offset)
-            let parent = name == "variant" ? GptimgMetadata.Parent(taskID: "gpt-image-2-" + String(format: "EXPORT%014d", 0), index: 0) : nil
+            let parent =
+                name == "variant"
+                ? GptimgMetadata.Parent(taskID: "gpt-image-2-" + String(format: "EXPORT%014d", 0), index: 0) : nil
             let metadata = GptimgMetadata(
                 prompt: prompt, aspectRatio: "3:2", type: parent == nil ? "text-to-image" : "image-to-image",
-                referenceImages: parent == nil ? [] : ["https://files.example/lighthouse.png"], taskID: task, rowID: "row-\(offset)",
-                createdAt: String(format: "2026-11-%02dT10:15:30Z", offset + 1), completedAt: String(format: "2026-11-%02dT10:16:00Z", offset + 1),
+                referenceImages: parent == nil ? [] : ["https://files.example/lighthouse.png"], taskID: task,
+                rowID: "row-\(offset)",
+                createdAt: String(format: "2026-11-%02dT10:15:30Z", offset + 1),
+                completedAt: String(format: "2026-11-%02dT10:16:00Z", offset + 1),
                 parent: parent, remoteURL: "https://files.example/\(task)/0.png", tags: ["fixture"])
             let bytes = try GptimgEmbedding.embed(metadata, into: png(seed: offset))
             try Data(bytes).write(to: sources.appendingPathComponent("\(name).png"))
         }
-        let a1111 = TextChunk(kind: .tEXt, keyword: "parameters", text: "a foreign fox in the snow\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 48x32, Model: sdxl")
-        try Data(PNGEditor.splice(png(seed: 99), inserting: [a1111], removingKeywords: [])).write(to: sources.appendingPathComponent("a1111.png"))
+        let a1111 = TextChunk(
+            kind: .tEXt, keyword: "parameters",
+            text:
+                "a foreign fox in the snow\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 48x32, Model: sdxl"
+        )
+        try Data(PNGEditor.splice(png(seed: 99), inserting: [a1111], removingKeywords: [])).write(
+            to: sources.appendingPathComponent("a1111.png"))
         let summary = try await workspace.catalog.importFiles([sources.path])
-        guard summary.imported == prompts.count + 1 else { throw FixtureError(message: "imported \(summary.imported): \(summary.skips)") }
+        guard summary.imported == prompts.count + 1 else {
+            throw FixtureError(message: "imported \(summary.imported): \(summary.skips)")
+        }
         for item in try workspace.catalog.list("", limit: 100) {
             let offset = item.generation.taskID.flatMap { Int($0.suffix(14)) }
             workspace.ids[offset.map { prompts[$0].name } ?? "a1111"] = item.image.id
@@ -78,7 +89,10 @@ final class ExportWorkspace: @unchecked Sendable {
         var pixels = [UInt8]()
         for y in 0..<height {
             for x in 0..<width {
-                pixels += [UInt8(truncatingIfNeeded: x &* 5 &+ seed &* 17), UInt8(truncatingIfNeeded: y &* 7 &+ seed &* 3), UInt8(truncatingIfNeeded: (x ^ y) &+ seed &* 11), 255]
+                pixels += [
+                    UInt8(truncatingIfNeeded: x &* 5 &+ seed &* 17), UInt8(truncatingIfNeeded: y &* 7 &+ seed &* 3),
+                    UInt8(truncatingIfNeeded: (x ^ y) &+ seed &* 11), 255,
+                ]
             }
         }
         return try RGBAImage(width: width, height: height, pixels: pixels).pngData()

@@ -1,12 +1,13 @@
 import Foundation
 import GptimgCatalog
-@testable import GptimgExport
 import GptimgSupport
 import PNGMetadata
 import PNGRaster
-import Testing
 import TestSupport
+import Testing
 import ZIPFoundation
+
+@testable import GptimgExport
 
 @Suite("export: selections, manifests, zip and folder")
 struct ExportTests {
@@ -16,7 +17,8 @@ struct ExportTests {
         forceZip64: Bool = false
     ) throws -> ExportSummary {
         var request = ExportRequest(
-            selection: selection, target: workspace.path(name), manifest: manifest, names: try NameTemplate(parsing: names),
+            selection: selection, target: workspace.path(name), manifest: manifest,
+            names: try NameTemplate(parsing: names),
             stripMetadata: strip, contactSheet: contactSheet, force: force)
         request.forceZip64 = forceZip64
         return try Exporter(catalog: workspace.catalog).export(request)
@@ -44,7 +46,8 @@ struct ExportTests {
 
     /// Checks each manifest record against the catalog: cli.md's image JSON field by field, the
     /// parameters, the lineage, and the file itself.
-    func expectMatchesCatalog(_ records: [[String: Any]], _ workspace: ExportWorkspace, files: [String: [UInt8]]) throws {
+    func expectMatchesCatalog(_ records: [[String: Any]], _ workspace: ExportWorkspace, files: [String: [UInt8]]) throws
+    {
         let parameters = try workspace.catalog.parameters(records.compactMap { ($0["id"] as? Int).map(Int64.init) })
         var fileByID: [Int: String] = [:]
         for record in records { fileByID[record["id"] as! Int] = record["file"] as? String }
@@ -77,7 +80,11 @@ struct ExportTests {
             #expect(record["generator"] as? String == image.generator)
             #expect(record["source"] as? String == generation.source.rawValue)
             let recorded = try #require(record["parameters"] as? [String: String])
-            #expect(recorded == Dictionary(parameters[Int64(id)]?.map { ($0.key, $0.value) } ?? [], uniquingKeysWith: { first, _ in first }))
+            #expect(
+                recorded
+                    == Dictionary(
+                        parameters[Int64(id)]?.map { ($0.key, $0.value) } ?? [], uniquingKeysWith: { first, _ in first }
+                    ))
             #expect(record["negative_prompt"] as? String == details.generation.negativePrompt)
             #expect(record["parent_task_id"] as? String == details.generation.parentTaskID)
             #expect(record["parent_file"] as? String == details.parentID.flatMap { fileByID[Int($0)] })
@@ -91,7 +98,9 @@ struct ExportTests {
         }
     }
 
-    @Test("--query '' to a zip: every image stored and byte-identical, unzip -t clean, JSON manifest equal to the catalog")
+    @Test(
+        "--query '' to a zip: every image stored and byte-identical, unzip -t clean, JSON manifest equal to the catalog"
+    )
     func queryToZip() async throws {
         let workspace = try await ExportWorkspace.standard()
         let summary = try export(workspace, .query("", sort: .oldest), to: "all.zip")
@@ -139,7 +148,8 @@ struct ExportTests {
     @Test("--collection to a folder with a CSV manifest: the collection's order, RFC 4180 read back by Python's csv")
     func collectionToFolderCSV() async throws {
         let workspace = try await ExportWorkspace.standard()
-        let summary = try export(workspace, .collection("Client picks"), to: "picks", manifest: .csv, names: "{collection} {index}")
+        let summary = try export(
+            workspace, .collection("Client picks"), to: "picks", manifest: .csv, names: "{collection} {index}")
         #expect(summary.kind == .folder)
         let folder = workspace.path("picks")
         let listing = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
@@ -152,7 +162,9 @@ struct ExportTests {
         let parsed = try ProcessRunner.run(["python3", "-c", python, folder + "/manifest.csv"])
         #expect(parsed.status == 0, "\(parsed.stderr)")
         let rows = try #require(try parseJSON(Array(parsed.stdout.utf8)) as? [[String: String]])
-        #expect(rows.map { $0["id"] } == [workspace["variant"], workspace["lighthouse"], workspace["a1111"]].map { String($0) })
+        #expect(
+            rows.map { $0["id"] }
+                == [workspace["variant"], workspace["lighthouse"], workspace["a1111"]].map { String($0) })
         for row in rows {
             let id = try #require(row["id"].flatMap(Int64.init))
             let details = try workspace.catalog.details([id])[0]
@@ -192,27 +204,44 @@ struct ExportTests {
         let workspace = try await ExportWorkspace.standard()
         #expect(throws: ExportError.self) { try export(workspace, .query("zebra", sort: .newest), to: "z.zip") }
         #expect(throws: CatalogError.self) { try export(workspace, .query("colour:red", sort: .newest), to: "z.zip") }
-        #expect(throws: CatalogError.noSuchCollection("Nope")) { try export(workspace, .collection("Nope"), to: "z.zip") }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in"])
+        #expect(throws: CatalogError.noSuchCollection("Nope")) {
+            try export(workspace, .collection("Nope"), to: "z.zip")
+        }
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in"])
     }
 
-    @Test("a catalog path leading out of the library (../outside.png) fails the export, nothing written", arguments: ["out.zip", "out"])
+    @Test(
+        "a catalog path leading out of the library (../outside.png) fails the export, nothing written",
+        arguments: ["out.zip", "out"])
     func tamperedCatalogPath(target: String) async throws {
         let workspace = try await ExportWorkspace.standard()
         // A real file where the tampered path leads: only the check can keep it out.
         try Data("not for sharing".utf8).write(to: workspace.folder.appendingPathComponent("outside.png"))
         let id = workspace["variant"]
-        let result = try ProcessRunner.run(["sqlite3", "-bail", workspace.location.catalogURL.path, "UPDATE images SET path = '../outside.png' WHERE id = \(id)"])
+        let result = try ProcessRunner.run([
+            "sqlite3", "-bail", workspace.location.catalogURL.path,
+            "UPDATE images SET path = '../outside.png' WHERE id = \(id)",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let error = try #require(throws: CatalogError.self) { try export(workspace, .query("", sort: .oldest), to: target, contactSheet: true) }
-        guard case .file(let path, let reason) = error else { throw FixtureError(message: "not a file error: \(error)") }
+        let error = try #require(throws: CatalogError.self) {
+            try export(workspace, .query("", sort: .oldest), to: target, contactSheet: true)
+        }
+        guard case .file(let path, let reason) = error else {
+            throw FixtureError(message: "not a file error: \(error)")
+        }
         #expect(path == "../outside.png")
         #expect(reason.contains("image \(id)'s path leads outside the library"))
         #expect(error.description.contains("gptimg doctor"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in", "outside.png"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == [
+                "Library", "in", "outside.png",
+            ])
     }
 
-    @Test("hostile prompts in templates: every name safe, flat, unique whatever the case", arguments: ["{prompt}", "{task}/{slug}", "{collection}{prompt}{date}", "../{prompt}"])
+    @Test(
+        "hostile prompts in templates: every name safe, flat, unique whatever the case",
+        arguments: ["{prompt}", "{task}/{slug}", "{collection}{prompt}{date}", "../{prompt}"])
     func hostileTemplates(template: String) async throws {
         let workspace = try await ExportWorkspace.standard()
         for target in ["hostile", "hostile.zip"] {
@@ -225,22 +254,34 @@ struct ExportTests {
                 names = try FileManager.default.contentsOfDirectory(atPath: workspace.path(target))
                 for name in names {
                     var isDirectory: ObjCBool = false
-                    #expect(FileManager.default.fileExists(atPath: workspace.path(target) + "/" + name, isDirectory: &isDirectory) && !isDirectory.boolValue)
+                    #expect(
+                        FileManager.default.fileExists(
+                            atPath: workspace.path(target) + "/" + name, isDirectory: &isDirectory)
+                            && !isDirectory.boolValue)
                 }
             }
             let images = names.filter { $0.hasSuffix(".png") }
             #expect(images.count == ExportWorkspace.prompts.count + 1)
-            #expect(Set(images.map { $0.uppercased().lowercased() }).count == images.count, "unique without regard to case: \(images)")
+            #expect(
+                Set(images.map { $0.uppercased().lowercased() }).count == images.count,
+                "unique without regard to case: \(images)")
             for name in images {
                 let stem = String(name.dropLast(4))
                 #expect(stem.utf8.count <= 120, "\(name)")
                 #expect(stem == stem.precomposedStringWithCanonicalMapping)
-                #expect(!name.unicodeScalars.contains { $0.properties.generalCategory == .control || "<>:\"/\\|?*".unicodeScalars.contains($0) }, "\(name)")
+                #expect(
+                    !name.unicodeScalars.contains {
+                        $0.properties.generalCategory == .control || "<>:\"/\\|?*".unicodeScalars.contains($0)
+                    }, "\(name)")
                 #expect(!name.hasPrefix(".") && !name.hasPrefix(" "), "\(name)")
-                #expect(!FileNames.reservedOnWindows.contains(stem.split(separator: ".").first.map { $0.lowercased() } ?? ""), "\(name)")
+                #expect(
+                    !FileNames.reservedOnWindows.contains(
+                        stem.split(separator: ".").first.map { $0.lowercased() } ?? ""), "\(name)")
             }
             if template == "{prompt}" {
-                #expect(images.contains("_CON.png") && images.contains("_con-2.png") || images.contains("_con.png") && images.contains("_CON-2.png"), "\(images)")
+                #expect(
+                    images.contains("_CON.png") && images.contains("_con-2.png")
+                        || images.contains("_con.png") && images.contains("_CON-2.png"), "\(images)")
                 #expect(images.contains("etc_passwd.png"))
                 #expect(images.contains { $0.hasPrefix("🌅 sunrise over 山 with a family 👨‍👩‍👧") })
                 #expect(images.contains("a line break, a tab and a bell.png"))
@@ -254,7 +295,8 @@ struct ExportTests {
         let workspace = try await ExportWorkspace.standard()
         _ = try export(workspace, .query("", sort: .newest), to: "plain", names: "{id}", strip: true)
         _ = try export(workspace, .query("", sort: .newest), to: "plain.zip", names: "{id}", strip: true)
-        let zipped = Dictionary(uniqueKeysWithValues: try zipEntries(workspace.path("plain.zip")).map { ($0.entry.path, $0.bytes) })
+        let zipped = Dictionary(
+            uniqueKeysWithValues: try zipEntries(workspace.path("plain.zip")).map { ($0.entry.path, $0.bytes) })
         #expect(try unzipTest(workspace.path("plain.zip")).status == 0)
         for item in try workspace.catalog.list("", limit: 100) {
             let original = try libraryBytes(workspace, item.image.id)
@@ -265,16 +307,22 @@ struct ExportTests {
                 let after = try PNGMetadataReader.read(bytes: stripped)
                 #expect(after.generation == nil, "image \(item.image.id) still has generation metadata")
                 let keywords = Set(after.textChunks.map(\.keyword))
-                #expect(keywords.isDisjoint(with: GptimgEmbedding.ownKeywords.union(PNGEditor.foreignGenerationKeywords)), "\(keywords)")
+                #expect(
+                    keywords.isDisjoint(with: GptimgEmbedding.ownKeywords.union(PNGEditor.foreignGenerationKeywords)),
+                    "\(keywords)")
                 #expect(Self.imageData(stripped) == Self.imageData(original))
                 #expect(try RGBAImage(pngData: stripped) == RGBAImage(pngData: original))
                 #expect(stripped.count < original.count)
             }
         }
-        let manifest = try #require(try parseJSON(try contents(workspace.path("plain") + "/manifest.json")) as? [String: Any])
+        let manifest = try #require(
+            try parseJSON(try contents(workspace.path("plain") + "/manifest.json")) as? [String: Any])
         #expect(manifest["strip_metadata"] as? Bool == true)
         // The manifest still has what the files no longer carry.
-        #expect((manifest["images"] as? [[String: Any]])?.contains { $0["prompt"] as? String == ExportWorkspace.prompts[0].prompt } == true)
+        #expect(
+            (manifest["images"] as? [[String: Any]])?.contains {
+                $0["prompt"] as? String == ExportWorkspace.prompts[0].prompt
+            } == true)
     }
 
     /// The IHDR and every IDAT chunk, bytes and CRCs, in order.
@@ -311,7 +359,9 @@ struct ExportTests {
         let lines = listing.stdout.split(separator: "\n")
         try #require(lines.count == 4)
         let variant = try workspace.catalog.details([workspace["variant"]])[0]
-        #expect(lines[1] == "001-the-same-lighthouse-as-a-watercolor-in-a.png \(variant.image.bytes) 0 \(variant.image.sha256)")
+        #expect(
+            lines[1]
+                == "001-the-same-lighthouse-as-a-watercolor-in-a.png \(variant.image.bytes) 0 \(variant.image.sha256)")
         #expect(lines[0].hasPrefix("manifest.json ") && lines[0].contains(" 8 "))
     }
 
@@ -331,33 +381,47 @@ struct ExportTests {
         // An empty folder is used; an export folder is replaced with --force; any other folder never.
         try FileManager.default.createDirectory(atPath: workspace.path("empty"), withIntermediateDirectories: true)
         _ = try export(workspace, .ids([String(workspace["con"])]), to: "empty")
-        #expect(throws: ExportError.targetExists(path: workspace.path("empty"))) { try export(workspace, .ids([String(workspace["con"])]), to: "empty") }
+        #expect(throws: ExportError.targetExists(path: workspace.path("empty"))) {
+            try export(workspace, .ids([String(workspace["con"])]), to: "empty")
+        }
         _ = try export(workspace, .ids([String(workspace["emoji"])]), to: "empty", force: true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path("empty")).count == 2)
         try FileManager.default.createDirectory(atPath: workspace.path("documents"), withIntermediateDirectories: true)
         try Data("keep me".utf8).write(to: workspace.folder.appendingPathComponent("documents/notes.txt"))
-        #expect(throws: ExportError.self) { try export(workspace, .ids([String(workspace["con"])]), to: "documents", force: true) }
+        #expect(throws: ExportError.self) {
+            try export(workspace, .ids([String(workspace["con"])]), to: "documents", force: true)
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path("documents")) == ["notes.txt"])
         // Never into the library.
         #expect(throws: ExportError.targetInsideLibrary(path: workspace.path("Library/exports"))) {
             try export(workspace, .ids([String(workspace["con"])]), to: "Library/exports")
         }
         // No partial left behind by any of it.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).allSatisfy { !$0.contains(".partial-") })
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).allSatisfy {
+                !$0.contains(".partial-")
+            })
     }
 
     @Test("a failure half-way (here, an interruption) leaves nothing under the final name and no partial")
     func interrupted() async throws {
         let workspace = try await ExportWorkspace.standard()
         for target in ["stop.zip", "stop"] {
-            let request = ExportRequest(selection: .query("", sort: .newest), target: workspace.path(target), names: try NameTemplate(parsing: "{id}"))
+            let request = ExportRequest(
+                selection: .query("", sort: .newest), target: workspace.path(target),
+                names: try NameTemplate(parsing: "{id}"))
             #expect(throws: ExportError.interrupted) {
                 try Exporter(catalog: workspace.catalog).export(request) { progress in
-                    #expect(FileManager.default.fileExists(atPath: workspace.folder.path + "/.\(target).partial-\(getpid())"))
+                    #expect(
+                        FileManager.default.fileExists(
+                            atPath: workspace.folder.path + "/.\(target).partial-\(getpid())"))
                     if progress.done == 3 { throw ExportError.interrupted }
                 }
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == ["Library", "in"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: workspace.folder.path).sorted() == [
+                    "Library", "in",
+                ])
         }
     }
 
@@ -394,7 +458,8 @@ struct ExportTests {
         var nul = try workspace.catalog.details([workspace["nul"]])[0]
         nul.generation.prompt = "before\u{0}after"
         let page = IndexPage.render(
-            title: "1 image", subtitle: "", items: [IndexPage.Item(details: nul, file: "nul.png", parentFile: nil)], manifest: "manifest.json", sheets: [])
+            title: "1 image", subtitle: "", items: [IndexPage.Item(details: nul, file: "nul.png", parentFile: nil)],
+            manifest: "manifest.json", sheets: [])
         #expect(page.contains("<p class=\"prompt\">beforeafter</p>"))
         #expect(!page.contains("\u{0}"))
         #expect(!html.contains("http://") && !html.contains("https://"))
@@ -411,7 +476,8 @@ struct ExportTests {
         }
         // In a zip too, with the same names.
         _ = try export(workspace, .query("", sort: .oldest), to: "sheet.zip", contactSheet: true)
-        #expect(try zipEntries(workspace.path("sheet.zip")).map(\.entry.path).prefix(2) == ["manifest.json", "index.html"])
+        #expect(
+            try zipEntries(workspace.path("sheet.zip")).map(\.entry.path).prefix(2) == ["manifest.json", "index.html"])
     }
 
     @Test("contact sheets: pages of 48, captions wrapped and shortened")
@@ -420,7 +486,8 @@ struct ExportTests {
         #expect(ContactSheet.pageNames(count: 49) == ["contact-sheet-01.png", "contact-sheet-02.png"])
         #expect(ContactSheet.pageNames(count: 2000).count == 42)
         #expect(ContactSheet.pageNames(count: 2000).last == "contact-sheet-42.png")
-        #expect(ContactSheet.pageNames(count: 100 * 48 + 1).prefix(2) == ["contact-sheet-001.png", "contact-sheet-002.png"])
+        #expect(
+            ContactSheet.pageNames(count: 100 * 48 + 1).prefix(2) == ["contact-sheet-001.png", "contact-sheet-002.png"])
         #expect(ContactSheet.captionLines("a short prompt") == ["a short prompt"])
         #expect(ContactSheet.captionLines("") == ["(no prompt)"])
         let lines = ContactSheet.captionLines(String(repeating: "lighthouse ", count: 40))
@@ -438,14 +505,17 @@ struct ExportTests {
         BitmapFont.draw("I", at: -1, -2, scale: 2, color: (1, 2, 3), into: &image)
         var inked: [String] = []
         for y in 0..<image.height {
-            inked.append(String((0..<image.width).map { x in
-                let offset = (y * image.width + x) * 4
-                return Array(image.pixels[offset..<offset + 4]) == [1, 2, 3, 255] ? "#" : "."
-            }))
+            inked.append(
+                String(
+                    (0..<image.width).map { x in
+                        let offset = (y * image.width + x) * 4
+                        return Array(image.pixels[offset..<offset + 4]) == [1, 2, 3, 255] ? "#" : "."
+                    }))
         }
         // Glyph rows 0-6 at scale 2 from y = -2 cover -2 to 11 (the top serif clipped off);
         // columns 1-3 from x = -1 cover 1 to 6.
-        let serif = ".######.....", bar = "...##......."
+        let serif = ".######....."
+        let bar = "...##......."
         #expect(inked == Array(repeating: bar, count: 10) + [serif, serif])
     }
 }

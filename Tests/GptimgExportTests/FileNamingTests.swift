@@ -1,6 +1,7 @@
 import Foundation
-@testable import GptimgExport
 import Testing
+
+@testable import GptimgExport
 
 @Suite("export: file names")
 struct FileNamingTests {
@@ -32,7 +33,7 @@ struct FileNamingTests {
     func length() {
         let long = String(repeating: "word ", count: 100)
         #expect(FileNames.safeStem(long).utf8.count <= 120)
-        let emoji = String(repeating: "👨‍👩‍👧", count: 40)  // 18 bytes each
+        let emoji = String(repeating: "👨‍👩‍👧", count: 40) // 18 bytes each
         let stem = FileNames.safeStem(emoji)
         #expect(stem.utf8.count <= 120)
         #expect(stem == String(repeating: "👨‍👩‍👧", count: 6))
@@ -67,7 +68,10 @@ struct FileNamingTests {
         // Dotless i is 2 bytes and its case key is "i": these three share a case key, but only
         // the first is cut to make room for a suffix.
         let long = String(repeating: "ı", count: 60)
-        let stems = ["a", "A", "a-3", "a-2", "b", "a", "A-3", "B", long, String(repeating: "i", count: 60), long.uppercased(), "a", "b-2", "B", long]
+        let stems = [
+            "a", "A", "a-3", "a-2", "b", "a", "A-3", "B", long, String(repeating: "i", count: 60), long.uppercased(),
+            "a", "b-2", "B", long,
+        ]
         var fast = UniqueFileNames()
         var reference = SearchFromOne()
         for name in ["a-3.png", "B-2.png"] {
@@ -76,7 +80,9 @@ struct FileNamingTests {
         }
         for round in 0..<40 {
             for stem in stems {
-                #expect(fast.claim(stem: stem, extension: "png") == reference.claim(stem: stem, extension: "png"), "\(round) \(stem)")
+                #expect(
+                    fast.claim(stem: stem, extension: "png") == reference.claim(stem: stem, extension: "png"),
+                    "\(round) \(stem)")
             }
         }
     }
@@ -91,7 +97,8 @@ struct FileNamingTests {
             while taken.contains(FileNames.caseKey(candidate)) {
                 number += 1
                 let suffix = "-\(number)"
-                candidate = FileNames.truncated(stem, toBytes: FileNames.maxStemBytes - suffix.utf8.count) + suffix + "." + ext
+                candidate =
+                    FileNames.truncated(stem, toBytes: FileNames.maxStemBytes - suffix.utf8.count) + suffix + "." + ext
             }
             taken.insert(FileNames.caseKey(candidate))
             return candidate

@@ -1,9 +1,10 @@
 import Foundation
 import GptimgCatalog
-@testable import GptimgExport
 import PNGMetadata
 import Testing
 import ZIPFoundation
+
+@testable import GptimgExport
 
 /// Issue 14, item 6: a signed URL's query (`?token=…`) is a credential. The catalog keeps whole
 /// URLs (a variant sends its source's hosted URL back to the API), but no export carries a

@@ -2,14 +2,16 @@ import Dispatch
 import Foundation
 import GptimgCatalog
 import GptimgGallery
-import Testing
 import TestSupport
+import Testing
 
 /// The gallery in a real browser: headless Chromium loads the pages from the server running in
 /// this process, with our CSP and script, and the DOM it ends with is checked. Screenshots go to
 /// `$TMPDIR/gptimg-gallery-screenshots/` for a person to look at. CI installs Chromium
 /// (scripts/install-deps.sh); `GPTIMG_SKIP_BROWSER=1` skips these tests where there is none.
-@Suite("gallery in a browser", .serialized, .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1"))
+@Suite(
+    "gallery in a browser", .serialized, .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1")
+)
 struct BrowserTests {
     static let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-gallery-screenshots")
 
@@ -30,7 +32,8 @@ struct BrowserTests {
             #expect(!search.contains("a portrait of a fox"))
 
             let page = try await Chromium.dumpDOM(running.url + "image/\(parent.image.id)")
-            #expect(page.contains("<h1 class=\"prompt\" id=\"prompt\">a lighthouse on a cliff at dawn, watercolor</h1>"))
+            #expect(
+                page.contains("<h1 class=\"prompt\" id=\"prompt\">a lighthouse on a cliff at dawn, watercolor</h1>"))
 
             // The hostile prompt stayed text: no element was made from it.
             let hostilePage = try await Chromium.dumpDOM(running.url + "image/\(hostile.image.id)")
@@ -38,11 +41,14 @@ struct BrowserTests {
             #expect(!hostilePage.contains("<img src=\"x\""))
 
             try await Chromium.screenshot(running.url, to: Self.screenshots.appendingPathComponent("grid.png"))
-            try await Chromium.screenshot(running.url + "?q=lighthouse", to: Self.screenshots.appendingPathComponent("search.png"))
-            try await Chromium.screenshot(running.url + "image/\(parent.image.id)", to: Self.screenshots.appendingPathComponent("image.png"))
+            try await Chromium.screenshot(
+                running.url + "?q=lighthouse", to: Self.screenshots.appendingPathComponent("search.png"))
+            try await Chromium.screenshot(
+                running.url + "image/\(parent.image.id)", to: Self.screenshots.appendingPathComponent("image.png"))
             for name in ["grid.png", "search.png", "image.png"] {
                 let path = Self.screenshots.appendingPathComponent(name).path
-                #expect(((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 10_000, "\(name)")
+                #expect(
+                    ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 10_000, "\(name)")
             }
         }
     }
@@ -91,21 +97,29 @@ enum Chromium {
         for name in ["chromium", "chromium-browser", "google-chrome"] {
             if let path = ProcessRunner.locate(name) { return path }
         }
-        throw Failure(description: "Chromium is not installed: run scripts/install-deps.sh (apt-get install chromium), or set GPTIMG_SKIP_BROWSER=1")
+        throw Failure(
+            description:
+                "Chromium is not installed: run scripts/install-deps.sh (apt-get install chromium), or set GPTIMG_SKIP_BROWSER=1"
+        )
     }
 
     static func dumpDOM(_ url: String, virtualTime: Int = 3000) async throws -> String {
         let result = try await run(["--dump-dom", "--virtual-time-budget=\(virtualTime)", url])
         guard result.status == 0, result.stdout.contains("</html>") else {
-            throw Failure(description: "chromium --dump-dom \(url) exited \(result.status): \(result.stderr.suffix(600))")
+            throw Failure(
+                description: "chromium --dump-dom \(url) exited \(result.status): \(result.stderr.suffix(600))")
         }
         return result.stdout
     }
 
     static func screenshot(_ url: String, to file: URL, width: Int = 1400, height: Int = 1000) async throws {
-        let result = try await run(["--screenshot=\(file.path)", "--window-size=\(width),\(height)", "--hide-scrollbars", "--virtual-time-budget=3000", url])
+        let result = try await run([
+            "--screenshot=\(file.path)", "--window-size=\(width),\(height)", "--hide-scrollbars",
+            "--virtual-time-budget=3000", url,
+        ])
         guard result.status == 0 else {
-            throw Failure(description: "chromium --screenshot \(url) exited \(result.status): \(result.stderr.suffix(600))")
+            throw Failure(
+                description: "chromium --screenshot \(url) exited \(result.status): \(result.stderr.suffix(600))")
         }
     }
 
@@ -119,11 +133,17 @@ enum Chromium {
         defer { try? FileManager.default.removeItem(at: script) }
         let result = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try ProcessRunner.run(["timeout", "120", "python3", script.path, url, chromium]) })
+                continuation.resume(
+                    with: Result { try ProcessRunner.run(["timeout", "120", "python3", script.path, url, chromium]) })
             }
         }
-        guard result.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
-            throw Failure(description: "the DevTools script exited \(result.status): \(result.stdout.suffix(300)) \(result.stderr.suffix(600))")
+        guard result.status == 0,
+            let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        else {
+            throw Failure(
+                description:
+                    "the DevTools script exited \(result.status): \(result.stdout.suffix(300)) \(result.stderr.suffix(600))"
+            )
         }
         return object
     }
@@ -194,12 +214,15 @@ enum Chromium {
 
     private static func run(_ arguments: [String]) async throws -> ProcessResult {
         let chromium = try binary()
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-chromium-\(UUID().uuidString)")
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gptimg-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let command = [
-            "timeout", "120", chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)",
-        ] + arguments
+        let command =
+            [
+                "timeout", "120", chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--user-data-dir=\(profile.path)",
+            ] + arguments
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try ProcessRunner.run(command) })

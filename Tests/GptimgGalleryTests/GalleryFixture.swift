@@ -33,11 +33,15 @@ final class GalleryLibrary: Sendable {
         location = LibraryLocation(root: folder.appendingPathComponent("Library"))
         for (index, spec) in specs.enumerated() {
             let metadata = GptimgMetadata(
-                prompt: spec.prompt, aspectRatio: spec.aspect, type: spec.parent == nil ? "text-to-image" : "image-to-image",
-                referenceImages: spec.parent.map { ["https://files.example/\($0.taskID)/\($0.index).png"] } ?? [], taskID: spec.task,
-                createdAt: spec.created, completedAt: spec.created, parent: spec.parent, remoteURL: "https://files.example/\(spec.task)/0.png",
+                prompt: spec.prompt, aspectRatio: spec.aspect,
+                type: spec.parent == nil ? "text-to-image" : "image-to-image",
+                referenceImages: spec.parent.map { ["https://files.example/\($0.taskID)/\($0.index).png"] } ?? [],
+                taskID: spec.task,
+                createdAt: spec.created, completedAt: spec.created, parent: spec.parent,
+                remoteURL: "https://files.example/\(spec.task)/0.png",
                 tags: spec.tags)
-            let bytes = try GptimgEmbedding.embed(metadata, into: Self.png(seed: index, width: spec.width, height: spec.height))
+            let bytes = try GptimgEmbedding.embed(
+                metadata, into: Self.png(seed: index, width: spec.width, height: spec.height))
             try Data(bytes).write(to: sources.appendingPathComponent(String(format: "%03d.png", index)))
         }
         catalog = try Catalog.open(location, access: .readWrite)
@@ -73,12 +77,25 @@ final class GalleryLibrary: Sendable {
     /// hostile prompt, a portrait and two plain landscapes; one 640×360 file for a real downscale.
     static func standard() async throws -> GalleryLibrary {
         let library = try await GalleryLibrary([
-            Spec(prompt: "a lighthouse on a cliff at dawn, watercolor", task: "gpt-image-2-PARENTPARENTPARENTPARE", width: 640, height: 360, created: "2026-11-01T10:00:00Z", tags: ["coast"]),
-            Spec(prompt: "the lighthouse in a storm", task: "gpt-image-2-CHILDCHILDCHILDCHILDC", created: "2026-11-02T10:00:00Z", parent: .init(taskID: "gpt-image-2-PARENTPARENTPARENTPARE", index: 0)),
-            Spec(prompt: "<script>alert(\"pwned\")</script><img src=x onerror=alert(1)> & 'quotes'", task: "gpt-image-2-HOSTILEHOSTILEHOSTILE", aspect: "1:1", width: 100, height: 100, created: "2026-11-03T10:00:00Z", tags: ["\"><script>alert(2)</script>"]),
-            Spec(prompt: "a portrait of a fox in the snow", task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX", aspect: "9:16", width: 90, height: 160, created: "2026-11-04T10:00:00Z"),
-            Spec(prompt: "rolling green hills, oil painting", task: "gpt-image-2-HILLSHILLSHILLSHILLS", created: "2026-11-05T10:00:00Z"),
-            Spec(prompt: "a misty lake at blue hour", task: "gpt-image-2-LAKELAKELAKELAKELAKE", created: "2026-11-06T10:00:00Z"),
+            Spec(
+                prompt: "a lighthouse on a cliff at dawn, watercolor", task: "gpt-image-2-PARENTPARENTPARENTPARE",
+                width: 640, height: 360, created: "2026-11-01T10:00:00Z", tags: ["coast"]),
+            Spec(
+                prompt: "the lighthouse in a storm", task: "gpt-image-2-CHILDCHILDCHILDCHILDC",
+                created: "2026-11-02T10:00:00Z", parent: .init(taskID: "gpt-image-2-PARENTPARENTPARENTPARE", index: 0)),
+            Spec(
+                prompt: "<script>alert(\"pwned\")</script><img src=x onerror=alert(1)> & 'quotes'",
+                task: "gpt-image-2-HOSTILEHOSTILEHOSTILE", aspect: "1:1", width: 100, height: 100,
+                created: "2026-11-03T10:00:00Z", tags: ["\"><script>alert(2)</script>"]),
+            Spec(
+                prompt: "a portrait of a fox in the snow", task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX", aspect: "9:16",
+                width: 90, height: 160, created: "2026-11-04T10:00:00Z"),
+            Spec(
+                prompt: "rolling green hills, oil painting", task: "gpt-image-2-HILLSHILLSHILLSHILLS",
+                created: "2026-11-05T10:00:00Z"),
+            Spec(
+                prompt: "a misty lake at blue hour", task: "gpt-image-2-LAKELAKELAKELAKELAKE",
+                created: "2026-11-06T10:00:00Z"),
         ])
         let fox = try library.id(task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX")
         let lake = try library.id(task: "gpt-image-2-LAKELAKELAKELAKELAKE")
@@ -105,7 +122,9 @@ extension GalleryLibrary {
     }
 
     /// Runs `test` against the gallery's router (no socket).
-    func withRouter<T: Sendable>(pageSize: Int = 100, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    func withRouter<T: Sendable>(
+        pageSize: Int = 100, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
         try await gallery(pageSize: pageSize).application().test(.router) { client in try await test(client) }
     }
 }
@@ -121,7 +140,10 @@ extension TestClientProtocol {
     }
 
     /// A POST as the gallery's own page sends it: JSON, the token and a same-origin `Origin`.
-    func edit(_ uri: String, _ json: String, token: String? = testToken.value, origin: String? = "http://localhost", extra: HTTPFields = [:]) async throws -> TestResponse {
+    func edit(
+        _ uri: String, _ json: String, token: String? = testToken.value, origin: String? = "http://localhost",
+        extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[HTTPField.Name("X-Gptimg-Token")!] = token }
         if let origin { headers[.origin] = origin }

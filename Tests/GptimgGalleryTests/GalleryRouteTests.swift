@@ -5,8 +5,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PNGRaster
-import Testing
 import TestSupport
+import Testing
 
 /// Every route through HummingbirdTesting's router framework, on a real temporary library.
 @Suite("gallery routes")
@@ -61,7 +61,9 @@ struct GalleryRouteTests {
             var pages = 0
             while let next = uri {
                 let html = try await client.get(next).text
-                let ids = html.components(separatedBy: "<li class=\"tile\"><a href=\"/image/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+                let ids = html.components(separatedBy: "<li class=\"tile\"><a href=\"/image/").dropFirst().map {
+                    String($0.prefix { $0 != "\"" })
+                }
                 seen += ids
                 pages += 1
                 if let range = html.range(of: "id=\"next\" href=\"") {
@@ -92,7 +94,10 @@ struct GalleryRouteTests {
             #expect(second.contains("<select name=\"in\"><option value=\"\" selected>any</option></select>"))
             let tagged = try await client.get("/?tag=coast&before=2026-11-05T10:00:00Z~999999").text
             #expect(tagged.contains("<p class=\"summary\">Older images that match</p>"))
-            #expect(tagged.contains("<select name=\"tag\"><option value=\"\">any</option><option value=\"coast\" selected>coast</option></select>"))
+            #expect(
+                tagged.contains(
+                    "<select name=\"tag\"><option value=\"\">any</option><option value=\"coast\" selected>coast</option></select>"
+                ))
             #expect(occurrences(of: "<li class=\"tile\">", in: tagged) == 1)
             // A collection's later page still finds the collection (any case) and its heading.
             let collection = try await client.get("/collection/summer%20TRIP?before=2026-11-05T10:00:00Z~999999")
@@ -120,7 +125,8 @@ struct GalleryRouteTests {
             // The CLI's own messages, escaped, with a 400.
             for query in ["colour:red", "rating:9", "\"open quote"] {
                 let expected = try #require(Self.queryError(query))
-                let response = try await client.get("/?q=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                let response = try await client.get(
+                    "/?q=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains(HTMLText.escape(expected)), "\(query)")
                 #expect(!response.text.contains("<li class=\"tile\">"))
@@ -162,7 +168,10 @@ struct GalleryRouteTests {
             #expect(bad.text.contains("rating:lots is not valid: rating: wants 0-5"))
             #expect(!bad.text.contains("<li class=\"tile\">"))
             // A value with a space or a quote is one value (never re-parsed as query text).
-            for (uri, message) in [("/?fav=yes+no", "fav:yes no is not valid: fav: wants yes or no"), ("/?aspect=16:9%22+tag:x", "aspect:16:9&quot; tag:x is not valid: aspect: wants a ratio")] {
+            for (uri, message) in [
+                ("/?fav=yes+no", "fav:yes no is not valid: fav: wants yes or no"),
+                ("/?aspect=16:9%22+tag:x", "aspect:16:9&quot; tag:x is not valid: aspect: wants a ratio"),
+            ] {
                 let response = try await client.get(uri)
                 #expect(response.status == .badRequest, "\(uri)")
                 #expect(response.text.contains(message), "\(uri)")
@@ -170,7 +179,9 @@ struct GalleryRouteTests {
         }
     }
 
-    @Test("the image page: image, prompt, parameters, task id, credits, lineage, tags, collections, the command to run it again")
+    @Test(
+        "the image page: image, prompt, parameters, task id, credits, lineage, tags, collections, the command to run it again"
+    )
     func imagePage() async throws {
         let library = try await GalleryLibrary.standard()
         let parent = try library.details(task: "gpt-image-2-PARENTPARENTPARENTPARE")
@@ -180,12 +191,15 @@ struct GalleryRouteTests {
             #expect(response.status == .ok)
             Self.expectSecurityHeaders(response)
             let html = response.text
-            #expect(html.contains("<h1 class=\"prompt\" id=\"prompt\">a lighthouse on a cliff at dawn, watercolor</h1>"))
+            #expect(
+                html.contains("<h1 class=\"prompt\" id=\"prompt\">a lighthouse on a cliff at dawn, watercolor</h1>"))
             #expect(html.contains("<img src=\"/img/\(parent.image.sha256).png\" width=\"640\" height=\"360\""))
             #expect(html.contains("gpt-image-2-PARENTPARENTPARENTPARE"))
             #expect(html.contains("<th scope=\"row\">Credits</th>"))
             #expect(html.contains("<th scope=\"row\">Aspect ratio</th><td>16:9</td>"))
-            #expect(html.contains("gptimg generate &apos;a lighthouse on a cliff at dawn, watercolor&apos; --aspect 16:9 -n 1"))
+            #expect(
+                html.contains(
+                    "gptimg generate &apos;a lighthouse on a cliff at dawn, watercolor&apos; --aspect 16:9 -n 1"))
             #expect(html.contains("<a href=\"/?tag=coast\">coast</a>"))
             // Lineage: its variant as a thumbnail.
             #expect(html.contains("Variants made from it"))
@@ -224,7 +238,10 @@ struct GalleryRouteTests {
         let hostile = try library.details(task: "gpt-image-2-HOSTILEHOSTILEHOSTILE")
         try await library.withRouter { client in
             let html = try await client.get("/image/\(hostile.image.id)").text
-            #expect(html.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &apos;quotes&apos;"))
+            #expect(
+                html.contains(
+                    "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &apos;quotes&apos;"
+                ))
             #expect(!html.contains("<script>alert"))
             #expect(!html.contains("<img src=x"))
             // The tag, in text and in attributes.
@@ -247,9 +264,11 @@ struct GalleryRouteTests {
             #expect(list.status == .ok)
             Self.expectSecurityHeaders(list)
             // By name; each with its first image (in the collection's order) as its cover.
-            let summer = "<a href=\"/collection/Summer%20trip\"><img src=\"/thumb/\(fox.image.sha256).png\" width=\"90\" height=\"160\" loading=\"lazy\" alt=\"\">"
+            let summer =
+                "<a href=\"/collection/Summer%20trip\"><img src=\"/thumb/\(fox.image.sha256).png\" width=\"90\" height=\"160\" loading=\"lazy\" alt=\"\">"
                 + "<span class=\"caption\"><strong>Summer trip</strong> · 2 images</span></a>"
-            let empty = "<a href=\"/collection/Empty\"><span class=\"no-cover\"></span><span class=\"caption\"><strong>Empty</strong> · 0 images</span></a>"
+            let empty =
+                "<a href=\"/collection/Empty\"><span class=\"no-cover\"></span><span class=\"caption\"><strong>Empty</strong> · 0 images</span></a>"
             let summerAt = try #require(list.text.range(of: summer))
             let emptyAt = try #require(list.text.range(of: empty))
             #expect(emptyAt.lowerBound < summerAt.lowerBound)
@@ -302,7 +321,8 @@ struct GalleryRouteTests {
         let library = try await GalleryLibrary.standard()
         let parent = try library.details(task: "gpt-image-2-PARENTPARENTPARENTPARE")
         let fox = try library.details(task: "gpt-image-2-FOXFOXFOXFOXFOXFOXFOX")
-        let cached = library.location.root.path + "/thumbs/\(parent.image.sha256.prefix(2))/\(parent.image.sha256)-320.png"
+        let cached =
+            library.location.root.path + "/thumbs/\(parent.image.sha256.prefix(2))/\(parent.image.sha256)-320.png"
         try await library.withRouter { client in
             #expect(!FileManager.default.fileExists(atPath: cached))
             let response = try await client.get("/thumb/\(parent.image.sha256).png")
@@ -335,7 +355,10 @@ struct GalleryRouteTests {
         let library = try await GalleryLibrary.standard()
         try await library.withRouter { client in
             let html = try await client.get("/").text
-            for (name, type) in [("app.css", "text/css; charset=utf-8"), ("app.js", "text/javascript; charset=utf-8"), ("icon.svg", "image/svg+xml")] {
+            for (name, type) in [
+                ("app.css", "text/css; charset=utf-8"), ("app.js", "text/javascript; charset=utf-8"),
+                ("icon.svg", "image/svg+xml"),
+            ] {
                 let start = try #require(html.range(of: "/static/\(name)?v="))
                 let link = String(html[start.lowerBound...].prefix { $0 != "\"" })
                 let response = try await client.get(link)
@@ -361,11 +384,16 @@ struct GalleryRouteTests {
         let library = try await GalleryLibrary.standard()
         try await library.withRouter { client in
             let attempts = [
-                "/img/../catalog.sqlite", "/img/..%2F..%2Fcatalog.sqlite", "/img/..%2fcatalog.sqlite.png", "/img/%2e%2e%2fcatalog.sqlite.png",
-                "/img/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd.png", "/thumb/..%2Fcatalog.sqlite.png", "/thumb/%2e%2e/%2e%2e/catalog.sqlite",
-                "/img/1%2F..%2F..%2Fcatalog.sqlite.png", "/img/....%2F%2F....%2F%2Fcatalog.sqlite.png", "/static/..%2F..%2FPackage.swift",
-                "/static/%2e%2e%2fapp.css", "/static/../catalog.sqlite", "/image/..%2F..%2Fcatalog.sqlite", "/image/%2e%2e",
-                "/collection/..%2F..%2Fcatalog.sqlite", "/img//etc/passwd", "/img/%00.png", "/catalog.sqlite", "/images/",
+                "/img/../catalog.sqlite", "/img/..%2F..%2Fcatalog.sqlite", "/img/..%2fcatalog.sqlite.png",
+                "/img/%2e%2e%2fcatalog.sqlite.png",
+                "/img/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd.png", "/thumb/..%2Fcatalog.sqlite.png",
+                "/thumb/%2e%2e/%2e%2e/catalog.sqlite",
+                "/img/1%2F..%2F..%2Fcatalog.sqlite.png", "/img/....%2F%2F....%2F%2Fcatalog.sqlite.png",
+                "/static/..%2F..%2FPackage.swift",
+                "/static/%2e%2e%2fapp.css", "/static/../catalog.sqlite", "/image/..%2F..%2Fcatalog.sqlite",
+                "/image/%2e%2e",
+                "/collection/..%2F..%2Fcatalog.sqlite", "/img//etc/passwd", "/img/%00.png", "/catalog.sqlite",
+                "/images/",
                 "/thumb/1.png%00.txt", "/img/-1.png", "/img/1e3.png",
             ]
             for uri in attempts {
@@ -397,7 +425,9 @@ struct GalleryRouteTests {
                 for route in ["img", "thumb"] {
                     let response = try await client.get("/\(route)/\(id).png")
                     #expect(response.status == .notFound, "\(route) \(id)")
-                    #expect(response.text.contains("image \(id)'s path leads outside the library"), "\(route) \(id): \(response.text)")
+                    #expect(
+                        response.text.contains("image \(id)'s path leads outside the library"),
+                        "\(route) \(id): \(response.text)")
                     #expect(!response.text.contains("not for the web"))
                 }
             }
@@ -410,14 +440,18 @@ struct GalleryRouteTests {
         try await library.withRouter { client in
             // The router framework sends authority `localhost` (port 80, as configured): accepted.
             #expect(try await client.get("/").status == .ok)
-            for host in ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost:8765", "localhost.:80", "127.0.0.2", "[::2]:80", "0.0.0.0:80", "localhost:80@evil.example"] {
+            for host in [
+                "evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost:8765", "localhost.:80",
+                "127.0.0.2", "[::2]:80", "0.0.0.0:80", "localhost:80@evil.example",
+            ] {
                 for uri in ["/", "/img/1.png", "/static/app.css", "/nowhere"] {
                     let response = try await client.get(uri, headers: [HTTPField.Name("Host")!: host])
                     #expect(response.status == .misdirectedRequest, "\(host) \(uri)")
                     Self.expectSecurityHeaders(response)
                 }
             }
-            let post = try await client.edit("/api/image/1/rating", #"{"rating":5}"#, extra: [HTTPField.Name("Host")!: "evil.example"])
+            let post = try await client.edit(
+                "/api/image/1/rating", #"{"rating":5}"#, extra: [HTTPField.Name("Host")!: "evil.example"])
             #expect(post.status == .misdirectedRequest)
             #expect(try library.catalog.details([1])[0].image.rating == 0)
         }
@@ -426,8 +460,13 @@ struct GalleryRouteTests {
     @Test("HostPolicy: loopback names, the right port, nothing else")
     func hostPolicy() {
         let policy = HostPolicy(port: 8765)
-        for good in ["127.0.0.1:8765", "localhost:8765", "LOCALHOST:8765", "[::1]:8765"] { #expect(policy.allows(good), "\(good)") }
-        for bad in ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:8766", "example.com:8765", "127.0.0.1:8765:1", "localhost:", "[::1]8765", "[::1", "localhost:+8765", "localhost:08765x", ""] {
+        for good in ["127.0.0.1:8765", "localhost:8765", "LOCALHOST:8765", "[::1]:8765"] {
+            #expect(policy.allows(good), "\(good)")
+        }
+        for bad in [
+            "127.0.0.1", "localhost", "[::1]", "127.0.0.1:8766", "example.com:8765", "127.0.0.1:8765:1", "localhost:",
+            "[::1]8765", "[::1", "localhost:+8765", "localhost:08765x", "",
+        ] {
             #expect(!policy.allows(bad), "\(bad)")
         }
         #expect(HostPolicy(port: 80).allows("localhost"))
@@ -487,11 +526,15 @@ struct GalleryRouteTests {
                 #expect(response.status == status, "\(uri) \(body)")
                 #expect(response.text.contains(message), "\(uri) \(body): \(response.text)")
             }
-            let huge = try await client.edit("/api/image/\(id)/tags", "{\"add\":[\"" + String(repeating: "x", count: 20_000) + "\"]}")
+            let huge = try await client.edit(
+                "/api/image/\(id)/tags", "{\"add\":[\"" + String(repeating: "x", count: 20_000) + "\"]}")
             #expect(huge.status == .contentTooLarge)
             let form = try await client.execute(
                 uri: "/api/image/\(id)/rating", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Gptimg-Token")!: testToken.value, .origin: "http://localhost"],
+                headers: [
+                    .contentType: "application/x-www-form-urlencoded",
+                    HTTPField.Name("X-Gptimg-Token")!: testToken.value, .origin: "http://localhost",
+                ],
                 body: ByteBuffer(string: "rating=5"))
             #expect(form.status == .unsupportedMediaType)
             // Edits are POSTs only.
@@ -518,14 +561,16 @@ struct GalleryRouteTests {
                 (testToken.value, "http://localhost", [secFetchSite: "same-site"], "same origin"),
             ]
             for (token, origin, extra, reason) in attempts {
-                let response = try await client.edit("/api/image/\(id)/rating", #"{"rating":5}"#, token: token, origin: origin, extra: extra)
+                let response = try await client.edit(
+                    "/api/image/\(id)/rating", #"{"rating":5}"#, token: token, origin: origin, extra: extra)
                 #expect(response.status == .forbidden, "\(token ?? "none") \(origin ?? "none")")
                 #expect(response.text.contains(reason))
                 Self.expectSecurityHeaders(response)
             }
             #expect(try library.catalog.details([id])[0].image.rating == 0)
             // Sec-Fetch-Site alone (a browser that sends no Origin) is enough with the token.
-            let fetchOnly = try await client.edit("/api/image/\(id)/rating", #"{"rating":2}"#, origin: nil, extra: [secFetchSite: "same-origin"])
+            let fetchOnly = try await client.edit(
+                "/api/image/\(id)/rating", #"{"rating":2}"#, origin: nil, extra: [secFetchSite: "same-origin"])
             #expect(fetchOnly.status == .ok)
         }
     }
@@ -547,7 +592,8 @@ struct GalleryRouteTests {
 /// The escaping the pages use, spelled out independently of the code under test.
 enum HTMLText {
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&apos;")
     }
 }

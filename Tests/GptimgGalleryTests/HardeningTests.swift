@@ -23,7 +23,7 @@ struct HardeningTests {
             be32(UInt32(data.count)) + Array(type.utf8) + data + be32(independentCRC32(Array(type.utf8) + data))
         }
         let zeros = [UInt8](repeating: 0, count: 40)
-        let adler: UInt32 = (UInt32(40) << 16) | 1  // a = 1 (zeros add nothing), b = 40 × 1
+        let adler: UInt32 = (UInt32(40) << 16) | 1 // a = 1 (zeros add nothing), b = 40 × 1
         // One stored deflate block: final, 40 bytes, their one's complement.
         let stream: [UInt8] = [0x78, 0x01, 1, 40, 0, ~40, 0xFF] + zeros + be32(adler)
         let ihdr = be32(1) + be32(UInt32(height)) + [1, 0, 0, 0, 0]
@@ -166,7 +166,7 @@ struct HardeningTests {
             #expect(page.status == .ok)
             #expect(occurrences(of: "<li class=\"tile\">", in: page.text) == 6)
             #expect(page.text.utf8.count < 100_000)
-            #expect(occurrences(of: "a huge prompt abababab", in: page.text) == 12)  // caption and alternative text
+            #expect(occurrences(of: "a huge prompt abababab", in: page.text) == 12) // caption and alternative text
             #expect(occurrences(of: "…</span>", in: page.text) == 6)
         }
     }

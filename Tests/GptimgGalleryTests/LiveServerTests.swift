@@ -24,7 +24,8 @@ struct LiveServerTests {
             }
             // Two Host headers: refused even when the first is ours.
             let doubled = try await RawHTTP.send(
-                port: running.port, "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(running.port)\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+                port: running.port,
+                "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(running.port)\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
             #expect(doubled.hasPrefix("HTTP/1.1 421"), "\(doubled.prefix(80))")
             #expect(!doubled.contains("gptimg-token"))
             // No Host at all (HTTP/1.0).
@@ -81,7 +82,9 @@ enum RawHTTP {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
         let bytes = Array(request.utf8)

@@ -2,8 +2,8 @@ import Foundation
 import GptimgAPI
 import GptimgCatalog
 import GptimgGallery
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 14, item 1: "Run it again" must never run anything but gptimg. Both ends: a file's
 /// hostile aspect ratio is not stored, and every word of the command is quoted (a catalog that
@@ -99,7 +99,7 @@ struct RerunCommandTests {
                 created: "2026-11-06T10:00:00Z")
         ])
         let lake = try library.details(task: "gpt-image-2-LAKELAKELAKELAKELAKE")
-        #expect(lake.generation.aspectRatio == "16:9")  // what its 160×90 pixels say
+        #expect(lake.generation.aspectRatio == "16:9") // what its 160×90 pixels say
         let show = try library.catalog.show(lake.image.id)
         #expect(
             show.warnings.contains { $0.contains("aspect_ratio") && $0.contains("value dropped") }, "\(show.warnings)")

@@ -11,22 +11,32 @@ import Testing
 /// path ends in a recorded state that says what happened, and nothing is sent twice.
 @Suite("Generator")
 struct GeneratorTests {
-    static func simulator(credits: Int = 100, faults: SimulatorFaults = SimulatorFaults(), failRate: Double = 0) -> Simulator {
-        Simulator(configuration: SimulatorConfiguration(keys: [canaryKey], credits: credits, latency: 0.3, failRate: failRate, faults: faults, seed: 11))
+    /// The simulator's tasks take 45 s and its Retry-After is 1 s, all on the simulated clock
+    /// the generator waits on: no test waits for them.
+    static func simulator(
+        _ api: SimulatedAPI, credits: Int = 100, faults: SimulatorFaults = SimulatorFaults(), failRate: Double = 0
+    ) -> Simulator {
+        api.simulator(credits: credits, failRate: failRate, faults: faults)
     }
 
-    static func generator(_ catalog: Catalog, _ client: APIClient, clock: any GenerationClock = LiveClock()) -> Generator {
+    static func generator(_ catalog: Catalog, _ client: APIClient, clock: any GenerationClock = LiveClock())
+        -> Generator
+    {
         Generator(catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: 0.3), clock: clock)
     }
 
     @Test func rateLimitsAndDroppedConnectionsMidPollAndMidDownloadAreRiddenOut() async throws {
         let faults = SimulatorFaults(rateLimitRate: 0.3, retryAfter: 1, dropRate: 0.3)
-        try await Self.simulator(faults: faults).withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated, faults: faults).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let generator = Self.generator(catalog, try client(sim.port))
+                let generator = simulated.generator(catalog, try client(sim.port))
                 var outcomes: [GenerationOutcome] = []
                 for index in 0..<3 {
-                    outcomes.append(try await generator.generate(GenerateRequest(prompt: "stormy sea \(index)", n: 2), options: GenerationOptions(tags: ["sea"], collection: "Storms")))
+                    outcomes.append(
+                        try await generator.generate(
+                            GenerateRequest(prompt: "stormy sea \(index)", n: 2),
+                            options: GenerationOptions(tags: ["sea"], collection: "Storms")))
                 }
                 for outcome in outcomes {
                     #expect(outcome.generation.status == .completed, "\(outcome.message ?? "")")
@@ -46,11 +56,13 @@ struct GeneratorTests {
     }
 
     @Test func aDownloadThatKeepsFailingIsReportedThenResumedFromItsRecordedURL() async throws {
-        try await Self.simulator().withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let generator = Self.generator(catalog, try client(sim.port))
+                let generator = simulated.generator(catalog, try client(sim.port))
                 await sim.setFaults(SimulatorFaults(dropRate: 1, dropPolls: false))
-                let first = try await generator.generate(GenerateRequest(prompt: "a cut-off download", n: 2), options: GenerationOptions(tags: ["kept"]))
+                let first = try await generator.generate(
+                    GenerateRequest(prompt: "a cut-off download", n: 2), options: GenerationOptions(tags: ["kept"]))
                 #expect(first.generation.status == .processing)
                 #expect(first.missing == [0, 1])
                 #expect(first.message?.contains("gptimg resume") == true)
@@ -62,17 +74,20 @@ struct GeneratorTests {
                 #expect(resumed.images.map(\.index) == [0, 1])
                 // The tags asked for at submission are applied by the resume too.
                 #expect(try catalog.count(ImageQuery(parsing: "tag:kept")) == 2)
-                #expect(await sim.balance(of: canaryKey) == 96)  // charged once
+                #expect(await sim.balance(of: canaryKey) == 96) // charged once
             }
         }
     }
 
     @Test func landingAgainPutsImagesAlreadyPresentInTheRequestedCollection() async throws {
-        try await Self.simulator().withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated).withRunning { sim async throws in
             try await withLibrary { catalog in
                 let api = try client(sim.port)
-                let generator = Self.generator(catalog, api)
-                let first = try await generator.generate(GenerateRequest(prompt: "harbour at dusk", n: 2), options: GenerationOptions(tags: ["dusk"], collection: "Harbours"))
+                let generator = simulated.generator(catalog, api)
+                let first = try await generator.generate(
+                    GenerateRequest(prompt: "harbour at dusk", n: 2),
+                    options: GenerationOptions(tags: ["dusk"], collection: "Harbours"))
                 #expect(first.generation.status == .completed)
                 #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
 
@@ -80,7 +95,8 @@ struct GeneratorTests {
                 _ = try catalog.removeFromCollection("Harbours", first.images.map(\.id))
                 #expect(try catalog.count(ImageQuery(parsing: "in:Harbours")) == 0)
                 let generation = try await #require(try await catalog.generation(id: first.generation.id))
-                let again = try await generator.land(generation, task: try await api.task(try #require(generation.taskID)))
+                let again = try await generator.land(
+                    generation, task: try await api.task(try #require(generation.taskID)))
                 #expect(again.images.count == 2 && again.missing.isEmpty)
                 #expect(try catalog.count(ImageQuery(parsing: "tag:dusk in:Harbours")) == 2)
             }
@@ -88,9 +104,11 @@ struct GeneratorTests {
     }
 
     @Test func aFailedTaskIsRecordedWithItsRefundInTheSameTransaction() async throws {
-        try await Self.simulator(failRate: 1).withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated, failRate: 1).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let outcome = try await Self.generator(catalog, try client(sim.port)).generate(GenerateRequest(prompt: "doomed", n: 3))
+                let outcome = try await simulated.generator(catalog, try client(sim.port)).generate(
+                    GenerateRequest(prompt: "doomed", n: 3))
                 #expect(outcome.generation.status == .failed)
                 #expect(outcome.generation.creditsCharged == 6 && outcome.generation.creditsRefunded == 6)
                 #expect(outcome.generation.errorCode == "GENERATION_FAILED")
@@ -102,11 +120,15 @@ struct GeneratorTests {
     }
 
     @Test func notEnoughCreditsIsRefusedWithTheBalanceRecorded() async throws {
-        try await Self.simulator(credits: 3).withRunning { sim async throws in
+        let simulated = SimulatedAPI()
+        try await Self.simulator(simulated, credits: 3).withRunning { sim async throws in
             try await withLibrary { catalog in
-                let record = try await Self.generator(catalog, try client(sim.port)).submit(GenerateRequest(prompt: "too dear", n: 2))
+                let record = try await simulated.generator(catalog, try client(sim.port)).submit(
+                    GenerateRequest(prompt: "too dear", n: 2))
                 #expect(record.status == .failed && record.errorCode == "INSUFFICIENT_CREDITS")
-                #expect(record.errorMessage?.contains("needs 4") == true && record.errorMessage?.contains("balance is 3") == true)
+                #expect(
+                    record.errorMessage?.contains("needs 4") == true
+                        && record.errorMessage?.contains("balance is 3") == true)
                 #expect(record.taskID == nil && record.creditsCharged == 0)
                 #expect(try catalog.creditSummary().lastBalance?.credits == 3)
             }
@@ -117,9 +139,24 @@ struct GeneratorTests {
         // Each server echoes the key in its message, as a careless API might: it must reach
         // neither the catalog nor the error reported on stderr.
         let answers: [(String, Response, String)] = [
-            ("/bad", json(#"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long for key \#(canaryKey)","field":"prompt"}}"#, status: .badRequest), "INVALID_REQUEST"),
-            ("/key", json(#"{"success":false,"error":{"code":"UNAUTHORIZED","message":"invalid API key \#(canaryKey)"}}"#, status: .unauthorized), "UNAUTHORIZED"),
-            ("/boom", json(#"{"success":false,"error":{"code":"INTERNAL_ERROR","message":"unexpected, key=\#(canaryKey)"}}"#, status: .internalServerError), "INTERNAL_ERROR"),
+            (
+                "/bad",
+                json(
+                    #"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long for key \#(canaryKey)","field":"prompt"}}"#,
+                    status: .badRequest), "INVALID_REQUEST"
+            ),
+            (
+                "/key",
+                json(
+                    #"{"success":false,"error":{"code":"UNAUTHORIZED","message":"invalid API key \#(canaryKey)"}}"#,
+                    status: .unauthorized), "UNAUTHORIZED"
+            ),
+            (
+                "/boom",
+                json(
+                    #"{"success":false,"error":{"code":"INTERNAL_ERROR","message":"unexpected, key=\#(canaryKey)"}}"#,
+                    status: .internalServerError), "INTERNAL_ERROR"
+            ),
         ]
         for (prefix, answer, code) in answers {
             try await withServer({ router, _ in
@@ -129,11 +166,13 @@ struct GeneratorTests {
                     let api = try APIClient(baseURL: "http://127.0.0.1:\(port)\(prefix)", key: APIKey(canaryKey)!)
                     let reported = EventLog()
                     let generator = Generator(
-                        catalog: catalog, client: api, schedule: PollSchedule(typicalLatency: 0.3), clock: InstantClock(), events: reported.record)
+                        catalog: catalog, client: api, schedule: PollSchedule(typicalLatency: 0.3),
+                        clock: InstantClock(), events: reported.record)
                     let record = try await generator.submit(GenerateRequest(prompt: "refused"))
                     #expect(record.status == .failed, "\(code)")
                     #expect(record.errorCode == code)
-                    #expect(record.errorMessage?.contains("<redacted>") == true, "\(code): \(record.errorMessage ?? "")")
+                    #expect(
+                        record.errorMessage?.contains("<redacted>") == true, "\(code): \(record.errorMessage ?? "")")
                     #expect(record.errorMessage?.contains("\n") == false)
                     let stored = try await #require(try await catalog.generation(id: record.id))
                     #expect(stored.errorMessage?.contains(canaryKey) == false, "\(code)")
@@ -149,14 +188,18 @@ struct GeneratorTests {
         try await withServer({ router, _ in
             router.post("/api/v1/images/generate") { _, _ in json(submitted("DDDDDDDDDDDDDDDDDDDDD")) }
             router.get("/api/v1/images/task/:id") { _, _ in
-                json(#"{"success":true,"data":{"id":"DDDDDDDDDDDDDDDDDDDDD","task_id":"gpt-image-2-DDDDDDDDDDDDDDDDDDDDD","status":"failed","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"error":{"code":"GENERATION_FAILED","message":"failed for \#(canaryKey)"},"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}"#)
+                json(
+                    #"{"success":true,"data":{"id":"DDDDDDDDDDDDDDDDDDDDD","task_id":"gpt-image-2-DDDDDDDDDDDDDDDDDDDDD","status":"failed","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"error":{"code":"GENERATION_FAILED","message":"failed for \#(canaryKey)"},"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}"#
+                )
             }
         }) { port, _ in
             try await withLibrary { catalog in
-                let outcome = try await Self.generator(catalog, try client(port), clock: InstantClock()).generate(GenerateRequest(prompt: "doomed"))
+                let outcome = try await Self.generator(catalog, try client(port), clock: InstantClock()).generate(
+                    GenerateRequest(prompt: "doomed"))
                 #expect(outcome.generation.status == .failed)
                 #expect(outcome.message?.contains("<redacted>") == true, "\(outcome.message ?? "")")
-                #expect(try await catalog.generation(id: outcome.generation.id)?.errorMessage?.contains(canaryKey) == false)
+                #expect(
+                    try await catalog.generation(id: outcome.generation.id)?.errorMessage?.contains(canaryKey) == false)
             }
         }
     }
@@ -169,7 +212,8 @@ struct GeneratorTests {
             }
         }) { port, log in
             try await withLibrary { catalog in
-                let record = try await Self.generator(catalog, try client(port, timeout: 1), clock: InstantClock()).submit(GenerateRequest(prompt: "slow"))
+                let record = try await Self.generator(catalog, try client(port, timeout: 1), clock: InstantClock())
+                    .submit(GenerateRequest(prompt: "slow"))
                 #expect(record.status == .unknown)
                 #expect(record.errorCode == "MAYBE_SUBMITTED")
                 #expect(record.errorMessage?.contains("not sent again") == true)
@@ -183,7 +227,8 @@ struct GeneratorTests {
         // A port nobody listens on: bind one, note it, close it.
         let port = try await withServer({ _, _ in }) { port, _ in port }
         try await withLibrary { catalog in
-            let record = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(GenerateRequest(prompt: "nobody home"))
+            let record = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(
+                GenerateRequest(prompt: "nobody home"))
             #expect(record.status == .failed)
             #expect(record.errorCode == "NOT_SENT")
             #expect(record.errorMessage?.contains("cannot reach the API") == true, "\(record.errorMessage ?? "")")
@@ -196,18 +241,22 @@ struct GeneratorTests {
             router.post("/api/v1/images/generate") { _, _ in json(#"{"success":true,"data":{"task_id":42}}"#) }
             router.post("/poll/api/v1/images/generate") { _, _ in json(submitted("BBBBBBBBBBBBBBBBBBBBB")) }
             router.get("/poll/api/v1/images/task/:id") { _, _ in
-                json(#"{"success":true,"data":{"id":"BBBBBBBBBBBBBBBBBBBBB","task_id":"gpt-image-2-BBBBBBBBBBBBBBBBBBBBB","status":"completed","images":[{}]}}"#)
+                json(
+                    #"{"success":true,"data":{"id":"BBBBBBBBBBBBBBBBBBBBB","task_id":"gpt-image-2-BBBBBBBBBBBBBBBBBBBBB","status":"completed","images":[{}]}}"#
+                )
             }
         }) { port, log in
             try await withLibrary { catalog in
                 // A 200 with a broken body: the task may exist, so it is unknown, not failed.
-                let broken = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(GenerateRequest(prompt: "garbled"))
+                let broken = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(
+                    GenerateRequest(prompt: "garbled"))
                 #expect(broken.status == .unknown)
                 #expect(broken.errorMessage?.contains("data") == true)
 
                 let api = try APIClient(baseURL: "http://127.0.0.1:\(port)/poll", key: APIKey(canaryKey)!)
-                let outcome = try await Self.generator(catalog, api, clock: InstantClock()).generate(GenerateRequest(prompt: "garbled poll"))
-                #expect(outcome.generation.status == .processing)  // still the API's task: resumable
+                let outcome = try await Self.generator(catalog, api, clock: InstantClock()).generate(
+                    GenerateRequest(prompt: "garbled poll"))
+                #expect(outcome.generation.status == .processing) // still the API's task: resumable
                 #expect(outcome.message?.contains("is missing") == true, "\(outcome.message ?? "")")
                 #expect(await log.count("POST") == 2)
             }
@@ -219,20 +268,26 @@ struct GeneratorTests {
             try await withServer({ router, _ in
                 // The API answers with a redirect to another host (localhost is not 127.0.0.1).
                 router.post("/api/v1/images/generate") { _, _ in
-                    Response(status: .temporaryRedirect, headers: [.location: "http://localhost:\(otherPort)/api/v1/images/generate"])
+                    Response(
+                        status: .temporaryRedirect,
+                        headers: [.location: "http://localhost:\(otherPort)/api/v1/images/generate"])
                 }
                 router.post("/dl/api/v1/images/generate") { _, _ in json(submitted("CCCCCCCCCCCCCCCCCCCCC")) }
-                router.get("/dl/api/v1/images/task/:id") { _, _ in json(completed("CCCCCCCCCCCCCCCCCCCCC", url: "http://127.0.0.1:\(otherPort)/moved.png")) }
+                router.get("/dl/api/v1/images/task/:id") { _, _ in
+                    json(completed("CCCCCCCCCCCCCCCCCCCCC", url: "http://127.0.0.1:\(otherPort)/moved.png"))
+                }
             }) { port, _ in
                 try await withLibrary { catalog in
-                    let record = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(GenerateRequest(prompt: "redirected"))
+                    let record = try await Self.generator(catalog, try client(port), clock: InstantClock()).submit(
+                        GenerateRequest(prompt: "redirected"))
                     #expect(record.status == .unknown)
                     #expect(record.errorMessage?.contains("redirect") == true)
                     #expect(await otherLog.entries.isEmpty, "the redirect was not followed")
 
                     // Downloads carry no key at all, wherever they go.
                     let api = try APIClient(baseURL: "http://127.0.0.1:\(port)/dl", key: APIKey(canaryKey)!)
-                    _ = try await Self.generator(catalog, api, clock: InstantClock()).generate(GenerateRequest(prompt: "download elsewhere"))
+                    _ = try await Self.generator(catalog, api, clock: InstantClock()).generate(
+                        GenerateRequest(prompt: "download elsewhere"))
                     let downloads = await otherLog.entries
                     #expect(!downloads.isEmpty)
                     #expect(downloads.allSatisfy { $0.authorization == nil })

@@ -5,8 +5,8 @@ import GptimgClient
 import GptimgGeneration
 import Hummingbird
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 14, item 6: a broken or hostile API, as scripted servers over loopback. At most `n`
 /// images land whatever the answer lists; values it echoes are stored (catalog, PNG) only when
@@ -23,7 +23,7 @@ struct HostileAPITests {
             let body = Array(type.utf8) + data
             return be(UInt32(data.count)) + body + be(independentCRC32(body))
         }
-        let header: [UInt8] = [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]  // 1×1, 8-bit grey
+        let header: [UInt8] = [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0] // 1×1, 8-bit grey
         // zlib: one stored block holding the row (filter 0, pixel 0), then its Adler-32.
         let imageData: [UInt8] = [0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]
         return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header)
@@ -116,7 +116,7 @@ struct HostileAPITests {
                 let outcome = try await Self.generator(catalog, port).generate(
                     GenerateRequest(prompt: "two lakes", n: 2))
                 #expect(outcome.images.count == 1)
-                #expect(outcome.missing == [1])  // plain http to another host is never fetched
+                #expect(outcome.missing == [1]) // plain http to another host is never fetched
                 #expect(await log.count("GET", "/img/") == 1)
                 let generation = try await #require(try await catalog.generation(id: outcome.generation.id))
                 #expect(generation.taskID == "gpt-image-2-\(Self.id)")
@@ -162,7 +162,7 @@ struct HostileAPITests {
             try await withLibrary { catalog in
                 let outcome = try await Self.generator(catalog, port).generate(GenerateRequest(prompt: "mine"))
                 #expect(outcome.images.isEmpty)
-                #expect(outcome.generation.status == .processing)  // still the API's task: resumable
+                #expect(outcome.generation.status == .processing) // still the API's task: resumable
                 #expect(outcome.message?.contains("not gpt-image-2-\(Self.id)") == true, "\(outcome.message ?? "")")
                 #expect(await log.count("POST") == 1)
             }

@@ -5,8 +5,8 @@ import GptimgClient
 import GptimgGeneration
 import Hummingbird
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 /// Landing a downloaded image in one pass: held in memory, embedded there, checked once, written
 /// once into staging and linked — no temporary file in the library, nothing of a damaged
@@ -58,7 +58,8 @@ struct LandingTests {
                 #expect(report.generation?.gptimg?.taskID == "gpt-image-2-\(Self.id)")
                 #expect(report.generation?.gptimg?.prompt == "a lake in one pass")
                 // Every other byte is the served file's.
-                let withoutOurs = try PNGEditor.splice(file, inserting: [], removingKeywords: GptimgEmbedding.ownKeywords)
+                let withoutOurs = try PNGEditor.splice(
+                    file, inserting: [], removingKeywords: GptimgEmbedding.ownKeywords)
                 #expect(withoutOurs == good)
                 // Nothing of the damaged one: no file, no intent, nothing staged.
                 let doctor = try catalog.doctor()

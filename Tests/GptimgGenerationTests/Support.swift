@@ -3,6 +3,7 @@ import GptimgAPI
 import GptimgCatalog
 import GptimgClient
 import GptimgGeneration
+import GptimgSimulator
 import Hummingbird
 import Logging
 import LoopbackServing
@@ -33,9 +34,10 @@ actor RequestLog {
     private(set) var entries: [Entry] = []
 
     func record(_ request: Request) {
-        entries.append(Entry(
-            method: request.method.rawValue, path: request.uri.path, authorization: request.headers[.authorization],
-            host: request.head.authority))
+        entries.append(
+            Entry(
+                method: request.method.rawValue, path: request.uri.path, authorization: request.headers[.authorization],
+                host: request.head.authority))
     }
 
     func count(_ method: String, _ pathPrefix: String = "") -> Int {
@@ -46,7 +48,9 @@ actor RequestLog {
 /// A Hummingbird server on 127.0.0.1 with routes a test writes: for the answers the simulator
 /// never gives (a 400 from the server, malformed JSON, redirects, a POST that never answers).
 /// Throws, failing the test, when the server cannot start.
-func withServer<T>(_ configure: (Router<BasicRequestContext>, RequestLog) -> Void, _ body: (Int, RequestLog) async throws -> T) async throws -> T {
+func withServer<T>(
+    _ configure: (Router<BasicRequestContext>, RequestLog) -> Void, _ body: (Int, RequestLog) async throws -> T
+) async throws -> T {
     let log = RequestLog()
     let router = Router()
     router.add(middleware: LoggingMiddleware(log: log))
@@ -72,14 +76,17 @@ struct TestServerError: Error, CustomStringConvertible {
 
 private struct LoggingMiddleware<Context: RequestContext>: RouterMiddleware {
     let log: RequestLog
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         await log.record(request)
         return try await next(request, context)
     }
 }
 
 func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
 }
 
 /// A valid submit answer for task `id` (21 characters).
@@ -107,5 +114,28 @@ final class EventLog: @unchecked Sendable {
 
     @Sendable func record(_ event: GenerationEvent) {
         if case .failed(_, let message) = event { lock.withLock { messages.append(message) } }
+    }
+}
+
+/// A simulator and a generator that share one simulated clock: a task's latency passes while
+/// the generator waits for it, without waiting.
+struct SimulatedAPI {
+    let clock = SimulatedClock()
+
+    func simulator(
+        keys: [String] = [canaryKey], credits: Int = 100, latency: Double = 45, jitter: Double = 0,
+        failRate: Double = 0,
+        faults: SimulatorFaults = SimulatorFaults(), seed: UInt64 = 11
+    ) -> Simulator {
+        let clock = clock
+        return Simulator(
+            configuration: SimulatorConfiguration(
+                keys: keys, credits: credits, latency: latency, jitter: jitter, failRate: failRate, faults: faults,
+                seed: seed),
+            now: { clock.now() })
+    }
+
+    func generator(_ catalog: Catalog, _ client: APIClient, latency: Double = 45) -> Generator {
+        Generator(catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency), clock: clock)
     }
 }

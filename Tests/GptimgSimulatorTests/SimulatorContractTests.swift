@@ -11,7 +11,9 @@ import Testing
     static func isISOMilliseconds(_ text: String?) -> Bool {
         guard let text, text.count == 24 else { return false }
         let shape = Array("dddd-dd-ddTdd:dd:dd.dddZ")
-        return zip(text, shape).allSatisfy { character, expected in expected == "d" ? character.isASCII && character.isNumber : character == expected }
+        return zip(text, shape).allSatisfy { character, expected in
+            expected == "d" ? character.isASCII && character.isNumber : character == expected
+        }
     }
 
     // MARK: - Shapes
@@ -19,14 +21,18 @@ import Testing
     @Test func submitAnswersWithTheSeedsShape() async throws {
         try await Simulator.testing().withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            let answer = try await wire.generate(#"{"prompt":"A lighthouse on a cliff at sunset","aspect_ratio":"16:9","n":1}"#)
+            let answer = try await wire.generate(
+                #"{"prompt":"A lighthouse on a cliff at sunset","aspect_ratio":"16:9","n":1}"#)
             #expect(answer.status == 200)
             #expect(answer.headers.first(name: "content-type")?.hasPrefix("application/json") == true)
             let json = try #require(answer.json)
             #expect(json.object?.keys == ["success", "data"])
             #expect(json["success"] == .bool(true))
             let data = try #require(json["data"])
-            #expect(data.object?.keys == ["id", "task_id", "status", "provider", "model", "type", "media_url", "images", "created_at"])
+            #expect(
+                data.object?.keys == [
+                    "id", "task_id", "status", "provider", "model", "type", "media_url", "images", "created_at",
+                ])
             let id = try #require(data["id"]?.string)
             #expect(id.count == 21 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
             #expect(data["task_id"]?.string == "gpt-image-2-" + id)
@@ -43,7 +49,8 @@ import Testing
     @Test func referencesMakeAnImageToImageTask() async throws {
         try await Simulator.testing().withRunning { sim async throws in
             let answer = try await Wire(baseURL: sim.baseURL).generate(
-                #"{"prompt":"Restyle as watercolor","reference_images":["https://example.com/portrait.jpg"],"aspect_ratio":"3:4","n":2}"#)
+                #"{"prompt":"Restyle as watercolor","reference_images":["https://example.com/portrait.jpg"],"aspect_ratio":"3:4","n":2}"#
+            )
             #expect(answer.status == 200)
             #expect(answer.json?["data"]?["type"]?.string == "image-to-image")
         }
@@ -52,7 +59,8 @@ import Testing
     @Test func defaultsAreSquareAndOneImage() async throws {
         try await Simulator.testing().withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            let taskID = try #require(try await wire.generate(#"{"prompt":"a red apple"}"#).json?["data"]?["task_id"]?.string)
+            let taskID = try #require(
+                try await wire.generate(#"{"prompt":"a red apple"}"#).json?["data"]?["task_id"]?.string)
             let data = try #require(try await wire.task(taskID).json?["data"])
             #expect(data["images"]?.array?.count == 1)
             let url = try #require(data["media_url"]?.string)
@@ -67,12 +75,17 @@ import Testing
         let clock = ManualClock()
         try await Simulator.testing(latency: 45, clock: clock).withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            let submitted = try #require(try await wire.generate(#"{"prompt":"ceramic cup, top-down","n":2}"#).json?["data"])
+            let submitted = try #require(
+                try await wire.generate(#"{"prompt":"ceramic cup, top-down","n":2}"#).json?["data"])
             let taskID = try #require(submitted["task_id"]?.string)
 
             clock.advance(44.9)
             let waiting = try #require(try await wire.task(taskID).json?["data"])
-            #expect(waiting.object?.keys == ["id", "task_id", "status", "provider", "model", "type", "media_url", "images", "error", "created_at", "updated_at"])
+            #expect(
+                waiting.object?.keys == [
+                    "id", "task_id", "status", "provider", "model", "type", "media_url", "images", "error",
+                    "created_at", "updated_at",
+                ])
             #expect(waiting["status"]?.string == "processing")
             #expect(waiting["images"] == .array([]))
             #expect(waiting["media_url"] == .null)
@@ -103,7 +116,9 @@ import Testing
             let wire = Wire(baseURL: sim.baseURL)
             var pending: [String] = []
             for index in 0..<30 {
-                pending.append(try #require(try await wire.generate(#"{"prompt":"p\#(index)"}"#).json?["data"]?["task_id"]?.string))
+                pending.append(
+                    try #require(try await wire.generate(#"{"prompt":"p\#(index)"}"#).json?["data"]?["task_id"]?.string)
+                )
             }
             var completedAt: [Double] = []
             var elapsed = 0.0
@@ -129,8 +144,12 @@ import Testing
         try await Simulator.testing().withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
             for (ratio, width, height) in [("3:2", 1536, 1024), ("9:16", 768, 1360), ("21:9", 1568, 672)] {
-                let taskID = try #require(try await wire.generate(#"{"prompt":"misty forest lake at dawn","aspect_ratio":"\#(ratio)","n":2}"#).json?["data"]?["task_id"]?.string)
-                let urls = try #require(try await wire.task(taskID).json?["data"]?["images"]?.array).compactMap { $0["url"]?.string }
+                let taskID = try #require(
+                    try await wire.generate(#"{"prompt":"misty forest lake at dawn","aspect_ratio":"\#(ratio)","n":2}"#)
+                        .json?["data"]?["task_id"]?.string)
+                let urls = try #require(try await wire.task(taskID).json?["data"]?["images"]?.array).compactMap {
+                    $0["url"]?.string
+                }
                 let first = try await wire.get(urls[0])
                 let second = try await wire.get(urls[1])
                 #expect(first.status == 200)
@@ -190,10 +209,16 @@ import Testing
         (#"{"prompt":"x","n":5}"#, "n", "between 1 and 4"),
         (#"{"prompt":"x","n":1.5}"#, "n", "integer"),
         (#"{"prompt":"x","n":"2"}"#, "n", "integer"),
-        (#"{"prompt":"x","reference_images":["https://a.example/1.png","https://a.example/2.png","https://a.example/3.png","https://a.example/4.png","https://a.example/5.png"]}"#, "reference_images", "at most 4"),
+        (
+            #"{"prompt":"x","reference_images":["https://a.example/1.png","https://a.example/2.png","https://a.example/3.png","https://a.example/4.png","https://a.example/5.png"]}"#,
+            "reference_images", "at most 4"
+        ),
         (#"{"prompt":"x","reference_images":["http://example.com/a.png"]}"#, "reference_images", "https://"),
         (#"{"prompt":"x","reference_images":["data:image/png;base64,iVBORw0KGgo="]}"#, "reference_images", "data:"),
-        (#"{"prompt":"x","reference_images":["iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="]}"#, "reference_images", "base64"),
+        (
+            #"{"prompt":"x","reference_images":["iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="]}"#,
+            "reference_images", "base64"
+        ),
         (#"{"prompt":"x","reference_images":["ftp://example.com/a.png"]}"#, "reference_images", "https://"),
         (#"{"prompt":"x","reference_images":"https://example.com/a.png"}"#, "reference_images", "array"),
         (#"{"prompt":"x","reference_images":[7]}"#, "reference_images", "array"),
@@ -225,7 +250,9 @@ import Testing
     @Test func aBodyThatIsNotDeclaredJSONIs400() async throws {
         try await Simulator.testing(credits: 10).withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            let answer = try await wire.post("/api/v1/images/generate", #"{"prompt":"x"}"#, headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            let answer = try await wire.post(
+                "/api/v1/images/generate", #"{"prompt":"x"}"#,
+                headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(answer.status == 400)
             #expect(answer.json?["error"]?["message"]?.string?.contains("application/json") == true)
             #expect(try await wire.balance() == 10)
@@ -235,10 +262,17 @@ import Testing
     @Test func theSimulatorTakesItsOwnLoopbackFilesAsReferencesButNoOtherHTTP() async throws {
         try await Simulator.testing().withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            #expect(try await wire.generate(#"{"prompt":"x","reference_images":["http://127.0.0.1:9/files/a-0.png"]}"#).status == 200)
-            #expect(try await wire.generate(#"{"prompt":"x","reference_images":["http://localhost/files/a-0.png"]}"#).status == 200)
-            #expect(try await wire.generate(#"{"prompt":"x","reference_images":["http://127.0.0.1.evil.example/a.png"]}"#).status == 400)
-            #expect(try await wire.generate(#"{"prompt":"x","reference_images":["http://10.0.0.1/a.png"]}"#).status == 400)
+            #expect(
+                try await wire.generate(#"{"prompt":"x","reference_images":["http://127.0.0.1:9/files/a-0.png"]}"#)
+                    .status == 200)
+            #expect(
+                try await wire.generate(#"{"prompt":"x","reference_images":["http://localhost/files/a-0.png"]}"#).status
+                    == 200)
+            #expect(
+                try await wire.generate(#"{"prompt":"x","reference_images":["http://127.0.0.1.evil.example/a.png"]}"#)
+                    .status == 400)
+            #expect(
+                try await wire.generate(#"{"prompt":"x","reference_images":["http://10.0.0.1/a.png"]}"#).status == 400)
         }
     }
 
@@ -254,7 +288,9 @@ import Testing
                 #expect(answer.json?["error"]?["message"]?.string?.contains("key") == true)
                 #expect(answer.text.contains("not-a-key") == false, "an error must not echo the key")
             }
-            let basic = try await wire.post("/api/v1/images/generate", #"{"prompt":"x"}"#, key: .some(nil), headers: [("Authorization", "Basic c2ltOmtleQ==")])
+            let basic = try await wire.post(
+                "/api/v1/images/generate", #"{"prompt":"x"}"#, key: .some(nil),
+                headers: [("Authorization", "Basic c2ltOmtleQ==")])
             #expect(basic.status == 401)
             #expect(try await wire.task("gpt-image-2-AAAAAAAAAAAAAAAAAAAAA", key: .some(nil)).status == 401)
             #expect(try await wire.balance() == 10)
@@ -273,7 +309,7 @@ import Testing
             #expect(submit.text.contains(key) == false)
             let taskID = try #require(try await wire.generate(#"{"prompt":"x"}"#).json?["data"]?["task_id"]?.string)
             #expect(try await wire.get("/api/v1/images/task/\(taskID)?\(parameter)=\(key)").status == 401)
-            #expect(try await wire.balance() == 8)  // only the clean submission was charged
+            #expect(try await wire.balance() == 8) // only the clean submission was charged
         }
     }
 
@@ -307,7 +343,8 @@ import Testing
     @Test func aFailedTaskIsRefundedInFull() async throws {
         try await Simulator.testing(credits: 100, failRate: 1).withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            let taskID = try #require(try await wire.generate(#"{"prompt":"x","n":3}"#).json?["data"]?["task_id"]?.string)
+            let taskID = try #require(
+                try await wire.generate(#"{"prompt":"x","n":3}"#).json?["data"]?["task_id"]?.string)
             let data = try #require(try await wire.task(taskID).json?["data"])
             #expect(data["status"]?.string == "failed")
             #expect(data["images"] == .array([]))
@@ -323,9 +360,11 @@ import Testing
 
     @Test func aFailureIsChargedUntilItSettles() async throws {
         let clock = ManualClock()
-        try await Simulator.testing(credits: 100, latency: 10, failRate: 1, clock: clock).withRunning { sim async throws in
+        try await Simulator.testing(credits: 100, latency: 10, failRate: 1, clock: clock).withRunning {
+            sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            let taskID = try #require(try await wire.generate(#"{"prompt":"x","n":2}"#).json?["data"]?["task_id"]?.string)
+            let taskID = try #require(
+                try await wire.generate(#"{"prompt":"x","n":2}"#).json?["data"]?["task_id"]?.string)
             #expect(try await wire.balance() == 96)
             clock.advance(11)
             #expect(try await wire.task(taskID).json?["data"]?["status"]?.string == "failed")
@@ -352,7 +391,9 @@ import Testing
         try await Simulator.testing(credits: 20).withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for index in 0..<50 { group.addTask { try await wire.generate(#"{"prompt":"race \#(index)"}"#).status } }
+                for index in 0..<50 {
+                    group.addTask { try await wire.generate(#"{"prompt":"race \#(index)"}"#).status }
+                }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == 200 }.count == 10)
@@ -367,7 +408,8 @@ import Testing
         try await Simulator.testing(keys: ["alice-key", "bob-key"]).withRunning { sim async throws in
             let alice = Wire(baseURL: sim.baseURL, key: "alice-key")
             let bob = Wire(baseURL: sim.baseURL, key: "bob-key")
-            let taskID = try #require(try await alice.generate(#"{"prompt":"alice's secret"}"#).json?["data"]?["task_id"]?.string)
+            let taskID = try #require(
+                try await alice.generate(#"{"prompt":"alice's secret"}"#).json?["data"]?["task_id"]?.string)
             #expect(try await alice.task(taskID).status == 200)
             let peek = try await bob.task(taskID)
             #expect(peek.status == 404)
@@ -383,7 +425,9 @@ import Testing
     @Test func unknownTasksAndRoutesAre404InTheErrorShape() async throws {
         try await Simulator.testing().withRunning { sim async throws in
             let wire = Wire(baseURL: sim.baseURL)
-            for path in ["/api/v1/images/task/gpt-image-2-AAAAAAAAAAAAAAAAAAAAA", "/api/v1/images/task/nope", "/api/v2/anything"] {
+            for path in [
+                "/api/v1/images/task/gpt-image-2-AAAAAAAAAAAAAAAAAAAAA", "/api/v1/images/task/nope", "/api/v2/anything",
+            ] {
                 let answer = try await wire.get(path)
                 #expect(answer.status == 404, "\(path)")
                 #expect(answer.json?["success"] == .bool(false))
@@ -404,7 +448,9 @@ import Testing
             let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for index in 0..<200 {
                     group.addTask {
-                        let taskID = try #require(try await wire.generate(#"{"prompt":"poller \#(index)"}"#).json?["data"]?["task_id"]?.string)
+                        let taskID = try #require(
+                            try await wire.generate(#"{"prompt":"poller \#(index)"}"#).json?["data"]?["task_id"]?.string
+                        )
                         var polls = 0
                         while polls < 1000 {
                             let answer = try await wire.task(taskID)
@@ -412,7 +458,7 @@ import Testing
                             guard answer.status == 200 else { return (answer.status, nil) }
                             let status = answer.json?["data"]?["status"]?.string
                             if status != "processing" { return (polls, status) }
-                            clock.advance(0.01)  // 200 pollers move time on together
+                            clock.advance(0.01) // 200 pollers move time on together
                             await Task.yield()
                         }
                         return (polls, nil)

@@ -34,7 +34,9 @@ struct Wire: Sendable {
     let baseURL: String
     var key: String? = SimulatorConfiguration.defaultKey
 
-    func post(_ path: String, _ body: String, key: String?? = nil, headers extra: [(String, String)] = []) async throws -> Answer {
+    func post(_ path: String, _ body: String, key: String?? = nil, headers extra: [(String, String)] = []) async throws
+        -> Answer
+    {
         try await send(.POST, path, body: body, key: key ?? self.key, headers: extra)
     }
 
@@ -59,7 +61,9 @@ struct Wire: Sendable {
         return value
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: String?, key: String?, headers extra: [(String, String)]) async throws -> Answer {
+    private func send(
+        _ method: HTTPMethod, _ path: String, body: String?, key: String?, headers extra: [(String, String)]
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : baseURL + path)
         request.method = method
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
@@ -82,12 +86,14 @@ struct HarnessError: Error, CustomStringConvertible {
 extension Simulator {
     /// A simulator on a free loopback port with a hand-moved clock, for one test.
     static func testing(
-        credits: Int = 1000, keys: [String] = [SimulatorConfiguration.defaultKey], latency: Double = 0, jitter: Double = 0,
+        credits: Int = 1000, keys: [String] = [SimulatorConfiguration.defaultKey], latency: Double = 0,
+        jitter: Double = 0,
         failRate: Double = 0, errorRate: Double = 0, clock: ManualClock = ManualClock()
     ) -> Simulator {
         Simulator(
             configuration: SimulatorConfiguration(
-                keys: keys, credits: credits, latency: latency, jitter: jitter, failRate: failRate, errorRate: errorRate, seed: 42),
+                keys: keys, credits: credits, latency: latency, jitter: jitter, failRate: failRate,
+                errorRate: errorRate, seed: 42),
             now: { clock.now })
     }
 }

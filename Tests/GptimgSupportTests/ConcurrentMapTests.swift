@@ -9,7 +9,12 @@ struct ConcurrentMapTests {
     /// How many works run at once, and the most that ever did.
     final class Gauge: Sendable {
         private let state = Mutex((now: 0, peak: 0))
-        func enter() { state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) } }
+        func enter() {
+            state.withLock {
+                $0.now += 1
+                $0.peak = max($0.peak, $0.now)
+            }
+        }
         func leave() { state.withLock { $0.now -= 1 } }
         var peak: Int { state.withLock { $0.peak } }
     }
@@ -148,7 +153,7 @@ struct ConcurrentMapTests {
                 return item
             },
             emit: { (item, _) throws(Never) in
-                if item == 10 { stop = true }  // a 402: submit nothing more
+                if item == 10 { stop = true } // a 402: submit nothing more
             })
         // Items already in flight when the stop came still ran; nothing after them.
         #expect(handed == startedCount.withLock { $0 })
@@ -183,7 +188,7 @@ struct ConcurrentMapTests {
                 batch.removeAll()
                 landing = true
                 run.startSide {
-                    for _ in 0..<20 { await Task.yield() }  // a landing takes a while
+                    for _ in 0..<20 { await Task.yield() } // a landing takes a while
                     return toLand
                 }
             })
@@ -226,7 +231,11 @@ struct ConcurrentMapTests {
     @Test("an empty list emits nothing")
     func empty() async {
         var count = 0
-        await forEachConcurrently([Int](), window: 3) { $0 } emit: { _, _ in count += 1 }
+        await forEachConcurrently([Int](), window: 3) {
+            $0
+        } emit: { _, _ in
+            count += 1
+        }
         #expect(count == 0)
     }
 }

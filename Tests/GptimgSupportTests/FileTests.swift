@@ -1,11 +1,11 @@
 import Foundation
 import GptimgSupport
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Files: atomic writes, reads, walks, copies, real paths")
@@ -69,9 +69,10 @@ struct FileTests {
         try FileManager.default.createSymbolicLink(atPath: root + "/linked-folder", withDestinationPath: root + "/sub")
         _ = try TrapFIFO(at: root + "/pipe.png")
         let expansion = FileTree.expanding([root, root + "/notes.txt"], endingWith: [".png"])
-        #expect(expansion.files == [
-            root + "/B.PNG", root + "/a.png", root + "/sub/c.png", root + "/sub/deeper/d.png", root + "/notes.txt",
-        ])
+        #expect(
+            expansion.files == [
+                root + "/B.PNG", root + "/a.png", root + "/sub/c.png", root + "/sub/deeper/d.png", root + "/notes.txt",
+            ])
         #expect(expansion.skipped.map(\.path) == [root + "/link.png", root + "/linked-folder", root + "/pipe.png"])
         #expect(expansion.skipped[1].reason.contains("a symbolic link to a folder"))
         #expect(expansion.skipped[2].reason.contains("FIFO"))

@@ -32,7 +32,7 @@ struct JSONTests {
     @Test("bytes that are not UTF-8 are not JSON")
     func bytes() {
         #expect(JSONValue.parse(bytes: Array(#"{"a": "é"}"#.utf8)) != nil)
-        #expect(JSONValue.parse(bytes: [0x22, 0xC3, 0x22]) == nil)  // a cut two-byte sequence
+        #expect(JSONValue.parse(bytes: [0x22, 0xC3, 0x22]) == nil) // a cut two-byte sequence
         #expect(JSONValue.parse(bytes: []) == nil)
     }
 

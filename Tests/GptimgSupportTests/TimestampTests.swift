@@ -15,7 +15,7 @@ struct TimestampTests {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         var random = SplitMix64(seed: 7)
         for _ in 0..<2000 {
-            let seconds = Double(random.next() % 12_623_040_000) - 3_155_760_000  // 1870 to 2270
+            let seconds = Double(random.next() % 12_623_040_000) - 3_155_760_000 // 1870 to 2270
             let date = Date(timeIntervalSince1970: seconds.rounded())
             let iso = ISO8601DateFormatter().string(from: date)
             let timestamp = try #require(Timestamp(iso8601: iso), "\(iso)")
@@ -27,11 +27,13 @@ struct TimestampTests {
         }
     }
 
-    @Test("only real instants in the one shape are read", arguments: [
-        "", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01", "2026-01-01T00:00:00",
-        "2026-01-01T00:00:00Zjunk", "yyyy-01-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+0200",
-        "yesterday",
-    ])
+    @Test(
+        "only real instants in the one shape are read",
+        arguments: [
+            "", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01", "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00Zjunk", "yyyy-01-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+0200",
+            "yesterday",
+        ])
     func refused(_ text: String) {
         #expect(Timestamp(iso8601: text) == nil)
         #expect(Timestamp.normalize(text) == nil)
@@ -60,7 +62,7 @@ struct TimestampTests {
         #expect(Timestamp.normalize("2026-04-22T00:12:03.999999999Z") == "2026-04-22T00:12:03Z")
         #expect(Timestamp(iso8601: "2026-04-22T00:12:03.999999999Z")?.iso8601 == "2026-04-22T00:12:03Z")
         #expect(Timestamp(iso8601: "9999-12-31T23:59:59.999Z")?.iso8601 == "9999-12-31T23:59:59Z")
-        #expect(Timestamp.normalize("2026-06-30T23:59:60Z") == "2026-06-30T23:59:59Z")  // a leap second
+        #expect(Timestamp.normalize("2026-06-30T23:59:60Z") == "2026-06-30T23:59:59Z") // a leap second
         #expect(Timestamp.normalize("2026-04-22t00:12:03z") == nil)
         #expect(Timestamp(iso8601: "2026-11-21T10:15:30Z")?.fileStamp == "20261121T101530Z")
     }

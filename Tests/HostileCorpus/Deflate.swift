@@ -55,14 +55,14 @@ struct DeflateWriter {
     mutating func run(of byte: UInt8, count: Int, final: Bool = false) {
         precondition(count >= 1)
         bits(final ? 1 : 0, 1)
-        bits(2, 2)  // dynamic Huffman codes
-        bits(29, 5)  // HLIT: 286 literal/length codes, up to 285 (a length of 258)
-        bits(0, 5)  // HDIST: one distance code
+        bits(2, 2) // dynamic Huffman codes
+        bits(29, 5) // HLIT: 286 literal/length codes, up to 285 (a length of 258)
+        bits(0, 5) // HDIST: one distance code
         // The code-length code: 0, 17 and 18 in two bits, 1 and 2 in three (a complete code).
         let codeLengthOrder = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
         let codeLengthLengths: [Int: Int] = [0: 2, 17: 2, 18: 2, 1: 3, 2: 3]
         let codeLengthCodes: [Int: UInt32] = [0: 0b00, 17: 0b01, 18: 0b10, 1: 0b110, 2: 0b111]
-        bits(14, 4)  // HCLEN: 18 code-length lengths, up to symbol 1
+        bits(14, 4) // HCLEN: 18 code-length lengths, up to symbol 1
         for symbol in codeLengthOrder.prefix(18) { bits(UInt32(codeLengthLengths[symbol] ?? 0), 3) }
         func length(_ value: Int) {
             code(codeLengthCodes[value]!, codeLengthLengths[value]!)
@@ -86,10 +86,10 @@ struct DeflateWriter {
         zeros(Int(byte))
         length(2)
         zeros(255 - Int(byte))
-        length(2)  // 256
-        zeros(28)  // 257...284
-        length(1)  // 285
-        length(1)  // the one distance code (distance 1)
+        length(2) // 256
+        zeros(28) // 257...284
+        length(1) // 285
+        length(1) // the one distance code (distance 1)
         // Canonical codes: 285 -> 0; `byte` -> 10; 256 -> 11.
         code(0b10, 2)
         // Each copy of 258 bytes at distance 1 is two zero bits (the codes of 285 and of distance
@@ -102,7 +102,7 @@ struct DeflateWriter {
             copies -= step
         }
         for _ in 0..<left { code(0b10, 2) }
-        code(0b11, 2)  // end of block
+        code(0b11, 2) // end of block
         inflatedCount += count
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One row of a report: a command (or a gallery request) on one input, what it cost, and
@@ -285,7 +285,7 @@ public struct HostileRunner: Sendable {
             case .cleanTerminalOutput:
                 let raw = Self.unsafeScalars(in: output)
                 if !raw.isEmpty { problems.append("raw control or bidi characters in the output: \(raw)") }
-            case .httpStatus: break  // checked per request
+            case .httpStatus: break // checked per request
             case .validAspectRatios:
                 let values = (try? CatalogSQL.rows(catalog, "SELECT aspect_ratio FROM generations")) ?? []
                 for case let value? in values.map({ $0.first ?? nil }) where !Self.isAspectRatio(value) {

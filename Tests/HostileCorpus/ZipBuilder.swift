@@ -94,7 +94,7 @@ public struct ZipBuilder {
         var cipher = ZipCrypto(password: Array(password.utf8))
         var random = HostileRandom(seed: seed)
         var header = random.bytes(11)
-        header.append(UInt8(crc >> 24))  // the check byte: the CRC's high byte
+        header.append(UInt8(crc >> 24)) // the check byte: the CRC's high byte
         let data = cipher.encrypt(header) + cipher.encrypt(content)
         let flags = Self.utf8Flag | 1
         let offset = addLocal(
@@ -136,7 +136,7 @@ public struct ZipBuilder {
         let directoryOffset = out.count
         for record in central {
             out.appendLittleEndian(UInt32(0x0201_4B50))
-            out.appendLittleEndian(UInt16(0x031E))  // made by: Unix, spec 3.0
+            out.appendLittleEndian(UInt16(0x031E)) // made by: Unix, spec 3.0
             out.appendLittleEndian(UInt16(20))
             out.appendLittleEndian(record.flags)
             out.appendLittleEndian(record.method.rawValue)
@@ -146,11 +146,11 @@ public struct ZipBuilder {
             out.appendLittleEndian(record.compressedSize)
             out.appendLittleEndian(record.uncompressedSize)
             out.appendLittleEndian(UInt16(record.name.count))
-            out.appendLittleEndian(UInt16(0))  // extra
-            out.appendLittleEndian(UInt16(0))  // comment
-            out.appendLittleEndian(UInt16(0))  // disk
-            out.appendLittleEndian(UInt16(0))  // internal attributes
-            out.appendLittleEndian(UInt32(0o100644) << 16)  // a regular file, rw-r--r--
+            out.appendLittleEndian(UInt16(0)) // extra
+            out.appendLittleEndian(UInt16(0)) // comment
+            out.appendLittleEndian(UInt16(0)) // disk
+            out.appendLittleEndian(UInt16(0)) // internal attributes
+            out.appendLittleEndian(UInt32(0o100644) << 16) // a regular file, rw-r--r--
             out.appendLittleEndian(record.localOffset)
             out += record.name
         }

@@ -130,7 +130,7 @@ struct InflatingPNG {
 
     init(bodyBytes: Int, underRatioGuard: Bool) {
         var image = PNGBuilder.image(seed: 40)
-        image.removeLast(12)  // IEND comes after the filler
+        image.removeLast(12) // IEND comes after the filler
         var head = image
         head.appendBigEndian(UInt32(bodyBytes))
         head += Array("hoSt".utf8)

@@ -107,7 +107,7 @@ struct CorpusTests {
         #expect(hung.wallSeconds < 5)
         let spinning = try MeasuredProcess.run(
             "spin", ["/bin/sh", "-c", "while :; do :; done"], in: folder, timeoutSeconds: 30, cpuLimitSeconds: 1)
-        #expect(spinning.signal == 24)  // SIGXCPU
+        #expect(spinning.signal == 24) // SIGXCPU
         #expect(spinning.cpuSeconds >= 0.5 && spinning.wallSeconds < 20, "\(spinning)")
     }
 }

@@ -29,7 +29,9 @@ struct ChunkReadingTests {
 
     @Test("text stored after the image data is read and marked as such")
     func readsTextAfterImageData() throws {
-        let png = PNGFixtures.inserting(PNGFixtures.tEXt("parameters", latin1: "after the pixels"), into: PNGFixtures.image(width: 300, height: 300), afterImageData: true)
+        let png = PNGFixtures.inserting(
+            PNGFixtures.tEXt("parameters", latin1: "after the pixels"),
+            into: PNGFixtures.image(width: 300, height: 300), afterImageData: true)
         #expect(PNGFixtures.chunks(png).filter { $0.type == "IDAT" }.count > 1)
         let report = try PNGMetadataReader.read(bytes: png)
         #expect(report.textChunks.count == 1)
@@ -39,7 +41,7 @@ struct ChunkReadingTests {
 
     @Test("tEXt is Latin-1 by the spec, but UTF-8 written there by generators is recognised")
     func latin1VersusUTF8() throws {
-        let latin1 = PNGFixtures.tEXt("Comment", rawText: [0x63, 0x61, 0x66, 0xE9])  // "café" in Latin-1
+        let latin1 = PNGFixtures.tEXt("Comment", rawText: [0x63, 0x61, 0x66, 0xE9]) // "café" in Latin-1
         let utf8 = PNGFixtures.tEXt("Title", rawText: Array("café ☕".utf8))
         let png = PNGFixtures.inserting(latin1 + utf8, into: PNGFixtures.image())
         let report = try PNGMetadataReader.read(bytes: png)
@@ -54,7 +56,8 @@ struct ChunkReadingTests {
         // Big enough that the text after the image data lies far outside the first read window.
         let png = PNGFixtures.inserting(
             PNGFixtures.iTXt("after", "far away", compressed: true),
-            into: PNGFixtures.inserting(PNGFixtures.tEXt("before", latin1: "near"), into: PNGFixtures.image(width: 400, height: 400)),
+            into: PNGFixtures.inserting(
+                PNGFixtures.tEXt("before", latin1: "near"), into: PNGFixtures.image(width: 400, height: 400)),
             afterImageData: true)
         #expect(png.count > 200_000)
         let directory = PNGFixtures.temporaryDirectory()
@@ -69,8 +72,10 @@ struct ChunkReadingTests {
         let idats = PNGFixtures.chunks(png).filter { $0.type == "IDAT" }
         #expect(run.offset == idats.first!.offset)
         #expect(run.size == idats.map { $0.data.count + 12 }.reduce(0, +))
-        #expect(run.count == nil)  // stepped over, not counted
-        #expect(try PNGMetadataReader.read(contentsOf: path, verifyImageData: true).chunks.first { $0.type == "IDAT" }?.count == idats.count)
+        #expect(run.count == nil) // stepped over, not counted
+        #expect(
+            try PNGMetadataReader.read(contentsOf: path, verifyImageData: true).chunks.first { $0.type == "IDAT" }?
+                .count == idats.count)
     }
 
     @Test("stepping over the image data finds exactly what visiting every header finds", arguments: 0..<6)
@@ -81,9 +86,11 @@ struct ChunkReadingTests {
             big,
             PNGFixtures.inserting(after, into: big, afterImageData: true),
             // Text after the image data larger than the searched tail: the walk visits every header.
-            PNGFixtures.inserting(PNGFixtures.tEXt("big", latin1: String(repeating: "x", count: 20_000)), into: big, afterImageData: true),
+            PNGFixtures.inserting(
+                PNGFixtures.tEXt("big", latin1: String(repeating: "x", count: 20_000)), into: big, afterImageData: true),
             // A bad CRC after the image data: not a valid chain, so every header is visited and the chunk warned about.
-            PNGFixtures.inserting(PNGFixtures.chunk("tEXt", Array("k".utf8) + [0, 65], validCRC: false), into: big, afterImageData: true),
+            PNGFixtures.inserting(
+                PNGFixtures.chunk("tEXt", Array("k".utf8) + [0, 65], validCRC: false), into: big, afterImageData: true),
             PNGFixtures.image(width: 20, height: 20),
             // Bytes after IEND.
             PNGFixtures.inserting(after, into: big, afterImageData: true) + [1, 2, 3],
@@ -148,7 +155,12 @@ struct HostileFileTests {
     func hugeChunkLength() {
         let png = PNGFixtures.image()
         let hostile = PNGFixtures.inserting([0xFF, 0xFF, 0xFF, 0xFF] + Array("tEXt".utf8) + [0, 0, 0, 0], into: png)
-        expectError(hostile) { $0 == .chunkTooLong(type: "tEXt", offset: PNGFixtures.chunks(png).first { $0.type == "IDAT" }!.offset, length: 0xFFFF_FFFF) }
+        expectError(hostile) {
+            $0
+                == .chunkTooLong(
+                    type: "tEXt", offset: PNGFixtures.chunks(png).first { $0.type == "IDAT" }!.offset,
+                    length: 0xFFFF_FFFF)
+        }
         // Below 2^31 but past the end of the file: truncated, also before allocating.
         let pastEnd = PNGFixtures.inserting([0x7F, 0xFF, 0xFF, 0xFF] + Array("tEXt".utf8) + [0, 0, 0, 0], into: png)
         expectError(pastEnd) { if case .truncated = $0 { true } else { false } }
@@ -161,9 +173,15 @@ struct HostileFileTests {
         let png = PNGFixtures.inserting(bomb + PNGFixtures.tEXt("Title", latin1: "survivor"), into: PNGFixtures.image())
         let report = try PNGMetadataReader.read(bytes: png)
         #expect(report.textChunks.map(\.keyword) == ["Title"])
-        #expect(report.warnings == [.textChunkTooLarge(type: "zTXt", offset: PNGFixtures.chunks(png)[1].offset, keyword: "bomb", limit: 8 << 20)])
+        #expect(
+            report.warnings == [
+                .textChunkTooLarge(
+                    type: "zTXt", offset: PNGFixtures.chunks(png)[1].offset, keyword: "bomb", limit: 8 << 20)
+            ])
         // The same for a compressed iTXt.
-        let itxtBomb = PNGFixtures.chunk("iTXt", Array("big".utf8) + [0, 1, 0, 0, 0] + PNGFixtures.zlibCompress([UInt8](repeating: 0x42, count: 9 << 20)))
+        let itxtBomb = PNGFixtures.chunk(
+            "iTXt",
+            Array("big".utf8) + [0, 1, 0, 0, 0] + PNGFixtures.zlibCompress([UInt8](repeating: 0x42, count: 9 << 20)))
         let second = try PNGMetadataReader.read(bytes: PNGFixtures.inserting(itxtBomb, into: PNGFixtures.image()))
         #expect(second.textChunks.isEmpty)
         #expect(second.warnings.count == 1)
@@ -182,8 +200,9 @@ struct HostileFileTests {
     func totalTextBudget() throws {
         let limits = PNGLimits(maxTextChunkBytes: 1000, maxTextChunks: 1000, maxTotalTextBytes: 2500)
         let chunks = (0..<5).flatMap { PNGFixtures.tEXt("k\($0)", latin1: String(repeating: "x", count: 900)) }
-        let report = try PNGMetadataReader.read(bytes: PNGFixtures.inserting(chunks, into: PNGFixtures.image()), limits: limits)
-        #expect(report.textChunks.count == 2)  // a third 900-byte text would pass 2500
+        let report = try PNGMetadataReader.read(
+            bytes: PNGFixtures.inserting(chunks, into: PNGFixtures.image()), limits: limits)
+        #expect(report.textChunks.count == 2) // a third 900-byte text would pass 2500
         #expect(report.warnings == [.textBytesLimit(skipped: 3, limit: 2500)])
     }
 
@@ -199,18 +218,24 @@ struct HostileFileTests {
     @Test("a bad CRC on IHDR rejects the file")
     func badHeaderCRC() {
         var png = PNGFixtures.image()
-        png[20] ^= 0x01  // a bit of the width: the stored CRC no longer matches
+        png[20] ^= 0x01 // a bit of the width: the stored CRC no longer matches
         expectError(png) { $0 == .badCriticalCRC(type: "IHDR", offset: 8) }
     }
 
     @Test("structural damage: invalid chunk type, no IEND, no IDAT, first chunk not IHDR")
     func structuralDamage() {
         let png = PNGFixtures.image()
-        expectError(PNGFixtures.inserting(PNGFixtures.chunk("t3Xt", [1, 2, 3]), into: png)) { if case .invalidChunkType = $0 { true } else { false } }
+        expectError(PNGFixtures.inserting(PNGFixtures.chunk("t3Xt", [1, 2, 3]), into: png)) {
+            if case .invalidChunkType = $0 { true } else { false }
+        }
         expectError(Array(png.dropLast(12))) { if case .truncated = $0 { true } else { false } }
-        let withoutImageData = PNGFixtures.chunks(png).filter { $0.type != "IDAT" }.flatMap { PNGFixtures.chunk($0.type, $0.data) }
+        let withoutImageData = PNGFixtures.chunks(png).filter { $0.type != "IDAT" }.flatMap {
+            PNGFixtures.chunk($0.type, $0.data)
+        }
         expectError(Array(png.prefix(8)) + withoutImageData) { $0 == .missingImageData }
-        expectError(Array(png.prefix(8)) + PNGFixtures.tEXt("a", latin1: "b") + Array(png.dropFirst(8))) { if case .badHeader = $0 { true } else { false } }
+        expectError(Array(png.prefix(8)) + PNGFixtures.tEXt("a", latin1: "b") + Array(png.dropFirst(8))) {
+            if case .badHeader = $0 { true } else { false }
+        }
     }
 
     @Test("malformed text chunks are skipped with a warning")

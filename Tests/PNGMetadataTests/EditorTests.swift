@@ -14,11 +14,13 @@ struct EditorTests {
 
     @Test("embedding copies every IDAT byte as is, puts the chunks before the first IDAT, with valid CRCs")
     func spliceIsLossless() throws {
-        let original = PNGFixtures.inserting(PNGFixtures.tEXt("Comment", latin1: "keep me"), into: PNGFixtures.image(width: 300, height: 200), afterImageData: true)
+        let original = PNGFixtures.inserting(
+            PNGFixtures.tEXt("Comment", latin1: "keep me"), into: PNGFixtures.image(width: 300, height: 200),
+            afterImageData: true)
         let edited = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
         #expect(PNGFixtures.imageDataChunksRaw(edited) == PNGFixtures.imageDataChunksRaw(original))
         #expect(PNGFixtures.chunks(edited).allSatisfy { $0.crcValid })
-        #expect(Array(edited.prefix(33)) == Array(original.prefix(33)))  // signature and IHDR
+        #expect(Array(edited.prefix(33)) == Array(original.prefix(33))) // signature and IHDR
         let types = PNGFixtures.chunks(edited).map(\.type)
         let firstIDAT = types.firstIndex(of: "IDAT")!
         #expect(Array(types[(firstIDAT - 3)..<firstIDAT]) == ["iTXt", "tEXt", "iTXt"])
@@ -32,22 +34,27 @@ struct EditorTests {
     @Test("re-embedding replaces our chunks, wherever they stood, instead of duplicating them")
     func replaceNotDuplicate() throws {
         let original = PNGFixtures.image()
-        let once = try PNGEditor.splice(original, inserting: sample, removingKeywords: ["gptimg", "Software", "Description"])
+        let once = try PNGEditor.splice(
+            original, inserting: sample, removingKeywords: ["gptimg", "Software", "Description"])
         var updated = sample
         updated[2].text = "a lighthouse at dawn"
-        let twice = try PNGEditor.splice(once, inserting: updated, removingKeywords: ["gptimg", "Software", "Description"])
+        let twice = try PNGEditor.splice(
+            once, inserting: updated, removingKeywords: ["gptimg", "Software", "Description"])
         let report = try PNGMetadataReader.read(bytes: twice)
         #expect(report.textChunks.map(\.keyword) == ["gptimg", "Software", "Description"])
         #expect(report.textChunks[2].text == "a lighthouse at dawn")
         // A chunk of ours after the image data is removed too.
-        let trailing = PNGFixtures.inserting(PNGFixtures.tEXt("Software", latin1: "gptimg 0.0.1"), into: once, afterImageData: true)
-        let third = try PNGEditor.splice(trailing, inserting: updated, removingKeywords: ["gptimg", "Software", "Description"])
+        let trailing = PNGFixtures.inserting(
+            PNGFixtures.tEXt("Software", latin1: "gptimg 0.0.1"), into: once, afterImageData: true)
+        let third = try PNGEditor.splice(
+            trailing, inserting: updated, removingKeywords: ["gptimg", "Software", "Description"])
         #expect(try PNGMetadataReader.read(bytes: third).textChunks.filter { $0.keyword == "Software" }.count == 1)
     }
 
     @Test("stripping what was embedded gives back the original file, byte for byte")
     func stripRestoresOriginal() throws {
-        let original = PNGFixtures.inserting(PNGFixtures.tEXt("Comment", latin1: "foreign"), into: PNGFixtures.image(width: 300, height: 300))
+        let original = PNGFixtures.inserting(
+            PNGFixtures.tEXt("Comment", latin1: "foreign"), into: PNGFixtures.image(width: 300, height: 300))
         let embedded = try PNGEditor.splice(original, inserting: sample, removingKeywords: [])
         let chunks = try PNGMetadataReader.read(bytes: embedded).textChunks
         let keywords = PNGEditor.keywordsToStrip(from: chunks, includeForeign: false)
@@ -58,7 +65,8 @@ struct EditorTests {
     @Test("strip leaves foreign metadata unless asked, and then removes it too")
     func stripForeign() throws {
         let foreign = PNGFixtures.inserting(
-            PNGFixtures.tEXt("parameters", latin1: "a cat\nSteps: 20, Sampler: Euler a, Seed: 1") + PNGFixtures.tEXt("Title", latin1: "kept"),
+            PNGFixtures.tEXt("parameters", latin1: "a cat\nSteps: 20, Sampler: Euler a, Seed: 1")
+                + PNGFixtures.tEXt("Title", latin1: "kept"),
             into: PNGFixtures.image())
         let chunks = try PNGMetadataReader.read(bytes: foreign).textChunks
         #expect(PNGEditor.keywordsToStrip(from: chunks, includeForeign: false).isEmpty)
@@ -114,7 +122,8 @@ struct EditorTests {
             TextChunk(kind: .iTXt, keyword: "Title", text: "a\u{0}b"),
             TextChunk(kind: .zTXt, keyword: "Big", text: String(repeating: "zip ", count: 100)),
         ]
-        let report = try PNGMetadataReader.read(bytes: try PNGEditor.splice(PNGFixtures.image(), inserting: chunks, removingKeywords: []))
+        let report = try PNGMetadataReader.read(
+            bytes: try PNGEditor.splice(PNGFixtures.image(), inserting: chunks, removingKeywords: []))
         #expect(report.textChunks.map(\.kind) == [.tEXt, .iTXt, .iTXt, .zTXt])
         #expect(report.textChunks[0].text == "plain latin-1 café")
         #expect(report.textChunks[1].text == "日本語")
@@ -126,7 +135,9 @@ struct EditorTests {
     func invalidKeywords() {
         for keyword in ["", " lead", "trail ", "dou  ble", String(repeating: "k", count: 80), "tab\there", "emoji🙂"] {
             #expect(throws: PNGError.invalidKeyword(keyword)) {
-                try PNGEditor.splice(PNGFixtures.image(), inserting: [TextChunk(kind: .tEXt, keyword: keyword, text: "x")], removingKeywords: [])
+                try PNGEditor.splice(
+                    PNGFixtures.image(), inserting: [TextChunk(kind: .tEXt, keyword: keyword, text: "x")],
+                    removingKeywords: [])
             }
         }
     }
@@ -159,7 +170,9 @@ struct FileSpliceTests {
             PNGFixtures.image(),
             big,
             withOurs,
-            PNGFixtures.inserting(PNGFixtures.tEXt("Software", latin1: "gptimg old") + PNGFixtures.tEXt("Comment", latin1: "keep"), into: withOurs, afterImageData: true),
+            PNGFixtures.inserting(
+                PNGFixtures.tEXt("Software", latin1: "gptimg old") + PNGFixtures.tEXt("Comment", latin1: "keep"),
+                into: withOurs, afterImageData: true),
             PNGFixtures.inserting(PNGFixtures.tEXt("Comment", latin1: "foreign"), into: big) + [9, 9, 9],
         ]
     }
@@ -173,7 +186,9 @@ struct FileSpliceTests {
         let destination = directory.appendingPathComponent("out.png").path
         try AtomicFile.write(original, to: source, durable: false)
         let keywords: Set<String> = ["gptimg", "Software"]
-        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: keywords, durable: false) { _ in Self.ours }
+        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: keywords, durable: false) { _ in
+            Self.ours
+        }
         let expected = try PNGEditor.splice(original, inserting: Self.ours, removingKeywords: keywords)
         #expect(try AtomicFile.read(destination) == expected)
         #expect(try AtomicFile.read(source) == original)
@@ -193,8 +208,12 @@ struct FileSpliceTests {
         let directory = PNGFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let destination = directory.appendingPathComponent("out.png").path
-        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: ["gptimg"], durable: false) { _ in Self.ours }
-        #expect(try AtomicFile.read(destination) == PNGEditor.splice(original, inserting: Self.ours, removingKeywords: ["gptimg"]))
+        try PNGEditor.spliceFile(at: source, to: destination, removingKeywords: ["gptimg"], durable: false) { _ in
+            Self.ours
+        }
+        #expect(
+            try AtomicFile.read(destination)
+                == PNGEditor.splice(original, inserting: Self.ours, removingKeywords: ["gptimg"]))
     }
 
     @Test("a file that fails leaves the destination untouched and no temporary file behind")

@@ -1,16 +1,19 @@
 import Foundation
 import GptimgSupport
-import Testing
 import TestSupport
+import Testing
 
 @testable import PNGMetadata
 
 /// What we embed, read back by us and by the tools our users use: pngcheck, exiftool, Pillow.
 @Suite("Embedding gptimg metadata")
 struct EmbeddingTests {
-    static let hostilePrompt = "A \"lighthouse\", at dusk: <script>alert('x')</script> & waves\nsecond line — 灯台 🌅 \\ back"
+    static let hostilePrompt =
+        "A \"lighthouse\", at dusk: <script>alert('x')</script> & waves\nsecond line — 灯台 🌅 \\ back"
 
-    static func metadata(prompt: String = "A cinematic wide shot of a lone lighthouse on a cliff at sunset, oil painting style") -> GptimgMetadata {
+    static func metadata(
+        prompt: String = "A cinematic wide shot of a lone lighthouse on a cliff at sunset, oil painting style"
+    ) -> GptimgMetadata {
         GptimgMetadata(
             prompt: prompt, aspectRatio: "16:9", n: 2, index: 1, type: "image-to-image",
             referenceImages: ["https://example.com/a.png", "https://example.com/b,c.png"],
@@ -25,13 +28,17 @@ struct EmbeddingTests {
         let embedded = try GptimgEmbedding.embed(Self.metadata(), into: PNGFixtures.image(width: 300, height: 200))
         let report = try PNGMetadataReader.read(bytes: embedded)
         #expect(report.warnings.isEmpty)
-        #expect(report.textChunks.map(\.keyword) == ["gptimg", "parameters", "Description", "Software", "Creation Time", "Source", "XML:com.adobe.xmp"])
+        #expect(
+            report.textChunks.map(\.keyword) == [
+                "gptimg", "parameters", "Description", "Software", "Creation Time", "Source", "XML:com.adobe.xmp",
+            ])
         #expect(report.textChunks.map(\.kind) == [.iTXt, .tEXt, .iTXt, .tEXt, .tEXt, .tEXt, .iTXt])
         #expect(report.textChunks.text(for: "Software") == "gptimg \(GptimgBuild.version)")
         #expect(report.textChunks.text(for: "Creation Time") == "Wed, 22 Apr 2026 00:12:03 GMT")
         #expect(report.textChunks.text(for: "Source") == "gpt-image-2")
         #expect(report.textChunks.text(for: "Description") == Self.metadata().prompt)
-        let decoded = try JSONDecoder().decode(GptimgMetadata.self, from: Data(report.textChunks.text(for: "gptimg")!.utf8))
+        let decoded = try JSONDecoder().decode(
+            GptimgMetadata.self, from: Data(report.textChunks.text(for: "gptimg")!.utf8))
         #expect(decoded == Self.metadata())
         #expect(XMPPacket.description(in: report.textChunks.text(for: "XML:com.adobe.xmp")!) == Self.metadata().prompt)
         // The reader shows our settings as the infotext has them, Size from IHDR included.
@@ -39,17 +46,20 @@ struct EmbeddingTests {
         #expect(report.generation?.parameters == Self.metadata().generationParameters(width: 300, height: 200))
         #expect(report.generation?.parameter("Size") == "300x200")
         #expect(PNGFixtures.chunks(embedded).allSatisfy { $0.crcValid })
-        #expect(PNGFixtures.imageDataChunksRaw(embedded) == PNGFixtures.imageDataChunksRaw(PNGFixtures.image(width: 300, height: 200)))
+        #expect(
+            PNGFixtures.imageDataChunksRaw(embedded)
+                == PNGFixtures.imageDataChunksRaw(PNGFixtures.image(width: 300, height: 200)))
     }
 
     @Test("the JSON has every schema-1 key, null included, and nothing else")
     func jsonShape() throws {
         let json = GptimgEmbedding.json(GptimgMetadata(prompt: "p"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == [
-            "schema", "prompt", "aspect_ratio", "n", "index", "type", "reference_images", "task_id", "row_id",
-            "provider", "model", "created_at", "completed_at", "parent", "remote_url", "tags",
-        ])
+        #expect(
+            Set(object.keys) == [
+                "schema", "prompt", "aspect_ratio", "n", "index", "type", "reference_images", "task_id", "row_id",
+                "provider", "model", "created_at", "completed_at", "parent", "remote_url", "tags",
+            ])
         #expect(object["schema"] as? Int == 1)
         #expect(object["parent"] is NSNull)
     }
@@ -61,11 +71,17 @@ struct EmbeddingTests {
             #expect(A1111Infotext.validateStrict(text) == [], "\(text)")
             let parsed = try #require(A1111Infotext.parse(text))
             let settings = text.split(separator: "\n", omittingEmptySubsequences: false).last!
-            #expect(settings.hasPrefix("Model: gpt-image-2, Aspect ratio: \"16:9\", Size: 1536x864, Type: image-to-image, Task: gpt-image-2-kUtpnus8fXpDKkuEjayG3, Image: 2 of 2"))
+            #expect(
+                settings.hasPrefix(
+                    "Model: gpt-image-2, Aspect ratio: \"16:9\", Size: 1536x864, Type: image-to-image, Task: gpt-image-2-kUtpnus8fXpDKkuEjayG3, Image: 2 of 2"
+                ))
             #expect(parsed.parameters.first { $0.key == "Aspect ratio" }?.value == "16:9")
-            #expect(parsed.parameters.first { $0.key == "References" }?.value == "https://example.com/a.png https://example.com/b,c.png")
+            #expect(
+                parsed.parameters.first { $0.key == "References" }?.value
+                    == "https://example.com/a.png https://example.com/b,c.png")
             #expect(parsed.parameters.first { $0.key == "Tags" }?.value == "sea, dusk")
-            #expect(parsed.parameters.first { $0.key == "Parent" }?.value == "gpt-image-2-AAAAAAAAAAAAAAAAAAAAA image 1")
+            #expect(
+                parsed.parameters.first { $0.key == "Parent" }?.value == "gpt-image-2-AAAAAAAAAAAAAAAAAAAAA image 1")
             #expect(parsed.parameters.last == Parameter("Version", "gptimg \(GptimgBuild.version)"))
             #expect(parsed.prompt == GptimgEmbedding.guardedPrompt(prompt))
             #expect(parsed.negativePrompt == nil)
@@ -88,7 +104,7 @@ struct EmbeddingTests {
         let report = try PNGMetadataReader.read(bytes: twice)
         #expect(report.textChunks.count == 7)
         #expect(report.textChunks.text(for: "Description") == "changed")
-        #expect(twice.count - once.count < 100)  // only the prompt's length changed
+        #expect(twice.count - once.count < 100) // only the prompt's length changed
     }
 
     @Test("the API key never reaches a file: only GptimgMetadata's fields are written")
@@ -166,7 +182,8 @@ struct EmbeddingTests {
     func metadataMatchesSchema() throws {
         let metadata = GptimgMetadata(
             prompt: "p \"q\"", aspectRatio: "3:2", n: 4, index: 3, type: "image-to-image",
-            referenceImages: ["https://a/b.png"], taskID: "gpt-image-2-x", rowID: "x", createdAt: "2026-01-01T00:00:00.000Z",
+            referenceImages: ["https://a/b.png"], taskID: "gpt-image-2-x", rowID: "x",
+            createdAt: "2026-01-01T00:00:00.000Z",
             parent: .init(taskID: "gpt-image-2-y", index: 1), remoteURL: "https://r/x.png", tags: ["t"])
         let ours = try JSONSerialization.jsonObject(with: Data(metadata.json.rendered.utf8)) as! NSDictionary
         let codable = try JSONSerialization.jsonObject(with: JSONEncoder().encode(metadata)) as! NSDictionary

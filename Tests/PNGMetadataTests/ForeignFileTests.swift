@@ -17,8 +17,12 @@ struct ForeignFileTests {
         var chunk = chunk
         switch storage {
         case .asGiven, .afterImageData: break
-        case .zTXt: chunk.kind = TextChunkCodec.latin1Bytes(chunk.text) == nil ? .iTXt : .zTXt; chunk.compressed = true
-        case .compressediTXt: chunk.kind = .iTXt; chunk.compressed = true
+        case .zTXt:
+            chunk.kind = TextChunkCodec.latin1Bytes(chunk.text) == nil ? .iTXt : .zTXt
+            chunk.compressed = true
+        case .compressediTXt:
+            chunk.kind = .iTXt
+            chunk.compressed = true
         }
         return chunk
     }
@@ -27,7 +31,8 @@ struct ForeignFileTests {
         let base = PNGFixtures.image(width: 200, height: 150)
         let stored = chunks.map { restored($0, as: storage) }
         if storage == .afterImageData {
-            return PNGFixtures.inserting(try stored.flatMap { try TextChunkCodec.encode($0) }, into: base, afterImageData: true)
+            return PNGFixtures.inserting(
+                try stored.flatMap { try TextChunkCodec.encode($0) }, into: base, afterImageData: true)
         }
         return try PNGEditor.splice(base, inserting: stored, removingKeywords: [])
     }

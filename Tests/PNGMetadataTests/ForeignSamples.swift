@@ -22,9 +22,13 @@ enum ForeignSamples {
 
     /// AUTOMATIC1111 1.10 txt2img with hires fix, a LoRA and an embedding (quoted hash lists).
     static let a1111Text = """
-        masterpiece, best quality, 1girl, solo, long hair, looking at viewer, smile, (cherry blossoms:1.2), kimono, outdoors, <lora:add_detail:0.6>
+        masterpiece, best quality, 1girl, solo, long hair, looking at viewer, smile, (cherry blossoms:1.2), kimono, \
+        outdoors, <lora:add_detail:0.6>
         Negative prompt: (worst quality, low quality:1.4), bad anatomy, EasyNegative, watermark
-        Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1234567890, Size: 512x768, Model hash: 7f96a1a9ca, Model: anything-v5-PrtRE, Denoising strength: 0.45, Clip skip: 2, Hires upscale: 2, Hires steps: 15, Hires upscaler: R-ESRGAN 4x+ Anime6B, Lora hashes: "add_detail: 7c6bad76eb54", TI hashes: "EasyNegative: c74b4e810b03", Version: v1.10.1
+        Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1234567890, Size: 512x768, Model \
+        hash: 7f96a1a9ca, Model: anything-v5-PrtRE, Denoising strength: 0.45, Clip skip: 2, Hires upscale: 2, Hires \
+        steps: 15, Hires upscaler: R-ESRGAN 4x+ Anime6B, Lora hashes: "add_detail: 7c6bad76eb54", TI hashes: \
+        "EasyNegative: c74b4e810b03", Version: v1.10.1
         """
     static let a1111 = [tEXt("parameters", a1111Text)]
 
@@ -35,14 +39,17 @@ enum ForeignSamples {
         rain on the window, "bokeh", Negative prompt: not a label mid-line
         Negative prompt: text, watermark
         lowres
-        Steps: 30, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 42, Size: 832x1216, Model: juggernautXL_v9, Wildcard prompt: "a {red|blue} car, studio: \\"1\\"", Version: v1.9.4
+        Steps: 30, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 42, Size: 832x1216, Model: juggernautXL_v9, \
+        Wildcard prompt: "a {red|blue} car, studio: \\"1\\"", Version: v1.9.4
         """
     static let a1111Unicode = [iTXt("parameters", a1111UnicodeText)]
 
     /// Forge (Flux): the version starts with "f".
     static let forgeText = """
         a photo of an astronaut riding a horse on mars, cinematic lighting, 35mm
-        Steps: 20, Sampler: Euler, Schedule type: Simple, CFG scale: 1, Distilled CFG Scale: 3.5, Seed: 2718281828, Size: 896x1152, Model hash: 275ef623d3, Model: flux1-dev-bnb-nf4-v2, Version: f2.0.1v1.10.1-previous-313-g8a042934, Module 1: ae, Module 2: clip_l, Module 3: t5xxl_fp16
+        Steps: 20, Sampler: Euler, Schedule type: Simple, CFG scale: 1, Distilled CFG Scale: 3.5, Seed: 2718281828, \
+        Size: 896x1152, Model hash: 275ef623d3, Model: flux1-dev-bnb-nf4-v2, Version: \
+        f2.0.1v1.10.1-previous-313-g8a042934, Module 1: ae, Module 2: clip_l, Module 3: t5xxl_fp16
         """
     static let forge = [tEXt("parameters", forgeText)]
 
@@ -50,7 +57,9 @@ enum ForeignSamples {
     static let sdNextText = """
         portrait of an old fisherman, weathered skin, dramatic light
         Negative prompt: cartoon, painting
-        Steps: 25, Seed: 3141592653, Sampler: DPM++ 2M, CFG scale: 5.5, Size: 1024x1024, Parser: Full parser, Model: sd_xl_base_1.0, Model hash: 31e35c80fc, Backend: Diffusers, App: SD.Next, Version: 82973c4, Pipeline: StableDiffusionXLPipeline, Operations: txt2img
+        Steps: 25, Seed: 3141592653, Sampler: DPM++ 2M, CFG scale: 5.5, Size: 1024x1024, Parser: Full parser, Model: \
+        sd_xl_base_1.0, Model hash: 31e35c80fc, Backend: Diffusers, App: SD.Next, Version: 82973c4, Pipeline: \
+        StableDiffusionXLPipeline, Operations: txt2img
         """
     static let sdNext = [tEXt("parameters", sdNextText)]
 
@@ -165,9 +174,13 @@ enum ForeignSamples {
 
     /// Fooocus in its "a1111" scheme: infotext with the raw prompts as settings.
     static let fooocusA1111Text = """
-        cinematic still a samurai in the rain, neon reflections . emotional, harmonious, vignette, a samurai in the rain, neon reflections, intricate, elegant, highly detailed
+        cinematic still a samurai in the rain, neon reflections . emotional, harmonious, vignette, a samurai in the \
+        rain, neon reflections, intricate, elegant, highly detailed
         Negative prompt: (worst quality, low quality, normal quality:1.4), blurry
-        Steps: 30, Sampler: DPM++ 2M SDE Karras, Seed: 5087912392371238164, Size: 1152x896, CFG scale: 4.0, Sharpness: 2.0, ADM Guidance: "(1.5, 0.8, 0.3)", Model: juggernautXL_v8Rundiffusion, Model hash: aeb7e9e689, Performance: Speed, Scheduler: karras, VAE: Default (model), Raw prompt: "a samurai in the rain, neon reflections", Raw negative prompt: blurry, Version: Fooocus v2.5.5
+        Steps: 30, Sampler: DPM++ 2M SDE Karras, Seed: 5087912392371238164, Size: 1152x896, CFG scale: 4.0, Sharpness: \
+        2.0, ADM Guidance: "(1.5, 0.8, 0.3)", Model: juggernautXL_v8Rundiffusion, Model hash: aeb7e9e689, Performance: \
+        Speed, Scheduler: karras, VAE: Default (model), Raw prompt: "a samurai in the rain, neon reflections", Raw \
+        negative prompt: blurry, Version: Fooocus v2.5.5
         """
     static let fooocusA1111 = [tEXt("parameters", fooocusA1111Text), tEXt("fooocus_scheme", "a1111")]
 
@@ -197,7 +210,8 @@ enum ForeignSamples {
            <dc:description>
             <rdf:Alt>
              <rdf:li xml:lang="de-DE">Hafen bei D\u{00E4}mmerung</rdf:li>
-             <rdf:li xml:lang="x-default">Fishing boats &amp; cranes at dusk, &quot;golden&quot; light &lt;HDR&gt; \u{2013} caf\u{00E9} &#x1F3A8;</rdf:li>
+             <rdf:li xml:lang="x-default">Fishing boats &amp; cranes at dusk, &quot;golden&quot; light &lt;HDR&gt; \
+        \u{2013} caf\u{00E9} &#x1F3A8;</rdf:li>
             </rdf:Alt>
            </dc:description>
            <dc:subject>

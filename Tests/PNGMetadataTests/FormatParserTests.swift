@@ -137,7 +137,7 @@ import Testing
         #expect(A1111Infotext.quote("l1\nl2\t\"q\" \\ é\u{01}") == "\"l1\\nl2\\t\\\"q\\\" \\\\ é\\u0001\"")
         #expect(A1111Infotext.unquote("\"a\\u00e9\\ud83c\\udfa8\"") == "aé🎨")
         #expect(A1111Infotext.unquote("\"broken") == "\"broken")
-        #expect(A1111Infotext.unquote("\"raw\ttab\"") == "\"raw\ttab\"")  // json.loads is strict
+        #expect(A1111Infotext.unquote("\"raw\ttab\"") == "\"raw\ttab\"") // json.loads is strict
     }
 
     static let hostileValues: [String] = [
@@ -471,7 +471,7 @@ import Testing
         #expect(info.negativePrompt == "blurry")
         #expect(info.parameter("seed") == "5087912392371238164")
         #expect(info.parameter("base_model") == "juggernautXL_v8Rundiffusion")
-        #expect(info.parameter("refiner_model") == nil)  // "None"
+        #expect(info.parameter("refiner_model") == nil) // "None"
         #expect(info.parameter("resolution") == "(1152, 896)")
         #expect(info.parameter("guidance_scale") == "4.0")
         #expect(info.parameter("sharpness") == "2.0")
@@ -568,18 +568,22 @@ import Testing
     @Test func xmpReaderVariants() {
         let direct = """
             <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-            <rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description> plain text </dc:description></rdf:Description>
+            <rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description> plain text \
+            </dc:description></rdf:Description>
             </rdf:RDF></x:xmpmeta>
             """
         #expect(XMPPacket.description(in: direct) == "plain text")
         let firstItem = """
-            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:d="http://purl.org/dc/elements/1.1/">
-            <d:description><rdf:Alt><rdf:li xml:lang="fr">bonjour</rdf:li><rdf:li xml:lang="de">hallo</rdf:li></rdf:Alt></d:description>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description \
+            xmlns:d="http://purl.org/dc/elements/1.1/">
+            <d:description><rdf:Alt><rdf:li xml:lang="fr">bonjour</rdf:li><rdf:li \
+            xml:lang="de">hallo</rdf:li></rdf:Alt></d:description>
             </rdf:Description></rdf:RDF>
             """
         #expect(XMPPacket.description(in: firstItem) == "bonjour")
         let attribute = """
-            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:description="short form"/></rdf:RDF>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description \
+            xmlns:dc="http://purl.org/dc/elements/1.1/" dc:description="short form"/></rdf:RDF>
             """
         #expect(XMPPacket.description(in: attribute) == "short form")
         #expect(
@@ -591,8 +595,10 @@ import Testing
     @Test func xmpNeverResolvesEntities() {
         let external = """
             <?xml version="1.0"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">
-            <dc:description><rdf:Alt><rdf:li xml:lang="x-default">&secret;</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description \
+            xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <dc:description><rdf:Alt><rdf:li \
+            xml:lang="x-default">&secret;</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF>
             """
         #expect(XMPPacket.description(in: external) == nil)
         let laughs = "<!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><l>&b;</l>"
@@ -649,9 +655,9 @@ import Testing
 
     @Test func malformedGptimgFallsThrough() throws {
         let cases = [
-            #"{"schema": 1, "prompt": "x", "n": "two"}"#,  // wrong type
-            #"{"schema": 1, "prompt": "x""#,  // truncated
-            #"{"schema": 1}"#,  // no prompt
+            #"{"schema": 1, "prompt": "x", "n": "two"}"#, // wrong type
+            #"{"schema": 1, "prompt": "x""#, // truncated
+            #"{"schema": 1}"#, // no prompt
             #"["not", "an", "object"]"#,
             String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000),
             "",

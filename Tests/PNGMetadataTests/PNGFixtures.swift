@@ -41,9 +41,10 @@ enum PNGFixtures {
             let typeBytes = Array(bytes[(offset + 4)..<(offset + 8)])
             let data = Array(bytes[(offset + 8)..<(offset + 8 + length)])
             let stored = readUInt32(bytes, offset + 8 + length)
-            chunks.append(Chunk(
-                type: String(decoding: typeBytes, as: UTF8.self), data: data,
-                crcValid: crc32(typeBytes + data) == stored, offset: offset))
+            chunks.append(
+                Chunk(
+                    type: String(decoding: typeBytes, as: UTF8.self), data: data,
+                    crcValid: crc32(typeBytes + data) == stored, offset: offset))
             offset += 12 + length
         }
         return chunks
@@ -70,7 +71,8 @@ enum PNGFixtures {
     /// `png` with `extra` inserted before the first IDAT, or after the last IDAT.
     static func inserting(_ extra: [UInt8], into png: [UInt8], afterImageData: Bool = false) -> [UInt8] {
         let all = chunks(png)
-        let position = afterImageData
+        let position =
+            afterImageData
             ? all.last { $0.type == "IDAT" }.map { $0.offset + 12 + $0.data.count }!
             : all.first { $0.type == "IDAT" }!.offset
         return Array(png[0..<position]) + extra + Array(png[position...])
@@ -88,9 +90,14 @@ enum PNGFixtures {
         chunk("zTXt", Array(keyword.utf8) + [0, 0] + zlibCompress(text))
     }
 
-    static func iTXt(_ keyword: String, _ text: String, compressed: Bool = false, language: String = "", translated: String = "") -> [UInt8] {
+    static func iTXt(
+        _ keyword: String, _ text: String, compressed: Bool = false, language: String = "", translated: String = ""
+    ) -> [UInt8] {
         let body = compressed ? zlibCompress(Array(text.utf8)) : Array(text.utf8)
-        return chunk("iTXt", Array(keyword.utf8) + [0, compressed ? 1 : 0, 0] + Array(language.utf8) + [0] + Array(translated.utf8) + [0] + body)
+        return chunk(
+            "iTXt",
+            Array(keyword.utf8) + [0, compressed ? 1 : 0, 0] + Array(language.utf8) + [0] + Array(translated.utf8) + [0]
+                + body)
     }
 
     static func zlibCompress(_ bytes: [UInt8]) -> [UInt8] {
@@ -98,7 +105,8 @@ enum PNGFixtures {
     }
 
     static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
     }
 
     static func uint32Bytes(_ value: UInt32) -> [UInt8] {

@@ -4,7 +4,7 @@ import Testing
 @testable import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 14, item 4: everything a file makes the reader do counts toward its limits (every
@@ -57,11 +57,14 @@ struct TextBudgetTests {
 
     @Test("chunks with bad CRCs and malformed chunks count toward the chunk cap")
     func damagedChunksCount() throws {
-        let badCRC = (0..<800).flatMap { PNGFixtures.chunk("tEXt", Array("k\($0)".utf8) + [0] + Array("v".utf8), validCRC: false) }
+        let badCRC = (0..<800).flatMap {
+            PNGFixtures.chunk("tEXt", Array("k\($0)".utf8) + [0] + Array("v".utf8), validCRC: false)
+        }
         let malformed = (0..<800).flatMap { _ in PNGFixtures.chunk("tEXt", Array("no terminator".utf8)) }
-        let png = PNGFixtures.inserting(badCRC + malformed + PNGFixtures.tEXt("Title", latin1: "late"), into: PNGFixtures.image())
+        let png = PNGFixtures.inserting(
+            badCRC + malformed + PNGFixtures.tEXt("Title", latin1: "late"), into: PNGFixtures.image())
         let report = try PNGMetadataReader.read(bytes: png)
-        #expect(report.textChunks.isEmpty)  // the 1601st text chunk is past the cap of 1000
+        #expect(report.textChunks.isEmpty) // the 1601st text chunk is past the cap of 1000
         #expect(report.warnings.count == 1001)
         #expect(report.warnings.last == .tooManyTextChunks(skipped: 601, limit: 1000))
     }
@@ -83,11 +86,13 @@ struct TextBudgetTests {
 
     @Test("what a store keeps is bounded: chunks, prompt, settings, counted as JSON")
     func storedTextIsBounded() throws {
-        let prompt = String(repeating: "a long prompt ", count: 10_000) + "end"  // 140 KB
-        let infotext = prompt + "\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x48"
-        let controls = String(repeating: "\u{1}", count: 1 << 20)  // 1 MiB, 6 MiB as JSON
+        let prompt = String(repeating: "a long prompt ", count: 10_000) + "end" // 140 KB
+        let infotext =
+            prompt + "\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x48"
+        let controls = String(repeating: "\u{1}", count: 1 << 20) // 1 MiB, 6 MiB as JSON
         let png = PNGFixtures.inserting(
-            PNGFixtures.iTXt("parameters", infotext, compressed: true) + PNGFixtures.iTXt("Comment", controls, compressed: true)
+            PNGFixtures.iTXt("parameters", infotext, compressed: true)
+                + PNGFixtures.iTXt("Comment", controls, compressed: true)
                 + PNGFixtures.tEXt("Title", latin1: "kept whole?"),
             into: PNGFixtures.image())
         let report = try PNGMetadataReader.read(bytes: png)
@@ -99,13 +104,19 @@ struct TextBudgetTests {
         #expect(stored.generation?.negativePrompt == "blurry")
         let storedCost = stored.textChunks.reduce(0) { $0 + StoredText.cost(of: $1.text.utf8) }
         #expect(storedCost <= limits.maxTextChunkBytes)
-        #expect(stored.textChunks[0].text.utf8.count == infotext.utf8.count)  // within the budget: whole
+        #expect(stored.textChunks[0].text.utf8.count == infotext.utf8.count) // within the budget: whole
         #expect(stored.textChunks[1].text.utf8.count < controls.utf8.count)
-        #expect(stored.textChunks[2].text.utf8.count < 6)  // the few bytes left of the budget
-        #expect(stored.warnings.contains(.textShortened(what: "the prompt", bytes: prompt.utf8.count, kept: limits.maxPromptBytes)))
-        #expect(stored.warnings.contains { if case .textShortened(let what, _, _) = $0 { what == "text chunk \"Comment\"" } else { false } })
+        #expect(stored.textChunks[2].text.utf8.count < 6) // the few bytes left of the budget
+        #expect(
+            stored.warnings.contains(
+                .textShortened(what: "the prompt", bytes: prompt.utf8.count, kept: limits.maxPromptBytes)))
+        #expect(
+            stored.warnings.contains {
+                if case .textShortened(let what, _, _) = $0 { what == "text chunk \"Comment\"" } else { false }
+            })
         // A report within the limits is unchanged.
-        let small = try PNGMetadataReader.read(bytes: PNGFixtures.inserting(PNGFixtures.tEXt("Title", latin1: "fine"), into: PNGFixtures.image()))
+        let small = try PNGMetadataReader.read(
+            bytes: PNGFixtures.inserting(PNGFixtures.tEXt("Title", latin1: "fine"), into: PNGFixtures.image()))
         #expect(small.bounded(limits) == small)
     }
 
@@ -116,7 +127,7 @@ struct TextBudgetTests {
             let (kept, cost) = StoredText.prefix(text, fitting: limit)
             #expect(cost <= limit)
             #expect(text.hasPrefix(kept))
-            #expect(limit - cost < 4)  // no room for the next scalar (at most 4 bytes)
+            #expect(limit - cost < 4) // no room for the next scalar (at most 4 bytes)
         }
     }
 }

@@ -18,7 +18,7 @@ struct ValueShapeTests {
             bytes: Self.png(gptimgJSON: #"{"prompt":"a calm lake","aspect_ratio":"1:1 $(touch pwned)"}"#))
         let ours = try #require(report.generation?.gptimg)
         #expect(ours.prompt == "a calm lake")
-        #expect(ours.aspectRatio == "3:2")  // 300×200
+        #expect(ours.aspectRatio == "3:2") // 300×200
         #expect(report.generation?.parameter("Aspect ratio") == "3:2")
         let warning = try #require(report.warnings.first { "\($0)".contains("aspect_ratio") })
         #expect(
@@ -40,12 +40,12 @@ struct ValueShapeTests {
         let ours = try #require(report.generation?.gptimg)
         #expect(ours.aspectRatio == "16:9")
         #expect(ours.n == 1 && ours.index == 0)
-        #expect(ours.type == "image-to-image")  // what its one good reference implies
+        #expect(ours.type == "image-to-image") // what its one good reference implies
         #expect(ours.referenceImages == ["https://ok.example/a.png"])
         #expect(ours.taskID == nil && ours.rowID == nil && ours.provider == nil && ours.model == nil)
         #expect(ours.createdAt == nil && ours.completedAt == "2026-04-22T00:13:02.789Z")
         #expect(ours.parent == nil && ours.remoteURL == nil)
-        #expect(ours.tags == ["ok", "\u{202E}gnp.exe"])  // a bidi override is a tag's own business; a line break is not
+        #expect(ours.tags == ["ok", "\u{202E}gnp.exe"]) // a bidi override is a tag's own business; a line break is not
         let fields = report.warnings.compactMap { warning -> String? in
             guard case .invalidValue(let field, _, _) = warning else { return nil }
             return field

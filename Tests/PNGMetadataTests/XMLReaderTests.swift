@@ -47,7 +47,7 @@ struct XMLReaderTests {
                     Self.name("urn:a", "r"),
                     attributes: [
                         .init(name: Self.name("urn:a", "k"), value: "v"),
-                        .init(name: Self.name(nil, "k"), value: "w"),  // the default namespace is for elements only
+                        .init(name: Self.name(nil, "k"), value: "w"), // the default namespace is for elements only
                     ]),
                 .start(Self.name("urn:d", "e"), attributes: []), .end(Self.name("urn:d", "e")),
                 .text("t"), .text("<x>"), .end(Self.name("urn:a", "r")),
@@ -64,7 +64,7 @@ struct XMLReaderTests {
             starts == [
                 Self.name(nil, "r"), Self.name(nil, "a"), Self.name("urn:2", "x"), Self.name("urn:1", "y"),
                 Self.name(nil, "b"),
-                Self.name(nil, "z"),  // q is no longer bound: no namespace, as libxml2 does, and reading goes on
+                Self.name(nil, "z"), // q is no longer bound: no namespace, as libxml2 does, and reading goes on
                 Self.name(nil, "c"), Self.name(nil, "d"),
             ])
         let xmlLang = Self.events("<r xml:lang='fr'/>").events.first
@@ -211,7 +211,7 @@ struct XMLReaderTests {
         #expect(XMPPacket.description(in: good + "</rdf:Descriptio></rdf:RDF>") == "kept")
         #expect(XMPPacket.description(in: good + "</rdf:Description></rdf:RDF></x:xmpmeta>") == "kept")
         #expect(XMPPacket.description(in: good + "<xmp:Rating>&bogus;</xmp:Rating>") == "kept")
-        #expect(XMPPacket.description(in: good) == "kept")  // truncated
+        #expect(XMPPacket.description(in: good) == "kept") // truncated
         let broken = "<rdf:RDF \(Self.rdf)><rdf:Description \(Self.dc)><dc:title></dc:titel>"
         #expect(
             XMPPacket.description(in: broken + "<dc:description>late</dc:description></rdf:Description></rdf:RDF>")
@@ -331,7 +331,8 @@ struct XMLReaderTests {
     func adobeStyle() {
         let packet = """
             <?xpacket begin="\u{FEFF}" id="W5M0MpCehiHzreSzNTczkc9d"?>
-            <x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 9.1-c001 79.1462899, 2023/06/25-20:01:55        ">
+            <x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 9.1-c001 79.1462899, 2023/06/25-20:01:55 \
+                   ">
                <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
                   <rdf:Description rdf:about=""
                         xmlns:xmp="http://ns.adobe.com/xap/1.0/"

@@ -1,7 +1,7 @@
 import Foundation
 import GptimgSupport
-import Testing
 import TestSupport
+import Testing
 
 @testable import PNGMetadata
 
@@ -51,7 +51,8 @@ struct ZipReaderTests {
         #expect(reader.entries.allSatisfy { $0.problem == nil })
         #expect(try Self.contents(reader, reader.entries[1]) == (0...255).map { UInt8($0) }.repeated(300))
         #expect(try Self.contents(reader, reader.entries[2]) == Array("stored text".utf8))
-        #expect(try Self.contents(reader, reader.entries[4]) == Array(String(repeating: "zip64 entry ", count: 1000).utf8))
+        #expect(
+            try Self.contents(reader, reader.entries[4]) == Array(String(repeating: "zip64 entry ", count: 1000).utf8))
     }
 
     @Test("names not flagged UTF-8 are read as code page 437 unless they are valid UTF-8")
@@ -59,7 +60,9 @@ struct ZipReaderTests {
         var builder = ZipBuilder()
         builder.add("placeholder", stored: [1], flags: 0)
         // 0x82 is "é" in code page 437; alone, it is not valid UTF-8.
-        let cp437 = Self.renaming(builder.finish(), from: "placeholder", to: [0x63, 0x61, 0x66, 0x82, 0x2E, 0x70, 0x6E, 0x67, 0x20, 0x20, 0x20])
+        let cp437 = Self.renaming(
+            builder.finish(), from: "placeholder",
+            to: [0x63, 0x61, 0x66, 0x82, 0x2E, 0x70, 0x6E, 0x67, 0x20, 0x20, 0x20])
         let reader = try ZipReader(path: try Self.write(cp437))
         #expect(reader.entries.first?.path == "café.png   ")
         // The same bytes as UTF-8 ("é" is C3 A9) read as UTF-8 even without the flag.
@@ -88,9 +91,13 @@ struct ZipReaderTests {
     func encryptedEntry() throws {
         var zip = ZipBuilder()
         zip.add("first.bin", stored: Array("one".utf8))
-        zip.add("secret.bin", stored: (0..<40).map { UInt8($0 * 7 & 0xFF) }, method: 8, crc32: 0x1234_5678, uncompressedSize: 100, flags: 0x0801)
-        zip.add("third.bin", stored: Self.rawDeflate(Array("three".utf8)), method: 8, crc32: independentCRC32(Array("three".utf8)), uncompressedSize: 5)
-        zip.add("fourth.bin", stored: Array("four".utf8), method: 12)  // bzip2
+        zip.add(
+            "secret.bin", stored: (0..<40).map { UInt8($0 * 7 & 0xFF) }, method: 8, crc32: 0x1234_5678,
+            uncompressedSize: 100, flags: 0x0801)
+        zip.add(
+            "third.bin", stored: Self.rawDeflate(Array("three".utf8)), method: 8,
+            crc32: independentCRC32(Array("three".utf8)), uncompressedSize: 5)
+        zip.add("fourth.bin", stored: Array("four".utf8), method: 12) // bzip2
         let reader = try ZipReader(path: try Self.write(zip.finish()))
         #expect(reader.entries.map(\.path) == ["first.bin", "secret.bin", "third.bin", "fourth.bin"])
         #expect(reader.entries.map(\.problem) == [nil, .encrypted, nil, .unsupportedMethod(12)])
@@ -102,7 +109,9 @@ struct ZipReaderTests {
     func sharedData() throws {
         var zip = ZipBuilder()
         let bomb = [UInt8](repeating: 0, count: 4 << 20)
-        let shared = zip.add("shared.bin", stored: Self.rawDeflate(bomb), method: 8, crc32: independentCRC32(bomb), uncompressedSize: bomb.count)
+        let shared = zip.add(
+            "shared.bin", stored: Self.rawDeflate(bomb), method: 8, crc32: independentCRC32(bomb),
+            uncompressedSize: bomb.count)
         for alias in 0..<40 {
             var record = shared
             record.name = "alias-\(alias).bin"
@@ -112,7 +121,8 @@ struct ZipReaderTests {
         let innerData = Array("inner data".utf8)
         let outerStart = zip.bytes.count
         var inner = ZipBuilder.Record(
-            name: "inner.bin", method: 0, flags: 0x0800, crc32: independentCRC32(innerData), compressedSize: UInt32(innerData.count),
+            name: "inner.bin", method: 0, flags: 0x0800, crc32: independentCRC32(innerData),
+            compressedSize: UInt32(innerData.count),
             uncompressedSize: UInt32(innerData.count), localHeaderOffset: 0)
         inner.localHeaderOffset = UInt32(outerStart + 30 + "outer.bin".utf8.count)
         let outerData = ZipBuilder.localHeader(inner) + innerData
@@ -136,7 +146,9 @@ struct ZipReaderTests {
     func zeroCompressedSize() throws {
         let data = [UInt8](repeating: 0x55, count: 1 << 20)
         var zip = ZipBuilder()
-        zip.add("lying.bin", stored: Self.rawDeflate(data), method: 8, crc32: independentCRC32(data), uncompressedSize: data.count, declaredCompressedSize: 0)
+        zip.add(
+            "lying.bin", stored: Self.rawDeflate(data), method: 8, crc32: independentCRC32(data),
+            uncompressedSize: data.count, declaredCompressedSize: 0)
         zip.add("after.bin", stored: Array("after".utf8))
         let reader = try ZipReader(path: try Self.write(zip.finish()))
         var produced: UInt64 = 0
@@ -166,10 +178,14 @@ struct ZipReaderTests {
     func crcAndSizeChecked() throws {
         var zip = ZipBuilder()
         zip.add("crc.bin", stored: Array("data".utf8), crc32: 1)
-        zip.add("short.bin", stored: Self.rawDeflate(Array("data".utf8)), method: 8, crc32: independentCRC32(Array("data".utf8)), uncompressedSize: 10)
+        zip.add(
+            "short.bin", stored: Self.rawDeflate(Array("data".utf8)), method: 8,
+            crc32: independentCRC32(Array("data".utf8)), uncompressedSize: 10)
         let reader = try ZipReader(path: try Self.write(zip.finish()))
         #expect(throws: ZipEntryError.damaged("CRC mismatch")) { try Self.contents(reader, reader.entries[0]) }
-        #expect(throws: ZipEntryError.damaged("it holds 4 bytes where its header says 10")) { try Self.contents(reader, reader.entries[1]) }
+        #expect(throws: ZipEntryError.damaged("it holds 4 bytes where its header says 10")) {
+            try Self.contents(reader, reader.entries[1])
+        }
     }
 
     @Test("what is not a zip, or a damaged one, is refused with a reason")
@@ -182,7 +198,9 @@ struct ZipReaderTests {
         // The end record says the directory is elsewhere, or holds more entries than it can.
         var moved = good
         moved[moved.count - 6] = 0xFF
-        #expect(throws: ZipError.damaged("the central directory lies outside the file")) { try ZipReader(path: try Self.write(moved)) }
+        #expect(throws: ZipError.damaged("the central directory lies outside the file")) {
+            try ZipReader(path: try Self.write(moved))
+        }
         var crowded = good
         crowded[crowded.count - 12] = 0xFF
         crowded[crowded.count - 11] = 0xFF

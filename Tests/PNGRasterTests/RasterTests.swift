@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import PNGRaster
 
@@ -40,7 +40,10 @@ enum HandMadePNG {
     }
 
     /// `rows` are already packed scanlines (without filter bytes).
-    static func file(width: Int, height: Int, bitDepth: UInt8, colorType: UInt8, rows: [[UInt8]], extra: [UInt8] = [], interlaced: Bool = false, rawImageData: [UInt8]? = nil) -> [UInt8] {
+    static func file(
+        width: Int, height: Int, bitDepth: UInt8, colorType: UInt8, rows: [[UInt8]], extra: [UInt8] = [],
+        interlaced: Bool = false, rawImageData: [UInt8]? = nil
+    ) -> [UInt8] {
         let ihdr = be32(UInt32(width)) + be32(UInt32(height)) + [bitDepth, colorType, 0, 0, interlaced ? 1 : 0]
         let raw = rawImageData ?? rows.flatMap { [0] + $0 }
         return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + extra
@@ -51,7 +54,9 @@ enum HandMadePNG {
 @Suite("Decoding, encoding and resizing pixels")
 struct RasterTests {
     func image(_ width: Int, _ height: Int, _ pixel: (Int, Int) -> [UInt8]) -> RGBAImage {
-        try! RGBAImage(width: width, height: height, pixels: (0..<height).flatMap { y in (0..<width).flatMap { x in pixel(x, y) } })
+        try! RGBAImage(
+            width: width, height: height, pixels: (0..<height).flatMap { y in (0..<width).flatMap { x in pixel(x, y) } }
+        )
     }
 
     @Test("encode then decode gives the same pixels; opaque images are stored as RGB")
@@ -105,19 +110,24 @@ struct RasterTests {
                 for x in xs { raw += pixel(x, y).prefix(3) }
             }
         }
-        let file = HandMadePNG.file(width: width, height: height, bitDepth: 8, colorType: 2, rows: [], interlaced: true, rawImageData: raw)
+        let file = HandMadePNG.file(
+            width: width, height: height, bitDepth: 8, colorType: 2, rows: [], interlaced: true, rawImageData: raw)
         #expect(try RGBAImage(pngData: file) == image(width, height, pixel))
     }
 
     @Test("an image over the pixel cap is refused before its pixels are allocated")
     func pixelCap() throws {
         // 60000 x 60000 declared (3.6 gigapixels), with a few bytes of image data.
-        let bomb = HandMadePNG.file(width: 60000, height: 60000, bitDepth: 8, colorType: 2, rows: [], rawImageData: [0, 1, 2, 3])
+        let bomb = HandMadePNG.file(
+            width: 60000, height: 60000, bitDepth: 8, colorType: 2, rows: [], rawImageData: [0, 1, 2, 3])
         #expect(throws: RasterError.self) { try RGBAImage(pngData: bomb) }
         do {
             _ = try RGBAImage(pngData: bomb)
         } catch {
-            guard case .tooLarge = error else { Issue.record("expected tooLarge, got \(error)"); return }
+            guard case .tooLarge = error else {
+                Issue.record("expected tooLarge, got \(error)")
+                return
+            }
         }
         let small = try image(100, 100) { _, _ in [1, 2, 3, 255] }.pngData()
         #expect(throws: RasterError.self) { try RGBAImage(pngData: small, maxPixels: 9_999) }
@@ -130,7 +140,8 @@ struct RasterTests {
         for bad in [Array(good.prefix(good.count / 2)), Array("not a png".utf8), [], Array(good.prefix(40))] {
             #expect(throws: RasterError.self) { try RGBAImage(pngData: bad) }
         }
-        let badStream = HandMadePNG.file(width: 4, height: 4, bitDepth: 8, colorType: 2, rows: [], rawImageData: []).enumerated().map { $0.offset == 45 ? 0xFF : $0.element }
+        let badStream = HandMadePNG.file(width: 4, height: 4, bitDepth: 8, colorType: 2, rows: [], rawImageData: [])
+            .enumerated().map { $0.offset == 45 ? 0xFF : $0.element }
         #expect(throws: RasterError.self) { try RGBAImage(pngData: badStream) }
     }
 
@@ -138,10 +149,16 @@ struct RasterTests {
     func downscale() throws {
         let flat = image(640, 480) { _, _ in [12, 200, 77, 255] }
         let small = try flat.resized(width: 64, height: 48)
-        #expect(Set(stride(from: 0, to: small.pixels.count, by: 4).map { Array(small.pixels[$0..<($0 + 4)]) }) == [[12, 200, 77, 255]])
+        #expect(
+            Set(stride(from: 0, to: small.pixels.count, by: 4).map { Array(small.pixels[$0..<($0 + 4)]) }) == [
+                [12, 200, 77, 255]
+            ])
         let checker = image(512, 512) { x, y in (x + y) % 2 == 0 ? [255, 255, 255, 255] : [0, 0, 0, 255] }
         let grey = try checker.resized(width: 100, height: 100)
-        #expect(grey.pixels.enumerated().allSatisfy { $0.offset % 4 == 3 ? $0.element == 255 : abs(Int($0.element) - 128) <= 2 })
+        #expect(
+            grey.pixels.enumerated().allSatisfy {
+                $0.offset % 4 == 3 ? $0.element == 255 : abs(Int($0.element) - 128) <= 2
+            })
     }
 
     @Test("downscaling is monotonic on a gradient and fits thumbnails to the box")
@@ -173,7 +190,9 @@ struct RasterTests {
     @Test("invalid sizes are errors, not crashes")
     func invalidSizes() {
         #expect(throws: RasterError.invalidSize(width: 0, height: 5)) { try RGBAImage(width: 0, height: 5, pixels: []) }
-        #expect(throws: RasterError.pixelCountMismatch(expected: 16, actual: 3)) { try RGBAImage(width: 2, height: 2, pixels: [1, 2, 3]) }
+        #expect(throws: RasterError.pixelCountMismatch(expected: 16, actual: 3)) {
+            try RGBAImage(width: 2, height: 2, pixels: [1, 2, 3])
+        }
         let one = image(1, 1) { _, _ in [1, 2, 3, 4] }
         #expect(throws: RasterError.self) { try one.resized(width: 0, height: 1) }
     }

@@ -200,7 +200,7 @@ struct ThumbnailTests {
         #expect(thumbnail.width == 320 && thumbnail.height == 213)
         #expect(budget.peak > 0)
         #expect(budget.peak < 16 << 20, "reserved \(budget.peak) bytes")
-        try budget.reserve(64 << 20)  // everything was given back
+        try budget.reserve(64 << 20) // everything was given back
         budget.release(64 << 20)
     }
 

@@ -27,7 +27,7 @@ public final class TrapFIFO: Sendable {
     @discardableResult
     public func release() -> Bool {
         let descriptor = open(path, O_WRONLY | O_NONBLOCK)
-        guard descriptor >= 0 else { return false }  // ENXIO: no reader waiting
+        guard descriptor >= 0 else { return false } // ENXIO: no reader waiting
         close(descriptor)
         return true
     }

@@ -122,7 +122,7 @@ public final class MeasuredProcess: @unchecked Sendable {
                 _ = wait4(pid, &status, 0, &usage)
                 throw Failure(description: "still running after \(seconds) s: killed")
             }
-            usleep(5_000)  // polling the child's state, not waiting for a result to appear
+            usleep(5_000) // polling the child's state, not waiting for a result to appear
         }
         let seconds = Date().timeIntervalSince(started)
         lock.lock()

@@ -20,7 +20,9 @@ public enum ProcessRunner {
     }
 
     /// Runs `arguments[0]` (looked up on PATH) with the rest as its arguments.
-    public static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) throws -> ProcessResult {
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) throws
+        -> ProcessResult
+    {
         guard let executable = locate(arguments[0]) else { throw Failure.notInstalled(arguments[0]) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

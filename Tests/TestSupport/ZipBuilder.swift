@@ -17,7 +17,8 @@ public struct ZipBuilder {
         public var externalAttributes: UInt32 = 0o100644 << 16
 
         public init(
-            name: String, method: UInt16, flags: UInt16, crc32: UInt32, compressedSize: UInt32, uncompressedSize: UInt32,
+            name: String, method: UInt16, flags: UInt16, crc32: UInt32, compressedSize: UInt32,
+            uncompressedSize: UInt32,
             localHeaderOffset: UInt32
         ) {
             self.name = name
@@ -45,7 +46,8 @@ public struct ZipBuilder {
     ) -> Record {
         let record = Record(
             name: name, method: method, flags: flags, crc32: crc32 ?? independentCRC32(stored),
-            compressedSize: UInt32(declaredCompressedSize ?? stored.count), uncompressedSize: UInt32(uncompressedSize ?? stored.count),
+            compressedSize: UInt32(declaredCompressedSize ?? stored.count),
+            uncompressedSize: UInt32(uncompressedSize ?? stored.count),
             localHeaderOffset: UInt32(bytes.count))
         bytes += Self.localHeader(record)
         bytes += stored
@@ -71,8 +73,9 @@ public struct ZipBuilder {
         let directoryOffset = output.count
         for record in records {
             let name = Array(record.name.utf8)
-            output += le32(0x0201_4B50) + le16(record.versionMadeBy) + le16(20) + le16(record.flags) + le16(record.method)
-            output += le16(0x6000) + le16(0x5A21)  // 12:00, 2025-01-01
+            output +=
+                le32(0x0201_4B50) + le16(record.versionMadeBy) + le16(20) + le16(record.flags) + le16(record.method)
+            output += le16(0x6000) + le16(0x5A21) // 12:00, 2025-01-01
             output += le32(record.crc32) + le32(record.compressedSize) + le32(record.uncompressedSize)
             output += le16(UInt16(name.count)) + le16(0) + le16(0) + le16(0) + le16(0) + le32(record.externalAttributes)
             output += le32(record.localHeaderOffset) + name

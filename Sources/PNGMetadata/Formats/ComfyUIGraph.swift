@@ -281,7 +281,7 @@ struct ComfyGraph {
         let advanced = node.type.contains("Advanced")
         var values = node.widgets
         if advanced, values.first?.string != nil {
-            values.removeFirst()  // add_noise
+            values.removeFirst() // add_noise
         }
         // The "control after generate" widget follows the seed in saved graphs, but not in
         // every version of the editor.

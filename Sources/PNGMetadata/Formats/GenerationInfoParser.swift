@@ -34,9 +34,10 @@ public enum GenerationInfoParser {
             guard parameter.key == "Model" || parameter.key == "model", !ValueShape.isLabel(parameter.value) else {
                 return false
             }
-            warnings.append(.invalidValue(
-                field: "\(info.generator.rawValue) \(parameter.key)", value: ValueShape.excerpt(parameter.value),
-                expected: "a model name (1-200 characters, no control character)"))
+            warnings.append(
+                .invalidValue(
+                    field: "\(info.generator.rawValue) \(parameter.key)", value: ValueShape.excerpt(parameter.value),
+                    expected: "a model name (1-200 characters, no control character)"))
             return true
         }
         return info
@@ -56,7 +57,7 @@ public enum GenerationInfoParser {
         _ chunks: [TextChunk], width: Int? = nil, height: Int? = nil, warnings: inout [PNGWarning]
     ) -> GenerationInfo? {
         guard let text = chunks.text(for: "gptimg"),
-            let json = JSONValue.parse(text),  // bounded depth: hostile nesting is refused
+            let json = JSONValue.parse(text), // bounded depth: hostile nesting is refused
             let decoded = GptimgMetadata(json: json)
         else { return nil }
         let (metadata, dropped) = decoded.validated(width: width, height: height)
@@ -103,7 +104,9 @@ extension GptimgMetadata {
         func int(_ key: String) -> Int?? {
             switch object[key] {
             case nil, .null?: .some(nil)
-            case .number(let literal)?: Int(literal).map { .some($0) } ?? Double(literal).flatMap { $0 == $0.rounded() && abs($0) < 1e15 ? .some(Int($0)) : nil }
+            case .number(let literal)?:
+                Int(literal).map { .some($0) }
+                    ?? Double(literal).flatMap { $0 == $0.rounded() && abs($0) < 1e15 ? .some(Int($0)) : nil }
             default: nil
             }
         }
@@ -115,7 +118,8 @@ extension GptimgMetadata {
             default: nil
             }
         }
-        guard let schema = int("schema"), let aspectRatio = string("aspect_ratio"), let n = int("n"), let index = int("index"),
+        guard let schema = int("schema"), let aspectRatio = string("aspect_ratio"), let n = int("n"),
+            let index = int("index"),
             let type = string("type"), let references = strings("reference_images"), let taskID = string("task_id"),
             let rowID = string("row_id"), let provider = string("provider"), let model = string("model"),
             let createdAt = string("created_at"), let completedAt = string("completed_at"),
@@ -125,12 +129,15 @@ extension GptimgMetadata {
         switch object["parent"] {
         case nil, .null?: parent = nil
         case .object(let value)?:
-            guard let taskID = value["task_id"]?.string, case .number(let literal)? = value["index"], let index = Int(literal) else { return nil }
+            guard let taskID = value["task_id"]?.string, case .number(let literal)? = value["index"],
+                let index = Int(literal)
+            else { return nil }
             parent = Parent(taskID: taskID, index: index)
         default: return nil
         }
         self.init(
-            prompt: prompt, aspectRatio: aspectRatio ?? "1:1", n: n ?? 1, index: index ?? 0, type: type ?? "text-to-image",
+            prompt: prompt, aspectRatio: aspectRatio ?? "1:1", n: n ?? 1, index: index ?? 0,
+            type: type ?? "text-to-image",
             referenceImages: references, taskID: taskID, rowID: rowID, provider: provider, model: model,
             createdAt: createdAt, completedAt: completedAt, parent: parent, remoteURL: remoteURL, tags: tags)
         self.schema = schema ?? Self.currentSchema
@@ -148,7 +155,9 @@ extension GptimgMetadata {
         parameters.append(Parameter("Type", type))
         if let taskID { parameters.append(Parameter("Task", taskID)) }
         parameters.append(Parameter("Image", "\(index + 1) of \(n)"))
-        if !referenceImages.isEmpty { parameters.append(Parameter("References", referenceImages.joined(separator: " "))) }
+        if !referenceImages.isEmpty {
+            parameters.append(Parameter("References", referenceImages.joined(separator: " ")))
+        }
         if let parent { parameters.append(Parameter("Parent", "\(parent.taskID) image \(parent.index + 1)")) }
         if let provider, provider != model { parameters.append(Parameter("Provider", provider)) }
         if let createdAt { parameters.append(Parameter("Created", createdAt)) }

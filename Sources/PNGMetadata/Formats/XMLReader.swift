@@ -131,7 +131,7 @@ struct XMLReader {
     }
 
     private mutating func readStartTag() throws(Failure) -> Event {
-        index += 1  // "<"
+        index += 1 // "<"
         let qualifiedName = try readName()
         var rawAttributes: [(name: ArraySlice<UInt8>, value: String)] = []
         var empty = false
@@ -207,7 +207,7 @@ struct XMLReader {
     }
 
     private mutating func readEndTag() throws(Failure) -> Name {
-        index += 2  // "</"
+        index += 2 // "</"
         let qualifiedName = try readName()
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else {
@@ -285,7 +285,7 @@ struct XMLReader {
             try readCharacterData(into: &text)
         } catch {
             if text.isEmpty { throw error }
-            failure = error  // the next call throws it
+            failure = error // the next call throws it
         }
         return String(decoding: text, as: UTF8.self)
     }
@@ -315,7 +315,7 @@ struct XMLReader {
     /// A CDATA section's text, all or nothing: one without its `]]>` runs to the end of the
     /// input, so nothing in it can be told apart from markup.
     private mutating func readCDATA() throws(Failure) -> String {
-        index += 9  // "<![CDATA["
+        index += 9 // "<![CDATA["
         var text: [UInt8] = []
         while index < bytes.count {
             if has("]]>") {
@@ -371,7 +371,7 @@ struct XMLReader {
     /// `&name;` (one of the five predefined entities), `&#decimal;` or `&#xhex;`, appended as
     /// UTF-8; the index ends past the `;`.
     private mutating func readReference(into output: inout [UInt8]) throws(Failure) {
-        index += 1  // "&"
+        index += 1 // "&"
         if index < bytes.count, bytes[index] == UInt8(ascii: "#") {
             index += 1
             let hex = index < bytes.count && bytes[index] == UInt8(ascii: "x")
@@ -447,7 +447,7 @@ struct XMLReader {
 
     /// `<?target …?>`: a target name, then `?>` or whitespace and anything up to `?>`.
     private mutating func skipProcessingInstruction() throws(Failure) {
-        index += 2  // "<?"
+        index += 2 // "<?"
         _ = try readName()
         if has("?>") {
             index += 2
@@ -467,7 +467,7 @@ struct XMLReader {
 
     /// `<!-- … -->`, where the text must not contain `--`.
     private mutating func skipComment() throws(Failure) {
-        index += 4  // "<!--"
+        index += 4 // "<!--"
         while index < bytes.count {
             if has("--") {
                 guard has("-->") else { throw fail("`--` inside a comment") }

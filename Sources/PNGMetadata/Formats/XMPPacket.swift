@@ -36,7 +36,6 @@ public enum XMPPacket {
         """
     }
 
-
     /// The `dc:description` of an XMP packet: the `x-default` entry of its `rdf:Alt`, else the
     /// first entry, else the element's own text, else the short form `rdf:Description
     /// dc:description="…"`. Nil when there is none or the packet is not well-formed up to it.
@@ -94,7 +93,7 @@ private struct DescriptionCollector {
             }
         case .end(let name):
             if name == Self.description {
-                descriptionDepth -= 1  // XMLReader pairs every end with its start
+                descriptionDepth -= 1 // XMLReader pairs every end with its start
             } else if inItem, name == Self.item {
                 inItem = false
                 if itemLanguage?.lowercased() == "x-default", defaultItem == nil { defaultItem = itemText }

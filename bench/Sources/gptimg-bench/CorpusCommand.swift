@@ -68,7 +68,8 @@ struct CorpusCommand: AsyncParsableCommand {
         printError(
             "wrote \(count) files to \(directory) in \(String(format: "%.1f", seconds)) s "
                 + "(\(String(format: "%.1f", Double(count) / seconds)) files/s); sizes MB min \(megabytes(sizes.first!)) "
-                + "median \(megabytes(sizes[sizes.count / 2])) max \(megabytes(sizes.last!)), total \(megabytes(sizes.reduce(0, +)))")
+                + "median \(megabytes(sizes[sizes.count / 2])) max \(megabytes(sizes.last!)), total \(megabytes(sizes.reduce(0, +)))"
+        )
         if withMetadata {
             let summary = kinds.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
             printError("metadata: " + summary.joined(separator: ", "))

@@ -1,5 +1,5 @@
-import GptimgSimulator
 import Foundation
+import GptimgSimulator
 import GptimgSupport
 import PNGMetadata
 import PNGRaster
@@ -41,7 +41,8 @@ struct CorpusGenerator: Sendable {
         var random = SplitMix64(seed: Hash.mix(seed) ^ Hash.mix(UInt64(index) &+ 0x51_7CC1_B727_220A))
         let size = Self.pickSize(&random)
         let prompt = SamplePrompts.prompt(&random)
-        let image = ProceduralArt.render(prompt: prompt, variation: random.next(), width: size.width, height: size.height)
+        let image = ProceduralArt.render(
+            prompt: prompt, variation: random.next(), width: size.width, height: size.height)
         var png = try image.pngData(compressionLevel: compressionLevel)
         guard withMetadata else { return (png, .none) }
 
@@ -66,7 +67,8 @@ struct CorpusGenerator: Sendable {
         case .gptimg:
             png = try GptimgEmbedding.embed(sample.gptimg(&random), into: png)
             if afterImageData {
-                after.append(TextChunk(kind: .tEXt, keyword: "Comment", text: "Edited in Preview; text kept by gptimg import"))
+                after.append(
+                    TextChunk(kind: .tEXt, keyword: "Comment", text: "Edited in Preview; text kept by gptimg import"))
             }
         case .a1111:
             before.append(sample.a1111(&random))

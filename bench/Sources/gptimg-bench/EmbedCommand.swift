@@ -1,6 +1,6 @@
-import GptimgSimulator
 import ArgumentParser
 import Foundation
+import GptimgSimulator
 import PNGMetadata
 import PNGRaster
 
@@ -16,7 +16,10 @@ struct EmbedCommand: AsyncParsableCommand {
     @Argument(help: "The folder whose *.png files are rewritten.")
     var directory: String
 
-    @Option(help: "Write the embedded copies into this folder (new files, as images land in the library) instead of rewriting in place.")
+    @Option(
+        help:
+            "Write the embedded copies into this folder (new files, as images land in the library) instead of rewriting in place."
+    )
     var to: String?
 
     @Flag(help: "fsync each file and its folder before the next (as gptimg does for landed images).")
@@ -33,13 +36,15 @@ struct EmbedCommand: AsyncParsableCommand {
             var random = SplitMix64(seed: Hash.mix(seed) ^ Hash.mix(UInt64(index)))
             let header = try PNGMetadataReader.read(contentsOf: path).header
             let prompt = SamplePrompts.prompt(&random)
-            jobs.append((path, SampleMetadata(prompt: prompt, width: header.width, height: header.height).gptimg(&random)))
+            jobs.append(
+                (path, SampleMetadata(prompt: prompt, width: header.width, height: header.height).gptimg(&random)))
         }
         let start = ContinuousClock.now
         var bytes = 0
         if let to { try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true) }
         for job in jobs {
-            let destination = to.map { $0 + "/" + (job.path.split(separator: "/").last.map(String.init) ?? job.path) } ?? job.path
+            let destination =
+                to.map { $0 + "/" + (job.path.split(separator: "/").last.map(String.init) ?? job.path) } ?? job.path
             try GptimgEmbedding.embedFile(job.metadata, from: job.path, to: destination, durable: durable)
             bytes += Self.size(of: destination)
         }

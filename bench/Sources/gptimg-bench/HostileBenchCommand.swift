@@ -92,7 +92,7 @@ struct HostileBenchCommand: AsyncParsableCommand {
         for testCase in cases {
             let report = try runner.run(testCase) { printError("  " + $0) }
             print(report.rendered() + "\n")
-            fflush(nil)  // every stream: the table shows as each case ends, through tee too
+            fflush(nil) // every stream: the table shows as each case ends, through tee too
             for row in report.rows {
                 let m = row.measurement
                 commands += 1

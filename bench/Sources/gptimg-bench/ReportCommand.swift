@@ -59,16 +59,21 @@ struct ReportCommand: ParsableCommand {
             }
             reference = named
         } else {
-            guard let first = results.first else { throw ValidationError("no results in \(files.joined(separator: ", "))") }
+            guard let first = results.first else {
+                throw ValidationError("no results in \(files.joined(separator: ", "))")
+            }
             reference = first
         }
         let nameWidth = max(10, results.map(\.command.count).max() ?? 0)
-        print(pad("command", nameWidth) + "   median s     mean s ± sd      min s      max s  runs  median / reference median")
+        print(
+            pad("command", nameWidth)
+                + "   median s     mean s ± sd      min s      max s  runs  median / reference median")
         var missed = 0
         for result in results {
             var line = pad(result.command, nameWidth)
             line += String(
-                format: "  %9.3f  %9.3f ± %5.3f  %9.3f  %9.3f  %4d  ", result.median, result.mean, result.stddev ?? 0, result.min,
+                format: "  %9.3f  %9.3f ± %5.3f  %9.3f  %9.3f  %4d  ", result.median, result.mean, result.stddev ?? 0,
+                result.min,
                 result.max, result.times?.count ?? 0)
             if result.command == reference.command {
                 line += "1.00 (reference)"

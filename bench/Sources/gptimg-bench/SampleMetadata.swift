@@ -1,5 +1,5 @@
-import GptimgSimulator
 import Foundation
+import GptimgSimulator
 import PNGMetadata
 
 /// Prompts as people write them: mostly landscapes (what `ProceduralArt` draws), in English
@@ -58,7 +58,8 @@ enum SamplePrompts {
         if random.chance(75) { prompt += ", " + random.pick(styles) }
         if random.chance(20) { prompt += ", " + random.pick(styles) }
         if random.chance(10) {
-            prompt += ". The composition follows the rule of thirds with the horizon low in the frame; "
+            prompt +=
+                ". The composition follows the rule of thirds with the horizon low in the frame; "
                 + "keep the colours natural and avoid oversaturation."
         }
         return prompt
@@ -97,11 +98,14 @@ struct SampleMetadata {
             prompt: prompt, aspectRatio: aspectRatio, n: n, index: random.int(in: 0...(n - 1)),
             type: imageToImage ? "image-to-image" : "text-to-image",
             referenceImages: imageToImage
-                ? (0..<random.int(in: 1...3)).map { _ in "https://files.gpt-image-2.example/uploads/\(Self.token(&random, 16)).png" }
+                ? (0..<random.int(in: 1...3)).map { _ in
+                    "https://files.gpt-image-2.example/uploads/\(Self.token(&random, 16)).png"
+                }
                 : [],
             taskID: taskID, rowID: Self.uuid(&random), provider: "gpt-image-2", model: "gpt-image-2",
             createdAt: created.formatted(.iso8601), completedAt: completed.formatted(.iso8601),
-            parent: imageToImage && random.chance(50) ? .init(taskID: Self.taskID(&random), index: random.int(in: 0...3)) : nil,
+            parent: imageToImage && random.chance(50)
+                ? .init(taskID: Self.taskID(&random), index: random.int(in: 0...3)) : nil,
             remoteURL: "https://files.gpt-image-2.example/outputs/\(taskID)/\(Self.token(&random, 12)).png",
             tags: (0..<random.int(in: 0...3)).map { _ in random.pick(tags) })
     }
@@ -116,7 +120,9 @@ struct SampleMetadata {
     }
 
     static func uuid(_ random: inout SplitMix64) -> String {
-        let hex = (0..<2).map { _ in String(random.next(), radix: 16) }.map { String(repeating: "0", count: 16 - $0.count) + $0 }.joined()
+        let hex = (0..<2).map { _ in String(random.next(), radix: 16) }.map {
+            String(repeating: "0", count: 16 - $0.count) + $0
+        }.joined()
         let c = Array(hex)
         return [c[0..<8], c[8..<12], c[12..<16], c[16..<20], c[20..<32]].map { String($0) }.joined(separator: "-")
     }
@@ -149,7 +155,10 @@ struct SampleMetadata {
             "Size: \(width)x\(height)", "Model hash: \(hash)", "Model: \(model)",
         ]
         if random.chance(40) {
-            settings += ["Denoising strength: 0.\(random.int(in: 25...55))", "Hires upscale: 1.5", "Hires steps: 12", "Hires upscaler: 4x-UltraSharp"]
+            settings += [
+                "Denoising strength: 0.\(random.int(in: 25...55))", "Hires upscale: 1.5", "Hires steps: 12",
+                "Hires upscaler: 4x-UltraSharp",
+            ]
         }
         if positive.contains("<lora:") { settings.append("Lora hashes: \"add_detail: 7c6bad76eb54\"") }
         settings.append("Version: \(random.pick(["v1.10.1", "v1.9.4", "f2.0.1v1.10.1-previous-313-g8a042934"]))")
@@ -172,21 +181,45 @@ struct SampleMetadata {
             "3": [
                 "inputs": [
                     "seed": seed, "steps": steps, "cfg": cfg, "sampler_name": sampler, "scheduler": scheduler,
-                    "denoise": 1, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0],
+                    "denoise": 1, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
+                    "latent_image": ["5", 0],
                 ] as [String: Any],
                 "class_type": "KSampler", "_meta": ["title": "KSampler"],
             ] as [String: Any],
-            "4": ["inputs": ["ckpt_name": checkpoint], "class_type": "CheckpointLoaderSimple", "_meta": ["title": "Load Checkpoint"]],
-            "5": ["inputs": ["width": width, "height": height, "batch_size": 1], "class_type": "EmptyLatentImage", "_meta": ["title": "Empty Latent Image"]],
-            "6": ["inputs": ["text": prompt, "clip": ["4", 1]] as [String: Any], "class_type": "CLIPTextEncode", "_meta": ["title": "CLIP Text Encode (Prompt)"]],
-            "7": ["inputs": ["text": negative, "clip": ["4", 1]] as [String: Any], "class_type": "CLIPTextEncode", "_meta": ["title": "CLIP Text Encode (Prompt)"]],
-            "8": ["inputs": ["samples": ["3", 0], "vae": ["4", 2]], "class_type": "VAEDecode", "_meta": ["title": "VAE Decode"]],
-            "9": ["inputs": ["filename_prefix": "ComfyUI", "images": ["8", 0]] as [String: Any], "class_type": "SaveImage", "_meta": ["title": "Save Image"]],
+            "4": [
+                "inputs": ["ckpt_name": checkpoint], "class_type": "CheckpointLoaderSimple",
+                "_meta": ["title": "Load Checkpoint"],
+            ],
+            "5": [
+                "inputs": ["width": width, "height": height, "batch_size": 1], "class_type": "EmptyLatentImage",
+                "_meta": ["title": "Empty Latent Image"],
+            ],
+            "6": [
+                "inputs": ["text": prompt, "clip": ["4", 1]] as [String: Any], "class_type": "CLIPTextEncode",
+                "_meta": ["title": "CLIP Text Encode (Prompt)"],
+            ],
+            "7": [
+                "inputs": ["text": negative, "clip": ["4", 1]] as [String: Any], "class_type": "CLIPTextEncode",
+                "_meta": ["title": "CLIP Text Encode (Prompt)"],
+            ],
+            "8": [
+                "inputs": ["samples": ["3", 0], "vae": ["4", 2]], "class_type": "VAEDecode",
+                "_meta": ["title": "VAE Decode"],
+            ],
+            "9": [
+                "inputs": ["filename_prefix": "ComfyUI", "images": ["8", 0]] as [String: Any],
+                "class_type": "SaveImage", "_meta": ["title": "Save Image"],
+            ],
         ]
-        func node(_ id: Int, _ type: String, _ x: Int, _ y: Int, inputs: [[String: Any]], outputs: [[String: Any]], widgets: [Any]) -> [String: Any] {
+        func node(
+            _ id: Int, _ type: String, _ x: Int, _ y: Int, inputs: [[String: Any]], outputs: [[String: Any]],
+            widgets: [Any]
+        ) -> [String: Any] {
             [
-                "id": id, "type": type, "pos": [x, y], "size": [315, 262], "flags": [String: Any](), "order": id, "mode": 0,
-                "inputs": inputs, "outputs": outputs, "properties": ["Node name for S&R": type], "widgets_values": widgets,
+                "id": id, "type": type, "pos": [x, y], "size": [315, 262], "flags": [String: Any](), "order": id,
+                "mode": 0,
+                "inputs": inputs, "outputs": outputs, "properties": ["Node name for S&R": type],
+                "widgets_values": widgets,
             ]
         }
         func slot(_ name: String, _ type: String, link: Int?) -> [String: Any] {
@@ -196,21 +229,46 @@ struct SampleMetadata {
             ["name": name, "type": type, "links": links, "slot_index": slot]
         }
         let nodes: [[String: Any]] = [
-            node(3, "KSampler", 863, 186, inputs: [slot("model", "MODEL", link: 1), slot("positive", "CONDITIONING", link: 4), slot("negative", "CONDITIONING", link: 6), slot("latent_image", "LATENT", link: 2)],
-                 outputs: [output("LATENT", "LATENT", links: [7], slot: 0)], widgets: [seed, "randomize", steps, cfg, sampler, scheduler, 1]),
-            node(4, "CheckpointLoaderSimple", 26, 474, inputs: [],
-                 outputs: [output("MODEL", "MODEL", links: [1], slot: 0), output("CLIP", "CLIP", links: [3, 5], slot: 1), output("VAE", "VAE", links: [8], slot: 2)], widgets: [checkpoint]),
-            node(5, "EmptyLatentImage", 473, 609, inputs: [], outputs: [output("LATENT", "LATENT", links: [2], slot: 0)], widgets: [width, height, 1]),
-            node(6, "CLIPTextEncode", 415, 186, inputs: [slot("clip", "CLIP", link: 3)], outputs: [output("CONDITIONING", "CONDITIONING", links: [4], slot: 0)], widgets: [prompt]),
-            node(7, "CLIPTextEncode", 413, 389, inputs: [slot("clip", "CLIP", link: 5)], outputs: [output("CONDITIONING", "CONDITIONING", links: [6], slot: 0)], widgets: [negative]),
-            node(8, "VAEDecode", 1209, 188, inputs: [slot("samples", "LATENT", link: 7), slot("vae", "VAE", link: 8)], outputs: [output("IMAGE", "IMAGE", links: [9], slot: 0)], widgets: []),
-            node(9, "SaveImage", 1451, 189, inputs: [slot("images", "IMAGE", link: 9)], outputs: [], widgets: ["ComfyUI"]),
+            node(
+                3, "KSampler", 863, 186,
+                inputs: [
+                    slot("model", "MODEL", link: 1), slot("positive", "CONDITIONING", link: 4),
+                    slot("negative", "CONDITIONING", link: 6), slot("latent_image", "LATENT", link: 2),
+                ],
+                outputs: [output("LATENT", "LATENT", links: [7], slot: 0)],
+                widgets: [seed, "randomize", steps, cfg, sampler, scheduler, 1]),
+            node(
+                4, "CheckpointLoaderSimple", 26, 474, inputs: [],
+                outputs: [
+                    output("MODEL", "MODEL", links: [1], slot: 0), output("CLIP", "CLIP", links: [3, 5], slot: 1),
+                    output("VAE", "VAE", links: [8], slot: 2),
+                ], widgets: [checkpoint]),
+            node(
+                5, "EmptyLatentImage", 473, 609, inputs: [], outputs: [output("LATENT", "LATENT", links: [2], slot: 0)],
+                widgets: [width, height, 1]),
+            node(
+                6, "CLIPTextEncode", 415, 186, inputs: [slot("clip", "CLIP", link: 3)],
+                outputs: [output("CONDITIONING", "CONDITIONING", links: [4], slot: 0)], widgets: [prompt]),
+            node(
+                7, "CLIPTextEncode", 413, 389, inputs: [slot("clip", "CLIP", link: 5)],
+                outputs: [output("CONDITIONING", "CONDITIONING", links: [6], slot: 0)], widgets: [negative]),
+            node(
+                8, "VAEDecode", 1209, 188, inputs: [slot("samples", "LATENT", link: 7), slot("vae", "VAE", link: 8)],
+                outputs: [output("IMAGE", "IMAGE", links: [9], slot: 0)], widgets: []),
+            node(
+                9, "SaveImage", 1451, 189, inputs: [slot("images", "IMAGE", link: 9)], outputs: [], widgets: ["ComfyUI"]
+            ),
         ]
         let workflow: [String: Any] = [
             "last_node_id": 9, "last_link_id": 9, "nodes": nodes,
-            "links": [[1, 4, 0, 3, 0, "MODEL"], [2, 5, 0, 3, 3, "LATENT"], [3, 4, 1, 6, 0, "CLIP"], [4, 6, 0, 3, 1, "CONDITIONING"],
-                      [5, 4, 1, 7, 0, "CLIP"], [6, 7, 0, 3, 2, "CONDITIONING"], [7, 3, 0, 8, 0, "LATENT"], [8, 4, 2, 8, 1, "VAE"], [9, 8, 0, 9, 0, "IMAGE"]],
-            "groups": [Any](), "config": [String: Any](), "extra": ["ds": ["scale": 1, "offset": [0, 0]]], "version": 0.4,
+            "links": [
+                [1, 4, 0, 3, 0, "MODEL"], [2, 5, 0, 3, 3, "LATENT"], [3, 4, 1, 6, 0, "CLIP"],
+                [4, 6, 0, 3, 1, "CONDITIONING"],
+                [5, 4, 1, 7, 0, "CLIP"], [6, 7, 0, 3, 2, "CONDITIONING"], [7, 3, 0, 8, 0, "LATENT"],
+                [8, 4, 2, 8, 1, "VAE"], [9, 8, 0, 9, 0, "IMAGE"],
+            ],
+            "groups": [Any](), "config": [String: Any](), "extra": ["ds": ["scale": 1, "offset": [0, 0]]],
+            "version": 0.4,
         ]
         return [
             TextChunk(kind: .tEXt, keyword: "prompt", text: Self.json(graph)),
@@ -221,10 +279,14 @@ struct SampleMetadata {
     /// InvokeAI's `invokeai_metadata` JSON.
     func invokeAI(_ random: inout SplitMix64) -> TextChunk {
         let metadata: [String: Any] = [
-            "generation_mode": "sdxl_txt2img", "positive_prompt": prompt, "negative_prompt": random.pick(Self.negatives),
+            "generation_mode": "sdxl_txt2img", "positive_prompt": prompt,
+            "negative_prompt": random.pick(Self.negatives),
             "width": width, "height": height, "seed": random.int(in: 0...4_294_967_295), "rand_device": "cpu",
             "cfg_scale": 7.5, "cfg_rescale_multiplier": 0, "steps": random.int(in: 20...50), "scheduler": "dpmpp_2m_k",
-            "model": ["key": Self.uuid(&random), "hash": "blake3:" + Self.token(&random, 32).lowercased(), "name": "Juggernaut XL v9", "base": "sdxl", "type": "main"],
+            "model": [
+                "key": Self.uuid(&random), "hash": "blake3:" + Self.token(&random, 32).lowercased(),
+                "name": "Juggernaut XL v9", "base": "sdxl", "type": "main",
+            ],
             "positive_style_prompt": "", "negative_style_prompt": "", "app_version": "4.2.9",
         ]
         return TextChunk(kind: .tEXt, keyword: "invokeai_metadata", text: Self.json(metadata))
@@ -235,8 +297,10 @@ struct SampleMetadata {
         let seed = random.int(in: 0...4_294_967_295)
         let comment: [String: Any] = [
             "prompt": prompt, "steps": 28, "height": height, "width": width, "scale": 5.0, "uncond_scale": 1.0,
-            "cfg_rescale": 0.0, "seed": seed, "n_samples": 1, "noise_schedule": "native", "sampler": "k_euler_ancestral",
-            "uc": "lowres, artistic error, scan artifacts, worst quality, bad quality", "request_type": "PromptGenerateRequest",
+            "cfg_rescale": 0.0, "seed": seed, "n_samples": 1, "noise_schedule": "native",
+            "sampler": "k_euler_ancestral",
+            "uc": "lowres, artistic error, scan artifacts, worst quality, bad quality",
+            "request_type": "PromptGenerateRequest",
         ]
         return [
             TextChunk(kind: .tEXt, keyword: "Title", text: "NovelAI generated image"),
@@ -251,12 +315,14 @@ struct SampleMetadata {
     /// Only the standard chunks a photo manager writes: a Title, a compressed Description, a
     /// zTXt Comment and an XMP packet.
     func standard(_ random: inout SplitMix64) -> [TextChunk] {
-        let description = prompt.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        let description = prompt.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(
+            of: "<", with: "&lt;")
         let xmp = """
             <?xpacket begin="\u{FEFF}" id="W5M0MpCehiHzreSzNTczkc9d"?>
             <x:xmpmeta xmlns:x="adobe:ns:meta/">
              <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-              <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+              <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" \
+            xmlns:xmp="http://ns.adobe.com/xap/1.0/">
                <dc:description><rdf:Alt><rdf:li xml:lang="x-default">\(description)</rdf:li></rdf:Alt></dc:description>
                <xmp:CreatorTool>digiKam-8.2.0</xmp:CreatorTool>
                <xmp:Rating>\(random.int(in: 0...5))</xmp:Rating>
@@ -269,7 +335,10 @@ struct SampleMetadata {
             TextChunk(kind: .tEXt, keyword: "Title", text: "Untitled \(random.int(in: 1...999))"),
             TextChunk(kind: .iTXt, keyword: "Description", text: prompt, compressed: true, languageTag: "en"),
             TextChunk(kind: .iTXt, keyword: "XML:com.adobe.xmp", text: xmp),
-            TextChunk(kind: .zTXt, keyword: "Comment", text: "Exported from a photo library; original file IMG_\(random.int(in: 1000...9999)).HEIC", compressed: true),
+            TextChunk(
+                kind: .zTXt, keyword: "Comment",
+                text: "Exported from a photo library; original file IMG_\(random.int(in: 1000...9999)).HEIC",
+                compressed: true),
         ]
     }
 

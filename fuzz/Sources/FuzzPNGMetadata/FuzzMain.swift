@@ -17,5 +17,5 @@ enum FuzzMain {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

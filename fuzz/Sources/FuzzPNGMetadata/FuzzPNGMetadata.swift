@@ -2,7 +2,7 @@ import GptimgSupport
 import PNGMetadata
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libFuzzer's entry point: every input goes through all the targets below. Errors are the
@@ -36,7 +36,8 @@ enum FuzzTargets {
         }
         _ = GenerationInfoParser.parse(report.textChunks)
         let keywords = Set(report.textChunks.map(\.keyword))
-        guard let inserted = try? PNGEditor.splice(bytes, inserting: [ours, latin1], removingKeywords: ["gptimg"]) else {
+        guard let inserted = try? PNGEditor.splice(bytes, inserting: [ours, latin1], removingKeywords: ["gptimg"])
+        else {
             return
         }
         // A file that read must still read once our chunks are spliced in, and show them.
@@ -48,9 +49,13 @@ enum FuzzTargets {
         }
         _ = GenerationInfoParser.parse(reread.textChunks)
         if report.textChunks.count < 900, report.warnings.isEmpty {
-            precondition(reread.textChunks.contains { $0.keyword == "gptimg" && $0.text == ours.text }, "inserted chunk not read back")
+            precondition(
+                reread.textChunks.contains { $0.keyword == "gptimg" && $0.text == ours.text },
+                "inserted chunk not read back")
         }
-        if let removed = try? PNGEditor.splice(inserted, inserting: [], removingKeywords: keywords.union(["gptimg", "Source"])) {
+        if let removed = try? PNGEditor.splice(
+            inserted, inserting: [], removingKeywords: keywords.union(["gptimg", "Source"]))
+        {
             precondition(removed.count <= inserted.count, "removing chunks made the file larger")
             _ = try? PNGMetadataReader.read(bytes: removed)
         }
@@ -86,9 +91,12 @@ enum FuzzTargets {
         }
 
         unlink(output)
-        let spliced = Result { try PNGEditor.splice(bytes, removingKeywords: ["gptimg", "parameters"]) { _ in [ours] } }
+        let spliced = Result {
+            try PNGEditor.splice(bytes, removingKeywords: ["gptimg", "parameters"]) { _ in [ours] }
+        }
         let splicedFile = Result {
-            try PNGEditor.spliceFile(at: input, to: output, removingKeywords: ["gptimg", "parameters"], durable: false) { _ in [ours] }
+            try PNGEditor.spliceFile(at: input, to: output, removingKeywords: ["gptimg", "parameters"], durable: false)
+            { _ in [ours] }
             return try AtomicFile.read(output)
         }
         switch (spliced, splicedFile) {
@@ -103,7 +111,8 @@ enum FuzzTargets {
         }
     }
 
-    static let ours = TextChunk(kind: .iTXt, keyword: "gptimg", text: #"{"schema":1,"prompt":"fuzz ✓"}"#, compressed: true)
+    static let ours = TextChunk(
+        kind: .iTXt, keyword: "gptimg", text: #"{"schema":1,"prompt":"fuzz ✓"}"#, compressed: true)
     static let latin1 = TextChunk(kind: .zTXt, keyword: "Source", text: "gpt-image-2 café")
 
     /// The input as the text of each chunk a format parser reads, alone and beside the chunks
@@ -137,13 +146,17 @@ enum FuzzTargets {
     /// one piece past it.
     static func readAsZip(_ bytes: [UInt8]) {
         let path = directory + "/input.zip"
-        guard (try? AtomicFile.write(bytes, to: path, durable: false)) != nil, let reader = try? ZipReader(path: path) else { return }
+        guard (try? AtomicFile.write(bytes, to: path, durable: false)) != nil, let reader = try? ZipReader(path: path)
+        else { return }
         let placed = reader.entries.filter { $0.problem == nil }.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
         for entry in placed {
-            precondition(entry.dataOffset >= entry.localHeaderOffset + 30 && entry.dataOffset + entry.compressedSize <= reader.size, "an entry's data lies outside the file")
+            precondition(
+                entry.dataOffset >= entry.localHeaderOffset + 30
+                    && entry.dataOffset + entry.compressedSize <= reader.size, "an entry's data lies outside the file")
         }
         for (first, second) in zip(placed, placed.dropFirst()) {
-            precondition(first.dataOffset + first.compressedSize <= second.localHeaderOffset, "two readable entries share data")
+            precondition(
+                first.dataOffset + first.compressedSize <= second.localHeaderOffset, "two readable entries share data")
         }
         for entry in reader.entries.prefix(256) {
             _ = entry.unsafeName
@@ -155,11 +168,13 @@ enum FuzzTargets {
             var handed: UInt64 = 0
             do {
                 try reader.read(entry, produced: &produced) { handed += UInt64($0.count) }
-                precondition(handed == entry.uncompressedSize, "a read that succeeded handed out another size than declared")
+                precondition(
+                    handed == entry.uncompressedSize, "a read that succeeded handed out another size than declared")
             } catch {
                 precondition(handed <= entry.uncompressedSize, "a read handed out more than the entry declares")
             }
-            precondition(produced <= entry.uncompressedSize + UInt64(ZipReader.pieceSize), "a read inflated past its bound")
+            precondition(
+                produced <= entry.uncompressedSize + UInt64(ZipReader.pieceSize), "a read inflated past its bound")
         }
     }
 
@@ -170,9 +185,15 @@ enum FuzzTargets {
     /// the same value.
     static func gptimgJSONRoundTrip(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        guard let first = GenerationInfoParser.parseGptimg([TextChunk(kind: .iTXt, keyword: "gptimg", text: text)])?.gptimg else { return }
+        guard
+            let first = GenerationInfoParser.parseGptimg([TextChunk(kind: .iTXt, keyword: "gptimg", text: text)])?
+                .gptimg
+        else { return }
         let written = first.json.rendered
-        guard let again = GenerationInfoParser.parseGptimg([TextChunk(kind: .iTXt, keyword: "gptimg", text: written)])?.gptimg else {
+        guard
+            let again = GenerationInfoParser.parseGptimg([TextChunk(kind: .iTXt, keyword: "gptimg", text: written)])?
+                .gptimg
+        else {
             preconditionFailure("our JSON reader refused what it returned, written back: \(written.prefix(200))")
         }
         precondition(again == first, "our JSON reader's value changed when written back and read again")

@@ -1,0 +1,124 @@
+import Foundation
+import GptimgAPI
+import GptimgCatalog
+import GptimgClient
+import GptimgGeneration
+import GptimgSupport
+import PNGMetadata
+
+/// Progress on stderr when it is a terminal (and not for --json); quiet when piped.
+func progressReporter(_ context: GptimgContext, json: Bool) -> @Sendable (GenerationEvent) -> Void {
+    guard !json, context.streams.isTerminal(.error) else { return { _ in } }
+    let printer = ProgressPrinter(context: context)
+    return { printer.report($0) }
+}
+
+/// One stderr line per step of each generation.
+struct ProgressPrinter: Sendable {
+    let context: GptimgContext
+
+    func report(_ event: GenerationEvent) {
+        switch event {
+        case .recorded(let id, let prompt, let credits):
+            context.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
+        case .submitted(let id, let taskID): context.diagnostic("[\(id)] submitted: \(taskID)")
+        case .waiting(let id, let taskID, let polls, _):
+            if polls == 1 { context.diagnostic("[\(id)] waiting for \(taskID)") }
+        case .downloading(let id, let index, let count):
+            context.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
+        case .landed(let id, let image, let already):
+            context.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
+        case .failed(let id, let message): context.diagnostic("[\(id)] \(message)")
+        }
+    }
+}
+
+enum GenerationRendering {
+    /// A job's end as its result (and its message on stderr), written at once.
+    static func emit(_ end: GenerationJobEnd, json: Bool, output: Output, label: String?) {
+        switch end {
+        case .outcome(let outcome): emit(outcome, json: json, output: output, label: label)
+        case .failure(let message): emit(failure: message, json: json, output: output, label: label)
+        }
+        output.flush()
+    }
+
+    static func emit(_ outcome: GenerationOutcome, json: Bool, output: Output, label: String? = nil) {
+        if json {
+            output.json(Self.json(outcome, label: label))
+            return
+        }
+        output.line((label.map { "\($0): " } ?? "") + line(outcome.generation))
+        for image in outcome.images { output.line("  #\(image.id)  \(image.path)") }
+        if let message = outcome.message { output.error((label.map { "\($0): " } ?? "") + message) }
+    }
+
+    /// A job that ended with an error instead of an outcome: its line on stderr, and with
+    /// `--json` an object saying so, so every job still has one.
+    static func emit(failure message: String, json: Bool, output: Output, label: String? = nil) {
+        output.error((label.map { "\($0): " } ?? "") + message)
+        if json {
+            output.json(.object((label.map { [("source", JSONOut.string($0))] } ?? []) + [("error", .string(message))]))
+        }
+    }
+
+    static func line(_ generation: GenerationRecord) -> String {
+        let task = generation.taskID ?? "(no task id)"
+        return
+            "#\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))"
+    }
+
+    static func json(_ outcome: GenerationOutcome, label: String? = nil) -> JSONOut {
+        var members = label.map { [("source", JSONOut.string($0))] } ?? []
+        members += Self.members(
+            outcome.generation, images: outcome.images, missing: outcome.missing, message: outcome.message)
+        let timing = outcome.timing
+        if timing.polls > 0 || timing.completedAt != nil {
+            members.append(
+                (
+                    "timing",
+                    .object([
+                        ("polls", .int(timing.polls)),
+                        ("completed_at", .optional(timing.completedAt)),
+                        ("seen_at", .optional(timing.seenAt.map { Timestamp($0).iso8601Milliseconds })),
+                        ("landed_at", .optional(timing.landedAt.map { Timestamp($0).iso8601Milliseconds })),
+                    ])
+                ))
+        }
+        return .object(members)
+    }
+
+    static func json(
+        _ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int] = [], message: String? = nil
+    ) -> JSONOut {
+        .object(members(generation, images: images, missing: missing, message: message))
+    }
+
+    private static func members(
+        _ generation: GenerationRecord, images: [ImageRecord]?, missing: [Int], message: String?
+    ) -> [(String, JSONOut)] {
+        var members: [(String, JSONOut)] = [
+            ("generation", .int(Int(generation.id))), ("task_id", .optional(generation.taskID)),
+            ("status", .string(generation.status.rawValue)),
+            ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)),
+            ("n", .int(generation.n)),
+            ("type", .string(generation.type)), ("credits_charged", .int(generation.creditsCharged)),
+            ("credits_refunded", .int(generation.creditsRefunded)), ("error", .optional(generation.errorMessage)),
+        ]
+        if let images {
+            members.append(
+                (
+                    "images",
+                    .array(
+                        images.map {
+                            .object([
+                                ("id", .int(Int($0.id))), ("path", .string($0.path)), ("sha256", .string($0.sha256)),
+                            ])
+                        })
+                ))
+            members.append(("missing", .array(missing.map(JSONOut.int))))
+        }
+        if let message { members.append(("message", .string(message))) }
+        return members
+    }
+}
