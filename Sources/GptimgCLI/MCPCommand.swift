@@ -47,7 +47,9 @@ struct MCPCommand: AsyncContextCommand {
             location: LibraryLocation.resolve(
                 option: library, environment: context.environment, currentDirectory: context.currentDirectory),
             allowGenerate: allowGenerate, maxCreditsPerCall: maxCredits,
-            exportFolder: exportDir.map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: context.currentDirectory)).path },
+            exportFolder: exportDir.map {
+                URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: context.currentDirectory)).path
+            },
             environment: context.environment, homeDirectory: context.homeDirectory, transport: context.transport,
             clock: context.clock, logger: context.logger("gptimg.mcp"))
         try await runCatalogCommand(context) { _ in

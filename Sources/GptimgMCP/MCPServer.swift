@@ -59,6 +59,8 @@ public final class GptimgMCPServer: Sendable {
     let offload = Offload(label: "gptimg.mcp", width: 4)
     /// Generations in flight: the server waits for them before it exits.
     let inFlight = InFlight()
+    /// Spending calls, one at a time (`spend`).
+    let spending = SerialGate()
 
     /// Opens the library (read-write, or read-only when it cannot be written: the tools that
     /// write then answer with the reason).
