@@ -33,7 +33,8 @@ import Testing
             try catalog.recordCredits(CreditEntry(kind: .charge, credits: 8, recordedAt: "2026-11-30T23:59:59Z"))
             try catalog.recordCredits(CreditEntry(kind: .charge, credits: 6, recordedAt: "2026-12-01T00:00:00Z"))
             try catalog.recordCredits(CreditEntry(kind: .refund, credits: 2, recordedAt: "2026-12-06T10:00:00Z"))
-            try catalog.recordCredits(CreditEntry(kind: .balance, credits: 0, balance: 500, recordedAt: "2026-12-06T10:00:00Z"))
+            try catalog.recordCredits(
+                CreditEntry(kind: .balance, credits: 0, balance: 500, recordedAt: "2026-12-06T10:00:00Z"))
             let december = try #require(ISO8601DateFormatter().date(from: "2026-12-06T12:00:00Z"))
             #expect(try SpendingPolicy.spentThisMonth(catalog, now: december) == 4)
             let january = try #require(ISO8601DateFormatter().date(from: "2027-01-01T00:00:00Z"))
