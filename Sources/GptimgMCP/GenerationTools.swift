@@ -220,9 +220,11 @@ extension GptimgMCPServer {
         }
         var outcome = submitted
         if wait, submitted.generation.status == .processing {
-            outcome = try await inFlight.protect {
-                try await Self.runOne(GenerationJob(work: .resume(submitted.generation)), run, detach: false)
-            }
+            // Its task id and charge are recorded: from here an exit loses nothing (`gptimg
+            // resume` picks it up), so the server's exit does not wait for it; an unstructured
+            // task all the same, so that a cancelled call never stops a landing half-way.
+            let job = GenerationJob(work: .resume(submitted.generation))
+            outcome = try await Task { try await Self.runOne(job, run, detach: false) }.value
         }
         let generation = outcome.generation
         if generation.status == .failed || generation.status == .unknown {

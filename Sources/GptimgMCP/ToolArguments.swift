@@ -147,7 +147,8 @@ struct ToolArguments {
         switch value {
         case .null: "null"
         case .bool: "a boolean"
-        case .int, .double: "a number"
+        case .int(let number): "the number \(number)"
+        case .double(let number): "the number \(number)"
         case .string: "a string"
         case .data: "data"
         case .array: "a list"
