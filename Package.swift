@@ -214,7 +214,9 @@ let package = Package(
         // Drives the built `gptimg mcp` with a real MCP client (the Python `mcp` SDK) over stdio.
         .testTarget(
             name: "GptimgMCPTests",
-            dependencies: ["GptimgMCP", "GptimgSimulator", "GptimgCatalog", "PNGRaster", "GptimgSupport", "TestSupport"],
+            dependencies: [
+                "GptimgMCP", "GptimgSimulator", "GptimgCatalog", "PNGRaster", "GptimgSupport", "TestSupport",
+            ],
             exclude: ["mcp_client.py"]
         ),
         .testTarget(
