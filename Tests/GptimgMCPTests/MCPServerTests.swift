@@ -34,10 +34,13 @@ struct MCPServerTests {
     }
 
     /// Runs a program on a Dispatch thread: the simulator's handlers need the cooperative pool.
-    func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
+    func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) async throws
+        -> ProcessResult
+    {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try ProcessRunner.run(arguments, environment: environment) })
+                continuation.resume(
+                    with: Result { try ProcessRunner.run(arguments, environment: environment, input: input) })
             }
         }
     }
@@ -171,5 +174,41 @@ struct MCPServerTests {
             let limits = try #require(out["limits"] as? [String: Any])
             #expect(limits["remaining_this_month"] as? Int == 0 && limits["max_credits_per_call"] as? Int == 4)
         }
+    }
+
+    /// Piped requests, garbage among them, with --verbose: standard output holds JSON-RPC
+    /// messages only (the logs are on standard error), and every request is answered once, even
+    /// though input ends right after the last one.
+    @Test func standardOutputCarriesOnlyProtocolMessagesAndEveryRequestIsAnswered() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-mcp-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let library = root.appendingPathComponent("Library")
+        _ = try Catalog.open(LibraryLocation(root: library), access: .readWrite)
+        let requests = [
+            "this is not json {",
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","#
+                + #""capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search","arguments":{"limit":"all"}}}"#,
+            #"{"jsonrpc":"2.0","id":"four","method":"tools/call","params":{"name":"search","arguments":{}}}"#,
+            #"{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"gptimg://image/1"}}"#,
+            #"{"jsonrpc":"2.0","id":6,"method":"ping"}"#,
+        ]
+        let result = try await run(
+            [gptimg, "mcp", "--library", library.path, "--verbose"],
+            input: Data((requests.joined(separator: "\n") + "\n").utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("gptimg: "), "the logs go to standard error")
+        var answered: [String] = []
+        for line in result.stdout.split(separator: "\n") {
+            let message = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(message?["jsonrpc"] as? String == "2.0", "not a JSON-RPC message on stdout: \(line)")
+            if let id = message?["id"] { answered.append("\(id)") }
+        }
+        for id in ["1", "2", "3", "four", "5", "6"] {
+            #expect(answered.filter { $0 == id }.count == 1, "request \(id) answered \(answered)")
+        }
+        #expect(answered.count == 7, "six answers and the parse error: \(answered)")
     }
 }
