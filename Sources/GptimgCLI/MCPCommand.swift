@@ -29,7 +29,7 @@ struct MCPCommand: AsyncContextCommand {
     @Flag(help: "Offer generate, rerun and variant (they spend credits; each call needs confirm: true).")
     var allowGenerate = false
 
-    @Option(help: "The most credits one tool call may spend.")
+    @Option(help: ArgumentHelp("The most credits one tool call may spend.", valueName: "credits"))
     var maxCredits = MCPConfiguration.defaultMaxCredits
 
     @Option(
