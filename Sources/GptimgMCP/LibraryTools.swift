@@ -31,7 +31,8 @@ extension GptimgMCPServer {
                 Search the user's images with gptimg's query language: words match prompts and tags (all must \
                 match), "a phrase", -word excludes, word* is a prefix, a OR b. Filters: \
                 \(ImageQuery.validFilters). An empty query lists every image, newest first. Returns up to \
-                `limit` images (id, prompt, size, rating, tags, collections…) and a `next_cursor` for the next page.
+                `limit` images (id, prompt, date, size, rating, tags, collections; `show` has every field) and a \
+                `next_cursor` for the next page.
                 """,
             inputSchema: ToolSchema.object([
                 (
@@ -82,7 +83,7 @@ extension GptimgMCPServer {
         lines += items.map(Self.line)
         let json = JSONOut.object([
             ("query", .string(text)), ("sort", .string(sort.rawValue)),
-            ("images", .array(items.map(Self.imageJSON))), ("next_cursor", .optional(next)),
+            ("images", .array(items.map(Self.summaryJSON))), ("next_cursor", .optional(next)),
         ])
         return ToolAnswer(text: lines.joined(separator: "\n"), structured: json)
     }
@@ -92,6 +93,22 @@ extension GptimgMCPServer {
         guard case .object(var members) = item.json else { return item.json }
         members.append(("resource", .string(imageURI(item.image.id))))
         return .object(members)
+    }
+
+    /// An image in a page of search results: what choosing among them needs (`show` has every
+    /// field). The SDK turns each result into its own JSON value tree, at a cost per value (it
+    /// tries every type in turn and matches every string against a data-URL regex it builds
+    /// anew): half the fields is nearly half the time of a search call.
+    static func summaryJSON(_ item: ImageDetails) -> JSONOut {
+        .object([
+            ("id", .int(Int(item.image.id))), ("prompt", .string(item.generation.prompt)),
+            ("created_at", .string(item.image.createdAt)), ("aspect_ratio", .string(item.generation.aspectRatio)),
+            ("width", .int(item.image.width)), ("height", .int(item.image.height)),
+            ("rating", .int(item.image.rating)), ("favorite", .bool(item.image.favorite)),
+            ("tags", .array(item.tags.map(JSONOut.string))),
+            ("collections", .array(item.collections.map(JSONOut.string))),
+            ("resource", .string(imageURI(item.image.id))),
+        ])
     }
 
     static func imageURI(_ id: Int64) -> String { "gptimg://image/\(id)" }
