@@ -1,5 +1,5 @@
 # The two commands at the top of the README. Both install missing system packages first.
-.PHONY: demo test deps fuzz install
+.PHONY: demo test lint deps fuzz install
 
 deps:
 	@bash scripts/install-deps.sh
@@ -11,6 +11,18 @@ demo: deps
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+
+# The formatting rules in .swift-format (fix with `swift format format -i -r --parallel` on the same
+# paths), and no line of a tracked Swift file over 120 characters: swift-format leaves a string
+# literal or a comment it cannot break as long as it is. Counted in characters, not bytes (LC_ALL=C
+# awk counts bytes; the UTF-8 continuation bytes are subtracted).
+SWIFT_PATHS = Sources Tests bench/Sources Package.swift fuzz/Sources fuzz/Package.swift
+lint:
+	swift format lint --strict -r $(SWIFT_PATHS)
+	@git ls-files -z '*.swift' | LC_ALL=C xargs -0 awk ' \
+	    { n = length($$0) - gsub(/[\200-\277]/, "&") } \
+	    n > 120 { printf "%s:%d: %d characters, at most 120\n", FILENAME, FNR, n; bad = 1 } \
+	    END { exit bad }' || { echo "lint: Swift lines over 120 characters (above)"; exit 1; }
 
 # One release binary with Swift's runtime and Foundation linked in (--static-swift-stdlib),
 # stripped: it needs only the system's libc, libstdc++, libsqlite3, libpng and zlib.

@@ -35,7 +35,9 @@ public enum RequestValidation {
             return RequestValidationError(
                 field: "aspect_ratio",
                 message:
-                    "aspect_ratio \"\(request.aspectRatio.prefix(40))\" is not supported; use one of \(AspectRatio.listed)"
+                    """
+                    aspect_ratio "\(request.aspectRatio.prefix(40))" is not supported; use one of \(AspectRatio.listed)
+                    """
             )
         }
         if !APIContract.imageCountRange.contains(request.n) {

@@ -83,7 +83,9 @@ struct ExportCommand: ContextCommand {
                     progressLine.update(final: progress.done == progress.total) {
                         switch progress.phase {
                         case .copying:
-                            "exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))"
+                            """
+                            exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))
+                            """
                         case .contactSheet: "contact sheet \(progress.done)/\(progress.total)"
                         }
                     }
@@ -104,7 +106,10 @@ struct ExportCommand: ContextCommand {
                     ]))
             } else {
                 output.line(
-                    "exported \(summary.images) image\(summary.images == 1 ? "" : "s") (\(MetadataRendering.byteCount(summary.imageBytes))) to \(summary.path)"
+                    """
+                    exported \(summary.images) image\(summary.images == 1 ? "" : "s") \
+                    (\(MetadataRendering.byteCount(summary.imageBytes))) to \(summary.path)
+                    """
                         + " with " + summary.extraFiles.joined(separator: ", "))
             }
         }

@@ -187,7 +187,10 @@ struct VariantCommand: AsyncContextCommand {
             guard let url = source.image.remoteURL, url.lowercased().hasPrefix("http") else {
                 throw ErrorLine(
                     message:
-                        "image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API cannot use it as a reference"
+                        """
+                        image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API \
+                        cannot use it as a reference
+                        """
                 )
             }
             let text = prompt ?? (append.map { source.generation.prompt + ", " + $0 } ?? source.generation.prompt)

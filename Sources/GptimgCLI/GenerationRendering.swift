@@ -65,7 +65,10 @@ enum GenerationRendering {
     static func line(_ generation: GenerationRecord) -> String {
         let task = generation.taskID ?? "(no task id)"
         return
-            "#\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))"
+            """
+            #\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \
+            \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))
+            """
     }
 
     static func json(_ outcome: GenerationOutcome, label: String? = nil) -> JSONOut {

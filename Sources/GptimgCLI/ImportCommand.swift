@@ -61,7 +61,10 @@ struct ImportCommand: AsyncContextCommand {
                 if progressLine.enabled { output.flush() }
             } onProgress: { progress in
                 progressLine.update(final: progress.done == progress.total) {
-                    "\(progress.done)/\(progress.total)  \(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped"
+                    """
+                    \(progress.done)/\(progress.total)  \(progress.imported) imported, \(progress.duplicates) \
+                    duplicate, \(progress.skipped) skipped
+                    """
                 }
             }
             progressLine.clear()

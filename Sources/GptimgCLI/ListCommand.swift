@@ -111,7 +111,10 @@ struct ShowCommand: ContextCommand {
         commandName: "show",
         abstract: "Show every field of an image, its file, and its lineage (parent and children).",
         discussion:
-            "ID: an image's number, or 6+ hex digits of its SHA-256.\n\nExample:\n  gptimg show 42\n  gptimg show 3f9a1c --json"
+            """
+            ID: an image's number, or 6+ hex digits of its SHA-256.\n\nExample:\n  gptimg show 42\n  gptimg show \
+            3f9a1c --json
+            """
     )
 
     @OptionGroup var options: CatalogOptions

@@ -8,7 +8,10 @@ struct DoctorCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract:
-            "Check the library: catalog integrity, missing files, files not in the catalog, hash mismatches, unfinished tasks.",
+            """
+            Check the library: catalog integrity, missing files, files not in the catalog, hash mismatches, unfinished \
+            tasks.
+            """,
         discussion: """
             Read-only unless --fix. Every file is hashed, so this reads the whole library. Exit code 1 \
             when damage is found (notices, such as unfinished tasks, are not damage).
@@ -98,7 +101,10 @@ struct BackupCommand: ContextCommand {
         commandName: "backup",
         abstract: "Write a consistent, verified snapshot of the catalog.",
         discussion:
-            "Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  gptimg backup --to ~/catalog-2026-11-21.sqlite"
+            """
+            Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  \
+            gptimg backup --to ~/catalog-2026-11-21.sqlite
+            """
     )
 
     @OptionGroup var options: CatalogOptions

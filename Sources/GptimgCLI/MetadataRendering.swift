@@ -73,7 +73,10 @@ enum MetadataRendering {
         let header = report.header
         let colour = ["grey", "", "RGB", "indexed", "grey+alpha", "", "RGBA"][min(header.colorType, 6)]
         var lines = [
-            "\(oneLine(path, limit: 4096))  \(header.width)x\(header.height) \(header.bitDepth)-bit \(colour), \(byteCount(report.fileSize))"
+            """
+            \(oneLine(path, limit: 4096))  \(header.width)x\(header.height) \(header.bitDepth)-bit \(colour), \
+            \(byteCount(report.fileSize))
+            """
         ]
         if let generation = report.generation {
             lines.append("  generator  \(generation.generator.rawValue)")
@@ -98,7 +101,10 @@ enum MetadataRendering {
                 if chunk.compressed { flags.append("compressed") }
                 if chunk.afterImageData { flags.append("after image data") }
                 lines.append(
-                    "    \(oneLine(chunk.keyword, limit: 79)) [\(flags.joined(separator: ", "))]: \(oneLine(chunk.text, limit: 100))"
+                    """
+                        \(oneLine(chunk.keyword, limit: 79)) [\(flags.joined(separator: ", "))]: \
+                    \(oneLine(chunk.text, limit: 100))
+                    """
                 )
             }
         }

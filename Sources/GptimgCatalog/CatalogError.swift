@@ -41,7 +41,10 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
     public var description: String {
         switch self {
         case .noLibrary(let path):
-            "no library at \(path): import or generate images to create one, or choose it with --library PATH or GPTIMG_LIBRARY"
+            """
+            no library at \(path): import or generate images to create one, or choose it with --library PATH or \
+            GPTIMG_LIBRARY
+            """
         case .database(let operation, let message):
             "the catalog could not \(operation): \(message) (run `gptimg doctor` to check it)"
         case .file(let path, let reason):
@@ -65,7 +68,10 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
         case .query(let message):
             message
         case .alreadySubmitted(let key, let generation):
-            "batch line \(key) was already submitted as generation #\(generation); it is not sent twice (`gptimg tasks --all` shows it)"
+            """
+            batch line \(key) was already submitted as generation #\(generation); it is not sent twice (`gptimg tasks \
+            --all` shows it)
+            """
         case .newerSchema(let path):
             "\(path) was written by a newer gptimg: upgrade gptimg to open it (this one changes nothing in it)"
         case .damaged(let reason):

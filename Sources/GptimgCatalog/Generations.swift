@@ -21,7 +21,8 @@ public struct NewGeneration: Sendable, Hashable {
     /// Tags and a collection for its images, applied as they land (also by a later resume).
     public var tags: [String]
     public var collection: String?
-    /// The batch line it comes from ("<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>"), unique in the catalog.
+    /// The batch line it comes from, unique in the catalog:
+    /// "<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>".
     public var batchKey: String?
 
     public init(
@@ -207,7 +208,8 @@ extension Catalog {
                 db,
                 sql: """
                     SELECT (julianday(completed_at) - julianday(submitted_at)) * 86400 FROM generations
-                    WHERE base_url = ? AND status = 'completed' AND submitted_at IS NOT NULL AND completed_at IS NOT NULL
+                    WHERE base_url = ? AND status = 'completed' AND submitted_at IS NOT NULL AND completed_at IS NOT \
+                    NULL
                     ORDER BY id DESC LIMIT 20
                     """, arguments: [baseURL]
             ).sorted()

@@ -64,9 +64,15 @@ public struct DoctorReport: Sendable {
             case .unfinishedTask(let id, let status, let taskID):
                 "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
             case .interruptedLanding(let files):
-                "an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next import or --fix"
+                """
+                an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next \
+                import or --fix
+                """
             case .abandonedStaging(let files, let bytes):
-                "an interrupted import left \(files) staged file(s) (\(Self.megabytes(bytes))) in .staging: removed by the next import or --fix"
+                """
+                an interrupted import left \(files) staged file(s) (\(Self.megabytes(bytes))) in .staging: removed by \
+                the next import or --fix
+                """
             case .interruptedRebuild(let files, let bytes):
                 "an interrupted rebuild left \(files) file(s) of \(bytes) bytes (.catalog-rebuild-*): "
                     + "removed by the next rebuild or --fix"
@@ -124,7 +130,10 @@ extension Catalog {
                     for row in try Row.fetchAll(
                         db,
                         sql:
-                            "SELECT \(columns) FROM \(table) WHERE \(column) NOT IN (SELECT id FROM \(parent)) ORDER BY \(columns)"
+                            """
+                            SELECT \(columns) FROM \(table) WHERE \(column) NOT IN (SELECT id FROM \(parent)) ORDER BY \
+                            \(columns)
+                            """
                     ) {
                         let key = keys.indices.map { "\(keys[$0].column) \(row[$0] as Int64? ?? 0)" }.joined(
                             separator: ", ")
@@ -259,7 +268,10 @@ extension Catalog {
         if removed > 0 { fixed.append("removed \(removed) file(s) an interrupted import left") }
         if staged.files > 0 {
             fixed.append(
-                "removed \(staged.files) staged file(s) (\(DoctorReport.Finding.megabytes(staged.bytes))) an interrupted import left in .staging"
+                """
+                removed \(staged.files) staged file(s) (\(DoctorReport.Finding.megabytes(staged.bytes))) an \
+                interrupted import left in .staging
+                """
             )
         }
         let leftovers = Self.removeLeftoverRebuilds(location)
@@ -357,8 +369,8 @@ extension Catalog {
                 sql: """
                     DELETE FROM image_search;
                     INSERT INTO image_search(rowid, prompt, tags)
-                        SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t ON \
-                    t.id = it.tag_id WHERE it.image_id = i.id), '')
+                        SELECT i.id, g.prompt, ifnull((SELECT group_concat(t.name, ' ') FROM image_tags it JOIN tags t \
+                    ON t.id = it.tag_id WHERE it.image_id = i.id), '')
                         FROM images i JOIN generations g ON g.id = i.generation_id;
                     """)
         }

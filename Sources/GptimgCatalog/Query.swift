@@ -46,7 +46,11 @@ public struct ImageQuery: Sendable, Hashable {
     ]
     /// Every filter with an example value or the values it takes: for help and error messages.
     public static let validFilters =
-        "aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID"
+        """
+        aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME \
+        in:COLLECTION rating:>=4 fav:yes|no after:2026-11-01 before:2026-12-01 source:api|import|simulator \
+        generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 parent:ID
+        """
     static let generatorNames = Generator.allCases.map(\.rawValue) + ["none"]
 
     public init() {}

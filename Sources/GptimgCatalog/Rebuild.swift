@@ -259,31 +259,35 @@ extension Catalog {
                                 rating = (SELECT o.rating FROM old.images o WHERE o.sha256 = images.sha256),
                                 favorite = (SELECT o.favorite FROM old.images o WHERE o.sha256 = images.sha256),
                                 added_at = (SELECT o.added_at FROM old.images o WHERE o.sha256 = images.sha256),
-                                original_name = (SELECT o.original_name FROM old.images o WHERE o.sha256 = images.sha256)
+                                original_name = (SELECT o.original_name FROM old.images o WHERE o.sha256 = \
+                            images.sha256)
                             WHERE sha256 IN (SELECT sha256 FROM old.images);
 
                             UPDATE generations SET
                                 (source, base_url, submitted_at, credits_charged, credits_refunded, requested_tags,
                                  requested_collection, batch_key) = (
-                                    SELECT og.source, og.base_url, og.submitted_at, og.credits_charged, og.credits_refunded,
+                                    SELECT og.source, og.base_url, og.submitted_at, og.credits_charged, \
+                            og.credits_refunded,
                                            og.requested_tags, og.requested_collection, og.batch_key
                                     FROM old.images oi JOIN old.generations og ON og.id = oi.generation_id
-                                    JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT 1)
+                                    JOIN images i ON i.sha256 = oi.sha256 WHERE i.generation_id = generations.id LIMIT \
+                            1)
                             WHERE EXISTS (SELECT 1 FROM images i JOIN old.images oi ON oi.sha256 = i.sha256 WHERE \
                             i.generation_id = generations.id);
 
                             INSERT OR IGNORE INTO tags(name) SELECT name FROM old.tags;
                             INSERT OR IGNORE INTO image_tags(image_id, tag_id)
                                 SELECT i.id, t.id FROM old.image_tags oit JOIN old.images oi ON oi.id = oit.image_id
-                                JOIN old.tags ot ON ot.id = oit.tag_id JOIN images i ON i.sha256 = oi.sha256 JOIN tags t \
-                            ON t.name = ot.name;
+                                JOIN old.tags ot ON ot.id = oit.tag_id JOIN images i ON i.sha256 = oi.sha256 JOIN tags \
+                            t ON t.name = ot.name;
                             DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = tags.id);
 
                             INSERT OR IGNORE INTO collections(name, created_at) SELECT name, created_at FROM \
                             old.collections;
                             INSERT OR IGNORE INTO collection_images(collection_id, image_id, position, added_at)
                                 SELECT c.id, i.id, oci.position, oci.added_at FROM old.collection_images oci
-                                JOIN old.collections oc ON oc.id = oci.collection_id JOIN collections c ON c.name = oc.name
+                                JOIN old.collections oc ON oc.id = oci.collection_id JOIN collections c ON c.name = \
+                            oc.name
                                 JOIN old.images oi ON oi.id = oci.image_id JOIN images i ON i.sha256 = oi.sha256;
 
                             INSERT INTO generations(task_id, server_row_id, status, type, prompt, negative_prompt, \
@@ -297,17 +301,18 @@ extension Catalog {
                             og.aspect_ratio, og.n,
                                 og.reference_images, og.provider, og.model, og.base_url, og.source, og.created_at, \
                             og.submitted_at,
-                                og.completed_at, og.updated_at, og.credits_charged, og.credits_refunded, og.error_code, \
-                            og.error_message,
-                                og.parent_task_id, og.parent_index, og.requested_tags, og.requested_collection, og.batch_key
+                                og.completed_at, og.updated_at, og.credits_charged, og.credits_refunded, \
+                            og.error_code, og.error_message,
+                                og.parent_task_id, og.parent_index, og.requested_tags, og.requested_collection, \
+                            og.batch_key
                             FROM old.generations og
                             WHERE NOT EXISTS (SELECT 1 FROM old.images oi WHERE oi.generation_id = og.id)
-                              AND (og.task_id IS NULL OR og.task_id NOT IN (SELECT task_id FROM generations WHERE task_id \
-                            IS NOT NULL));
+                              AND (og.task_id IS NULL OR og.task_id NOT IN (SELECT task_id FROM generations WHERE \
+                            task_id IS NOT NULL));
 
                             INSERT INTO credit_ledger(generation_id, task_id, kind, credits, balance, note, recorded_at)
-                                SELECT (SELECT g.id FROM generations g WHERE g.task_id = ol.task_id), ol.task_id, ol.kind, \
-                            ol.credits,
+                                SELECT (SELECT g.id FROM generations g WHERE g.task_id = ol.task_id), ol.task_id, \
+                            ol.kind, ol.credits,
                                        ol.balance, ol.note, ol.recorded_at
                                 FROM old.credit_ledger ol ORDER BY ol.id;
                             """)

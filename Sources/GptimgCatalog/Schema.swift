@@ -201,8 +201,8 @@ package enum Schema {
 
     /// The tags and collection requested with a generation, applied when its images land (also
     /// by `gptimg resume` after a crash), and the batch line it came from: `batch_key` is
-    /// "<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>" (`BatchCommand`), unique, so re-running a batch after a crash
-    /// never submits a line twice.
+    /// "<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>"
+    /// (`BatchCommand`), unique, so re-running a batch after a crash never submits a line twice.
     static let v2 = """
         ALTER TABLE generations ADD COLUMN requested_tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(requested_tags));
         ALTER TABLE generations ADD COLUMN requested_collection TEXT;

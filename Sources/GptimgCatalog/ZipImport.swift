@@ -68,7 +68,10 @@ struct ZipInput {
         if size > budget - min(budget, produced) {
             return .refused(
                 reason:
-                    "the archive would yield more than \(budget >> 20) MB (at most \(Int(limits.maxCompressionRatio)) times its size, and \(limits.maxArchiveBytes >> 30) GB)"
+                    """
+                    the archive would yield more than \(budget >> 20) MB (at most \(Int(limits.maxCompressionRatio)) \
+                    times its size, and \(limits.maxArchiveBytes >> 30) GB)
+                    """
             )
         }
         var bytes: [UInt8] = []

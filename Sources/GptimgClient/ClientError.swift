@@ -40,13 +40,22 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidBaseURL(let url):
             "GPTIMG_BASE_URL \"\(url.prefix(80))\" is not an http(s) URL; unset it to use https://gptimg.co"
         case .insecureBaseURL(let url):
-            "GPTIMG_BASE_URL \"\(url.prefix(80))\" is plain http to another machine, which would send the key in clear; use https://, or http:// only for a simulator on 127.0.0.1, localhost or [::1]"
+            """
+            GPTIMG_BASE_URL "\(url.prefix(80))" is plain http to another machine, which would send the key in clear; \
+            use https://, or http:// only for a simulator on 127.0.0.1, localhost or [::1]
+            """
         case .unauthorized(let message):
             message.contains("GPTIMG_API_KEY") || message.contains("rotate")
                 ? "the API refused the key (401): \(message)"
-                : "the API refused the key (401: \(message)); check GPTIMG_API_KEY or create a new key under Settings → API Keys"
+                : """
+                the API refused the key (401: \(message)); check GPTIMG_API_KEY or create a new key under Settings → \
+                API Keys
+                """
         case .insufficientCredits(let required, let available):
-            "not enough credits: this needs \(required.map(String.init) ?? "2 × n"), the balance is \(available.map(String.init) ?? "lower"); top up on the Credits page or lower -n"
+            """
+            not enough credits: this needs \(required.map(String.init) ?? "2 × n"), the balance is \
+            \(available.map(String.init) ?? "lower"); top up on the Credits page or lower -n
+            """
         case .rejected(let message, _): "the API refused the request (400: \(message))"
         case .notFound(let taskID):
             "the API does not know task \(taskID) for this key (404); was it made with another key?"
@@ -55,7 +64,10 @@ public enum ClientError: Error, Sendable, Equatable, CustomStringConvertible {
                 + (retryAfter.map { "; retry after \(Int($0.rounded(.up))) s" } ?? "; retry later")
         case .serverError(let status, let message): "the API failed (\(status): \(message)); try again later"
         case .redirected(let status, let location):
-            "the API answered with a redirect (\(status)) to \(location.prefix(120)); not followed, so the key stays with the API host. Check GPTIMG_BASE_URL"
+            """
+            the API answered with a redirect (\(status)) to \(location.prefix(120)); not followed, so the key stays \
+            with the API host. Check GPTIMG_BASE_URL
+            """
         case .malformedResponse(let what): "the API's answer was not what its contract says: \(what)"
         case .transport(let message, let reached):
             reached

@@ -20,7 +20,10 @@ enum EditAPI {
         } catch .missingToken {
             return error(
                 .forbidden,
-                "this edit lacks the gallery's token (X-Gptimg-Token): reload the page, the gallery may have been restarted"
+                """
+                this edit lacks the gallery's token (X-Gptimg-Token): reload the page, the gallery may have been \
+                restarted
+                """
             )
         } catch {
             return Self.error(.forbidden, "edits are accepted only from the gallery's own pages (same origin)")

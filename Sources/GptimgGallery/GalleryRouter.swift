@@ -116,7 +116,10 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
             grid.path = Pages.collectionPath(collection)
             grid.title = collection
             grid.heading =
-                "<h1 class=\"page-title\">\(collection) <a class=\"all-collections\" href=\"/collections\">all collections</a></h1>"
+                """
+                <h1 class="page-title">\(collection) <a class="all-collections" href="/collections">all \
+                collections</a></h1>
+                """
         }
         do {
             let query = try request.imageQuery()

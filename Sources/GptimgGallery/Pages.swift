@@ -77,7 +77,10 @@ enum Pages {
             if let total = grid.total {
                 let noun = total == 1 ? "image" : "images"
                 body.append(
-                    "<p class=\"summary\"><span id=\"total\">\(total.formatted())</span> \(noun)\(searching ? " match" : "")</p>"
+                    """
+                    <p class="summary"><span id="total">\(total.formatted())</span> \
+                    \(noun)\(searching ? " match" : "")</p>
+                    """
                 )
             } else {
                 body.append("<p class=\"summary\">Older images\(searching ? " that match" : "")</p>")
@@ -86,7 +89,10 @@ enum Pages {
                 body.append(
                     searching
                         ? "<p class=\"empty\">Nothing matches. <a href=\"\(grid.path)\">Show everything</a>.</p>"
-                        : "<p class=\"empty\">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> adds some.</p>"
+                        : """
+                        <p class="empty">No images yet: <code>gptimg import FOLDER</code> or <code>gptimg demo</code> \
+                        adds some.</p>
+                        """
                 )
             }
             body.append("<ul class=\"grid\" id=\"grid\">\(grid.items.map { tile($0, thumbs: thumbs) })</ul>")
@@ -104,7 +110,10 @@ enum Pages {
         }
         if let next = grid.next {
             links.append(
-                "<a class=\"next\" id=\"next\" href=\"\(grid.request.link(path: grid.path, cursor: next))\" rel=\"next\">Older →</a>"
+                """
+                <a class="next" id="next" href="\(grid.request.link(path: grid.path, cursor: next))" rel="next">Older \
+                →</a>
+                """
             )
         }
         return "<nav class=\"pager\" id=\"pager\">\(links)</nav>"
@@ -125,14 +134,17 @@ enum Pages {
         var badges: [HTML] = []
         if image.rating > 0 {
             badges.append(
-                "<span class=\"stars\" title=\"rating \(image.rating)\">\(String(repeating: "★", count: image.rating))</span>"
+                """
+                <span class="stars" title="rating \(image.rating)">\(String(repeating: "★", count: image.rating))</span>
+                """
             )
         }
         if image.favorite { badges.append("<span class=\"fav\" title=\"favourite\">♥</span>") }
         return """
             <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
             height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span \
-            class="caption">\(truncated(prompt, 160))</span></a>\(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
+            class="caption">\(truncated(prompt, 160))</span></a>\
+            \(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
             """
     }
 
@@ -215,6 +227,13 @@ enum Pages {
             "<tr><th scope=\"row\">\($0.key)</th><td>\($0.value)</td></tr>"
         }
 
+        let negative: HTML =
+            show.negativePrompt.map { "<p class=\"negative\"><span>Negative prompt</span>\($0)</p>" as HTML } ?? .empty
+        let tagChips = chips(kind: "tags", label: "Tags", values: item.tags, placeholder: "add a tag", suggestions: [])
+        let collectionChips = chips(
+            kind: "collections", label: "Collections", values: item.collections, placeholder: "add to a collection",
+            suggestions: allCollections)
+
         let body: HTML = """
             <article class="image-page" id="image" data-id="\(image.id)">
             <figure class="full"><a href="/img/\(image.sha256).png"><img src="/img/\(image.sha256).png" \
@@ -222,14 +241,15 @@ enum Pages {
             alt="\(truncated(prompt.isEmpty ? "(no prompt)" : prompt, 300))"></a></figure>
             <section class="details">
             <h1 class="prompt" id="prompt">\(prompt.isEmpty ? "(no prompt)" : prompt)</h1>
-            \(show.negativePrompt.map { "<p class=\"negative\"><span>Negative prompt</span>\($0)</p>" as HTML } ?? .empty)
+            \(negative)
             <div class="edits">
             \(ratingControl(image.rating))
             <button type="button" class="fav-toggle\(image.favorite ? HTML(trusted: " on") : .empty)" id="fav" \
-            aria-pressed="\(image.favorite ? "true" : "false")">\(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
+            aria-pressed="\(image.favorite ? "true" : "false")">\
+            \(image.favorite ? "♥ Favourite" : "♡ Favourite")</button>
             </div>
-            \(chips(kind: "tags", label: "Tags", values: item.tags, placeholder: "add a tag", suggestions: []))
-            \(chips(kind: "collections", label: "Collections", values: item.collections, placeholder: "add to a collection", suggestions: allCollections))
+            \(tagChips)
+            \(collectionChips)
             <p class="status" id="status" role="status" aria-live="polite"></p>
             <h2>Run it again</h2>
             <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" \
@@ -246,10 +266,16 @@ enum Pages {
 
     static func ratingControl(_ rating: Int) -> HTML {
         let stars: [HTML] = (1...5).map { value in
-            "<button type=\"button\" class=\"star\(value <= rating ? HTML(trusted: " on") : .empty)\" data-rating=\"\(value)\" aria-label=\"rate \(value)\">★</button>"
+            """
+            <button type="button" class="star\(value <= rating ? HTML(trusted: " on") : .empty)" \
+            data-rating="\(value)" aria-label="rate \(value)">★</button>
+            """
         }
         return
-            "<div class=\"rating\" id=\"rating\" data-rating=\"\(rating)\" role=\"group\" aria-label=\"Rating\">\(stars)<button type=\"button\" class=\"clear-rating\" data-rating=\"0\">clear</button></div>"
+            """
+            <div class="rating" id="rating" data-rating="\(rating)" role="group" aria-label="Rating">\(stars)<button \
+            type="button" class="clear-rating" data-rating="0">clear</button></div>
+            """
     }
 
     /// Tags or collections: a chip per value with a remove button, and an input to add one.
@@ -258,7 +284,10 @@ enum Pages {
         let chips: [HTML] = values.map { value in
             let link = kind == "tags" ? "/" + QueryString.build([("tag", value)]) : collectionPath(value)
             return
-                "<li class=\"chip\"><a href=\"\(link)\">\(value)</a><button type=\"button\" class=\"remove\" data-value=\"\(value)\" aria-label=\"remove \(value)\">×</button></li>"
+                """
+                <li class="chip"><a href="\(link)">\(value)</a><button type="button" class="remove" \
+                data-value="\(value)" aria-label="remove \(value)">×</button></li>
+                """
         }
         let options: [HTML] = suggestions.map { "<option value=\"\($0)\"></option>" }
         let list = suggestions.isEmpty ? HTML.empty : "<datalist id=\"\(kind)-choices\">\(options)</datalist>"
@@ -278,12 +307,18 @@ enum Pages {
             sections.append("<h3>Made from</h3><ul class=\"grid small\">\(tile(parent, thumbs: thumbs))</ul>")
         } else if let task = generation.parentTaskID {
             sections.append(
-                "<h3>Made from</h3><p>image \((generation.parentIndex ?? 0) + 1) of task <code>\(task)</code> (not in this library)</p>"
+                """
+                <h3>Made from</h3><p>image \((generation.parentIndex ?? 0) + 1) of task <code>\(task)</code> (not in \
+                this library)</p>
+                """
             )
         }
         if !show.children.isEmpty {
             sections.append(
-                "<h3>Variants made from it</h3><ul class=\"grid small\">\(show.children.map { tile($0, thumbs: thumbs) })</ul>"
+                """
+                <h3>Variants made from it</h3><ul class="grid \
+                small">\(show.children.map { tile($0, thumbs: thumbs) })</ul>
+                """
             )
         }
         if !show.siblings.isEmpty {
@@ -318,7 +353,10 @@ enum Pages {
                 cover.map { cover in
                     let size = thumbs.fittedSize(width: cover.width, height: cover.height)
                     return
-                        "<img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" loading=\"lazy\" alt=\"\">"
+                        """
+                        <img src=\"/thumb/\(cover.sha256).png\" width=\"\(size.width)\" height=\"\(size.height)\" \
+                        loading=\"lazy\" alt=\"\">
+                        """
                 } ?? "<span class=\"no-cover\"></span>"
             return """
                 <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
@@ -326,9 +364,16 @@ enum Pages {
                 \(summary.count == 1 ? "image" : "images")</span></a></li>
                 """
         }
+        let emptyNote: HTML =
+            summaries.isEmpty
+            ? """
+            <p class="empty">No collections yet: add an image to one from its page, or <code>gptimg collection add \
+            NAME ID…</code>.</p>
+            """
+            : .empty
         let body: HTML = """
             <h1 class="page-title">Collections</h1>
-            \(summaries.isEmpty ? "<p class=\"empty\">No collections yet: add an image to one from its page, or <code>gptimg collection add NAME ID…</code>.</p>" as HTML : .empty)
+            \(emptyNote)
             <ul class="grid">\(cards)</ul>
             """
         return layout(title: "Collections", token: token, body: body)
@@ -342,7 +387,10 @@ enum Pages {
         layout(
             title: status.reasonPhrase, token: token,
             body:
-                "<h1 class=\"page-title\">\(status.reasonPhrase)</h1><p class=\"error\">\(message)</p><p><a href=\"/\">Back to the gallery</a></p>"
+                """
+                <h1 class="page-title">\(status.reasonPhrase)</h1><p class="error">\(message)</p><p><a href="/">Back \
+                to the gallery</a></p>
+                """
         )
     }
 

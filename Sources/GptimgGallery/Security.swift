@@ -89,7 +89,10 @@ final class BoundPort: @unchecked Sendable {
 
 enum SecurityHeaders {
     static let contentSecurityPolicy =
-        "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        """
+        default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action \
+        'self'; frame-ancestors 'none'; base-uri 'none'
+        """
 }
 
 /// Headers on every answer: a strict Content-Security-Policy (no inline script or style, nothing

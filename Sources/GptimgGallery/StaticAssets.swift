@@ -35,8 +35,9 @@ enum StaticAssets {
         name: "icon.svg", contentType: "image/svg+xml",
         body: """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" \
-            fill="#1c1f24"/><rect x="5" y="5" width="10" height="10" rx="2" fill="#8ab4f8"/><rect x="17" y="5" width="10" \
-            height="10" rx="2" fill="#5f6b7a"/><rect x="5" y="17" width="10" height="10" rx="2" fill="#5f6b7a"/><rect \
+            fill="#1c1f24"/><rect x="5" y="5" width="10" height="10" rx="2" fill="#8ab4f8"/><rect x="17" y="5" \
+            width="10" height="10" rx="2" fill="#5f6b7a"/><rect x="5" y="17" width="10" height="10" rx="2" \
+            fill="#5f6b7a"/><rect \
             x="17" y="17" width="10" height="10" rx="2" fill="#f6c35b"/></svg>
             """)
 
@@ -58,7 +59,8 @@ enum StaticAssets {
             button { background: var(--tile); border: 1px solid var(--line); border-radius: 6px; padding: 5px 12px; \
             cursor: pointer; }
             button:hover { border-color: var(--accent); }
-            input, select { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 5px 8px; }
+            input, select { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 5px \
+            8px; }
             input:focus, select:focus, button:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 
             .top { position: sticky; top: 0; z-index: 2; display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: \
@@ -71,8 +73,8 @@ enum StaticAssets {
             .top nav a:hover { color: var(--text); }
             .search { flex: 1 1 520px; display: flex; flex-wrap: wrap; gap: 8px; }
             .search input[type=search] { flex: 1 1 300px; min-width: 0; padding: 7px 10px; }
-            .filters { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; font-size: \
-            13px; }
+            .filters { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; \
+            font-size: 13px; }
             .filter span { color: var(--muted); margin-right: 5px; }
             .filter select { padding: 3px 6px; max-width: 14em; }
             .filters .clear { color: var(--muted); }
@@ -86,12 +88,12 @@ enum StaticAssets {
 
             .grid { list-style: none; margin: 0; padding: 0; display: grid; gap: 12px; grid-template-columns: \
             repeat(auto-fill, minmax(190px, 1fr)); }
-            .tile { position: relative; background: var(--tile); border-radius: 10px; overflow: hidden; border: 1px solid \
-            var(--line); }
+            .tile { position: relative; background: var(--tile); border-radius: 10px; overflow: hidden; border: 1px \
+            solid var(--line); }
             .tile a { display: flex; flex-direction: column; color: var(--text); height: 100%; }
             .tile a:hover { text-decoration: none; }
-            .tile img, .tile .no-cover { display: block; width: 100%; height: auto; aspect-ratio: 1; object-fit: contain; \
-            background: #0c0d0f; }
+            .tile img, .tile .no-cover { display: block; width: 100%; height: auto; aspect-ratio: 1; object-fit: \
+            contain; background: #0c0d0f; }
             .tile:hover { border-color: var(--accent); }
             .caption { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;
               margin: 7px 9px 8px; font-size: 12.5px; line-height: 1.35; color: #c9ced4; overflow-wrap: anywhere; }
@@ -104,22 +106,22 @@ enum StaticAssets {
             .pager { display: flex; justify-content: center; gap: 24px; margin: 24px 0; }
             .pager a { padding: 8px 16px; border: 1px solid var(--line); border-radius: 8px; background: var(--panel); }
 
-            .image-page { display: grid; grid-template-columns: minmax(0, 3fr) minmax(320px, 2fr); gap: 24px; align-items: \
-            start; }
+            .image-page { display: grid; grid-template-columns: minmax(0, 3fr) minmax(320px, 2fr); gap: 24px; \
+            align-items: start; }
             @media (max-width: 900px) { .image-page { grid-template-columns: 1fr; } }
-            .full { margin: 0; position: sticky; top: 70px; background: #0c0d0f; border-radius: 10px; border: 1px solid \
-            var(--line); }
+            .full { margin: 0; position: sticky; top: 70px; background: #0c0d0f; border-radius: 10px; border: 1px \
+            solid var(--line); }
             @media (max-width: 900px) { .full { position: static; } }
-            .full img { display: block; max-width: 100%; height: auto; max-height: calc(100vh - 150px); margin: 0 auto; \
-            object-fit: contain; }
-            .details { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; \
-            min-width: 0; }
+            .full img { display: block; max-width: 100%; height: auto; max-height: calc(100vh - 150px); margin: 0 \
+            auto; object-fit: contain; }
+            .details { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 16px \
+            18px; min-width: 0; }
             .prompt { font-size: 17px; font-weight: 500; line-height: 1.5; margin: 0 0 12px; white-space: pre-wrap; \
             overflow-wrap: anywhere; }
             .negative { color: var(--muted); white-space: pre-wrap; overflow-wrap: anywhere; }
             .negative span { display: block; font-size: 12px; text-transform: uppercase; letter-spacing: 0.05em; }
-            .details h2 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: \
-            18px 0 8px; font-weight: 600; }
+            .details h2 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); \
+            margin: 18px 0 8px; font-weight: 600; }
             .details h3 { font-size: 13px; color: var(--muted); margin: 10px 0 6px; font-weight: 500; }
             .edits { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
             .rating { display: flex; gap: 2px; align-items: center; }
@@ -143,8 +145,8 @@ enum StaticAssets {
             border-radius: 6px;
               white-space: pre-wrap; overflow-wrap: anywhere; }
             .facts { width: 100%; border-collapse: collapse; font-size: 13px; }
-            .facts th { text-align: left; font-weight: 500; color: var(--muted); padding: 4px 12px 4px 0; vertical-align: \
-            top; white-space: nowrap; }
+            .facts th { text-align: left; font-weight: 500; color: var(--muted); padding: 4px 12px 4px 0; \
+            vertical-align: top; white-space: nowrap; }
             .facts td { padding: 4px 0; overflow-wrap: anywhere; word-break: break-word; }
             .facts code.url { display: block; }
             """)

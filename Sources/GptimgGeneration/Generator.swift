@@ -206,7 +206,10 @@ public struct Generator: Sendable {
         }
         let message =
             status == .unknown
-            ? "\(error.description). It was not sent again, so it is charged at most once; check the API dashboard, then `gptimg tasks`."
+            ? """
+            \(error.description). It was not sent again, so it is charged at most once; check the API dashboard, then \
+            `gptimg tasks`.
+            """
             : error.description
         let updated = try await catalog.updateGeneration(
             pending.id, GenerationUpdate(status: status, errorCode: code, errorMessage: message), ledger: ledger)

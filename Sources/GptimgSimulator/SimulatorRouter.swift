@@ -20,7 +20,10 @@ func buildRouter(state: SimulatorState, images: SimulatorImages, referencePolicy
         guard contentType.hasPrefix("application/json") else {
             throw SimulatorHTTPError(
                 .invalidRequest,
-                "Content-Type must be application/json, got \(contentType.isEmpty ? "none" : String(contentType.prefix(60)))"
+                """
+                Content-Type must be application/json, got \
+                \(contentType.isEmpty ? "none" : String(contentType.prefix(60)))
+                """
             )
         }
         let body: ByteBuffer
@@ -224,7 +227,10 @@ struct KeyInQueryMiddleware<Context: RequestContext>: RouterMiddleware {
             {
                 throw SimulatorHTTPError(
                     .unauthorized,
-                    "API key sent in the query string (?\(name.lowercased())=); it may already be in proxy logs: rotate it and send it only as Authorization: Bearer"
+                    """
+                    API key sent in the query string (?\(name.lowercased())=); it may already be in proxy logs: rotate \
+                    it and send it only as Authorization: Bearer
+                    """
                 )
             }
         }

@@ -41,7 +41,10 @@ public enum PNGError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notRegularFile:
             "not a regular file (a folder, device or pipe)"
         case .invalidKeyword(let keyword):
-            "invalid PNG text keyword \"\(keyword)\": it must be 1-79 Latin-1 characters without leading, trailing or double spaces"
+            """
+            invalid PNG text keyword "\(keyword)": it must be 1-79 Latin-1 characters without leading, trailing or \
+            double spaces
+            """
         case .writeFailed(_, let reason):
             "cannot write the file: \(reason); the original is unchanged"
         }

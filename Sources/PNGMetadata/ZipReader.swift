@@ -43,7 +43,10 @@ public enum ZipEntryError: Error, Sendable, Hashable, CustomStringConvertible {
         case .encrypted:
             "encrypted zip entry: gptimg cannot decrypt it (unzip it with its password, then import the files)"
         case .unsupportedMethod(let method):
-            "zip entry compressed with method \(method), which gptimg does not read (only stored and deflate): unzip it, then import the files"
+            """
+            zip entry compressed with method \(method), which gptimg does not read (only stored and deflate): unzip \
+            it, then import the files
+            """
         case .sharesData:
             "unsafe zip entry: its data overlaps another entry's (a zip bomb's trick): refused"
         case .badLocalHeader:

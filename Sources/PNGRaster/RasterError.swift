@@ -10,7 +10,7 @@ public enum RasterError: Error, Sendable, Hashable, CustomStringConvertible {
     case pixelCountMismatch(expected: Int, actual: Int)
     case unreadable(path: String, reason: String)
 
-    init(status: cpng_status_value, message: String) {
+    init(status: cpng_status, message: String) {
         switch status {
         case CPNG_NOT_PNG: self = .notPNG
         case CPNG_TOO_LARGE: self = .tooLarge(message)
@@ -33,5 +33,3 @@ public enum RasterError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-typealias cpng_status_value = cpng_status

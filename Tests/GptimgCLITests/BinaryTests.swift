@@ -154,7 +154,8 @@ struct BinaryTests {
             let lines = (0..<10).map { "batch crash line \($0)" }.joined(separator: "\n")
             let file = workspace.folder.file("crash.txt", lines)
             var runs: [([String], Double)] = (0..<6).map { round in
-                (["generate", "crash round \(round)", "-n", "4"], 0.05 + Double(random.next() % 2500) / 1000) // 0.05–2.5 s
+                // 0.05–2.5 s
+                (["generate", "crash round \(round)", "-n", "4"], 0.05 + Double(random.next() % 2500) / 1000)
             }
             runs += (0..<3).map { _ in
                 (["batch", file, "--concurrency", "3"], 0.2 + Double(random.next() % 3000) / 1000)

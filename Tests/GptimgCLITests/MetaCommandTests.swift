@@ -37,7 +37,10 @@ struct MetaCommandTests {
         let infotext = TextChunk(
             kind: .tEXt, keyword: "parameters",
             text:
-                "a cat in a hat\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 96x64"
+                """
+                a cat in a hat\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: \
+                96x64
+                """
         )
         try AtomicFile.write(
             try PNGEditor.splice(Self.samplePNG(seed: 9), inserting: [infotext], removingKeywords: []), to: foreign,
@@ -118,7 +121,10 @@ struct MetaCommandTests {
         #expect(result.status == 1)
         #expect(
             result.stdout.contains(
-                "\(library.good): removed gptimg, parameters, Description, Software, Creation Time, Source, XML:com.adobe.xmp"
+                """
+                \(library.good): removed gptimg, parameters, Description, Software, Creation Time, Source, \
+                XML:com.adobe.xmp
+                """
             ))
         #expect(result.stdout.contains("\(library.foreign): no generation metadata to remove"))
         #expect(result.stderr == "gptimg: \(library.text): not a PNG file (it looks like a text file)\n")

@@ -19,7 +19,10 @@ struct ServeCommandTests {
         #expect(result.status == 1)
         #expect(
             result.stderr
-                == "gptimg: no library at \(folder.path): import or generate images to create one, or choose it with --library PATH or GPTIMG_LIBRARY\n"
+                == """
+                gptimg: no library at \(folder.path): import or generate images to create one, or choose it with \
+                --library PATH or GPTIMG_LIBRARY\n
+                """
         )
         #expect(!FileManager.default.fileExists(atPath: folder.path))
     }

@@ -25,7 +25,10 @@ struct CatalogTests {
         // A migration this build does not know: a newer gptimg made the catalog.
         try FileManager.default.createDirectory(at: library.location.root, withIntermediateDirectories: true)
         try library.sql(
-            "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v0-early')"
+            """
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES \
+            ('v0-early')
+            """
         )
         #expect(throws: CatalogError.newerSchema(path: library.location.catalogURL.path)) { try library.open() }
     }

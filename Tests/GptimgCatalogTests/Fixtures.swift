@@ -53,7 +53,10 @@ enum Fixtures {
         let chunk = TextChunk(
             kind: .tEXt, keyword: "parameters",
             text:
-                "\(prompt)\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: \(seed), Size: 48x32, Model: sdxl"
+                """
+                \(prompt)\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: \(seed), Size: \
+                48x32, Model: sdxl
+                """
         )
         return try! PNGEditor.splice(png(seed: seed), inserting: [chunk], removingKeywords: [])
     }

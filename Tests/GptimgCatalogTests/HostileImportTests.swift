@@ -242,7 +242,10 @@ struct HostileImportTests {
         #expect(Int(try library.sql("SELECT length(CAST(prompt AS BLOB)) FROM generations"))! <= limits.maxPromptBytes)
         let stored = Int(
             try library.sql(
-                "SELECT length(CAST(text_chunks AS BLOB)) + length(CAST(parameters AS BLOB)) + length(CAST(warnings AS BLOB)) FROM image_metadata"
+                """
+                SELECT length(CAST(text_chunks AS BLOB)) + length(CAST(parameters AS BLOB)) + length(CAST(warnings AS \
+                BLOB)) FROM image_metadata
+                """
             ))!
         #expect(stored <= limits.maxTextChunkBytes + limits.maxParameterBytes + 64 * 1024, "\(stored) bytes")
         #expect(try library.sql("SELECT instr(text_chunks, '\\u0000') FROM image_metadata") == "0")

@@ -13,7 +13,8 @@ struct ImportTests {
         try Fixtures.write(
             Fixtures.ours(
                 Fixtures.metadata(
-                    "a red apple on white marble", task: "gpt-image-2-APPLEAPPLEAPPLEAPPLE1", tags: ["fruit"]), seed: 1),
+                    "a red apple on white marble", task: "gpt-image-2-APPLEAPPLEAPPLEAPPLE1", tags: ["fruit"]),
+                seed: 1),
             to: source.appendingPathComponent("ours.png"))
         try Fixtures.write(
             Fixtures.a1111(prompt: "a cat in a hat", seed: 2),
@@ -123,13 +124,19 @@ struct ImportTests {
             at: root.appendingPathComponent(".staging/deadowner"), withIntermediateDirectories: true)
         try Fixtures.write(Fixtures.png(seed: 998), to: root.appendingPathComponent(".staging/deadowner/tmp.png"))
         try library.sql(
-            "INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('deadowner', '\(orphan)', '\(String(repeating: "0", count: 64))', '2026-01-01T00:00:00Z')"
+            """
+            INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('deadowner', '\(orphan)', \
+            '\(String(repeating: "0", count: 64))', '2026-01-01T00:00:00Z')
+            """
         )
         // And one whose staging folder is gone too (it failed and cleaned up, leaving its intent).
         let orphan2 = "images/2026/01/orphan2-feedface.png"
         try Fixtures.write(Fixtures.png(seed: 997), to: root.appendingPathComponent(orphan2))
         try library.sql(
-            "INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('vanished', '\(orphan2)', '\(String(repeating: "1", count: 64))', '2026-01-01T00:00:00Z')"
+            """
+            INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('vanished', '\(orphan2)', \
+            '\(String(repeating: "1", count: 64))', '2026-01-01T00:00:00Z')
+            """
         )
         // doctor: clean (an interrupted import is a notice, not damage).
         let report = try library.open(.readOnly).doctor()

@@ -13,12 +13,14 @@ struct MaintenanceTests {
         try Fixtures.write(
             Fixtures.ours(
                 Fixtures.metadata(
-                    "a castle on a hill", task: parentTask, index: 0, n: 2, aspect: "16:9", tags: ["castle"]), seed: 60),
+                    "a castle on a hill", task: parentTask, index: 0, n: 2, aspect: "16:9", tags: ["castle"]),
+                seed: 60),
             to: source.appendingPathComponent("p0.png"))
         try Fixtures.write(
             Fixtures.ours(
                 Fixtures.metadata(
-                    "a castle on a hill", task: parentTask, index: 1, n: 2, aspect: "16:9", tags: ["castle"]), seed: 61),
+                    "a castle on a hill", task: parentTask, index: 1, n: 2, aspect: "16:9", tags: ["castle"]),
+                seed: 61),
             to: source.appendingPathComponent("p1.png"))
         try Fixtures.write(
             Fixtures.ours(

@@ -60,7 +60,8 @@ struct QueryTests {
         // Relevance puts the best match first.
         #expect(try catalog.list("fox", sort: .relevance).count == 3)
         // Newest first by default, oldest on request.
-        #expect(try catalog.list("generator:gptimg").first?.image.id == id["fox2"]) // the A1111 file's time is its mtime: newest
+        // The A1111 file's time is its mtime: newest.
+        #expect(try catalog.list("generator:gptimg").first?.image.id == id["fox2"])
         #expect(try catalog.list("", sort: .oldest).first?.image.id == id["red"])
     }
 

@@ -62,7 +62,10 @@ final class ExportWorkspace: @unchecked Sendable {
         let a1111 = TextChunk(
             kind: .tEXt, keyword: "parameters",
             text:
-                "a foreign fox in the snow\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 48x32, Model: sdxl"
+                """
+                a foreign fox in the snow\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: \
+                1234, Size: 48x32, Model: sdxl
+                """
         )
         try Data(PNGEditor.splice(png(seed: 99), inserting: [a1111], removingKeywords: [])).write(
             to: sources.appendingPathComponent("a1111.png"))

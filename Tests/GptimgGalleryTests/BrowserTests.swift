@@ -99,7 +99,10 @@ enum Chromium {
         }
         throw Failure(
             description:
-                "Chromium is not installed: run scripts/install-deps.sh (apt-get install chromium), or set GPTIMG_SKIP_BROWSER=1"
+                """
+                Chromium is not installed: run scripts/install-deps.sh (apt-get install chromium), or set \
+                GPTIMG_SKIP_BROWSER=1
+                """
         )
     }
 
@@ -142,7 +145,10 @@ enum Chromium {
         else {
             throw Failure(
                 description:
-                    "the DevTools script exited \(result.status): \(result.stdout.suffix(300)) \(result.stderr.suffix(600))"
+                    """
+                    the DevTools script exited \(result.status): \(result.stdout.suffix(300)) \
+                    \(result.stderr.suffix(600))
+                    """
             )
         }
         return object
@@ -156,7 +162,8 @@ enum Chromium {
         r3, w3 = os.pipe()   # chromium reads commands on fd 3
         r4, w4 = os.pipe()   # chromium writes answers on fd 4
         profile = tempfile.mkdtemp()
-        command = "exec %s --headless --no-sandbox --disable-gpu --remote-debugging-pipe --user-data-dir=%s about:blank 3<&%d 4>&%d" % (sys.argv[2], profile, r3, w4)
+        command = "exec %s --headless --no-sandbox --disable-gpu --remote-debugging-pipe --user-data-dir=%s \#
+        about:blank 3<&%d 4>&%d" % (sys.argv[2], profile, r3, w4)
         proc = subprocess.Popen(["bash", "-c", command], pass_fds=(r3, w4),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(r3); os.close(w4)
@@ -193,7 +200,8 @@ enum Chromium {
         steps = [
             "document.querySelector('.star[data-rating=\"4\"]').click()",
             "document.getElementById('fav').click()",
-            "(() => { const f = document.querySelector('#tags form'); f.elements.value.value = 'from-the-browser'; f.requestSubmit(); })()",
+            "(() => { const f = document.querySelector('#tags form'); f.elements.value.value = 'from-the-browser'; \#
+        f.requestSubmit(); })()",
         ]
         for step in steps:
             evaluate("document.getElementById('status').textContent = ''")

@@ -12,7 +12,10 @@ import Testing
 @Suite("gallery routes")
 struct GalleryRouteTests {
     static let csp =
-        "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        """
+        default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action \
+        'self'; frame-ancestors 'none'; base-uri 'none'
+        """
 
     static func expectSecurityHeaders(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(response.headers[.contentSecurityPolicy] == csp, sourceLocation: sourceLocation)
@@ -96,7 +99,10 @@ struct GalleryRouteTests {
             #expect(tagged.contains("<p class=\"summary\">Older images that match</p>"))
             #expect(
                 tagged.contains(
-                    "<select name=\"tag\"><option value=\"\">any</option><option value=\"coast\" selected>coast</option></select>"
+                    """
+                    <select name=\"tag\"><option value=\"\">any</option><option value=\"coast\" \
+                    selected>coast</option></select>
+                    """
                 ))
             #expect(occurrences(of: "<li class=\"tile\">", in: tagged) == 1)
             // A collection's later page still finds the collection (any case) and its heading.
@@ -180,7 +186,10 @@ struct GalleryRouteTests {
     }
 
     @Test(
-        "the image page: image, prompt, parameters, task id, credits, lineage, tags, collections, the command to run it again"
+        """
+        the image page: image, prompt, parameters, task id, credits, lineage, tags, collections, the command to run it \
+        again
+        """
     )
     func imagePage() async throws {
         let library = try await GalleryLibrary.standard()
@@ -240,7 +249,10 @@ struct GalleryRouteTests {
             let html = try await client.get("/image/\(hostile.image.id)").text
             #expect(
                 html.contains(
-                    "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &apos;quotes&apos;"
+                    """
+                    &lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &amp; \
+                    &apos;quotes&apos;
+                    """
                 ))
             #expect(!html.contains("<script>alert"))
             #expect(!html.contains("<img src=x"))
@@ -265,10 +277,16 @@ struct GalleryRouteTests {
             Self.expectSecurityHeaders(list)
             // By name; each with its first image (in the collection's order) as its cover.
             let summer =
-                "<a href=\"/collection/Summer%20trip\"><img src=\"/thumb/\(fox.image.sha256).png\" width=\"90\" height=\"160\" loading=\"lazy\" alt=\"\">"
+                """
+                <a href=\"/collection/Summer%20trip\"><img src=\"/thumb/\(fox.image.sha256).png\" width=\"90\" \
+                height=\"160\" loading=\"lazy\" alt=\"\">
+                """
                 + "<span class=\"caption\"><strong>Summer trip</strong> · 2 images</span></a>"
             let empty =
-                "<a href=\"/collection/Empty\"><span class=\"no-cover\"></span><span class=\"caption\"><strong>Empty</strong> · 0 images</span></a>"
+                """
+                <a href="/collection/Empty"><span class="no-cover"></span><span class="caption"><strong>Empty</strong> \
+                · 0 images</span></a>
+                """
             let summerAt = try #require(list.text.range(of: summer))
             let emptyAt = try #require(list.text.range(of: empty))
             #expect(emptyAt.lowerBound < summerAt.lowerBound)

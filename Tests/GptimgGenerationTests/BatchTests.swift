@@ -37,7 +37,8 @@ struct BatchTests {
         #expect(
             throws: PipelineError(
                 "the batch file has mistakes, so nothing was sent: line 1: unknown field \"promt\" (the fields are "
-                    + "prompt, aspect_ratio, n, reference_images, tags, collection); line 2: \"prompt\" must be a string; "
+                    + "prompt, aspect_ratio, n, reference_images, tags, collection); "
+                    + "line 2: \"prompt\" must be a string; "
                     + "line 3: \"n\" must be a whole number from 1 "
                     + "to 4; line 5: not a JSON object; line 6: \"tags\" must be a list of strings; and 1 more")
         ) {

@@ -142,7 +142,10 @@ struct GeneratorTests {
             (
                 "/bad",
                 json(
-                    #"{"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long for key \#(canaryKey)","field":"prompt"}}"#,
+                    #"""
+                    {"success":false,"error":{"code":"INVALID_REQUEST","message":"prompt is too long for key \#
+                    \#(canaryKey)","field":"prompt"}}
+                    """#,
                     status: .badRequest), "INVALID_REQUEST"
             ),
             (
@@ -189,7 +192,13 @@ struct GeneratorTests {
             router.post("/api/v1/images/generate") { _, _ in json(submitted("DDDDDDDDDDDDDDDDDDDDD")) }
             router.get("/api/v1/images/task/:id") { _, _ in
                 json(
-                    #"{"success":true,"data":{"id":"DDDDDDDDDDDDDDDDDDDDD","task_id":"gpt-image-2-DDDDDDDDDDDDDDDDDDDDD","status":"failed","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"error":{"code":"GENERATION_FAILED","message":"failed for \#(canaryKey)"},"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}"#
+                    #"""
+                    {"success":true,"data":{"id":"DDDDDDDDDDDDDDDDDDDDD",\#
+                    "task_id":"gpt-image-2-DDDDDDDDDDDDDDDDDDDDD","status":"failed","provider":"gpt-image-2",\#
+                    "model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],\#
+                    "error":{"code":"GENERATION_FAILED","message":"failed for \#
+                    \#(canaryKey)"},"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}
+                    """#
                 )
             }
         }) { port, _ in
@@ -242,7 +251,10 @@ struct GeneratorTests {
             router.post("/poll/api/v1/images/generate") { _, _ in json(submitted("BBBBBBBBBBBBBBBBBBBBB")) }
             router.get("/poll/api/v1/images/task/:id") { _, _ in
                 json(
-                    #"{"success":true,"data":{"id":"BBBBBBBBBBBBBBBBBBBBB","task_id":"gpt-image-2-BBBBBBBBBBBBBBBBBBBBB","status":"completed","images":[{}]}}"#
+                    #"""
+                    {"success":true,"data":{"id":"BBBBBBBBBBBBBBBBBBBBB",\#
+                    "task_id":"gpt-image-2-BBBBBBBBBBBBBBBBBBBBB","status":"completed","images":[{}]}}
+                    """#
                 )
             }
         }) { port, log in

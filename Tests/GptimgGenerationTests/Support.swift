@@ -91,12 +91,21 @@ func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
 
 /// A valid submit answer for task `id` (21 characters).
 func submitted(_ id: String) -> String {
-    #"{"success":true,"data":{"id":"\#(id)","task_id":"gpt-image-2-\#(id)","status":"processing","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],"created_at":"2026-11-21T10:00:00.000Z"}}"#
+    #"""
+    {"success":true,"data":{"id":"\#(id)","task_id":"gpt-image-2-\#(id)","status":"processing",\#
+    "provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":null,"images":[],\#
+    "created_at":"2026-11-21T10:00:00.000Z"}}
+    """#
 }
 
 /// A completed poll answer for task `id` with one image at `url`.
 func completed(_ id: String, url: String) -> String {
-    #"{"success":true,"data":{"id":"\#(id)","task_id":"gpt-image-2-\#(id)","status":"completed","provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":"\#(url)","images":[{"url":"\#(url)","content_type":"image/png"}],"error":null,"created_at":"2026-11-21T10:00:00.000Z","updated_at":"2026-11-21T10:00:45.000Z"}}"#
+    #"""
+    {"success":true,"data":{"id":"\#(id)","task_id":"gpt-image-2-\#(id)","status":"completed",\#
+    "provider":"gpt-image-2","model":"gpt-image-2","type":"text-to-image","media_url":"\#(url)",\#
+    "images":[{"url":"\#(url)","content_type":"image/png"}],"error":null,"created_at":"2026-11-21T10:00:00.000Z",\#
+    "updated_at":"2026-11-21T10:00:45.000Z"}}
+    """#
 }
 
 let canaryKey = "canary-" + UUID().uuidString

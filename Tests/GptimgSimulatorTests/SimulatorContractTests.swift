@@ -49,7 +49,10 @@ import Testing
     @Test func referencesMakeAnImageToImageTask() async throws {
         try await Simulator.testing().withRunning { sim async throws in
             let answer = try await Wire(baseURL: sim.baseURL).generate(
-                #"{"prompt":"Restyle as watercolor","reference_images":["https://example.com/portrait.jpg"],"aspect_ratio":"3:4","n":2}"#
+                #"""
+                {"prompt":"Restyle as watercolor","reference_images":["https://example.com/portrait.jpg"],\#
+                "aspect_ratio":"3:4","n":2}
+                """#
             )
             #expect(answer.status == 200)
             #expect(answer.json?["data"]?["type"]?.string == "image-to-image")
@@ -210,13 +213,19 @@ import Testing
         (#"{"prompt":"x","n":1.5}"#, "n", "integer"),
         (#"{"prompt":"x","n":"2"}"#, "n", "integer"),
         (
-            #"{"prompt":"x","reference_images":["https://a.example/1.png","https://a.example/2.png","https://a.example/3.png","https://a.example/4.png","https://a.example/5.png"]}"#,
+            #"""
+            {"prompt":"x","reference_images":["https://a.example/1.png","https://a.example/2.png",\#
+            "https://a.example/3.png","https://a.example/4.png","https://a.example/5.png"]}
+            """#,
             "reference_images", "at most 4"
         ),
         (#"{"prompt":"x","reference_images":["http://example.com/a.png"]}"#, "reference_images", "https://"),
         (#"{"prompt":"x","reference_images":["data:image/png;base64,iVBORw0KGgo="]}"#, "reference_images", "data:"),
         (
-            #"{"prompt":"x","reference_images":["iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="]}"#,
+            #"""
+            {"prompt":"x","reference_images":["iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwG\#
+            A60e6kgAAAABJRU5ErkJggg=="]}
+            """#,
             "reference_images", "base64"
         ),
         (#"{"prompt":"x","reference_images":["ftp://example.com/a.png"]}"#, "reference_images", "https://"),

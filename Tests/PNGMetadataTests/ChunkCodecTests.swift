@@ -87,7 +87,8 @@ struct ChunkReadingTests {
             PNGFixtures.inserting(after, into: big, afterImageData: true),
             // Text after the image data larger than the searched tail: the walk visits every header.
             PNGFixtures.inserting(
-                PNGFixtures.tEXt("big", latin1: String(repeating: "x", count: 20_000)), into: big, afterImageData: true),
+                PNGFixtures.tEXt("big", latin1: String(repeating: "x", count: 20_000)), into: big,
+                afterImageData: true),
             // A bad CRC after the image data: not a valid chain, so every header is visited and the chunk warned about.
             PNGFixtures.inserting(
                 PNGFixtures.chunk("tEXt", Array("k".utf8) + [0, 65], validCRC: false), into: big, afterImageData: true),

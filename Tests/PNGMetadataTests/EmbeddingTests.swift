@@ -73,7 +73,10 @@ struct EmbeddingTests {
             let settings = text.split(separator: "\n", omittingEmptySubsequences: false).last!
             #expect(
                 settings.hasPrefix(
-                    "Model: gpt-image-2, Aspect ratio: \"16:9\", Size: 1536x864, Type: image-to-image, Task: gpt-image-2-kUtpnus8fXpDKkuEjayG3, Image: 2 of 2"
+                    """
+                    Model: gpt-image-2, Aspect ratio: "16:9", Size: 1536x864, Type: image-to-image, Task: \
+                    gpt-image-2-kUtpnus8fXpDKkuEjayG3, Image: 2 of 2
+                    """
                 ))
             #expect(parsed.parameters.first { $0.key == "Aspect ratio" }?.value == "16:9")
             #expect(

@@ -31,7 +31,10 @@ import Testing
         #expect(info.generator == .a1111)
         #expect(
             info.prompt
-                == "a cozy café at night, 東京, neon signs ✨\nrain on the window, \"bokeh\", Negative prompt: not a label mid-line"
+                == """
+                a cozy café at night, 東京, neon signs ✨\nrain on the window, "bokeh", Negative prompt: not a label \
+                mid-line
+                """
         )
         #expect(info.negativePrompt == "text, watermark\nlowres")
         #expect(info.parameter("Wildcard prompt") == "a {red|blue} car, studio: \"1\"")
@@ -121,7 +124,10 @@ import Testing
             ])
         #expect(
             text
-                == "a fox\nNegative prompt: blurry\nModel: gpt-image-2, Aspect ratio: \"16:9\", Size: 1536x864, Type: text-to-image, Image: 1 of 2"
+                == """
+                a fox\nNegative prompt: blurry\nModel: gpt-image-2, Aspect ratio: "16:9", Size: 1536x864, Type: \
+                text-to-image, Image: 1 of 2
+                """
         )
         // No negative prompt line when it is empty; the whole text is stripped.
         #expect(
@@ -273,7 +279,8 @@ import Testing
 
     @Test func comfyUIWithoutSamplerFallsBackToEncoders() throws {
         let graph = #"""
-            {"1": {"class_type": "CLIPTextEncode", "inputs": {"text": "a cat", "clip": ["9", 1]}, "_meta": {"title": "Positive"}},
+            {"1": {"class_type": "CLIPTextEncode", "inputs": {"text": "a cat", "clip": ["9", 1]}, "_meta": {"title": \#
+            "Positive"}},
              "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "a dog"}},
              "3": {"class_type": "CLIPTextEncode", "inputs": {"text": "ugly"}, "_meta": {"title": "Negative Prompt"}},
              "9": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "model.safetensors"}}}
@@ -288,7 +295,10 @@ import Testing
         // The positive text links in a cycle; the negative conditioning is a deep lattice of
         // ConditioningCombine nodes (2^200 paths if walked naively); the seed links to itself.
         var nodes: [String] = [
-            #""1": {"class_type": "KSampler", "inputs": {"seed": ["1", 0], "steps": 20, "positive": ["2", 0], "negative": ["100", 0]}}"#,
+            #"""
+            "1": {"class_type": "KSampler", "inputs": {"seed": ["1", 0], "steps": 20, "positive": ["2", 0], \#
+            "negative": ["100", 0]}}
+            """#,
             #""2": {"class_type": "CLIPTextEncode", "inputs": {"text": ["3", 0]}}"#,
             #""3": {"class_type": "StringNode", "inputs": {"text": ["4", 0]}}"#,
             #""4": {"class_type": "StringNode", "inputs": {"text": ["3", 0]}}"#,
@@ -298,7 +308,10 @@ import Testing
             let next = (a + 2, a + 3)
             for id in [a, a + 1] {
                 nodes.append(
-                    #""\#(id)": {"class_type": "ConditioningCombine", "inputs": {"conditioning_1": ["\#(next.0)", 0], "conditioning_2": ["\#(next.1)", 0]}}"#
+                    #"""
+                    "\#(id)": {"class_type": "ConditioningCombine", "inputs": {"conditioning_1": ["\#(next.0)", 0], \#
+                    "conditioning_2": ["\#(next.1)", 0]}}
+                    """#
                 )
             }
         }
@@ -317,7 +330,10 @@ import Testing
         var nodes: [String] = []
         for id in 0..<5_000 {
             nodes.append(
-                #""s\#(id)": {"class_type": "KSampler", "inputs": {"seed": \#(id), "positive": ["c0", 0], "negative": ["c0", 0]}}"#
+                #"""
+                "s\#(id)": {"class_type": "KSampler", "inputs": {"seed": \#(id), "positive": ["c0", 0], "negative": \#
+                ["c0", 0]}}
+                """#
             )
         }
         for id in 0..<2_000 {
@@ -340,10 +356,14 @@ import Testing
 
     @Test func comfyUIWorkflowCycle() throws {
         let workflow = #"""
-            {"nodes": [{"id": 1, "type": "KSampler", "inputs": [{"name": "positive", "type": "CONDITIONING", "link": 1}], "widgets_values": [5, "fixed", 10, 7, "euler", "normal", 1]},
-                       {"id": 2, "type": "ConditioningCombine", "inputs": [{"name": "conditioning_1", "type": "CONDITIONING", "link": 2}]},
-                       {"id": 3, "type": "ConditioningCombine", "inputs": [{"name": "conditioning_1", "type": "CONDITIONING", "link": 3}]}],
-             "links": [[1, 2, 0, 1, 1, "CONDITIONING"], [2, 3, 0, 2, 0, "CONDITIONING"], [3, 2, 0, 3, 0, "CONDITIONING"]]}
+            {"nodes": [{"id": 1, "type": "KSampler", "inputs": [{"name": "positive", "type": "CONDITIONING", "link": \#
+            1}], "widgets_values": [5, "fixed", 10, 7, "euler", "normal", 1]},
+                       {"id": 2, "type": "ConditioningCombine", "inputs": [{"name": "conditioning_1", "type": \#
+            "CONDITIONING", "link": 2}]},
+                       {"id": 3, "type": "ConditioningCombine", "inputs": [{"name": "conditioning_1", "type": \#
+            "CONDITIONING", "link": 3}]}],
+             "links": [[1, 2, 0, 1, 1, "CONDITIONING"], [2, 3, 0, 2, 0, "CONDITIONING"], [3, 2, 0, 3, 0, \#
+            "CONDITIONING"]]}
             """#
         let info = try #require(ComfyUIWorkflow.parse(workflow))
         #expect(info.prompt == nil)
@@ -455,7 +475,10 @@ import Testing
                 ForeignSamples.tEXt("Software", "NovelAI"),
                 ForeignSamples.tEXt(
                     "Comment",
-                    #"{"v4_prompt": {"caption": {"base_caption": "a castle"}}, "v4_negative_prompt": {"caption": {"base_caption": "fog"}}}"#
+                    #"""
+                    {"v4_prompt": {"caption": {"base_caption": "a castle"}}, "v4_negative_prompt": {"caption": \#
+                    {"base_caption": "fog"}}}
+                    """#
                 ),
             ]))
         #expect(bare.prompt == "a castle")

@@ -11,7 +11,18 @@ struct FuzzRegressionTests {
     /// XMP is now read by our own `XMLReader`; the input stays so no reader ever crashes on it.
     static let processingInstructionCrash = Data(
         base64Encoded:
-            "PD94cGFja2V0IGJlZ2luPSLvIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyO7vyIgaWQ9Ilc1TTBNcENlaGlIenJlU3pOVGN6a2M5ZCI/Pjx4OnhtcG1ldGEgeG1sbnM6eD329vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29iJhZG9iZTpuczptZXRhLyI+PHJkZjpSREYgeG1sbnM6cmRmPSJodHRwOi8vd3d3LnczLm9yZy8xOTk5LzAyLzIyLXJkZi1zeW50YXgtbnMjIj48cmRmOkRlc2NyaXB0aW9uIHJkZjphYm91dD0iIiB4bWxuczpkYz0iaHR0cDovL3B1cmwub3JnL2RjL2VsZW1lbnRzLzEuMS8iIHhtbG5zOnhtcD0iaHR0cDovL25zLmFkb2JlLmNvbS94YXAvMS4wLyI+PGRjOmRlc2NyaXB0aW9uPjxyZGY6QWx0PjxyZGY6bGkgeG1sOmxhbmc9ImV4LWZkYXVsdCI+QS1mZGF1bHQiPkEgbWlzdHkgYWxwaW5lIGxha2UgYXQgc3VucmlzZSwgcGluZSBmb3Jlc3QsIDM1bW0gcGhvdG8gJmFtcDsgY2Fmw6kg5pel5pysPElEQVQ6bGk+PC9yZGY6dD5BPGwvZGM6ZGVzY3JpcHRpb24+PHhtcDpDcmVhdG9yVG9vbD5ncHRpbWcgMC4xLjA8L3htcDpDcmVhdG9yVG9vbD48eG1wOkNyZWF0ZURhdGU+MjAyNi0wMi2SMTFUMDg6MTU6NDJaPC94bXA6Q3JlYXRlRGF0ZT48L3JkZjpEZXNjcmlwaTwvdG9u//////////////////////////////////////////////////////////8+cmRmOlJERj48L3g6eG1wbWV0YT48P3hwYWNrPz4="
+            """
+            PD94cGFja2V0IGJlZ2luPSLvIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyO7vyIgaWQ9Ilc1TTBNcENlaGlIenJ\
+            lU3pOVGN6a2M5ZCI/Pjx4OnhtcG1ldGEgeG1sbnM6eD329vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29v\
+            b29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29vb29iJhZG9iZTpuczptZXRhLyI+PHJkZjpSREYgeG1sbnM6cmRmPSJod\
+            HRwOi8vd3d3LnczLm9yZy8xOTk5LzAyLzIyLXJkZi1zeW50YXgtbnMjIj48cmRmOkRlc2NyaXB0aW9uIHJkZjphYm91dD0iIiB4bWxuczpk\
+            Yz0iaHR0cDovL3B1cmwub3JnL2RjL2VsZW1lbnRzLzEuMS8iIHhtbG5zOnhtcD0iaHR0cDovL25zLmFkb2JlLmNvbS94YXAvMS4wLyI+PGR\
+            jOmRlc2NyaXB0aW9uPjxyZGY6QWx0PjxyZGY6bGkgeG1sOmxhbmc9ImV4LWZkYXVsdCI+QS1mZGF1bHQiPkEgbWlzdHkgYWxwaW5lIGxha2\
+            UgYXQgc3VucmlzZSwgcGluZSBmb3Jlc3QsIDM1bW0gcGhvdG8gJmFtcDsgY2Fmw6kg5pel5pysPElEQVQ6bGk+PC9yZGY6dD5BPGwvZGM6Z\
+            GVzY3JpcHRpb24+PHhtcDpDcmVhdG9yVG9vbD5ncHRpbWcgMC4xLjA8L3htcDpDcmVhdG9yVG9vbD48eG1wOkNyZWF0ZURhdGU+MjAyNi0w\
+            Mi2SMTFUMDg6MTU6NDJaPC94bXA6Q3JlYXRlRGF0ZT48L3JkZjpEZXNjcmlwaTwvdG9u///////////////////////////////////////\
+            ///////////////////8+cmRmOlJERj48L3g6eG1wbWV0YT48P3hwYWNrPz4=
+            """
     )!
 
     @Test("an XMP processing instruction without data does not crash the reader")

@@ -38,7 +38,9 @@ struct XMLReaderTests {
     @Test("events: namespaces resolved, declarations left out, empty elements closed, text joined by nothing")
     func eventSequence() {
         let (events, failure) = Self.events(
-            "<?xml version='1.0'?><a:r xmlns:a='urn:a' xmlns='urn:d' a:k=\"v\" k='w'><e/>t<!-- c --><![CDATA[<x>]]></a:r>"
+            """
+            <?xml version='1.0'?><a:r xmlns:a='urn:a' xmlns='urn:d' a:k="v" k='w'><e/>t<!-- c --><![CDATA[<x>]]></a:r>
+            """
         )
         #expect(failure == nil)
         #expect(
@@ -154,7 +156,10 @@ struct XMLReaderTests {
     @Test("dc:description in another namespace, or in none, is not the description")
     func wrongNamespace() {
         let elsewhere =
-            "<rdf:RDF \(Self.rdf)><rdf:Description xmlns:dc='http://example.com/not-dc/'><dc:description>no</dc:description></rdf:Description></rdf:RDF>"
+            """
+            <rdf:RDF \(Self.rdf)><rdf:Description xmlns:dc='http://example.com/not-dc/'><dc:description>\
+            no</dc:description></rdf:Description></rdf:RDF>
+            """
         #expect(XMPPacket.description(in: elsewhere) == nil)
         #expect(XMPPacket.description(in: "<r><dc:description>unbound</dc:description></r>") == nil)
         #expect(XMPPacket.description(in: "<description>no namespace</description>") == nil)
@@ -163,11 +168,17 @@ struct XMLReaderTests {
         #expect(XMPPacket.description(in: attribute) == nil)
         // rdf:li and rdf:Description must be RDF's: a look-alike `li` is just text around it.
         let fakeItems =
-            "<r \(Self.dc) xmlns:rdf='urn:fake'><dc:description><rdf:li xml:lang='x-default'>a</rdf:li> b</dc:description></r>"
+            """
+            <r \(Self.dc) xmlns:rdf='urn:fake'><dc:description><rdf:li xml:lang='x-default'>a</rdf:li> \
+            b</dc:description></r>
+            """
         #expect(XMPPacket.description(in: fakeItems) == "a b")
         // A wrong one first, then the real one: the real one.
         let both =
-            "<r xmlns:dc='urn:other' xmlns:d='http://purl.org/dc/elements/1.1/'><dc:description>wrong</dc:description><d:description>right</d:description></r>"
+            """
+            <r xmlns:dc='urn:other' xmlns:d='http://purl.org/dc/elements/1.1/'><dc:description>wrong</dc:description>\
+            <d:description>right</d:description></r>
+            """
         #expect(XMPPacket.description(in: both) == "right")
     }
 
@@ -185,7 +196,10 @@ struct XMLReaderTests {
     @Test("entities and character references, &#xD; as \\r; an unknown one stops reading")
     func entitiesAndReferences() {
         let item =
-            "<rdf:Alt><rdf:li xml:lang='x-default'>&lt;a&gt; &amp; &quot;b&quot; &apos;c&apos; &#39;&#x41;&#66; café&#xD;&#xa;next&#13;line &#x1F3A8;</rdf:li></rdf:Alt>"
+            """
+            <rdf:Alt><rdf:li xml:lang='x-default'>&lt;a&gt; &amp; &quot;b&quot; &apos;c&apos; &#39;&#x41;&#66; \
+            café&#xD;&#xa;next&#13;line &#x1F3A8;</rdf:li></rdf:Alt>
+            """
         #expect(XMPPacket.description(in: Self.packet(item)) == "<a> & \"b\" 'c' 'AB café\r\nnext\rline 🎨")
         // An unknown entity in the item: the item never ends, so there is no description.
         #expect(
@@ -199,7 +213,10 @@ struct XMLReaderTests {
     @Test("comments and processing instructions inside the description are skipped")
     func commentsAndProcessingInstructions() {
         let item =
-            "<rdf:Alt><!-- c --><rdf:li xml:lang='x-default'>a<!-- <rdf:li>not</rdf:li> -->b<?pi data?>c<?pi?></rdf:li></rdf:Alt>"
+            """
+            <rdf:Alt><!-- c --><rdf:li xml:lang='x-default'>a<!-- <rdf:li>not</rdf:li> -->b<?pi \
+            data?>c<?pi?></rdf:li></rdf:Alt>
+            """
         #expect(XMPPacket.description(in: Self.packet(item)) == "abc")
         #expect(XMPPacket.description(in: Self.packet(" x <!-- y --> z <?q?>")) == "x  z")
     }
@@ -207,7 +224,10 @@ struct XMLReaderTests {
     @Test("an error after the description does not undo it; one before it leaves none")
     func errorAfterDescription() {
         let good =
-            "<rdf:RDF \(Self.rdf)><rdf:Description \(Self.dc)><dc:description><rdf:Alt><rdf:li xml:lang='x-default'>kept</rdf:li></rdf:Alt></dc:description>"
+            """
+            <rdf:RDF \(Self.rdf)><rdf:Description \(Self.dc)><dc:description><rdf:Alt><rdf:li \
+            xml:lang='x-default'>kept</rdf:li></rdf:Alt></dc:description>
+            """
         #expect(XMPPacket.description(in: good + "</rdf:Descriptio></rdf:RDF>") == "kept")
         #expect(XMPPacket.description(in: good + "</rdf:Description></rdf:RDF></x:xmpmeta>") == "kept")
         #expect(XMPPacket.description(in: good + "<xmp:Rating>&bogus;</xmp:Rating>") == "kept")

@@ -29,7 +29,10 @@ extension A1111Infotext {
         }
         if negativeLines.count > 1 {
             problems.append(
-                "\(negativeLines.count) lines start with \"Negative prompt:\"; readers take all but the first as part of the negative prompt"
+                """
+                \(negativeLines.count) lines start with "Negative prompt:"; readers take all but the first as part of \
+                the negative prompt
+                """
             )
         }
 
@@ -44,7 +47,10 @@ extension A1111Infotext {
         for pair in pairs {
             if pair.range.lowerBound > covered {
                 problems.append(
-                    "the settings line has text that is no Key: value pair (an unquoted value with a comma?): \(excerpt(scalars[covered..<pair.range.lowerBound]))"
+                    """
+                    the settings line has text that is no Key: value pair (an unquoted value with a comma?): \
+                    \(excerpt(scalars[covered..<pair.range.lowerBound]))
+                    """
                 )
             }
             covered = pair.range.upperBound

@@ -3,9 +3,10 @@
 ///
 /// It replaces Foundation's `XMLParser`, whose module links libxml2 and with it ICU and liblzma
 /// into every process (a static hello-world with Foundation started in 2.0 ms here, 3.7 ms with
-/// FoundationXML linked: hyperfine, 60 runs each, on probe binaries timed by hand, not by bench/), and which crashed on hostile processing
-/// instructions on Linux. A pull reader: `next()` gives one event at a time, so a
-/// caller stops when it has what it wants, and what it read before an error stays read.
+/// FoundationXML linked: hyperfine, 60 runs each, on probe binaries timed by hand, not by bench/),
+/// and which crashed on hostile processing instructions on Linux. A pull reader: `next()` gives one
+/// event at a time, so a caller stops when it has what it wants, and what it read before an error
+/// stays read.
 ///
 /// What it reads: elements with `xmlns` / `xmlns:p` declarations scoped per element (names come
 /// back with their namespace URI, the `xml` prefix predefined), attributes in either quote,

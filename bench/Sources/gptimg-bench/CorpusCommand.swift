@@ -66,9 +66,12 @@ struct CorpusCommand: AsyncParsableCommand {
         sizes.sort()
         let megabytes = { (bytes: Int) in String(format: "%.2f", Double(bytes) / 1_000_000) }
         printError(
-            "wrote \(count) files to \(directory) in \(String(format: "%.1f", seconds)) s "
-                + "(\(String(format: "%.1f", Double(count) / seconds)) files/s); sizes MB min \(megabytes(sizes.first!)) "
-                + "median \(megabytes(sizes[sizes.count / 2])) max \(megabytes(sizes.last!)), total \(megabytes(sizes.reduce(0, +)))"
+            """
+            wrote \(count) files to \(directory) in \(String(format: "%.1f", seconds)) s \
+            (\(String(format: "%.1f", Double(count) / seconds)) files/s); sizes MB min \(megabytes(sizes.first!)) \
+            median \(megabytes(sizes[sizes.count / 2])) max \(megabytes(sizes.last!)), total \
+            \(megabytes(sizes.reduce(0, +)))
+            """
         )
         if withMetadata {
             let summary = kinds.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }

@@ -18,7 +18,10 @@ struct EmbedCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Write the embedded copies into this folder (new files, as images land in the library) instead of rewriting in place."
+            """
+            Write the embedded copies into this folder (new files, as images land in the library) instead of rewriting \
+            in place.
+            """
     )
     var to: String?
 
@@ -50,8 +53,11 @@ struct EmbedCommand: AsyncParsableCommand {
         }
         let seconds = (ContinuousClock.now - start).seconds
         printError(
-            "embedded \(jobs.count) files (\(String(format: "%.1f", Double(bytes) / 1e6)) MB) in \(String(format: "%.3f", seconds)) s: "
-                + "\(String(format: "%.0f", Double(jobs.count) / seconds)) files/s, \(String(format: "%.0f", Double(bytes) / 1e6 / seconds)) MB/s"
+            """
+            embedded \(jobs.count) files (\(String(format: "%.1f", Double(bytes) / 1e6)) MB) in \
+            \(String(format: "%.3f", seconds)) s: \(String(format: "%.0f", Double(jobs.count) / seconds)) files/s, \
+            \(String(format: "%.0f", Double(bytes) / 1e6 / seconds)) MB/s
+            """
                 + (durable ? " (durable)" : ""))
     }
 

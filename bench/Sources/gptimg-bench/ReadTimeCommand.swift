@@ -44,8 +44,12 @@ struct ReadTimeCommand: AsyncParsableCommand {
             best = min(best, (ContinuousClock.now - start).seconds)
         }
         printError(
-            "read \(paths.count) files (\(String(format: "%.1f", Double(bytes) / 1e6)) MB) in \(String(format: "%.4f", best)) s (best of \(repetitions)): "
-                + "\(String(format: "%.0f", Double(paths.count) / best)) files/s, \(String(format: "%.1f", best / Double(max(1, paths.count)) * 1e6)) µs/file; "
-                + "\(textChunks) text chunks, \(generations) with generation info, \(warnings) warnings")
+            """
+            read \(paths.count) files (\(String(format: "%.1f", Double(bytes) / 1e6)) MB) in \
+            \(String(format: "%.4f", best)) s (best of \(repetitions)): \
+            \(String(format: "%.0f", Double(paths.count) / best)) files/s, \
+            \(String(format: "%.1f", best / Double(max(1, paths.count)) * 1e6)) µs/file; \
+            \(textChunks) text chunks, \(generations) with generation info, \(warnings) warnings
+            """)
     }
 }

@@ -130,7 +130,10 @@ struct SampleMetadata {
     // MARK: - Other generators
 
     static let negatives = [
-        "lowres, bad anatomy, bad hands, text, error, missing fingers, cropped, worst quality, low quality, jpeg artifacts, signature, watermark, blurry",
+        """
+        lowres, bad anatomy, bad hands, text, error, missing fingers, cropped, worst quality, low quality, jpeg \
+        artifacts, signature, watermark, blurry
+        """,
         "(worst quality:1.4), (low quality:1.4), monochrome, deformed, disfigured",
         "cartoon, painting, illustration, 3d render, oversaturated",
         "",

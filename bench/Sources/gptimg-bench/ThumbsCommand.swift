@@ -49,7 +49,10 @@ struct ThumbsCommand: ParsableCommand {
         let seconds = (ContinuousClock.now - start).seconds
         for failure in work.messages { printError(failure) }
         printError(
-            "made \(paths.count) thumbnails (\(size) px box, \(jobs) at once) in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(paths.count) / seconds)) files/s"
+            """
+            made \(paths.count) thumbnails (\(size) px box, \(jobs) at once) in \(String(format: "%.3f", seconds)) s: \
+            \(String(format: "%.1f", Double(paths.count) / seconds)) files/s
+            """
         )
         if !work.messages.isEmpty { throw ExitCode.failure }
     }
