@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // libpng and zlib behind plain C functions that return status codes: libpng's
@@ -115,12 +116,23 @@ let package = Package(
         .target(
             name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "CPNG"]
         ),
+        // The MCP server (`gptimg mcp`): tools, resources and prompts over the same core APIs the
+        // CLI calls, on stdio. Nothing but protocol messages goes to stdout.
+        .target(
+            name: "GptimgMCP",
+            dependencies: [
+                "GptimgCatalog", "GptimgGeneration", "GptimgClient", "GptimgExport", "GptimgAPI", "PNGRaster",
+                "PNGMetadata", "GptimgSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport", "GptimgSupport",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport", "GptimgSupport", "GptimgMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -199,6 +211,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostileInputTests", dependencies: ["HostileCorpus", "TestSupport"]),
+        // Drives the built `gptimg mcp` with a real MCP client (the Python `mcp` SDK) over stdio.
+        .testTarget(
+            name: "GptimgMCPTests",
+            dependencies: [
+                "GptimgMCP", "GptimgSimulator", "GptimgCatalog", "PNGRaster", "GptimgSupport", "TestSupport",
+            ],
+            exclude: ["mcp_client.py"]
+        ),
         .testTarget(
             name: "GptimgCLITests",
             dependencies: [
