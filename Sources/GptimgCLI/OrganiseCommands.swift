@@ -37,7 +37,7 @@ struct TagCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             guard let chosen = try selection.select(catalog, ids: ids, action: "tag", context) else { return }
             try catalog.tag(chosen.ids, add: add, remove: remove)
             if chosen.query != nil { return output.bulkSummary(chosen, done: "tagged", json: options.json) }
@@ -84,7 +84,7 @@ struct RateCommand: ContextCommand {
     func run(_ context: GptimgContext) throws {
         let rating = rating! // validate() refused anything else
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             let ids = Array(arguments.dropLast())
             guard let chosen = try selection.select(catalog, ids: ids, action: "rate", context) else { return }
             try catalog.rate(chosen.ids, rating)
@@ -121,7 +121,7 @@ struct FavCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             guard let chosen = try selection.select(catalog, ids: ids, action: "fav", context) else { return }
             try catalog.setFavorite(chosen.ids, !off)
             if chosen.query != nil { return output.bulkSummary(chosen, done: "marked", json: options.json) }
@@ -148,7 +148,7 @@ protocol PickFlagCommand: ContextCommand {
 extension PickFlagCommand {
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             let action = Self.configuration.commandName ?? "pick"
             guard let chosen = try selection.select(catalog, ids: ids, action: action, context) else { return }
             try catalog.setPick(chosen.ids, off ? .none : Self.flag)
@@ -236,7 +236,7 @@ struct DeleteCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             guard let chosen = try selection.select(catalog, ids: ids, action: "delete", context) else { return }
             let trashed = try catalog.delete(chosen.ids)
             if chosen.query != nil { return output.bulkSummary(chosen, done: "deleted", json: options.json) }
@@ -286,7 +286,7 @@ struct CollectionCommand: ParsableCommand {
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                try options.open(.readWrite, context).renameCollection(name, to: newName)
+                try options.openExisting(context).renameCollection(name, to: newName)
                 if !options.json { output.line("renamed '\(name)' to '\(newName)'") }
             }
         }
@@ -301,7 +301,7 @@ struct CollectionCommand: ParsableCommand {
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                try options.open(.readWrite, context).deleteCollection(name)
+                try options.openExisting(context).deleteCollection(name)
                 if !options.json { output.line("deleted collection '\(name)'") }
             }
         }
@@ -361,7 +361,7 @@ struct CollectionCommand: ParsableCommand {
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                let catalog = try options.open(.readWrite, context)
+                let catalog = try options.openExisting(context)
                 guard let chosen = try selection.select(catalog, ids: ids, action: "add", context) else { return }
                 let added = try catalog.addToCollection(name, chosen.ids)
                 if options.json {
@@ -384,7 +384,7 @@ struct CollectionCommand: ParsableCommand {
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                let catalog = try options.open(.readWrite, context)
+                let catalog = try options.openExisting(context)
                 guard let chosen = try selection.select(catalog, ids: ids, action: "remove", context) else { return }
                 let removed = try catalog.removeFromCollection(name, chosen.ids)
                 if options.json {
