@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgConfig
 import GptimgSupport
 import PNGMetadata
 
@@ -15,13 +16,13 @@ struct CatalogOptions: ParsableArguments {
     var json = false
 
     /// The library, from the context's environment and current directory.
-    func location(_ context: GptimgContext) -> LibraryLocation {
-        context.library(option: library).location
+    func location(_ context: GptimgContext) throws -> LibraryLocation {
+        try context.library(option: library).location
     }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).
     func open(_ access: Catalog.Access, _ context: GptimgContext) throws -> Catalog {
-        try Catalog.open(location(context), access: access)
+        try Catalog.open(try location(context), access: access)
     }
 
     /// Opens an existing library for writing: a command that changes images already in it (tag,
@@ -29,7 +30,7 @@ struct CatalogOptions: ParsableArguments {
     /// `--library` or a run from the wrong setup is the one-line `noLibrary` error, not a new,
     /// empty library left behind.
     func openExisting(_ context: GptimgContext) throws -> Catalog {
-        let location = location(context)
+        let location = try location(context)
         guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
             throw CatalogError.noLibrary(path: location.root.path)
         }
@@ -50,9 +51,12 @@ extension GptimgContext {
 
     /// The library `option` (a `--library` value) names, else the environment's, the config
     /// file's or the XDG default, with the rule that chose it: the one place every command asks.
-    func library(option: String?) -> (location: LibraryLocation, source: LibraryLocation.Source) {
-        LibraryLocation.resolveWithSource(
-            option: option, environment: environment, currentDirectory: currentDirectory, homeDirectory: home)
+    /// The config file is read only when no flag or variable names the library.
+    func library(option: String?) throws -> (location: LibraryLocation, source: LibraryLocation.Source) {
+        let given = (option ?? "").isEmpty && (environment["GPTIMG_LIBRARY"] ?? "").isEmpty
+        return LibraryLocation.resolveWithSource(
+            option: option, environment: environment, currentDirectory: currentDirectory, homeDirectory: home,
+            configured: given ? try settings().library : nil)
     }
 }
 

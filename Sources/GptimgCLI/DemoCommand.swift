@@ -33,7 +33,7 @@ struct DemoCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runCatalogCommand(context) { output in
-            let location = context.library(option: library).location
+            let location = try context.library(option: library).location
             let catalog = try Catalog.open(location)
             // The simulator keeps the context's time, so a test's simulated clock drives both ends.
             let clock = context.clock

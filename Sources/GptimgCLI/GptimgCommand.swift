@@ -19,7 +19,8 @@ public struct GptimgCommand: AsyncParsableCommand {
             CollectionCommand.self, DeleteCommand.self,
             DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
             GenerateCommand.self, BatchCommand.self, RerunCommand.self, VariantCommand.self,
-            TasksCommand.self, ResumeCommand.self, CreditsCommand.self, WhereCommand.self,
+            TasksCommand.self, ResumeCommand.self, CreditsCommand.self,
+            WhereCommand.self, ConfigCommand.self,
             SimulatorCommand.self, DemoCommand.self,
         ]
     )

@@ -74,7 +74,7 @@ struct RebuildCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let report = try Catalog.rebuild(options.location(context))
+            let report = try Catalog.rebuild(try options.location(context))
             if options.json {
                 output.json(
                     .object([

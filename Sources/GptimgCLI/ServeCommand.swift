@@ -35,7 +35,7 @@ struct ServeCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runCatalogCommand(context) { output in
-            let location = context.library(option: library).location
+            let location = try context.library(option: library).location
             // Serving never creates a library: a mistyped --library is an error, not an empty gallery.
             guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
                 throw CatalogError.noLibrary(path: location.root.path)

@@ -28,7 +28,7 @@ struct WhereCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let (location, source) = context.library(option: options.library)
+            let (location, source) = try context.library(option: options.library)
             let catalogPath = location.catalogURL.path
             if catalog {
                 output.line(catalogPath)
