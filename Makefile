@@ -32,6 +32,12 @@ install:
 	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 -s .build-static/release/gptimg $(DESTDIR)$(PREFIX)/bin/gptimg
+	# Completions where bash-completion, zsh and fish look under a prefix (made by the binary).
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	.build-static/release/gptimg completions bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gptimg
+	.build-static/release/gptimg completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_gptimg
+	.build-static/release/gptimg completions fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/gptimg.fish
 
 fuzz:
 	bash fuzz/run.sh $${SECONDS_TO_RUN:-600}

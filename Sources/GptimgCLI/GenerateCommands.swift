@@ -11,10 +11,14 @@ import PNGMetadata
 /// What every generating command takes besides its request: where the images go, and whether
 /// to wait for them.
 struct GenerationFlags: ParsableArguments {
-    @Option(name: .customLong("tag"), help: "A tag for the new images (repeatable).")
+    @Option(
+        name: .customLong("tag"), help: "A tag for the new images (repeatable).",
+        completion: .custom(LibraryCompletions.tags))
     var tags: [String] = []
 
-    @Option(help: "Add the new images to this collection (created when missing).")
+    @Option(
+        help: "Add the new images to this collection (created when missing).",
+        completion: .custom(LibraryCompletions.collections))
     var collection: String?
 
     @Flag(help: "Submit and return; `gptimg resume` fetches the images later.")

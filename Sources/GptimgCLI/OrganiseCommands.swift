@@ -25,10 +25,11 @@ struct TagCommand: ContextCommand {
 
     @OptionGroup var selection: SelectionOptions
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.", completion: .custom(LibraryCompletions.tags))
     var add: [String] = []
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Tags to remove.")
+    @Option(
+        name: .long, parsing: .upToNextOption, help: "Tags to remove.", completion: .custom(LibraryCompletions.tags))
     var remove: [String] = []
 
     func validate() throws {
@@ -281,7 +282,7 @@ struct CollectionCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a collection.")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Its current name.") var name: String
+        @Argument(help: "Its current name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Argument(help: "The new name.") var newName: String
 
         func run(_ context: GptimgContext) throws {
@@ -297,7 +298,7 @@ struct CollectionCommand: ParsableCommand {
             commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Its name.") var name: String
+        @Argument(help: "Its name.", completion: .custom(LibraryCompletions.collections)) var name: String
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
@@ -331,7 +332,7 @@ struct CollectionCommand: ParsableCommand {
             commandName: "show", abstract: "List a collection's images, in their order.")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Its name.") var name: String
+        @Argument(help: "Its name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Option(help: "How many images to show.") var limit = 1000
 
         func run(_ context: GptimgContext) throws {
@@ -355,7 +356,7 @@ struct CollectionCommand: ParsableCommand {
         )
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The collection's name.") var name: String
+        @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Argument(help: "Image IDs.") var ids: [String] = []
         @OptionGroup var selection: SelectionOptions
 
@@ -378,7 +379,7 @@ struct CollectionCommand: ParsableCommand {
             commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The collection's name.") var name: String
+        @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Argument(help: "Image IDs.") var ids: [String] = []
         @OptionGroup var selection: SelectionOptions
 
