@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libpng and zlib behind plain C functions that return status codes: libpng's
@@ -127,12 +128,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The config file ($XDG_CONFIG_HOME/gptimg/config.toml): its keys and their valid values, read
+        // with TOMLKit, edited line by line (so comments survive), errors naming the file and line.
+        .target(
+            name: "GptimgConfig",
+            dependencies: ["GptimgAPI", "GptimgSupport", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
                 "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport", "GptimgSupport", "GptimgMCP",
+                "GptimgConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -223,7 +231,7 @@ let package = Package(
             name: "GptimgCLITests",
             dependencies: [
                 "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI",
-                "PNGMetadata",
+                "GptimgConfig", "PNGMetadata",
                 "PNGRaster", "GptimgSupport", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
