@@ -43,16 +43,16 @@ struct MCPCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        let configuration = MCPConfiguration(
-            location: LibraryLocation.resolve(
-                option: library, environment: context.environment, currentDirectory: context.currentDirectory),
-            allowGenerate: allowGenerate, maxCreditsPerCall: maxCredits,
-            exportFolder: exportDir.map {
-                URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: context.currentDirectory)).path
-            },
-            environment: context.environment, homeDirectory: context.homeDirectory, transport: context.transport,
-            clock: context.clock, logger: context.logger("gptimg.mcp"))
         try await runCatalogCommand(context) { _ in
+            // The library as every command finds it: --library, GPTIMG_LIBRARY, the config file, XDG.
+            let configuration = MCPConfiguration(
+                location: try context.library(option: library).location,
+                allowGenerate: allowGenerate, maxCreditsPerCall: maxCredits,
+                exportFolder: exportDir.map {
+                    URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: context.currentDirectory)).path
+                },
+                environment: context.environment, homeDirectory: context.homeDirectory, transport: context.transport,
+                clock: context.clock, logger: context.logger("gptimg.mcp"))
             try await GptimgMCPServer(configuration: configuration).run()
         }
     }
