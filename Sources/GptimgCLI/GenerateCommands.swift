@@ -110,19 +110,6 @@ struct GenerateCommand: AsyncContextCommand {
     }
 }
 
-/// The generation an ID names: an image's (its number or SHA-256 prefix), or a task id's.
-func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?)
-{
-    if id.hasPrefix(APIContract.taskIDPrefix) {
-        guard let generation = try catalog.generation(taskID: id) else {
-            throw ErrorLine(message: "no task \(id) in the library: `gptimg tasks --all` lists them")
-        }
-        return (generation, nil)
-    }
-    guard let image = try catalog.details([try catalog.resolve(id)]).first else { throw CatalogError.noSuchImage(id) }
-    return (image.generation, image)
-}
-
 struct RerunCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerun",
@@ -150,10 +137,8 @@ struct RerunCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
-            let source = try generationSource(id, in: catalog).generation
-            let request = GenerateRequest(
-                prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n,
-                referenceImages: source.referenceImages)
+            let request = DerivedRequest.rerun(
+                of: try DerivedRequest.source(id, in: catalog).generation, n: n, aspect: aspect)
             return [
                 GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
             ]
@@ -199,22 +184,11 @@ struct VariantCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
-            guard let source = try generationSource(id, in: catalog).image else {
+            guard let source = try DerivedRequest.source(id, in: catalog).image else {
                 throw ErrorLine(
                     message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
             }
-            guard let url = source.image.remoteURL, url.lowercased().hasPrefix("http") else {
-                throw ErrorLine(
-                    message:
-                        """
-                        image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API \
-                        cannot use it as a reference
-                        """
-                )
-            }
-            let text = prompt ?? (append.map { source.generation.prompt + ", " + $0 } ?? source.generation.prompt)
-            let request = GenerateRequest(
-                prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
+            let request = try DerivedRequest.variant(of: source, prompt: prompt, append: append, aspect: aspect, n: n)
             let options = GenerationOptions(
                 tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
             return [GenerationJob(work: .submit(request, options))]

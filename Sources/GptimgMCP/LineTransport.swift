@@ -74,7 +74,7 @@ actor LineTransport: Transport {
                     _ = poll(&poller, 1, -1)
                     continue
                 }
-                logger.error("reading standard input failed: \(String(cString: strerror(errno)))")
+                logger.error("reading standard input failed: \(errnoDescription())")
                 break
             }
             if count == 0 { break }
