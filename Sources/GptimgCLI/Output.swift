@@ -45,11 +45,19 @@ final class Output {
         self.line(rendered: TerminalText.escapeJSON(line))
     }
 
+    /// Errors about single files (`meta read --json`) as JSON objects on stderr, as the command's
+    /// own error would be.
+    var fileErrorsAsJSON = false
+
     /// One `gptimg: …` line on stderr, after the results so far.
     func error(_ text: String) {
         hidingProgress {
             write()
-            context.diagnostic(text)
+            if fileErrorsAsJSON {
+                context.streams.write(ErrorRendering.json(code: "file", message: text), to: .error)
+            } else {
+                context.diagnostic(text)
+            }
         }
     }
 
@@ -93,6 +101,7 @@ func processFiles<Result>(
     json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
 ) async throws {
     let output = Output(context)
+    output.fileErrorsAsJSON = json
     var failures = 0
     let expansion = FileTree.expanding(files, endingWith: [".png"])
     for skipped in expansion.skipped {
