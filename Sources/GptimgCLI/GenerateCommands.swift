@@ -139,10 +139,12 @@ final class GenerationInterruption: @unchecked Sendable {
         } else {
             let tasks = running.map { "\($0.taskID) (#\($0.id))" }.joined(separator: ", ")
             let (count, them) = running.count == 1 ? ("1 task is", "it") : ("\(running.count) tasks are", "them")
-            message += "\(count) still running at the API: \(tasks); `gptimg resume` will land \(them) (nothing is sent again)"
+            message +=
+                "\(count) still running at the API: \(tasks); `gptimg resume` will land \(them) (nothing is sent again)"
         }
         if sending > 0 {
-            message += "; \(sending) request(s) got no answer in time: `gptimg tasks` lists them, and they are never sent again"
+            message += "; \(sending) request(s) got no answer in time: `gptimg tasks` lists them"
+            message += ", and they are never sent again"
         }
         return message
     }
@@ -181,7 +183,8 @@ struct GenerateCommand: AsyncContextCommand {
     var references: [String] = []
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) { _, _, _, settings in
+        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
+            _, _, _, settings in
             let request = GenerateRequest(
                 prompt: prompt, aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue,
                 n: n ?? settings.n ?? 1, referenceImages: references)
@@ -217,7 +220,8 @@ struct RerunCommand: AsyncContextCommand {
     var aspect: String?
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) { catalog, _, _, _ in
+        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
+            catalog, _, _, _ in
             let request = DerivedRequest.rerun(
                 of: try DerivedRequest.source(id, in: catalog).generation, n: n, aspect: aspect)
             return [
@@ -264,7 +268,8 @@ struct VariantCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) { catalog, _, _, _ in
+        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
+            catalog, _, _, _ in
             guard let source = try DerivedRequest.source(id, in: catalog).image else {
                 throw ErrorLine(
                     message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
@@ -326,7 +331,8 @@ struct ResumeCommand: AsyncContextCommand {
     @OptionGroup var quiet: QuietOption
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, quiet: quiet.quiet, concurrency: concurrency) { catalog, _, _, _ in
+        try await runGenerations(context, options: options, quiet: quiet.quiet, concurrency: concurrency) {
+            catalog, _, _, _ in
             let unfinished = try catalog.unfinishedGenerations()
             var jobs: [GenerationJob] = []
             for generation in unfinished {

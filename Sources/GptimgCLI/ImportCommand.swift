@@ -50,7 +50,9 @@ struct ImportCommand: AsyncContextCommand {
                 switch event {
                 case .imported(let source, let image):
                     if !quiet {
-                        output.line([Styled("imported", .green), Styled("   \(source) -> \(image.path) (id \(image.id))")])
+                        output.line([
+                            Styled("imported", .green), Styled("   \(source) -> \(image.path) (id \(image.id))"),
+                        ])
                     }
                 case .duplicate(let source, let existing):
                     if !quiet {
@@ -68,7 +70,8 @@ struct ImportCommand: AsyncContextCommand {
             } onProgress: { progress in
                 progressLine.update(
                     "import", done: progress.done, of: progress.total,
-                    detail: "\(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped")
+                    detail:
+                        "\(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped")
             }
             progressLine.clear()
             if !json {

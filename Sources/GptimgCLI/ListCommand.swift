@@ -44,7 +44,8 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
                 if options.json {
                     output.json(item.json(in: catalog.location))
                 } else if terminal {
-                    output.line(rendered: Array(TerminalText.fit(TerminalText.escape(item.listLine), columns: columns).utf8))
+                    output.line(
+                        rendered: Array(TerminalText.fit(TerminalText.escape(item.listLine), columns: columns).utf8))
                 } else {
                     output.line(item.listLine)
                 }

@@ -51,8 +51,12 @@ struct DoctorCommand: ContextCommand {
                         ("fixed", .array(report.fixed.map(JSONOut.string))),
                     ]))
             } else {
-                for problem in report.problems { output.line([Styled("problem:", .red), Styled(" " + problem.description)]) }
-                for notice in report.notices { output.line([Styled("notice:", .yellow), Styled("  " + notice.description)]) }
+                for problem in report.problems {
+                    output.line([Styled("problem:", .red), Styled(" " + problem.description)])
+                }
+                for notice in report.notices {
+                    output.line([Styled("notice:", .yellow), Styled("  " + notice.description)])
+                }
                 for fixed in report.fixed { output.line([Styled("fixed:", .green), Styled("   " + fixed)]) }
                 output.line([
                     Styled("\(report.imagesChecked) images, \(report.filesScanned) files checked: "),

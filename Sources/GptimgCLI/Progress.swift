@@ -5,8 +5,8 @@ import GptimgSupport
 
 /// The progress of a long command on stderr. On a terminal: one line redrawn in place (carriage
 /// return, erase to the end of the line; at most ten times a second, fitted to the terminal's
-/// width so it never wraps). Elsewhere (a pipe, a log file): plain `gptimg: …` lines with no
-/// escape codes, one each tenth of the work. Off with `--quiet` and `--json`.
+/// width so it never wraps). Elsewhere (a pipe, a log file, `TERM=dumb`): plain `gptimg: …`
+/// lines with no escape codes, one each tenth of the work. Off with `--quiet` and `--json`.
 ///
 /// Safe to use from several tasks: generation events arrive from the tasks that run them.
 /// Results written on stdout meanwhile go through `hidden`, which takes the line away while
@@ -30,7 +30,9 @@ final class ProgressLine: @unchecked Sendable {
 
     init(_ context: GptimgContext, wanted: Bool = true) {
         self.context = context
-        mode = !wanted ? .off : context.streams.isTerminal(.error) ? .redraw : .plain
+        // A `dumb` terminal cannot erase a line: it gets the plain lines.
+        let redraws = context.streams.isTerminal(.error) && context.environment["TERM"] != "dumb"
+        mode = !wanted ? .off : redraws ? .redraw : .plain
         started = context.clock.now()
     }
 
@@ -185,11 +187,14 @@ final class GenerationDisplay: @unchecked Sendable {
                 note = [Styled("[\(id)] "), Styled("submitted", .dim), Styled(" \(taskID)" + since(id))]
             case .waiting(let id, let taskID, let polls, _):
                 tasks[id, default: Task(stage: "", taskID: taskID, began: now)].stage = "waiting"
-                if polls == 1 { note = [Styled("[\(id)] "), Styled("waiting", .dim), Styled(" for \(taskID)" + since(id))] }
+                if polls == 1 {
+                    note = [Styled("[\(id)] "), Styled("waiting", .dim), Styled(" for \(taskID)" + since(id))]
+                }
             case .downloading(let id, let index, let count):
                 tasks[id, default: Task(stage: "", began: now)].stage = "downloading \(index + 1)/\(count)"
                 note = [
-                    Styled("[\(id)] "), Styled("downloading", .dim), Styled(" image \(index + 1) of \(count)" + since(id)),
+                    Styled("[\(id)] "), Styled("downloading", .dim),
+                    Styled(" image \(index + 1) of \(count)" + since(id)),
                 ]
             case .landed(let id, let image, let already):
                 tasks[id, default: Task(stage: "", began: now)].stage = "landed"

@@ -90,7 +90,8 @@ struct GenerateCommandTests {
             for step in steps { #expect(piped.stderr.contains(step), "\(step): \(piped.stderr)") }
             #expect(piped.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("gptimg: [2] ") }, "\(piped.stderr)")
 
-            let quiet = await gptimg(["generate", "quietly", "--quiet", "--library", workspace.library], terminal: true)
+            let quiet = await gptimg(
+                ["generate", "quietly", "--quiet", "--library", workspace.library], terminal: true)
             #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
             #expect(quiet.stdout.contains("completed"))
         }

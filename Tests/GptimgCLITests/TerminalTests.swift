@@ -103,7 +103,7 @@ struct TerminalTests {
     @Test func noColorTurnsColourOffButNotTheRedraws() throws {
         let folder = TemporaryFolder("gptimg-term")
         let sources = try Self.pngs(folder, count: 3)
-        for value in ["1", "0", "yes"] {  // any value but the empty string (no-color.org)
+        for value in ["1", "0", "yes"] { // any value but the empty string (no-color.org)
             let plain = try Self.onTerminal(
                 ["import", sources, "--library", folder.path + "/L\(value)"], environment: ["NO_COLOR": value])
             #expect(plain.status == 0, "\(plain.stdout)")
@@ -112,8 +112,10 @@ struct TerminalTests {
         }
         let empty = try Self.onTerminal(
             ["show", "999", "--library", folder.path + "/L1"], environment: ["NO_COLOR": ""])
-        #expect(empty.status == 1 && empty.stdout.hasPrefix("\u{1B}[31mgptimg: no image with ID 999"), "\(empty.stdout)")
-        let none = try Self.onTerminal(["show", "999", "--library", folder.path + "/L1"], environment: ["NO_COLOR": "1"])
+        #expect(
+            empty.status == 1 && empty.stdout.hasPrefix("\u{1B}[31mgptimg: no image with ID 999"), "\(empty.stdout)")
+        let none = try Self.onTerminal(
+            ["show", "999", "--library", folder.path + "/L1"], environment: ["NO_COLOR": "1"])
         #expect(none.status == 1 && none.stdout.hasPrefix("gptimg: no image with ID 999"), "\(none.stdout)")
     }
 
@@ -149,7 +151,9 @@ struct TerminalTests {
         #expect(json.count == 5)
         for image in json {
             let file = try #require(image["file"] as? String)
-            #expect(file == library + "/" + (image["path"] as? String ?? "") && FileManager.default.fileExists(atPath: file))
+            #expect(
+                file == library + "/" + (image["path"] as? String ?? "") && FileManager.default.fileExists(atPath: file)
+            )
             #expect(image["schema_version"] as? Int == 1)
         }
     }
@@ -165,7 +169,8 @@ struct TerminalTests {
         let badConfig = folder.path + "/bad-home"
         try FileManager.default.createDirectory(
             atPath: badConfig + "/.config/gptimg", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: badConfig + "/.config/gptimg/config.toml", contents: Data("n = 9\n".utf8))
+        FileManager.default.createFile(
+            atPath: badConfig + "/.config/gptimg/config.toml", contents: Data("n = 9\n".utf8))
         #expect(await Gptimg()(["import", "--quiet", sources, "--library", library]).status == 0)
         let table: [(arguments: [String], code: String, status: Int32)] = [
             (["list", "--library", missing], "no_library", 1),
@@ -231,11 +236,14 @@ struct TerminalTests {
         let simulator = Simulator(configuration: SimulatorConfiguration(keys: [key], credits: 10, latency: 4))
         try await simulator.withRunning { sim async throws in
             let workspace = BinaryTests.Workspace(sim, key: key)
-            let command = [Self.gptimg, "generate", "a lighthouse in a storm", "-n", "2", "--library", workspace.library]
+            let command = [
+                Self.gptimg, "generate", "a lighthouse in a storm", "-n", "2", "--library", workspace.library,
+            ]
             let environment = workspace.environment
             let interrupted = try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(with: Result { try Self.interrupt(command, environment, when: "] waiting for ") })
+                    continuation.resume(
+                        with: Result { try Self.interrupt(command, environment, when: "] waiting for ") })
                 }
             }
             #expect(interrupted.status == 130, "\(interrupted.stderr)")
@@ -304,10 +312,14 @@ struct TerminalTests {
         #expect(
             ProgressText.counts("import", done: 120, total: 1200, elapsed: 4, detail: "x")
                 == "import 120/1,200 10% · 30/s · 0:04 elapsed · ETA 0:36 · x")
-        #expect(ProgressText.counts("done", done: 1, total: 4, elapsed: 60) == "done 1/4 25% · 1.0/min · 1:00 elapsed · ETA 3:00")
-        #expect(TerminalText.fit("abcdef", columns: 6) == "abcdef" && TerminalText.fit("abcdefg", columns: 6) == "abcde…")
+        #expect(
+            ProgressText.counts("done", done: 1, total: 4, elapsed: 60)
+                == "done 1/4 25% · 1.0/min · 1:00 elapsed · ETA 3:00")
+        #expect(
+            TerminalText.fit("abcdef", columns: 6) == "abcdef" && TerminalText.fit("abcdefg", columns: 6) == "abcde…")
         #expect(TerminalText.fit("日本語です", columns: 6) == "日本…")
-        #expect(ListingOptions<ListCommand.Defaults>.footer(shown: 50, offset: 0, total: 1234)
-            == "50 of 1,234 — --limit/--offset for more")
+        #expect(
+            ListingOptions<ListCommand.Defaults>.footer(shown: 50, offset: 0, total: 1234)
+                == "50 of 1,234 — --limit/--offset for more")
     }
 }
