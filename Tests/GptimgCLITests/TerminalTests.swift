@@ -305,6 +305,37 @@ struct TerminalTests {
             status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: text)
     }
 
+    /// A batch on a terminal: its counts (done of total, rate, ETA) lead the redrawn line; piped,
+    /// each step is a plain line; --quiet shows the statement and summary only.
+    @Test func aBatchShowsItsCountsAndEachTasksStage() async throws {
+        try await withGenerationWorkspace("batch-progress", credits: 40) { workspace in
+            let gptimg = Gptimg(
+                environment: [
+                    "HOME": workspace.folder.path, "GPTIMG_BASE_URL": workspace.sim.baseURL,
+                    "GPTIMG_API_KEY": workspace.key,
+                ],
+                currentDirectory: workspace.folder.path, clock: workspace.clock
+            ).online()
+            let prompts = workspace.folder.file("prompts.txt", "a red kite\na green kite\na blue kite\n")
+            let shown = await gptimg(
+                ["batch", prompts, "--concurrency", "2", "--library", workspace.library], terminal: true)
+            #expect(shown.status == 0, "\(shown.stderr)")
+            #expect(shown.stderr.contains("\r\u{1B}[Kdone 0/3 0% · 0:00 elapsed · [1] sending 0:00"), "\(shown.stderr)")
+            #expect(shown.stderr.contains("\r\u{1B}[Kdone 3/3 100% · "), "\(shown.stderr)")
+            #expect(shown.stdout.contains("\u{1B}[32mcompleted\u{1B}[0m"), "statuses in colour: \(shown.stdout)")
+
+            let piped = await gptimg(["batch", prompts, "--again", "--library", workspace.library])
+            #expect(piped.status == 0 && !piped.stderr.contains("\u{1B}"), "\(piped.stderr)")
+            #expect(piped.stderr.components(separatedBy: "] landed: images/").count == 4, "\(piped.stderr)")
+            #expect(!piped.stdout.contains("\u{1B}"))
+
+            let quiet = await gptimg(
+                ["batch", prompts, "--again", "-q", "--library", workspace.library], terminal: true)
+            #expect(quiet.status == 0 && !quiet.stderr.contains("] "), "\(quiet.stderr)")
+            #expect(quiet.stderr.contains("batch: 3 completed"), "\(quiet.stderr)")
+        }
+    }
+
     @Test func progressTextAndFitting() {
         #expect(ProgressText.number(1234) == "1,234" && ProgressText.number(12) == "12")
         #expect(ProgressText.number(1_234_567) == "1,234,567")
