@@ -38,6 +38,13 @@ struct CatalogOptions: ParsableArguments {
     }
 }
 
+/// `--quiet` on every long command (export, doctor, rebuild, generate, batch, rerun, variant,
+/// resume): no progress line and no step lines; results and errors as usual.
+struct QuietOption: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "No progress line or step lines on stderr (results and errors still show).")
+    var quiet = false
+}
+
 /// The one help line for every `--library`.
 enum LibraryHelp {
     static let text =

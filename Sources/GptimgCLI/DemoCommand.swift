@@ -44,7 +44,8 @@ struct DemoCommand: AsyncContextCommand {
                 let client = try APIClient(
                     baseURL: sim.baseURL, key: APIKey(SimulatorConfiguration.defaultKey)!, transport: context.transport,
                     logger: context.logger("gptimg.client"))
-                let progress = ProgressPrinter(context: context)
+                let progress = GenerationDisplay(context, wanted: true)
+                output.progress = progress.line
                 let generator = Generator(
                     catalog: catalog, client: client, schedule: PollSchedule(typicalLatency: latency),
                     clock: context.clock,
@@ -69,6 +70,7 @@ struct DemoCommand: AsyncContextCommand {
                     )
                     .flatMap(\.images)
                 }
+                progress.line.clear()
                 output.line("")
                 output.line("Added \(landed.count) images to \(location.root.path) (collection \"Demo\"):")
                 for image in landed { output.line("  #\(image.id)  \(image.path)") }

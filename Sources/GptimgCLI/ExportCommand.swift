@@ -67,6 +67,8 @@ struct ExportCommand: ContextCommand {
     @Flag(help: "Replace an existing target.")
     var force = false
 
+    @OptionGroup var quiet: QuietOption
+
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let request = try ExportRequest(
@@ -75,25 +77,24 @@ struct ExportCommand: ContextCommand {
             let catalog = try options.open(.readOnly, context)
             let interruption = context.watchSignals()
             defer { interruption.restore() }
-            let progressLine = ProgressLine(context, wanted: !options.json)
+            let progressLine = ProgressLine(context, wanted: !options.json && !quiet.quiet)
+            output.progress = progressLine
             let summary: ExportSummary
             do {
                 summary = try Exporter(catalog: catalog).export(request) { progress in
                     if interruption.caught != nil { throw ExportError.interrupted }
-                    progressLine.update(final: progress.done == progress.total) {
-                        switch progress.phase {
-                        case .copying:
-                            """
-                            exporting \(progress.done)/\(progress.total)  \(MetadataRendering.byteCount(progress.bytes))
-                            """
-                        case .contactSheet: "contact sheet \(progress.done)/\(progress.total)"
-                        }
+                    switch progress.phase {
+                    case .copying:
+                        progressLine.update(
+                            "export", done: progress.done, of: progress.total,
+                            detail: MetadataRendering.byteCount(progress.bytes))
+                    case .contactSheet:
+                        progressLine.update("contact sheet", done: progress.done, of: progress.total)
                     }
                 }
             } catch ExportError.interrupted {
                 progressLine.clear()
-                output.error(ExportError.interrupted.description)
-                throw ExitCode(128 + (interruption.caught ?? SIGINT))
+                throw FailedCommand(error: ExportError.interrupted, status: 128 + (interruption.caught ?? SIGINT))
             }
             progressLine.clear()
             if options.json {

@@ -24,6 +24,9 @@ struct GenerationFlags: ParsableArguments {
     @Flag(help: "Submit and return; `gptimg resume` fetches the images later.")
     var detach = false
 
+    @Flag(name: .shortAndLong, help: "No progress or step lines on stderr (results and errors still show).")
+    var quiet = false
+
     /// The --tag values, else the config file's tags.
     func tags(_ settings: Settings) -> [String] { tags.isEmpty ? settings.tags ?? [] : tags }
 }
@@ -32,8 +35,14 @@ struct GenerationFlags: ParsableArguments {
 /// writes each result as it ends; exits 1 unless every one completed (or, detached, was
 /// accepted). `prepare` runs after the key and the library are found, before the poll schedule
 /// is read: a batch states its cost there, and a dry run stops there.
+///
+/// Progress: each step on stderr (a redrawn line of where each task is on a terminal, plain
+/// lines elsewhere; none with `quiet` or `--json`). Ctrl-C stops submitting, waits for a POST
+/// already on its way (never abandoned: it may have reached the API), says which tasks are
+/// still running at the API and that `gptimg resume` lands them, and exits 130.
 func runGenerations(
-    _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, concurrency: Int? = 1,
+    _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, quiet: Bool = false,
+    concurrency: Int? = 1,
     prepare: (Catalog, APIClient, Output, Settings) throws -> [GenerationJob],
     after: ((GenerationRunSummary, Output) -> Void)? = nil
 ) async throws {
@@ -50,20 +59,94 @@ func runGenerations(
         let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
         let catalog = try options.open(.readWrite, context)
         let jobs = try prepare(catalog, client, output, settings)
-        let run = try GenerationRun(
+        let display = GenerationDisplay(context, wanted: !options.json && !quiet)
+        display.start(jobs: jobs.count)
+        output.progress = display.line
+        var run = try GenerationRun(
             catalog: catalog, client: client, pollLatency: pollLatency, detach: detach,
             clock: context.clock, logger: context.logger("gptimg.generation"),
-            events: progressReporter(context, json: options.json))
+            events: { display.report($0) })
+        let interruption = GenerationInterruption(context, display: display, json: options.json)
+        run.shouldStop = { interruption.stopping }
+        let signals = context.watchSignals()
+        signals.onSignal { interruption.interrupted(by: $0) }
+        defer { signals.restore() }
+        // The elapsed times on the terminal tick between events (a poll may be a minute away).
+        let ticker = Task {
+            while display.line.redraws, !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                display.redraw()
+            }
+        }
+        defer { ticker.cancel() }
         // nil: batch's --concurrency not given, so the config file's, else 4.
         let summary = await run.run(jobs, concurrency: concurrency ?? settings.concurrency ?? 4) { index, end in
             GenerationRendering.emit(end, json: options.json, output: output, label: jobs[index].label)
+            if case .outcome(let outcome) = end {
+                display.ended(generation: outcome.generation.id)
+            } else {
+                display.ended(generation: nil)
+            }
         }
+        display.line.clear()
         after?(summary, output)
         if let reason = summary.stopReason, summary.notSubmitted > 0 {
             output.error("\(reason); \(summary.notSubmitted) not submitted")
         }
         let accepted = detach && summary.failed == 0 && summary.notSubmitted == 0
         if !summary.allCompleted && !accepted { throw ExitCode(1) }
+    }
+}
+
+/// Ctrl-C during a generation. Money first: nothing new is submitted, a POST already on its way
+/// is waited for (it may have reached the API: it must get its task id recorded), and the tasks
+/// still running at the API are left running, recorded, for `gptimg resume` to land. Then the
+/// process ends with 128 + the signal (130 for SIGINT). A second Ctrl-C ends it at once.
+final class GenerationInterruption: @unchecked Sendable {
+    private let context: GptimgContext
+    private let display: GenerationDisplay
+    private let json: Bool
+    private let lock = NSLock()
+    private var signal: Int32?
+
+    init(_ context: GptimgContext, display: GenerationDisplay, json: Bool) {
+        self.context = context
+        self.display = display
+        self.json = json
+    }
+
+    /// Whether a signal came: no job starts after it.
+    var stopping: Bool { lock.withLock { signal != nil } }
+
+    /// Runs on the signal's own thread (a Dispatch queue, not the concurrency pool).
+    func interrupted(by number: Int32) {
+        lock.withLock { signal = number }
+        // A POST on its way ends with an answer, a refusal or a timeout (the client's own
+        // deadline); until then the process stays, so its task id is recorded.
+        let deadline = Date().addingTimeInterval(120)
+        while display.sending > 0, Date() < deadline { usleep(20_000) }
+        display.line.clear()
+        ErrorRendering.write(
+            code: "interrupted", message: Self.message(running: display.running, sending: display.sending), json: json,
+            context: context)
+        Foundation.exit(128 + number)
+    }
+
+    static func message(running: [(id: Int64, taskID: String)], sending: Int) -> String {
+        var message = "interrupted: "
+        if running.isEmpty {
+            message += "no task is running at the API"
+        } else {
+            let tasks = running.map { "\($0.taskID) (#\($0.id))" }.joined(separator: ", ")
+            let (count, them) = running.count == 1 ? ("1 task is", "it") : ("\(running.count) tasks are", "them")
+            message +=
+                "\(count) still running at the API: \(tasks); `gptimg resume` will land \(them) (nothing is sent again)"
+        }
+        if sending > 0 {
+            message += "; \(sending) request(s) got no answer in time: `gptimg tasks` lists them"
+            message += ", and they are never sent again"
+        }
+        return message
     }
 }
 
@@ -100,7 +183,8 @@ struct GenerateCommand: AsyncContextCommand {
     var references: [String] = []
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { _, _, _, settings in
+        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
+            _, _, _, settings in
             let request = GenerateRequest(
                 prompt: prompt, aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue,
                 n: n ?? settings.n ?? 1, referenceImages: references)
@@ -136,7 +220,8 @@ struct RerunCommand: AsyncContextCommand {
     var aspect: String?
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
+        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
+            catalog, _, _, _ in
             let request = DerivedRequest.rerun(
                 of: try DerivedRequest.source(id, in: catalog).generation, n: n, aspect: aspect)
             return [
@@ -183,7 +268,8 @@ struct VariantCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
+        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
+            catalog, _, _, _ in
             guard let source = try DerivedRequest.source(id, in: catalog).image else {
                 throw ErrorLine(
                     message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
@@ -215,7 +301,7 @@ struct TasksCommand: ContextCommand {
                 if options.json {
                     output.json(GenerationRendering.json(generation, images: nil))
                 } else {
-                    output.line(GenerationRendering.line(generation))
+                    output.line(GenerationRendering.pieces(generation))
                     // Why it failed, or what its answers held that was not stored.
                     if let code = generation.errorCode {
                         output.line("        " + code + (generation.errorMessage.map { ": " + $0 } ?? ""))
@@ -242,8 +328,11 @@ struct ResumeCommand: AsyncContextCommand {
     @Option(help: "Tasks waited for at once.")
     var concurrency = 16
 
+    @OptionGroup var quiet: QuietOption
+
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, concurrency: concurrency) { catalog, _, _, _ in
+        try await runGenerations(context, options: options, quiet: quiet.quiet, concurrency: concurrency) {
+            catalog, _, _, _ in
             let unfinished = try catalog.unfinishedGenerations()
             var jobs: [GenerationJob] = []
             for generation in unfinished {

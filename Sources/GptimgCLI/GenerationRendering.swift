@@ -6,33 +6,6 @@ import GptimgGeneration
 import GptimgSupport
 import PNGMetadata
 
-/// Progress on stderr when it is a terminal (and not for --json); quiet when piped.
-func progressReporter(_ context: GptimgContext, json: Bool) -> @Sendable (GenerationEvent) -> Void {
-    guard !json, context.streams.isTerminal(.error) else { return { _ in } }
-    let printer = ProgressPrinter(context: context)
-    return { printer.report($0) }
-}
-
-/// One stderr line per step of each generation.
-struct ProgressPrinter: Sendable {
-    let context: GptimgContext
-
-    func report(_ event: GenerationEvent) {
-        switch event {
-        case .recorded(let id, let prompt, let credits):
-            context.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
-        case .submitted(let id, let taskID): context.diagnostic("[\(id)] submitted: \(taskID)")
-        case .waiting(let id, let taskID, let polls, _):
-            if polls == 1 { context.diagnostic("[\(id)] waiting for \(taskID)") }
-        case .downloading(let id, let index, let count):
-            context.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
-        case .landed(let id, let image, let already):
-            context.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
-        case .failed(let id, let message): context.diagnostic("[\(id)] \(message)")
-        }
-    }
-}
-
 enum GenerationRendering {
     /// A job's end as its result (and its message on stderr), written at once.
     static func emit(_ end: GenerationJobEnd, json: Bool, output: Output, label: String?) {
@@ -48,7 +21,7 @@ enum GenerationRendering {
             output.json(Self.json(outcome, label: label))
             return
         }
-        output.line((label.map { "\($0): " } ?? "") + line(outcome.generation))
+        output.line([Styled(label.map { "\($0): " } ?? "")] + pieces(outcome.generation))
         for image in outcome.images { output.line("  #\(image.id)  \(image.path)") }
         if let message = outcome.message { output.error((label.map { "\($0): " } ?? "") + message) }
     }
@@ -60,6 +33,23 @@ enum GenerationRendering {
         if json {
             output.json(.object((label.map { [("source", JSONOut.string($0))] } ?? []) + [("error", .string(message))]))
         }
+    }
+
+    /// `line`, its status coloured: completed green, failed red, anything unfinished yellow.
+    static func pieces(_ generation: GenerationRecord) -> [Styled] {
+        let text = line(generation)
+        let status = generation.status.rawValue
+        guard let range = text.range(of: "  " + status) else { return [Styled(text)] }
+        let colour: TerminalStyle.Colour =
+            switch generation.status {
+            case .completed: .green
+            case .failed: .red
+            default: .yellow
+            }
+        return [
+            Styled(String(text[..<range.lowerBound]) + "  "), Styled(status, colour),
+            Styled(String(text[range.upperBound...])),
+        ]
     }
 
     static func line(_ generation: GenerationRecord) -> String {

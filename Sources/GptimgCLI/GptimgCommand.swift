@@ -107,14 +107,25 @@ extension GptimgCommand {
             }
             return 0
         } catch {
-            let streams = (context ?? makeContext(false)).streams
+            let context = context ?? makeContext(false)
+            let json = ErrorRendering.wantsJSON(arguments)
+            if let failure = error as? FailedCommand {
+                ErrorRendering.write(
+                    code: ErrorCode.of(failure), message: describeError(failure.error), json: json, context: context)
+                return failure.status
+            }
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if !message.isEmpty {
                 if code == .success {
-                    streams.write(Array((message + "\n").utf8), to: .output)
+                    context.streams.write(Array((message + "\n").utf8), to: .output)
+                } else if json {
+                    // ArgumentParser's errors (a missing argument, an unknown option): exit code 64.
+                    let brief = Self.message(for: error)
+                    context.streams.write(
+                        ErrorRendering.json(code: "usage", message: brief.isEmpty ? message : brief), to: .error)
                 } else {
-                    streams.write(Array((TerminalText.escape(message) + "\n").utf8), to: .error)
+                    context.streams.write(Array((TerminalText.escape(message) + "\n").utf8), to: .error)
                 }
             }
             return code.rawValue

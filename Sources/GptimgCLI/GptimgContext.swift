@@ -24,12 +24,16 @@ public protocol StandardStreams: Sendable {
     func isInputTerminal() -> Bool
     /// One line of standard input without its line break (an answer), nil at its end.
     func readLine() -> String?
+    /// The width of the terminal on `stream` in cells, when it is one and says so.
+    func columns(_ stream: StandardStream) -> Int?
 }
 
 extension StandardStreams {
     /// Streams that cannot ask: no terminal on standard input.
     public func isInputTerminal() -> Bool { false }
     public func readLine() -> String? { nil }
+    /// Streams without a terminal's size (`COLUMNS` still applies).
+    public func columns(_ stream: StandardStream) -> Int? { nil }
 }
 
 /// Everything a command does to the world outside its library, in one `Sendable` value, as
@@ -107,6 +111,13 @@ public protocol SignalWatch: AnyObject, Sendable {
     var caught: Int32? { get }
     /// Ends the watch: the signals act as before it began.
     func restore()
+    /// Calls `handler` (on another thread) when the first signal arrives, instead of waiting to
+    /// be asked (`caught`): a generation waiting minutes for the API answers Ctrl-C at once.
+    func onSignal(_ handler: @escaping @Sendable (Int32) -> Void)
+}
+
+extension SignalWatch {
+    public func onSignal(_ handler: @escaping @Sendable (Int32) -> Void) {}
 }
 
 /// A watch that never sees a signal (a context that does not own the process's signals).
@@ -133,6 +144,13 @@ public struct ProcessStreams: StandardStreams {
     }
 
     public func isInputTerminal() -> Bool { isatty(STDIN_FILENO) == 1 }
+
+    public func columns(_ stream: StandardStream) -> Int? {
+        var size = winsize()
+        let descriptor = stream == .output ? STDOUT_FILENO : STDERR_FILENO
+        let status = withUnsafeMutablePointer(to: &size) { ioctl(descriptor, UInt(TIOCGWINSZ), $0) }
+        return status == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
+    }
 
     public func readLine() -> String? { Swift.readLine(strippingNewline: true) }
 }

@@ -32,7 +32,7 @@ struct ImportCommand: AsyncContextCommand {
     @Argument(help: "PNG files, folders and zip archives.")
     var paths: [String]
 
-    @Flag(name: .shortAndLong, help: "Print only the summary (and skipped files).")
+    @Flag(name: .shortAndLong, help: "Print only the summary (and skipped files); no progress line.")
     var quiet = false
 
     func run(_ context: GptimgContext) async throws {
@@ -40,7 +40,8 @@ struct ImportCommand: AsyncContextCommand {
             let catalog = try options.open(.readWrite, context)
             let json = options.json
             let quiet = quiet
-            let progressLine = ProgressLine(context, wanted: !json)
+            let progressLine = ProgressLine(context, wanted: !json && !quiet)
+            output.progress = progressLine
             let summary = try await catalog.importFiles(paths) { event in
                 if json {
                     output.json(Self.json(event))
@@ -48,24 +49,29 @@ struct ImportCommand: AsyncContextCommand {
                 }
                 switch event {
                 case .imported(let source, let image):
-                    if !quiet { output.line("imported   \(source) -> \(image.path) (id \(image.id))") }
+                    if !quiet {
+                        output.line([
+                            Styled("imported", .green), Styled("   \(source) -> \(image.path) (id \(image.id))"),
+                        ])
+                    }
                 case .duplicate(let source, let existing):
                     if !quiet {
-                        output.line(
-                            "duplicate  \(source)"
-                                + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)"))
+                        output.line([
+                            Styled("duplicate", .yellow),
+                            Styled(
+                                "  \(source)"
+                                    + (existing.map { " (already image \($0.id))" } ?? " (twice in this import)")),
+                        ])
                     }
                 case .skipped(let source, let reason):
-                    output.line("skipped    \(source): \(reason)")
+                    output.line([Styled("skipped", .red), Styled("    \(source): \(reason)")])
                 }
-                if progressLine.enabled { output.flush() }
+                if progressLine.redraws { output.flush() }
             } onProgress: { progress in
-                progressLine.update(final: progress.done == progress.total) {
-                    """
-                    \(progress.done)/\(progress.total)  \(progress.imported) imported, \(progress.duplicates) \
-                    duplicate, \(progress.skipped) skipped
-                    """
-                }
+                progressLine.update(
+                    "import", done: progress.done, of: progress.total,
+                    detail:
+                        "\(progress.imported) imported, \(progress.duplicates) duplicate, \(progress.skipped) skipped")
             }
             progressLine.clear()
             if !json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgSupport
 import PNGMetadata
 
 /// The query language's help, shared by `list` and `search`; the filters are the catalog's own list.
@@ -35,10 +36,33 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
             }
             let parsed = try ImageQuery(parsing: query.joined(separator: " "))
             let catalog = try options.open(.readOnly, context)
-            for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
-                if options.json { output.json(item.json) } else { output.line(item.listLine) }
+            let items = try catalog.list(parsed, sort: sort, limit: limit, offset: offset)
+            // On a terminal: each line fitted to its width, and a word when there are more.
+            let terminal = !options.json && context.streams.isTerminal(.output)
+            let columns = context.columns(.output)
+            for item in items {
+                if options.json {
+                    output.json(item.json(in: catalog.location))
+                } else if terminal {
+                    output.line(
+                        rendered: Array(TerminalText.fit(TerminalText.escape(item.listLine), columns: columns).utf8))
+                } else {
+                    output.line(item.listLine)
+                }
+            }
+            if terminal, limit > 0, items.count == limit {
+                let total = try catalog.count(parsed)
+                if total > offset + items.count {
+                    output.line(Self.footer(shown: items.count, offset: offset, total: total))
+                }
             }
         }
+    }
+
+    /// "50 of 1,234 — --limit/--offset for more" (from the 101st: "50 of 1,234 from 101 — …").
+    static func footer(shown: Int, offset: Int, total: Int) -> String {
+        let from = offset > 0 ? " from \(ProgressText.number(offset + 1))" : ""
+        return "\(ProgressText.number(shown)) of \(ProgressText.number(total))\(from) — --limit/--offset for more"
     }
 }
 
@@ -212,6 +236,18 @@ struct OpenCommand: ContextCommand {
 
 /// How `list` and `search` show an image as text.
 extension ImageDetails {
+    /// The image in JSON with `file`, its absolute path (the library's folder and `path`; a path
+    /// that would leave the library is left out: null).
+    func json(in location: LibraryLocation) -> JSONOut {
+        guard case .object(let members) = json else { return json }
+        let path = image.path
+        let safe =
+            !path.isEmpty && !path.hasPrefix("/")
+            && !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0.isEmpty }
+        let file: JSONOut = safe ? .string(location.root.path + "/" + path) : .null
+        return .object(members + [("file", file)])
+    }
+
     /// One line: id, short hash, date, aspect, size, rating/favourite, prompt, tags.
     var listLine: String {
         var parts = [

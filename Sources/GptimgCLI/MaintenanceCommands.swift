@@ -30,10 +30,17 @@ struct DoctorCommand: ContextCommand {
     @Flag(help: "Repair what can be repaired.")
     var fix = false
 
+    @OptionGroup var quiet: QuietOption
+
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let catalog = try options.open(fix ? .readWrite : .readOnly, context)
-            let report = try catalog.doctor(fix: fix)
+            let progressLine = ProgressLine(context, wanted: !options.json && !quiet.quiet)
+            output.progress = progressLine
+            let report = try catalog.doctor(fix: fix) { progress in
+                progressLine.update("doctor: hashing", done: progress.done, of: progress.total)
+            }
+            progressLine.clear()
             if options.json {
                 output.json(
                     .object([
@@ -44,13 +51,19 @@ struct DoctorCommand: ContextCommand {
                         ("fixed", .array(report.fixed.map(JSONOut.string))),
                     ]))
             } else {
-                for problem in report.problems { output.line("problem: " + problem.description) }
-                for notice in report.notices { output.line("notice:  " + notice.description) }
-                for fixed in report.fixed { output.line("fixed:   " + fixed) }
-                output.line(
-                    "\(report.imagesChecked) images, \(report.filesScanned) files checked: "
-                        + (report.isClean ? "no problems" : "\(report.problems.count) problem(s)")
-                        + (fix && !report.isClean ? ", repaired what could be" : ""))
+                for problem in report.problems {
+                    output.line([Styled("problem:", .red), Styled(" " + problem.description)])
+                }
+                for notice in report.notices {
+                    output.line([Styled("notice:", .yellow), Styled("  " + notice.description)])
+                }
+                for fixed in report.fixed { output.line([Styled("fixed:", .green), Styled("   " + fixed)]) }
+                output.line([
+                    Styled("\(report.imagesChecked) images, \(report.filesScanned) files checked: "),
+                    report.isClean
+                        ? Styled("no problems", .green) : Styled("\(report.problems.count) problem(s)", .red),
+                    Styled(fix && !report.isClean ? ", repaired what could be" : ""),
+                ])
             }
             if !report.isClean && !fix { throw ExitCode(1) }
         }
@@ -72,9 +85,18 @@ struct RebuildCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var quiet: QuietOption
+
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let report = try Catalog.rebuild(try options.location(context))
+            let progressLine = ProgressLine(context, wanted: !options.json && !quiet.quiet)
+            output.progress = progressLine
+            let report = try Catalog.rebuild(
+                try options.location(context),
+                progress: { progress in
+                    progressLine.update("rebuild: reading", done: progress.done, of: progress.total)
+                })
+            progressLine.clear()
             if options.json {
                 output.json(
                     .object([

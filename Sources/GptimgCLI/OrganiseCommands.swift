@@ -339,7 +339,7 @@ struct CollectionCommand: ParsableCommand {
             try runCatalogCommand(context) { output in
                 let catalog = try options.open(.readOnly, context)
                 for item in try catalog.collectionImages(name, limit: limit) {
-                    if options.json { output.json(item.json) } else { output.line(item.listLine) }
+                    if options.json { output.json(item.json(in: catalog.location)) } else { output.line(item.listLine) }
                 }
             }
         }

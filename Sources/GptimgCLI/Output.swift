@@ -11,6 +11,9 @@ import PNGMetadata
 final class Output {
     let context: GptimgContext
     private var buffer: [UInt8] = []
+    /// The progress line on stderr, taken away while results are written (both streams may be
+    /// the same terminal).
+    var progress: ProgressLine?
 
     init(_ context: GptimgContext) {
         self.context = context
@@ -30,23 +33,61 @@ final class Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
-    /// One JSON object on one line (JSON Lines).
+    /// A line of pieces, each escaped, coloured when stdout is a terminal that wants colour.
+    func line(_ pieces: [Styled]) {
+        line(rendered: Array(Styled.render(pieces, context.style(.output)).utf8))
+    }
+
+    /// One JSON object on one line (JSON Lines), with its `schema_version`.
     func json(_ value: JSONOut) {
         var line: [UInt8] = []
-        value.render(into: &line)
+        OutputSchema.versioned(value).render(into: &line)
         self.line(rendered: TerminalText.escapeJSON(line))
     }
 
+    /// Errors about single files (`meta read --json`) as JSON objects on stderr, as the command's
+    /// own error would be.
+    var fileErrorsAsJSON = false
+
     /// One `gptimg: …` line on stderr, after the results so far.
     func error(_ text: String) {
-        flush()
-        context.diagnostic(text)
+        hidingProgress {
+            write()
+            if fileErrorsAsJSON {
+                context.streams.write(ErrorRendering.json(code: "file", message: text), to: .error)
+            } else {
+                context.diagnostic(text)
+            }
+        }
     }
 
     func flush() {
         guard !buffer.isEmpty else { return }
+        hidingProgress { write() }
+    }
+
+    private func write() {
+        guard !buffer.isEmpty else { return }
         context.streams.write(buffer, to: .output)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func hidingProgress(_ body: () -> Void) {
+        if let progress { progress.hidden(body) } else { body() }
+    }
+}
+
+/// The version of every JSON record the CLI prints (`schema_version`): raised when a field
+/// changes meaning or goes away; new fields may appear without it.
+enum OutputSchema {
+    static let version = 1
+
+    /// `value` with `schema_version` last, when it is an object that does not carry one yet.
+    static func versioned(_ value: JSONOut) -> JSONOut {
+        guard case .object(let members) = value, !members.contains(where: { $0.0 == "schema_version" }) else {
+            return value
+        }
+        return .object(members + [("schema_version", .int(version))])
     }
 }
 
@@ -60,6 +101,7 @@ func processFiles<Result>(
     json jsonValue: @escaping @Sendable (String, Result) -> JSONOut
 ) async throws {
     let output = Output(context)
+    output.fileErrorsAsJSON = json
     var failures = 0
     let expansion = FileTree.expanding(files, endingWith: [".png"])
     for skipped in expansion.skipped {
@@ -72,7 +114,7 @@ func processFiles<Result>(
             let value = try work(path)
             if json {
                 var bytes: [UInt8] = []
-                jsonValue(path, value).render(into: &bytes)
+                OutputSchema.versioned(jsonValue(path, value)).render(into: &bytes)
                 return .success(TerminalText.escapeJSON(bytes))
             }
             return .success(Array(TerminalText.escape(text(path, value)).utf8))
@@ -100,31 +142,6 @@ struct ErrorLine: Error, Sendable, CustomStringConvertible {
     var description: String { message }
 }
 
-/// A progress line on stderr, redrawn in place (at most ten times a second): only when stderr
-/// is a terminal (and `wanted`), so logs and pipes stay clean.
-final class ProgressLine {
-    let enabled: Bool
-    private let context: GptimgContext
-    private var lastDraw = Date.distantPast
-
-    init(_ context: GptimgContext, wanted: Bool = true) {
-        self.context = context
-        enabled = wanted && context.streams.isTerminal(.error)
-    }
-
-    /// Redraws the line with `text` when it is time to (always when `final`).
-    func update(final: Bool = false, _ text: () -> String) {
-        let now = context.clock.now()
-        guard enabled, final || now.timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = now
-        context.streams.write(Array(("\r\u{1B}[K" + TerminalText.escape(text())).utf8), to: .error)
-    }
-
-    func clear() {
-        if enabled { context.streams.write(Array("\r\u{1B}[K".utf8), to: .error) }
-    }
-}
-
 /// SIGINT, SIGTERM and SIGHUP, noted instead of ending the process at once, so that a long
 /// command can stop cleanly between two steps (an export removes its partial files). A second
 /// signal ends the process as usual.
@@ -133,6 +150,7 @@ final class Interruption: SignalWatch, @unchecked Sendable {
     private let lock = NSLock()
     private var received: Int32?
     private var sources: [any DispatchSourceSignal] = []
+    private var handler: (@Sendable (Int32) -> Void)?
 
     init() {
         for number in Self.signals {
@@ -155,11 +173,19 @@ final class Interruption: SignalWatch, @unchecked Sendable {
         lock.lock()
         let again = received != nil
         if !again { received = number }
+        let handler = again ? nil : handler
         lock.unlock()
         if again {
             signal(number, SIG_DFL)
             raise(number)
         }
+        handler?(number)
+    }
+
+    func onSignal(_ handler: @escaping @Sendable (Int32) -> Void) {
+        lock.lock()
+        self.handler = handler
+        lock.unlock()
     }
 
     /// Puts the default handlers back.

@@ -102,8 +102,11 @@ extension Catalog {
 
     /// Checks the library: SQLite's `quick_check`, foreign keys, incomplete rows, the search
     /// index, missing files, files not in the catalog, hash mismatches (every file is hashed,
-    /// in parallel) and unfinished tasks. Changes nothing unless `fix`.
-    public func doctor(fix: Bool = false, hashFiles: Bool = true) throws -> DoctorReport {
+    /// in parallel) and unfinished tasks. Changes nothing unless `fix`. `progress` gets the files
+    /// hashed so far (on the caller's thread, after each chunk).
+    public func doctor(
+        fix: Bool = false, hashFiles: Bool = true, progress: (WorkProgress) -> Void = { _ in }
+    ) throws -> DoctorReport {
         var report = DoctorReport()
         let root = location.root.path + "/"
         // The database itself.
@@ -224,8 +227,14 @@ extension Catalog {
             defer { hashes.deallocate() }
             nonisolated(unsafe) let output = hashes
             let snapshot = present
-            DispatchQueue.concurrentPerform(iterations: snapshot.count) { index in
-                output[index] = try? ImageStore.sha256Hex(ofFile: snapshot[index].file)
+            progress(WorkProgress(done: 0, total: snapshot.count))
+            // A chunk at a time, so that progress can be reported between chunks.
+            for start in stride(from: 0, to: snapshot.count, by: 64) {
+                let end = min(start + 64, snapshot.count)
+                DispatchQueue.concurrentPerform(iterations: end - start) { offset in
+                    output[start + offset] = try? ImageStore.sha256Hex(ofFile: snapshot[start + offset].file)
+                }
+                progress(WorkProgress(done: end, total: snapshot.count))
             }
             for (index, row) in present.enumerated() where hashes[index] != row.sha {
                 report.problems.append(.hashMismatch(imageID: row.id, path: row.path))

@@ -45,9 +45,12 @@ extension Catalog {
     /// emptied) and its bytes are safely copied to `backups/…-damaged.sqlite`. Anything else that
     /// stops reading or backing it up — a catalog written by a newer gptimg, a full disk, a
     /// read-only library, another gptimg holding it — fails the rebuild and leaves it as it was.
-    public static func rebuild(_ location: LibraryLocation, clock: @escaping @Sendable () -> Date = Date.init) throws
-        -> RebuildReport
-    {
+    ///
+    /// `progress` gets the files read so far (on the caller's thread, after each chunk).
+    public static func rebuild(
+        _ location: LibraryLocation, clock: @escaping @Sendable () -> Date = Date.init,
+        progress: (WorkProgress) -> Void = { _ in }
+    ) throws -> RebuildReport {
         var report = RebuildReport()
         try createFolders(location)
         let leftovers = removeLeftoverRebuilds(location)
@@ -80,9 +83,15 @@ extension Catalog {
             let paths = FileTree.files(under: location.imagesURL.path, endingWith: [".png"]).map {
                 String($0.dropFirst(rootPrefix.count))
             }.sorted()
+            progress(WorkProgress(done: 0, total: paths.count))
+            var read = 0
             // Parse in parallel, insert in order, a chunk at a time.
             for chunk in stride(from: 0, to: paths.count, by: 256).map({ Array(paths[$0..<min($0 + 256, paths.count)]) }
             ) {
+                defer {
+                    read += chunk.count
+                    progress(WorkProgress(done: read, total: paths.count))
+                }
                 let results = UnsafeMutableBufferPointer<Result<PreparedImage, CatalogError>?>.allocate(
                     capacity: chunk.count)
                 results.initialize(repeating: nil)

@@ -63,6 +63,9 @@ public struct GenerationRun: Sendable {
     public let generator: Generator
     /// Submit and return: `gptimg resume` waits for them later.
     public var detach: Bool
+    /// Asked before each job starts: true stops submitting (Ctrl-C). Jobs already started run
+    /// on, so a POST that may have reached the API is never abandoned by the scheduler.
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(generator: Generator, detach: Bool = false) {
         self.generator = generator
@@ -99,6 +102,7 @@ public struct GenerationRun: Sendable {
         var summary = GenerationRunSummary()
         let generator = generator
         let detach = detach
+        let shouldStop = shouldStop
         var next = 0
         func ended(_ index: Int, _ outcome: GenerationOutcome) {
             switch outcome.generation.status {
@@ -123,7 +127,7 @@ public struct GenerationRun: Sendable {
                 defer { next += 1 }
                 return next
             },
-            window: max(1, concurrency), order: .completion, mayStart: { summary.stopReason == nil },
+            window: max(1, concurrency), order: .completion, mayStart: { summary.stopReason == nil && !shouldStop() },
             work: { index -> Step in
                 do {
                     switch jobs[index].work {

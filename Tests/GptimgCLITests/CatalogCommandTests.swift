@@ -100,9 +100,11 @@ struct CatalogCommandTests {
             "id", "sha256", "path", "width", "height", "bytes", "prompt", "aspect_ratio", "type", "task_id", "index",
             "n", "reference_images", "status", "created_at", "tags", "collections", "rating", "favorite", "pick",
             "parent_id",
-            "remote_url", "generator", "source",
+            "remote_url", "generator", "source", "file", "schema_version",
         ]
         #expect(Set(listed[0].keys) == Set(keys))
+        let file = try #require(listed[0]["file"] as? String)
+        #expect(file.hasPrefix("/") && FileManager.default.fileExists(atPath: file), "list --json: the absolute path")
         let windmill = try #require(listed.first { $0["task_id"] as? String == parentTask })
         let windmillID = try #require(windmill["id"] as? Int)
         let sha = try #require(windmill["sha256"] as? String)

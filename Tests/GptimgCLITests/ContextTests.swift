@@ -62,7 +62,7 @@ struct ContextTests {
         var gptimg = Gptimg(currentDirectory: folder.path)
         gptimg.watchSignals = { signals }
         let target = folder.path + "/out.zip"
-        let result = await gptimg(["export", "--query", "", "--to", target, "--library", library])
+        let result = await gptimg(["export", "--query", "", "--to", target, "--library", library, "--quiet"])
         #expect(result.status == 128 + SIGINT, "\(result.stderr)")
         #expect(result.stderr == "gptimg: export interrupted: nothing was written under the target's name\n")
         #expect(!signals.disturbed, "the command changed the process's signal dispositions")

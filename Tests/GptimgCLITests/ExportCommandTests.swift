@@ -64,7 +64,9 @@ struct ExportCommandTests {
         let first = try run(["export", "--query", "", "--to", target], workspace)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("exported 3 images"))
-        #expect(first.stderr.isEmpty) // no progress line when stderr is not a terminal
+        // Not a terminal: the progress as plain lines, no escape codes, the last one at 100%.
+        #expect(!first.stderr.contains("\u{1B}") && !first.stderr.contains("\r"), "\(first.stderr)")
+        #expect(first.stderr.split(separator: "\n").last?.hasPrefix("gptimg: export 3/3 100% · ") == true)
         expectError(
             try run(["export", "1", "--to", target], workspace),
             "out.zip already exists: choose another --to, or add --force to replace it")

@@ -61,7 +61,7 @@ struct GenerateCommandTests {
         }
     }
 
-    @Test func progressGoesToATerminalOnly() async throws {
+    @Test func eachStepIsRedrawnOnATerminalAndAPlainLineElsewhere() async throws {
         try await withGenerationWorkspace("progress", credits: 10) { workspace in
             let gptimg = Gptimg(
                 environment: [
@@ -70,15 +70,30 @@ struct GenerateCommandTests {
                 ],
                 currentDirectory: workspace.folder.path, clock: workspace.clock
             ).online()
+            let steps = [
+                "] submitted gpt-image-2-", "] waiting for gpt-image-2-", "] downloading image 1 of 1 (",
+                "] landed: images/",
+            ]
             let shown = await gptimg(["generate", "on a terminal", "--library", workspace.library], terminal: true)
             #expect(shown.status == 0, "\(shown.stderr)")
-            for step in [
-                "] recorded: \"on a terminal\" (2 credits)", "] submitted: gpt-image-2-", "] waiting for gpt-image-2-",
-                "] landed: images/",
-            ] {
-                #expect(shown.stderr.contains(step), "\(step): \(shown.stderr)")
-            }
+            let plainShown = shown.stderr.replacingOccurrences(of: "\u{1B}[2m", with: "")
+                .replacingOccurrences(of: "\u{1B}[32m", with: "").replacingOccurrences(of: "\u{1B}[0m", with: "")
+            for step in steps { #expect(plainShown.contains(step), "\(step): \(shown.stderr)") }
+            // The line of where each task is, redrawn in place, and gone at the end.
+            #expect(shown.stderr.contains("\r\u{1B}[K[1] sending 0:00"), "\(shown.stderr)")
+            #expect(shown.stderr.hasSuffix("\r\u{1B}[K"), "\(shown.stderr)")
             #expect(shown.stdout.contains("completed"))
+
+            let piped = await gptimg(["generate", "on a pipe", "--library", workspace.library])
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(!piped.stderr.contains("\u{1B}") && !piped.stderr.contains("\r"), "\(piped.stderr)")
+            for step in steps { #expect(piped.stderr.contains(step), "\(step): \(piped.stderr)") }
+            #expect(piped.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("gptimg: [2] ") }, "\(piped.stderr)")
+
+            let quiet = await gptimg(
+                ["generate", "quietly", "--quiet", "--library", workspace.library], terminal: true)
+            #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+            #expect(quiet.stdout.contains("completed"))
         }
     }
 

@@ -108,8 +108,14 @@ struct MetaCommandTests {
         #expect(json.status == 1)
         let first = try #require(
             try JSONSerialization.jsonObject(with: Data(json.stdout.split(separator: "\n")[0].utf8))
-                as? [String: String])
-        #expect(first == ["file": library.text, "error": "not a PNG file (it looks like a text file)"])
+                as? [String: Any])
+        #expect(first["file"] as? String == library.text)
+        #expect(first["error"] as? String == "not a PNG file (it looks like a text file)")
+        #expect(first["schema_version"] as? Int == 1 && first.count == 3)
+        // With --json, the file's error on stderr is a JSON object too.
+        let error = try #require(jsonObjects(json.stderr).first?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "file")
+        #expect(error["message"] as? String == "\(library.text): not a PNG file (it looks like a text file)")
     }
 
     @Test("meta strip removes our chunks, keeps the pixels byte for byte, and is idempotent")
@@ -133,7 +139,8 @@ struct MetaCommandTests {
         #expect(after == Self.samplePNG())
         #expect(before.count > after.count)
         let foreign = await gptimg(["meta", "strip", "--foreign", "--json", library.foreign])
-        #expect(foreign.stdout == "{\"file\":\"\(library.foreign)\",\"removed\":[\"parameters\"]}\n")
+        #expect(
+            foreign.stdout == "{\"file\":\"\(library.foreign)\",\"removed\":[\"parameters\"],\"schema_version\":1}\n")
         #expect(try AtomicFile.read(library.foreign) == Self.samplePNG(seed: 9))
     }
 
