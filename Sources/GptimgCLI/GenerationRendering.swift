@@ -18,17 +18,17 @@ struct ProgressPrinter: Sendable {
     let context: GptimgContext
 
     func report(_ event: GenerationEvent) {
+        // Generations as g17, as `gptimg tasks` names them: never a bare number.
+        func say(_ id: Int64, _ text: String) { context.diagnostic("[\(GenerationReference.text(id))] \(text)") }
         switch event {
-        case .recorded(let id, let prompt, let credits):
-            context.diagnostic("[\(id)] recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
-        case .submitted(let id, let taskID): context.diagnostic("[\(id)] submitted: \(taskID)")
+        case .recorded(let id, let prompt, let credits): say(id, "recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
+        case .submitted(let id, let taskID): say(id, "submitted: \(taskID)")
         case .waiting(let id, let taskID, let polls, _):
-            if polls == 1 { context.diagnostic("[\(id)] waiting for \(taskID)") }
-        case .downloading(let id, let index, let count):
-            context.diagnostic("[\(id)] downloading image \(index + 1) of \(count)")
+            if polls == 1 { say(id, "waiting for \(taskID)") }
+        case .downloading(let id, let index, let count): say(id, "downloading image \(index + 1) of \(count)")
         case .landed(let id, let image, let already):
-            context.diagnostic("[\(id)] \(already ? "already in the library" : "landed"): \(image.path)")
-        case .failed(let id, let message): context.diagnostic("[\(id)] \(message)")
+            say(id, "\(already ? "already in the library" : "landed"): image \(image.id), \(image.path)")
+        case .failed(let id, let message): say(id, message)
         }
     }
 }
@@ -49,7 +49,7 @@ enum GenerationRendering {
             return
         }
         output.line((label.map { "\($0): " } ?? "") + line(outcome.generation))
-        for image in outcome.images { output.line("  #\(image.id)  \(image.path)") }
+        for image in outcome.images { output.line("  image \(image.id)  \(image.path)") }
         if let message = outcome.message { output.error((label.map { "\($0): " } ?? "") + message) }
     }
 
@@ -62,13 +62,24 @@ enum GenerationRendering {
         }
     }
 
+    /// One line a generation: `g17`, never a bare number an image could be taken for.
     static func line(_ generation: GenerationRecord) -> String {
         let task = generation.taskID ?? "(no task id)"
         return
             """
-            #\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \
+            \(GenerationReference.text(generation.id).padding(toLength: 6, withPad: " ", startingAt: 0))  \
+            \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \
             \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))
             """
+    }
+
+    /// Its line, then why it failed (the API's own code and message) or what its answers held
+    /// that was not stored.
+    static func describe(_ generation: GenerationRecord, output: Output) {
+        output.line(line(generation))
+        if let code = generation.errorCode {
+            output.line("        " + code + (generation.errorMessage.map { ": " + $0 } ?? ""))
+        }
     }
 
     static func json(_ outcome: GenerationOutcome, label: String? = nil) -> JSONOut {
@@ -106,7 +117,8 @@ enum GenerationRendering {
             ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)),
             ("n", .int(generation.n)),
             ("type", .string(generation.type)), ("credits_charged", .int(generation.creditsCharged)),
-            ("credits_refunded", .int(generation.creditsRefunded)), ("error", .optional(generation.errorMessage)),
+            ("credits_refunded", .int(generation.creditsRefunded)), ("error_code", .optional(generation.errorCode)),
+            ("error", .optional(generation.errorMessage)),
         ]
         if let images {
             members.append(

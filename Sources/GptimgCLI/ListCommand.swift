@@ -141,7 +141,7 @@ struct ShowCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs.")
+    @Argument(help: IDHelp.images)
     var ids: [String]
 
     func run(_ context: GptimgContext) throws {
@@ -171,7 +171,7 @@ struct OpenCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "An image ID.")
+    @Argument(help: IDHelp.image)
     var id: String
 
     @Flag(help: "Only print the path.")

@@ -60,16 +60,20 @@ public struct GenerationOptions: Sendable, Hashable {
     public var source: GenerationSource
     /// The batch line it comes from, so re-running the batch never sends it twice.
     public var batchKey: String?
+    /// The batch line's earlier task failed at the API (refunded) and the user asked for it to
+    /// be sent again (`batch --retry-failed`).
+    public var replacingFailed: Bool
 
     public init(
         tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api,
-        batchKey: String? = nil
+        batchKey: String? = nil, replacingFailed: Bool = false
     ) {
         self.tags = tags
         self.collection = collection
         self.parentImageID = parentImageID
         self.source = source
         self.batchKey = batchKey
+        self.replacingFailed = replacingFailed
     }
 }
 
@@ -144,7 +148,7 @@ public struct Generator: Sendable {
             NewGeneration(
                 request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID,
                 tags: options.tags,
-                collection: options.collection, batchKey: options.batchKey))
+                collection: options.collection, batchKey: options.batchKey, replacingFailed: options.replacingFailed))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
         logger.debug("generation \(pending.id): submitting once (\(request.credits) credits)")
         // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
@@ -281,12 +285,14 @@ public struct Generator: Sendable {
             case .failed:
                 let current = try await catalog.generation(id: generation.id) ?? generation
                 let refund = current.creditsCharged - current.creditsRefunded
-                let message = checked.failure.map { "\($0.code): \($0.message)" } ?? "the task failed"
+                // The API's own code and message, each in its column; shown together.
+                let code = checked.failure?.code ?? "FAILED"
+                let reason = checked.failure?.message ?? "the task failed"
+                let message = "\(code): \(reason)"
                 let updated = try await catalog.updateGeneration(
                     generation.id,
                     GenerationUpdate(
-                        status: .failed, completedAt: checked.updatedAt, errorCode: checked.failure?.code ?? "FAILED",
-                        errorMessage: message),
+                        status: .failed, completedAt: checked.updatedAt, errorCode: code, errorMessage: reason),
                     ledger: refund > 0 ? [CreditEntry(kind: .refund, credits: refund, taskID: taskID)] : [])
                 events(.failed(generation: generation.id, message: message))
                 return .ended(

@@ -159,7 +159,7 @@ struct BatchTests {
                 let plan = try BatchPlan(lines, identity: "file", again: false, catalog: catalog)
                 #expect(
                     plan.notices == [
-                        "line 1: task #\(lost.id) may have reached the API without an answer; "
+                        "line 1: generation g\(lost.id) may have reached the API without an answer; "
                             + "it is not sent again (`gptimg tasks`)"
                     ])
                 #expect(plan.jobs.map(\.label) == ["line 2", "line 3"])
