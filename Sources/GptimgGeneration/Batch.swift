@@ -371,7 +371,7 @@ public struct BatchPlan: Sendable {
     }
 
     /// "line 3", "lines 1, 2 and 5", "lines 1, 2, 3, 4, 5 and 7 more".
-    static func lines(_ numbers: [Int]) -> String {
+    public static func lines(_ numbers: [Int]) -> String {
         guard numbers.count > 1 else { return "line \(numbers.first ?? 0)" }
         let shown = numbers.prefix(numbers.count > 6 ? 5 : numbers.count - 1).map(String.init)
         let rest = numbers.count - shown.count

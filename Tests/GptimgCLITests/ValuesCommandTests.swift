@@ -237,3 +237,42 @@ struct ValuesCommandTests {
         }
     }
 }
+
+/// The batch acceptance test on the built binary: killed at random points, then run again with
+/// other options each time; the simulator's ledger shows each line submitted once.
+@Suite("gptimg batch, killed and re-run with other options (the built binary)")
+struct BatchKilledBinaryTests {
+    @Test func killedAtRandomPointsAndReRunWithOtherOptionsEachLineIsSubmittedOnce() async throws {
+        let key = "identity-\(UUID().uuidString)"
+        let simulator = Simulator(
+            configuration: SimulatorConfiguration(keys: [key], credits: 10_000, latency: 0.3, jitter: 0.15, seed: 21))
+        try await simulator.withRunning { sim async throws in
+            let workspace = BinaryTests.Workspace(sim, key: key)
+            var random = SplitMix64(seed: 1717)
+            let lines = (0..<12).map { "identity line \($0)" }
+            let file = workspace.folder.file("lines.txt", lines.joined(separator: "\n"))
+            let options: [[String]] = [
+                ["--tag", "t1"], [], ["-n", "2"], ["--aspect", "16:9"], ["--collection", "Trip", "-n", "3"],
+            ]
+            var killed = 0
+            for round in 0..<5 {
+                // 0.1–1.6 s: some runs are killed while sending, some while waiting, some never.
+                let delay = 0.1 + Double(random.next() % 1500) / 1000
+                let arguments = ["batch", file, "--concurrency", "3"] + options[round % options.count]
+                if try await BinaryTests.runAndKill(arguments, workspace, after: delay) { killed += 1 }
+            }
+            #expect(killed >= 2, "most runs should be killed mid-way (\(killed) of 5 were)")
+            // Finished with yet other options: what is left is sent, nothing already sent again.
+            let last = try await BinaryTests.run(["batch", file, "-n", "4", "--tag", "last"], workspace)
+            #expect(
+                last.status == 0 || last.stderr.contains("not sent again"), "\(last.status): \(last.stderr)")
+            let (entries, _) = await sim.ledger(of: key)
+            let submitted = entries.map(\.prompt)
+            #expect(Set(submitted).count == submitted.count, "a line was submitted twice: \(submitted.sorted())")
+            #expect(Set(submitted).isSubset(of: Set(lines)))
+            let again = try await BinaryTests.run(["batch", file, "--tag", "t1"], workspace)
+            #expect(again.stderr.contains("batch: 0 tasks"), "\(again.stderr)")
+            #expect(await sim.ledger(of: key).entries.count == entries.count)
+        }
+    }
+}
