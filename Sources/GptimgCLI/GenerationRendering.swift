@@ -21,13 +21,14 @@ struct ProgressPrinter: Sendable {
         // Generations as g17, as `gptimg tasks` names them: never a bare number.
         func say(_ id: Int64, _ text: String) { context.diagnostic("[\(GenerationReference.text(id))] \(text)") }
         switch event {
-        case .recorded(let id, let prompt, let credits): say(id, "recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
+        case .recorded(let id, let prompt, let credits):
+            say(id, "recorded: \"\(prompt.prefix(60))\" (\(credits) credits)")
         case .submitted(let id, let taskID): say(id, "submitted: \(taskID)")
         case .waiting(let id, let taskID, let polls, _):
             if polls == 1 { say(id, "waiting for \(taskID)") }
         case .downloading(let id, let index, let count): say(id, "downloading image \(index + 1) of \(count)")
         case .landed(let id, let image, let already):
-            say(id, "\(already ? "already in the library" : "landed"): image \(image.id), \(image.path)")
+            say(id, "\(already ? "already in the library" : "landed"): \(image.path)")
         case .failed(let id, let message): say(id, message)
         }
     }

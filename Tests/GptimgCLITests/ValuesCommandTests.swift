@@ -94,7 +94,8 @@ struct ValuesCommandTests {
             let workspace = GenerationWorkspace(clock: clock, key: key, sim: sim)
             let generated = await workspace(["generate", "a lighthouse"])
             #expect(generated.status == 1)
-            #expect(generated.stderr.contains("GENERATION_FAILED: The generator could not render"), "\(generated.stderr)")
+            #expect(
+                generated.stderr.contains("GENERATION_FAILED: The generator could not render"), "\(generated.stderr)")
             let tasks = await workspace(["tasks", "--all"])
             #expect(tasks.stdout.contains("GENERATION_FAILED: The generator could not render"), "\(tasks.stdout)")
             #expect(!tasks.stdout.contains("<redacted>"), "\(tasks.stdout)")
@@ -197,10 +198,13 @@ struct ValuesCommandTests {
             ("two-pass.png", Self.twoPass, 30), ("img2img.png", Self.imageToImage, 31),
         ]
         for (name, graph, seed) in files {
-            let bytes = try Self.png(width: 40, height: seed, chunks: [TextChunk(kind: .tEXt, keyword: "prompt", text: graph)])
+            let bytes = try Self.png(
+                width: 40, height: seed, chunks: [TextChunk(kind: .tEXt, keyword: "prompt", text: graph)])
             try AtomicFile.write(bytes, to: folder.path + "/" + name, durable: false)
         }
-        let imported = await gptimg(["import", folder.path + "/two-pass.png", folder.path + "/img2img.png", "--library", library])
+        let imported = await gptimg([
+            "import", folder.path + "/two-pass.png", folder.path + "/img2img.png", "--library", library,
+        ])
         #expect(imported.status == 0, "\(imported.stderr)")
         for word in ["mountains", "lake"] {
             let found = await gptimg(["list", word, "--json", "--library", library])

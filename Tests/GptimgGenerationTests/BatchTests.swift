@@ -245,10 +245,13 @@ struct BatchTests {
                 // Retrying never replaces a line that completed or may still be running.
                 let running = try await catalog.recordGeneration(NewGeneration(prompt: "x", batchKey: "f:9:cx:0"))
                 try await catalog.updateGeneration(
-                    running.id, GenerationUpdate(taskID: "gpt-image-2-" + String(repeating: "C", count: 21),
+                    running.id,
+                    GenerationUpdate(
+                        taskID: "gpt-image-2-" + String(repeating: "C", count: 21),
                         status: .processing))
                 #expect(throws: CatalogError.alreadySubmitted(batchKey: "f:9:cx:0", generation: running.id)) {
-                    try catalog.recordGeneration(NewGeneration(prompt: "x", batchKey: "f:9:cx:0", replacingFailed: true))
+                    try catalog.recordGeneration(
+                        NewGeneration(prompt: "x", batchKey: "f:9:cx:0", replacingFailed: true))
                 }
             }
         }

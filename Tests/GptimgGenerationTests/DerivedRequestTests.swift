@@ -1,7 +1,8 @@
 import GptimgAPI
-@testable import GptimgCatalog
 import GptimgGeneration
 import Testing
+
+@testable import GptimgCatalog
 
 /// `rerun` of what the library holds: a shape the API does not take becomes the nearest it does.
 @Suite("Derived requests")

@@ -32,9 +32,8 @@ struct FailureReasonTests {
     func theKeyIsCutOutOfAMessage() async throws {
         try await withServer({ router, _ in
             router.post("/api/v1/images/generate") { _, _ in
-                json(
-                    #"{"success":false,"error":{"code":"INVALID_REQUEST","message":"bad prompt for \#(canaryKey) here"}}"#,
-                    status: .badRequest)
+                let error = #"{"code":"INVALID_REQUEST","message":"bad prompt for \#(canaryKey) here"}"#
+                return json(#"{"success":false,"error":"# + error + "}", status: .badRequest)
             }
         }) { port, _ in
             try await withLibrary { catalog in
