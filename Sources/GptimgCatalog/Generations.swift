@@ -299,7 +299,8 @@ extension Catalog {
         }
         let unsound = { (error: any Error) in
             CatalogError.invalidArgument(
-                "the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
+                "the downloaded image of generation \(GenerationReference.text(generationID)) is not a sound PNG: "
+                    + describeError(error))
         }
         let bytes: [UInt8]
         do {

@@ -150,7 +150,7 @@ public struct Generator: Sendable {
                 tags: options.tags,
                 collection: options.collection, batchKey: options.batchKey, replacingFailed: options.replacingFailed))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
-        logger.debug("generation \(pending.id): submitting once (\(request.credits) credits)")
+        logger.debug("generation \(GenerationReference.text(pending.id)): submitting once (\(request.credits) credits)")
         // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
         // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
         switch await send(request) {
@@ -256,8 +256,8 @@ public struct Generator: Sendable {
                     }
                     let backoff = schedule.backoff(
                         failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1))
-                    logger.debug(
-                        "generation \(generation.id): poll failed (\(error.description)); again in \(backoff) s")
+                    let named = GenerationReference.text(generation.id)
+                    logger.debug("generation \(named): poll failed (\(error.description)); again in \(backoff) s")
                     try await clock.sleep(seconds: backoff)
                     continue
                 default:
@@ -305,7 +305,8 @@ public struct Generator: Sendable {
                         try await leftProcessing(
                             generation, "still processing after \(Int(schedule.deadline)) s", timing))
                 }
-                logger.debug("generation \(generation.id): processing after \(timing.polls) polls; next in \(wait) s")
+                let named = GenerationReference.text(generation.id)
+                logger.debug("generation \(named): processing after \(timing.polls) polls; next in \(wait) s")
                 try await clock.sleep(seconds: wait)
             }
         }
