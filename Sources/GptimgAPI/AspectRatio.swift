@@ -1,3 +1,5 @@
+import Foundation
+
 /// The 13 aspect ratios the API accepts, and the pixel size each renders at.
 public enum AspectRatio: String, Sendable, CaseIterable {
     case square = "1:1"
@@ -18,6 +20,22 @@ public enum AspectRatio: String, Sendable, CaseIterable {
         let parts = rawValue.split(separator: ":").map { Int($0)! }
         return (parts[0], parts[1])
     }
+
+    /// The supported ratio nearest to `text` ("W:H", such as a foreign image's "13:19"), by the
+    /// ratio of its sides on a log scale (so 2:1 and 1:2 are as far from 1:1); nil when `text` is
+    /// not W:H in positive numbers.
+    public static func nearest(to text: String) -> AspectRatio? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let width = Double(parts[0]), let height = Double(parts[1]), width > 0, height > 0,
+            width.isFinite, height.isFinite
+        else { return nil }
+        let wanted = log(width / height)
+        return allCases.min { a, b in
+            abs(a.logRatio - wanted) < abs(b.logRatio - wanted)
+        }
+    }
+
+    private var logRatio: Double { log(Double(terms.width) / Double(terms.height)) }
 
     /// gpt-image's own sizes for 1:1, 3:2 and 2:3; for the others, the size of about one
     /// megapixel (1024²) with each side rounded to the nearest multiple of 16.

@@ -22,13 +22,18 @@ struct BatchCommand: AsyncContextCommand {
             sent. Submitting stops at the first "not enough credits" (402); tasks already sent \
             still land.
 
-            Running the same file again continues it: lines already sent are never sent again \
-            (tasks still running are waited for), so after a crash or Ctrl-C, run the same \
-            command. --again runs the whole file again as new tasks.
+            A line is known by its file and what it says, not by the options given: running the \
+            same file again continues it, whatever the options. Lines already sent are never sent \
+            again (tasks still running are waited for), so after a crash or Ctrl-C, run it again. \
+            A line sent before with other options (--aspect, -n, --tag, --collection) is named, \
+            with the options that differ, and nothing is sent for it. --again runs the whole \
+            file again as new tasks; --retry-failed sends again the lines whose task failed at the \
+            API (and was refunded).
 
             Examples:
               gptimg batch prompts.txt --aspect 16:9 --concurrency 8
               gptimg batch prompts.jsonl --dry-run
+              gptimg batch prompts.txt --retry-failed
             """)
 
     @OptionGroup var options: CatalogOptions
@@ -56,8 +61,14 @@ struct BatchCommand: AsyncContextCommand {
     @Flag(help: "Run every line again as new tasks, even those already sent.")
     var again = false
 
+    @Flag(help: "Send again the lines whose task failed at the API (refunded); the rest continue as usual.")
+    var retryFailed = false
+
     func validate() throws {
         guard (1...64).contains(concurrency ?? 1) else { throw ValidationError("--concurrency must be from 1 to 64") }
+        if again && retryFailed {
+            throw ValidationError("--again already sends every line anew: give --again or --retry-failed, not both")
+        }
     }
 
     func run(_ context: GptimgContext) async throws {
@@ -72,7 +83,8 @@ struct BatchCommand: AsyncContextCommand {
             try BatchFile.check(lines, with: client)
             let identity = BatchFile.identity(
                 path: file == "-" ? nil : file, currentDirectory: context.currentDirectory)
-            let plan = try BatchPlan(lines, identity: identity, again: again, catalog: catalog)
+            let plan = try BatchPlan(
+                lines, identity: identity, again: again, retryFailed: retryFailed, catalog: catalog)
             for notice in plan.notices { context.diagnostic(notice) }
             context.diagnostic(plan.statement(concurrency: concurrency ?? settings.concurrency ?? 4))
             try plan.check(maxCredits: maxCredits ?? settings.batchCreditCap)

@@ -87,6 +87,9 @@ enum CatalogRendering {
         add("aspect", generation.aspectRatio)
         add("type", generation.type)
         add("task", generation.taskID)
+        add(
+            "generation",
+            GenerationReference.text(generation.id) + "  (`gptimg tasks \(GenerationReference.text(generation.id))`)")
         add("image", "\(image.index + 1) of \(generation.n)")
         add("status", generation.status.rawValue)
         add("created", image.createdAt)

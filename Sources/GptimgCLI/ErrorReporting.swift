@@ -38,7 +38,7 @@ enum ErrorCode {
         case .noLibrary: "no_library"
         case .database: "catalog"
         case .file: "file"
-        case .invalidID, .ambiguousID: "invalid_id"
+        case .invalidID, .ambiguousID, .generationNotImage, .imageNotGeneration: "invalid_id"
         case .noSuchImage, .noSuchGeneration, .noSuchCollection: "not_found"
         case .collectionExists: "exists"
         case .invalidName, .invalidRating, .invalidArgument: "invalid_value"

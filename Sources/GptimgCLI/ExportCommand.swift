@@ -37,7 +37,7 @@ struct ExportCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs (instead of --collection or --query).")
+    @Argument(help: "Image IDs: numbers or 6+ hex digits of the SHA-256 (instead of --collection or --query).")
     var ids: [String] = []
 
     @Option(help: "Export this collection, in its order.", completion: .custom(LibraryCompletions.collections))

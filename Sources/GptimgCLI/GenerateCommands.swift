@@ -137,7 +137,7 @@ final class GenerationInterruption: @unchecked Sendable {
         if running.isEmpty {
             message += "no task is running at the API"
         } else {
-            let tasks = running.map { "\($0.taskID) (#\($0.id))" }.joined(separator: ", ")
+            let tasks = running.map { "\($0.taskID) (\(GenerationReference.text($0.id)))" }.joined(separator: ", ")
             let (count, them) = running.count == 1 ? ("1 task is", "it") : ("\(running.count) tasks are", "them")
             message +=
                 "\(count) still running at the API: \(tasks); `gptimg resume` will land \(them) (nothing is sent again)"
@@ -199,18 +199,21 @@ struct RerunCommand: AsyncContextCommand {
         commandName: "rerun",
         abstract: "Run an image's (or a task's) prompt and parameters again, as a new task.",
         discussion: """
-            ID is an image's number, 6+ hex digits of its SHA-256, or a task id (gpt-image-2-…, \
-            e.g. of a failed task). The new task costs credits like any other.
+            ID is an image (its number, or 6+ hex digits of its SHA-256) or a generation (g17, or \
+            its task id gpt-image-2-…, e.g. of a failed task; `gptimg tasks --all` lists them). \
+            The new task costs credits like any other. An imported image whose shape is not one of \
+            the API's aspect ratios takes the nearest one (said on stderr); --aspect chooses another.
 
-            Example:
+            Examples:
               gptimg rerun 42 -n 2 --aspect 3:2
+              gptimg rerun g17
             """)
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var flags: GenerationFlags
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The image or task to run again.")
+    @Argument(help: "The image (number or SHA-256 prefix) or generation (g17 or task id) to run again.")
     var id: String
 
     @Option(name: .short, help: "Images to generate (1–4; default: as before).")
@@ -222,8 +225,9 @@ struct RerunCommand: AsyncContextCommand {
     func run(_ context: GptimgContext) async throws {
         try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
             catalog, _, _, _ in
-            let request = DerivedRequest.rerun(
-                of: try DerivedRequest.source(id, in: catalog).generation, n: n, aspect: aspect)
+            let source = try DerivedRequest.source(id, in: catalog).generation
+            let request = DerivedRequest.rerun(of: source, n: n, aspect: aspect)
+            if let notice = DerivedRequest.rerunNotice(of: source, aspect: aspect) { context.diagnostic(notice) }
             return [
                 GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
             ]
@@ -248,7 +252,7 @@ struct VariantCommand: AsyncContextCommand {
     @OptionGroup var flags: GenerationFlags
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The image to start from (its number or 6+ hex digits of its SHA-256).")
+    @Argument(help: "The image to start from (its number or 6+ hex digits of its SHA-256; not a generation).")
     var id: String
 
     @Option(help: "A new prompt instead of the source's.")
@@ -271,8 +275,7 @@ struct VariantCommand: AsyncContextCommand {
         try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
             catalog, _, _, _ in
             guard let source = try DerivedRequest.source(id, in: catalog).image else {
-                throw ErrorLine(
-                    message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
+                throw CatalogError.generationNotImage(id)
             }
             let request = try DerivedRequest.variant(of: source, prompt: prompt, append: append, aspect: aspect, n: n)
             let options = GenerationOptions(
@@ -285,7 +288,16 @@ struct VariantCommand: AsyncContextCommand {
 struct TasksCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks",
-        abstract: "List unfinished tasks (and, with --all, recent ones) and their status.")
+        abstract: "List unfinished tasks (and, with --all, recent ones) and their status, or show one.",
+        discussion: """
+            A generation (one task: its request, status, credits and why it failed) is named g17, \
+            or by its task id (gpt-image-2-…); an image is named by its number. Give a generation \
+            to see it and its images.
+
+            Examples:
+              gptimg tasks --all
+              gptimg tasks g17
+            """)
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var global: GlobalOptions
@@ -293,19 +305,33 @@ struct TasksCommand: ContextCommand {
     @Flag(help: "Also list recent finished tasks.")
     var all = false
 
+    @Argument(help: "A generation to show: g17 or its task id (not an image's number).")
+    var generation: String?
+
+    func validate() throws {
+        if generation != nil && all { throw ValidationError("give a generation or --all, not both") }
+    }
+
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let catalog = try options.open(.readOnly, context)
+            if let generation {
+                let record = try catalog.generation(reference: generation)
+                let images = try catalog.images(ofGeneration: record.id)
+                if options.json {
+                    output.json(GenerationRendering.json(record, images: images))
+                } else {
+                    GenerationRendering.describe(record, output: output)
+                    for image in images { output.line("        image \(image.id)  \(image.path)") }
+                }
+                return
+            }
             let generations = all ? try catalog.recentGenerations(limit: 100) : try catalog.unfinishedGenerations()
             for generation in generations {
                 if options.json {
                     output.json(GenerationRendering.json(generation, images: nil))
                 } else {
-                    output.line(GenerationRendering.pieces(generation))
-                    // Why it failed, or what its answers held that was not stored.
-                    if let code = generation.errorCode {
-                        output.line("        " + code + (generation.errorMessage.map { ": " + $0 } ?? ""))
-                    }
+                    GenerationRendering.describe(generation, output: output)
                 }
             }
         }
@@ -338,7 +364,8 @@ struct ResumeCommand: AsyncContextCommand {
             for generation in unfinished {
                 guard generation.taskID != nil else {
                     context.diagnostic(
-                        "task #\(generation.id) (\"\(generation.prompt.prefix(40))\") has no task id: "
+                        "generation \(GenerationReference.text(generation.id)) (\"\(generation.prompt.prefix(40))\") "
+                            + "has no task id: "
                             + "it may or may not have reached the API, and is not sent again")
                     continue
                 }

@@ -22,7 +22,7 @@ enum GenerationRendering {
             return
         }
         output.line([Styled(label.map { "\($0): " } ?? "")] + pieces(outcome.generation))
-        for image in outcome.images { output.line("  #\(image.id)  \(image.path)") }
+        for image in outcome.images { output.line("  image \(image.id)  \(image.path)") }
         if let message = outcome.message { output.error((label.map { "\($0): " } ?? "") + message) }
     }
 
@@ -52,13 +52,24 @@ enum GenerationRendering {
         ]
     }
 
+    /// One line a generation: `g17`, never a bare number an image could be taken for.
     static func line(_ generation: GenerationRecord) -> String {
         let task = generation.taskID ?? "(no task id)"
         return
             """
-            #\(generation.id)  \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \
+            \(GenerationReference.text(generation.id).padding(toLength: 6, withPad: " ", startingAt: 0))  \
+            \(generation.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \
             \(task)  \(generation.aspectRatio) ×\(generation.n)  \(generation.prompt.prefix(60))
             """
+    }
+
+    /// Its line, then why it failed (the API's own code and message) or what its answers held
+    /// that was not stored.
+    static func describe(_ generation: GenerationRecord, output: Output) {
+        output.line(pieces(generation))
+        if let code = generation.errorCode {
+            output.line("        " + code + (generation.errorMessage.map { ": " + $0 } ?? ""))
+        }
     }
 
     static func json(_ outcome: GenerationOutcome, label: String? = nil) -> JSONOut {
@@ -96,7 +107,8 @@ enum GenerationRendering {
             ("prompt", .string(generation.prompt)), ("aspect_ratio", .string(generation.aspectRatio)),
             ("n", .int(generation.n)),
             ("type", .string(generation.type)), ("credits_charged", .int(generation.creditsCharged)),
-            ("credits_refunded", .int(generation.creditsRefunded)), ("error", .optional(generation.errorMessage)),
+            ("credits_refunded", .int(generation.creditsRefunded)), ("error_code", .optional(generation.errorCode)),
+            ("error", .optional(generation.errorMessage)),
         ]
         if let images {
             members.append(

@@ -165,7 +165,7 @@ struct ShowCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs.")
+    @Argument(help: IDHelp.images)
     var ids: [String]
 
     func run(_ context: GptimgContext) throws {
@@ -195,7 +195,7 @@ struct OpenCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "An image ID.")
+    @Argument(help: IDHelp.image)
     var id: String
 
     @Flag(help: "Only print the path.")

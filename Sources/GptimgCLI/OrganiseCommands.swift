@@ -20,7 +20,7 @@ struct TagCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs (numbers or 6+ hex digits of the SHA-256).")
+    @Argument(help: IDHelp.images)
     var ids: [String] = []
 
     @OptionGroup var selection: SelectionOptions
@@ -112,7 +112,7 @@ struct FavCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs.")
+    @Argument(help: IDHelp.images)
     var ids: [String] = []
 
     @OptionGroup var selection: SelectionOptions
@@ -184,7 +184,7 @@ struct PickCommand: PickFlagCommand {
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Image IDs.") var ids: [String] = []
+    @Argument(help: IDHelp.images) var ids: [String] = []
     @OptionGroup var selection: SelectionOptions
     @Flag(help: "Clear the mark instead.") var off = false
 }
@@ -207,7 +207,7 @@ struct RejectCommand: PickFlagCommand {
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Image IDs.") var ids: [String] = []
+    @Argument(help: IDHelp.images) var ids: [String] = []
     @OptionGroup var selection: SelectionOptions
     @Flag(help: "Clear the mark instead.") var off = false
 }
@@ -230,7 +230,7 @@ struct DeleteCommand: ContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image IDs.")
+    @Argument(help: IDHelp.images)
     var ids: [String] = []
 
     @OptionGroup var selection: SelectionOptions
@@ -357,7 +357,7 @@ struct CollectionCommand: ParsableCommand {
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
-        @Argument(help: "Image IDs.") var ids: [String] = []
+        @Argument(help: IDHelp.images) var ids: [String] = []
         @OptionGroup var selection: SelectionOptions
 
         func run(_ context: GptimgContext) throws {
@@ -380,7 +380,7 @@ struct CollectionCommand: ParsableCommand {
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
-        @Argument(help: "Image IDs.") var ids: [String] = []
+        @Argument(help: IDHelp.images) var ids: [String] = []
         @OptionGroup var selection: SelectionOptions
 
         func run(_ context: GptimgContext) throws {

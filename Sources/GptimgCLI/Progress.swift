@@ -184,22 +184,22 @@ final class GenerationDisplay: @unchecked Sendable {
             case .submitted(let id, let taskID):
                 tasks[id, default: Task(stage: "", began: now)].taskID = taskID
                 tasks[id]?.stage = "submitted"
-                note = [Styled("[\(id)] "), Styled("submitted", .dim), Styled(" \(taskID)" + since(id))]
+                note = [Styled(taskLabel(id)), Styled("submitted", .dim), Styled(" \(taskID)" + since(id))]
             case .waiting(let id, let taskID, let polls, _):
                 tasks[id, default: Task(stage: "", taskID: taskID, began: now)].stage = "waiting"
                 if polls == 1 {
-                    note = [Styled("[\(id)] "), Styled("waiting", .dim), Styled(" for \(taskID)" + since(id))]
+                    note = [Styled(taskLabel(id)), Styled("waiting", .dim), Styled(" for \(taskID)" + since(id))]
                 }
             case .downloading(let id, let index, let count):
                 tasks[id, default: Task(stage: "", began: now)].stage = "downloading \(index + 1)/\(count)"
                 note = [
-                    Styled("[\(id)] "), Styled("downloading", .dim),
+                    Styled(taskLabel(id)), Styled("downloading", .dim),
                     Styled(" image \(index + 1) of \(count)" + since(id)),
                 ]
             case .landed(let id, let image, let already):
                 tasks[id, default: Task(stage: "", began: now)].stage = "landed"
                 note = [
-                    Styled("[\(id)] "), Styled(already ? "already in the library" : "landed", .green),
+                    Styled(taskLabel(id)), Styled(already ? "already in the library" : "landed", .green),
                     Styled(": \(image.path)" + since(id)),
                 ]
             case .failed(let id, _):
@@ -230,7 +230,7 @@ final class GenerationDisplay: @unchecked Sendable {
                 parts.append(ProgressText.counts("done", done: ended, total: total, elapsed: line.elapsed))
             }
             for (id, task) in tasks.sorted(by: { $0.key < $1.key }) where task.stage != "failed" {
-                parts.append("[\(id)] \(task.stage) \(ProgressText.duration(now.timeIntervalSince(task.began)))")
+                parts.append(taskLabel(id) + "\(task.stage) \(ProgressText.duration(now.timeIntervalSince(task.began)))")
             }
             return parts.joined(separator: " · ")
         }
@@ -254,3 +254,6 @@ final class GenerationDisplay: @unchecked Sendable {
         value < 60 ? String(format: "%.1fs", max(0, value)) : ProgressText.duration(value)
     }
 }
+
+/// A generation on the progress line: `[g17] `, as `gptimg tasks` names it.
+private func taskLabel(_ id: Int64) -> String { "[" + GenerationReference.text(id) + "] " }

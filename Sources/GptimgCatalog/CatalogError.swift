@@ -15,6 +15,10 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
     /// An ID that is neither an image id nor a 6+ hex prefix of an image's SHA-256.
     case invalidID(String)
     case noSuchImage(String)
+    /// A generation's name (`g17`, a task id) given where an image is expected.
+    case generationNotImage(String)
+    /// An image's number given where a generation (`g17`, a task id) is expected.
+    case imageNotGeneration(String)
     case ambiguousID(String, matches: Int)
     case noSuchGeneration(Int64)
     case noSuchCollection(String)
@@ -55,10 +59,20 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
             "'\(id)' is not an image ID: use an image's number or at least 6 hex digits of its SHA-256"
         case .noSuchImage(let id):
             "no image with ID \(id): `gptimg list` shows the images and their IDs"
+        case .generationNotImage(let id):
+            """
+            \(id) is a generation (a task), not an image: `gptimg tasks \(id)` shows it and its images; this command \
+            takes an image's number or 6+ hex digits of its SHA-256
+            """
+        case .imageNotGeneration(let id):
+            """
+            \(id) names an image, not a generation: `gptimg show \(id)` shows the image; a generation is \
+            g<number> or its task id (gpt-image-2-…), as `gptimg tasks --all` lists them
+            """
         case .ambiguousID(let id, let matches):
             "ID '\(id)' matches \(matches) images: give more hex digits of the SHA-256"
         case .noSuchGeneration(let id):
-            "no generation with id \(id) in the catalog"
+            "no generation \(GenerationReference.text(id)) in the catalog: `gptimg tasks --all` lists them"
         case .noSuchCollection(let name):
             "no collection named '\(name)': `gptimg collection list` shows them"
         case .collectionExists(let name):
@@ -71,8 +85,8 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible, L
             message
         case .alreadySubmitted(let key, let generation):
             """
-            batch line \(key) was already submitted as generation #\(generation); it is not sent twice (`gptimg tasks \
-            --all` shows it)
+            batch line \(key) was already submitted as generation \(GenerationReference.text(generation)); it is not \
+            sent twice (`gptimg tasks \(GenerationReference.text(generation))` shows it)
             """
         case .newerSchema(let path):
             "\(path) was written by a newer gptimg: upgrade gptimg to open it (this one changes nothing in it)"

@@ -24,13 +24,17 @@ public struct NewGeneration: Sendable, Hashable {
     /// The batch line it comes from, unique in the catalog:
     /// "<hash of the batch file's absolute path, 16 hex>:<round>:<line fingerprint>:<occurrence>".
     public var batchKey: String?
+    /// The batch line's earlier generation failed at the API (refunded), and this one sends it
+    /// again (`batch --retry-failed`): the earlier one's key is set aside.
+    public var replacingFailed: Bool
 
     public init(
         prompt: String, aspectRatio: String = AspectRatio.default.rawValue, n: Int = 1, referenceImages: [String] = [],
         provider: String? = APIContract.provider, model: String? = APIContract.model, baseURL: String? = nil,
         source: GenerationSource = .api, parentImageID: Int64? = nil, tags: [String] = [], collection: String? = nil,
-        batchKey: String? = nil
+        batchKey: String? = nil, replacingFailed: Bool = false
     ) {
+        self.replacingFailed = replacingFailed
         self.prompt = prompt
         self.aspectRatio = aspectRatio
         self.n = n
@@ -52,13 +56,13 @@ public struct NewGeneration: Sendable, Hashable {
     public init(
         _ request: GenerateRequest, baseURL: String?, source: GenerationSource = .api, parentImageID: Int64? = nil,
         tags: [String] = [],
-        collection: String? = nil, batchKey: String? = nil
+        collection: String? = nil, batchKey: String? = nil, replacingFailed: Bool = false
     ) {
         self.init(
             prompt: request.prompt, aspectRatio: request.aspectRatio, n: request.n,
             referenceImages: request.referenceImages,
             baseURL: baseURL, source: source, parentImageID: parentImageID, tags: tags, collection: collection,
-            batchKey: batchKey)
+            batchKey: batchKey, replacingFailed: replacingFailed)
     }
 }
 
@@ -132,13 +136,15 @@ extension Catalog {
                 record.parentIndex = image.index
             }
             if let key = new.batchKey, let earlier = try Self.generation(batchKey: key, db: db) {
-                // A line the API never accepted (refused, or provably never sent) may go again;
-                // one that was, or may have been, accepted never does.
-                guard earlier.taskID == nil, earlier.status == .failed else {
+                // A line the API never accepted (refused, or provably never sent) may go again,
+                // and one whose task failed (refunded) when the user asks; one that was, or may
+                // have been, accepted and not failed never does. The earlier one keeps its line
+                // under a key set aside, "<key>:retired-<id>", so the batch's history stays.
+                guard earlier.status == .failed, earlier.taskID == nil || new.replacingFailed else {
                     throw CatalogError.alreadySubmitted(batchKey: key, generation: earlier.id)
                 }
                 try GenerationRecord.filter(key: earlier.id)
-                    .updateAll(db, GenerationRecord.Columns.batchKey.set(to: nil))
+                    .updateAll(db, GenerationRecord.Columns.batchKey.set(to: "\(key):retired-\(earlier.id)"))
             }
             try record.insert(db)
             return try Self.generation(id: record.id, db: db)!
@@ -184,6 +190,28 @@ extension Catalog {
         try read("read a generation") { db in
             try GenerationRecord.filter(GenerationRecord.Columns.taskID == taskID).fetchOne(db)
         }
+    }
+
+    /// The generation `reference` names: `g17` or a task id (`gpt-image-2-…`). An image's number
+    /// or SHA-256 prefix is refused with a pointer to `gptimg show`.
+    public func generation(reference: String) throws -> GenerationRecord {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        if let id = GenerationReference.id(text) {
+            guard let record = try generation(id: id) else { throw CatalogError.noSuchGeneration(id) }
+            return record
+        }
+        if text.hasPrefix(APIContract.taskIDPrefix) {
+            guard let record = try generation(taskID: text) else {
+                throw CatalogError.invalidArgument("no task \(text) in the library: `gptimg tasks --all` lists them")
+            }
+            return record
+        }
+        if !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isHexDigit) }) {
+            throw CatalogError.imageNotGeneration(text)
+        }
+        throw CatalogError.invalidArgument(
+            "'\(text.prefix(40))' is not a generation: give g<number> or a task id (gpt-image-2-…), "
+                + "as `gptimg tasks --all` lists them")
     }
 
     /// The generation recorded for batch line `batchKey`, or nil.
@@ -271,7 +299,8 @@ extension Catalog {
         }
         let unsound = { (error: any Error) in
             CatalogError.invalidArgument(
-                "the downloaded image of generation \(generationID) is not a sound PNG: \(describeError(error))")
+                "the downloaded image of generation \(GenerationReference.text(generationID)) is not a sound PNG: "
+                    + describeError(error))
         }
         let bytes: [UInt8]
         do {

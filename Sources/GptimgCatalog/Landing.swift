@@ -315,8 +315,11 @@ extension Catalog {
             try generation.insert(db)
             return (generation.id, ours.index)
         }
+        // A foreign file that says it was made from an image (a ComfyUI img2img graph) is
+        // image-to-image, with no reference URL to record.
+        let type = info?.imageToImage == true ? TaskType.imageToImage : TaskType.textToImage
         var generation = GenerationRecord(
-            status: .completed, type: TaskType.textToImage.rawValue, prompt: info?.prompt ?? "",
+            status: .completed, type: type.rawValue, prompt: info?.prompt ?? "",
             aspectRatio: ValueShape.aspectRatio(width: item.width, height: item.height), n: 1, source: source,
             createdAt: item.createdAt, updatedAt: now)
         generation.negativePrompt = info?.negativePrompt

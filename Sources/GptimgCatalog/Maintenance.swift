@@ -62,7 +62,8 @@ public struct DoctorReport: Sendable {
                 "\(table) row (\(key)): refers to a missing \(missing) row (--fix removes it)"
             case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
             case .unfinishedTask(let id, let status, let taskID):
-                "generation \(id) is \(status)\(taskID.map { " (task \($0))" } ?? ""): `gptimg resume` finishes it"
+                "generation \(GenerationReference.text(id)) is \(status)\(taskID.map { " (task \($0))" } ?? ""): "
+                    + "`gptimg resume` finishes it"
             case .interruptedLanding(let files):
                 """
                 an interrupted import left \(files) uncommitted file(s) and its staging folder: removed by the next \

@@ -25,6 +25,10 @@ extension Catalog {
     }
 
     static func resolve(_ text: String, db: Database) throws -> Int64 {
+        // g17 and task ids name generations: said so, rather than "not an image ID".
+        if GenerationReference.names(text) {
+            throw CatalogError.generationNotImage(text.trimmingCharacters(in: .whitespaces))
+        }
         let id = text.trimmingCharacters(in: .whitespaces).lowercased()
         if !id.isEmpty, id.allSatisfy(\.isASCII), id.allSatisfy(\.isNumber), let number = Int64(id),
             try ImageRecord.exists(db, key: number)

@@ -215,7 +215,10 @@ public struct APIClient: Sendable {
                 }
                 var data = envelope.data
                 if let failure = data.error {
-                    data.error = TaskData.Failure(code: redacted(failure.code), message: redacted(failure.message))
+                    // The contract's own codes are public words, kept as they are whatever the key
+                    // is; anything else is the server's text, the key cut out of it.
+                    let code = APIErrorCode(rawValue: failure.code) != nil ? failure.code : redacted(failure.code)
+                    data.error = TaskData.Failure(code: code, message: redacted(failure.message))
                 }
                 return data
             } catch let error as ClientError {
@@ -244,9 +247,10 @@ public struct APIClient: Sendable {
         }
     }
 
-    /// `text` from the server, or `<redacted>` when it contains the key (a server that echoes
-    /// the Authorization header must not put the key in an error, the catalog or a log).
+    /// `text` from the server with the key cut out (a server that echoes the Authorization
+    /// header must not put the key in an error, the catalog or a log); the rest of the text, the
+    /// API's own reason, is kept.
     private func redacted(_ text: String) -> String {
-        key.occurs(in: text) ? "<redacted>" : text
+        key.redacting(text)
     }
 }

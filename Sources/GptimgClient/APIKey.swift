@@ -16,4 +16,10 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 
     /// Whether `text` contains the key (for scrubbing text that came from elsewhere).
     public func occurs(in text: String) -> Bool { text.contains(secret) }
+
+    /// `text` with every occurrence of the key replaced by `<redacted>`, and nothing else
+    /// changed: a server that echoes the key loses the key, not the rest of its message.
+    public func redacting(_ text: String) -> String {
+        occurs(in: text) ? text.replacingOccurrences(of: secret, with: "<redacted>") : text
+    }
 }

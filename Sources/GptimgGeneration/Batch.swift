@@ -20,15 +20,28 @@ public struct BatchLine: Sendable, Hashable {
     public var request: GenerateRequest
     public var tags: [String]
     public var collection: String?
+    /// What the line itself says, in a canonical form: its prompt, and for a JSON line the
+    /// fields it gives. The command's options (`--aspect`, `-n`, `--tag`, `--collection`) are
+    /// not part of it: they only fill in what the line leaves out.
+    public var content: String
 
-    public init(number: Int, request: GenerateRequest, tags: [String], collection: String?) {
+    public init(number: Int, request: GenerateRequest, tags: [String], collection: String?, content: String? = nil) {
         self.number = number
         self.request = request
         self.tags = tags
         self.collection = collection
+        self.content = content ?? JSONOut.object([("prompt", .string(request.prompt))]).rendered
     }
 
-    /// Stable for the same request on the same file, whatever else the file holds.
+    /// The line's identity in its file: a hash of `content` ("c" and 16 hex). A line already
+    /// sent is known by it whatever options the command is given now, so it is never planned
+    /// again as a new task.
+    public var identity: String {
+        "c" + String(Catalog.sha256Hex(Array(content.utf8)).prefix(16))
+    }
+
+    /// The key of releases before this one (16 hex, no "c"): a hash of the request as sent, the
+    /// command's options included. Still read, so a catalog written by them continues its batches.
     public var fingerprint: String {
         let canonical = JSONOut.object([
             ("prompt", .string(request.prompt)), ("aspect_ratio", .string(request.aspectRatio)), ("n", .int(request.n)),
@@ -38,6 +51,27 @@ public struct BatchLine: Sendable, Hashable {
         var bytes: [UInt8] = []
         canonical.render(into: &bytes)
         return String(Catalog.sha256Hex(bytes).prefix(16))
+    }
+
+    /// How the recorded generation `record` differs from what this line asks for now, one phrase
+    /// an option ("tags t1 then, none now"); empty when it is the same.
+    func differences(from record: GenerationRecord) -> [String] {
+        func shown(_ values: [String]) -> String { values.isEmpty ? "none" : values.joined(separator: ", ") }
+        var out: [String] = []
+        if record.aspectRatio != request.aspectRatio {
+            out.append("aspect \(record.aspectRatio) then, \(request.aspectRatio) now")
+        }
+        if record.n != request.n { out.append("n \(record.n) then, \(request.n) now") }
+        if record.referenceImages != request.referenceImages {
+            out.append("\(record.referenceImages.count) reference images then, \(request.referenceImages.count) now")
+        }
+        if record.requestedTags.sorted() != tags.sorted() {
+            out.append("tags \(shown(record.requestedTags)) then, \(shown(tags)) now")
+        }
+        if record.requestedCollection != collection {
+            out.append("collection \(record.requestedCollection ?? "none") then, \(collection ?? "none") now")
+        }
+        return out
     }
 }
 
@@ -75,7 +109,8 @@ public enum BatchFile {
                     BatchLine(
                         number: number,
                         request: GenerateRequest(prompt: trimmed, aspectRatio: defaults.aspectRatio, n: defaults.n),
-                        tags: defaults.tags, collection: defaults.collection))
+                        tags: defaults.tags, collection: defaults.collection,
+                        content: JSONOut.object([("prompt", .string(trimmed))]).rendered))
                 continue
             }
             switch parseObject(trimmed, number: number, defaults: defaults) {
@@ -153,11 +188,18 @@ public enum BatchFile {
             }
             collection = name
         }
+        // What the line gives, in the fields' order: its identity in the file.
+        var given: [(String, JSONOut)] = [("prompt", .string(prompt))]
+        if object["aspect_ratio"] != nil { given.append(("aspect_ratio", .string(aspect))) }
+        if object["n"] != nil { given.append(("n", .int(n))) }
+        if let references { given.append(("reference_images", .array(references.map(JSONOut.string)))) }
+        if let tags { given.append(("tags", .array(tags.map(JSONOut.string)))) }
+        if object["collection"] != nil { given.append(("collection", .optional(collection))) }
         return .success(
             BatchLine(
                 number: number,
                 request: GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references ?? []),
-                tags: defaults.tags + (tags ?? []), collection: collection))
+                tags: defaults.tags + (tags ?? []), collection: collection, content: JSONOut.object(given).rendered))
     }
 
     /// The file's identity in batch keys: a hash of its absolute path with links resolved (so
@@ -174,6 +216,12 @@ public enum BatchFile {
 
 /// What running a batch file will do: the jobs to run, what is left alone and why, and what
 /// it costs. Made before anything is sent, so its cost is stated first.
+///
+/// A line is known by its file and its content (`BatchLine.identity`), never by the command's
+/// options: a line already sent is not planned again whatever options are given now. When they
+/// differ from the ones it was sent with, the plan says so (which lines, which options) and
+/// sends nothing for them; `again` starts a new round, in which every line is sent anew, and
+/// `retryFailed` sends again the lines whose task the API failed (and refunded).
 public struct BatchPlan: Sendable {
     /// One a line to send or to wait for, in the file's order.
     public var jobs: [GenerationJob]
@@ -183,6 +231,8 @@ public struct BatchPlan: Sendable {
     public var tasks = 0
     public var images = 0
     public var resumed = 0
+    /// The lines sent before with other options than the ones given now: nothing is sent for them.
+    public var changed: [Int] = []
 
     /// What the new tasks cost.
     public var credits: Int { images * APIContract.creditsPerImage }
@@ -208,54 +258,107 @@ public struct BatchPlan: Sendable {
     /// One job a line of `lines` (from the file `identity` names): submit it, or wait for the
     /// task it already has. A line is never sent twice: lines already done, and lines that may
     /// have reached the API without an answer, are left alone and said so. `again` starts a new
-    /// round, in which every line is sent anew.
-    public init(_ lines: [BatchLine], identity: String, again: Bool, catalog: Catalog) throws {
+    /// round, in which every line is sent anew; `retryFailed` sends again the lines whose task
+    /// failed at the API (refunded).
+    public init(
+        _ lines: [BatchLine], identity: String, again: Bool, retryFailed: Bool = false, catalog: Catalog
+    ) throws {
         let prefix = identity + ":"
-        let earlier = try catalog.generations(batchKeyPrefix: prefix)
-        // Keys are "<file>:<round>:<line fingerprint>:<occurrence>"; a plain run continues the
+        let earlier = try catalog.generations(batchKeyPrefix: prefix).compactMap { record in
+            record.batchKey.flatMap { BatchKey($0) }.map { (key: $0, record: record) }
+        }
+        // Keys are "<file>:<round>:<line identity>:<occurrence>"; a plain run continues the
         // latest round, --again starts the next.
-        let latest =
-            earlier.compactMap { $0.batchKey?.split(separator: ":").dropFirst().first.flatMap { Int($0) } }.max() ?? 0
+        let latest = earlier.map(\.key.round).max() ?? 0
         let round = again && !earlier.isEmpty ? latest + 1 : latest
+        let current = earlier.filter { $0.key.round == round && !$0.key.retired }
         let byKey = Dictionary(
-            earlier.compactMap { record in record.batchKey.map { ($0, record) } }, uniquingKeysWith: { $1 })
+            current.filter { !$0.key.isLegacy }.map { ($0.key.text, $0.record) }, uniquingKeysWith: { $1 })
+        var legacy = LegacyLines(
+            current.filter(\.key.isLegacy).map(\.record), lines: lines, prefix: prefix, round: round)
         var occurrences: [String: Int] = [:]
         var jobs: [GenerationJob] = []
         var notices: [String] = []
-        var done = 0
+        var done: [Int] = []
+        var changed: [String: [Int]] = [:]
+        var waitedChanged: [String: [Int]] = [:]
+        var failed: [Int] = []
+        var retried: [Int] = []
         for line in lines {
-            let fingerprint = line.fingerprint
-            let occurrence = occurrences[fingerprint, default: 0]
-            occurrences[fingerprint] = occurrence + 1
-            let key = "\(prefix)\(round):\(fingerprint):\(occurrence)"
+            let identity = line.identity
+            let occurrence = occurrences[identity, default: 0]
+            occurrences[identity] = occurrence + 1
+            let key = "\(prefix)\(round):\(identity):\(occurrence)"
             let label = "line \(line.number)"
-            if let record = byKey[key] {
-                if record.status.isFinished && record.taskID != nil {
-                    done += 1
-                    continue
-                }
-                if record.taskID != nil {
-                    jobs.append(GenerationJob(work: .resume(record), label: label))
-                    continue
-                }
-                if !record.status.isFinished {
-                    notices.append(
-                        "\(label): task #\(record.id) may have reached the API without an answer; "
-                            + "it is not sent again (`gptimg tasks`)"
-                    )
-                    continue
-                }
+            func submit(replacingFailed: Bool = false) {
+                let options = GenerationOptions(
+                    tags: line.tags, collection: line.collection, batchKey: key, replacingFailed: replacingFailed)
+                jobs.append(GenerationJob(work: .submit(line.request, options), label: label))
             }
-            let options = GenerationOptions(tags: line.tags, collection: line.collection, batchKey: key)
-            jobs.append(GenerationJob(work: .submit(line.request, options), label: label))
+            guard let record = byKey[key] ?? legacy.match(line) else {
+                submit()
+                continue
+            }
+            let differences = line.differences(from: record).joined(separator: "; ")
+            switch (record.taskID != nil, record.status) {
+            case (true, .completed):
+                if differences.isEmpty {
+                    done.append(line.number)
+                } else {
+                    changed[differences, default: []].append(line.number)
+                }
+            case (true, .failed):
+                // Failed at the API, which refunded it: sent again only when asked.
+                if retryFailed {
+                    retried.append(line.number)
+                    submit(replacingFailed: true)
+                } else {
+                    failed.append(line.number)
+                }
+            case (true, _):
+                // Accepted and not finished: waited for, and landed as it was first asked.
+                if !differences.isEmpty { waitedChanged[differences, default: []].append(line.number) }
+                jobs.append(GenerationJob(work: .resume(record), label: label))
+            case (false, .failed):
+                // The API never accepted it (refused, or provably never sent): it may go again.
+                submit()
+            case (false, _):
+                notices.append(
+                    "\(label): generation \(GenerationReference.text(record.id)) may have reached the API without "
+                        + "an answer; it is not sent again (`gptimg tasks`)"
+                )
+            }
         }
-        if done > 0 {
-            let lines = "\(done) line\(done == 1 ? "" : "s")"
+        for (differences, numbers) in changed.sorted(by: { $0.value[0] < $1.value[0] }) {
+            let one = numbers.count == 1
+            notices.append(
+                "batch: \(Self.lines(numbers)) \(one ? "was" : "were") sent before with other options "
+                    + "(\(differences)): nothing is sent for \(one ? "it" : "them"); --again sends "
+                    + "\(one ? "it anew as a new task" : "them anew as new tasks")")
+        }
+        for (differences, numbers) in waitedChanged.sorted(by: { $0.value[0] < $1.value[0] }) {
+            notices.append(
+                "batch: \(Self.lines(numbers)) \(numbers.count == 1 ? "is" : "are") still at the API from a run "
+                    + "with other options (\(differences)): waited for, and landed as that run asked")
+        }
+        if !failed.isEmpty {
+            let one = failed.count == 1
+            notices.append(
+                "batch: \(Self.lines(failed)) failed at the API (refunded): --retry-failed sends "
+                    + "\(one ? "it" : "them") again")
+        }
+        if !retried.isEmpty {
+            let verb = retried.count == 1 ? "is" : "are"
+            notices.append("batch: \(Self.lines(retried)) failed before (refunded) and \(verb) sent again")
+        }
+        if !done.isEmpty {
+            let lines = "\(done.count) line\(done.count == 1 ? "" : "s")"
             notices.append(
                 "batch: \(lines) already done in this file's run\(again ? "" : " (--again runs them as new tasks)")")
         }
         self.jobs = jobs
         self.notices = notices
+        self.changed = changed.values.flatMap { $0 }.sorted()
         for job in jobs {
             switch job.work {
             case .submit(let request, _):
@@ -265,5 +368,75 @@ public struct BatchPlan: Sendable {
                 resumed += 1
             }
         }
+    }
+
+    /// "line 3", "lines 1, 2 and 5", "lines 1, 2, 3, 4, 5 and 7 more".
+    public static func lines(_ numbers: [Int]) -> String {
+        guard numbers.count > 1 else { return "line \(numbers.first ?? 0)" }
+        let shown = numbers.prefix(numbers.count > 6 ? 5 : numbers.count - 1).map(String.init)
+        let rest = numbers.count - shown.count
+        let last = numbers.count > 6 ? "\(rest) more" : String(numbers[numbers.count - 1])
+        return "lines \(shown.joined(separator: ", ")) and \(last)"
+    }
+}
+
+/// A batch key, "<file>:<round>:<line>:<occurrence>", or one set aside when its line was sent
+/// again after a failure ("…:retired-<generation>").
+private struct BatchKey {
+    var text: String
+    var round: Int
+    var line: String
+    var retired: Bool
+
+    init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 4, let round = Int(parts[1]) else { return nil }
+        self.text = text
+        self.round = round
+        self.line = String(parts[2])
+        self.retired = parts.count > 4
+    }
+
+    /// Written by a release that keyed a line by its request, options included (16 hex, no "c").
+    var isLegacy: Bool { !line.hasPrefix("c") }
+}
+
+/// The lines a catalog of an earlier release recorded, keyed by their request with the options
+/// included: found by that key when the options are the same, else by their prompt and
+/// references, so a line sent then is not sent again whatever options are given now.
+private struct LegacyLines {
+    private var records: [GenerationRecord]
+    /// Line number → the record its old key names (options unchanged), found before any line
+    /// is matched by prompt, so no other line takes it.
+    private var exact: [Int: GenerationRecord] = [:]
+    private var used: Set<Int64> = []
+
+    init(_ records: [GenerationRecord], lines: [BatchLine], prefix: String, round: Int) {
+        self.records = records
+        guard !records.isEmpty else { return }
+        var byKey: [String: GenerationRecord] = [:]
+        for record in records {
+            if let key = record.batchKey { byKey[key] = record }
+        }
+        var occurrences: [String: Int] = [:]
+        for line in lines {
+            let fingerprint = line.fingerprint
+            let occurrence = occurrences[fingerprint, default: 0]
+            occurrences[fingerprint] = occurrence + 1
+            if let record = byKey["\(prefix)\(round):\(fingerprint):\(occurrence)"] {
+                exact[line.number] = record
+                used.insert(record.id)
+            }
+        }
+    }
+
+    mutating func match(_ line: BatchLine) -> GenerationRecord? {
+        if let record = exact[line.number] { return record }
+        let record = records.first {
+            !used.contains($0.id) && $0.prompt == line.request.prompt
+                && $0.referenceImages == line.request.referenceImages
+        }
+        if let record { used.insert(record.id) }
+        return record
     }
 }

@@ -4,15 +4,13 @@ import GptimgCatalog
 /// The requests `rerun` and `variant` make from what the library holds, for every surface that
 /// offers them (the MCP server; the CLI's commands make the same ones).
 public enum DerivedRequest {
-    /// The generation an ID names: an image's (its number or SHA-256 prefix), or a task id's.
+    /// The generation an ID names: an image's (its number or SHA-256 prefix), or a generation's
+    /// (`g17` or its task id).
     public static func source(_ id: String, in catalog: Catalog) throws -> (
         generation: GenerationRecord, image: ImageDetails?
     ) {
-        if id.hasPrefix(APIContract.taskIDPrefix) {
-            guard let generation = try catalog.generation(taskID: id) else {
-                throw PipelineError("no task \(id) in the library: `gptimg tasks --all` lists them")
-            }
-            return (generation, nil)
+        if GenerationReference.names(id) {
+            return (try catalog.generation(reference: id), nil)
         }
         guard let image = try catalog.details([try catalog.resolve(id)]).first else {
             throw CatalogError.noSuchImage(id)
@@ -20,11 +18,29 @@ public enum DerivedRequest {
         return (image.generation, image)
     }
 
-    /// The same prompt and parameters again, as a new task (`n` and `aspect` default to the source's).
+    /// The same prompt and parameters again, as a new task (`n` and `aspect` default to the
+    /// source's). A source whose shape is not one of the API's ratios (an imported 832×1216 is
+    /// "13:19") takes the nearest one; `rerunNotice` says so.
     public static func rerun(of source: GenerationRecord, n: Int? = nil, aspect: String? = nil) -> GenerateRequest {
         GenerateRequest(
-            prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n,
+            prompt: source.prompt, aspectRatio: aspect ?? supportedAspect(of: source).ratio, n: n ?? source.n,
             referenceImages: source.referenceImages)
+    }
+
+    /// The line to show when `rerun` (without `aspect`) does not keep the source's ratio, or nil.
+    public static func rerunNotice(of source: GenerationRecord, aspect: String? = nil) -> String? {
+        guard aspect == nil else { return nil }
+        let chosen = supportedAspect(of: source)
+        guard chosen.ratio != source.aspectRatio else { return nil }
+        return "\(source.aspectRatio) is not one of the API's aspect ratios: using the nearest, \(chosen.ratio) "
+            + "(--aspect chooses another)"
+    }
+
+    /// The source's ratio when the API supports it, else the nearest one it does.
+    private static func supportedAspect(of source: GenerationRecord) -> (ratio: String, changed: Bool) {
+        if AspectRatio(rawValue: source.aspectRatio) != nil { return (source.aspectRatio, false) }
+        guard let nearest = AspectRatio.nearest(to: source.aspectRatio) else { return (source.aspectRatio, false) }
+        return (nearest.rawValue, true)
     }
 
     /// Image-to-image from `image`, its hosted URL as the reference: the prompt is the source's,
@@ -42,6 +58,7 @@ public enum DerivedRequest {
         }
         let text = prompt ?? (append.map { image.generation.prompt + ", " + $0 } ?? image.generation.prompt)
         return GenerateRequest(
-            prompt: text, aspectRatio: aspect ?? image.generation.aspectRatio, n: n, referenceImages: [url])
+            prompt: text, aspectRatio: aspect ?? supportedAspect(of: image.generation).ratio, n: n,
+            referenceImages: [url])
     }
 }

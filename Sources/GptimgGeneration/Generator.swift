@@ -60,16 +60,20 @@ public struct GenerationOptions: Sendable, Hashable {
     public var source: GenerationSource
     /// The batch line it comes from, so re-running the batch never sends it twice.
     public var batchKey: String?
+    /// The batch line's earlier task failed at the API (refunded) and the user asked for it to
+    /// be sent again (`batch --retry-failed`).
+    public var replacingFailed: Bool
 
     public init(
         tags: [String] = [], collection: String? = nil, parentImageID: Int64? = nil, source: GenerationSource = .api,
-        batchKey: String? = nil
+        batchKey: String? = nil, replacingFailed: Bool = false
     ) {
         self.tags = tags
         self.collection = collection
         self.parentImageID = parentImageID
         self.source = source
         self.batchKey = batchKey
+        self.replacingFailed = replacingFailed
     }
 }
 
@@ -144,9 +148,9 @@ public struct Generator: Sendable {
             NewGeneration(
                 request, baseURL: client.baseURL, source: options.source, parentImageID: options.parentImageID,
                 tags: options.tags,
-                collection: options.collection, batchKey: options.batchKey))
+                collection: options.collection, batchKey: options.batchKey, replacingFailed: options.replacingFailed))
         events(.recorded(generation: pending.id, prompt: request.prompt, credits: request.credits))
-        logger.debug("generation \(pending.id): submitting once (\(request.credits) credits)")
+        logger.debug("generation \(GenerationReference.text(pending.id)): submitting once (\(request.credits) credits)")
         // No retry loop here: AsyncHTTPClient already retries establishing the connection (never
         // the request) with backoff for up to its 10 s connect timeout, the one case that is safe.
         switch await send(request) {
@@ -252,8 +256,8 @@ public struct Generator: Sendable {
                     }
                     let backoff = schedule.backoff(
                         failures: failures - 1, retryAfter: retryAfter, random: Double.random(in: 0...1))
-                    logger.debug(
-                        "generation \(generation.id): poll failed (\(error.description)); again in \(backoff) s")
+                    let named = GenerationReference.text(generation.id)
+                    logger.debug("generation \(named): poll failed (\(error.description)); again in \(backoff) s")
                     try await clock.sleep(seconds: backoff)
                     continue
                 default:
@@ -281,12 +285,14 @@ public struct Generator: Sendable {
             case .failed:
                 let current = try await catalog.generation(id: generation.id) ?? generation
                 let refund = current.creditsCharged - current.creditsRefunded
-                let message = checked.failure.map { "\($0.code): \($0.message)" } ?? "the task failed"
+                // The API's own code and message, each in its column; shown together.
+                let code = checked.failure?.code ?? "FAILED"
+                let reason = checked.failure?.message ?? "the task failed"
+                let message = "\(code): \(reason)"
                 let updated = try await catalog.updateGeneration(
                     generation.id,
                     GenerationUpdate(
-                        status: .failed, completedAt: checked.updatedAt, errorCode: checked.failure?.code ?? "FAILED",
-                        errorMessage: message),
+                        status: .failed, completedAt: checked.updatedAt, errorCode: code, errorMessage: reason),
                     ledger: refund > 0 ? [CreditEntry(kind: .refund, credits: refund, taskID: taskID)] : [])
                 events(.failed(generation: generation.id, message: message))
                 return .ended(
@@ -299,7 +305,8 @@ public struct Generator: Sendable {
                         try await leftProcessing(
                             generation, "still processing after \(Int(schedule.deadline)) s", timing))
                 }
-                logger.debug("generation \(generation.id): processing after \(timing.polls) polls; next in \(wait) s")
+                let named = GenerationReference.text(generation.id)
+                logger.debug("generation \(named): processing after \(timing.polls) polls; next in \(wait) s")
                 try await clock.sleep(seconds: wait)
             }
         }

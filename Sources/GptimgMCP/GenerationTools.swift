@@ -230,7 +230,9 @@ extension GptimgMCPServer {
         if generation.status == .failed || generation.status == .unknown {
             let refunded = generation.creditsRefunded > 0 ? " (\(generation.creditsRefunded) credits refunded)" : ""
             let reason = outcome.message ?? generation.errorMessage ?? "no reason given"
-            throw ToolFailure("generation #\(generation.id) \(generation.status.rawValue): \(reason)" + refunded)
+            throw ToolFailure(
+                "generation \(GenerationReference.text(generation.id)) \(generation.status.rawValue): \(reason)"
+                    + refunded)
         }
         let limits = try await blocking { try self.spendingLimits() }
         var text: String

@@ -422,9 +422,10 @@ extension GptimgMCPServer {
     }
 
     static func line(_ generation: GenerationRecord) -> String {
-        "#\(generation.id)  \(generation.status.rawValue)  \(generation.taskID ?? "(no task id)")  "
-            + "\(generation.aspectRatio) x\(generation.n)  \(generation.prompt.prefix(60))"
-            + (generation.errorMessage.map { "  (\($0))" } ?? "")
+        "\(GenerationReference.text(generation.id))  \(generation.status.rawValue)  "
+            + "\(generation.taskID ?? "(no task id)")  \(generation.aspectRatio) x\(generation.n)  "
+            + "\(generation.prompt.prefix(60))"
+            + (generation.errorMessage.map { "  (\(generation.errorCode.map { $0 + ": " } ?? "")\($0))" } ?? "")
     }
 }
 

@@ -32,6 +32,9 @@ public struct GenerationInfo: Sendable, Hashable, Codable {
     public var parameters: [Parameter]
     /// Ours, in full, when the file carries a `gptimg` chunk.
     public var gptimg: GptimgMetadata?
+    /// True when the file says it was made from another image (a ComfyUI graph whose sampler
+    /// starts from a loaded image): recorded as image-to-image. Nil when it does not say.
+    public var imageToImage: Bool?
 
     public init(
         generator: Generator, prompt: String? = nil, negativePrompt: String? = nil,

@@ -253,7 +253,7 @@ struct TerminalTests {
                 "\(interrupted.stderr)")
             #expect(
                 interrupted.stderr.hasSuffix(
-                    "gptimg: interrupted: 1 task is still running at the API: \(taskID) (#1); "
+                    "gptimg: interrupted: 1 task is still running at the API: \(taskID) (g1); "
                         + "`gptimg resume` will land it (nothing is sent again)\n"), "\(interrupted.stderr)")
             let tasks = try await BinaryTests.run(["tasks", "--json"], workspace)
             #expect(jsonObjects(tasks.stdout).map { $0["status"] as? String } == ["processing"], "\(tasks.stdout)")
@@ -320,7 +320,7 @@ struct TerminalTests {
             let shown = await gptimg(
                 ["batch", prompts, "--concurrency", "2", "--library", workspace.library], terminal: true)
             #expect(shown.status == 0, "\(shown.stderr)")
-            #expect(shown.stderr.contains("\r\u{1B}[Kdone 0/3 0% · 0:00 elapsed · [1] sending 0:00"), "\(shown.stderr)")
+            #expect(shown.stderr.contains("\r\u{1B}[Kdone 0/3 0% · 0:00 elapsed · [g1] sending 0:00"), "\(shown.stderr)")
             #expect(shown.stderr.contains("\r\u{1B}[Kdone 3/3 100% · "), "\(shown.stderr)")
             #expect(shown.stdout.contains("\u{1B}[32mcompleted\u{1B}[0m"), "statuses in colour: \(shown.stdout)")
 

@@ -159,7 +159,7 @@ struct BatchTests {
                 let plan = try BatchPlan(lines, identity: "file", again: false, catalog: catalog)
                 #expect(
                     plan.notices == [
-                        "line 1: task #\(lost.id) may have reached the API without an answer; "
+                        "line 1: generation g\(lost.id) may have reached the API without an answer; "
                             + "it is not sent again (`gptimg tasks`)"
                     ])
                 #expect(plan.jobs.map(\.label) == ["line 2", "line 3"])
@@ -172,6 +172,95 @@ struct BatchTests {
                 #expect(plan.statement(concurrency: 2).hasSuffix("; 1 already sent, waited for"))
             }
         }
+    }
+    @Test func aLineIsKnownByWhatItSaysNotByTheOptionsThatFillItIn() throws {
+        let text = "a kite\n{\"prompt\":\"a kite\",\"n\":2}\n  a kite  "
+        let plain = try BatchFile.parse(text, defaults: Self.defaults)
+        let other = try BatchFile.parse(
+            text, defaults: BatchFile.Defaults(aspectRatio: "16:9", n: 3, tags: ["t1"], collection: "Trip"))
+        #expect(plain.map(\.identity) == other.map(\.identity), "the options are not part of a line's identity")
+        #expect(plain[0].identity == plain[2].identity, "the same words are the same line (an occurrence apart)")
+        #expect(plain[0].identity != plain[1].identity, "a field the line gives is part of it")
+        #expect(plain.allSatisfy { $0.identity.hasPrefix("c") && $0.identity.count == 17 })
+        #expect(plain[0].fingerprint != other[0].fingerprint, "the key of earlier releases held the options")
+    }
+
+    @Test func aCatalogOfAnEarlierReleaseContinuesItsBatchWhateverTheOptions() throws {
+        // Earlier releases keyed a line by its request, options included ("<file>:0:<16 hex>:0").
+        let lines = try BatchFile.parse("one\ntwo\nthree", defaults: Self.defaults)
+        try withLibrarySync { catalog throws in
+            for line in lines.prefix(2) {
+                let record = try catalog.recordGeneration(
+                    NewGeneration(
+                        prompt: line.request.prompt, tags: line.tags, batchKey: "old:0:\(line.fingerprint):0"))
+                try catalog.updateGeneration(
+                    record.id,
+                    GenerationUpdate(
+                        taskID: "gpt-image-2-" + String(repeating: line.number == 1 ? "A" : "B", count: 21),
+                        status: .completed))
+            }
+            let same = try BatchPlan(lines, identity: "old", again: false, catalog: catalog)
+            #expect(same.jobs.map(\.label) == ["line 3"])
+            #expect(same.notices == ["batch: 2 lines already done in this file's run (--again runs them as new tasks)"])
+
+            let changed = try BatchFile.parse(
+                "one\ntwo\nthree", defaults: BatchFile.Defaults(aspectRatio: "1:1", n: 2, tags: [], collection: nil))
+            let plan = try BatchPlan(changed, identity: "old", again: false, catalog: catalog)
+            #expect(plan.jobs.map(\.label) == ["line 3"], "a line sent by an earlier release is not sent again")
+            #expect(plan.changed == [1, 2])
+            #expect(
+                plan.notices == [
+                    "batch: lines 1 and 2 were sent before with other options (n 1 then, 2 now; tags b then, none "
+                        + "now): nothing is sent for them; --again sends them anew as new tasks"
+                ])
+            let keys = plan.jobs.compactMap { job -> String? in
+                if case .submit(_, let options) = job.work { return options.batchKey } else { return nil }
+            }
+            #expect(keys == ["old:0:\(changed[2].identity):0"], "new lines get the new key")
+        }
+    }
+
+    @Test func aLineWhoseTaskFailedIsSentAgainOnlyWithRetryFailedAndItsFirstTaskKeepsItsLine() async throws {
+        let api = SimulatedAPI()
+        try await api.simulator(failRate: 1).withRunning { sim async throws in
+            try await withLibrary { catalog in
+                let lines = try BatchFile.parse("doomed", defaults: Self.defaults)
+                let run = GenerationRun(generator: api.generator(catalog, try client(sim.port)))
+                let first = try BatchPlan(lines, identity: "f", again: false, catalog: catalog)
+                #expect(await run.run(first.jobs, concurrency: 1).failed == 1)
+
+                let plain = try BatchPlan(lines, identity: "f", again: false, catalog: catalog)
+                #expect(plain.jobs.isEmpty)
+                #expect(plain.notices == ["batch: line 1 failed at the API (refunded): --retry-failed sends it again"])
+
+                let retry = try BatchPlan(lines, identity: "f", again: false, retryFailed: true, catalog: catalog)
+                #expect(retry.tasks == 1)
+                #expect(retry.notices == ["batch: line 1 failed before (refunded) and is sent again"])
+                #expect(await run.run(retry.jobs, concurrency: 1).failed == 1)
+                let all = try catalog.generations(batchKeyPrefix: "f:")
+                #expect(all.count == 2 && all.allSatisfy { $0.status == .failed && $0.creditsRefunded == 2 })
+                #expect(all[0].batchKey == "f:0:\(lines[0].identity):0:retired-\(all[0].id)", "set aside, kept")
+                #expect(all[1].batchKey == "f:0:\(lines[0].identity):0")
+                #expect(await sim.ledger(of: canaryKey).entries.count == 2)
+                // Retrying never replaces a line that completed or may still be running.
+                let running = try await catalog.recordGeneration(NewGeneration(prompt: "x", batchKey: "f:9:cx:0"))
+                try await catalog.updateGeneration(
+                    running.id,
+                    GenerationUpdate(
+                        taskID: "gpt-image-2-" + String(repeating: "C", count: 21),
+                        status: .processing))
+                #expect(throws: CatalogError.alreadySubmitted(batchKey: "f:9:cx:0", generation: running.id)) {
+                    try catalog.recordGeneration(
+                        NewGeneration(prompt: "x", batchKey: "f:9:cx:0", replacingFailed: true))
+                }
+            }
+        }
+    }
+
+    @Test func manyLinesAreNamedShortly() {
+        #expect(BatchPlan.lines([3]) == "line 3")
+        #expect(BatchPlan.lines([1, 2, 5]) == "lines 1, 2 and 5")
+        #expect(BatchPlan.lines(Array(1...12)) == "lines 1, 2, 3, 4, 5 and 7 more")
     }
 }
 

@@ -122,4 +122,72 @@ struct ComfyUIGraphTests {
         #expect(info.negativePrompt == nil)
         #expect(info.parameter("model") == "flux1-dev.safetensors")
     }
+
+    @Test("every sampler's prompt is kept: a second pass's own prompt is the image's too, in both shapes")
+    func everySamplersPrompt() throws {
+        let api = #"""
+            {"3": {"class_type": "KSampler", "inputs": {"seed": 7, "steps": 20, "positive": ["6", 0],
+               "negative": ["7", 0], "latent_image": ["5", 0], "model": ["4", 0]}},
+             "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "base.safetensors"}},
+             "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 832, "height": 1216}},
+             "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a lake at dawn"}},
+             "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry"}},
+             "10": {"class_type": "LatentUpscale", "inputs": {"samples": ["3", 0]}},
+             "11": {"class_type": "CLIPTextEncode", "inputs": {"text": "mountains"}},
+             "12": {"class_type": "KSampler", "inputs": {"seed": 8, "steps": 12, "positive": ["11", 0],
+               "negative": ["7", 0], "latent_image": ["10", 0], "model": ["4", 0]}}}
+            """#
+        let workflow = #"""
+            {"nodes": [
+              {"id": 3, "type": "KSampler", "inputs": [{"name": "positive", "type": "CONDITIONING", "link": 1},
+                {"name": "latent_image", "type": "LATENT", "link": 2}], "widgets_values": [7, "fixed", 20, 7, "euler",
+                "normal", 1]},
+              {"id": 5, "type": "EmptyLatentImage", "widgets_values": [832, 1216, 1]},
+              {"id": 6, "type": "CLIPTextEncode", "widgets_values": ["a lake at dawn"]},
+              {"id": 10, "type": "LatentUpscale", "inputs": [{"name": "samples", "type": "LATENT", "link": 3}]},
+              {"id": 11, "type": "CLIPTextEncode", "widgets_values": ["mountains"]},
+              {"id": 12, "type": "KSampler", "inputs": [{"name": "positive", "type": "CONDITIONING", "link": 4},
+                {"name": "latent_image", "type": "LATENT", "link": 5}], "widgets_values": [8, "fixed", 12, 6, "euler",
+                "normal", 0.5]}],
+             "links": [[1, 6, 0, 3, 0, "CONDITIONING"], [2, 5, 0, 3, 1, "LATENT"], [3, 3, 0, 10, 0, "LATENT"],
+                       [4, 11, 0, 12, 0, "CONDITIONING"], [5, 10, 0, 12, 1, "LATENT"]]}
+            """#
+        for info in [try #require(ComfyUIMetadata.parseAPIGraph(api)), try #require(ComfyUIWorkflow.parse(workflow))] {
+            #expect(info.prompt == "a lake at dawn\nmountains")
+            // The settings are the first pass's.
+            #expect(info.parameter("seed") == "7")
+            #expect(info.parameter("steps") == "20")
+            #expect(info.imageToImage == nil, "a second pass over the first's latent is not image-to-image")
+        }
+        #expect(ComfyUIMetadata.parseAPIGraph(api)?.negativePrompt == "blurry", "the shared negative once")
+    }
+
+    @Test("a sampler that starts from a loaded image is image-to-image; a ControlNet's image is not")
+    func imageToImage() throws {
+        let img2img = #"""
+            {"1": {"class_type": "LoadImage", "inputs": {"image": "photo.png"}},
+             "2": {"class_type": "ImageScale", "inputs": {"image": ["1", 0], "width": 512, "height": 512}},
+             "3": {"class_type": "VAEEncode", "inputs": {"pixels": ["2", 0], "vae": ["4", 2]}},
+             "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15.safetensors"}},
+             "5": {"class_type": "KSampler", "inputs": {"seed": 1, "positive": ["6", 0], "latent_image": ["3", 0],
+               "model": ["4", 0], "denoise": 0.55}},
+             "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "as an oil painting"}}}
+            """#
+        let info = try #require(ComfyUIMetadata.parseAPIGraph(img2img))
+        #expect(info.imageToImage == true)
+        #expect(info.prompt == "as an oil painting")
+        #expect(info.parameter("denoise") == "0.55")
+        let controlNet = #"""
+            {"1": {"class_type": "LoadImage", "inputs": {"image": "pose.png"}},
+             "2": {"class_type": "ControlNetApply", "inputs": {"conditioning": ["6", 0], "image": ["1", 0],
+               "control_net": ["8", 0], "strength": 1}},
+             "5": {"class_type": "KSampler", "inputs": {"seed": 1, "positive": ["2", 0], "latent_image": ["7", 0]}},
+             "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a dancer"}},
+             "7": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512}},
+             "8": {"class_type": "ControlNetLoader", "inputs": {"control_net_name": "openpose.safetensors"}}}
+            """#
+        let guided = try #require(ComfyUIMetadata.parseAPIGraph(controlNet))
+        #expect(guided.prompt == "a dancer")
+        #expect(guided.imageToImage == nil, "a ControlNet's image guides the conditioning; the latent is empty")
+    }
 }

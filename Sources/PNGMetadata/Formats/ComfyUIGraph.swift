@@ -72,22 +72,28 @@ struct ComfyGraph {
         nodeIDs.sort(by: ComfyNodeID.precedes)
     }
 
-    /// The generation: the first sampler (in node order) conditioned on text, its prompts,
-    /// settings and model; without one, every text encoder's text.
+    /// The generation: every sampler's prompts (a two-pass graph's second prompt is as much the
+    /// image's as the first), the settings and model of the first sampler (in node order)
+    /// conditioned on text; without one, every text encoder's text. A graph whose sampler starts
+    /// from an encoded image (LoadImage → VAEEncode → latent) is image-to-image.
     func generationInfo() -> GenerationInfo {
         var info = GenerationInfo(generator: .comfyui)
-        let samplers = nodeIDs.lazy.filter(isSampler).prefix(Self.maximumCandidates)
-        // Several samplers (hires fix, refiner): the first one that is conditioned on text.
+        let samplers = Array(nodeIDs.lazy.filter(isSampler).prefix(Self.maximumCandidates))
+        // Several samplers (hires fix, refiner, a second pass): the first one conditioned on text
+        // gives the settings; the prompts are all of theirs, each text once, in node order.
         var chosen = samplers.first
-        var prompts: (positive: String?, negative: String?) = (nil, nil)
+        var positives: [String] = []
+        var negatives: [String] = []
+        var conditioned = false
         for sampler in samplers {
             let found = self.prompts(ofSampler: sampler)
-            if found.positive != nil || found.negative != nil {
-                chosen = sampler
-                prompts = found
-                break
-            }
+            guard found.positive != nil || found.negative != nil else { continue }
+            if !conditioned { chosen = sampler }
+            conditioned = true
+            positives += found.positive.map { [$0] } ?? []
+            negatives += found.negative.map { [$0] } ?? []
         }
+        var prompts = (positive: ComfyText.join(positives), negative: ComfyText.join(negatives))
         // No sampler, or conditioning through nodes we do not know: every encoder's text.
         if prompts.positive == nil, prompts.negative == nil {
             prompts = promptsWithoutSampler()
@@ -96,11 +102,45 @@ struct ComfyGraph {
         info.negativePrompt = prompts.negative
         if let chosen {
             info.parameters = parameters(ofSampler: chosen)
+            if startsFromAnImage(chosen) { info.imageToImage = true }
         }
         if info.parameter("model") == nil, let model = anyCheckpointName() {
             info.parameters.append(Parameter("model", model))
         }
         return info
+    }
+
+    private static let pictureInputs: Set<String> = ["latent_image", "latent", "samples", "pixels", "image", "images"]
+
+    private static func carriesPicture(_ input: ComfyNode.Input) -> Bool {
+        if let type = input.type { return type == "LATENT" || type == "IMAGE" }
+        return pictureInputs.contains(input.name)
+    }
+
+    /// Whether the sampler's latent comes from an image the graph loaded (LoadImage and its
+    /// kin, through VAEEncode, upscales, crops…), rather than from an empty latent.
+    private func startsFromAnImage(_ id: String) -> Bool {
+        guard let latent = nodes[id]?.link("latent_image") else { return false }
+        var walk = ComfyWalk()
+        var frontier = [latent]
+        var depth = 0
+        while !frontier.isEmpty, depth < Self.maximumDepth {
+            var next: [ComfyLink] = []
+            for link in frontier {
+                guard walk.enter(link.node), let node = nodes[link.node] else { continue }
+                if node.type.hasPrefix("LoadImage") || node.type == "ETN_LoadImageBase64" { return true }
+                // An empty latent is text-to-image whatever follows it.
+                if node.type.contains("EmptyLatent") || node.type.contains("EmptySD3Latent") { continue }
+                // Only what carries the picture (latents, pixels): a ControlNet's image feeds
+                // the conditioning, not the latent, and is not followed.
+                for input in node.inputs where Self.carriesPicture(input) {
+                    if case .link(let origin) = input.value { next.append(origin) }
+                }
+            }
+            frontier = next
+            depth += 1
+        }
+        return false
     }
 
     // MARK: - Kinds of nodes

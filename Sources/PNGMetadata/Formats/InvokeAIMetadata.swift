@@ -37,6 +37,12 @@ public enum InvokeAIMetadata {
             }
         }
         guard info.prompt != nil || info.negativePrompt != nil || !info.parameters.isEmpty else { return nil }
+        // "img2img", "sdxl_img2img", "inpaint", "outpaint": made from an image.
+        if let mode = info.parameter("generation_mode")?.lowercased(),
+            ["img2img", "inpaint", "outpaint"].contains(where: mode.contains)
+        {
+            info.imageToImage = true
+        }
         return info
     }
 
