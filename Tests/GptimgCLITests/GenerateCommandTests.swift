@@ -80,7 +80,7 @@ struct GenerateCommandTests {
                 .replacingOccurrences(of: "\u{1B}[32m", with: "").replacingOccurrences(of: "\u{1B}[0m", with: "")
             for step in steps { #expect(plainShown.contains(step), "\(step): \(shown.stderr)") }
             // The line of where each task is, redrawn in place, and gone at the end.
-            #expect(shown.stderr.contains("\r\u{1B}[K[1] sending 0:00"), "\(shown.stderr)")
+            #expect(shown.stderr.contains("\r\u{1B}[K[g1] sending 0:00"), "\(shown.stderr)")
             #expect(shown.stderr.hasSuffix("\r\u{1B}[K"), "\(shown.stderr)")
             #expect(shown.stdout.contains("completed"))
 
@@ -88,7 +88,7 @@ struct GenerateCommandTests {
             #expect(piped.status == 0, "\(piped.stderr)")
             #expect(!piped.stderr.contains("\u{1B}") && !piped.stderr.contains("\r"), "\(piped.stderr)")
             for step in steps { #expect(piped.stderr.contains(step), "\(step): \(piped.stderr)") }
-            #expect(piped.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("gptimg: [2] ") }, "\(piped.stderr)")
+            #expect(piped.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("gptimg: [g2] ") }, "\(piped.stderr)")
 
             let quiet = await gptimg(
                 ["generate", "quietly", "--quiet", "--library", workspace.library], terminal: true)
