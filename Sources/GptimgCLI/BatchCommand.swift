@@ -61,7 +61,10 @@ struct BatchCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, concurrency: concurrency) {
+        try await runGenerations(
+            context, options: options, detach: flags.detach, concurrency: concurrency,
+            monthlyBudget: flags.monthlyBudget
+        ) {
             catalog, client, _, settings in
             let defaults = BatchFile.Defaults(
                 aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue, n: n ?? settings.n ?? 1,

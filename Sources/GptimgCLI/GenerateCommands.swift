@@ -24,6 +24,18 @@ struct GenerationFlags: ParsableArguments {
     @Flag(help: "Submit and return; `gptimg resume` fetches the images later.")
     var detach = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The most this calendar month (UTC) may cost, in credits (default: $GPTIMG_MONTHLY_BUDGET, "
+                + "else the config file's monthly_budget, else no limit).", valueName: "credits"))
+    var monthlyBudget: Int?
+
+    func validate() throws {
+        if let monthlyBudget, monthlyBudget < 0 {
+            throw ValidationError("--monthly-budget must be a whole number of credits, 0 or more (such as 200)")
+        }
+    }
+
     /// The --tag values, else the config file's tags.
     func tags(_ settings: Settings) -> [String] { tags.isEmpty ? settings.tags ?? [] : tags }
 }
@@ -34,6 +46,7 @@ struct GenerationFlags: ParsableArguments {
 /// is read: a batch states its cost there, and a dry run stops there.
 func runGenerations(
     _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, concurrency: Int? = 1,
+    monthlyBudget: Int? = nil,
     prepare: (Catalog, APIClient, Output, Settings) throws -> [GenerationJob],
     after: ((GenerationRunSummary, Output) -> Void)? = nil
 ) async throws {
@@ -50,6 +63,7 @@ func runGenerations(
         let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
         let catalog = try options.open(.readWrite, context)
         let jobs = try prepare(catalog, client, output, settings)
+        try checkBudget(jobs, flag: monthlyBudget, context: context, settings: settings, catalog: catalog)
         let run = try GenerationRun(
             catalog: catalog, client: client, pollLatency: pollLatency, detach: detach,
             clock: context.clock, logger: context.logger("gptimg.generation"),
@@ -65,6 +79,26 @@ func runGenerations(
         let accepted = detach && summary.failed == 0 && summary.notSubmitted == 0
         if !summary.allCompleted && !accepted { throw ExitCode(1) }
     }
+}
+
+/// Refuses a run whose new tasks would take this month's spending past the monthly budget
+/// (`--monthly-budget`, else `GPTIMG_MONTHLY_BUDGET`, else the config file's `monthly_budget`):
+/// one line saying what is left and how to raise it, before anything is recorded or sent.
+/// Resumed tasks were paid for when they were sent and cost nothing more.
+func checkBudget(
+    _ jobs: [GenerationJob], flag: Int?, context: GptimgContext, settings: Settings, catalog: Catalog
+) throws {
+    let cost = jobs.reduce(0) { total, job in
+        if case .submit(let request, _) = job.work { return total + request.credits }
+        return total
+    }
+    guard cost > 0,
+        let budget = try SpendingPolicy.monthlyBudget(
+            flag: flag, environment: context.environment, config: settings.monthlyBudget)
+    else { return }
+    let policy = SpendingPolicy(monthlyBudget: budget.budget, budgetSource: budget.source)
+    let spent = try SpendingPolicy.spentThisMonth(catalog, now: context.clock.now())
+    if let refusal = policy.refusal(cost: cost, spentThisMonth: spent) { throw refusal }
 }
 
 struct GenerateCommand: AsyncContextCommand {
@@ -100,7 +134,9 @@ struct GenerateCommand: AsyncContextCommand {
     var references: [String] = []
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { _, _, _, settings in
+        try await runGenerations(
+            context, options: options, detach: flags.detach, monthlyBudget: flags.monthlyBudget
+        ) { _, _, _, settings in
             let request = GenerateRequest(
                 prompt: prompt, aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue,
                 n: n ?? settings.n ?? 1, referenceImages: references)
@@ -136,7 +172,9 @@ struct RerunCommand: AsyncContextCommand {
     var aspect: String?
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
+        try await runGenerations(
+            context, options: options, detach: flags.detach, monthlyBudget: flags.monthlyBudget
+        ) { catalog, _, _, _ in
             let request = DerivedRequest.rerun(
                 of: try DerivedRequest.source(id, in: catalog).generation, n: n, aspect: aspect)
             return [
@@ -183,7 +221,9 @@ struct VariantCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
+        try await runGenerations(
+            context, options: options, detach: flags.detach, monthlyBudget: flags.monthlyBudget
+        ) { catalog, _, _, _ in
             guard let source = try DerivedRequest.source(id, in: catalog).image else {
                 throw ErrorLine(
                     message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
@@ -265,14 +305,39 @@ struct CreditsCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "credits",
         abstract:
-            "Credits charged, refunded and net (total, per day, per month), and the last balance the API reported.")
+            "Credits charged, refunded and net (total, per month), credits per kept image, and the last balance.",
+        discussion: """
+            --by groups the spending: day and month by when each charge and refund was recorded; \
+            collection and tag by the tasks whose images are in them (a task whose images are in \
+            two collections counts in both; (none) holds the rest); batch by each run of a batch \
+            file. A kept image is one picked or rated 4 or more.
+
+            Examples:
+              gptimg credits
+              gptimg credits --by month --json
+              gptimg credits --by collection
+            """)
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("Group the spending: \(CreditGrouping.listed).", valueName: "grouping"))
+    var by: String?
+
+    func validate() throws {
+        if let by, CreditGrouping(rawValue: by.lowercased()) == nil {
+            throw ValidationError("--by \(by) is not a grouping: use one of \(CreditGrouping.listed)")
+        }
+    }
+
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let summary = try options.open(.readOnly, context).creditSummary()
+            let catalog = try options.open(.readOnly, context)
+            if let grouping = by.flatMap({ CreditGrouping(rawValue: $0.lowercased()) }) {
+                try Self.grouped(try catalog.credits(by: grouping), grouping, json: options.json, output: output)
+                return
+            }
+            let summary = try catalog.creditSummary()
             func json(_ totals: CreditTotals) -> JSONOut {
                 .object([
                     ("period", .string(totals.period)), ("charged", .int(totals.charged)),
@@ -290,6 +355,9 @@ struct CreditsCommand: ContextCommand {
                                 .object([("credits", .int($0.credits)), ("at", .string($0.at))])
                             } ?? .null
                         ),
+                        ("kept_images", .int(summary.keptImages)),
+                        // JSON numbers here are whole; the ratio as text with two decimals.
+                        ("credits_per_kept_image", .optional(summary.creditsPerKeptImage.map(Self.decimal))),
                     ]))
                 return
             }
@@ -299,9 +367,60 @@ struct CreditsCommand: ContextCommand {
             for month in summary.perMonth {
                 output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)")
             }
+            if let perKept = summary.creditsPerKeptImage {
+                output.line(
+                    "kept \(summary.keptImages) image\(summary.keptImages == 1 ? "" : "s") (picked or rated 4+): "
+                        + "\(Self.decimal(perKept)) credits per kept image")
+            } else {
+                output.line("no image kept yet (pick one, or rate it 4 or more): no credits per kept image")
+            }
             if let balance = summary.lastBalance {
                 output.line("last balance reported by the API: \(balance.credits) (\(balance.at))")
             }
+        }
+    }
+
+    static func decimal(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    /// `--by`: a table (one row a group), or one JSON object a group.
+    static func grouped(_ groups: [CreditGroup], _ grouping: CreditGrouping, json: Bool, output: Output) throws {
+        if json {
+            for group in groups {
+                var members: [(String, JSONOut)] = [
+                    (grouping.rawValue, .string(group.key)), ("tasks", .int(group.tasks)),
+                    ("charged", .int(group.charged)), ("refunded", .int(group.refunded)), ("net", .int(group.net)),
+                ]
+                if grouping == .batch {
+                    members += [("first_at", .optional(group.firstAt)), ("first_prompt", .optional(group.firstPrompt))]
+                }
+                output.json(.object(members))
+            }
+            return
+        }
+        guard !groups.isEmpty else {
+            output.line("no credits spent yet")
+            return
+        }
+        let width = min(40, max(grouping.rawValue.count, groups.map { $0.key.count }.max() ?? 0))
+        func cell(_ text: String, _ size: Int) -> String {
+            text.count >= size ? text : String(repeating: " ", count: size - text.count) + text
+        }
+        func name(_ text: String) -> String {
+            let cut = text.count > width ? String(text.prefix(width - 1)) + "…" : text
+            return cut.padding(toLength: width, withPad: " ", startingAt: 0)
+        }
+        output.line(
+            name(grouping.rawValue) + cell("tasks", 7) + cell("charged", 9) + cell("refunded", 10) + cell("net", 7)
+                + (grouping == .batch ? "  first sent            first prompt" : ""))
+        for group in groups {
+            var line =
+                name(group.key) + cell(String(group.tasks), 7) + cell(String(group.charged), 9)
+                + cell(String(group.refunded), 10) + cell(String(group.net), 7)
+            if grouping == .batch {
+                line += "  " + (group.firstAt ?? "").padding(toLength: 20, withPad: " ", startingAt: 0)
+                line += "  " + (group.firstPrompt.map { String($0.prefix(40)) } ?? "")
+            }
+            output.line(line)
         }
     }
 }
