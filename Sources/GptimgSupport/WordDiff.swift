@@ -1,8 +1,9 @@
 /// The word-level difference between two texts (prompts): the longest common subsequence of
 /// their words, the rest as removed and added runs. `gptimg diff`, `gptimg lineage` and the
-/// gallery's compare view read it. Words are split on whitespace and compared exactly (case and
-/// punctuation count: "cliff," and "cliff" differ), so joining the kept and removed pieces with
-/// single spaces gives the old text's words, the kept and added ones the new text's.
+/// gallery's compare view read it. Words are split on whitespace, and a word's trailing
+/// punctuation (`,` `.` `;` `:` `!` `?`) is a word of its own, so "pond" → "pond, in autumn" adds
+/// ", in autumn" rather than replacing "pond"; words compare exactly (case counts). The kept and
+/// removed pieces are the old text's words in order, the kept and added ones the new text's.
 public enum WordDiff {
     /// A run of words that both texts share, only the old one has, or only the new one has.
     public struct Piece: Sendable, Hashable {
@@ -18,7 +19,15 @@ public enum WordDiff {
             self.words = words
         }
 
-        public var text: String { words.joined(separator: " ") }
+        /// The words with single spaces, punctuation against the word before it.
+        public var text: String {
+            var text = ""
+            for word in words {
+                if !text.isEmpty, !WordDiff.isPunctuation(word) { text += " " }
+                text += word
+            }
+            return text
+        }
     }
 
     /// The longest middle (words left once the shared start and end are set aside) compared word
@@ -58,9 +67,27 @@ public enum WordDiff {
         return ordered(pieces)
     }
 
-    /// The words of `text`, split on any whitespace.
+    /// The words of `text`: split on any whitespace, trailing punctuation split off.
     public static func words(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isWhitespace).map(String.init)
+        var words: [String] = []
+        for chunk in text.split(whereSeparator: \.isWhitespace) {
+            var core = Substring(chunk)
+            var trailing: [String] = []
+            while let last = core.last, trailingPunctuation.contains(last), core.count > 1 {
+                trailing.insert(String(last), at: 0)
+                core = core.dropLast()
+            }
+            words.append(String(core))
+            words += trailing
+        }
+        return words
+    }
+
+    static let trailingPunctuation: Set<Character> = [",", ".", ";", ":", "!", "?"]
+
+    /// Whether `word` is punctuation split off the word before it.
+    static func isPunctuation(_ word: String) -> Bool {
+        word.count == 1 && word.first.map(trailingPunctuation.contains) == true
     }
 
     /// Whether the two texts have the same words (whitespace aside).

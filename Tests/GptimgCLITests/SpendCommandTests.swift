@@ -153,3 +153,83 @@ struct SpendCommandTests {
         }
     }
 }
+
+/// `gptimg diff` and `gptimg lineage` on images the simulator made.
+@Suite("gptimg diff, lineage")
+struct DiffCommandTests {
+    @Test func diffShowsThePromptsWordsAndEverySettingThatDiffers() async throws {
+        try await withGenerationWorkspace("diff", credits: 100) { workspace in
+            let run = { (arguments: [String]) in await SpendCommandTests.run(workspace, arguments) }
+            #expect(await run(["generate", "a lighthouse on a cliff at sunset", "--aspect", "3:2"]).status == 0)
+            #expect(await run(["variant", "1", "--prompt", "a lighthouse on a beach at dawn", "--aspect", "16:9",
+                               "-n", "2", "--tag", "dawn"]).status == 0)
+            #expect(await run(["rate", "2", "5"]).status == 0)
+            let text = await run(["diff", "1", "2"])
+            #expect(text.status == 0, "\(text.stderr)")
+            let lines = text.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first == "#1 → #2")
+            #expect(lines.contains("prompt: a lighthouse on a [-cliff-] {+beach+} at [-sunset-] {+dawn+}"))
+            for expected in [
+                "type: text-to-image → image-to-image", "aspect_ratio: 3:2 → 16:9", "n: 1 → 2", "tags: (none) → dawn",
+                "rating: 0 → 5", "parent: (none) → #1",
+            ] {
+                #expect(lines.contains(expected), "\(expected): \(text.stdout)")
+            }
+            #expect(!lines.contains { $0.hasPrefix("favorite:") }, "only what differs")
+
+            let json = try #require(jsonObjects(await run(["diff", "1", "2", "--json"]).stdout).first)
+            #expect(json["same_prompt"] as? Bool == false)
+            let prompt = try #require(json["prompt"] as? [[String: String]])
+            #expect(prompt.first == ["op": "same", "text": "a lighthouse on a"])
+            #expect(prompt.contains(["op": "removed", "text": "cliff"]) && prompt.contains(["op": "added", "text": "beach"]))
+            let fields = (json["differences"] as? [[String: String]] ?? []).map { $0["field"] ?? "" }
+            #expect(fields.contains("aspect_ratio") && fields.contains("references") && !fields.contains("favorite"))
+
+            // Two images of one task: the same prompt and settings.
+            let twins = await run(["diff", "2", "3"])
+            #expect(twins.stdout.contains("prompt: (the same) a lighthouse on a beach at dawn"), "\(twins.stdout)")
+            #expect(twins.stdout.contains("rating: 5 → 0"))
+
+            // Unknown ids: one line, the form an ID takes.
+            let unknown = await run(["diff", "1", "99"])
+            #expect(unknown.status == 1 && unknown.stdout.isEmpty)
+            #expect(unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("99"), "\(unknown.stderr)")
+            let malformed = await run(["diff", "1", "not-an-id"])
+            #expect(malformed.status == 1 && malformed.stderr.split(separator: "\n").count == 1, "\(malformed.stderr)")
+            #expect(await run(["lineage", "77"]).status == 1)
+        }
+    }
+
+    @Test func lineageShowsTheWholeTreeWithEachStepsChange() async throws {
+        try await withGenerationWorkspace("lineage", credits: 100) { workspace in
+            let run = { (arguments: [String]) in await SpendCommandTests.run(workspace, arguments) }
+            #expect(await run(["generate", "a paper boat on a pond"]).status == 0)              // 1
+            #expect(await run(["variant", "1", "--append", "in autumn"]).status == 0)            // 2
+            #expect(await run(["variant", "2", "--append", "at night"]).status == 0)             // 3
+            #expect(await run(["variant", "1", "--prompt", "a paper plane over a pond"]).status == 0) // 4
+            #expect(await run(["generate", "unrelated"]).status == 0)                            // 5
+
+            let fromMiddle = await run(["lineage", "2"])
+            #expect(fromMiddle.status == 0, "\(fromMiddle.stderr)")
+            #expect(fromMiddle.stdout == """
+                  #1  t2i  a paper boat on a pond
+                *   #2  i2i  a paper boat on a pond {+, in autumn+}
+                      #3  i2i  a paper boat on a pond, in autumn {+, at night+}
+
+                """, "ancestors to the root, then the descendants: \(fromMiddle.stdout)")
+
+            let fromRoot = jsonObjects(await run(["lineage", "1", "--json"]).stdout)
+            #expect(fromRoot.map { $0["id"] as? Int } == [1, 2, 3, 4])
+            #expect(fromRoot.map { $0["depth"] as? Int } == [0, 1, 2, 1])
+            #expect(fromRoot.map { $0["parent"] as? Int } == [nil, 1, 2, 1])
+            #expect(fromRoot.first?["subject"] as? Bool == true && fromRoot.first?["prompt_change"] is NSNull)
+            let change = fromRoot.last?["prompt_change"] as? [[String: String]]
+            #expect(change == [
+                ["op": "same", "text": "a paper"], ["op": "removed", "text": "boat on"],
+                ["op": "added", "text": "plane over"], ["op": "same", "text": "a pond"],
+            ])
+            let alone = await run(["lineage", "5"])
+            #expect(alone.stdout == "* #5  t2i  unrelated\n")
+        }
+    }
+}
