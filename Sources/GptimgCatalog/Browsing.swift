@@ -30,7 +30,9 @@ extension Catalog {
     /// How many images match `query` (one `count(*)`; no rows are read back).
     public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
         try read("count images") { db in
-            let sql = try SearchSQL(query, now: clock(), smart: SmartCollections(db: db)) { try Self.resolve($0, db: db) }
+            let sql = try SearchSQL(query, now: clock(), smart: SmartCollections(db: db)) {
+                try Self.resolve($0, db: db)
+            }
             let from = sql.from
             return try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)
@@ -100,7 +102,8 @@ extension Catalog {
                     summary.count = try Self.smartCount(collection.name, now: clock(), db: db)
                     cover = try ImageRecord.fetchOne(
                         db,
-                        sql: "SELECT i.* FROM \(sql.from) \(sql.whereClause) ORDER BY i.created_at DESC, i.id DESC LIMIT 1",
+                        sql: "SELECT i.* FROM \(sql.from) \(sql.whereClause) "
+                            + "ORDER BY i.created_at DESC, i.id DESC LIMIT 1",
                         arguments: StatementArguments(sql.arguments))
                 }
                 return (summary, cover)

@@ -183,12 +183,13 @@ extension Catalog {
             let total = try totals("'all'").first ?? CreditTotals(period: "all", charged: 0, refunded: 0)
             let balance = try CreditEntry.filter(sql: "kind = 'balance' AND balance IS NOT NULL")
                 .order(CreditEntry.Columns.recordedAt.desc, CreditEntry.Columns.id.desc).fetchOne(db)
-            let kept = try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM images i JOIN generations g ON g.id = i.generation_id
-                    WHERE (i.pick = 1 OR i.rating >= 4) AND g.source <> 'import'
-                    """) ?? 0
+            let kept =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM images i JOIN generations g ON g.id = i.generation_id
+                        WHERE (i.pick = 1 OR i.rating >= 4) AND g.source <> 'import'
+                        """) ?? 0
             return CreditSummary(
                 total: total, perDay: try totals("substr(recorded_at, 1, 10)"),
                 perMonth: try totals("substr(recorded_at, 1, 7)"),
@@ -271,7 +272,8 @@ extension Catalog {
         var groups: [String: CreditGroup] = [:]
         var order: [String] = []
         for row in rows {
-            let parts = (row.lenientText(Column("batch_key")) ?? "").split(separator: ":", omittingEmptySubsequences: false)
+            let parts = (row.lenientText(Column("batch_key")) ?? "").split(
+                separator: ":", omittingEmptySubsequences: false)
             let key = parts.count >= 2 ? parts[0] + ":" + parts[1] : CreditGroup.none
             if groups[key] == nil {
                 order.append(key)

@@ -40,7 +40,9 @@ public struct ImageComparison: Sendable {
             (
                 "differences",
                 .array(
-                    differences.map { .object([("field", .string($0.field)), ("a", .string($0.a)), ("b", .string($0.b))]) }
+                    differences.map {
+                        .object([("field", .string($0.field)), ("a", .string($0.a)), ("b", .string($0.b))])
+                    }
                 )
             ))
         return .object(members)

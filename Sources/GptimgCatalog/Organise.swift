@@ -206,7 +206,8 @@ extension Catalog {
             throw CatalogError.query("a smart collection needs a query, such as --query 'tag:sky rating:>=4'")
         }
         guard query.count <= 2000 else {
-            throw CatalogError.query("a smart collection's query is at most 2000 characters; this one has \(query.count)")
+            throw CatalogError.query(
+                "a smart collection's query is at most 2000 characters; this one has \(query.count)")
         }
         _ = try ImageQuery(parsing: query)
         return query
@@ -297,7 +298,8 @@ extension Catalog {
                 return CollectionSummary(
                     id: collection.id, name: collection.name,
                     count: query == nil
-                        ? row.lenientInt(Column("count")) ?? 0 : try Self.smartCount(collection.name, now: clock(), db: db),
+                        ? row.lenientInt(Column("count")) ?? 0
+                        : try Self.smartCount(collection.name, now: clock(), db: db),
                     createdAt: collection.createdAt, query: query)
             }
         }

@@ -907,8 +907,9 @@ final class SmartCollections {
         do {
             query = try ImageQuery(parsing: stored)
         } catch {
-            throw CatalogError.query("smart collection '\(name)' has a query that no longer parses (\(error)): "
-                + "delete it and create it again")
+            throw CatalogError.query(
+                "smart collection '\(name)' has a query that no longer parses (\(error)): "
+                    + "delete it and create it again")
         }
         if query.asksForRejected { asksForRejected = true }
         var values: [any DatabaseValueConvertible] = []

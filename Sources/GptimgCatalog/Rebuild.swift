@@ -330,11 +330,14 @@ extension Catalog {
                     // Smart collections' queries exist from v5-smart on (text, as a query reads it).
                     let hasQueries = try Bool.fetchOne(
                         db,
-                        sql: "SELECT EXISTS (SELECT 1 FROM pragma_table_info('collections', 'old') WHERE name = 'query')")
+                        sql:
+                            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('collections', 'old') WHERE name = 'query')"
+                    )
                     if hasQueries == true {
                         try db.execute(
                             sql: """
-                                UPDATE collections SET query = (SELECT CASE WHEN typeof(o.query) = 'text' THEN o.query END
+                                UPDATE collections SET query = (
+                                    SELECT CASE WHEN typeof(o.query) = 'text' THEN o.query END
                                     FROM old.collections o WHERE o.name = collections.name)
                                 """)
                     }

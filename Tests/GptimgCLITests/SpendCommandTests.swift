@@ -86,18 +86,21 @@ struct SpendCommandTests {
         try await withGenerationWorkspace("malformed", credits: 100) { workspace in
             let typo = await Self.run(workspace, ["generate", "a kite"], ["GPTIMG_MONTHLY_BUDGET": "200 credits"])
             #expect(typo.status == 1)
-            #expect(typo.stderr == "gptimg: GPTIMG_MONTHLY_BUDGET \"200 credits\" is not a whole number of credits "
-                + "(such as 200); fix it or unset it\n")
+            #expect(
+                typo.stderr == "gptimg: GPTIMG_MONTHLY_BUDGET \"200 credits\" is not a whole number of credits "
+                    + "(such as 200); fix it or unset it\n")
             let negative = await Self.run(workspace, ["generate", "a kite", "--monthly-budget=-3"])
             #expect(negative.status != 0)
-            #expect(negative.stderr.contains("--monthly-budget must be a whole number of credits"), "\(negative.stderr)")
+            #expect(
+                negative.stderr.contains("--monthly-budget must be a whole number of credits"), "\(negative.stderr)")
             #expect(await Self.seen(workspace).entries == 0)
         }
     }
 
     @Test func creditsByDayMonthCollectionTagAndBatch() async throws {
         try await withGenerationWorkspace("by", credits: 100) { workspace in
-            #expect(await Self.run(workspace, ["generate", "a red kite", "-n", "2", "--collection", "Kites"]).status == 0)
+            #expect(
+                await Self.run(workspace, ["generate", "a red kite", "-n", "2", "--collection", "Kites"]).status == 0)
             #expect(await Self.run(workspace, ["generate", "a boat", "--tag", "sea", "--tag", "boat"]).status == 0)
             let file = workspace.folder.file("prompts.txt", "a green kite\na blue kite\n")
             #expect(await Self.run(workspace, ["batch", file, "--collection", "Kites"]).status == 0)
@@ -110,7 +113,8 @@ struct SpendCommandTests {
             let byDay = jsonObjects(await Self.run(workspace, ["credits", "--by", "day", "--json"]).stdout)
             #expect(byDay.first?["charged"] as? Int == 10)
 
-            let byCollection = jsonObjects(await Self.run(workspace, ["credits", "--by", "collection", "--json"]).stdout)
+            let byCollection = jsonObjects(
+                await Self.run(workspace, ["credits", "--by", "collection", "--json"]).stdout)
             #expect(byCollection.map { $0["collection"] as? String } == ["Kites", "(none)"])
             #expect(byCollection.map { $0["net"] as? Int } == [8, 2])
             let byTag = jsonObjects(await Self.run(workspace, ["credits", "--by", "tag", "--json"]).stdout)
@@ -124,10 +128,11 @@ struct SpendCommandTests {
             #expect(byBatch.last?["batch"] as? String == "(none)" && byBatch.last?["net"] as? Int == 6)
 
             let table = await Self.run(workspace, ["credits", "--by", "collection"])
-            #expect(table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [
-                ["collection", "tasks", "charged", "refunded", "net"], ["Kites", "3", "8", "0", "8"],
-                ["(none)", "1", "2", "0", "2"],
-            ], "\(table.stdout)")
+            #expect(
+                table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [
+                    ["collection", "tasks", "charged", "refunded", "net"], ["Kites", "3", "8", "0", "8"],
+                    ["(none)", "1", "2", "0", "2"],
+                ], "\(table.stdout)")
 
             // Credits per kept image: none kept, then two (a pick and a 4).
             let none = await Self.run(workspace, ["credits"])
@@ -161,8 +166,11 @@ struct DiffCommandTests {
         try await withGenerationWorkspace("diff", credits: 100) { workspace in
             let run = { (arguments: [String]) in await SpendCommandTests.run(workspace, arguments) }
             #expect(await run(["generate", "a lighthouse on a cliff at sunset", "--aspect", "3:2"]).status == 0)
-            #expect(await run(["variant", "1", "--prompt", "a lighthouse on a beach at dawn", "--aspect", "16:9",
-                               "-n", "2", "--tag", "dawn"]).status == 0)
+            #expect(
+                await run([
+                    "variant", "1", "--prompt", "a lighthouse on a beach at dawn", "--aspect", "16:9",
+                    "-n", "2", "--tag", "dawn",
+                ]).status == 0)
             #expect(await run(["rate", "2", "5"]).status == 0)
             let text = await run(["diff", "1", "2"])
             #expect(text.status == 0, "\(text.stderr)")
@@ -181,7 +189,9 @@ struct DiffCommandTests {
             #expect(json["same_prompt"] as? Bool == false)
             let prompt = try #require(json["prompt"] as? [[String: String]])
             #expect(prompt.first == ["op": "same", "text": "a lighthouse on a"])
-            #expect(prompt.contains(["op": "removed", "text": "cliff"]) && prompt.contains(["op": "added", "text": "beach"]))
+            #expect(
+                prompt.contains(["op": "removed", "text": "cliff"])
+                    && prompt.contains(["op": "added", "text": "beach"]))
             let fields = (json["differences"] as? [[String: String]] ?? []).map { $0["field"] ?? "" }
             #expect(fields.contains("aspect_ratio") && fields.contains("references") && !fields.contains("favorite"))
 
@@ -193,7 +203,8 @@ struct DiffCommandTests {
             // Unknown ids: one line, the form an ID takes.
             let unknown = await run(["diff", "1", "99"])
             #expect(unknown.status == 1 && unknown.stdout.isEmpty)
-            #expect(unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("99"), "\(unknown.stderr)")
+            #expect(
+                unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("99"), "\(unknown.stderr)")
             let malformed = await run(["diff", "1", "not-an-id"])
             #expect(malformed.status == 1 && malformed.stderr.split(separator: "\n").count == 1, "\(malformed.stderr)")
             #expect(await run(["lineage", "77"]).status == 1)
@@ -203,20 +214,21 @@ struct DiffCommandTests {
     @Test func lineageShowsTheWholeTreeWithEachStepsChange() async throws {
         try await withGenerationWorkspace("lineage", credits: 100) { workspace in
             let run = { (arguments: [String]) in await SpendCommandTests.run(workspace, arguments) }
-            #expect(await run(["generate", "a paper boat on a pond"]).status == 0)              // 1
-            #expect(await run(["variant", "1", "--append", "in autumn"]).status == 0)            // 2
-            #expect(await run(["variant", "2", "--append", "at night"]).status == 0)             // 3
+            #expect(await run(["generate", "a paper boat on a pond"]).status == 0) // 1
+            #expect(await run(["variant", "1", "--append", "in autumn"]).status == 0) // 2
+            #expect(await run(["variant", "2", "--append", "at night"]).status == 0) // 3
             #expect(await run(["variant", "1", "--prompt", "a paper plane over a pond"]).status == 0) // 4
-            #expect(await run(["generate", "unrelated"]).status == 0)                            // 5
+            #expect(await run(["generate", "unrelated"]).status == 0) // 5
 
             let fromMiddle = await run(["lineage", "2"])
             #expect(fromMiddle.status == 0, "\(fromMiddle.stderr)")
-            #expect(fromMiddle.stdout == """
-                  #1  t2i  a paper boat on a pond
-                *   #2  i2i  a paper boat on a pond {+, in autumn+}
-                      #3  i2i  a paper boat on a pond, in autumn {+, at night+}
+            #expect(
+                fromMiddle.stdout == """
+                      #1  t2i  a paper boat on a pond
+                    *   #2  i2i  a paper boat on a pond {+, in autumn+}
+                          #3  i2i  a paper boat on a pond, in autumn {+, at night+}
 
-                """, "ancestors to the root, then the descendants: \(fromMiddle.stdout)")
+                    """, "ancestors to the root, then the descendants: \(fromMiddle.stdout)")
 
             let fromRoot = jsonObjects(await run(["lineage", "1", "--json"]).stdout)
             #expect(fromRoot.map { $0["id"] as? Int } == [1, 2, 3, 4])
@@ -224,10 +236,11 @@ struct DiffCommandTests {
             #expect(fromRoot.map { $0["parent"] as? Int } == [nil, 1, 2, 1])
             #expect(fromRoot.first?["subject"] as? Bool == true && fromRoot.first?["prompt_change"] is NSNull)
             let change = fromRoot.last?["prompt_change"] as? [[String: String]]
-            #expect(change == [
-                ["op": "same", "text": "a paper"], ["op": "removed", "text": "boat on"],
-                ["op": "added", "text": "plane over"], ["op": "same", "text": "a pond"],
-            ])
+            #expect(
+                change == [
+                    ["op": "same", "text": "a paper"], ["op": "removed", "text": "boat on"],
+                    ["op": "added", "text": "plane over"], ["op": "same", "text": "a pond"],
+                ])
             let alone = await run(["lineage", "5"])
             #expect(alone.stdout == "* #5  t2i  unrelated\n")
         }

@@ -295,10 +295,12 @@ struct GalleryRouteTests {
             // A smart collection: listed with what its query matches now, its page the matches.
             try library.catalog.createCollection("Foxes", query: "fox OR \"<b>\"")
             let withSmart = try await client.get("/collections").text
-            #expect(withSmart.contains(
-                """
-                <strong>Foxes</strong> · 1 image · <span class="smart" title="fox OR &quot;&lt;b&gt;&quot;">smart</span>
-                """), "\(withSmart)")
+            #expect(
+                withSmart.contains(
+                    """
+                    <strong>Foxes</strong> · 1 image · <span class="smart" title="fox OR &quot;&lt;b&gt;&quot;">\
+                    smart</span>
+                    """), "\(withSmart)")
             #expect(withSmart.contains("<img src=\"/thumb/\(fox.image.sha256).png\""))
             let foxes = try await client.get("/collection/Foxes")
             #expect(foxes.status == .ok)

@@ -29,9 +29,13 @@ import Testing
 
     /// Trailing punctuation is a word of its own: appending after a comma adds, never replaces.
     @Test func punctuationIsSplitOffTheWordBeforeIt() {
-        #expect(WordDiff.words("a pond, in autumn... yes!") == ["a", "pond", ",", "in", "autumn", ".", ".", ".", "yes", "!"])
+        #expect(
+            WordDiff.words("a pond, in autumn... yes!") == [
+                "a", "pond", ",", "in", "autumn", ".", ".", ".", "yes", "!",
+            ])
         let pieces = WordDiff.diff("a paper boat on a pond", "a paper boat on a pond, in autumn")
-        #expect(pieces == [.init(.same, ["a", "paper", "boat", "on", "a", "pond"]), .init(.added, [",", "in", "autumn"])])
+        #expect(
+            pieces == [.init(.same, ["a", "paper", "boat", "on", "a", "pond"]), .init(.added, [",", "in", "autumn"])])
         #expect(pieces[1].text == ", in autumn")
         #expect(WordDiff.words("?") == ["?"] && WordDiff.words("3:2") == ["3:2"])
     }
