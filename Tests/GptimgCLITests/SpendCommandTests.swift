@@ -49,6 +49,9 @@ struct SpendCommandTests {
                 #expect(line.contains("2 remain") && line.contains("raise GPTIMG_MONTHLY_BUDGET"), "\(line)")
                 #expect(refused.stdout.isEmpty, "\(arguments): \(refused.stdout)")
             }
+            // A dry run says so too.
+            let dry = await Self.run(workspace, ["batch", file, "--dry-run"], budget)
+            #expect(dry.status == 1 && dry.stderr.contains("2 remain"), "\(dry.stderr)")
             // Nothing reached the API, nothing was recorded.
             #expect(await Self.seen(workspace) == before)
             #expect(await Self.run(workspace, ["tasks", "--all", "--json"]).stdout == tasksBefore.stdout)
