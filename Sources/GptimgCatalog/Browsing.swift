@@ -96,9 +96,13 @@ extension Catalog {
                 var cover = row.scopes["cover"].flatMap { scope in
                     scope.lenientInt64(ImageRecord.Columns.id) == nil ? nil : ImageRecord(row: scope)
                 }
+                // What a smart one's query matches now: the count, and the newest match as the
+                // cover (a query that fails, a loop written by hand, lists as empty; its page says why).
                 if summary.isSmart {
-                    // What its query matches now: the count, and the newest match as the cover.
-                    let sql = try Self.collectionSQL(collection.name, now: clock(), db: db)
+                    summary.count = 0
+                    cover = nil
+                }
+                if summary.isSmart, let sql = try? Self.collectionSQL(collection.name, now: clock(), db: db) {
                     summary.count = try Self.smartCount(collection.name, now: clock(), db: db)
                     cover = try ImageRecord.fetchOne(
                         db,

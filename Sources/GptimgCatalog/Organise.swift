@@ -295,11 +295,13 @@ extension Catalog {
             ).map { row in
                 let collection = CollectionRecord(row: row)
                 let query = row.lenientText(Column("query"))
+                // A smart one whose query fails (a loop written by hand) still lists, as 0, so that
+                // it can be seen and deleted: `list in:NAME` says why.
                 return CollectionSummary(
                     id: collection.id, name: collection.name,
                     count: query == nil
                         ? row.lenientInt(Column("count")) ?? 0
-                        : try Self.smartCount(collection.name, now: clock(), db: db),
+                        : (try? Self.smartCount(collection.name, now: clock(), db: db)) ?? 0,
                     createdAt: collection.createdAt, query: query)
             }
         }
