@@ -30,12 +30,6 @@ struct GenerationFlags: ParsableArguments {
                 + "else the config file's monthly_budget, else no limit).", valueName: "credits"))
     var monthlyBudget: Int?
 
-    func validate() throws {
-        if let monthlyBudget, monthlyBudget < 0 {
-            throw ValidationError("--monthly-budget must be a whole number of credits, 0 or more (such as 200)")
-        }
-    }
-
     /// The --tag values, else the config file's tags.
     func tags(_ settings: Settings) -> [String] { tags.isEmpty ? settings.tags ?? [] : tags }
 }
@@ -88,6 +82,9 @@ func runGenerations(
 func checkBudget(
     _ jobs: [GenerationJob], flag: Int?, context: GptimgContext, settings: Settings, catalog: Catalog
 ) throws {
+    if let flag, flag < 0 {
+        throw ErrorLine(message: "--monthly-budget must be a whole number of credits, 0 or more (such as 200)")
+    }
     let cost = jobs.reduce(0) { total, job in
         if case .submit(let request, _) = job.work { return total + request.credits }
         return total
@@ -324,14 +321,12 @@ struct CreditsCommand: ContextCommand {
     @Option(help: ArgumentHelp("Group the spending: \(CreditGrouping.listed).", valueName: "grouping"))
     var by: String?
 
-    func validate() throws {
-        if let by, CreditGrouping(rawValue: by.lowercased()) == nil {
-            throw ValidationError("--by \(by) is not a grouping: use one of \(CreditGrouping.listed)")
-        }
-    }
-
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
+            // Checked here rather than in validate(): one line, as every other bad value.
+            if let by, CreditGrouping(rawValue: by.lowercased()) == nil {
+                throw ErrorLine(message: "--by \(by) is not a grouping: use one of \(CreditGrouping.listed)")
+            }
             let catalog = try options.open(.readOnly, context)
             if let grouping = by.flatMap({ CreditGrouping(rawValue: $0.lowercased()) }) {
                 try Self.grouped(try catalog.credits(by: grouping), grouping, json: options.json, output: output)

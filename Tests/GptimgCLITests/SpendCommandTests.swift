@@ -93,9 +93,10 @@ struct SpendCommandTests {
                 typo.stderr == "gptimg: GPTIMG_MONTHLY_BUDGET \"200 credits\" is not a whole number of credits "
                     + "(such as 200); fix it or unset it\n")
             let negative = await Self.run(workspace, ["generate", "a kite", "--monthly-budget=-3"])
-            #expect(negative.status != 0)
+            #expect(negative.status == 1)
             #expect(
-                negative.stderr.contains("--monthly-budget must be a whole number of credits"), "\(negative.stderr)")
+                negative.stderr.hasPrefix("gptimg: --monthly-budget must be a whole number of credits")
+                    && negative.stderr.split(separator: "\n").count == 1, "\(negative.stderr)")
             #expect(await Self.seen(workspace).entries == 0)
         }
     }
@@ -155,8 +156,8 @@ struct SpendCommandTests {
         try await withGenerationWorkspace("unknown", credits: 10) { workspace in
             #expect(await Self.run(workspace, ["generate", "a kite"]).status == 0)
             let bad = await Self.run(workspace, ["credits", "--by", "week"])
-            #expect(bad.status != 0)
-            #expect(bad.stderr.contains("--by week is not a grouping: use one of day|month|collection|tag|batch"))
+            #expect(bad.status == 1)
+            #expect(bad.stderr == "gptimg: --by week is not a grouping: use one of day|month|collection|tag|batch\n")
             #expect(bad.stdout.isEmpty)
         }
     }
