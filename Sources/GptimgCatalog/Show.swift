@@ -51,7 +51,12 @@ extension Catalog {
     /// The image `id` with its lineage (see `ImageShow`).
     public func show(_ id: Int64) throws -> ImageShow {
         try read("read an image") { db in
-            let details = try Self.details(ids: [id], db: db)[0]
+            var details = try Self.details(ids: [id], db: db)[0]
+            // The smart collections it is in now (a query each: there are few).
+            let smart = try Self.smartCollections(of: id, now: clock(), db: db)
+            if !smart.isEmpty {
+                details.collections = (details.collections + smart).sorted { $0.lowercased() < $1.lowercased() }
+            }
             let metadata = try ImageMetadataRecord.fetchOne(db, key: id)
             func images(_ condition: String, _ arguments: StatementArguments) throws -> [ImageDetails] {
                 try Browse.details(
