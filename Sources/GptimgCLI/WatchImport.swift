@@ -91,7 +91,6 @@ final class WatchImport {
             watching \(roots.joined(separator: ", ")) (\(watch.watchedFolders.count) \
             folder\(watch.watchedFolders.count == 1 ? "" : "s")); Ctrl-C stops
             """)
-        let start = (imported, duplicates, skipped)
         while interruption.caught == nil {
             _ = await watch.wait(timeout: pending.isEmpty ? 2.5 * timing.tick : timing.tick)
             for event in watch.events() { try take(event) }
@@ -104,8 +103,7 @@ final class WatchImport {
         }
         log(
             """
-            stopped: \(imported - start.0) imported, \(duplicates - start.1) duplicate, \(skipped - start.2) \
-            skipped while watching
+            stopped: \(imported) imported, \(duplicates) duplicate, \(skipped) skipped since the start
             """)
     }
 

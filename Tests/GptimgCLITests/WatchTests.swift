@@ -1,0 +1,150 @@
+import Foundation
+import PNGRaster
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `gptimg import --watch`, the built binary on real folders (inotify), stopped by real signals.
+@Suite("gptimg import --watch")
+struct WatchTests {
+    static let gptimg = BuiltProduct.path("gptimg")
+
+    /// A real PNG whose pixels (so bytes and hash) depend on `seed`.
+    static func png(seed: Int) -> [UInt8] {
+        var pixels: [UInt8] = []
+        for y in 0..<24 {
+            for x in 0..<32 {
+                pixels += [UInt8(truncatingIfNeeded: x * 7 + seed), UInt8(truncatingIfNeeded: y * 9), UInt8(seed % 251), 255]
+            }
+        }
+        return try! RGBAImage(width: 32, height: 24, pixels: pixels).pngData()
+    }
+
+    /// Writes `bytes` to `path` (opened, written, closed: one IN_CLOSE_WRITE), appending when asked.
+    static func write(_ bytes: ArraySlice<UInt8>, to path: String, append: Bool = false) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
+        precondition(descriptor >= 0, "open \(path): \(errno)")
+        _ = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+    }
+
+    struct Setup {
+        let folder = TemporaryFolder("gptimg-watch")
+        var inbox: String { folder.path + "/inbox" }
+        var library: String { folder.path + "/Library" }
+        var environment: [String: String] {
+            var environment = ProcessInfo.processInfo.environment
+            environment["HOME"] = folder.path // no stray config file
+            environment["NO_COLOR"] = "1"
+            return environment
+        }
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: folder.path + "/inbox/sub", withIntermediateDirectories: true)
+        }
+
+        func start() throws -> MeasuredProcess {
+            try MeasuredProcess(
+                [WatchTests.gptimg, "import", "--watch", inbox, "--library", library], environment: environment)
+        }
+
+        /// The images in the catalog (`list --json`).
+        func imageCount() throws -> Int {
+            let result = try ProcessRunner.run(
+                [WatchTests.gptimg, "list", "--json", "--limit", "1000", "--library", library], environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            return jsonObjects(result.stdout).count
+        }
+
+        /// What a stopped import left in the staging area (nothing, when it stopped cleanly).
+        func leftInStaging() -> [String] {
+            (try? FileManager.default.subpathsOfDirectory(atPath: library + "/.staging")) ?? []
+        }
+    }
+
+    @Test("files dropped in while stopped, written in pieces, renamed in, in new folders: each imported once, whole")
+    func importsCompleteFiles() throws {
+        let setup = try Setup()
+        let inbox = setup.inbox
+        // Dropped in while nothing watched.
+        Self.write(Self.png(seed: 1)[...], to: inbox + "/before.png")
+        Self.write(Self.png(seed: 2)[...], to: inbox + "/sub/nested.png")
+        let process = try setup.start()
+        try process.waitForStderr(containing: "caught up:", within: 60)
+        try process.waitForStderr(containing: "imported   \(inbox)/before.png", within: 30)
+        try process.waitForStderr(containing: "imported   \(inbox)/sub/nested.png", within: 30)
+
+        // Written in two pieces, closed in between: not imported until it is whole.
+        let pieces = inbox + "/pieces.png"
+        let whole = Self.png(seed: 3)
+        Self.write(whole[..<(whole.count / 2)], to: pieces)
+        var log = try process.waitForStderr(containing: "waiting    \(pieces): not a complete PNG yet", within: 30)
+        #expect(!log.contains("imported   \(pieces)"))
+        #expect(!log.contains("skipped    \(pieces)"))
+        Self.write(whole[(whole.count / 2)...], to: pieces, append: true)
+        try process.waitForStderr(containing: "imported   \(pieces)", within: 30)
+
+        // Written under a temporary name, then renamed: only the final name is imported.
+        let temporary = inbox + "/.incoming.png.tmp"
+        Self.write(Self.png(seed: 4)[...], to: temporary)
+        #expect(rename(temporary, inbox + "/renamed.png") == 0)
+        try process.waitForStderr(containing: "imported   \(inbox)/renamed.png", within: 30)
+
+        // A folder made while watching, with a file in it.
+        try FileManager.default.createDirectory(atPath: inbox + "/later", withIntermediateDirectories: false)
+        Self.write(Self.png(seed: 5)[...], to: inbox + "/later/deep.png")
+        log = try process.waitForStderr(containing: "imported   \(inbox)/later/deep.png", within: 30)
+        #expect(!log.contains(".incoming"))
+
+        process.signal(SIGINT) // Ctrl-C
+        let result = try process.wait(within: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("stopped: 5 imported"), "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "imported   ").count - 1 == 5, "\(result.stderr)")
+        #expect(try setup.imageCount() == 5)
+        #expect(setup.leftInStaging().isEmpty, "\(setup.leftInStaging())")
+    }
+
+    @Test("a restart imports what arrived while stopped and nothing twice; SIGTERM stops it with status 0")
+    func restartImportsNothingTwice() throws {
+        let setup = try Setup()
+        let inbox = setup.inbox
+        let first = try setup.start()
+        try first.waitForStderr(containing: "caught up:", within: 60)
+        Self.write(Self.png(seed: 11)[...], to: inbox + "/a.png")
+        try first.waitForStderr(containing: "imported   \(inbox)/a.png", within: 30)
+        first.signal(SIGTERM) // how systemd stops a unit
+        let stopped = try first.wait(within: 30)
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+
+        Self.write(Self.png(seed: 12)[...], to: inbox + "/sub/b.png")
+        let second = try setup.start()
+        try second.waitForStderr(containing: "imported   \(inbox)/sub/b.png", within: 60)
+        try second.waitForStderr(containing: "caught up:", within: 30)
+        second.signal(SIGTERM)
+        let result = try second.wait(within: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains("imported   \(inbox)/a.png"), "\(result.stderr)")
+        #expect(try setup.imageCount() == 2)
+        #expect(setup.leftInStaging().isEmpty)
+    }
+
+    @Test("--watch takes folders: a file or a missing path is one line and status 1")
+    func refusesFiles() throws {
+        let setup = try Setup()
+        let file = setup.inbox + "/x.png"
+        Self.write(Self.png(seed: 21)[...], to: file)
+        let result = try ProcessRunner.run(
+            [Self.gptimg, "import", "--watch", file, "--library", setup.library], environment: setup.environment)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("gptimg: --watch takes folders: \(file) is not a folder"), "\(result.stderr)")
+        let missing = try ProcessRunner.run(
+            [Self.gptimg, "import", "--watch", setup.inbox + "/nope", "--library", setup.library],
+            environment: setup.environment)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("gptimg: cannot watch \(setup.inbox)/nope: "), "\(missing.stderr)")
+    }
+}
