@@ -55,6 +55,8 @@ final class WatchImport {
     private var pending: [String: Pending] = [:]
     /// Files already handed to the importer, as they were then.
     private var handled: [String: Stamp] = [:]
+    /// What the catalog says was imported from paths under the roots, read once at the start.
+    private var importedBefore: [String: ImportedFile] = [:]
     private var imported = 0
     private var duplicates = 0
     private var skipped = 0
@@ -83,7 +85,10 @@ final class WatchImport {
         defer { interruption.restore() }
         // Watches first, then the scan: a file that lands in between is seen twice, never missed.
         for root in roots { try watchTree(root) }
-        for root in roots { scan(root) }
+        for root in roots {
+            importedBefore.merge(try catalog.importedFiles(under: root)) { first, _ in first }
+            scan(root)
+        }
         try await importDue(now: Date().timeIntervalSince1970, interruption: interruption)
         log(
             """
@@ -213,6 +218,16 @@ final class WatchImport {
                 inode: UInt64(status.st_ino))
             if handled[path] == stamp {
                 pending[path] = nil
+                continue
+            }
+            if file.fromScan, let before = importedBefore[path], before.bytes == stamp.size,
+                stamp.modified < before.addedAt.timeIntervalSince1970 + 1
+            {
+                // Imported from this path before, and not written since (within the second the
+                // catalog keeps): not read again. A changed file is read and hashed as usual.
+                pending[path] = nil
+                handled[path] = stamp
+                duplicates += 1
                 continue
             }
             guard (status.st_mode & S_IFMT) == S_IFREG else {

@@ -133,7 +133,12 @@ struct MetaCommandTests {
         #expect(after == Self.samplePNG())
         #expect(before.count > after.count)
         let foreign = await gptimg(["meta", "strip", "--foreign", "--json", library.foreign])
-        #expect(foreign.stdout == "{\"file\":\"\(library.foreign)\",\"removed\":[\"parameters\"]}\n")
+        #expect(
+            foreign.stdout == """
+                {"file":"\(library.foreign)","removed":["parameters"],"c2pa_manifest_bytes":null,\
+                "provenance_kept":false}
+
+                """)
         #expect(try AtomicFile.read(library.foreign) == Self.samplePNG(seed: 9))
     }
 

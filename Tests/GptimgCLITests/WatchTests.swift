@@ -1,4 +1,5 @@
 import Foundation
+import PNGMetadata
 import PNGRaster
 import TestSupport
 import Testing
@@ -108,27 +109,54 @@ struct WatchTests {
         #expect(setup.leftInStaging().isEmpty, "\(setup.leftInStaging())")
     }
 
-    @Test("a restart imports what arrived while stopped and nothing twice; SIGTERM stops it with status 0")
+    /// `png(seed:)` with a Comment chunk: two versions of the same size and different bytes.
+    static func versioned(_ version: String) throws -> [UInt8] {
+        try PNGEditor.splice(
+            png(seed: 13), inserting: [TextChunk(kind: .tEXt, keyword: "Comment", text: "version " + version)],
+            removingKeywords: [])
+    }
+
+    /// Sets the file's modification time `seconds` from now.
+    static func touch(_ path: String, secondsFromNow seconds: Int) {
+        let when = time(nil) + seconds
+        var times = [timespec(tv_sec: when, tv_nsec: 0), timespec(tv_sec: when, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    }
+
+    @Test("a restart imports what arrived or changed while stopped, and nothing twice; SIGTERM stops it with 0")
     func restartImportsNothingTwice() throws {
         let setup = try Setup()
         let inbox = setup.inbox
         let first = try setup.start()
         try first.waitForStderr(containing: "caught up:", within: 60)
         Self.write(Self.png(seed: 11)[...], to: inbox + "/a.png")
+        Self.write(try Self.versioned("A")[...], to: inbox + "/v.png")
         try first.waitForStderr(containing: "imported   \(inbox)/a.png", within: 30)
+        try first.waitForStderr(containing: "imported   \(inbox)/v.png", within: 30)
         first.signal(SIGTERM) // how systemd stops a unit
         let stopped = try first.wait(within: 30)
         #expect(stopped.status == 0, "\(stopped.stderr)")
 
+        // While stopped: a new file; a file rewritten (same size, other bytes); and a.png made
+        // unreadable as a PNG but dated before its import, which proves the restart does not
+        // read the files it imported before (reading it would print "skipped").
         Self.write(Self.png(seed: 12)[...], to: inbox + "/sub/b.png")
+        let versionB = try Self.versioned("B")
+        #expect(versionB.count == (try Self.versioned("A")).count)
+        Self.write(versionB[...], to: inbox + "/v.png")
+        Self.touch(inbox + "/v.png", secondsFromNow: 2)
+        Self.write([UInt8](repeating: 0x41, count: Self.png(seed: 11).count)[...], to: inbox + "/a.png")
+        Self.touch(inbox + "/a.png", secondsFromNow: -3600)
+
         let second = try setup.start()
         try second.waitForStderr(containing: "imported   \(inbox)/sub/b.png", within: 60)
+        try second.waitForStderr(containing: "imported   \(inbox)/v.png", within: 30)
         try second.waitForStderr(containing: "caught up:", within: 30)
         second.signal(SIGTERM)
         let result = try second.wait(within: 30)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(!result.stderr.contains("imported   \(inbox)/a.png"), "\(result.stderr)")
-        #expect(try setup.imageCount() == 2)
+        #expect(!result.stderr.contains("\(inbox)/a.png"), "\(result.stderr)")
+        #expect(try setup.imageCount() == 4)
         #expect(setup.leftInStaging().isEmpty)
     }
 
