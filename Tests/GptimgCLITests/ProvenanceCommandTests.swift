@@ -12,7 +12,8 @@ import Testing
 struct ProvenanceCommandTests {
     let gptimg = Gptimg()
 
-    static let manifest: [UInt8] = [0, 0, 0, 0x24] + Array("jumb".utf8) + [0, 0, 0, 0x1C] + Array("jumd".utf8)
+    static let manifest: [UInt8] =
+        [0, 0, 0, 0x24] + Array("jumb".utf8) + [0, 0, 0, 0x1C] + Array("jumd".utf8)
         + Array("c2pa-cli-test-manifest".utf8) + [0, 1, 2, 0xFF]
 
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
@@ -40,7 +41,9 @@ struct ProvenanceCommandTests {
             let length = bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
             let end = offset + 12 + length
             guard end <= bytes.count else { break }
-            if Array(bytes[(offset + 4)..<(offset + 8)]) == Array("caBX".utf8) { found.append(Array(bytes[offset..<end])) }
+            if Array(bytes[(offset + 4)..<(offset + 8)]) == Array("caBX".utf8) {
+                found.append(Array(bytes[offset..<end]))
+            }
             offset = end
         }
         return found

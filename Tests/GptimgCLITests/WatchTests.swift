@@ -18,7 +18,9 @@ struct WatchTests {
         var pixels: [UInt8] = []
         for y in 0..<24 {
             for x in 0..<32 {
-                pixels += [UInt8(truncatingIfNeeded: x * 7 + seed), UInt8(truncatingIfNeeded: y * 9), UInt8(seed % 251), 255]
+                pixels += [
+                    UInt8(truncatingIfNeeded: x * 7 + seed), UInt8(truncatingIfNeeded: y * 9), UInt8(seed % 251), 255,
+                ]
             }
         }
         return try! RGBAImage(width: 32, height: 24, pixels: pixels).pngData()
@@ -44,7 +46,8 @@ struct WatchTests {
         }
 
         init() throws {
-            try FileManager.default.createDirectory(atPath: folder.path + "/inbox/sub", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder.path + "/inbox/sub", withIntermediateDirectories: true)
         }
 
         func start() throws -> MeasuredProcess {
@@ -55,7 +58,8 @@ struct WatchTests {
         /// The images in the catalog (`list --json`).
         func imageCount() throws -> Int {
             let result = try ProcessRunner.run(
-                [WatchTests.gptimg, "list", "--json", "--limit", "1000", "--library", library], environment: environment)
+                [WatchTests.gptimg, "list", "--json", "--limit", "1000", "--library", library], environment: environment
+            )
             #expect(result.status == 0, "\(result.stderr)")
             return jsonObjects(result.stdout).count
         }

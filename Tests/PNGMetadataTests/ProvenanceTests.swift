@@ -12,7 +12,8 @@ struct ProvenanceTests {
     static let trained = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
     /// A JUMBF-looking payload (not a valid manifest store: the bytes only have to survive).
-    static let manifest: [UInt8] = [0, 0, 0, 0x24] + Array("jumb".utf8) + [0, 0, 0, 0x1C] + Array("jumd".utf8)
+    static let manifest: [UInt8] =
+        [0, 0, 0, 0x24] + Array("jumb".utf8) + [0, 0, 0, 0x1C] + Array("jumd".utf8)
         + Array("c2pa-test-manifest-\u{00}\u{01}\u{02}".utf8)
 
     /// A real PNG (libpng) with a caBX chunk right after IHDR, where c2pa-rs puts it.
@@ -50,7 +51,8 @@ struct ProvenanceTests {
         let directory = PNGFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ours.png").path
-        try AtomicFile.write(try GptimgEmbedding.embed(Self.metadata, into: PNGFixtures.image()), to: path, durable: false)
+        try AtomicFile.write(
+            try GptimgEmbedding.embed(Self.metadata, into: PNGFixtures.image()), to: path, durable: false)
         let plain = try ProcessRunner.run(["exiftool", "-s3", "-XMP-iptcExt:DigitalSourceType", path])
         #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == Self.trained, "\(plain.stderr)")
         let tags = try Self.exiftool(path)
@@ -126,9 +128,10 @@ struct ProvenanceTests {
     @Test("the provenance properties are one list a sidecar writer can reuse, escaped for XML")
     func provenanceProperties() {
         let properties = XMPPacket.provenance(model: "model <x> & y")
-        #expect(properties.map { "\($0.prefix):\($0.name)" } == [
-            "xmp:CreatorTool", "Iptc4xmpExt:DigitalSourceType", "Iptc4xmpExt:AISystemUsed",
-        ])
+        #expect(
+            properties.map { "\($0.prefix):\($0.name)" } == [
+                "xmp:CreatorTool", "Iptc4xmpExt:DigitalSourceType", "Iptc4xmpExt:AISystemUsed",
+            ])
         #expect(properties[2].element == "<Iptc4xmpExt:AISystemUsed>model &lt;x&gt; &amp; y</Iptc4xmpExt:AISystemUsed>")
         #expect(XMPPacket.provenance(model: nil).count == 2)
         let packet = XMPPacket.make(description: nil, createDate: nil, properties: properties)

@@ -30,7 +30,8 @@ public enum XMPPacket {
         ]
         if let model, !model.isEmpty {
             properties.append(
-                XMPProperty(prefix: "Iptc4xmpExt", namespace: iptcExtensionNamespace, name: "AISystemUsed", value: model))
+                XMPProperty(
+                    prefix: "Iptc4xmpExt", namespace: iptcExtensionNamespace, name: "AISystemUsed", value: model))
         }
         return properties
     }
