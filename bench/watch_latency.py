@@ -1,6 +1,7 @@
 """Latency of `gptimg import --watch`: time from a file's rename into the watched folder to its
 row in the catalog, for COUNT files one after another; beside it, the peer: `gptimg import FILE`
-as a new process (start to exit, when its row is committed) for PEER files.
+as a new process (start to exit, when its row is committed) for PEER files; and PEER files
+written in place (no rename), timed from their close.
   python3 bench/watch_latency.py GPTIMG WORKDIR COUNT PEER
 Prints one JSON object (seconds) on stdout; progress on stderr."""
 import json, os, random, signal, sqlite3, statistics, struct, subprocess, sys, time, zlib
@@ -28,8 +29,8 @@ inbox, library, staged = f"{work}/inbox", f"{work}/library", f"{work}/staged"
 for folder in (inbox, staged):
     os.makedirs(folder, exist_ok=True)
 env = dict(os.environ, NO_COLOR="1")
-print(f"making {count + peer_count} files", file=sys.stderr)
-for i in range(count + peer_count):
+print(f"making {count + 2 * peer_count} files", file=sys.stderr)
+for i in range(count + 2 * peer_count):
     with open(f"{staged}/{i:05d}.png", "wb") as f:
         f.write(png(i))
 
@@ -60,6 +61,19 @@ for i in range(count):
             sys.exit(f"file {i} not in the catalog after 30 s")
         time.sleep(0.002)
     latencies.append(time.perf_counter() - started)
+# The peer path of a writer that saves in place (ComfyUI, A1111): timed from the file's close;
+# it waits out the settle time (half a second without a write) by design.
+in_place = []
+for i in range(count, count + peer_count):
+    data = open(f"{staged}/{i:05d}.png", "rb").read()
+    with open(f"{inbox}/inplace-{i:05d}.png", "wb") as dst:
+        dst.write(data)
+    started = time.perf_counter()
+    while images() < i + 1:
+        if time.perf_counter() > started + 30:
+            sys.exit(f"in-place file {i} not in the catalog after 30 s")
+        time.sleep(0.002)
+    in_place.append(time.perf_counter() - started)
 watcher.send_signal(signal.SIGINT)
 rest = watcher.stderr.read()
 status = watcher.wait(timeout=60)
@@ -67,18 +81,19 @@ if status != 0:
     sys.exit(f"the watcher exited with {status}: {rest}")
 
 peer = []
-for i in range(count, count + peer_count):
+for i in range(count + peer_count, count + 2 * peer_count):
     started = time.perf_counter()
     subprocess.run([gptimg, "import", "--quiet", f"{staged}/{i:05d}.png", "--library", library], env=env,
                    check=True, stdout=subprocess.DEVNULL)
     peer.append(time.perf_counter() - started)
 total = images()
-if total != count + peer_count:
-    sys.exit(f"{total} images in the catalog, expected {count + peer_count}")
+if total != count + 2 * peer_count:
+    sys.exit(f"{total} images in the catalog, expected {count + 2 * peer_count}")
 
 print(json.dumps({
     "files": count,
     "watch_median": statistics.median(latencies), "watch_p95": percentile(latencies, 95),
     "watch_max": max(latencies),
+    "in_place_median": statistics.median(in_place), "in_place_p95": percentile(in_place, 95),
     "peer_files": peer_count, "peer_median": statistics.median(peer), "peer_p95": percentile(peer, 95),
 }))
