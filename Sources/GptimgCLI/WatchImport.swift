@@ -292,6 +292,8 @@ final class WatchImport {
         case .duplicate: duplicates += 1
         case .skipped: skipped += 1
         }
+        // At the start, files imported before are the rule: the summary counts them.
+        if case .duplicate = event, fromScan { return }
         if json {
             output.json(ImportCommand.json(event))
             output.flush()
@@ -301,8 +303,7 @@ final class WatchImport {
         case .imported(let source, let image):
             if !quiet { log("imported   \(source) -> \(image.path) (id \(image.id))") }
         case .duplicate(let source, let existing):
-            // At the start, files imported before are the rule: the summary counts them.
-            if !quiet && !fromScan {
+            if !quiet {
                 log("duplicate  \(source)" + (existing.map { " (already image \($0.id))" } ?? ""))
             }
         case .skipped(let source, let reason):
