@@ -70,7 +70,8 @@ final class WatchImport {
         self.json = json
         self.quiet = quiet
         self.timing = timing
-        libraryPrefix = catalog.location.root.standardizedFileURL.path + "/"
+        let library = catalog.location.root.standardizedFileURL.path
+        libraryPrefix = (RealPath.resolved(library) ?? library) + "/"
         do {
             watch = try FolderWatch()
         } catch {
@@ -125,11 +126,14 @@ final class WatchImport {
             throw CatalogError.invalidArgument(
                 "--watch takes folders: \(path) is not a folder (import a file without --watch)")
         }
-        guard !(standard + "/").hasPrefix(libraryPrefix) else {
+        // A folder reached through a link (~/ComfyUI/output on another disk) is watched where it
+        // is: inotify does not follow links, and the paths recorded stay the same across restarts.
+        let real = RealPath.resolved(standard) ?? standard
+        guard !(real + "/").hasPrefix(libraryPrefix) else {
             throw CatalogError.invalidArgument(
                 "cannot watch \(path): it is inside the library; watch the folder your images are saved to")
         }
-        return standard
+        return real
     }
 
     /// Watches `folder` and every folder inside it (links are not followed).

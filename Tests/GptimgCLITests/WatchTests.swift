@@ -164,6 +164,22 @@ struct WatchTests {
         #expect(setup.leftInStaging().isEmpty)
     }
 
+    @Test("a folder given through a symbolic link is watched where it is")
+    func followsALinkedRoot() throws {
+        let setup = try Setup()
+        let link = setup.folder.path + "/output"
+        #expect(symlink(setup.inbox, link) == 0)
+        let process = try MeasuredProcess(
+            [Self.gptimg, "import", "--watch", link, "--library", setup.library], environment: setup.environment)
+        try process.waitForStderr(containing: "caught up:", within: 60)
+        Self.write(Self.png(seed: 31)[...], to: link + "/sub/through-link.png")
+        try process.waitForStderr(containing: "/sub/through-link.png -> images/", within: 30)
+        process.signal(SIGINT)
+        let result = try process.wait(within: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try setup.imageCount() == 1)
+    }
+
     @Test("--watch takes folders: a file or a missing path is one line and status 1")
     func refusesFiles() throws {
         let setup = try Setup()

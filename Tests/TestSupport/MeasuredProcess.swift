@@ -109,6 +109,12 @@ public final class MeasuredProcess: @unchecked Sendable {
         while true {
             let sofar = stderrSoFar()
             if sofar.components(separatedBy: text).count - 1 >= count { return sofar }
+            // Ended (a zombie until `wait` reaps it): the text will not come.
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            if state == "Z" {
+                throw Failure(description: "the process ended without \"\(text)\" on stderr: \(stderrSoFar())")
+            }
             guard Date() < deadline else {
                 throw Failure(description: "no \"\(text)\" on stderr within \(seconds) s: \(sofar)")
             }
