@@ -180,6 +180,26 @@ struct WatchTests {
         #expect(try setup.imageCount() == 1)
     }
 
+    @Test("--json: one import object per file on stdout, as import --json prints; the log stays on stderr")
+    func jsonLines() throws {
+        let setup = try Setup()
+        let process = try MeasuredProcess(
+            [Self.gptimg, "import", "--watch", setup.inbox, "--json", "--library", setup.library],
+            environment: setup.environment)
+        try process.waitForStderr(containing: "caught up:", within: 60)
+        Self.write(Self.png(seed: 41)[...], to: setup.inbox + "/j.png")
+        let line = try process.firstLine(within: 30)
+        let object = try #require(jsonObjects(line).first, "\(line)")
+        #expect(object["status"] as? String == "imported")
+        #expect(object["file"] as? String == setup.inbox + "/j.png")
+        #expect((object["path"] as? String)?.hasPrefix("images/") == true)
+        process.signal(SIGINT)
+        let result = try process.wait(within: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 1, "\(result.stdout)")
+        #expect(result.stderr.contains("stopped: 1 imported"), "\(result.stderr)")
+    }
+
     @Test("--watch takes folders: a file or a missing path is one line and status 1")
     func refusesFiles() throws {
         let setup = try Setup()
