@@ -73,7 +73,8 @@ struct BatchCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runGenerations(
-            context, options: options, detach: flags.detach, quiet: flags.quiet, concurrency: concurrency
+            context, options: options, detach: flags.detach, quiet: flags.quiet, concurrency: concurrency,
+            monthlyBudget: flags.monthlyBudget
         ) {
             catalog, client, _, settings in
             let defaults = BatchFile.Defaults(
@@ -88,6 +89,9 @@ struct BatchCommand: AsyncContextCommand {
             for notice in plan.notices { context.diagnostic(notice) }
             context.diagnostic(plan.statement(concurrency: concurrency ?? settings.concurrency ?? 4))
             try plan.check(maxCredits: maxCredits ?? settings.batchCreditCap)
+            // Here too, so that a dry run says when the real one would be refused.
+            try checkBudget(
+                plan.jobs, flag: flags.monthlyBudget, context: context, settings: settings, catalog: catalog)
             if dryRun {
                 context.diagnostic("batch: dry run, nothing sent")
                 throw ExitCode.success

@@ -117,6 +117,7 @@ enum CatalogRendering {
         if !show.siblings.isEmpty {
             add("same task", show.siblings.map { String($0.image.id) }.joined(separator: ", "))
         }
+        add("C2PA manifest", show.c2paManifestBytes.map { "present, \($0) bytes" })
         for parameter in show.parameters { add("  " + parameter.key, parameter.value) }
         for warning in show.warnings { add("warning", warning) }
         return lines.joined(separator: "\n")

@@ -27,6 +27,12 @@ struct GenerationFlags: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress or step lines on stderr (results and errors still show).")
     var quiet = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The most this calendar month (UTC) may cost, in credits (default: $GPTIMG_MONTHLY_BUDGET, "
+                + "else the config file's monthly_budget, else no limit).", valueName: "credits"))
+    var monthlyBudget: Int?
+
     /// The --tag values, else the config file's tags.
     func tags(_ settings: Settings) -> [String] { tags.isEmpty ? settings.tags ?? [] : tags }
 }
@@ -42,7 +48,7 @@ struct GenerationFlags: ParsableArguments {
 /// still running at the API and that `gptimg resume` lands them, and exits 130.
 func runGenerations(
     _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, quiet: Bool = false,
-    concurrency: Int? = 1,
+    concurrency: Int? = 1, monthlyBudget: Int? = nil,
     prepare: (Catalog, APIClient, Output, Settings) throws -> [GenerationJob],
     after: ((GenerationRunSummary, Output) -> Void)? = nil
 ) async throws {
@@ -59,6 +65,7 @@ func runGenerations(
         let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
         let catalog = try options.open(.readWrite, context)
         let jobs = try prepare(catalog, client, output, settings)
+        try checkBudget(jobs, flag: monthlyBudget, context: context, settings: settings, catalog: catalog)
         let display = GenerationDisplay(context, wanted: !options.json && !quiet)
         display.start(jobs: jobs.count)
         output.progress = display.line
@@ -150,6 +157,29 @@ final class GenerationInterruption: @unchecked Sendable {
     }
 }
 
+/// Refuses a run whose new tasks would take this month's spending past the monthly budget
+/// (`--monthly-budget`, else `GPTIMG_MONTHLY_BUDGET`, else the config file's `monthly_budget`):
+/// one line saying what is left and how to raise it, before anything is recorded or sent.
+/// Resumed tasks were paid for when they were sent and cost nothing more.
+func checkBudget(
+    _ jobs: [GenerationJob], flag: Int?, context: GptimgContext, settings: Settings, catalog: Catalog
+) throws {
+    if let flag, flag < 0 {
+        throw ErrorLine(message: "--monthly-budget must be a whole number of credits, 0 or more (such as 200)")
+    }
+    let cost = jobs.reduce(0) { total, job in
+        if case .submit(let request, _) = job.work { return total + request.credits }
+        return total
+    }
+    guard cost > 0,
+        let budget = try SpendingPolicy.monthlyBudget(
+            flag: flag, environment: context.environment, config: settings.monthlyBudget)
+    else { return }
+    let policy = SpendingPolicy(monthlyBudget: budget.budget, budgetSource: budget.source)
+    let spent = try SpendingPolicy.spentThisMonth(catalog, now: context.clock.now())
+    if let refusal = policy.refusal(cost: cost, spentThisMonth: spent) { throw refusal }
+}
+
 struct GenerateCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
@@ -183,8 +213,9 @@ struct GenerateCommand: AsyncContextCommand {
     var references: [String] = []
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
-            _, _, _, settings in
+        try await runGenerations(
+            context, options: options, detach: flags.detach, quiet: flags.quiet, monthlyBudget: flags.monthlyBudget
+        ) { _, _, _, settings in
             let request = GenerateRequest(
                 prompt: prompt, aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue,
                 n: n ?? settings.n ?? 1, referenceImages: references)
@@ -223,8 +254,9 @@ struct RerunCommand: AsyncContextCommand {
     var aspect: String?
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
-            catalog, _, _, _ in
+        try await runGenerations(
+            context, options: options, detach: flags.detach, quiet: flags.quiet, monthlyBudget: flags.monthlyBudget
+        ) { catalog, _, _, _ in
             let source = try DerivedRequest.source(id, in: catalog).generation
             let request = DerivedRequest.rerun(of: source, n: n, aspect: aspect)
             if let notice = DerivedRequest.rerunNotice(of: source, aspect: aspect) { context.diagnostic(notice) }
@@ -272,8 +304,9 @@ struct VariantCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach, quiet: flags.quiet) {
-            catalog, _, _, _ in
+        try await runGenerations(
+            context, options: options, detach: flags.detach, quiet: flags.quiet, monthlyBudget: flags.monthlyBudget
+        ) { catalog, _, _, _ in
             guard let source = try DerivedRequest.source(id, in: catalog).image else {
                 throw CatalogError.generationNotImage(id)
             }
@@ -381,14 +414,37 @@ struct CreditsCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "credits",
         abstract:
-            "Credits charged, refunded and net (total, per day, per month), and the last balance the API reported.")
+            "Credits charged, refunded and net (total, per month), credits per kept image, and the last balance.",
+        discussion: """
+            --by groups the spending: day and month by when each charge and refund was recorded; \
+            collection and tag by the tasks whose images are in them (a task whose images are in \
+            two collections counts in both; (none) holds the rest); batch by each run of a batch \
+            file. A kept image is one picked or rated 4 or more.
+
+            Examples:
+              gptimg credits
+              gptimg credits --by month --json
+              gptimg credits --by collection
+            """)
 
     @OptionGroup var options: CatalogOptions
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("Group the spending: \(CreditGrouping.listed).", valueName: "grouping"))
+    var by: String?
+
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let summary = try options.open(.readOnly, context).creditSummary()
+            // Checked here rather than in validate(): one line, as every other bad value.
+            if let by, CreditGrouping(rawValue: by.lowercased()) == nil {
+                throw ErrorLine(message: "--by \(by) is not a grouping: use one of \(CreditGrouping.listed)")
+            }
+            let catalog = try options.open(.readOnly, context)
+            if let grouping = by.flatMap({ CreditGrouping(rawValue: $0.lowercased()) }) {
+                try Self.grouped(try catalog.credits(by: grouping), grouping, json: options.json, output: output)
+                return
+            }
+            let summary = try catalog.creditSummary()
             func json(_ totals: CreditTotals) -> JSONOut {
                 .object([
                     ("period", .string(totals.period)), ("charged", .int(totals.charged)),
@@ -406,6 +462,9 @@ struct CreditsCommand: ContextCommand {
                                 .object([("credits", .int($0.credits)), ("at", .string($0.at))])
                             } ?? .null
                         ),
+                        ("kept_images", .int(summary.keptImages)),
+                        // JSON numbers here are whole; the ratio as text with two decimals.
+                        ("credits_per_kept_image", .optional(summary.creditsPerKeptImage.map(Self.decimal))),
                     ]))
                 return
             }
@@ -415,9 +474,60 @@ struct CreditsCommand: ContextCommand {
             for month in summary.perMonth {
                 output.line("  \(month.period)  charged \(month.charged)  refunded \(month.refunded)  net \(month.net)")
             }
+            if let perKept = summary.creditsPerKeptImage {
+                output.line(
+                    "kept \(summary.keptImages) image\(summary.keptImages == 1 ? "" : "s") (picked or rated 4+): "
+                        + "\(Self.decimal(perKept)) credits per kept image")
+            } else {
+                output.line("no image kept yet (pick one, or rate it 4 or more): no credits per kept image")
+            }
             if let balance = summary.lastBalance {
                 output.line("last balance reported by the API: \(balance.credits) (\(balance.at))")
             }
+        }
+    }
+
+    static func decimal(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    /// `--by`: a table (one row a group), or one JSON object a group.
+    static func grouped(_ groups: [CreditGroup], _ grouping: CreditGrouping, json: Bool, output: Output) throws {
+        if json {
+            for group in groups {
+                var members: [(String, JSONOut)] = [
+                    (grouping.rawValue, .string(group.key)), ("tasks", .int(group.tasks)),
+                    ("charged", .int(group.charged)), ("refunded", .int(group.refunded)), ("net", .int(group.net)),
+                ]
+                if grouping == .batch {
+                    members += [("first_at", .optional(group.firstAt)), ("first_prompt", .optional(group.firstPrompt))]
+                }
+                output.json(.object(members))
+            }
+            return
+        }
+        guard !groups.isEmpty else {
+            output.line("no credits spent yet")
+            return
+        }
+        let width = min(40, max(grouping.rawValue.count, groups.map { $0.key.count }.max() ?? 0))
+        func cell(_ text: String, _ size: Int) -> String {
+            text.count >= size ? text : String(repeating: " ", count: size - text.count) + text
+        }
+        func name(_ text: String) -> String {
+            let cut = text.count > width ? String(text.prefix(width - 1)) + "…" : text
+            return cut.padding(toLength: width, withPad: " ", startingAt: 0)
+        }
+        output.line(
+            name(grouping.rawValue) + cell("tasks", 7) + cell("charged", 9) + cell("refunded", 10) + cell("net", 7)
+                + (grouping == .batch ? "  first sent            first prompt" : ""))
+        for group in groups {
+            var line =
+                name(group.key) + cell(String(group.tasks), 7) + cell(String(group.charged), 9)
+                + cell(String(group.refunded), 10) + cell(String(group.net), 7)
+            if grouping == .batch {
+                line += "  " + (group.firstAt ?? "").padding(toLength: 20, withPad: " ", startingAt: 0)
+                line += "  " + (group.firstPrompt.map { String($0.prefix(40)) } ?? "")
+            }
+            output.line(line)
         }
     }
 }

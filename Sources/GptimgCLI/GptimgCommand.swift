@@ -19,7 +19,7 @@ public struct GptimgCommand: AsyncParsableCommand {
             CollectionCommand.self, DeleteCommand.self,
             DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
             GenerateCommand.self, BatchCommand.self, RerunCommand.self, VariantCommand.self,
-            TasksCommand.self, ResumeCommand.self, CreditsCommand.self,
+            TasksCommand.self, ResumeCommand.self, CreditsCommand.self, DiffCommand.self, LineageCommand.self,
             WhereCommand.self, ConfigCommand.self, CompletionsCommand.self,
             SimulatorCommand.self, DemoCommand.self, MCPCommand.self,
         ]

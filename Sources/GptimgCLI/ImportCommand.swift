@@ -18,10 +18,18 @@ struct ImportCommand: AsyncContextCommand {
             compression method are refused; the other entries are still imported. The exit status \
             is 1 when anything was skipped.
 
+            With --watch, the paths are folders to watch (Linux, inotify): PNGs that appear in them \
+            or in the folders inside them are imported once complete (moved in, or closed and not \
+            written for half a second, and ending with the IEND chunk); files that arrived while \
+            nothing watched are imported first. One line per file on stderr (JSON Lines on stdout \
+            with --json). Ctrl-C or SIGTERM stops it between two files, exit status 0. \
+            docs/watch.md has a systemd user unit for it.
+
             Examples:
               gptimg import ~/Downloads/renders
               gptimg import batch.zip --library ~/Pictures/gptimg
               gptimg import --json *.png | jq 'select(.status == "skipped")'
+              gptimg import --watch ~/ComfyUI/output
             """
     )
 
@@ -29,15 +37,24 @@ struct ImportCommand: AsyncContextCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "PNG files, folders and zip archives.")
+    @Argument(help: "PNG files, folders and zip archives (with --watch: folders).")
     var paths: [String]
 
     @Flag(name: .shortAndLong, help: "Print only the summary (and skipped files); no progress line.")
     var quiet = false
 
+    @Flag(help: "Keep watching the folders and import each PNG that appears in them, until Ctrl-C.")
+    var watch = false
+
     func run(_ context: GptimgContext) async throws {
         try await runCatalogCommand(context) { output in
             let catalog = try options.open(.readWrite, context)
+            if watch {
+                let watcher = try WatchImport(
+                    context: context, catalog: catalog, output: output, json: options.json, quiet: quiet)
+                try await watcher.run(paths)
+                return
+            }
             let json = options.json
             let quiet = quiet
             let progressLine = ProgressLine(context, wanted: !json && !quiet)

@@ -52,7 +52,8 @@ struct MCPCommand: AsyncContextCommand {
                     URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: context.currentDirectory)).path
                 },
                 environment: context.environment, homeDirectory: context.homeDirectory, transport: context.transport,
-                clock: context.clock, logger: context.logger("gptimg.mcp"))
+                clock: context.clock, logger: context.logger("gptimg.mcp"),
+                configMonthlyBudget: try context.settings().monthlyBudget)
             try await GptimgMCPServer(configuration: configuration).run()
         }
     }

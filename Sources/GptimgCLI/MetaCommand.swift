@@ -53,7 +53,15 @@ struct MetaCommand: AsyncParsableCommand {
                 By default removes what gptimg wrote (the gptimg chunk, and the parameters, Description, \
                 Software, Creation Time, Source and XMP chunks of a gptimg file). With --foreign, also \
                 other generators' metadata (parameters, ComfyUI prompt/workflow, InvokeAI, NovelAI). \
-                Each file is replaced atomically; a file that fails is left unchanged.
+                A C2PA manifest (caBX chunk) is kept unless --c2pa is given. --keep-provenance removes \
+                the prompt and settings but keeps the C2PA manifest and, in a gptimg file, the AI \
+                labels: an XMP packet with only the IPTC digital source type (trainedAlgorithmicMedia), \
+                the model and the software, and the Software and Source chunks. Each file is replaced \
+                atomically; a file that fails is left unchanged.
+
+                Examples:
+                  gptimg meta strip --keep-provenance shared/
+                  gptimg meta strip --foreign --c2pa image.png
                 """
         )
 
@@ -63,21 +71,32 @@ struct MetaCommand: AsyncParsableCommand {
         @Flag(help: "Also remove other generators' metadata (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus).")
         var foreign = false
 
+        @Flag(help: "Also remove a C2PA manifest (the caBX chunk), which is otherwise kept.")
+        var c2pa = false
+
+        @Flag(help: "Remove the prompt and settings but keep the AI provenance labels and any C2PA manifest.")
+        var keepProvenance = false
+
         @Flag(help: "One JSON object per file (JSON Lines).")
         var json = false
 
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws {
+            if c2pa && keepProvenance {
+                throw ValidationError("--c2pa removes the provenance --keep-provenance keeps: give one of them")
+            }
+        }
+
         func run(_ context: GptimgContext) async throws {
-            let includeForeign = foreign
+            let options = PNGEditor.StripOptions(
+                includeForeign: foreign, removeC2PA: c2pa, keepProvenance: keepProvenance)
             try await processFiles(files, json: json, context: context) { path in
-                try PNGEditor.strip(fileAt: path, includeForeign: includeForeign)
-            } text: { path, removed in
-                removed.isEmpty
-                    ? "\(path): no generation metadata to remove"
-                    : "\(path): removed \(removed.joined(separator: ", "))"
-            } json: { path, removed in
-                MetadataRendering.stripped(file: path, removed: removed)
+                try PNGEditor.strip(fileAt: path, options: options)
+            } text: { path, result in
+                MetadataRendering.stripped(path: path, result: result, keepProvenance: options.keepProvenance)
+            } json: { path, result in
+                MetadataRendering.stripped(file: path, result: result)
             }
         }
     }

@@ -17,6 +17,7 @@ enum MetadataRendering {
             ("color_type", .int(header.colorType)),
             ("interlaced", .bool(header.interlaced)),
             ("generation", report.generation.map(json) ?? .null),
+            ("c2pa_manifest_bytes", report.c2paManifestBytes.map(JSONOut.int) ?? .null),
             ("text_chunks", .array(report.textChunks.map(json))),
             (
                 "chunks",
@@ -65,8 +66,27 @@ enum MetadataRendering {
         .object([("file", .string(file)), ("error", .string(error))])
     }
 
-    static func stripped(file: String, removed: [String]) -> JSONOut {
-        .object([("file", .string(file)), ("removed", .array(removed.map(JSONOut.string)))])
+    static func stripped(file: String, result: PNGEditor.StripResult) -> JSONOut {
+        .object([
+            ("file", .string(file)), ("removed", .array(result.removed.map(JSONOut.string))),
+            ("c2pa_manifest_bytes", result.keptC2PABytes.map(JSONOut.int) ?? .null),
+            ("provenance_kept", .bool(result.wroteProvenance)),
+        ])
+    }
+
+    /// One `meta strip` line: what went, and what provenance stayed.
+    static func stripped(path: String, result: PNGEditor.StripResult, keepProvenance: Bool) -> String {
+        var line =
+            result.removed.isEmpty
+            ? "\(path): no generation metadata to remove"
+            : "\(path): removed \(result.removed.joined(separator: ", "))"
+        var kept: [String] = []
+        if result.wroteProvenance { kept.append("the provenance labels (XMP digital source type and generator)") }
+        if let bytes = result.keptC2PABytes {
+            kept.append("the C2PA manifest (\(bytes) bytes\(keepProvenance ? "" : "; --c2pa removes it"))")
+        }
+        if !kept.isEmpty { line += "; kept " + kept.joined(separator: " and ") }
+        return line
     }
 
     static func text(path: String, report: PNGMetadataReport) -> String {
@@ -94,6 +114,7 @@ enum MetadataRendering {
         } else {
             lines.append("  no generation metadata")
         }
+        if let c2pa = report.c2paSummary { lines.append("  C2PA manifest: \(c2pa)") }
         if !report.textChunks.isEmpty {
             lines.append("  text chunks (\(report.textChunks.count)):")
             for chunk in report.textChunks {

@@ -261,16 +261,32 @@ struct CollectionCommand: ParsableCommand {
     )
 
     struct Create: ContextCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty collection.")
+        static let configuration = CommandConfiguration(
+            commandName: "create", abstract: "Create an empty collection, or a smart one (a saved search).",
+            discussion: """
+                With --query the collection is smart: its images are whatever the query matches \
+                whenever it is read (list in:NAME, collection show, export --collection, the \
+                gallery); images are not added to it or removed from it by hand. The query is \
+                checked now: a bad one creates nothing. A smart collection's query may name other \
+                collections, smart ones too, but never in a loop.
+
+                Examples:
+                  gptimg collection create 'Summer trip'
+                  gptimg collection create Keepers --query 'is:picked OR rating:>=4'
+                """)
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Its name.") var name: String
+        @Option(help: "Make it smart: its images are whatever this query matches (docs/query.md).")
+        var query: String?
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                let made = try options.open(.readWrite, context).createCollection(name)
+                let made = try options.open(.readWrite, context).createCollection(name, query: query)
                 if options.json {
                     output.json(CollectionCommand.json(made))
+                } else if let query = made.query {
+                    output.line("created smart collection '\(made.name)': \(query) (\(made.count) now)")
                 } else {
                     output.line("created collection '\(made.name)'")
                 }
@@ -310,7 +326,8 @@ struct CollectionCommand: ParsableCommand {
 
     struct List: ContextCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List collections and how many images each holds.")
+            commandName: "list",
+            abstract: "List collections and how many images each holds (a smart one: its query and matches now).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
 
@@ -320,7 +337,9 @@ struct CollectionCommand: ParsableCommand {
                     if options.json {
                         output.json(CollectionCommand.json(collection))
                     } else {
-                        output.line("\(collection.name)  (\(collection.count))")
+                        output.line(
+                            "\(collection.name)  (\(collection.count))"
+                                + (collection.query.map { "  smart: \($0)" } ?? ""))
                     }
                 }
             }
@@ -400,7 +419,8 @@ struct CollectionCommand: ParsableCommand {
     static func json(_ collection: CollectionSummary) -> JSONOut {
         .object([
             ("id", .int(Int(collection.id))), ("name", .string(collection.name)), ("count", .int(collection.count)),
-            ("created_at", .string(collection.createdAt)),
+            ("created_at", .string(collection.createdAt)), ("smart", .bool(collection.isSmart)),
+            ("query", .optional(collection.query)),
         ])
     }
 }

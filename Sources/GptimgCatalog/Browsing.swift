@@ -30,7 +30,9 @@ extension Catalog {
     /// How many images match `query` (one `count(*)`; no rows are read back).
     public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
         try read("count images") { db in
-            let sql = try SearchSQL(query, now: clock()) { try Self.resolve($0, db: db) }
+            let sql = try SearchSQL(query, now: clock(), smart: SmartCollections(db: db)) {
+                try Self.resolve($0, db: db)
+            }
             let from = sql.from
             return try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)
@@ -78,21 +80,35 @@ extension Catalog {
                 db,
                 sql: """
                     SELECT c.id, c.name, c.created_at,
-                        (SELECT count(*) FROM collection_images n WHERE n.collection_id = c.id) AS count,
+                        (SELECT count(*) FROM collection_images n WHERE n.collection_id = c.id) AS count, c.query,
                         \(ImageRecord.selection("i"))
                     FROM collections c LEFT JOIN images i
                     ON i.id = (SELECT ci.image_id FROM collection_images ci WHERE ci.collection_id = c.id
                                ORDER BY ci.position LIMIT 1)
                     ORDER BY c.name
                     """,
-                adapter: ScopeAdapter(["cover": SuffixRowAdapter(fromIndex: 4)]))
-            return rows.map { row in
+                adapter: ScopeAdapter(["cover": SuffixRowAdapter(fromIndex: 5)]))
+            return try rows.map { row in
                 let collection = CollectionRecord(row: row)
-                let summary = CollectionSummary(
+                var summary = CollectionSummary(
                     id: collection.id, name: collection.name, count: row.lenientInt(Column("count")) ?? 0,
-                    createdAt: collection.createdAt)
-                let cover = row.scopes["cover"].flatMap { scope in
+                    createdAt: collection.createdAt, query: row.lenientText(Column("query")))
+                var cover = row.scopes["cover"].flatMap { scope in
                     scope.lenientInt64(ImageRecord.Columns.id) == nil ? nil : ImageRecord(row: scope)
+                }
+                // What a smart one's query matches now: the count, and the newest match as the
+                // cover (a query that fails, a loop written by hand, lists as empty; its page says why).
+                if summary.isSmart {
+                    summary.count = 0
+                    cover = nil
+                }
+                if summary.isSmart, let sql = try? Self.collectionSQL(collection.name, now: clock(), db: db) {
+                    summary.count = try Self.smartCount(collection.name, now: clock(), db: db)
+                    cover = try ImageRecord.fetchOne(
+                        db,
+                        sql: "SELECT i.* FROM \(sql.from) \(sql.whereClause) "
+                            + "ORDER BY i.created_at DESC, i.id DESC LIMIT 1",
+                        arguments: StatementArguments(sql.arguments))
                 }
                 return (summary, cover)
             }

@@ -372,8 +372,10 @@ extension Catalog {
 
     @discardableResult
     public func addToCollection(
-        _ name: String, _ imageIDs: [Int64], createIfMissing: Bool = true
+        _ name: String, _ imageIDs: [Int64], createIfMissing: Bool = true, skippingSmart: Bool = false
     ) async throws -> Int {
-        try await offload.run { try self.addToCollection(name, imageIDs, createIfMissing: createIfMissing) }
+        try await offload.run {
+            try self.addToCollection(name, imageIDs, createIfMissing: createIfMissing, skippingSmart: skippingSmart)
+        }
     }
 }

@@ -7,8 +7,13 @@ import PNGMetadata
 public struct CollectionSummary: Sendable, Hashable {
     public var id: Int64
     public var name: String
+    /// For a smart collection, how many images its query matches now.
     public var count: Int
     public var createdAt: String
+    /// A smart collection's query (its members are whatever it matches); nil for a regular one.
+    public var query: String? = nil
+
+    public var isSmart: Bool { query != nil }
 }
 
 extension Catalog {
@@ -173,9 +178,14 @@ extension Catalog {
 
     // MARK: - Collections
 
+    /// Creates an empty collection, or with `query` a smart one: its members are whatever the
+    /// query matches when it is read (`list in:NAME`, `export --collection`, the gallery). The
+    /// query is checked first (it parses, its `parent:` IDs exist, it names no smart collection
+    /// that leads back to this one): a bad one is the query's error and nothing is created.
     @discardableResult
-    public func createCollection(_ rawName: String) throws -> CollectionSummary {
+    public func createCollection(_ rawName: String, query rawQuery: String? = nil) throws -> CollectionSummary {
         let name = try Self.validName(rawName)
+        let query = try rawQuery.map(Self.validSmartQuery)
         let now = self.now()
         return try write("create a collection") { db in
             if try Self.collection(named: name, db: db) != nil {
@@ -183,8 +193,78 @@ extension Catalog {
             }
             var collection = CollectionRecord(name: name, createdAt: now)
             try collection.insert(db)
-            return CollectionSummary(id: collection.id, name: name, count: 0, createdAt: now)
+            var summary = CollectionSummary(id: collection.id, name: name, count: 0, createdAt: now, query: query)
+            if let query {
+                try db.execute(sql: "UPDATE collections SET query = ? WHERE id = ?", arguments: [query, collection.id])
+                // Run it once, within this transaction: a loop or an unknown parent: ID undoes it all.
+                summary.count = try Self.smartCount(name, now: clock(), db: db)
+            }
+            return summary
         }
+    }
+
+    /// A smart collection's query: one that parses, trimmed, at most 2000 characters.
+    static func validSmartQuery(_ raw: String) throws -> String {
+        let query = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !query.isEmpty else {
+            throw CatalogError.query("a smart collection needs a query, such as --query 'tag:sky rating:>=4'")
+        }
+        guard query.count <= 2000 else {
+            throw CatalogError.query(
+                "a smart collection's query is at most 2000 characters; this one has \(query.count)")
+        }
+        _ = try ImageQuery(parsing: query)
+        return query
+    }
+
+    /// A smart collection's stored query (names without regard to case), nil for a regular
+    /// collection or none.
+    static func smartQuery(_ name: String, db: Database) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT query FROM collections WHERE name = ? AND query IS NOT NULL",
+            arguments: [name.trimmingCharacters(in: .whitespaces)])
+    }
+
+    /// `in:NAME` as SQL, smart collections expanded.
+    static func collectionSQL(_ name: String, now: Date, db: Database) throws -> SearchSQL {
+        var query = ImageQuery()
+        query.filters = [.collection(name)]
+        return try SearchSQL(query, now: now, smart: SmartCollections(db: db)) { try resolve($0, db: db) }
+    }
+
+    /// How many images smart collection `name` holds now.
+    static func smartCount(_ name: String, now: Date, db: Database) throws -> Int {
+        let sql = try collectionSQL(name, now: now, db: db)
+        return try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM \(sql.from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)
+        ) ?? 0
+    }
+
+    /// The smart collections image `id` is in now, by name.
+    static func smartCollections(of id: Int64, now: Date, db: Database) throws -> [String] {
+        let smart = try String.fetchAll(db, sql: "SELECT name FROM collections WHERE query IS NOT NULL ORDER BY name")
+        return try smart.filter { name in
+            var sql = try collectionSQL(name, now: now, db: db)
+            sql.conditions.append("i.id = ?")
+            sql.arguments.append(id)
+            return try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM \(sql.from) \(sql.whereClause))",
+                arguments: StatementArguments(sql.arguments)) ?? false
+        }
+    }
+
+    /// Every smart collection's query still turns into SQL (none loops): after a rename.
+    static func checkSmartCollections(now: Date, db: Database) throws {
+        for name in try String.fetchAll(db, sql: "SELECT name FROM collections WHERE query IS NOT NULL") {
+            _ = try collectionSQL(name, now: now, db: db)
+        }
+    }
+
+    /// The error for adding to or removing from smart collection `name` by hand.
+    static func smartRefusal(_ name: String, query: String, action: String) -> CatalogError {
+        .selection(
+            "'\(name)' is a smart collection: its images are whatever `\(query)` matches, so none can be \(action) "
+                + "by hand; change the images (tag, rate, pick…) or use a regular collection")
     }
 
     public func renameCollection(_ oldName: String, to rawName: String) throws {
@@ -195,6 +275,8 @@ extension Catalog {
                 throw CatalogError.collectionExists(name)
             }
             try CollectionRecord.filter(key: id).updateAll(db, CollectionRecord.Columns.name.set(to: name))
+            // A smart collection naming the new name may now lead back to itself: refused.
+            try Self.checkSmartCollections(now: clock(), db: db)
         }
     }
 
@@ -211,14 +293,20 @@ extension Catalog {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.id, c.name, count(ci.image_id) AS count, c.created_at FROM collections c
+                    SELECT c.id, c.name, count(ci.image_id) AS count, c.created_at, c.query FROM collections c
                     LEFT JOIN collection_images ci ON ci.collection_id = c.id GROUP BY c.id ORDER BY c.name
                     """
             ).map { row in
                 let collection = CollectionRecord(row: row)
+                let query = row.lenientText(Column("query"))
+                // A smart one whose query fails (a loop written by hand) still lists, as 0, so that
+                // it can be seen and deleted: `list in:NAME` says why.
                 return CollectionSummary(
-                    id: collection.id, name: collection.name, count: row.lenientInt(Column("count")) ?? 0,
-                    createdAt: collection.createdAt)
+                    id: collection.id, name: collection.name,
+                    count: query == nil
+                        ? row.lenientInt(Column("count")) ?? 0
+                        : (try? Self.smartCount(collection.name, now: clock(), db: db)) ?? 0,
+                    createdAt: collection.createdAt, query: query)
             }
         }
     }
@@ -232,12 +320,20 @@ extension Catalog {
 
     /// Adds images to the end of a collection (those already in it stay where they are),
     /// creating the collection when `createIfMissing`. Returns how many were added.
+    /// A smart collection refuses (`skippingSmart`: adds nothing, for a generation that asked
+    /// for one: its images are members when they match).
     @discardableResult
-    public func addToCollection(_ rawName: String, _ imageIDs: [Int64], createIfMissing: Bool = true) throws -> Int {
+    public func addToCollection(
+        _ rawName: String, _ imageIDs: [Int64], createIfMissing: Bool = true, skippingSmart: Bool = false
+    ) throws -> Int {
         let name = try Self.validName(rawName)
         let now = self.now()
         return try write("add images to a collection") { db in
             try Self.requireImages(imageIDs, db: db)
+            if let query = try Self.smartQuery(name, db: db) {
+                if skippingSmart { return 0 }
+                throw Self.smartRefusal(name, query: query, action: "added")
+            }
             if createIfMissing, try Self.collection(named: name, db: db) == nil {
                 var collection = CollectionRecord(name: name, createdAt: now)
                 try collection.insert(db)
@@ -262,6 +358,9 @@ extension Catalog {
     public func removeFromCollection(_ name: String, _ imageIDs: [Int64]) throws -> Int {
         try write("remove images from a collection") { db in
             let id = try Self.collectionID(name, db: db)
+            if let query = try Self.smartQuery(name, db: db) {
+                throw Self.smartRefusal(name, query: query, action: "removed")
+            }
             var removed = 0
             for image in imageIDs {
                 let place: [String: (any DatabaseValueConvertible)?] = ["collection_id": id, "image_id": image]
@@ -362,9 +461,19 @@ extension Catalog {
 
 extension Catalog {
     /// A collection's images in their order.
+    /// A smart collection's are what its query matches now, in the query's order (newest first
+    /// unless it says `sort:`).
     public func collectionImages(_ name: String, limit: Int = 1000) throws -> [ImageDetails] {
         try read("list a collection") { db in
             let id = try Self.collectionID(name, db: db)
+            if let stored = try Self.smartQuery(name, db: db) {
+                var query = ImageQuery()
+                query.filters = [.collection(name)]
+                let sort = (try? ImageQuery(parsing: stored))?.sort ?? .newest
+                return try Browse.list(
+                    query, sort: sort, limit: limit, offset: 0, after: nil, now: clock(), db: db
+                ) { try Self.resolve($0, db: db) }
+            }
             return try Browse.details(
                 from: """
                     collection_images ci JOIN images i ON i.id = ci.image_id JOIN generations g ON g.id = \

@@ -596,7 +596,7 @@ enum Browse {
             sort == .relevance || sort == .rating
             ? .index : try wordSource(query, rows: rows.overflow ? .max : rows.partialValue, db: db)
         if case .ids(let ids) = words, ids.isEmpty { return [] }
-        var sql = try SearchSQL(query, words: words, now: now, resolve: resolve)
+        var sql = try SearchSQL(query, words: words, now: now, smart: SmartCollections(db: db), resolve: resolve)
         var order: String
         switch sort {
         case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
@@ -723,8 +723,11 @@ struct SearchSQL {
 
     /// `words`: where the images the words match come from (see `Browse.wordSource`); `now`:
     /// what relative dates count from; `resolve` turns a `parent:` ID into an image id.
+    /// `smart` gives a smart collection's stored query by name (nil for a regular one): an
+    /// `in:` naming one is its query's condition.
     init(
-        _ query: ImageQuery, words: WordSource = .index, now: Date, resolve: (String) throws -> Int64
+        _ query: ImageQuery, words: WordSource = .index, now: Date, smart: SmartCollections? = nil,
+        resolve: (String) throws -> Int64
     ) throws {
         if let match = query.matchExpression {
             switch words {
@@ -744,32 +747,36 @@ struct SearchSQL {
             conditions.append("i.id NOT IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)")
             arguments.append(query.excluded.map(ImageQuery.ftsTerm).joined(separator: " OR "))
         }
-        // Rejected images are out of sight unless the query asks for them.
-        if !query.asksForRejected { conditions.append("i.pick >= 0") }
         for filter in query.filters {
-            let (condition, values, generation) = try Self.sql(filter, now: now, resolve: resolve)
+            let (condition, values, generation) = try Self.sql(filter, now: now, resolve: resolve, smart: smart)
             add(condition, values, generation: generation)
         }
         for condition in query.conditions {
             var values: [any DatabaseValueConvertible] = []
             var generation = false
-            let text = try Self.sql(condition, now: now, resolve: resolve, values: &values, generation: &generation)
+            let text = try Self.sql(
+                condition, now: now, resolve: resolve, smart: smart, values: &values, generation: &generation)
             add(text, values, generation: generation)
         }
+        // Rejected images are out of sight unless the query (or a smart collection it names)
+        // asks for them. (No argument: its place among the conditions does not matter.)
+        if !query.asksForRejected && !(smart?.asksForRejected ?? false) { conditions.append("i.pick >= 0") }
     }
 
     /// A condition of ORs, ANDs and NOTs as SQL: words test the index, filters as in `sql(_:)`.
     /// A NOT counts an unknown (NULL) as false, so `-task:X` keeps the images without a task.
     static func sql(
-        _ condition: ImageQuery.Condition, now: Date, resolve: (String) throws -> Int64,
+        _ condition: ImageQuery.Condition, now: Date, resolve: (String) throws -> Int64, smart: SmartCollections?,
         values: inout [any DatabaseValueConvertible], generation: inout Bool
     ) throws -> String {
         switch condition {
+        case .all([]): return "1"
+        case .any([]): return "0"
         case .word(let term):
             values.append(ImageQuery.ftsTerm(term))
             return "i.id IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)"
         case .filter(let filter):
-            let (text, more, needs) = try sql(filter, now: now, resolve: resolve)
+            let (text, more, needs) = try sql(filter, now: now, resolve: resolve, smart: smart)
             values += more
             generation = generation || needs
             return "(" + text + ")"
@@ -777,18 +784,19 @@ struct SearchSQL {
             let joiner: String
             if case .all = condition { joiner = " AND " } else { joiner = " OR " }
             let parts = try list.map {
-                try sql($0, now: now, resolve: resolve, values: &values, generation: &generation)
+                try sql($0, now: now, resolve: resolve, smart: smart, values: &values, generation: &generation)
             }
             return "(" + parts.joined(separator: joiner) + ")"
         case .not(let inner):
             return "NOT coalesce("
-                + (try sql(inner, now: now, resolve: resolve, values: &values, generation: &generation)) + ", 0)"
+                + (try sql(inner, now: now, resolve: resolve, smart: smart, values: &values, generation: &generation))
+                + ", 0)"
         }
     }
 
     /// One filter's condition, its arguments, and whether it reads `generations` (g).
     static func sql(
-        _ filter: ImageQuery.Filter, now: Date, resolve: (String) throws -> Int64
+        _ filter: ImageQuery.Filter, now: Date, resolve: (String) throws -> Int64, smart: SmartCollections? = nil
     ) throws -> (String, [any DatabaseValueConvertible], Bool) {
         switch filter {
         case .aspect(let value): return ("g.aspect_ratio = ?", [value], true)
@@ -800,6 +808,9 @@ struct SearchSQL {
                     + "WHERE it.image_id = i.id AND t.name = ?)", [name], false
             )
         case .collection(let name):
+            if let smart, let stored = try smart.lookup(name) {
+                return try smart.condition(name, stored, now: now, resolve: resolve)
+            }
             return (
                 "EXISTS (SELECT 1 FROM collection_images ci JOIN collections c ON c.id = ci.collection_id "
                     + "WHERE ci.image_id = i.id AND c.name = ?)", [name], false
@@ -842,5 +853,70 @@ struct SearchSQL {
         needsGeneration = needsGeneration || generation
         conditions.append(condition)
         arguments += values
+    }
+}
+
+extension ImageQuery {
+    /// The whole query (its sort aside) as one condition: what membership of a smart collection
+    /// whose query this is tests.
+    public var condition: Condition {
+        .all(
+            groups.map { $0.count == 1 ? .word($0[0]) : .any($0.map(Condition.word)) }
+                + excluded.map { .not(.word($0)) } + filters.map(Condition.filter) + conditions)
+    }
+}
+
+/// The smart collections a query names, turned into conditions as the query becomes SQL: each
+/// `in:NAME` naming one is its stored query's condition (rejected images left out unless that
+/// query asks for them). A smart collection whose query leads back to itself, directly or
+/// through others, is an error naming the loop, as is nesting deeper than `maximumDepth`.
+final class SmartCollections {
+    /// A smart collection's stored query by name (without regard to case), nil for a regular
+    /// collection or none.
+    let lookup: (String) throws -> String?
+    /// The names being expanded, outermost first.
+    private var expanding: [String] = []
+    /// Whether a smart collection met asks for rejected images (`is:rejected`).
+    private(set) var asksForRejected = false
+
+    /// Smart collections within smart collections, at most this deep.
+    static let maximumDepth = 8
+
+    init(_ lookup: @escaping (String) throws -> String?) {
+        self.lookup = lookup
+    }
+
+    /// The catalog's smart collections, read in `db`.
+    convenience init(db: Database) {
+        self.init { name in try Catalog.smartQuery(name, db: db) }
+    }
+
+    func condition(
+        _ name: String, _ stored: String, now: Date, resolve: (String) throws -> Int64
+    ) throws -> (String, [any DatabaseValueConvertible], Bool) {
+        let key = name.lowercased()
+        if expanding.contains(key) || expanding.count >= Self.maximumDepth {
+            let path = (expanding + [key]).map { "in:\($0)" }.joined(separator: " → ")
+            throw CatalogError.query(
+                "smart collection '\(name)' leads back to itself or nests too deep (\(path)): "
+                    + "a smart collection's query may name regular collections and other smart ones, never in a loop")
+        }
+        expanding.append(key)
+        defer { expanding.removeLast() }
+        let query: ImageQuery
+        do {
+            query = try ImageQuery(parsing: stored)
+        } catch {
+            throw CatalogError.query(
+                "smart collection '\(name)' has a query that no longer parses (\(error)): "
+                    + "delete it and create it again")
+        }
+        if query.asksForRejected { asksForRejected = true }
+        var values: [any DatabaseValueConvertible] = []
+        var generation = false
+        var text = try SearchSQL.sql(
+            query.condition, now: now, resolve: resolve, smart: self, values: &values, generation: &generation)
+        if !query.asksForRejected { text = "(" + text + " AND i.pick >= 0)" }
+        return (text, values, generation)
     }
 }

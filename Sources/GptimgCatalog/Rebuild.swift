@@ -336,6 +336,20 @@ extension Catalog {
                                 WHERE sha256 IN (SELECT sha256 FROM old.images)
                                 """)
                     }
+                    // Smart collections' queries exist from v5-smart on (text, as a query reads it).
+                    let hasQueries = try Bool.fetchOne(
+                        db,
+                        sql:
+                            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('collections', 'old') WHERE name = 'query')"
+                    )
+                    if hasQueries == true {
+                        try db.execute(
+                            sql: """
+                                UPDATE collections SET query = (
+                                    SELECT CASE WHEN typeof(o.query) = 'text' THEN o.query END
+                                    FROM old.collections o WHERE o.name = collections.name)
+                                """)
+                    }
                     return .commit
                 }
             }

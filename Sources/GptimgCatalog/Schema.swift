@@ -14,6 +14,7 @@ package enum Schema {
         ("v1-catalog", v1),
         ("v2-requested-options", v2),
         ("v3-picks", v3),
+        ("v5-smart", v5Smart),
     ]
 
     /// The migrator for `list` (the shipped migrations, or more for tests of a later gptimg).
@@ -219,5 +220,14 @@ package enum Schema {
     static let v3 = """
         ALTER TABLE images ADD COLUMN pick INTEGER NOT NULL DEFAULT 0 CHECK (pick IN (-1, 0, 1));
         CREATE INDEX images_by_pick ON images(pick) WHERE pick <> 0;
+        """
+
+    // MARK: - v5-smart (issue 17: saved searches)
+
+    /// A smart collection's query (`gptimg collection create NAME --query Q`): its members are
+    /// whatever the query matches when it is read, so it has no `collection_images` rows. NULL for
+    /// a regular collection.
+    static let v5Smart = """
+        ALTER TABLE collections ADD COLUMN query TEXT;
         """
 }

@@ -33,7 +33,9 @@ extension Catalog {
     /// Every image `query` matches, newest first, without paging: what a bulk action changes.
     public func matchingIDs(_ query: ImageQuery) throws -> [Int64] {
         try read("search the catalog") { db in
-            let sql = try SearchSQL(query, now: clock()) { try Self.resolve($0, db: db) }
+            let sql = try SearchSQL(query, now: clock(), smart: SmartCollections(db: db)) {
+                try Self.resolve($0, db: db)
+            }
             return try Int64.fetchAll(
                 db, sql: "SELECT i.id FROM \(sql.from) \(sql.whereClause) ORDER BY i.created_at DESC, i.id DESC",
                 arguments: StatementArguments(sql.arguments))

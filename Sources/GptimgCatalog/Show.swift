@@ -24,6 +24,9 @@ public struct ImageShow: Sendable {
     /// What was wrong with the file's metadata when it was read (chunks skipped, values that
     /// did not have their type's shape and were dropped), as stored at import.
     public var warnings: [String] = []
+    /// The size of the C2PA manifest (`caBX` chunk) the file carries, read from the file; nil
+    /// when it has none or cannot be read.
+    public var c2paManifestBytes: Int?
 
     /// `show --json`: the image's JSON, plus `file`, `parameters`, `negative_prompt`, `parent`
     /// and `children` (summaries: id, sha256, path, prompt) and sibling ids.
@@ -43,6 +46,7 @@ public struct ImageShow: Sendable {
         members.append(("children", .array(children.map(summary))))
         members.append(("siblings", .array(siblings.map { .int(Int($0.image.id)) })))
         members.append(("warnings", .array(warnings.map(JSONOut.string))))
+        members.append(("c2pa_manifest_bytes", c2paManifestBytes.map(JSONOut.int) ?? .null))
         return .object(members)
     }
 }
@@ -51,7 +55,12 @@ extension Catalog {
     /// The image `id` with its lineage (see `ImageShow`).
     public func show(_ id: Int64) throws -> ImageShow {
         try read("read an image") { db in
-            let details = try Self.details(ids: [id], db: db)[0]
+            var details = try Self.details(ids: [id], db: db)[0]
+            // The smart collections it is in now (a query each: there are few).
+            let smart = try Self.smartCollections(of: id, now: clock(), db: db)
+            if !smart.isEmpty {
+                details.collections = (details.collections + smart).sorted { $0.lowercased() < $1.lowercased() }
+            }
             let metadata = try ImageMetadataRecord.fetchOne(db, key: id)
             func images(_ condition: String, _ arguments: StatementArguments) throws -> [ImageDetails] {
                 try Browse.details(
@@ -64,15 +73,19 @@ extension Catalog {
             // Shown, not opened: a missing file still has its place; a refused one has none.
             var file: String?
             var fileProblem: String?
+            var c2paBytes: Int?
             switch location.checkedFile(atCatalogPath: details.image.path) {
-            case .success(let url): file = url.path
+            case .success(let url):
+                file = url.path
+                // The chunk headers only: the manifest is noted, never parsed.
+                c2paBytes = (try? PNGMetadataReader.read(contentsOf: url.path))?.c2paManifestBytes
             case .failure(let problem) where problem.isUnsafe: fileProblem = problem.description
             case .failure: file = location.root.appendingPathComponent(details.image.path).path
             }
             return ImageShow(
                 details: details, file: file, fileProblem: fileProblem, parameters: metadata?.parameterList ?? [],
                 negativePrompt: details.generation.negativePrompt, parent: parent, children: children,
-                siblings: siblings, warnings: metadata?.warningList ?? [])
+                siblings: siblings, warnings: metadata?.warningList ?? [], c2paManifestBytes: c2paBytes)
         }
     }
 }

@@ -373,10 +373,12 @@ enum Pages {
                         loading=\"lazy\" alt=\"\">
                         """
                 } ?? "<span class=\"no-cover\"></span>"
+            // A smart collection (a saved search) says so, its query as the tooltip.
+            let smart: HTML = summary.query.map { " · <span class=\"smart\" title=\"\($0)\">smart</span>" } ?? .empty
             return """
                 <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
                 class="caption"><strong>\(summary.name)</strong> · \(summary.count) \
-                \(summary.count == 1 ? "image" : "images")</span></a></li>
+                \(summary.count == 1 ? "image" : "images")\(smart)</span></a></li>
                 """
         }
         let emptyNote: HTML =

@@ -365,8 +365,9 @@ public struct Generator: Sendable {
         let images = try await catalog.images(ofGeneration: generation.id)
         // Once for all of them, those landed before included (INSERT OR IGNORE), before the
         // generation can be marked completed: if it fails, a resume tries again.
+        // A smart collection asked for adds nothing: its members are what its query matches.
         if let collection = generation.requestedCollection, !images.isEmpty {
-            _ = try await catalog.addToCollection(collection, images.map(\.id))
+            _ = try await catalog.addToCollection(collection, images.map(\.id), skippingSmart: true)
         }
         var update = GenerationUpdate(status: missing.isEmpty ? .completed : .processing)
         Self.note(checked.notes, on: try await catalog.generation(id: generation.id) ?? generation, in: &update)

@@ -5,16 +5,55 @@ import GptimgSupport
 /// Limits on what a surface may spend when no one types each command: at most so many credits
 /// a call, and at most a budget a calendar month (UTC), counted from the library's own credit
 /// ledger (charged minus refunded, as `gptimg credits` sums it). The MCP server checks every
-/// generating call against it before anything is recorded or sent; a refusal costs nothing.
+/// generating call against it, and `generate`, `batch`, `rerun` and `variant` their whole run,
+/// before anything is recorded or sent; a refusal costs nothing.
 public struct SpendingPolicy: Sendable, Hashable {
     /// The most one call may cost; nil: no limit.
     public var maxCreditsPerCall: Int?
     /// The most a calendar month may cost; nil: no limit.
     public var monthlyBudget: Int?
+    /// Where the budget was set (a refusal says what to raise).
+    public var budgetSource: BudgetSource
 
-    public init(maxCreditsPerCall: Int? = nil, monthlyBudget: Int? = nil) {
+    public init(maxCreditsPerCall: Int? = nil, monthlyBudget: Int? = nil, budgetSource: BudgetSource = .environment) {
         self.maxCreditsPerCall = maxCreditsPerCall
         self.monthlyBudget = monthlyBudget
+        self.budgetSource = budgetSource
+    }
+
+    /// Where a monthly budget comes from: a flag wins over the environment, which wins over the
+    /// config file.
+    public enum BudgetSource: String, Sendable, Hashable {
+        case flag, environment, config
+
+        /// How to raise a budget set here, for a refusal's line.
+        var raise: String {
+            switch self {
+            case .flag: "give a larger --monthly-budget"
+            case .environment: "raise \(SpendingPolicy.budgetVariable) (or unset it)"
+            case .config:
+                "raise it with `gptimg config set monthly_budget N` (or \(SpendingPolicy.budgetVariable)=N for now)"
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .flag: "--monthly-budget"
+            case .environment: SpendingPolicy.budgetVariable
+            case .config: "the config file's monthly_budget"
+            }
+        }
+    }
+
+    /// The monthly budget and where it came from: `flag` (a command's `--monthly-budget`), else
+    /// `GPTIMG_MONTHLY_BUDGET`, else the config file's `monthly_budget` (`config`); nil when
+    /// none is set. A malformed variable is a refusal, never no limit.
+    public static func monthlyBudget(
+        flag: Int?, environment: [String: String], config: Int?
+    ) throws(SpendingRefusal) -> (budget: Int, source: BudgetSource)? {
+        if let flag { return (flag, .flag) }
+        if let budget = try monthlyBudget(environment: environment) { return (budget, .environment) }
+        return config.map { ($0, .config) }
     }
 
     /// The environment variable that sets the monthly budget, in credits.
@@ -56,7 +95,7 @@ public struct SpendingPolicy: Sendable, Hashable {
             let left = max(0, budget - spent)
             return SpendingRefusal(
                 "this costs \(cost) credits, and \(spent) of this month's budget of \(budget) are spent "
-                    + "(\(Self.budgetVariable)): \(left) remain")
+                    + "(\(budgetSource.name)): \(left) remain; nothing was sent; to spend more, \(budgetSource.raise)")
         }
         return nil
     }

@@ -33,12 +33,14 @@ struct SpendingLimits {
 }
 
 extension GptimgMCPServer {
-    /// The policy from `--max-credits` and `GPTIMG_MONTHLY_BUDGET`, and this month's spending
-    /// from the library's ledger.
+    /// The policy from `--max-credits` and `GPTIMG_MONTHLY_BUDGET` (else the config file's
+    /// `monthly_budget`, as the CLI reads it), and this month's spending from the ledger.
     func spendingLimits() throws -> SpendingLimits {
+        let budget = try SpendingPolicy.monthlyBudget(
+            flag: nil, environment: configuration.environment, config: configuration.configMonthlyBudget)
         let policy = SpendingPolicy(
-            maxCreditsPerCall: configuration.maxCreditsPerCall,
-            monthlyBudget: try SpendingPolicy.monthlyBudget(environment: configuration.environment))
+            maxCreditsPerCall: configuration.maxCreditsPerCall, monthlyBudget: budget?.budget,
+            budgetSource: budget?.source ?? .environment)
         return SpendingLimits(
             policy: policy, spentThisMonth: try SpendingPolicy.spentThisMonth(catalog, now: configuration.clock.now()))
     }

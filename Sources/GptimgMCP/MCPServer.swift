@@ -26,6 +26,8 @@ public struct MCPConfiguration: Sendable {
     public var clock: any GenerationClock
     /// Where the server's own log goes: standard error, never standard output.
     public var logger: Logger
+    /// The config file's `monthly_budget`, used when `GPTIMG_MONTHLY_BUDGET` is not set.
+    public var configMonthlyBudget: Int?
 
     /// One call of four images (`-n 4`).
     public static let defaultMaxCredits = 8
@@ -34,8 +36,10 @@ public struct MCPConfiguration: Sendable {
         location: LibraryLocation, allowGenerate: Bool = false, maxCreditsPerCall: Int = defaultMaxCredits,
         exportFolder: String? = nil, environment: [String: String] = [:], homeDirectory: String = NSHomeDirectory(),
         transport: any HTTPTransport = LiveHTTPTransport(), clock: any GenerationClock = LiveClock(),
-        logger: Logger = Logger(label: "gptimg.mcp", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "gptimg.mcp", factory: { _ in SwiftLogNoOpLogHandler() }),
+        configMonthlyBudget: Int? = nil
     ) {
+        self.configMonthlyBudget = configMonthlyBudget
         self.location = location
         self.allowGenerate = allowGenerate
         self.maxCreditsPerCall = maxCreditsPerCall

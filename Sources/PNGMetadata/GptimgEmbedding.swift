@@ -31,8 +31,8 @@ public enum GptimgEmbedding {
         }
         chunks.append(TextChunk(kind: .tEXt, keyword: "Source", text: metadata.model ?? "gpt-image-2"))
         let xmp = XMPPacket.make(
-            description: metadata.prompt, creatorTool: software,
-            createDate: created.map(\.iso8601) ?? metadata.createdAt ?? "")
+            description: metadata.prompt, createDate: created.map(\.iso8601) ?? metadata.createdAt ?? "",
+            properties: XMPPacket.provenance(model: metadata.model ?? "gpt-image-2"))
         chunks.append(TextChunk(kind: .iTXt, keyword: XMPPacket.keyword, text: xmp))
         return chunks
     }

@@ -41,12 +41,13 @@ public enum PNGEditor {
     /// rest is copied inside the kernel (`copy_file_range`), so embedding costs about what a
     /// `cp` of the file does. A failure leaves `destination` as it was.
     public static func spliceFile(
-        at source: String, to destination: String, removingKeywords: Set<String>, verifyImageData: Bool = false,
-        durable: Bool, inserting makeChunks: (ImageHeader) throws -> [TextChunk]
+        at source: String, to destination: String, removingKeywords: Set<String>, removingTypes: Set<ChunkType> = [],
+        verifyImageData: Bool = false, durable: Bool, inserting makeChunks: (ImageHeader) throws -> [TextChunk]
     ) throws {
         let file = try FileByteSource(path: source)
         let plan = try SplicePlan(
-            ChunkWalker(source: file, verifyImageData: verifyImageData), removingKeywords: removingKeywords)
+            ChunkWalker(source: file, verifyImageData: verifyImageData), removingKeywords: removingKeywords,
+            removingTypes: removingTypes)
         let encoded = try makeChunks(plan.header).map { try TextChunkCodec.encode($0) }
         do {
             let writer = try AtomicFileWriter(path: destination, mode: 0o644)
@@ -73,16 +74,82 @@ public enum PNGEditor {
 
     // MARK: - Stripping
 
+    /// What `meta strip` removes besides the text it always removes.
+    public struct StripOptions: Sendable, Hashable {
+        /// Other generators' metadata too (A1111, ComfyUI, InvokeAI, NovelAI, Fooocus).
+        public var includeForeign: Bool
+        /// The C2PA manifest (`caBX` chunk) too: never removed unless asked.
+        public var removeC2PA: Bool
+        /// Keep the provenance labels: the C2PA manifest, and for a gptimg file an XMP packet
+        /// with only `XMPPacket.provenance` (digital source type, AI system, software agent) and
+        /// the `Software` and `Source` chunks. The prompt and settings go as usual.
+        public var keepProvenance: Bool
+
+        public init(includeForeign: Bool = false, removeC2PA: Bool = false, keepProvenance: Bool = false) {
+            self.includeForeign = includeForeign
+            self.removeC2PA = removeC2PA
+            self.keepProvenance = keepProvenance
+        }
+    }
+
+    /// What a strip did to one file.
+    public struct StripResult: Sendable, Hashable {
+        /// The keywords of the text chunks removed, in file order, then `caBX` when the C2PA
+        /// manifest was removed. An XMP packet replaced by its provenance-only form is listed.
+        public var removed: [String]
+        /// The C2PA manifest's size in bytes (its chunk data) when the file keeps one.
+        public var keptC2PABytes: Int?
+        /// Whether a provenance-only XMP packet was written in place of ours.
+        public var wroteProvenance: Bool
+    }
+
+    /// The chunk type of a C2PA manifest store in PNG (C2PA spec, "Embedding manifests into PNG").
+    public static let c2paChunkType = ChunkType("caBX")
+
     /// Removes the generation metadata (`keywordsToStrip`) from the file at `path`, replacing
     /// it atomically and durably; every other byte, the image data included, stays as it was.
     /// Returns the keywords of the chunks removed, in file order (none: the file is not
     /// rewritten). A file that fails is left unchanged.
     public static func strip(fileAt path: String, includeForeign: Bool) throws -> [String] {
-        let chunks = try PNGMetadataReader.read(contentsOf: path).textChunks
-        let keywords = keywordsToStrip(from: chunks, includeForeign: includeForeign)
-        guard !keywords.isEmpty else { return [] }
-        try spliceFile(at: path, to: path, removingKeywords: keywords, durable: true) { _ in [] }
-        return chunks.map(\.keyword).filter { keywords.contains($0) }
+        try strip(fileAt: path, options: StripOptions(includeForeign: includeForeign)).removed
+    }
+
+    /// `strip` with the C2PA and provenance choices of `options`.
+    public static func strip(fileAt path: String, options: StripOptions) throws -> StripResult {
+        let report = try PNGMetadataReader.read(contentsOf: path)
+        let chunks = report.textChunks
+        var keywords = keywordsToStrip(from: chunks, includeForeign: options.includeForeign)
+        let manifest = report.chunks.first { $0.type == c2paChunkType.description }
+        let removeManifest = options.removeC2PA && manifest != nil && !options.keepProvenance
+        var provenance: TextChunk?
+        if options.keepProvenance, isOurs(chunks) {
+            keywords.subtract(["Software", "Source"])
+            let model = report.generation?.gptimg?.model ?? chunks.text(for: "Source")
+            let packet = XMPPacket.make(
+                description: nil, createDate: nil, properties: XMPPacket.provenance(model: model))
+            if chunks.text(for: XMPPacket.keyword) == packet {
+                keywords.remove(XMPPacket.keyword) // stripped before: nothing to change
+            } else {
+                keywords.insert(XMPPacket.keyword)
+                provenance = TextChunk(kind: .iTXt, keyword: XMPPacket.keyword, text: packet)
+            }
+        }
+        keywords.formIntersection(chunks.map(\.keyword))
+        let result = StripResult(
+            removed: chunks.map(\.keyword).filter { keywords.contains($0) } + (removeManifest ? ["caBX"] : []),
+            keptC2PABytes: removeManifest ? nil : manifest.map { $0.size - 12 }, wroteProvenance: provenance != nil)
+        guard !keywords.isEmpty || removeManifest || provenance != nil else { return result }
+        try spliceFile(
+            at: path, to: path, removingKeywords: keywords, removingTypes: removeManifest ? [c2paChunkType] : [],
+            durable: true
+        ) { _ in provenance.map { [$0] } ?? [] }
+        return result
+    }
+
+    /// Whether gptimg wrote these text chunks (our chunk, or our `Software`).
+    static func isOurs(_ chunks: [TextChunk]) -> Bool {
+        chunks.contains { $0.keyword == GptimgEmbedding.keyword }
+            || chunks.text(for: "Software")?.hasPrefix("gptimg") == true
     }
 
     /// `png` without its generation metadata (`keywordsToStrip`): the same bytes when it has
@@ -98,10 +165,7 @@ public enum PNGEditor {
     /// `includeForeign` every other generator's metadata too.
     public static func keywordsToStrip(from chunks: [TextChunk], includeForeign: Bool) -> Set<String> {
         var keywords: Set<String> = [GptimgEmbedding.keyword]
-        let ours =
-            chunks.contains { $0.keyword == GptimgEmbedding.keyword }
-            || chunks.text(for: "Software")?.hasPrefix("gptimg") == true
-        if ours { keywords.formUnion(GptimgEmbedding.ownKeywords) }
+        if isOurs(chunks) { keywords.formUnion(GptimgEmbedding.ownKeywords) }
         if includeForeign {
             keywords.formUnion(foreignGenerationKeywords)
             if chunks.text(for: "Software") == "NovelAI" {
@@ -126,12 +190,16 @@ struct SplicePlan {
     let insertion: Int
     let kept: [Range<Int>]
 
-    init(_ walker: ChunkWalker<some ByteSource>, removingKeywords: Set<String>) throws {
+    init(
+        _ walker: ChunkWalker<some ByteSource>, removingKeywords: Set<String>, removingTypes: Set<ChunkType> = []
+    ) throws {
         var removed: [Range<Int>] = []
         var firstImageData: Int?
         let summary = try walker.walk { chunk in
             if chunk.type == .IDAT {
                 if firstImageData == nil { firstImageData = chunk.offset }
+            } else if removingTypes.contains(chunk.type) {
+                removed.append(chunk.offset..<chunk.end)
             } else if chunk.type.isText, !removingKeywords.isEmpty, let keyword = try walker.keyword(of: chunk),
                 removingKeywords.contains(keyword)
             {

@@ -140,7 +140,11 @@ struct MetaCommandTests {
         #expect(before.count > after.count)
         let foreign = await gptimg(["meta", "strip", "--foreign", "--json", library.foreign])
         #expect(
-            foreign.stdout == "{\"file\":\"\(library.foreign)\",\"removed\":[\"parameters\"],\"schema_version\":1}\n")
+            foreign.stdout == """
+                {"file":"\(library.foreign)","removed":["parameters"],"c2pa_manifest_bytes":null,\
+                "provenance_kept":false,"schema_version":1}
+
+                """)
         #expect(try AtomicFile.read(library.foreign) == Self.samplePNG(seed: 9))
     }
 

@@ -187,6 +187,7 @@ struct MaintenanceTests {
         try catalog.rate([images[0].image.id], 5)
         try catalog.tag([images[1].image.id], add: ["later"])
         try await catalog.addToCollection("Keep", [images[2].image.id])
+        try catalog.createCollection("Five stars", query: "rating:5")
         try catalog.recordCredits(CreditEntry(kind: .charge, credits: 2))
         // What a generation asked for and its batch line: a pending one, and one whose image landed.
         let batch = "0123456789abcdef:"
@@ -209,6 +210,9 @@ struct MaintenanceTests {
         #expect(try rebuilt.list("rating:5").map(\.image.sha256) == [images[0].image.sha256])
         #expect(try rebuilt.list("tag:later").map(\.image.sha256) == [images[1].image.sha256])
         #expect(try rebuilt.list("in:Keep").map(\.image.sha256) == [images[2].image.sha256])
+        // A smart collection keeps its query.
+        #expect(try rebuilt.collections().first { $0.name == "Five stars" }?.query == "rating:5")
+        #expect(try rebuilt.list("in:\"Five stars\"").map(\.image.sha256) == [images[0].image.sha256])
         #expect(try rebuilt.creditSummary().total.charged == 2)
         #expect(try rebuilt.unfinishedGenerations().map(\.prompt) == [pending.prompt])
         // A re-run of the batch finds both lines recorded, and resume still knows what they asked for.

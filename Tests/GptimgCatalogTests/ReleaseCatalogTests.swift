@@ -30,7 +30,7 @@ struct ReleaseCatalogTests {
         let backups = (try? FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)) ?? []
         #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
         let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY identifier")
-        #expect(applied == "v1-catalog\nv2-requested-options\nv3-picks")
+        #expect(applied == Schema.migrations.map(\.0).sorted().joined(separator: "\n"))
         #expect(try library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
 
         // images (with generations, tags, collections): newest first, ties by id.

@@ -292,6 +292,22 @@ struct GalleryRouteTests {
             #expect(emptyAt.lowerBound < summerAt.lowerBound)
             #expect(occurrences(of: "<li class=\"tile collection\">", in: list.text) == 2)
 
+            // A smart collection: listed with what its query matches now, its page the matches.
+            try library.catalog.createCollection("Foxes", query: "fox OR \"<b>\"")
+            let withSmart = try await client.get("/collections").text
+            #expect(
+                withSmart.contains(
+                    """
+                    <strong>Foxes</strong> · 1 image · <span class="smart" title="fox OR &quot;&lt;b&gt;&quot;">\
+                    smart</span>
+                    """), "\(withSmart)")
+            #expect(withSmart.contains("<img src=\"/thumb/\(fox.image.sha256).png\""))
+            let foxes = try await client.get("/collection/Foxes")
+            #expect(foxes.status == .ok)
+            #expect(occurrences(of: "<li class=\"tile\">", in: foxes.text) == 1)
+            #expect(foxes.text.contains("/thumb/\(fox.image.sha256).png"))
+            try library.catalog.deleteCollection("Foxes")
+
             let page = try await client.get("/collection/Summer%20trip")
             #expect(page.status == .ok)
             #expect(occurrences(of: "<li class=\"tile\">", in: page.text) == 2)

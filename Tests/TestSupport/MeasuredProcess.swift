@@ -96,6 +96,32 @@ public final class MeasuredProcess: @unchecked Sendable {
         return String(decoding: output.prefix { $0 != 0x0A }, as: UTF8.self)
     }
 
+    /// What the process has written to stderr so far.
+    public func stderrSoFar() -> String {
+        (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits until stderr holds `text` `count` times (at most `seconds`, then throws with what
+    /// it holds); returns stderr then. Looks every 20 ms: the condition is the text, not a time.
+    @discardableResult
+    public func waitForStderr(containing text: String, count: Int = 1, within seconds: Double) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let sofar = stderrSoFar()
+            if sofar.components(separatedBy: text).count - 1 >= count { return sofar }
+            // Ended (a zombie until `wait` reaps it): the text will not come.
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            if state == "Z" {
+                throw Failure(description: "the process ended without \"\(text)\" on stderr: \(stderrSoFar())")
+            }
+            guard Date() < deadline else {
+                throw Failure(description: "no \"\(text)\" on stderr within \(seconds) s: \(sofar)")
+            }
+            usleep(20_000)
+        }
+    }
+
     /// The process's peak resident memory so far (`VmHWM`), in bytes, while it runs.
     public func peakRSSSoFar() throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
