@@ -7,7 +7,9 @@ import PNGMetadata
 let queryHelp = """
     Query: words match prompts and tags (all must match); "a phrase"; -word or NOT word excludes; \
     word* is a prefix; a OR b (filters too); AND; ( ) groups. Rejected images show only with \
-    is:rejected. Filters: \(ImageQuery.validFilters). Dates (after:, before:, date:): \(ImageQuery.validDates).
+    is:rejected. Filters: \(ImageQuery.validFilters). similar:ID finds look-alikes within 10 bits of \
+    64 (similar:ID~4 sets the distance, 0-32; see gptimg similar). \
+    Dates (after:, before:, date:): \(ImageQuery.validDates).
     """
 
 extension ImageSort: ExpressibleByArgument {}

@@ -81,6 +81,7 @@ public final class Catalog: Sendable {
                 configuration.busyMode = .timeout(busyTimeout)
                 configuration.foreignKeysEnabled = true
                 configuration.maximumReaderCount = 4
+                configuration.prepareDatabase { db in db.add(function: Catalog.hammingFunction) }
                 // Turning a new file to WAL takes a lock that SQLite does not wait for: two
                 // processes opening a new library at once can get SQLITE_BUSY here, busy timeout
                 // or not (GRDB's DatabaseSharing.md). Retry for a while before giving up.
@@ -143,6 +144,7 @@ public final class Catalog: Sendable {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(busyTimeout)
+            configuration.prepareDatabase { db in db.add(function: Catalog.hammingFunction) }
             let queue = try DatabaseQueue(path: name, configuration: configuration)
             do {
                 return (queue, try queue.read { try SchemaState($0) })

@@ -14,6 +14,7 @@ package enum Schema {
         ("v1-catalog", v1),
         ("v2-requested-options", v2),
         ("v3-picks", v3),
+        ("v4-phash", v4),
     ]
 
     /// The migrator for `list` (the shipped migrations, or more for tests of a later gptimg).
@@ -219,5 +220,16 @@ package enum Schema {
     static let v3 = """
         ALTER TABLE images ADD COLUMN pick INTEGER NOT NULL DEFAULT 0 CHECK (pick IN (-1, 0, 1));
         CREATE INDEX images_by_pick ON images(pick) WHERE pick <> 0;
+        """
+
+    // MARK: - v4 (issue 17: look-alikes)
+
+    /// `phash`: the image's 64-bit DCT perceptual hash (`PerceptualHash`, equal to
+    /// `imagehash.phash`) as a signed integer, NULL until computed (images landed before v4, or a
+    /// file that could not be decoded). `similar`, `dupes` and `similar:` compute the missing ones
+    /// first; the partial index finds those without reading every row.
+    static let v4 = """
+        ALTER TABLE images ADD COLUMN phash INTEGER;
+        CREATE INDEX images_without_phash ON images(id) WHERE phash IS NULL;
         """
 }
