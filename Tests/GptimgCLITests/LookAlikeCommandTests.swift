@@ -109,6 +109,14 @@ struct LookAlikeCommandTests {
         #expect(
             try Self.sqlite(workspace, "SELECT group_concat(phash) FROM (SELECT phash FROM images ORDER BY id)")
                 == before)
+
+        // doctor --fix fills them in as well, and says so.
+        _ = try Self.sqlite(workspace, "UPDATE images SET phash = NULL WHERE id <> \(ids["a.png"]!)")
+        let doctor = await Self.run(["doctor", "--fix"], workspace)
+        #expect(doctor.stdout.contains("computed the perceptual hash of 4 image(s)"), "\(doctor)")
+        #expect(
+            try Self.sqlite(workspace, "SELECT group_concat(phash) FROM (SELECT phash FROM images ORDER BY id)")
+                == before)
     }
 
     @Test("dupes: one group, best-rated first; --reject-rest rejects the rest; then no group is left")
