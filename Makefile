@@ -32,6 +32,21 @@ install:
 	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 -s .build-static/release/gptimg $(DESTDIR)$(PREFIX)/bin/gptimg
+	@# Completions where bash-completion, zsh and fish look under a prefix (made by the binary).
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	.build-static/release/gptimg completions bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gptimg
+	.build-static/release/gptimg completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_gptimg
+	.build-static/release/gptimg completions fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/gptimg.fish
+	@# The man page: swift-argument-parser's generate-manual tool (what its plugin runs), built
+	@# from the checkout the release build resolved, on the binary's own help; dated by the last commit.
+	swift build --package-path .build-static/checkouts/swift-argument-parser --scratch-path .build-manual \
+	    --product generate-manual
+	install -d .build-manual/man
+	.build-manual/debug/generate-manual .build-static/release/gptimg --output-directory .build-manual/man \
+	    --date $$(git log -1 --format=%cs 2>/dev/null || date +%F)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 .build-manual/man/gptimg.1 $(DESTDIR)$(PREFIX)/share/man/man1/gptimg.1
 
 fuzz:
 	bash fuzz/run.sh $${SECONDS_TO_RUN:-600}

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // libpng and zlib behind plain C functions that return status codes: libpng's
@@ -115,12 +117,30 @@ let package = Package(
         .target(
             name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "CPNG"]
         ),
+        // The MCP server (`gptimg mcp`): tools, resources and prompts over the same core APIs the
+        // CLI calls, on stdio. Nothing but protocol messages goes to stdout.
+        .target(
+            name: "GptimgMCP",
+            dependencies: [
+                "GptimgCatalog", "GptimgGeneration", "GptimgClient", "GptimgExport", "GptimgAPI", "PNGRaster",
+                "PNGMetadata", "GptimgSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The config file ($XDG_CONFIG_HOME/gptimg/config.toml): its keys and their valid values, read
+        // with TOMLKit, edited line by line (so comments survive), errors naming the file and line.
+        .target(
+            name: "GptimgConfig",
+            dependencies: ["GptimgAPI", "GptimgSupport", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         // The command-line interface: parses, calls a core API, renders the result.
         .target(
             name: "GptimgCLI",
             dependencies: [
                 "PNGMetadata", "PNGRaster", "GptimgAPI", "GptimgSimulator", "GptimgClient",
-                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport", "GptimgSupport",
+                "GptimgCatalog", "GptimgGeneration", "GptimgGallery", "GptimgExport", "GptimgSupport", "GptimgMCP",
+                "GptimgConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -199,11 +219,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HostileInputTests", dependencies: ["HostileCorpus", "TestSupport"]),
+        // Drives the built `gptimg mcp` with a real MCP client (the Python `mcp` SDK) over stdio.
+        .testTarget(
+            name: "GptimgMCPTests",
+            dependencies: [
+                "GptimgMCP", "GptimgSimulator", "GptimgCatalog", "PNGRaster", "GptimgSupport", "TestSupport",
+            ],
+            exclude: ["mcp_client.py"]
+        ),
         .testTarget(
             name: "GptimgCLITests",
             dependencies: [
                 "GptimgCLI", "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgCatalog", "GptimgAPI",
-                "PNGMetadata",
+                "GptimgConfig", "PNGMetadata",
                 "PNGRaster", "GptimgSupport", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

@@ -21,7 +21,8 @@ log "timing import of ${BENCH_COUNT} files, $BENCH_RUNS runs each"
 bench_hyperfine --export-json "$BENCH_OUT/import.json" \
     --prepare "rm -rf $ours && sync" -n "gptimg import" "$GPTIMG import --quiet $BENCH_CORPUS --library $ours" \
     --prepare "rm -rf $theirs && sync" -n "python reference" "python3 bench/reference_import.py $BENCH_CORPUS $theirs" \
-    --prepare "rm -rf $theirs && sync" -n "python reference --durable" "python3 bench/reference_import.py $BENCH_CORPUS $theirs --durable"
+    --prepare "rm -rf $theirs && sync" -n "python reference --durable" "python3 bench/reference_import.py $BENCH_CORPUS $theirs --durable" \
+    --prepare "rm -rf $BENCH_OUT/import-cp && sync" -n "floor: cp -r (the copy alone)" "cp -r $BENCH_CORPUS $BENCH_OUT/import-cp"
 
 # The same work was done: every file is in both libraries.
 count_ours=$(sqlite3 "$ours/catalog.sqlite" "SELECT count(*) FROM images")
@@ -38,7 +39,7 @@ rss() {  # the median of three peak RSS readings, in MB
 }
 rss_ours=$(rss "$GPTIMG" import --quiet "$BENCH_CORPUS" --library "$ours")
 rss_theirs=$(rss python3 bench/reference_import.py "$BENCH_CORPUS" "$theirs")
-rm -rf "$ours" "$theirs"
+rm -rf "$ours" "$theirs" "$BENCH_OUT/import-cp"
 
 echo
 bench_machine

@@ -7,4 +7,8 @@ cd "$(dirname "$0")/.."
 
 swift build --product gptimg >&2
 bin=$(swift build --show-bin-path)
-"$bin/gptimg" demo "$@"
+# The checkout's demo fills the repository's Library/ (as the README shows), not the user's
+# default library under $XDG_DATA_HOME, unless --library or GPTIMG_LIBRARY says otherwise.
+library=(--library "$PWD/Library")
+if [[ -n "${GPTIMG_LIBRARY:-}" || " $* " == *" --library"* ]]; then library=(); fi
+"$bin/gptimg" demo "${library[@]}" "$@"

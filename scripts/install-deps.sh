@@ -4,7 +4,8 @@
 # with them), the sqlite3 shell (catalog tests and benchmarks read the catalog as a user would),
 # Chromium (the web gallery is tested in a real headless browser), unzip (exported zips are
 # checked with `unzip -t`) and GNU time (the hostile-input tests measure each command's CPU
-# time, peak RSS and blocks written with it). Safe to run again; does nothing when all is present.
+# time, peak RSS and blocks written with it), and the MCP Python SDK (`mcp`: the real client that
+# `gptimg mcp`'s tests and bench/mcp.sh drive the server with). Safe to run again; does nothing when all is present.
 # `install-deps.sh --build`: only what building gptimg needs (make install).
 set -euo pipefail
 
@@ -42,4 +43,10 @@ if [ "$build_only" = 0 ] && ! python3 -c "import imagehash" >/dev/null 2>&1; the
   echo "install-deps: installing imagehash" >&2
   python3 -m pip install -q imagehash 2>/dev/null \
     || python3 -m pip install -q --break-system-packages imagehash 2>/dev/null || true
+fi
+
+if [ "$build_only" = 0 ] && ! python3 -c "import mcp" >/dev/null 2>&1; then
+  echo "install-deps: installing the MCP Python SDK (mcp 2.3.0)" >&2
+  python3 -m pip install -q "mcp==2.3.0" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages "mcp==2.3.0"
 fi

@@ -3,6 +3,7 @@ import Foundation
 import GptimgAPI
 import GptimgCatalog
 import GptimgClient
+import GptimgConfig
 import GptimgGeneration
 import GptimgSupport
 import PNGMetadata
@@ -37,16 +38,16 @@ struct BatchCommand: AsyncContextCommand {
     @Argument(help: "The batch file (- for standard input).")
     var file: String
 
-    @Option(help: "Tasks at the API at once.")
-    var concurrency = 4
+    @Option(help: "Tasks at the API at once (default: the config file's concurrency, else 4).")
+    var concurrency: Int?
 
-    @Option(help: "Aspect ratio for lines that give none: \(AspectRatio.listed).")
-    var aspect = AspectRatio.default.rawValue
+    @Option(help: "Aspect ratio for lines that give none: \(AspectRatio.listed) (default: config's aspect, else 1:1).")
+    var aspect: String?
 
-    @Option(name: .short, help: "Images a line for lines that give none (1–4).")
-    var n = 1
+    @Option(name: .short, help: "Images a line for lines that give none (1–4; default: config's n, else 1).")
+    var n: Int?
 
-    @Option(help: "Refuse to start if the batch would cost more credits than this.")
+    @Option(help: "Refuse to start if the batch would cost more credits than this (default: batch_credit_cap).")
     var maxCredits: Int?
 
     @Flag(help: "Check the file and state its cost; send nothing.")
@@ -56,21 +57,23 @@ struct BatchCommand: AsyncContextCommand {
     var again = false
 
     func validate() throws {
-        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 64") }
+        guard (1...64).contains(concurrency ?? 1) else { throw ValidationError("--concurrency must be from 1 to 64") }
     }
 
     func run(_ context: GptimgContext) async throws {
         try await runGenerations(context, options: options, detach: flags.detach, concurrency: concurrency) {
-            catalog, client, _ in
-            let defaults = BatchFile.Defaults(aspectRatio: aspect, n: n, tags: flags.tags, collection: flags.collection)
+            catalog, client, _, settings in
+            let defaults = BatchFile.Defaults(
+                aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue, n: n ?? settings.n ?? 1,
+                tags: flags.tags(settings), collection: flags.collection)
             let lines = try BatchFile.parse(try read(context), defaults: defaults)
             try BatchFile.check(lines, with: client)
             let identity = BatchFile.identity(
                 path: file == "-" ? nil : file, currentDirectory: context.currentDirectory)
             let plan = try BatchPlan(lines, identity: identity, again: again, catalog: catalog)
             for notice in plan.notices { context.diagnostic(notice) }
-            context.diagnostic(plan.statement(concurrency: concurrency))
-            try plan.check(maxCredits: maxCredits)
+            context.diagnostic(plan.statement(concurrency: concurrency ?? settings.concurrency ?? 4))
+            try plan.check(maxCredits: maxCredits ?? settings.batchCreditCap)
             if dryRun {
                 context.diagnostic("batch: dry run, nothing sent")
                 throw ExitCode.success

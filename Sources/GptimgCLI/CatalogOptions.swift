@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgConfig
 import GptimgSupport
 import PNGMetadata
 
@@ -8,21 +9,54 @@ import PNGMetadata
 struct CatalogOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+        help: ArgumentHelp(LibraryHelp.text, valueName: "path"))
     var library: String?
 
     @Flag(help: "JSON output: one object per line (JSON Lines) for lists, one object otherwise.")
     var json = false
 
     /// The library, from the context's environment and current directory.
-    func location(_ context: GptimgContext) -> LibraryLocation {
-        LibraryLocation.resolve(
-            option: library, environment: context.environment, currentDirectory: context.currentDirectory)
+    func location(_ context: GptimgContext) throws -> LibraryLocation {
+        try context.library(option: library).location
     }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).
     func open(_ access: Catalog.Access, _ context: GptimgContext) throws -> Catalog {
-        try Catalog.open(location(context), access: access)
+        try Catalog.open(try location(context), access: access)
+    }
+
+    /// Opens an existing library for writing: a command that changes images already in it (tag,
+    /// rate, delete, backup…) has nothing to do in a library that is not there, so a mistyped
+    /// `--library` or a run from the wrong setup is the one-line `noLibrary` error, not a new,
+    /// empty library left behind.
+    func openExisting(_ context: GptimgContext) throws -> Catalog {
+        let location = try location(context)
+        guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
+            throw CatalogError.noLibrary(path: location.root.path)
+        }
+        return try Catalog.open(location, access: .readWrite)
+    }
+}
+
+/// The one help line for every `--library`.
+enum LibraryHelp {
+    static let text =
+        "The library folder (default: $GPTIMG_LIBRARY, then the config file's library, then "
+        + "$XDG_DATA_HOME/gptimg, i.e. ~/.local/share/gptimg; `gptimg where` shows it)."
+}
+
+extension GptimgContext {
+    /// The user's home: `HOME` from the context's environment, else the context's home directory.
+    var home: String { environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? homeDirectory }
+
+    /// The library `option` (a `--library` value) names, else the environment's, the config
+    /// file's or the XDG default, with the rule that chose it: the one place every command asks.
+    /// The config file is read only when no flag or variable names the library.
+    func library(option: String?) throws -> (location: LibraryLocation, source: LibraryLocation.Source) {
+        let given = (option ?? "").isEmpty && (environment["GPTIMG_LIBRARY"] ?? "").isEmpty
+        return LibraryLocation.resolveWithSource(
+            option: option, environment: environment, currentDirectory: currentDirectory, homeDirectory: home,
+            configured: given ? try settings().library : nil)
     }
 }
 

@@ -17,7 +17,7 @@ struct DemoCommand: AsyncContextCommand {
             """
     )
 
-    @Option(help: "The library (default: $GPTIMG_LIBRARY, else ./Library).")
+    @Option(help: ArgumentHelp(LibraryHelp.text, valueName: "path"))
     var library: String?
 
     @Option(help: "Seconds the simulator takes per task.")
@@ -33,8 +33,7 @@ struct DemoCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runCatalogCommand(context) { output in
-            let location = LibraryLocation.resolve(
-                option: library, environment: context.environment, currentDirectory: context.currentDirectory)
+            let location = try context.library(option: library).location
             let catalog = try Catalog.open(location)
             // The simulator keeps the context's time, so a test's simulated clock drives both ends.
             let clock = context.clock

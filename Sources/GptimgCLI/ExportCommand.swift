@@ -40,7 +40,7 @@ struct ExportCommand: ContextCommand {
     @Argument(help: "Image IDs (instead of --collection or --query).")
     var ids: [String] = []
 
-    @Option(help: "Export this collection, in its order.")
+    @Option(help: "Export this collection, in its order.", completion: .custom(LibraryCompletions.collections))
     var collection: String?
 
     @Option(help: ArgumentHelp("Export the images this query matches ('' for all).", valueName: "query"))

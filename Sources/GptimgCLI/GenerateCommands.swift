@@ -3,6 +3,7 @@ import Foundation
 import GptimgAPI
 import GptimgCatalog
 import GptimgClient
+import GptimgConfig
 import GptimgGeneration
 import GptimgSupport
 import PNGMetadata
@@ -10,14 +11,21 @@ import PNGMetadata
 /// What every generating command takes besides its request: where the images go, and whether
 /// to wait for them.
 struct GenerationFlags: ParsableArguments {
-    @Option(name: .customLong("tag"), help: "A tag for the new images (repeatable).")
+    @Option(
+        name: .customLong("tag"), help: "A tag for the new images (repeatable).",
+        completion: .custom(LibraryCompletions.tags))
     var tags: [String] = []
 
-    @Option(help: "Add the new images to this collection (created when missing).")
+    @Option(
+        help: "Add the new images to this collection (created when missing).",
+        completion: .custom(LibraryCompletions.collections))
     var collection: String?
 
     @Flag(help: "Submit and return; `gptimg resume` fetches the images later.")
     var detach = false
+
+    /// The --tag values, else the config file's tags.
+    func tags(_ settings: Settings) -> [String] { tags.isEmpty ? settings.tags ?? [] : tags }
 }
 
 /// Runs the jobs `prepare` makes through the pipeline against the API the context names, and
@@ -25,21 +33,29 @@ struct GenerationFlags: ParsableArguments {
 /// accepted). `prepare` runs after the key and the library are found, before the poll schedule
 /// is read: a batch states its cost there, and a dry run stops there.
 func runGenerations(
-    _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, concurrency: Int = 1,
-    prepare: (Catalog, APIClient, Output) throws -> [GenerationJob],
+    _ context: GptimgContext, options: CatalogOptions, detach: Bool = false, concurrency: Int? = 1,
+    prepare: (Catalog, APIClient, Output, Settings) throws -> [GenerationJob],
     after: ((GenerationRunSummary, Output) -> Void)? = nil
 ) async throws {
     try await runCatalogCommand(context) { output in
-        let credentials = try APICredentials.resolve(
-            environment: context.environment, homeDirectory: context.homeDirectory)
+        // The config file's base_url and poll_latency stand in for variables the environment
+        // does not set (flag > environment > config > built-in).
+        let settings = try context.settings()
+        var environment = context.environment
+        if (environment["GPTIMG_BASE_URL"] ?? "").isEmpty, let url = settings.baseURL {
+            environment["GPTIMG_BASE_URL"] = url
+        }
+        let pollLatency = context.environment["GPTIMG_POLL_LATENCY"] ?? settings.pollLatency.map { String($0) }
+        let credentials = try APICredentials.resolve(environment: environment, homeDirectory: context.homeDirectory)
         let client = try APIClient(credentials, transport: context.transport, logger: context.logger("gptimg.client"))
         let catalog = try options.open(.readWrite, context)
-        let jobs = try prepare(catalog, client, output)
+        let jobs = try prepare(catalog, client, output, settings)
         let run = try GenerationRun(
-            catalog: catalog, client: client, pollLatency: context.environment["GPTIMG_POLL_LATENCY"], detach: detach,
+            catalog: catalog, client: client, pollLatency: pollLatency, detach: detach,
             clock: context.clock, logger: context.logger("gptimg.generation"),
             events: progressReporter(context, json: options.json))
-        let summary = await run.run(jobs, concurrency: concurrency) { index, end in
+        // nil: batch's --concurrency not given, so the config file's, else 4.
+        let summary = await run.run(jobs, concurrency: concurrency ?? settings.concurrency ?? 4) { index, end in
             GenerationRendering.emit(end, json: options.json, output: output, label: jobs[index].label)
         }
         after?(summary, output)
@@ -74,34 +90,24 @@ struct GenerateCommand: AsyncContextCommand {
     @Argument(help: "What to draw.")
     var prompt: String
 
-    @Option(help: "Aspect ratio: \(AspectRatio.listed).")
-    var aspect = AspectRatio.default.rawValue
+    @Option(help: "Aspect ratio: \(AspectRatio.listed) (default: the config file's aspect, else 1:1).")
+    var aspect: String?
 
-    @Option(name: .short, help: "Images to generate (1–4).")
-    var n = 1
+    @Option(name: .short, help: "Images to generate (1–4; default: the config file's n, else 1).")
+    var n: Int?
 
     @Option(name: .customLong("ref"), help: "A reference image URL (https; up to 4): image-to-image.")
     var references: [String] = []
 
     func run(_ context: GptimgContext) async throws {
-        let request = GenerateRequest(prompt: prompt, aspectRatio: aspect, n: n, referenceImages: references)
-        let job = GenerationJob(
-            work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
-        try await runGenerations(context, options: options, detach: flags.detach) { _, _, _ in [job] }
-    }
-}
-
-/// The generation an ID names: an image's (its number or SHA-256 prefix), or a task id's.
-func generationSource(_ id: String, in catalog: Catalog) throws -> (generation: GenerationRecord, image: ImageDetails?)
-{
-    if id.hasPrefix(APIContract.taskIDPrefix) {
-        guard let generation = try catalog.generation(taskID: id) else {
-            throw ErrorLine(message: "no task \(id) in the library: `gptimg tasks --all` lists them")
+        try await runGenerations(context, options: options, detach: flags.detach) { _, _, _, settings in
+            let request = GenerateRequest(
+                prompt: prompt, aspectRatio: aspect ?? settings.aspect ?? AspectRatio.default.rawValue,
+                n: n ?? settings.n ?? 1, referenceImages: references)
+            let options = GenerationOptions(tags: flags.tags(settings), collection: flags.collection)
+            return [GenerationJob(work: .submit(request, options))]
         }
-        return (generation, nil)
     }
-    guard let image = try catalog.details([try catalog.resolve(id)]).first else { throw CatalogError.noSuchImage(id) }
-    return (image.generation, image)
 }
 
 struct RerunCommand: AsyncContextCommand {
@@ -130,11 +136,9 @@ struct RerunCommand: AsyncContextCommand {
     var aspect: String?
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _ in
-            let source = try generationSource(id, in: catalog).generation
-            let request = GenerateRequest(
-                prompt: source.prompt, aspectRatio: aspect ?? source.aspectRatio, n: n ?? source.n,
-                referenceImages: source.referenceImages)
+        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
+            let request = DerivedRequest.rerun(
+                of: try DerivedRequest.source(id, in: catalog).generation, n: n, aspect: aspect)
             return [
                 GenerationJob(work: .submit(request, GenerationOptions(tags: flags.tags, collection: flags.collection)))
             ]
@@ -179,23 +183,12 @@ struct VariantCommand: AsyncContextCommand {
     }
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _ in
-            guard let source = try generationSource(id, in: catalog).image else {
+        try await runGenerations(context, options: options, detach: flags.detach) { catalog, _, _, _ in
+            guard let source = try DerivedRequest.source(id, in: catalog).image else {
                 throw ErrorLine(
                     message: "a variant starts from an image: give its number or SHA-256 prefix, not a task id")
             }
-            guard let url = source.image.remoteURL, url.lowercased().hasPrefix("http") else {
-                throw ErrorLine(
-                    message:
-                        """
-                        image \(source.image.id) has no hosted URL (it was imported, not generated here), so the API \
-                        cannot use it as a reference
-                        """
-                )
-            }
-            let text = prompt ?? (append.map { source.generation.prompt + ", " + $0 } ?? source.generation.prompt)
-            let request = GenerateRequest(
-                prompt: text, aspectRatio: aspect ?? source.generation.aspectRatio, n: n, referenceImages: [url])
+            let request = try DerivedRequest.variant(of: source, prompt: prompt, append: append, aspect: aspect, n: n)
             let options = GenerationOptions(
                 tags: flags.tags, collection: flags.collection, parentImageID: source.image.id)
             return [GenerationJob(work: .submit(request, options))]
@@ -250,7 +243,7 @@ struct ResumeCommand: AsyncContextCommand {
     var concurrency = 16
 
     func run(_ context: GptimgContext) async throws {
-        try await runGenerations(context, options: options, concurrency: concurrency) { catalog, _, _ in
+        try await runGenerations(context, options: options, concurrency: concurrency) { catalog, _, _, _ in
             let unfinished = try catalog.unfinishedGenerations()
             var jobs: [GenerationJob] = []
             for generation in unfinished {

@@ -20,7 +20,8 @@ public struct GptimgCommand: AsyncParsableCommand {
             DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
             GenerateCommand.self, BatchCommand.self, RerunCommand.self, VariantCommand.self,
             TasksCommand.self, ResumeCommand.self, CreditsCommand.self,
-            SimulatorCommand.self, DemoCommand.self,
+            WhereCommand.self, ConfigCommand.self, CompletionsCommand.self,
+            SimulatorCommand.self, DemoCommand.self, MCPCommand.self,
         ]
     )
 

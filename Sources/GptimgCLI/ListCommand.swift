@@ -31,8 +31,9 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
             // The query takes every argument no option claims (so `-lake` is a word): a
             // misspelt option would otherwise become a word to exclude.
             if let option = query.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
-                throw CommandFailure(
-                    "unknown option '\(option)': see `gptimg \(Defaults.command) --help` (a word to exclude is -word)")
+                throw ErrorLine(
+                    message: "unknown option '\(option)': see `gptimg \(Defaults.command) --help` "
+                        + "(a word to exclude is -word)")
             }
             let parsed = try ImageQuery(parsing: query.joined(separator: " "))
             let catalog = try options.open(.readOnly, context)

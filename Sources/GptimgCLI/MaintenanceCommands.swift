@@ -74,7 +74,7 @@ struct RebuildCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let report = try Catalog.rebuild(options.location(context))
+            let report = try Catalog.rebuild(try options.location(context))
             if options.json {
                 output.json(
                     .object([
@@ -116,7 +116,7 @@ struct BackupCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
             if options.json {
                 output.json(.object([("backup", .string(url.path))]))

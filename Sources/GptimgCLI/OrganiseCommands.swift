@@ -25,10 +25,11 @@ struct TagCommand: ContextCommand {
 
     @OptionGroup var selection: SelectionOptions
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Tags to add.", completion: .custom(LibraryCompletions.tags))
     var add: [String] = []
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Tags to remove.")
+    @Option(
+        name: .long, parsing: .upToNextOption, help: "Tags to remove.", completion: .custom(LibraryCompletions.tags))
     var remove: [String] = []
 
     func validate() throws {
@@ -37,7 +38,7 @@ struct TagCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             guard let chosen = try selection.select(catalog, ids: ids, action: "tag", context) else { return }
             try catalog.tag(chosen.ids, add: add, remove: remove)
             if chosen.query != nil { return output.bulkSummary(chosen, done: "tagged", json: options.json) }
@@ -84,7 +85,7 @@ struct RateCommand: ContextCommand {
     func run(_ context: GptimgContext) throws {
         let rating = rating! // validate() refused anything else
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             let ids = Array(arguments.dropLast())
             guard let chosen = try selection.select(catalog, ids: ids, action: "rate", context) else { return }
             try catalog.rate(chosen.ids, rating)
@@ -121,7 +122,7 @@ struct FavCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             guard let chosen = try selection.select(catalog, ids: ids, action: "fav", context) else { return }
             try catalog.setFavorite(chosen.ids, !off)
             if chosen.query != nil { return output.bulkSummary(chosen, done: "marked", json: options.json) }
@@ -148,7 +149,7 @@ protocol PickFlagCommand: ContextCommand {
 extension PickFlagCommand {
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             let action = Self.configuration.commandName ?? "pick"
             guard let chosen = try selection.select(catalog, ids: ids, action: action, context) else { return }
             try catalog.setPick(chosen.ids, off ? .none : Self.flag)
@@ -236,7 +237,7 @@ struct DeleteCommand: ContextCommand {
 
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
-            let catalog = try options.open(.readWrite, context)
+            let catalog = try options.openExisting(context)
             guard let chosen = try selection.select(catalog, ids: ids, action: "delete", context) else { return }
             let trashed = try catalog.delete(chosen.ids)
             if chosen.query != nil { return output.bulkSummary(chosen, done: "deleted", json: options.json) }
@@ -281,12 +282,12 @@ struct CollectionCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a collection.")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Its current name.") var name: String
+        @Argument(help: "Its current name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Argument(help: "The new name.") var newName: String
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                try options.open(.readWrite, context).renameCollection(name, to: newName)
+                try options.openExisting(context).renameCollection(name, to: newName)
                 if !options.json { output.line("renamed '\(name)' to '\(newName)'") }
             }
         }
@@ -297,11 +298,11 @@ struct CollectionCommand: ParsableCommand {
             commandName: "delete", abstract: "Delete a collection (its images stay in the library).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Its name.") var name: String
+        @Argument(help: "Its name.", completion: .custom(LibraryCompletions.collections)) var name: String
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                try options.open(.readWrite, context).deleteCollection(name)
+                try options.openExisting(context).deleteCollection(name)
                 if !options.json { output.line("deleted collection '\(name)'") }
             }
         }
@@ -331,7 +332,7 @@ struct CollectionCommand: ParsableCommand {
             commandName: "show", abstract: "List a collection's images, in their order.")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Its name.") var name: String
+        @Argument(help: "Its name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Option(help: "How many images to show.") var limit = 1000
 
         func run(_ context: GptimgContext) throws {
@@ -355,13 +356,13 @@ struct CollectionCommand: ParsableCommand {
         )
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The collection's name.") var name: String
+        @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Argument(help: "Image IDs.") var ids: [String] = []
         @OptionGroup var selection: SelectionOptions
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                let catalog = try options.open(.readWrite, context)
+                let catalog = try options.openExisting(context)
                 guard let chosen = try selection.select(catalog, ids: ids, action: "add", context) else { return }
                 let added = try catalog.addToCollection(name, chosen.ids)
                 if options.json {
@@ -378,13 +379,13 @@ struct CollectionCommand: ParsableCommand {
             commandName: "remove", abstract: "Remove images from a collection (they stay in the library).")
         @OptionGroup var options: CatalogOptions
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The collection's name.") var name: String
+        @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
         @Argument(help: "Image IDs.") var ids: [String] = []
         @OptionGroup var selection: SelectionOptions
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                let catalog = try options.open(.readWrite, context)
+                let catalog = try options.openExisting(context)
                 guard let chosen = try selection.select(catalog, ids: ids, action: "remove", context) else { return }
                 let removed = try catalog.removeFromCollection(name, chosen.ids)
                 if options.json {

@@ -32,8 +32,8 @@ struct SelectionOptions: ParsableArguments {
         guard selection.needsConfirmation, !yes else { return selection }
         let streams = context.streams
         guard streams.isInputTerminal(), streams.isTerminal(.error) else {
-            throw CommandFailure(
-                "\(action) \(images)? more than \(ImageSelection.confirmationThreshold) are changed only with "
+            throw ErrorLine(
+                message: "\(action) \(images)? more than \(ImageSelection.confirmationThreshold) are changed only with "
                     + "--yes when no terminal can ask")
         }
         streams.write(Array("\(action) \(images)? [y/N] ".utf8), to: .error)
@@ -44,12 +44,6 @@ struct SelectionOptions: ParsableArguments {
         }
         return selection
     }
-}
-
-/// A command's one-line failure, said as it is.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension Output {

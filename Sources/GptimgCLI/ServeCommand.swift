@@ -22,7 +22,7 @@ struct ServeCommand: AsyncContextCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("The library folder (default: $GPTIMG_LIBRARY, then ./Library).", valueName: "path"))
+        help: ArgumentHelp(LibraryHelp.text, valueName: "path"))
     var library: String?
 
     @Option(help: "Port on 127.0.0.1; 0 lets the system choose a free one.")
@@ -35,8 +35,7 @@ struct ServeCommand: AsyncContextCommand {
 
     func run(_ context: GptimgContext) async throws {
         try await runCatalogCommand(context) { output in
-            let location = LibraryLocation.resolve(
-                option: library, environment: context.environment, currentDirectory: context.currentDirectory)
+            let location = try context.library(option: library).location
             // Serving never creates a library: a mistyped --library is an error, not an empty gallery.
             guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
                 throw CatalogError.noLibrary(path: location.root.path)

@@ -103,7 +103,7 @@ enum ImageStore {
         func sync() throws {
             guard descriptor >= 0 else { return }
             if fsync(descriptor) != 0 {
-                throw CatalogError.file(path: finalPath, reason: "fsync failed: \(String(cString: strerror(errno)))")
+                throw CatalogError.file(path: finalPath, reason: "fsync failed: \(errnoDescription())")
             }
         }
 
@@ -118,7 +118,7 @@ enum ImageStore {
             if link(temporaryPath, finalPath) == 0 { return true }
             if errno == EEXIST { return false }
             throw CatalogError.file(
-                path: finalPath, reason: "cannot land the file: \(String(cString: strerror(errno)))")
+                path: finalPath, reason: "cannot land the file: \(errnoDescription())")
         }
 
         func discard() {
@@ -148,7 +148,7 @@ enum ImageStore {
         }
         guard descriptor >= 0 else {
             throw CatalogError.file(
-                path: finalPath, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+                path: finalPath, reason: "cannot create a file in \(directory): \(errnoDescription())")
         }
         let staged = StagedFile(temporaryPath: temporary, finalPath: finalPath, descriptor: descriptor)
         if let code = writeAll(descriptor, bytes) {
@@ -175,7 +175,7 @@ enum ImageStore {
         try makeDirectories(parent)
         if mkdir(directory, 0o755) != 0, errno != EEXIST {
             throw CatalogError.file(
-                path: directory, reason: "cannot create the folder: \(String(cString: strerror(errno)))")
+                path: directory, reason: "cannot create the folder: \(errnoDescription())")
         }
         AtomicFile.syncDirectory(parent)
     }

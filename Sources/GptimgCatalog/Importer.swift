@@ -249,7 +249,7 @@ extension Catalog {
                 date = entryDate
             case .file(let path):
                 var status = stat()
-                guard stat(path, &status) == 0 else { return .skipped(String(cString: strerror(errno))) }
+                guard stat(path, &status) == 0 else { return .skipped(errnoDescription()) }
                 guard (status.st_mode & S_IFMT) == S_IFREG else { return .skipped("not a regular file") }
                 guard Int(status.st_size) <= limits.maxFileBytes else {
                     return .skipped("larger than \(limits.maxFileBytes >> 20) MB")

@@ -60,7 +60,7 @@ final class StagingArea: @unchecked Sendable {
         lockDescriptor = open(hidden + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0, rename(hidden, directory) == 0 else {
             throw CatalogError.file(
-                path: directory, reason: "cannot make the staging folder: \(String(cString: strerror(errno)))")
+                path: directory, reason: "cannot make the staging folder: \(errnoDescription())")
         }
     }
 

@@ -149,6 +149,6 @@ extension LibraryLocation {
     }
 
     private static func problem(_ code: Int32) -> LibraryFileProblem {
-        code == ENOENT || code == ENOTDIR ? .missing : .uncheckable(reason: String(cString: strerror(code)))
+        code == ENOENT || code == ENOTDIR ? .missing : .uncheckable(reason: errnoDescription(code))
     }
 }

@@ -436,7 +436,7 @@ extension Catalog {
             }
             guard rename(temporary.path, target.path) == 0 else {
                 throw CatalogError.backupFailed(
-                    reason: "cannot name it \(target.path): \(String(cString: strerror(errno)))")
+                    reason: "cannot name it \(target.path): \(errnoDescription())")
             }
             AtomicFile.syncDirectory(target.deletingLastPathComponent().path)
         } catch {

@@ -327,7 +327,7 @@ extension Catalog {
             taken.insert(destination)
             let fileExists = checked != nil
             if fileExists, rename(source, destination) != 0 {
-                let reason = String(cString: strerror(errno))
+                let reason = errnoDescription()
                 undoMoves()
                 throw CatalogError.file(path: source, reason: "cannot move it to the trash: \(reason)")
             }

@@ -176,7 +176,7 @@ extension Catalog {
         unlink(catalogPath + "-shm")
         guard rename(newPath, catalogPath) == 0 else {
             throw CatalogError.rebuildFailed(
-                reason: "cannot put the new catalog in place: \(String(cString: strerror(errno)))")
+                reason: "cannot put the new catalog in place: \(errnoDescription())")
         }
         AtomicFile.syncDirectory(location.root.path)
         return report
@@ -195,7 +195,7 @@ extension Catalog {
             let bytes = try AtomicFile.read(location.catalogURL.path, maxBytes: Int.max)
             try AtomicFile.write(bytes, to: partial.path, durable: true)
             guard rename(partial.path, copy.path) == 0 else {
-                throw CatalogError.file(path: copy.path, reason: String(cString: strerror(errno)))
+                throw CatalogError.file(path: copy.path, reason: errnoDescription())
             }
             AtomicFile.syncDirectory(copy.deletingLastPathComponent().path)
             return copy

@@ -1,5 +1,6 @@
 import Foundation
 import GptimgAPI
+import GptimgSupport
 
 /// Where the API is and which key to use: `GPTIMG_BASE_URL` (default https://gptimg.co) and
 /// `GPTIMG_API_KEY`, else `$XDG_CONFIG_HOME/gptimg/api-key` (`~/.config/gptimg/api-key`
@@ -27,7 +28,7 @@ public struct APICredentials: Sendable {
     /// The key file looked for: `$XDG_CONFIG_HOME/gptimg/api-key`, else `~/.config/gptimg/api-key`.
     public static func keyFile(environment: [String: String], homeDirectory: String) -> String {
         let home = environment["HOME"] ?? homeDirectory
-        return (environment["XDG_CONFIG_HOME"].map { $0 + "/gptimg" } ?? home + "/.config/gptimg") + "/api-key"
+        return XDGDirectories.configHome(environment: environment, homeDirectory: home) + "/gptimg/api-key"
     }
 
     /// `GPTIMG_API_KEY`, else the key file when only its owner can read it.

@@ -152,20 +152,19 @@ public final class ZipReader {
     /// problems of single entries are in their `problem`.
     public init(path: String) throws(ZipError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ZipError.unreadable(String(cString: strerror(errno))) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw ZipError.unreadable(reason)
+        // Without blocking, and refused unless regular: a FIFO named x.zip must not hang the reader.
+        let file: (descriptor: Int32, size: Int)
+        do {
+            file = try RegularFile.open(path)
+        } catch {
+            switch error {
+            case .notRegularFile: throw ZipError.notRegularFile
+            case .unreadable(_, let reason): throw ZipError.unreadable(reason)
+            default: throw ZipError.unreadable(error.description)
+            }
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            close(descriptor)
-            throw ZipError.notRegularFile
-        }
-        self.descriptor = descriptor
-        self.size = UInt64(status.st_size)
+        self.descriptor = file.descriptor
+        self.size = UInt64(file.size)
         try readDirectory()
     }
 

@@ -93,6 +93,8 @@ struct NoNetwork: HTTPTransport {
 struct Gptimg: Sendable {
     var environment: [String: String] = ["HOME": "/nonexistent-gptimg-test-home", "PATH": "/usr/bin:/bin"]
     var currentDirectory: String = FileManager.default.temporaryDirectory.path
+    /// The context's home directory (`HOME` in `environment` wins, as in the live process).
+    var homeDirectory: String = "/nonexistent-gptimg-test-home"
     var clock: any GenerationClock = SimulatedClock()
     var transport: any HTTPTransport = NoNetwork()
     /// The signals a command watches: none arrive unless a test scripts them.
@@ -103,7 +105,7 @@ struct Gptimg: Sendable {
         let streams = CapturedStreams(input: input.map { Array($0.utf8) }, terminal: terminal)
         let context = GptimgContext(
             environment: environment, currentDirectory: currentDirectory,
-            homeDirectory: "/nonexistent-gptimg-test-home",
+            homeDirectory: homeDirectory,
             streams: streams, clock: clock, transport: transport, watchSignals: watchSignals)
         let status = await GptimgCommand.execute(arguments) { verbose in
             var context = context

@@ -78,15 +78,70 @@ struct ContextTests {
             "list", "--json",
         ])
         #expect(byVariable.status == 0 && jsonObjects(byVariable.stdout).count == 1, "\(byVariable.stderr)")
-        // A relative --library, and the default ./Library, from the context's directory.
+        // A relative --library from the context's directory.
         let relative = await Gptimg(currentDirectory: folder.path)(["list", "--library", "Library"])
         #expect(relative.status == 0 && relative.stdout.contains("context 0"), "\(relative.stderr)")
+        // No ./Library default any more: the folder the shell is in does not matter.
         let implicit = await Gptimg(currentDirectory: folder.path)(["list"])
-        #expect(implicit.stdout == relative.stdout)
-        let elsewhere = await Gptimg(currentDirectory: "/nonexistent-gptimg-dir")(["list"])
         #expect(
-            elsewhere.status == 1 && elsewhere.stderr.hasPrefix("gptimg: no library at /nonexistent-gptimg-dir/Library")
-        )
+            implicit.status == 1
+                && implicit.stderr.hasPrefix("gptimg: no library at /nonexistent-gptimg-test-home/.local/share/gptimg"),
+            "\(implicit.stderr)")
+        // The default library is under the context's XDG_DATA_HOME, from any folder.
+        try FileManager.default.createDirectory(
+            atPath: folder.path + "/data", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: library, toPath: folder.path + "/data/gptimg")
+        var xdg = Gptimg(currentDirectory: "/")
+        xdg.environment["XDG_DATA_HOME"] = folder.path + "/data"
+        let byDataHome = await xdg(["list"])
+        #expect(byDataHome.stdout == relative.stdout, "\(byDataHome.stderr)")
+        // Else ~/.local/share/gptimg of the context's home.
+        try FileManager.default.createDirectory(
+            atPath: folder.path + "/home/.local/share", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(
+            atPath: folder.path + "/data/gptimg", toPath: folder.path + "/home/.local/share/gptimg")
+        var home = Gptimg(currentDirectory: "/")
+        home.environment["HOME"] = folder.path + "/home"
+        let byHome = await home(["list"])
+        #expect(byHome.stdout == relative.stdout, "\(byHome.stderr)")
+    }
+
+    @Test func aCommandThatChangesImagesCreatesNoLibrary() async throws {
+        let folder = TemporaryFolder("gptimg-context")
+        let library = folder.path + "/nowhere"
+        for arguments in [
+            ["tag", "1", "--add", "x"], ["rate", "1", "3"], ["fav", "1"], ["delete", "1", "--yes"],
+            ["collection", "add", "Trip", "1"], ["backup"], ["list"], ["show", "1"],
+        ] {
+            let result = await Gptimg()(arguments + ["--library", library])
+            #expect(
+                result.status != 0 && result.stderr.hasPrefix("gptimg: no library at \(library)"),
+                "\(arguments): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: library), "\(arguments) created a library")
+        }
+    }
+
+    @Test func whereShowsThePathsAndCreatesNothing() async throws {
+        let folder = TemporaryFolder("gptimg-context")
+        var gptimg = Gptimg(currentDirectory: folder.path)
+        gptimg.environment["HOME"] = folder.path + "/home"
+        gptimg.environment["XDG_CONFIG_HOME"] = folder.path + "/config"
+        let json = await gptimg(["where", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let paths = try #require(jsonObjects(json.stdout).first)
+        let data = folder.path + "/home/.local/share/gptimg"
+        #expect(paths["library"] as? String == data)
+        #expect(paths["library_source"] as? String == "default")
+        #expect(paths["library_exists"] as? Bool == false)
+        #expect(paths["catalog"] as? String == data + "/catalog.sqlite")
+        #expect(paths["config_file"] as? String == folder.path + "/config/gptimg/config.toml")
+        #expect(paths["key_file"] as? String == folder.path + "/config/gptimg/api-key")
+        let catalog = await gptimg(["where", "--catalog", "--library", "lib"])
+        #expect(catalog.stdout == folder.path + "/lib/catalog.sqlite\n")
+        gptimg.environment["GPTIMG_LIBRARY"] = "/elsewhere"
+        let text = await gptimg(["where"])
+        #expect(text.stdout.hasPrefix("library   /elsewhere  (GPTIMG_LIBRARY, not created yet)\n"), "\(text.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
     @Test func helpAndUsageGoWhereTheBinarySendsThem() async throws {

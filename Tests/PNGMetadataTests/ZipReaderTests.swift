@@ -1,5 +1,6 @@
 import Foundation
 import GptimgSupport
+import Synchronization
 import TestSupport
 import Testing
 
@@ -9,6 +10,25 @@ import Testing
 /// ones (aliases, overlaps, encrypted entries, lying sizes) are told apart without inflating.
 @Suite("Reading zip archives")
 struct ZipReaderTests {
+    @Test("a FIFO named like an archive is refused at once, never waited on for a writer")
+    func aFIFONamedZipIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-zipfifo-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = try TrapFIFO(at: folder.appendingPathComponent("x.zip").path)
+        let outcome = Mutex<String?>(nil)
+        // A reader blocked in open() would be freed by the deadline's writer, and fail the test.
+        let run = withDeadline(10, onDeadline: { _ = fifo.release() }) {
+            do {
+                _ = try ZipReader(path: fifo.path)
+            } catch {
+                outcome.withLock { $0 = "\(error)" }
+            }
+        }
+        #expect(!run.late, "the reader waited on the FIFO")
+        #expect(outcome.withLock { $0 } == "\(ZipError.notRegularFile)")
+    }
+
     /// Raw deflate data (a zlib stream without its 2-byte header and 4-byte checksum).
     static func rawDeflate(_ bytes: [UInt8]) -> [UInt8] {
         Array(PNGFixtures.zlibCompress(bytes).dropFirst(2).dropLast(4))

@@ -9,7 +9,8 @@ public struct MeasuredResult: Sendable {
     public let status: Int32
     public let stdout: String
     public let stderr: String
-    /// The kernel's `ru_maxrss` for this child alone, in bytes.
+    /// The child's own peak resident memory, in bytes: its `VmHWM` as last read while it ran (see
+    /// `MeasuredProcess.wait`), or `ru_maxrss` when it ended before a reading.
     public let peakRSS: Int
     public let seconds: Double
 }
@@ -113,7 +114,13 @@ public final class MeasuredProcess: @unchecked Sendable {
         var status: Int32 = 0
         var usage = rusage()
         let deadline = Date().addingTimeInterval(seconds)
+        // `ru_maxrss` is not the child's own: posix_spawn starts it in the test process's memory
+        // (CLONE_VM), and exec hands that memory's high-water mark to the child's count, so a child
+        // of a 300 MB test process "peaked" at 300 MB however little it used. `VmHWM`, its own
+        // memory's high-water mark, is read while it runs (it only grows); the last reading counts.
+        var ownPeak = 0
         while true {
+            if let peak = try? peakRSSSoFar() { ownPeak = max(ownPeak, peak) }
             let reaped = wait4(pid, &status, WNOHANG, &usage)
             if reaped == pid { break }
             if reaped < 0 && errno != EINTR { throw Failure(description: "wait4: \(errno)") }
@@ -135,7 +142,9 @@ public final class MeasuredProcess: @unchecked Sendable {
         let signalled = status & 0x7F
         let code = signalled == 0 ? (status >> 8) & 0xFF : 128 + signalled
         return MeasuredResult(
-            status: code, stdout: stdout, stderr: stderr, peakRSS: Int(usage.ru_maxrss) * 1024, seconds: seconds)
+            status: code, stdout: stdout, stderr: stderr,
+            peakRSS: ownPeak > 0 ? min(ownPeak, Int(usage.ru_maxrss) * 1024) : Int(usage.ru_maxrss) * 1024,
+            seconds: seconds)
     }
 
     /// Runs a program to its end.
