@@ -7,7 +7,7 @@ extension CatalogOptions {
     /// The library for a command that fills missing perceptual hashes as it reads: writable when it
     /// exists, else the read-only open's error (no library is created by looking).
     func openForLookAlikes(_ context: GptimgContext) throws -> Catalog {
-        let location = location(context)
+        let location = try location(context)
         guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
             return try open(.readOnly, context)
         }

@@ -125,6 +125,12 @@ public final class Catalog: Sendable {
         case newer
 
         init(_ db: Database, _ migrator: DatabaseMigrator = Schema.migrator()) throws {
+            // A read transaction's snapshot starts with its first statement that runs. GRDB's
+            // `appliedIdentifiers` prepares a SELECT on grdb_migrations (a prepare that fails
+            // takes no snapshot) and then looks whether that table exists, in a later one: another
+            // process's first open in between made the table appear, and "no such table" escaped.
+            // Reading sqlite_master first fixes one snapshot for all that follows.
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
             if try migrator.hasBeenSuperseded(db) {
                 self = .newer
             } else {
