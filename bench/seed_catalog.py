@@ -31,6 +31,10 @@ def main():
     # `gptimg dupes` has groups to find.
     has_phash = any(row[1] == "phash" for row in db.execute("PRAGMA table_info(images)"))
     hash_rng, hashes = random.Random(2), []
+    # Stacks (v5 catalogs): one generation in 5 a variant of an image up to 20 before it, so that
+    # `list --stacks` has chains to fold (the v5 triggers set the stack as the rows go in).
+    has_stacks = any(row[1] == "stack_id" for row in db.execute("PRAGMA table_info(images)"))
+    stack_rng = random.Random(3)
     batch = 50_000
     for offset in range(0, count, batch):
         generations, images, metadata = [], [], []
@@ -52,7 +56,11 @@ def main():
                     for _ in range(hash_rng.randrange(4)):
                         value ^= 1 << hash_rng.randrange(64)
                 hashes.append(value)
-        db.executemany("INSERT INTO generations (id, task_id, status, type, prompt, aspect_ratio, n, reference_images, provider, model, source, created_at, completed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", generations)
+        if has_stacks:
+            generations = [g + ((stack_rng.randrange(max(start + 1, g[0] - 20), g[0]) if g[0] > start + 1 and stack_rng.random() < 0.2 else None),) for g in generations]
+        else:
+            generations = [g + (None,) for g in generations]
+        db.executemany("INSERT INTO generations (id, task_id, status, type, prompt, aspect_ratio, n, reference_images, provider, model, source, created_at, completed_at, updated_at, parent_image_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", generations)
         db.executemany("INSERT INTO images (id, generation_id, sha256, path, width, height, bytes, index_in_task, remote_url, generator, created_at, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", images)
         db.executemany("INSERT INTO image_metadata (image_id, text_chunks, parameters) VALUES (?,?,?)", metadata)
         if has_phash:

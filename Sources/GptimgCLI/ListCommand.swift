@@ -25,6 +25,9 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
     @Option(help: ArgumentHelp(Defaults.sortHelp))
     var sort: ImageSort = Defaults.sort
 
+    @Flag(help: "One line per stack (a task and its variants), its cover and size; see gptimg stack.")
+    var stacks = false
+
     /// The page of images matching `query` (the words and filters as typed), printed.
     func run(_ context: GptimgContext, _ options: CatalogOptions, query: [String]) throws {
         try runCatalogCommand(context) { output in
@@ -37,6 +40,12 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
             }
             let parsed = try ImageQuery(parsing: query.joined(separator: " "))
             let catalog = try options.open(.readOnly, context)
+            if stacks {
+                for stack in try catalog.stacks(parsed, sort: sort, limit: limit, offset: offset) {
+                    if options.json { output.json(stack.json) } else { output.line(stack.listLine) }
+                }
+                return
+            }
             for item in try catalog.list(parsed, sort: sort, limit: limit, offset: offset) {
                 if options.json { output.json(item.json) } else { output.line(item.listLine) }
             }
@@ -66,6 +75,7 @@ struct ListCommand: ContextCommand {
               gptimg list '(fox OR wolf) NOT snow date:2026-12 sort:rating'
               gptimg list is:rejected --limit 100
               gptimg list 'credits:>=4 n:4 has:children -has:parent ref:no'
+              gptimg list --stacks 'tag:coast'
             """
     )
 

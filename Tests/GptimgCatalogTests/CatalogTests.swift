@@ -51,7 +51,7 @@ struct CatalogTests {
             }
             #expect(failures.isEmpty, "\(failures)")
             let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid")
-            #expect(applied == "v1-catalog\nv2-requested-options\nv3-picks\nv4-phash")
+            #expect(applied == "v1-catalog\nv2-requested-options\nv3-picks\nv4-phash\nv5-stacks")
             #expect(try library.sql("SELECT count(*) FROM sqlite_master WHERE name = 'images'") == "1")
         }
     }

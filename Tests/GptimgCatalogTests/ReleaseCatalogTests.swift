@@ -8,7 +8,7 @@ import Testing
 /// Fixtures/make-release-catalog.sh through its real commands: generations against the simulator
 /// incl. a variant, a batch, a detached, a failed-and-refunded and a refused one; an import; tags,
 /// ratings, a favourite, collections in a chosen order; an interrupted landing's intent) opens
-/// with this code after two migrations (`v3-picks`, `v4-phash`, issue 17) and its backup: every row of every
+/// with this code after three migrations (`v3-picks`, `v4-phash`, `v5-stacks`, issue 17) and its backup: every row of every
 /// table found, no image picked or rejected.
 @Suite("catalog: a catalog written by the released gptimg")
 struct ReleaseCatalogTests {
@@ -26,13 +26,16 @@ struct ReleaseCatalogTests {
     @Test func itMigratesToPicksAndEveryRowIsFound() throws {
         let library = try Self.library()
         let catalog = try library.open()
-        // The released migrations are known by the same identifiers: only v3 and v4 ran, after one backup.
+        // The released migrations are known by the same identifiers: only v3, v4 and v5 ran, after one backup.
         let backups = (try? FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)) ?? []
         #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
         let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY identifier")
-        #expect(applied == "v1-catalog\nv2-requested-options\nv3-picks\nv4-phash")
+        #expect(applied == "v1-catalog\nv2-requested-options\nv3-picks\nv4-phash\nv5-stacks")
         #expect(try library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
         #expect(try library.sql("SELECT count(*) FROM images WHERE phash IS NULL") == "7")
+        // v5: the task of images 1 and 2 and its variant (image 3) are one stack; every other task its own.
+        #expect(try library.sql("SELECT group_concat(stack_id, ',') FROM (SELECT stack_id FROM images ORDER BY id)")
+            == "1,1,1,3,4,8,9")
 
         // images (with generations, tags, collections): newest first, ties by id.
         let all = try catalog.list(ImageQuery(), limit: 100)

@@ -47,7 +47,7 @@ struct TriageTests {
         #expect(try ids(catalog, "is:rejected") == [])
         // The column refuses anything but -1, 0 and 1.
         #expect(throws: SQLFailure.self) { try library.sql("UPDATE images SET pick = 2") }
-        #expect(try library.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1") == "v4-phash")
+        #expect(try library.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1") == "v5-stacks")
     }
 
     @Test("OR, AND, NOT and parentheses join filters and words")
