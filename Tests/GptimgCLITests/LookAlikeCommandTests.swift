@@ -164,4 +164,19 @@ struct LookAlikeCommandTests {
         }
         #expect(try Self.sqlite(workspace, "SELECT count(*) FROM images WHERE pick <> 0") == "0")
     }
+
+    @Test("similar on an image whose file is gone (no hash can be made): one line naming doctor, exit 1")
+    func similarWithoutAHash() async throws {
+        let (workspace, ids) = try await Self.workspace()
+        let a = try #require(ids["a.png"])
+        let path = try Self.sqlite(workspace, "SELECT path FROM images WHERE id = \(a)")
+        try FileManager.default.removeItem(atPath: workspace.library + "/" + path)
+        _ = try Self.sqlite(workspace, "UPDATE images SET phash = NULL WHERE id = \(a)")
+        let result = await Self.run(["similar", a], workspace)
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("no perceptual hash") && result.stderr.contains("doctor"), "\(result.stderr)")
+        // The other images still find their look-alikes.
+        #expect(await Self.run(["similar", ids["a-reencoded.png"]!], workspace).status == 0)
+    }
 }
