@@ -28,14 +28,17 @@ extension Catalog {
     static let stackOrder = "i.rating DESC, i.pick DESC, i.created_at DESC, i.id DESC"
 
     /// The stacks `query` matches, one per stack, each with its cover and how many of its images
-    /// match; in `sort`'s order of their covers (relevance counts as newest), paged.
+    /// match; in `sort`'s order of their covers (relevance counts as newest), paged by `offset`,
+    /// or for the date orders from just past the cover `after` (the gallery's keyset paging).
     public func stacks(
-        _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0, promptExcerpt: Int? = nil
+        _ query: ImageQuery, sort: ImageSort = .newest, limit: Int = 50, offset: Int = 0,
+        after cursor: ImageCursor? = nil, promptExcerpt: Int? = nil
     ) throws -> [ImageStack] {
         try read("list the catalog's stacks") { db in
             var sql = try SearchSQL(query, now: clock()) { try Self.resolve($0, db: db) }
             let order: String
-            switch query.sort ?? sort {
+            let sort = query.sort ?? sort
+            switch sort {
             case .newest, .relevance: order = "i.created_at DESC, i.id DESC"
             case .oldest: order = "i.created_at, i.id"
             case .rating: order = "i.rating DESC, i.created_at DESC, i.id DESC"
@@ -45,12 +48,18 @@ extension Catalog {
             // order), the walk stops once the page is full, so a page costs about its size, not
             // the library's. Members are the images the query matches: without words or filters,
             // every image not rejected; else the matches, found once.
-            let plain = query.groups.isEmpty && query.excluded.isEmpty && query.filters.isEmpty
+            let plain =
+                query.groups.isEmpty && query.excluded.isEmpty && query.filters.isEmpty
                 && query.conditions.isEmpty
             let matches = "SELECT i.id FROM \(sql.from) \(sql.whereClause)"
             let matchArguments = sql.arguments
             func member(_ alias: String) -> (String, [any DatabaseValueConvertible]) {
                 plain ? ("\(alias).pick >= 0", []) : ("\(alias).id IN (\(matches))", matchArguments)
+            }
+            if let cursor, sort != .rating {
+                sql.conditions.append(
+                    sort == .oldest ? "(i.created_at, i.id) > (?, ?)" : "(i.created_at, i.id) < (?, ?)")
+                sql.arguments += [cursor.createdAt, cursor.id]
             }
             let (better, betterArguments) = member("j")
             sql.conditions.append(

@@ -52,7 +52,9 @@ struct StackCommandTests {
         #expect(jsonObjects(filtered.stdout).compactMap { $0["id"] as? Int } == [parentID], "\(filtered)")
 
         // Bad input: one line, exit 1.
-        for arguments in [["stack", "999999"], ["stack", "xyz"], ["list", "stack:"], ["list", "--stacks", "bogus:1"]] {
+        for arguments in [
+            ["stack", "999999"], ["stack", "xyz"], ["list", "stack:"], ["list", "--stacks", "bogus:1"],
+        ] {
             let result = await run(arguments)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")

@@ -8,8 +8,8 @@ import Testing
 /// Fixtures/make-release-catalog.sh through its real commands: generations against the simulator
 /// incl. a variant, a batch, a detached, a failed-and-refunded and a refused one; an import; tags,
 /// ratings, a favourite, collections in a chosen order; an interrupted landing's intent) opens
-/// with this code after three migrations (`v3-picks`, `v4-phash`, `v5-stacks`, issue 17) and its backup: every row of every
-/// table found, no image picked or rejected.
+/// with this code after three migrations (`v3-picks`, `v4-phash`, `v5-stacks`, issue 17) and its
+/// backup: every row of every table found, no image picked or rejected, the variant in its parent's stack.
 @Suite("catalog: a catalog written by the released gptimg")
 struct ReleaseCatalogTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -34,8 +34,9 @@ struct ReleaseCatalogTests {
         #expect(try library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
         #expect(try library.sql("SELECT count(*) FROM images WHERE phash IS NULL") == "7")
         // v5: the task of images 1 and 2 and its variant (image 3) are one stack; every other task its own.
-        #expect(try library.sql("SELECT group_concat(stack_id, ',') FROM (SELECT stack_id FROM images ORDER BY id)")
-            == "1,1,1,3,4,8,9")
+        #expect(
+            try library.sql("SELECT group_concat(stack_id, ',') FROM (SELECT stack_id FROM images ORDER BY id)")
+                == "1,1,1,3,4,8,9")
 
         // images (with generations, tags, collections): newest first, ties by id.
         let all = try catalog.list(ImageQuery(), limit: 100)

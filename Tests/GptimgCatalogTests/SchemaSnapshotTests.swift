@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import GptimgCatalog
 import TestSupport
 import Testing
+
+@testable import GptimgCatalog
 
 @Suite("catalog: reading the schema while another process creates it")
 struct SchemaSnapshotTests {

@@ -27,13 +27,19 @@ struct StackTests {
         }
         var id: [String: Int64] = [:]
         id["c"] = try await land(
-            "c.png", Fixtures.metadata("a fox at dusk", task: taskC, parent: .init(taskID: taskB, index: 0),
+            "c.png",
+            Fixtures.metadata(
+                "a fox at dusk", task: taskC, parent: .init(taskID: taskB, index: 0),
                 created: "2026-11-04T10:00:00Z"), seed: 31)
         id["b"] = try await land(
-            "b.png", Fixtures.metadata("a fox at noon", task: taskB, parent: .init(taskID: taskA, index: 1),
+            "b.png",
+            Fixtures.metadata(
+                "a fox at noon", task: taskB, parent: .init(taskID: taskA, index: 1),
                 created: "2026-11-03T10:00:00Z"), seed: 32)
         id["a0"] = try await land(
-            "a0.png", Fixtures.metadata("a fox", task: taskA, index: 0, n: 2, tags: ["animals"],
+            "a0.png",
+            Fixtures.metadata(
+                "a fox", task: taskA, index: 0, n: 2, tags: ["animals"],
                 created: "2026-11-02T10:00:00Z"), seed: 33)
         id["a1"] = try await land(
             "a1.png", Fixtures.metadata("a fox", task: taskA, index: 1, n: 2, created: "2026-11-02T10:00:00Z"),
@@ -66,8 +72,9 @@ struct StackTests {
         try catalog.setPick([id["c"]!], .rejected)
         #expect(try catalog.stacks(ImageQuery()).map(\.size) == [1, 3])
         #expect(try catalog.stack(of: String(id["a0"]!)).map(\.image.id) == [id["b"]!, id["a0"]!, id["a1"]!])
-        #expect(try catalog.stack(of: String(id["a0"]!), query: ImageQuery(parsing: "is:rejected")).map(\.image.id)
-            == [id["c"]!])
+        #expect(
+            try catalog.stack(of: String(id["a0"]!), query: ImageQuery(parsing: "is:rejected")).map(\.image.id)
+                == [id["c"]!])
         // With a query: only the matching images count, and the stack:ID filter composes.
         let tagged = try catalog.stacks(ImageQuery(parsing: "tag:animals"))
         #expect(tagged.map { [$0.cover.image.id, Int64($0.size)] } == [[id["d"]!, 1], [id["a0"]!, 1]])
