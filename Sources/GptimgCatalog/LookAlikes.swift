@@ -46,12 +46,17 @@ extension Catalog {
             }
         }
         guard !missing.isEmpty, access == .readWrite else { return 0 }
-        let hashes: [(Int64, Int64)] = missing.compactMap { row in
+        // On every core, each file streamed through the decoder (never read whole); the shared
+        // decode budget bounds the memory of the decodes running at once.
+        let lock = NSLock()
+        nonisolated(unsafe) var hashes: [(Int64, Int64)] = []
+        let location = location
+        DispatchQueue.concurrentPerform(iterations: missing.count) { index in
+            let row = missing[index]
             guard case .success(let url) = location.checkedFile(atCatalogPath: row.path),
-                let bytes = Self.readRegularFile(url.path),
-                let hash = try? PerceptualHash(pngData: bytes)
-            else { return nil }
-            return (row.id, hash.signed)
+                let hash = try? PerceptualHash(contentsOfFile: url.path)
+            else { return }
+            lock.withLock { hashes.append((row.id, hash.signed)) }
         }
         guard !hashes.isEmpty else { return 0 }
         try write("store perceptual hashes") { db in
@@ -60,20 +65,6 @@ extension Catalog {
             }
         }
         return hashes.count
-    }
-
-    /// A regular file's bytes (O_NONBLOCK: a FIFO put in the library does not hang us), or nil.
-    static func readRegularFile(_ path: String, limit: Int = 1 << 30) -> [UInt8]? {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { return nil }
-        defer { Glibc.close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG, Int(status.st_size) <= limit
-        else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
-        let read = bytes.withUnsafeMutableBytes { readFully(descriptor, into: $0, at: 0) }
-        guard case .success(let count) = read, count == bytes.count else { return nil }
-        return bytes
     }
 
     /// (id, hash) of every hashed image that `query` matches (rejected ones only if it asks).

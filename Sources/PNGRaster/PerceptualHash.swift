@@ -1,3 +1,4 @@
+import CPNG
 import Foundation
 
 /// A 64-bit DCT perceptual hash that agrees bit for bit with `imagehash.phash` (PyPI ImageHash,
@@ -30,20 +31,97 @@ public struct PerceptualHash: Sendable, Hashable {
     /// The number of bits that differ.
     public func distance(to other: PerceptualHash) -> Int { (value ^ other.value).nonzeroBitCount }
 
-    /// The hash of PNG bytes in memory. The decode's memory (the RGBA pixels and their luma) is
-    /// reserved from `budget` first, so hashing on every core stays within the decode budget.
+    /// The hash of PNG bytes in memory. Rows stream from libpng through the luma conversion and
+    /// the horizontal resampling pass (`cpng_decode_luma_columns`), so the whole image is never
+    /// held (but for an interlaced one, decoded whole); the memory it takes is reserved from
+    /// `budget` first, so hashing on every core stays within the decode budget.
     public init(
         pngData data: some ContiguousBytes, maxPixels: Int = RGBAImage.defaultMaxPixels, budget: DecodeBudget = .shared
     ) throws(RasterError) {
-        let header = try PNGHeaderInfo(pngData: data)
-        guard header.width > 0, header.height > 0, header.width * header.height <= maxPixels else {
-            throw .tooLarge("\(header.width)×\(header.height) pixels is more than the \(maxPixels) allowed")
+        let result = data.withUnsafeBytes { buffer in
+            Result { () throws(RasterError) -> PerceptualHash in
+                try PerceptualHash(
+                    input: cpng_input(
+                        data: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), size: buffer.count, fd: -1),
+                    maxPixels: maxPixels, budget: budget
+                ) { () throws(RasterError) in try RGBAImage(pngData: data, maxPixels: maxPixels) }
+            }
         }
-        let cost = header.width * header.height * 5
+        self = try result.get()
+    }
+
+    /// The hash of the PNG file at `path`, read through a window (neither the file nor the image
+    /// is held whole). Only a regular file is read (a FIFO would block). Blocking.
+    public init(
+        contentsOfFile path: String, maxPixels: Int = RGBAImage.defaultMaxPixels, budget: DecodeBudget = .shared
+    ) throws(RasterError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        try self.init(input: cpng_input(data: nil, size: 0, fd: descriptor), maxPixels: maxPixels, budget: budget) {
+            () throws(RasterError) in try RGBAImage(contentsOf: URL(fileURLWithPath: path), maxPixels: maxPixels)
+        }
+    }
+
+    private init(
+        input: cpng_input, maxPixels: Int, budget: DecodeBudget, whole: () throws(RasterError) -> RGBAImage
+    ) throws(RasterError) {
+        var input = input
+        var header = cpng_header()
+        var message = [CChar](repeating: 0, count: 512)
+        let limit = UInt64(max(0, maxPixels))
+        let inspected = message.withUnsafeMutableBufferPointer {
+            cpng_inspect(&input, limit, &header, $0.baseAddress, $0.count)
+        }
+        guard inspected == CPNG_OK else {
+            throw RasterError(status: inspected, message: String(cStringBuffer: message))
+        }
+        let (width, height) = (Int(header.width), Int(header.height))
+        guard width > 0, height > 0 else { throw .tooLarge("\(width)×\(height) pixels cannot be hashed") }
+        if header.interlaced != 0 {
+            // Adam7 completes no row before its last pass: the image is decoded whole.
+            let cost = width * height * 5
+            try budget.reserve(cost)
+            defer { budget.release(cost) }
+            self.init(image: try whole())
+            return
+        }
+        // Pillow skips a pass whose size does not change: identity taps give the same bytes.
+        let horizontal =
+            width == Self.side
+            ? (0..<Self.side).map { (first: $0, weights: [Int64(1) << Self.precisionBits]) }
+            : Self.coefficients(input: width, output: Self.side)
+        let vertical = Self.coefficients(input: height, output: Self.side)
+        let firstRow = height == Self.side ? 0 : vertical[0].first
+        let lastRow =
+            height == Self.side ? height : vertical[Self.side - 1].first + vertical[Self.side - 1].weights.count
+        let stride = horizontal.map(\.weights.count).max() ?? 1
+        var firsts = horizontal.map { Int32($0.first) }
+        var counts = horizontal.map { Int32($0.weights.count) }
+        var weights = [Int64](repeating: 0, count: Self.side * stride)
+        for (column, tap) in horizontal.enumerated() {
+            for (offset, weight) in tap.weights.enumerated() { weights[column * stride + offset] = weight }
+        }
+        var strip = [UInt8](repeating: 0, count: (lastRow - firstRow) * Self.side)
+        let cost = Int(clamping: cpng_luma_columns_memory(&header)) + strip.count + weights.count * 8
         try budget.reserve(cost)
         defer { budget.release(cost) }
-        let image = try RGBAImage(pngData: data, maxPixels: maxPixels)
-        self.init(image: image)
+        let decoded = strip.withUnsafeMutableBufferPointer { out in
+            message.withUnsafeMutableBufferPointer { errbuf in
+                cpng_decode_luma_columns(
+                    &input, limit, UInt32(Self.side), &firsts, &counts, &weights, UInt32(stride),
+                    Int32(Self.precisionBits), UInt32(firstRow), UInt32(lastRow - firstRow), out.baseAddress,
+                    errbuf.baseAddress, errbuf.count)
+            }
+        }
+        guard decoded == CPNG_OK else { throw RasterError(status: decoded, message: String(cStringBuffer: message)) }
+        let small = height == Self.side ? strip : Self.verticalPass(strip, firstRow: firstRow, taps: vertical)
+        self.init(value: Self.hashBits(small))
     }
 
     /// The hash of decoded pixels.
@@ -108,8 +186,8 @@ public struct PerceptualHash: Sendable, Hashable {
         let horizontal = coefficients(input: width, output: side)
         let vertical = coefficients(input: height, output: side)
         let half = Int64(1) << (precisionBits - 1)
+        // After the horizontal pass (or without one, at a width of `side`), rows are `side` wide.
         var source = gray
-        var sourceWidth = width
         var firstRow = 0
         if width != side {
             firstRow = vertical[0].first
@@ -128,15 +206,20 @@ public struct PerceptualHash: Sendable, Hashable {
                 }
             }
             source = strip
-            sourceWidth = side
         }
         if height == side { return source }
+        return verticalPass(source, firstRow: firstRow, taps: vertical)
+    }
+
+    /// Pillow's vertical pass over rows of `side` samples that start at row `firstRow`.
+    static func verticalPass(_ rows: [UInt8], firstRow: Int, taps: [(first: Int, weights: [Int64])]) -> [UInt8] {
+        let half = Int64(1) << (precisionBits - 1)
         var out = [UInt8](repeating: 0, count: side * side)
-        for (row, tap) in vertical.enumerated() {
+        for (row, tap) in taps.enumerated() {
             for column in 0..<side {
                 var sum = half
                 for (offset, weight) in tap.weights.enumerated() {
-                    sum += Int64(source[(tap.first - firstRow + offset) * sourceWidth + column]) * weight
+                    sum += Int64(rows[(tap.first - firstRow + offset) * side + column]) * weight
                 }
                 out[row * side + column] = clip8(sum)
             }

@@ -55,4 +55,45 @@ struct PerceptualHashTests {
         #expect(PerceptualHash(value: 0xFF).distance(to: PerceptualHash(value: 0x0F)) == 4)
         #expect(throws: RasterError.self) { try PerceptualHash(pngData: [UInt8](repeating: 1, count: 64)) }
     }
+
+    @Test("streamed row by row (bytes or a file) it equals the hash of the whole decoded image, every layout")
+    func streamingEqualsWhole() throws {
+        func picture(_ width: Int, _ height: Int, alpha: UInt8 = 255) throws -> RGBAImage {
+            var pixels = [UInt8](repeating: alpha, count: width * height * 4)
+            for y in 0..<height {
+                for x in 0..<width {
+                    let index = (y * width + x) * 4
+                    pixels[index] = UInt8((x * 255) / max(1, width - 1))
+                    pixels[index + 1] = UInt8(((x / 7 + y / 5) % 2) * 200)
+                    pixels[index + 2] = UInt8((y * 255) / max(1, height - 1))
+                }
+            }
+            return try RGBAImage(width: width, height: height, pixels: pixels)
+        }
+        var files: [(String, [UInt8])] = []
+        // Pillow skips a pass whose size does not change: 32 wide, 32 tall, 32×32; and smaller than 32.
+        for (width, height) in [(32, 200), (200, 32), (32, 32), (20, 9), (301, 203), (1, 1)] {
+            files.append(("\(width)x\(height)", try picture(width, height).pngData()))
+        }
+        files.append(("translucent", try picture(120, 90, alpha: 100).pngData()))
+        let interlaced = ThumbnailTests.adam7(width: 70, height: 50) { x, y in
+            [UInt8(x * 3 & 0xFF), UInt8(y * 5 & 0xFF), UInt8((x * 3 + y) & 0xFF)]
+        }
+        files.append(
+            (
+                "interlaced",
+                HandMadePNG.file(
+                    width: 70, height: 50, bitDepth: 8, colorType: 2, rows: [], interlaced: true,
+                    rawImageData: interlaced)
+            ))
+        for (name, data) in files {
+            let whole = PerceptualHash(image: try RGBAImage(pngData: data))
+            #expect(try PerceptualHash(pngData: data) == whole, "\(name)")
+            let path = try ThumbnailTests.temporaryFile(data)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(try PerceptualHash(contentsOfFile: path) == whole, "\(name)")
+        }
+        #expect(throws: RasterError.self) { try PerceptualHash(contentsOfFile: "/nonexistent/x.png") }
+        #expect(throws: RasterError.self) { try PerceptualHash(contentsOfFile: "/tmp") }
+    }
 }

@@ -36,5 +36,10 @@ Image.new("RGB", (256, 256), (90, 120, 200)).save(p("flat.png"))
 rgba = np.asarray(art(5, 500, 700).convert("RGBA")).copy(); rgba[..., 3] = 128
 Image.fromarray(rgba).save(p("translucent.png"))
 art(6, 400, 300).convert("P", palette=Image.Palette.ADAPTIVE).save(p("palette.png"))
+# Sizes where Pillow skips a resampling pass (32 wide, 32 tall, 32x32) or enlarges.
+art(8, 32, 240).save(p("w32.png"))
+art(9, 240, 32).save(p("h32.png"))
+art(10, 32, 32).save(p("s32.png"))
+art(11, 20, 12).save(p("tiny.png"))
 names = sorted(n for n in os.listdir(d) if n.endswith(".png"))
 print(json.dumps({n: str(imagehash.phash(Image.open(p(n)))) for n in names}))
