@@ -4,14 +4,19 @@ import GptimgCatalog
 import GptimgSupport
 
 extension CatalogOptions {
-    /// The library for a command that fills missing perceptual hashes as it reads: writable when it
-    /// exists, else the read-only open's error (no library is created by looking).
+    /// The library for a command that fills missing perceptual hashes as it reads: read-only when
+    /// every image has its hash (no write connection to open), else writable when it can be (a
+    /// read-only medium is read as it is); no library is created by looking.
     func openForLookAlikes(_ context: GptimgContext) throws -> Catalog {
-        let location = try location(context)
-        guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
-            return try open(.readOnly, context)
+        let reader = try open(.readOnly, context)
+        guard try reader.hasImagesWithoutPerceptualHash() else { return reader }
+        do {
+            let writer = try open(.readWrite, context)
+            try reader.close()
+            return writer
+        } catch CatalogError.readOnly {
+            return reader
         }
-        return try open(.readWrite, context)
     }
 }
 
@@ -86,7 +91,7 @@ struct DupesCommand: ContextCommand {
     func run(_ context: GptimgContext) throws {
         try runCatalogCommand(context) { output in
             let parsed = try query.map { try ImageQuery(parsing: $0) }
-            let catalog = try options.openForLookAlikes(context)
+            let catalog = try rejectRest ? options.open(.readWrite, context) : options.openForLookAlikes(context)
             let groups = try catalog.duplicateGroups(distance: distance, query: parsed)
             for (number, group) in groups.enumerated() {
                 if options.json {

@@ -35,6 +35,13 @@ extension Catalog {
         }
     }
 
+    /// Whether some image has no perceptual hash yet (one probe of the partial index).
+    public func hasImagesWithoutPerceptualHash() throws -> Bool {
+        try read("find images without a perceptual hash") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE phash IS NULL)") ?? false
+        }
+    }
+
     /// Hashes every image whose hash is missing (landed before the catalog had them), from its file:
     /// the number hashed. Files that are missing or cannot be decoded stay without a hash (`doctor`
     /// reports missing files). A read-only catalog is left as it is.

@@ -67,7 +67,10 @@ struct LookAlikeCommandTests {
     }
 
     static func sqlite(_ workspace: Workspace, _ sql: String) throws -> String {
-        let result = try ProcessRunner.run(["sqlite3", workspace.library + "/catalog.sqlite", sql])
+        // A busy timeout: the last connection of a command that just ended may still be closing
+        // (its checkpoint), which a reader without one sees as SQLITE_BUSY (exit 5).
+        let result = try ProcessRunner.run(
+            ["sqlite3", "-cmd", ".timeout 10000", workspace.library + "/catalog.sqlite", sql])
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
