@@ -202,7 +202,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GptimgCatalogTests",
-            dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport"]
+            dependencies: [
+                "GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "GptimgGalleryTests",

@@ -26,6 +26,15 @@ def main():
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
     start = (db.execute("SELECT ifnull(max(id), 0) FROM images").fetchone()[0])
+    # Perceptual hashes (v4 catalogs): random 64-bit values from their own generator (the rows above
+    # stay as they were), and one image in 50 a near-copy of an earlier one (0-3 bits flipped), so
+    # `gptimg dupes` has groups to find.
+    has_phash = any(row[1] == "phash" for row in db.execute("PRAGMA table_info(images)"))
+    hash_rng, hashes = random.Random(2), []
+    # Stacks (v5 catalogs): one generation in 5 a variant of an image up to 20 before it, so that
+    # `list --stacks` has chains to fold (the v5 triggers set the stack as the rows go in).
+    has_stacks = any(row[1] == "stack_id" for row in db.execute("PRAGMA table_info(images)"))
+    stack_rng = random.Random(3)
     batch = 50_000
     for offset in range(0, count, batch):
         generations, images, metadata = [], [], []
@@ -40,9 +49,23 @@ def main():
             sha = hashlib.sha256(b"seed-%d" % i).hexdigest()
             images.append((i, i, sha, "images/%s/%s/seed-%s.png" % (created[:4], created[5:7], sha[:16]), w, h, 1500000, 0, "https://files.example/%s/0.png" % task, "gptimg", created, created))
             metadata.append((i, "[]", "[]"))
-        db.executemany("INSERT INTO generations (id, task_id, status, type, prompt, aspect_ratio, n, reference_images, provider, model, source, created_at, completed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", generations)
+            if has_phash:
+                value = hash_rng.getrandbits(64)
+                if hashes and hash_rng.random() < 0.02:
+                    value = hash_rng.choice(hashes)
+                    for _ in range(hash_rng.randrange(4)):
+                        value ^= 1 << hash_rng.randrange(64)
+                hashes.append(value)
+        if has_stacks:
+            generations = [g + ((stack_rng.randrange(max(start + 1, g[0] - 20), g[0]) if g[0] > start + 1 and stack_rng.random() < 0.2 else None),) for g in generations]
+        else:
+            generations = [g + (None,) for g in generations]
+        db.executemany("INSERT INTO generations (id, task_id, status, type, prompt, aspect_ratio, n, reference_images, provider, model, source, created_at, completed_at, updated_at, parent_image_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", generations)
         db.executemany("INSERT INTO images (id, generation_id, sha256, path, width, height, bytes, index_in_task, remote_url, generator, created_at, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", images)
         db.executemany("INSERT INTO image_metadata (image_id, text_chunks, parameters) VALUES (?,?,?)", metadata)
+        if has_phash:
+            signed = [(h - (1 << 64) if h >= 1 << 63 else h, start + offset + k + 1) for k, h in enumerate(hashes[offset:])]
+            db.executemany("UPDATE images SET phash = ? WHERE id = ?", signed)
         db.commit()
     db.execute("INSERT INTO image_search(image_search) VALUES ('optimize')")
     db.commit()

@@ -38,6 +38,13 @@ if [ "$build_only" = 0 ] && ! python3 -c "import PIL" >/dev/null 2>&1; then
     || { DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-pil >/dev/null; }
 fi
 
+# imagehash: the test oracle for the perceptual hash (Tests/PNGRasterTests/Scripts/phash_oracle.py).
+if [ "$build_only" = 0 ] && ! python3 -c "import imagehash" >/dev/null 2>&1; then
+  echo "install-deps: installing imagehash" >&2
+  python3 -m pip install -q imagehash 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages imagehash 2>/dev/null || true
+fi
+
 if [ "$build_only" = 0 ] && ! python3 -c "import mcp" >/dev/null 2>&1; then
   echo "install-deps: installing the MCP Python SDK (mcp 2.3.0)" >&2
   python3 -m pip install -q "mcp==2.3.0" 2>/dev/null \

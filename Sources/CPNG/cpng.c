@@ -970,3 +970,114 @@ cpng_status cpng_deflate(const uint8_t *data, size_t size, int level, uint8_t **
 const void *cpng_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return memmem(haystack, haystack_length, needle, needle_length);
 }
+
+// MARK: - Luma columns (the perceptual hash's first steps)
+
+uint64_t cpng_luma_columns_memory(const cpng_header *header) {
+    uint64_t width = header->width;
+    // libpng's current and previous rows (at most 8 bytes a pixel before conversion), zlib's
+    // window, the two read windows of a file, an RGBA row and its luma.
+    return 2 * (width * 8 + 64) + 64 * 1024 + 2 * CPNG_READ_WINDOW + width * 5;
+}
+
+cpng_status cpng_decode_luma_columns(const cpng_input *input, uint64_t max_pixels, uint32_t columns,
+                                     const int32_t *tap_first, const int32_t *tap_count,
+                                     const int64_t *weights, uint32_t stride, int precision_bits,
+                                     uint32_t first_row, uint32_t row_count, uint8_t *out,
+                                     char *errbuf, size_t errbuf_len) {
+    if (out == NULL || tap_first == NULL || tap_count == NULL || weights == NULL || columns == 0 ||
+        precision_bits < 1 || precision_bits > 30) {
+        cpng_set_message(errbuf, errbuf_len, "invalid arguments for the luma columns");
+        return CPNG_BAD_ARGUMENT;
+    }
+    cpng_reader reader;
+    cpng_status status = cpng_reader_open(&reader, input, errbuf, errbuf_len);
+    if (status != CPNG_OK) return status;
+    uint8_t signature[8];
+    if (cpng_reader_read(&reader, signature, 8) != 0 || png_sig_cmp(signature, 0, 8) != 0) {
+        cpng_reader_close(&reader);
+        cpng_set_message(errbuf, errbuf_len, "not a PNG file (bad signature)");
+        return CPNG_NOT_PNG;
+    }
+    cpng_error_context context = {.errbuf = errbuf, .errbuf_len = errbuf_len};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, cpng_on_error,
+                                             cpng_on_warning);
+    png_infop info = png == NULL ? NULL : png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        cpng_reader_close(&reader);
+        return CPNG_NO_MEMORY;
+    }
+    // Written after setjmp, read after a longjmp: volatile keeps their values.
+    uint8_t *volatile row = NULL;
+    uint8_t *volatile luma = NULL;
+    volatile cpng_status failure = CPNG_CORRUPT;
+    if (setjmp(context.jump)) {
+        free(row);
+        free(luma);
+        png_destroy_read_struct(&png, &info, NULL);
+        cpng_reader_close(&reader);
+        return failure;
+    }
+    png_set_read_fn(png, &reader, cpng_read_input);
+    png_set_sig_bytes(png, 8);
+    cpng_configure_reader(png);
+    png_read_info(png, info);
+    status = cpng_check_declared_size(png, info, input, max_pixels, errbuf, errbuf_len);
+    png_uint_32 width = png_get_image_width(png, info);
+    png_uint_32 height = png_get_image_height(png, info);
+    if (status == CPNG_OK && png_get_interlace_type(png, info) != PNG_INTERLACE_NONE) {
+        cpng_set_message(errbuf, errbuf_len, "interlaced: decode the whole image");
+        status = CPNG_BAD_ARGUMENT;
+    }
+    if (status == CPNG_OK && ((uint64_t)first_row + row_count > height)) {
+        cpng_set_message(errbuf, errbuf_len, "rows beyond the image");
+        status = CPNG_BAD_ARGUMENT;
+    }
+    for (uint32_t c = 0; status == CPNG_OK && c < columns; c++) {
+        if (tap_first[c] < 0 || tap_count[c] < 0 || (uint32_t)tap_count[c] > stride ||
+            (uint64_t)tap_first[c] + (uint64_t)tap_count[c] > width) {
+            cpng_set_message(errbuf, errbuf_len, "taps beyond the image");
+            status = CPNG_BAD_ARGUMENT;
+        }
+    }
+    if (status != CPNG_OK) {
+        png_destroy_read_struct(&png, &info, NULL);
+        cpng_reader_close(&reader);
+        return status;
+    }
+    cpng_set_rgba_transforms(png, info);
+    size_t row_bytes = png_get_rowbytes(png, info);
+    if (row_bytes != (size_t)width * 4) png_error(png, "unsupported pixel layout after conversion");
+    row = malloc(row_bytes);
+    luma = malloc(width);
+    if (row == NULL || luma == NULL) {
+        failure = CPNG_NO_MEMORY;
+        png_error(png, "out of memory while decoding");
+    }
+    const int64_t half = (int64_t)1 << (precision_bits - 1);
+    const int64_t top = (int64_t)1 << (precision_bits + 8);
+    for (png_uint_32 y = 0; y < height; y++) {
+        png_read_row(png, row, NULL);
+        if (y < first_row || y - first_row >= row_count) continue;  // read anyway: damage is reported
+        for (png_uint_32 x = 0; x < width; x++) {
+            const uint8_t *p = row + (size_t)x * 4;
+            luma[x] = (uint8_t)(((uint32_t)p[0] * 19595u + (uint32_t)p[1] * 38470u +
+                                 (uint32_t)p[2] * 7471u + 0x8000u) >> 16);
+        }
+        uint8_t *line = out + (size_t)(y - first_row) * columns;
+        for (uint32_t c = 0; c < columns; c++) {
+            int64_t sum = half;
+            const uint8_t *source = luma + tap_first[c];
+            const int64_t *weight = weights + (size_t)c * stride;
+            for (int32_t k = 0; k < tap_count[c]; k++) sum += (int64_t)source[k] * weight[k];
+            line[c] = sum >= top ? 255 : sum <= 0 ? 0 : (uint8_t)(sum >> precision_bits);
+        }
+    }
+    png_read_end(png, NULL);
+    free(row);
+    free(luma);
+    png_destroy_read_struct(&png, &info, NULL);
+    cpng_reader_close(&reader);
+    return CPNG_OK;
+}

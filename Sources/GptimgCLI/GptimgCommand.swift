@@ -16,7 +16,7 @@ public struct GptimgCommand: AsyncParsableCommand {
             ImportCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, OpenCommand.self,
             ServeCommand.self, ExportCommand.self,
             TagCommand.self, RateCommand.self, FavCommand.self, PickCommand.self, RejectCommand.self,
-            CollectionCommand.self, DeleteCommand.self,
+            CollectionCommand.self, DeleteCommand.self, SimilarCommand.self, DupesCommand.self, StackCommand.self,
             DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
             GenerateCommand.self, BatchCommand.self, RerunCommand.self, VariantCommand.self,
             TasksCommand.self, ResumeCommand.self, CreditsCommand.self, DiffCommand.self, LineageCommand.self,

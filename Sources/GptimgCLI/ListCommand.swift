@@ -8,7 +8,9 @@ import PNGMetadata
 let queryHelp = """
     Query: words match prompts and tags (all must match); "a phrase"; -word or NOT word excludes; \
     word* is a prefix; a OR b (filters too); AND; ( ) groups. Rejected images show only with \
-    is:rejected. Filters: \(ImageQuery.validFilters). Dates (after:, before:, date:): \(ImageQuery.validDates).
+    is:rejected. Filters: \(ImageQuery.validFilters). similar:ID finds look-alikes within 10 bits of \
+    64 (similar:ID~4 sets the distance, 0-32; see gptimg similar). \
+    Dates (after:, before:, date:): \(ImageQuery.validDates).
     """
 
 extension ImageSort: ExpressibleByArgument {}
@@ -24,6 +26,9 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
     @Option(help: ArgumentHelp(Defaults.sortHelp))
     var sort: ImageSort = Defaults.sort
 
+    @Flag(help: "One line per stack (a task and its variants), its cover and size; see gptimg stack.")
+    var stacks = false
+
     /// The page of images matching `query` (the words and filters as typed), printed.
     func run(_ context: GptimgContext, _ options: CatalogOptions, query: [String]) throws {
         try runCatalogCommand(context) { output in
@@ -36,6 +41,16 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
             }
             let parsed = try ImageQuery(parsing: query.joined(separator: " "))
             let catalog = try options.open(.readOnly, context)
+            if stacks {
+                for stack in try catalog.stacks(parsed, sort: sort, limit: limit, offset: offset) {
+                    if options.json {
+                        output.json(stack.json(in: catalog.location))
+                    } else {
+                        output.line(stack.listLine)
+                    }
+                }
+                return
+            }
             let items = try catalog.list(parsed, sort: sort, limit: limit, offset: offset)
             // On a terminal: each line fitted to its width, and a word when there are more.
             let terminal = !options.json && context.streams.isTerminal(.output)
@@ -88,6 +103,7 @@ struct ListCommand: ContextCommand {
               gptimg list '(fox OR wolf) NOT snow date:2026-12 sort:rating'
               gptimg list is:rejected --limit 100
               gptimg list 'credits:>=4 n:4 has:children -has:parent ref:no'
+              gptimg list --stacks 'tag:coast'
             """
     )
 
@@ -231,6 +247,14 @@ struct OpenCommand: ContextCommand {
             }
             output.line(file)
         }
+    }
+}
+
+extension ImageStack {
+    /// The cover's JSON (with `file`), then `stack` and `stack_size`.
+    func json(in location: LibraryLocation) -> JSONOut {
+        guard case .object(let members) = cover.json(in: location) else { return json }
+        return .object(members + [("stack", .int(Int(id))), ("stack_size", .int(size))])
     }
 }
 

@@ -81,6 +81,7 @@ public final class Catalog: Sendable {
                 configuration.busyMode = .timeout(busyTimeout)
                 configuration.foreignKeysEnabled = true
                 configuration.maximumReaderCount = 4
+                configuration.prepareDatabase { db in db.add(function: Catalog.hammingFunction) }
                 // Turning a new file to WAL takes a lock that SQLite does not wait for: two
                 // processes opening a new library at once can get SQLITE_BUSY here, busy timeout
                 // or not (GRDB's DatabaseSharing.md). Retry for a while before giving up.
@@ -124,6 +125,12 @@ public final class Catalog: Sendable {
         case newer
 
         init(_ db: Database, _ migrator: DatabaseMigrator = Schema.migrator()) throws {
+            // A read transaction's snapshot starts with its first statement that runs. GRDB's
+            // `appliedIdentifiers` prepares a SELECT on grdb_migrations (a prepare that fails
+            // takes no snapshot) and then looks whether that table exists, in a later one: another
+            // process's first open in between made the table appear, and "no such table" escaped.
+            // Reading sqlite_master first fixes one snapshot for all that follows.
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
             if try migrator.hasBeenSuperseded(db) {
                 self = .newer
             } else {
@@ -143,6 +150,7 @@ public final class Catalog: Sendable {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(busyTimeout)
+            configuration.prepareDatabase { db in db.add(function: Catalog.hammingFunction) }
             let queue = try DatabaseQueue(path: name, configuration: configuration)
             do {
                 return (queue, try queue.read { try SchemaState($0) })

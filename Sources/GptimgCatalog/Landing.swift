@@ -3,6 +3,7 @@ import GRDB
 import GptimgAPI
 import GptimgSupport
 import PNGMetadata
+import PNGRaster
 
 #if canImport(Glibc)
     import Glibc
@@ -28,6 +29,9 @@ struct PreparedImage: @unchecked Sendable {
     var originalName: String?
     var target: LandingTarget
     var staged: ImageStore.StagedFile?
+    /// The perceptual hash (`PerceptualHash.signed`), from the bytes already in memory; nil when
+    /// the pixels cannot be decoded (the file still lands; its hash stays NULL).
+    var phash: Int64? = nil
 }
 
 /// What happened to one file handed to the store.
@@ -162,7 +166,8 @@ extension Catalog {
         return PreparedImage(
             sha256: sha, bytes: bytes.count, width: report.header.width, height: report.header.height, report: report,
             relativePath: ImageStore.relativePath(createdAt: createdAt, prompt: prompt, sha256: sha),
-            createdAt: createdAt, originalName: originalName, target: target, staged: nil)
+            createdAt: createdAt, originalName: originalName, target: target, staged: nil,
+            phash: (try? PerceptualHash(pngData: bytes))?.signed)
     }
 
     /// The existing image with this SHA-256, if any.
@@ -276,6 +281,9 @@ extension Catalog {
             generator: info?.generator.rawValue ?? "none", createdAt: item.createdAt, addedAt: now,
             originalName: item.originalName)
         try image.insert(db)
+        if let phash = item.phash {
+            try db.execute(sql: "UPDATE images SET phash = ? WHERE id = ?", arguments: [phash, image.id])
+        }
         try ImageMetadataRecord(
             imageID: image.id, textChunks: Self.chunksJSON(item.report.textChunks),
             parameters: Self.parametersJSON(info?.parameters ?? []),

@@ -350,6 +350,9 @@ extension Catalog {
             try rebuildSearchIndex()
             fixed.append("rebuilt the search index")
         }
+        // Images landed before v4-phash (or readopted above without one) get their perceptual hash.
+        let hashed = try fillPerceptualHashes()
+        if hashed > 0 { fixed.append("computed the perceptual hash of \(hashed) image(s)") }
     }
 
     /// Catalogues a file already under `images/` where it is (nothing is copied).

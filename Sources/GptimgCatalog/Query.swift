@@ -49,6 +49,10 @@ public struct ImageQuery: Sendable, Hashable {
         case hasParent(Bool)
         case hasChildren(Bool)
         case hasReferences(Bool)
+        /// `similar:ID` or `similar:ID~N`: images within N bits (default 10) of ID's perceptual hash.
+        case similar(id: String, distance: Int)
+        /// `stack:ID`: the images of ID's stack (its task and its variant chain).
+        case stack(String)
         /// From the first time on, before the second (`date:`: a day or a month).
         case during(QueryTime, QueryTime)
     }
@@ -96,6 +100,7 @@ public struct ImageQuery: Sendable, Hashable {
     public static let filterNames = [
         "aspect", "type", "status", "tag", "in", "rating", "fav", "after", "before", "source", "generator", "task",
         "size", "parent", "date", "is", "credits", "n", "has", "ref", "sort",
+        "similar", "stack",
     ]
     /// Every filter with an example value or the values it takes: for help and error messages.
     public static let validFilters =
@@ -103,7 +108,7 @@ public struct ImageQuery: Sendable, Hashable {
         aspect:16:9 type:t2i|i2i status:\(GenerationStatus.allCases.map(\.rawValue).joined(separator: "|")) tag:NAME \
         in:COLLECTION rating:>=4 fav:yes|no is:picked|rejected|unrated|fav after:DATE before:DATE date:DAY|MONTH \
         source:api|import|simulator generator:\(generatorNames.joined(separator: "|")) task:TASK_ID size:1536x864 \
-        parent:ID credits:>=4 n:4 has:parent|children|refs ref:yes|no sort:\(sortNames)
+        parent:ID credits:>=4 n:4 has:parent|children|refs ref:yes|no sort:\(sortNames) similar:ID stack:ID
         """
     /// The forms `after:`, `before:` and `date:` take, for their error message.
     public static let validDates =
@@ -422,6 +427,14 @@ public struct ImageQuery: Sendable, Hashable {
             case "fav", "favorite", "favourite": return .favorite(true)
             default: throw bad("picked, rejected, unrated or fav")
             }
+        case "similar":
+            let parts = value.split(separator: "~", maxSplits: 1, omittingEmptySubsequences: false)
+            let distance = parts.count == 2 ? Int(parts[1]) : 10
+            guard !parts[0].isEmpty, let distance, (0...32).contains(distance) else {
+                throw bad("an image ID, optionally ~ and a distance of 0-32 bits (similar:42, similar:42~4)")
+            }
+            return .similar(id: String(parts[0]), distance: distance)
+        case "stack": return .stack(value)
         case "has":
             switch value.lowercased() {
             case "parent": return .hasParent(true)
@@ -844,6 +857,14 @@ struct SearchSQL {
             )
         case .hasReferences(let yes):
             return ("json_array_length(g.reference_images) " + (yes ? "> 0" : "= 0"), [], true)
+        case .stack(let id):
+            return ("i.stack_id = (SELECT stack_id FROM images WHERE id = ?)", [try resolve(id)], false)
+        case .similar(let id, let distance):
+            let image = try resolve(id)
+            return (
+                "i.id <> ? AND gptimg_hamming(i.phash, (SELECT phash FROM images WHERE id = ?)) <= ?",
+                [image, image, distance], false
+            )
         }
     }
 

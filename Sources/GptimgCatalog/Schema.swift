@@ -14,6 +14,8 @@ package enum Schema {
         ("v1-catalog", v1),
         ("v2-requested-options", v2),
         ("v3-picks", v3),
+        ("v4-phash", v4),
+        ("v5-stacks", v5),
         ("v5-smart", v5Smart),
     ]
 
@@ -229,5 +231,74 @@ package enum Schema {
     /// a regular collection.
     static let v5Smart = """
         ALTER TABLE collections ADD COLUMN query TEXT;
+        """
+
+    // MARK: - v4 (issue 17: look-alikes)
+
+    /// `phash`: the image's 64-bit DCT perceptual hash (`PerceptualHash`, equal to
+    /// `imagehash.phash`) as a signed integer, NULL until computed (images landed before v4, or a
+    /// file that could not be decoded). `similar`, `dupes` and `similar:` compute the missing ones
+    /// first; the partial index finds those without reading every row.
+    static let v4 = """
+        ALTER TABLE images ADD COLUMN phash INTEGER;
+        CREATE INDEX images_without_phash ON images(id) WHERE phash IS NULL;
+        """
+
+    // MARK: - v5 (issue 17: stacks)
+
+    /// `stack_id`: the stack a generation and its images belong to, the id of the generation at the
+    /// root of its variant chain (a generation with no parent image is its own root). The images of
+    /// one task, and a variant chain (an image and everything made from it), share one stack.
+    /// Kept on `images` too, so that `list --stacks` groups and picks each stack's cover
+    /// (best-rated, then picked, then newest) from one index, without reading `generations`.
+    /// Triggers keep both current whichever lands first (the parent or the variant, as the
+    /// lineage triggers do); a chain is walked at most 1000 steps deep (a forged cycle stops).
+    static let v5 = """
+        ALTER TABLE generations ADD COLUMN stack_id INTEGER;
+        ALTER TABLE images ADD COLUMN stack_id INTEGER;
+        WITH RECURSIVE chain(id, root, depth) AS (
+            SELECT id, id, 0 FROM generations WHERE parent_image_id IS NULL
+            UNION ALL
+            SELECT c.id, chain.root, chain.depth + 1 FROM chain
+                JOIN images p ON p.generation_id = chain.id
+                JOIN generations c ON c.parent_image_id = p.id
+            WHERE chain.depth < 1000
+        )
+        UPDATE generations SET stack_id = (SELECT min(root) FROM chain WHERE chain.id = generations.id);
+        UPDATE generations SET stack_id = id WHERE stack_id IS NULL;
+        UPDATE images SET stack_id = (SELECT stack_id FROM generations g WHERE g.id = images.generation_id);
+        CREATE INDEX generations_by_stack ON generations(stack_id);
+        CREATE INDEX images_by_stack ON images(stack_id, rating DESC, pick DESC, created_at DESC, id DESC);
+
+        CREATE TRIGGER stack_generation_recorded AFTER INSERT ON generations BEGIN
+            UPDATE generations SET stack_id = coalesce(
+                (SELECT pg.stack_id FROM images p JOIN generations pg ON pg.id = p.generation_id
+                 WHERE p.id = NEW.parent_image_id), NEW.id)
+                WHERE id = NEW.id;
+        END;
+        -- A root generation linked to its parent later: it and every generation stacked under it move.
+        CREATE TRIGGER stack_parent_linked AFTER UPDATE OF parent_image_id ON generations
+            WHEN NEW.parent_image_id IS NOT NULL AND NEW.stack_id = NEW.id BEGIN
+            UPDATE generations SET stack_id = (
+                SELECT pg.stack_id FROM images p JOIN generations pg ON pg.id = p.generation_id
+                WHERE p.id = NEW.parent_image_id)
+                WHERE stack_id = NEW.id AND (
+                    SELECT pg.stack_id FROM images p JOIN generations pg ON pg.id = p.generation_id
+                    WHERE p.id = NEW.parent_image_id) IS NOT NULL;
+        END;
+        -- A parent image landing after generations that name it by id (a rebuild inserts them so).
+        CREATE TRIGGER stack_parent_image_landed AFTER INSERT ON images BEGIN
+            UPDATE generations SET stack_id = (SELECT stack_id FROM generations WHERE id = NEW.generation_id)
+                WHERE stack_id IN (
+                    SELECT c.id FROM generations c WHERE c.parent_image_id = NEW.id AND c.stack_id = c.id
+                      AND c.id <> (SELECT stack_id FROM generations WHERE id = NEW.generation_id));
+        END;
+        CREATE TRIGGER stack_image_landed AFTER INSERT ON images BEGIN
+            UPDATE images SET stack_id = (SELECT stack_id FROM generations WHERE id = NEW.generation_id)
+                WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER stack_moved AFTER UPDATE OF stack_id ON generations BEGIN
+            UPDATE images SET stack_id = NEW.stack_id WHERE generation_id = NEW.id;
+        END;
         """
 }

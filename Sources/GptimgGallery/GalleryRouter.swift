@@ -123,9 +123,18 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
         }
         do {
             let query = try request.imageQuery()
-            let rows = try catalog.list(
-                query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
-                promptExcerpt: Pages.tileExcerpt + 1)
+            var rows: [ImageDetails]
+            if request.stacks == "1" {
+                let stacks = try catalog.stacks(
+                    query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
+                    promptExcerpt: Pages.tileExcerpt + 1)
+                rows = stacks.map(\.cover)
+                grid.stacks = Dictionary(stacks.map { ($0.cover.image.id, $0.size) }, uniquingKeysWith: { a, _ in a })
+            } else {
+                rows = try catalog.list(
+                    query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
+                    promptExcerpt: Pages.tileExcerpt + 1)
+            }
             grid.items = Array(rows.prefix(gallery.pageSize))
             if rows.count > gallery.pageSize, let last = grid.items.last { grid.next = ImageCursor(after: last) }
             if firstPage { grid.total = try catalog.count(query) }

@@ -48,6 +48,8 @@ struct GridRequest: Sendable, Hashable {
     var collection = ""
     var rating = ""
     var favorite = ""
+    /// "1": one tile per stack (a task and its variants), its cover, with a count that opens it.
+    var stacks = ""
     /// The last image of the previous page (keyset paging, newest first).
     var cursor: ImageCursor?
 
@@ -56,7 +58,7 @@ struct GridRequest: Sendable, Hashable {
     static var controls: [(parameter: String, field: WritableKeyPath<GridRequest, String>)] {
         [
             ("aspect", \.aspect), ("type", \.type), ("tag", \.tag), ("in", \.collection), ("rating", \.rating),
-            ("fav", \.favorite),
+            ("fav", \.favorite), ("stacks", \.stacks),
         ]
     }
 

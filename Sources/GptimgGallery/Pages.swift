@@ -64,6 +64,8 @@ enum Pages {
         var path: String = "/"
         var heading: HTML = .empty
         var title: String = "Images"
+        /// In stacks mode (`stacks=1`): each cover's stack size, by the cover's image id.
+        var stacks: [Int64: Int]?
     }
 
     static func grid(_ grid: Grid, token: EditToken, thumbs: ThumbnailStore) -> HTML {
@@ -95,7 +97,8 @@ enum Pages {
                         """
                 )
             }
-            body.append("<ul class=\"grid\" id=\"grid\">\(grid.items.map { tile($0, thumbs: thumbs) })</ul>")
+            let tiles = grid.items.map { tile($0, thumbs: thumbs, stackSize: grid.stacks?[$0.image.id]) }
+            body.append("<ul class=\"grid\" id=\"grid\">\(tiles)</ul>")
             body.append(pager(grid))
         }
         return layout(
@@ -124,7 +127,8 @@ enum Pages {
     static let tileExcerpt = 320
 
     /// One thumbnail: links to the image page; the prompt is its caption and alternative text.
-    static func tile(_ item: ImageDetails, thumbs: ThumbnailStore) -> HTML {
+    /// A stack's cover (`stackSize` over 1) carries its count, a link to the grid of its images.
+    static func tile(_ item: ImageDetails, thumbs: ThumbnailStore, stackSize: Int? = nil) -> HTML {
         let image = item.image
         let size = thumbs.fittedSize(width: image.width, height: image.height)
         var prompt = item.generation.prompt.isEmpty ? "(no prompt)" : item.generation.prompt
@@ -145,11 +149,17 @@ enum Pages {
         case .rejected: badges.append("<span class=\"pick\" title=\"rejected\">✗</span>")
         case .none: break
         }
+        let stack: HTML =
+            (stackSize ?? 0) > 1
+            ? """
+            <a class="stack-count" href="/?q=\(QueryString.encode("stack:\(image.id)"))" title="open the stack \
+            (\(stackSize ?? 0) images)">×\(stackSize ?? 0)</a>
+            """ : .empty
         return """
             <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
             height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span \
             class="caption">\(truncated(prompt, 160))</span></a>\
-            \(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")</li>
+            \(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")\(stack)</li>
             """
     }
 
@@ -178,6 +188,7 @@ enum Pages {
                 request.rating))
         parts.append(select("fav", "Favourites", [("", "any"), ("yes", "only ♥"), ("no", "not ♥")], request.favorite))
         parts.append(select("tag", "Tag", [("", "any")] + tags.map { ($0, $0) }, request.tag))
+        parts.append(select("stacks", "Show", [("", "every image"), ("1", "stacks")], request.stacks))
         if !fixedCollection {
             parts.append(select("in", "Collection", [("", "any")] + collections.map { ($0, $0) }, request.collection))
         }

@@ -100,6 +100,8 @@ enum StaticAssets {
             .badges { position: absolute; top: 6px; right: 6px; display: flex; gap: 4px; font-size: 12px; }
             .badges span { background: rgba(0, 0, 0, 0.65); border-radius: 10px; padding: 1px 7px; }
             .badges .stars { color: var(--gold); }
+            .stack-count { position: absolute; top: 6px; left: 6px; background: rgba(0, 0, 0, 0.75); \
+            border-radius: 10px; padding: 1px 8px; font-size: 12px; color: var(--text); }
             .badges .fav { color: var(--fav); }
             .grid.small { grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 8px; }
             .grid.small .caption { font-size: 11.5px; }

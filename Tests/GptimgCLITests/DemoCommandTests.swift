@@ -5,6 +5,7 @@ import GptimgClient
 import GptimgGeneration
 import GptimgSimulator
 import PNGMetadata
+import TestSupport
 import Testing
 
 @testable import GptimgCLI
@@ -42,6 +43,10 @@ struct DemoCommandTests {
         #expect(jsonObjects(collection.stdout).count == 8)
         let doctor = await gptimg(["doctor", "--library", library])
         #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
+        // Generation landing stores each image's perceptual hash, from the bytes it downloaded.
+        let hashed = try ProcessRunner.run(
+            ["sqlite3", library + "/catalog.sqlite", "SELECT count(*) FROM images WHERE phash IS NOT NULL"])
+        #expect(hashed.stdout == "8\n", "\(hashed)")
     }
 
     /// Before it used the one scheduler, the demo ran its tasks in a throwing task group: one

@@ -8,8 +8,8 @@ import Testing
 /// Fixtures/make-release-catalog.sh through its real commands: generations against the simulator
 /// incl. a variant, a batch, a detached, a failed-and-refunded and a refused one; an import; tags,
 /// ratings, a favourite, collections in a chosen order; an interrupted landing's intent) opens
-/// with this code after one migration (`v3-picks`, issue 17) and its backup: every row of every
-/// table found, no image picked or rejected.
+/// with this code after three migrations (`v3-picks`, `v4-phash`, `v5-stacks`, issue 17) and its
+/// backup: every row of every table found, no image picked or rejected, the variant in its parent's stack.
 @Suite("catalog: a catalog written by the released gptimg")
 struct ReleaseCatalogTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -26,12 +26,17 @@ struct ReleaseCatalogTests {
     @Test func itMigratesToPicksAndEveryRowIsFound() throws {
         let library = try Self.library()
         let catalog = try library.open()
-        // The released migrations are known by the same identifiers: only v3-picks ran, after a backup.
+        // The released migrations are known by the same identifiers: only v3, v4 and v5 ran, after one backup.
         let backups = (try? FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)) ?? []
         #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
         let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY identifier")
         #expect(applied == Schema.migrations.map(\.0).sorted().joined(separator: "\n"))
         #expect(try library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
+        #expect(try library.sql("SELECT count(*) FROM images WHERE phash IS NULL") == "7")
+        // v5: the task of images 1 and 2 and its variant (image 3) are one stack; every other task its own.
+        #expect(
+            try library.sql("SELECT group_concat(stack_id, ',') FROM (SELECT stack_id FROM images ORDER BY id)")
+                == "1,1,1,3,4,8,9")
 
         // images (with generations, tags, collections): newest first, ties by id.
         let all = try catalog.list(ImageQuery(), limit: 100)

@@ -55,6 +55,46 @@ struct GalleryRouteTests {
         }
     }
 
+    @Test("stacks: one tile per stack with a count that opens the grid of its images; pages by cursor")
+    func stacks() async throws {
+        let library = try await GalleryLibrary.standard()
+        let parent = try library.details(task: "gpt-image-2-PARENTPARENTPARENTPARE")
+        let child = try library.details(task: "gpt-image-2-CHILDCHILDCHILDCHILDC")
+        try await library.withRouter { client in
+            let plain = try await client.get("/").text
+            #expect(!plain.contains("stack-count"))
+            let response = try await client.get("/?stacks=1")
+            #expect(response.status == .ok)
+            let html = response.text
+            // Six images, five stacks: the lighthouse and its variant are one tile, the variant (newest) its cover.
+            #expect(occurrences(of: "<li class=\"tile\">", in: html) == 5)
+            #expect(occurrences(of: "class=\"stack-count\"", in: html) == 1)
+            let link = "/?q=stack%3A\(child.image.id)"
+            #expect(html.contains("href=\"\(link)\""), "\(html)")
+            #expect(html.contains(">×2</a>"))
+            #expect(html.contains("/thumb/\(child.image.sha256).png"))
+            #expect(!html.contains("/thumb/\(parent.image.sha256).png"))
+            #expect(html.contains("<option value=\"1\" selected>stacks</option>"))
+            // The count opens the stack: both images, as a grid.
+            let opened = try await client.get(link).text
+            #expect(occurrences(of: "<li class=\"tile\">", in: opened) == 2)
+            #expect(opened.contains("/thumb/\(parent.image.sha256).png"))
+            #expect(opened.contains("<span id=\"total\">2</span> images match"))
+        }
+        // Pages of 2 stacks, by cursor: every stack once.
+        var seen: [String] = []
+        var next: String? = "/?stacks=1"
+        while let uri = next {
+            let html = try await library.withRouter(pageSize: 2) { client in try await client.get(uri).text }
+            let tiles = html.components(separatedBy: "<a href=\"/image/").dropFirst()
+            seen += tiles.map { String($0.prefix { $0 != "\"" }) }
+            next = html.range(of: "id=\"next\" href=\"").map { range in
+                String(html[range.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            }
+        }
+        #expect(seen.count == 5 && Set(seen).count == 5, "\(seen)")
+    }
+
     @Test("paging by cursor: pages of 2, no image twice, the last page has no next link")
     func paging() async throws {
         let library = try await GalleryLibrary.standard()

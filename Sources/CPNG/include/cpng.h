@@ -62,6 +62,23 @@ cpng_status cpng_inspect(const cpng_input *input, uint64_t max_pixels, cpng_head
 /// from a memory budget before decoding.
 uint64_t cpng_thumbnail_memory(const cpng_header *header, uint32_t dst_width, uint32_t dst_height);
 
+/// The most bytes `cpng_decode_luma_columns` allocates for an image with this header (without
+/// the caller's `out`), so a caller can reserve them from a memory budget before decoding.
+uint64_t cpng_luma_columns_memory(const cpng_header *header);
+
+/// Decodes a non-interlaced PNG row by row, never holding the whole image: each row becomes 8-bit
+/// luma as Pillow's RGB to L conversion makes it ((R*19595 + G*38470 + B*7471 + 0x8000) >> 16,
+/// alpha ignored), then `columns` samples, each `tap_count[c]` luma values from `tap_first[c]`
+/// weighted by `weights[c * stride + k]` in fixed point of `precision_bits` bits, rounded and
+/// clamped to 0-255 (Pillow's 8-bit horizontal resampling pass). Rows first_row to
+/// first_row + row_count - 1 are written to `out`, `columns` bytes each; every row is still read,
+/// so damage anywhere is reported. An interlaced image is CPNG_BAD_ARGUMENT (decode it whole).
+cpng_status cpng_decode_luma_columns(const cpng_input *input, uint64_t max_pixels, uint32_t columns,
+                                     const int32_t *tap_first, const int32_t *tap_count,
+                                     const int64_t *weights, uint32_t stride, int precision_bits,
+                                     uint32_t first_row, uint32_t row_count, uint8_t *out,
+                                     char *errbuf, size_t errbuf_len);
+
 /// Decodes to a dst_width x dst_height 8-bit RGBA thumbnail in `dst` (dst_width*dst_height*4
 /// bytes), never larger than the image. Rows stream from libpng into the box shrink of
 /// `cpng_resize_rgba`, then its Lanczos-3: the pixels are those of decoding the whole image and
