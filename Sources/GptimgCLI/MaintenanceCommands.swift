@@ -42,10 +42,12 @@ struct DoctorCommand: ContextCommand {
                         ("problems", .array(report.problems.map { .string($0.description) })),
                         ("notices", .array(report.notices.map { .string($0.description) })),
                         ("fixed", .array(report.fixed.map(JSONOut.string))),
+                        ("backup", .optional(report.backup?.path)),
                     ]))
             } else {
                 for problem in report.problems { output.line("problem: " + problem.description) }
                 for notice in report.notices { output.line("notice:  " + notice.description) }
+                if let backup = report.backup { output.line("saved:   the catalog as \(backup.path) first") }
                 for fixed in report.fixed { output.line("fixed:   " + fixed) }
                 output.line(
                     "\(report.imagesChecked) images, \(report.filesScanned) files checked: "
@@ -91,37 +93,6 @@ struct RebuildCommand: ContextCommand {
                 output.line(
                     "rebuilt the catalog: \(report.images) images, \(report.generations) generations"
                         + (report.carriedOver ? " (ratings, tags, collections and ledger carried over)" : ""))
-            }
-        }
-    }
-}
-
-struct BackupCommand: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backup",
-        abstract: "Write a consistent, verified snapshot of the catalog.",
-        discussion:
-            """
-            Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  \
-            gptimg backup --to ~/catalog-2026-11-21.sqlite
-            """
-    )
-
-    @OptionGroup var options: CatalogOptions
-
-    @OptionGroup var global: GlobalOptions
-
-    @Option(name: .long, help: ArgumentHelp("Where to write the snapshot (must not exist).", valueName: "file"))
-    var to: String?
-
-    func run(_ context: GptimgContext) throws {
-        try runCatalogCommand(context) { output in
-            let catalog = try options.openExisting(context)
-            let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
-            if options.json {
-                output.json(.object([("backup", .string(url.path))]))
-            } else {
-                output.line("backed up the catalog to \(url.path)")
             }
         }
     }

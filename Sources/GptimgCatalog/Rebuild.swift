@@ -191,41 +191,7 @@ extension Catalog {
             throw CatalogError.rebuildFailed(reason: describeError(error))
         }
 
-        // The swap. Leaving WAL mode needs the only connection to the old catalog: if another
-        // process has it open, this fails and nothing changes.
-        if FileManager.default.fileExists(atPath: catalogPath) {
-            do {
-                let queue = try DatabaseQueue(path: catalogPath)
-                try queue.writeWithoutTransaction { db in
-                    _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                    let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
-                    guard mode == "delete" else {
-                        throw CatalogError.rebuildFailed(reason: "journal mode stayed \(mode ?? "?")")
-                    }
-                }
-                try queue.close()
-            } catch let error as DatabaseError
-                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            {
-                try? FileManager.default.removeItem(atPath: newPath)
-                throw CatalogError.rebuildFailed(
-                    reason: "another gptimg is using the library: stop it and run rebuild again")
-            } catch {
-                // A damaged old catalog cannot be opened: it is replaced as it is (its copy is in backups/).
-            }
-        }
-        let descriptor = Glibc.open(newPath, O_RDONLY)
-        if descriptor >= 0 {
-            fsync(descriptor)
-            Glibc.close(descriptor)
-        }
-        unlink(catalogPath + "-wal")
-        unlink(catalogPath + "-shm")
-        guard rename(newPath, catalogPath) == 0 else {
-            throw CatalogError.rebuildFailed(
-                reason: "cannot put the new catalog in place: \(errnoDescription())")
-        }
-        AtomicFile.syncDirectory(location.root.path)
+        try swapIn(newPath, location: location)
         // Every image's sidecar and the collections file from the new catalog, and the journal
         // completed with the generations it lacked: a second rebuild gives the same catalog.
         let rebuilt = try Catalog.open(location, access: .readWrite, clock: clock)
@@ -253,6 +219,49 @@ extension Catalog {
             }
         }
         return report
+    }
+
+    /// Puts the catalog at `newPath` (a closed SQLite file in the library folder) in place of
+    /// `catalog.sqlite` with one rename. Leaving WAL mode needs the only connection to the old
+    /// catalog: if another process has it open, this fails and nothing changes.
+    static func swapIn(
+        _ newPath: String, location: LibraryLocation,
+        failure: (String) -> CatalogError = { CatalogError.rebuildFailed(reason: $0) }
+    ) throws {
+        let catalogPath = location.catalogURL.path
+        // The swap. Leaving WAL mode needs the only connection to the old catalog: if another
+        // process has it open, this fails and nothing changes.
+        if FileManager.default.fileExists(atPath: catalogPath) {
+            do {
+                let queue = try DatabaseQueue(path: catalogPath)
+                try queue.writeWithoutTransaction { db in
+                    _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+                    guard mode == "delete" else {
+                        throw failure("journal mode stayed \(mode ?? "?")")
+                    }
+                }
+                try queue.close()
+            } catch let error as DatabaseError
+                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            {
+                try? FileManager.default.removeItem(atPath: newPath)
+                throw failure("another gptimg is using the library: stop it and run the command again")
+            } catch {
+                // A damaged old catalog cannot be opened: it is replaced as it is (its copy is in backups/).
+            }
+        }
+        let descriptor = Glibc.open(newPath, O_RDONLY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            Glibc.close(descriptor)
+        }
+        unlink(catalogPath + "-wal")
+        unlink(catalogPath + "-shm")
+        guard rename(newPath, catalogPath) == 0 else {
+            throw failure("cannot put the new catalog in place: \(errnoDescription())")
+        }
+        AtomicFile.syncDirectory(location.root.path)
     }
 
     /// The id an image keeps in a rebuild: its sidecar's (when the sidecar is its own, by
