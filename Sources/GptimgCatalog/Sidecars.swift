@@ -55,6 +55,10 @@ func readSidecar(besideImageFile path: String) -> XMPSidecar? {
 extension Catalog {
     static let creatorTool = "gptimg \(GptimgBuild.version)"
 
+    /// `GPTIMG_NO_SIDECARS=1`: write no sidecars — for `bench/sidecar.sh`'s peer, which measures
+    /// what they cost. The library's files then lag its catalog (`doctor --fix` catches up).
+    static let sidecarsOff = ProcessInfo.processInfo.environment["GPTIMG_NO_SIDECARS"] == "1"
+
     // MARK: - Sidecars
 
     /// The sidecars of `ids` as the catalog holds them, with the files they go beside (images
@@ -111,7 +115,7 @@ extension Catalog {
     /// each; many are written in parallel and made durable together with one `syncfs`, so a
     /// bulk edit of thousands of images costs one flush, not thousands.
     static func writeSidecars(_ sidecars: [(String, XMPSidecar)]) throws {
-        guard !sidecars.isEmpty else { return }
+        guard !sidecars.isEmpty, !sidecarsOff else { return }
         let durableEach = sidecars.count <= 4
         let failures = UnsafeMutableBufferPointer<String?>.allocate(capacity: sidecars.count)
         failures.initialize(repeating: nil)
