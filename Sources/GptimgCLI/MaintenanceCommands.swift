@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgClient
 import GptimgSupport
 import PNGMetadata
 
-struct DoctorCommand: ContextCommand {
+struct DoctorCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract:
@@ -30,10 +31,32 @@ struct DoctorCommand: ContextCommand {
     @Flag(help: "Repair what can be repaired.")
     var fix = false
 
-    func run(_ context: GptimgContext) throws {
-        try runCatalogCommand(context) { output in
+    @Flag(help: "With --fix: download missing images again from their hosted URL (checked by SHA-256).")
+    var download = false
+
+    func validate() throws {
+        if download && !fix { throw ValidationError("--download goes with --fix") }
+    }
+
+    func run(_ context: GptimgContext) async throws {
+        try await runCatalogCommand(context) { output in
             let catalog = try options.open(fix ? .readWrite : .readOnly, context)
-            let report = try catalog.doctor(fix: fix)
+            var downloaded: [String] = []
+            if download {
+                // Fetched first: a file that comes back is then no missing file for --fix to remove.
+                for (id, url) in try catalog.missingDownloadable() {
+                    do {
+                        let bytes = try await APIClient.download(
+                            url, maxBytes: ImportLimits.standard.maxFileBytes, transport: context.transport)
+                        try catalog.putBackMissingFile(id, bytes: bytes)
+                        downloaded.append("downloaded image \(id) again from \(ValueShape.withoutQuery(url))")
+                    } catch {
+                        downloaded.append("could not download image \(id) again: \(describeError(error))")
+                    }
+                }
+            }
+            var report = try catalog.doctor(fix: fix)
+            report.fixed.insert(contentsOf: downloaded, at: 0)
             if options.json {
                 output.json(
                     .object([

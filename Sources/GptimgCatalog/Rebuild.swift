@@ -453,6 +453,10 @@ extension Catalog {
                             og.batch_key
                             FROM old.generations og
                             WHERE NOT EXISTS (SELECT 1 FROM old.images oi WHERE oi.generation_id = og.id)
+                              AND NOT EXISTS (SELECT 1 FROM main.generations g WHERE g.id = og.id
+                                  AND g.created_at IS og.created_at AND g.prompt IS og.prompt)
+                              AND (og.batch_key IS NULL OR og.batch_key NOT IN (SELECT batch_key FROM main.generations \
+                            WHERE batch_key IS NOT NULL))
                               AND (og.task_id IS NULL OR og.task_id NOT IN (SELECT task_id FROM generations WHERE \
                             task_id IS NOT NULL));
                             """)

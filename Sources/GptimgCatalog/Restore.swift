@@ -325,3 +325,84 @@ enum Rebuild {
         Catalog.inferredSource(prepared.report.generation)
     }
 }
+
+extension Catalog {
+    // MARK: - Missing files downloaded again
+
+    /// The catalogued images whose file is missing and whose hosted URL is recorded: what
+    /// `doctor --fix --download` can fetch again.
+    public func missingDownloadable() throws -> [(id: Int64, url: String)] {
+        let rows = try read("list images") { db in
+            try Row.fetchAll(db, sql: "SELECT id, path, remote_url FROM images WHERE remote_url IS NOT NULL ORDER BY id")
+        }
+        return rows.compactMap { row in
+            guard let id = row[0] as Int64?, let path = row[1] as String?, let url = row[2] as String?,
+                case .failure(.missing) = location.checkedFile(atCatalogPath: path)
+            else { return nil }
+            return (id, url)
+        }
+    }
+
+    /// Our own chunks (before the image data) from `image_metadata.text_chunks`, in order.
+    static func ownChunks(_ json: String) -> [TextChunk] {
+        guard case .array(let items)? = JSONValue.parse(json) else { return [] }
+        return items.compactMap { item -> TextChunk? in
+            guard case .object(let chunk) = item else { return nil }
+            func text(_ key: String) -> String? { if case .string(let value)? = chunk[key] { value } else { nil } }
+            func flag(_ key: String) -> Bool { if case .bool(let value)? = chunk[key] { value } else { false } }
+            guard let keyword = text("keyword"), GptimgEmbedding.ownKeywords.contains(keyword),
+                !flag("after_image_data"), let kind = text("type").flatMap(TextChunk.Kind.init(rawValue:)),
+                let body = text("text")
+            else { return nil }
+            return TextChunk(
+                kind: kind, keyword: keyword, text: body, compressed: flag("compressed"),
+                encoding: text("encoding").flatMap(TextChunk.Encoding.init(rawValue:)) ?? .utf8,
+                languageTag: text("language") ?? "", translatedKeyword: text("translated_keyword") ?? "")
+        }
+    }
+
+    /// Puts `bytes`, downloaded again, back as image `id`'s file: only when they hash to its
+    /// recorded SHA-256, only at a path gptimg writes inside `images/`, and never over a file
+    /// (written under a temporary name, fsynced, then linked into place).
+    public func putBackMissingFile(_ id: Int64, bytes: [UInt8]) throws {
+        guard let image = try read("read an image", { try ImageRecord.fetchOne($0, key: id) }) else {
+            throw CatalogError.noSuchImage(String(id))
+        }
+        // The API hosts the image as it made it; the library's file carries our metadata too:
+        // the chunks the catalog kept of it are spliced in again, as landing did.
+        var bytes = bytes
+        if ImageStore.sha256Hex(bytes) != image.sha256,
+            let stored = try read("read an image's metadata", { try ImageMetadataRecord.fetchOne($0, key: id) }),
+            let spliced = try? PNGEditor.splice(
+                bytes, inserting: Self.ownChunks(stored.textChunks), removingKeywords: GptimgEmbedding.ownKeywords)
+        {
+            bytes = spliced
+        }
+        guard ImageStore.sha256Hex(bytes) == image.sha256 else {
+            throw CatalogError.file(
+                path: image.path, reason: "the downloaded bytes are not the image recorded (SHA-256 differs); not kept")
+        }
+        guard case .failure(.missing) = location.checkedFile(atCatalogPath: image.path) else {
+            throw CatalogError.file(path: image.path, reason: "is not missing, or its path is not one gptimg writes")
+        }
+        try location.checkLandingFolder(image.path)
+        let destination = location.root.path + "/" + image.path
+        let folder = (destination as NSString).deletingLastPathComponent
+        try ImageStore.makeDirectories(folder)
+        let temporary = folder + "/.download-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(temporary) }
+        do {
+            try AtomicFile.write(bytes, to: temporary, durable: true)
+        } catch {
+            throw CatalogError.file(path: image.path, reason: error.description)
+        }
+        guard link(temporary, destination) == 0 else {
+            throw CatalogError.file(path: image.path, reason: "cannot put it back: \(errnoDescription())")
+        }
+        AtomicFile.syncDirectory(folder)
+        let location = self.location
+        try write("write a sidecar") { db in
+            try Self.writeSidecars(try Self.sidecars(of: [id], location: location, db: db))
+        }
+    }
+}

@@ -149,8 +149,8 @@ struct DurableLibraryTests {
     }
 
     /// `doctor --fix` then `doctor`: clean, and nothing left to notice about the library's files.
-    static func expectConverges(_ workspace: GenerationWorkspace, _ damage: String) async {
-        let fixed = await workspace(["doctor", "--fix", "--json"])
+    static func expectConverges(_ workspace: GenerationWorkspace, _ damage: String, _ extra: [String] = []) async {
+        let fixed = await workspace(["doctor", "--fix", "--json"] + extra)
         #expect(fixed.status == 0, "\(damage): \(fixed.stderr)")
         let after = await workspace(["doctor", "--json"])
         #expect(after.status == 0, "\(damage): \(after.stdout)")
@@ -160,7 +160,7 @@ struct DurableLibraryTests {
 
     @Test(arguments: [
         "duplicate", "missing file", "untracked file", "changed file", "missing sidecar", "sidecar edited elsewhere",
-        "missing journal", "missing collections file",
+        "missing journal", "missing collections file", "missing file downloaded again",
     ])
     func doctorFixThenDoctorIsClean(_ damage: String) async throws {
         try await withGenerationWorkspace("doctor", credits: 100) { workspace in
@@ -171,7 +171,7 @@ struct DurableLibraryTests {
             switch damage {
             case "duplicate":
                 try FileManager.default.copyItem(atPath: path, toPath: images + "/copy.png")
-            case "missing file":
+            case "missing file", "missing file downloaded again":
                 unlink(path)
             case "untracked file":
                 try Data(CatalogCommandTests.png(seed: 5)).write(to: URL(fileURLWithPath: images + "/dropped.png"))
@@ -190,7 +190,15 @@ struct DurableLibraryTests {
             }
             let found = await workspace(["doctor", "--json"])
             #expect(!found.stdout.contains("\"notices\":[]") || !found.stdout.contains("\"clean\":true"), "\(damage)")
-            await Self.expectConverges(workspace, damage)
+            let download = damage == "missing file downloaded again"
+            await Self.expectConverges(workspace, damage, download ? ["--download"] : [])
+            if download {
+                // The same image, the same id, its file back byte for byte (by its SHA-256).
+                let back = jsonObjects(await workspace(["show", "1", "--json"]).stdout).first
+                #expect(back?["sha256"] as? String == shown?["sha256"] as? String)
+                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+                #expect(bytes.count == shown?["bytes"] as? Int)
+            }
             if damage == "duplicate" {
                 #expect(FileManager.default.fileExists(atPath: workspace.library + "/trash/duplicates/copy.png"))
                 #expect(jsonObjects(await workspace(["list", "--json"]).stdout).count == 3)
