@@ -437,12 +437,16 @@ extension Catalog {
 
     /// The sidecar problems of catalogued images with safe paths: missing, unreadable, or
     /// saying other than the catalog.
-    func sidecarProblems(_ images: [(id: Int64, path: String, sha: String, file: String)]) throws -> [DoctorReport.Finding] {
+    func sidecarProblems(_ images: [(id: Int64, path: String, sha: String, file: String)]) throws -> [DoctorReport
+        .Finding]
+    {
         let location = self.location
         var problems: [DoctorReport.Finding] = []
         for start in stride(from: 0, to: images.count, by: 2000) {
             let chunk = Array(images[start..<min(start + 2000, images.count)])
-            let expected = try read("read sidecars") { try Self.sidecars(of: chunk.map(\.id), location: location, db: $0) }
+            let expected = try read("read sidecars") {
+                try Self.sidecars(of: chunk.map(\.id), location: location, db: $0)
+            }
             let paths = Dictionary(chunk.map { ($0.id, $0.path) }, uniquingKeysWith: { first, _ in first })
             for (file, want) in expected {
                 let path = paths[want.id ?? 0] ?? file

@@ -170,11 +170,15 @@ extension Catalog {
             // What the sidecars say wins over the old catalog: they are written before each
             // commit, and other tools (exiftool, digiKam, darktable) edit them.
             try fresh.write("apply the sidecars") { db in
-                for (id, sidecar) in sidecars { try Self.apply(sidecar, to: id, collections: true, record: true, db: db) }
+                for (id, sidecar) in sidecars {
+                    try Self.apply(sidecar, to: id, collections: true, record: true, db: db)
+                }
                 for credit in journalCredits { try Self.insertJournalCredit(credit, db: db) }
             }
             if !sidecars.isEmpty { report.notes.append("\(sidecars.count) sidecar(s) read") }
-            if !journalCredits.isEmpty { report.notes.append("\(journalCredits.count) ledger entries read from journal.jsonl") }
+            if !journalCredits.isEmpty {
+                report.notes.append("\(journalCredits.count) ledger entries read from journal.jsonl")
+            }
             try fresh.rebuildSearchIndex()
             report.generations = try fresh.read("count generations") {
                 try Int.fetchOne($0, sql: "SELECT count(*) FROM generations") ?? 0
@@ -210,8 +214,9 @@ extension Catalog {
                     try generationLines(Array(missing[start..<min(start + 2000, missing.count)]), db: db),
                     location: location)
             }
-            if try Int.fetchOne(db, sql: "SELECT count(*) FROM credit_ledger") ?? 0 > 0, readJournal(location)?.credits
-                .isEmpty ?? true
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM credit_ledger") ?? 0 > 0,
+                readJournal(location)?.credits
+                    .isEmpty ?? true
             {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM credit_ledger ORDER BY id") {
                     try appendJournal([creditLine(CreditEntry(row: row), id: row["id"] ?? 0)], location: location)
@@ -314,7 +319,8 @@ extension Catalog {
         else { return }
         var generationID: Int64?
         if let taskID = text("task_id") {
-            generationID = try Int64.fetchOne(db, sql: "SELECT id FROM generations WHERE task_id = ?", arguments: [taskID])
+            generationID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM generations WHERE task_id = ?", arguments: [taskID])
         }
         if generationID == nil, let id = number("generation_id"), try generation(id: id, db: db) != nil {
             generationID = id

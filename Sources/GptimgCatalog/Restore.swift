@@ -166,7 +166,9 @@ extension Catalog {
             }
             var present = Set<String>()
             for entry in try CreditEntry.fetchAll(db) {
-                present.insert([entry.kind.rawValue, "\(entry.credits)", entry.taskID ?? "", entry.recordedAt].joined(separator: "|"))
+                present.insert(
+                    [entry.kind.rawValue, "\(entry.credits)", entry.taskID ?? "", entry.recordedAt].joined(
+                        separator: "|"))
             }
             for credit in journal.credits {
                 func text(_ key: String) -> String { if case .string(let value)? = credit[key] { value } else { "" } }
@@ -216,7 +218,8 @@ extension Catalog {
         var outcomes: [TrashRestoreOutcome] = []
         for id in ids {
             guard let item = items.last(where: { $0.id == id }) else {
-                throw CatalogError.invalidArgument("image \(id) is not in the trash (`gptimg trash list` shows what is)")
+                throw CatalogError.invalidArgument(
+                    "image \(id) is not in the trash (`gptimg trash list` shows what is)")
             }
             outcomes.append(try restore(item))
         }
@@ -232,7 +235,8 @@ extension Catalog {
         }
         var prepared = try prepare(bytes: bytes, originalName: nil, fileDate: nil, target: .metadata(source: .import))
         if let existing = try image(sha256: prepared.sha256) { return .alreadyThere(oldID: item.id, id: existing.id) }
-        var sidecar = readSidecar(besideImageFile: item.file.path) ?? Self.sidecar(fromTrashRow: item.file.path + ".json")
+        var sidecar =
+            readSidecar(besideImageFile: item.file.path) ?? Self.sidecar(fromTrashRow: item.file.path + ".json")
         if sidecar.sha256 != nil, sidecar.sha256 != prepared.sha256 { sidecar = XMPSidecar() }
         prepared.target = .metadata(source: Rebuild.source(prepared))
         // Its old place, when that is a path gptimg writes and nothing is there now.
@@ -253,8 +257,9 @@ extension Catalog {
         do {
             let landed: ImageRecord = try write("restore an image") { db in
                 let wanted = try ImageRecord.exists(db, key: item.id) ? 0 : item.id
-                guard case .landed(let image) = try insertPrepared(
-                    Self.attached(prepared, sidecar, db: db), db: db, now: now, id: wanted)
+                guard
+                    case .landed(let image) = try insertPrepared(
+                        Self.attached(prepared, sidecar, db: db), db: db, now: now, id: wanted)
                 else { throw CatalogError.file(path: prepared.relativePath, reason: "it could not be catalogued") }
                 try Self.apply(sidecar, to: image.id, collections: true, record: true, db: db)
                 try Self.writeSidecars(try Self.sidecars(of: [image.id], location: location, db: db))
@@ -293,7 +298,9 @@ extension Catalog {
         }
         if case .array(let names)? = row["collections"] {
             sidecar.collections = names.enumerated().compactMap { index, value in
-                if case .string(let name) = value { XMPSidecar.Membership(name: name, position: 1_000_000 + index) } else {
+                if case .string(let name) = value {
+                    XMPSidecar.Membership(name: name, position: 1_000_000 + index)
+                } else {
                     nil
                 }
             }
@@ -333,7 +340,8 @@ extension Catalog {
     /// `doctor --fix --download` can fetch again.
     public func missingDownloadable() throws -> [(id: Int64, url: String)] {
         let rows = try read("list images") { db in
-            try Row.fetchAll(db, sql: "SELECT id, path, remote_url FROM images WHERE remote_url IS NOT NULL ORDER BY id")
+            try Row.fetchAll(
+                db, sql: "SELECT id, path, remote_url FROM images WHERE remote_url IS NOT NULL ORDER BY id")
         }
         return rows.compactMap { row in
             guard let id = row[0] as Int64?, let path = row[1] as String?, let url = row[2] as String?,

@@ -157,7 +157,8 @@ extension Catalog {
             }
         } catch {
             if !touched.isEmpty {
-                try? Self.writeSidecars(try read("read sidecars") { try Self.sidecars(of: touched, location: location, db: $0) })
+                try? Self.writeSidecars(
+                    try read("read sidecars") { try Self.sidecars(of: touched, location: location, db: $0) })
             }
             throw error
         }
@@ -327,7 +328,8 @@ extension Catalog {
             let generations = try Int64.fetchAll(db, sql: "SELECT id FROM generations ORDER BY id")
             var lines: [JSONOut] = []
             for start in stride(from: 0, to: generations.count, by: 2000) {
-                lines += try Self.generationLines(Array(generations[start..<min(start + 2000, generations.count)]), db: db)
+                lines += try Self.generationLines(
+                    Array(generations[start..<min(start + 2000, generations.count)]), db: db)
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM credit_ledger ORDER BY id") {
                 lines.append(Self.creditLine(CreditEntry(row: row), id: row["id"] ?? 0))
@@ -366,9 +368,10 @@ extension Catalog {
     static func insertRow(
         _ row: JSONObject, into table: String, db: Database, replace: Bool = false, skipping: Set<String> = []
     ) throws -> Bool {
-        let known = Set(try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).compactMap {
-            $0[0] as String?
-        })
+        let known = Set(
+            try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).compactMap {
+                $0[0] as String?
+            })
         var columns: [String] = []
         var values: [DatabaseValue] = []
         for (key, value) in row.entries where known.contains(key) && !skipping.contains(key) {

@@ -1,8 +1,8 @@
 import Foundation
 import GptimgSupport
 import PNGMetadata
-import Testing
 import TestSupport
+import Testing
 
 @testable import GptimgCLI
 
@@ -38,7 +38,8 @@ struct DurableLibraryTests {
             let old = old as! NSDictionary
             let new = new as! NSDictionary
             for case let key as String in old.allKeys where canonical(old[key]) != canonical(new[key]) {
-                Issue.record("after \(step), image \(old["id"] ?? "?") \(key): \(old[key] ?? "nil") → \(new[key] ?? "nil")")
+                Issue.record(
+                    "after \(step), image \(old["id"] ?? "?") \(key): \(old[key] ?? "nil") → \(new[key] ?? "nil")")
             }
         }
     }
@@ -114,7 +115,8 @@ struct DurableLibraryTests {
             #expect(await workspace(["generate", "a glass lantern", "-n", "2"]).status == 0)
             #expect(await workspace(["rate", "1", "4"]).status == 0)
             #expect(await workspace(["tag", "1", "--add", "night sky", "lake"]).status == 0)
-            let path = try #require(jsonObjects(await workspace(["show", "1", "--json"]).stdout).first?["path"] as? String)
+            let path = try #require(
+                jsonObjects(await workspace(["show", "1", "--json"]).stdout).first?["path"] as? String)
             let sidecar = workspace.library + "/" + path + ".xmp"
             let read = try ProcessRunner.run(["exiftool", "-j", "-XMP:Rating", "-XMP:Subject", sidecar])
             let fields = try #require(

@@ -292,7 +292,8 @@ private struct SidecarCollector {
             if hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
                 sidecar.sha256 = hex
             }
-        case (XMPSidecar.namespace, "rating"): sidecar.ownRating = Int(value).flatMap { (0...5).contains($0) ? $0 : nil }
+        case (XMPSidecar.namespace, "rating"):
+            sidecar.ownRating = Int(value).flatMap { (0...5).contains($0) ? $0 : nil }
         case (XMPSidecar.namespace, "favorite"):
             switch value.lowercased() {
             case "true", "1": sidecar.favorite = true
