@@ -131,6 +131,8 @@ extension Catalog {
             }
         } catch let error as CatalogError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw refuse("it is not an SQLite database")
         } catch {
             throw refuse(describeError(error))
         }
@@ -240,7 +242,8 @@ extension Catalog {
         if sidecar.sha256 != nil, sidecar.sha256 != prepared.sha256 { sidecar = XMPSidecar() }
         prepared.target = .metadata(source: Rebuild.source(prepared))
         // Its old place, when that is a path gptimg writes and nothing is there now.
-        if let path = item.originalPath, path.hasPrefix("images/"), !path.contains("/../"), !path.hasSuffix("/.."),
+        if let path = item.originalPath, path.hasPrefix("images/"), path.lowercased().hasSuffix(".png"),
+            !path.contains("/../"), !path.hasSuffix("/.."),
             Glibc.access(location.root.path + "/" + path, F_OK) != 0
         {
             prepared.relativePath = path

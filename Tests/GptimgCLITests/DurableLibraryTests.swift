@@ -150,6 +150,24 @@ struct DurableLibraryTests {
         }
     }
 
+    @Test func badRestoresAreOneLineAndChangeNothing() async throws {
+        try await withGenerationWorkspace("badrestore", credits: 100) { workspace in
+            #expect(await workspace(["generate", "a brass compass"]).status == 0)
+            let junk = workspace.folder.file("junk.sqlite", "not a database")
+            let refused = await workspace(["backup", "restore", junk])
+            #expect(refused.status == 1)
+            #expect(
+                refused.stderr == "gptimg: \(junk) is not a backup that can be restored: it is not an SQLite database\n"
+            )
+            let unknown = await workspace(["trash", "restore", "99"])
+            #expect(unknown.status == 1 && unknown.stderr.contains("image 99 is not in the trash"), "\(unknown.stderr)")
+            let age = await workspace(["trash", "empty", "--older-than", "soon"])
+            #expect(age.status != 0 && age.stderr.contains("--older-than takes a number of days"))
+            #expect(jsonObjects(await workspace(["list", "--json"]).stdout).count == 1)
+            #expect(await workspace(["doctor"]).status == 0)
+        }
+    }
+
     /// `doctor --fix` then `doctor`: clean, and nothing left to notice about the library's files.
     static func expectConverges(_ workspace: GenerationWorkspace, _ damage: String, _ extra: [String] = []) async {
         let fixed = await workspace(["doctor", "--fix", "--json"] + extra)
