@@ -85,7 +85,8 @@ struct XMPSidecarTests {
         // A rating out of range, an id that is not one: ignored.
         let odd = """
             <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
-             xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:g="\(XMPSidecar.namespace)" xmp:Rating="99" g:id="-3"/></rdf:RDF>
+             xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:g="\(XMPSidecar.namespace)"
+             xmp:Rating="99" g:id="-3"/></rdf:RDF>
             """
         let oddRead = XMPSidecar.parse(Array(odd.utf8))
         #expect(oddRead?.rating == nil && oddRead?.id == nil)
