@@ -19,3 +19,13 @@ int64_t csupport_copy_file_range(int source, int64_t *source_offset, int destina
     return -1;
 #endif
 }
+
+int csupport_syncfs(int descriptor) {
+#if defined(__linux__)
+    return syncfs(descriptor);
+#else
+    (void)descriptor;
+    sync();
+    return 0;
+#endif
+}

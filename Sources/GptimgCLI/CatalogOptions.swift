@@ -17,7 +17,10 @@ struct CatalogOptions: ParsableArguments {
 
     /// The library, from the context's environment and current directory.
     func location(_ context: GptimgContext) throws -> LibraryLocation {
-        try context.library(option: library).location
+        // How many snapshots backups/ keeps: the config file's `backups_kept` (a bad config
+        // file is reported by the commands that need it, not here).
+        if let kept = try? context.settings().backupsKept { BackupRetention.kept = kept }
+        return try context.library(option: library).location
     }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).

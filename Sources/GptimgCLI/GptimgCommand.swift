@@ -17,7 +17,7 @@ public struct GptimgCommand: AsyncParsableCommand {
             ServeCommand.self, ExportCommand.self,
             TagCommand.self, RateCommand.self, FavCommand.self, PickCommand.self, RejectCommand.self,
             CollectionCommand.self, DeleteCommand.self, SimilarCommand.self, DupesCommand.self, StackCommand.self,
-            DoctorCommand.self, RebuildCommand.self, BackupCommand.self,
+            DoctorCommand.self, RebuildCommand.self, BackupCommand.self, TrashCommand.self,
             GenerateCommand.self, BatchCommand.self, RerunCommand.self, VariantCommand.self,
             TasksCommand.self, ResumeCommand.self, CreditsCommand.self, DiffCommand.self, LineageCommand.self,
             WhereCommand.self, ConfigCommand.self, CompletionsCommand.self,

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
 import GptimgCatalog
+import GptimgClient
 import GptimgSupport
 import PNGMetadata
 
-struct DoctorCommand: ContextCommand {
+struct DoctorCommand: AsyncContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract:
@@ -32,15 +33,37 @@ struct DoctorCommand: ContextCommand {
 
     @OptionGroup var quiet: QuietOption
 
-    func run(_ context: GptimgContext) throws {
-        try runCatalogCommand(context) { output in
+    @Flag(help: "With --fix: download missing images again from their hosted URL (checked by SHA-256).")
+    var download = false
+
+    func validate() throws {
+        if download && !fix { throw ValidationError("--download goes with --fix") }
+    }
+
+    func run(_ context: GptimgContext) async throws {
+        try await runCatalogCommand(context) { output in
             let catalog = try options.open(fix ? .readWrite : .readOnly, context)
+            var downloaded: [String] = []
+            if download {
+                // Fetched first: a file that comes back is then no missing file for --fix to remove.
+                for (id, url) in try catalog.missingDownloadable() {
+                    do {
+                        let bytes = try await APIClient.download(
+                            url, maxBytes: ImportLimits.standard.maxFileBytes, transport: context.transport)
+                        try catalog.putBackMissingFile(id, bytes: bytes)
+                        downloaded.append("downloaded image \(id) again from \(ValueShape.withoutQuery(url))")
+                    } catch {
+                        downloaded.append("could not download image \(id) again: \(describeError(error))")
+                    }
+                }
+            }
             let progressLine = ProgressLine(context, wanted: !options.json && !quiet.quiet)
             output.progress = progressLine
-            let report = try catalog.doctor(fix: fix) { progress in
+            var report = try catalog.doctor(fix: fix) { progress in
                 progressLine.update("doctor: hashing", done: progress.done, of: progress.total)
             }
             progressLine.clear()
+            report.fixed.insert(contentsOf: downloaded, at: 0)
             if options.json {
                 output.json(
                     .object([
@@ -49,6 +72,7 @@ struct DoctorCommand: ContextCommand {
                         ("problems", .array(report.problems.map { .string($0.description) })),
                         ("notices", .array(report.notices.map { .string($0.description) })),
                         ("fixed", .array(report.fixed.map(JSONOut.string))),
+                        ("backup", .optional(report.backup?.path)),
                     ]))
             } else {
                 for problem in report.problems {
@@ -57,6 +81,7 @@ struct DoctorCommand: ContextCommand {
                 for notice in report.notices {
                     output.line([Styled("notice:", .yellow), Styled("  " + notice.description)])
                 }
+                if let backup = report.backup { output.line("saved:   the catalog as \(backup.path) first") }
                 for fixed in report.fixed { output.line([Styled("fixed:", .green), Styled("   " + fixed)]) }
                 output.line([
                     Styled("\(report.imagesChecked) images, \(report.filesScanned) files checked: "),
@@ -113,37 +138,6 @@ struct RebuildCommand: ContextCommand {
                 output.line(
                     "rebuilt the catalog: \(report.images) images, \(report.generations) generations"
                         + (report.carriedOver ? " (ratings, tags, collections and ledger carried over)" : ""))
-            }
-        }
-    }
-}
-
-struct BackupCommand: ContextCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backup",
-        abstract: "Write a consistent, verified snapshot of the catalog.",
-        discussion:
-            """
-            Default: Library/backups/catalog-<time>.sqlite. Images are not copied (they never change).\n\nExample:\n  \
-            gptimg backup --to ~/catalog-2026-11-21.sqlite
-            """
-    )
-
-    @OptionGroup var options: CatalogOptions
-
-    @OptionGroup var global: GlobalOptions
-
-    @Option(name: .long, help: ArgumentHelp("Where to write the snapshot (must not exist).", valueName: "file"))
-    var to: String?
-
-    func run(_ context: GptimgContext) throws {
-        try runCatalogCommand(context) { output in
-            let catalog = try options.openExisting(context)
-            let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
-            if options.json {
-                output.json(.object([("backup", .string(url.path))]))
-            } else {
-                output.line("backed up the catalog to \(url.path)")
             }
         }
     }

@@ -230,7 +230,8 @@ final class GenerationDisplay: @unchecked Sendable {
                 parts.append(ProgressText.counts("done", done: ended, total: total, elapsed: line.elapsed))
             }
             for (id, task) in tasks.sorted(by: { $0.key < $1.key }) where task.stage != "failed" {
-                parts.append(taskLabel(id) + "\(task.stage) \(ProgressText.duration(now.timeIntervalSince(task.began)))")
+                parts.append(
+                    taskLabel(id) + "\(task.stage) \(ProgressText.duration(now.timeIntervalSince(task.began)))")
             }
             return parts.joined(separator: " · ")
         }

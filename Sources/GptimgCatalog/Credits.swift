@@ -133,7 +133,14 @@ extension Catalog {
     @discardableResult
     public func recordCredits(_ entry: CreditEntry) throws -> CreditEntry {
         let stored = try stamped(entry, generationID: entry.generationID)
-        try write("record credits") { db in try Self.insert(stored, db: db) }
+        let location = self.location
+        try write("record credits") { db in
+            try Self.insert(stored, db: db)
+            try Self.appendJournal(
+                [Self.creditLine(stored, id: db.lastInsertedRowID)]
+                    + (try Self.generationLines(stored.generationID.map { [$0] } ?? [], db: db)),
+                location: location)
+        }
         return stored
     }
 

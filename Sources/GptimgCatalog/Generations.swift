@@ -125,7 +125,9 @@ extension Catalog {
         record.requestedTags = new.tags
         record.requestedCollection = new.collection
         record.batchKey = new.batchKey
+        let location = self.location
         return try write("record a generation") { db in
+            var earlierID: Int64?
             if let parent = new.parentImageID {
                 guard let image = try ImageRecord.fetchOne(db, key: parent),
                     let parentGeneration = try GenerationRecord.fetchOne(db, key: image.generationID)
@@ -145,8 +147,11 @@ extension Catalog {
                 }
                 try GenerationRecord.filter(key: earlier.id)
                     .updateAll(db, GenerationRecord.Columns.batchKey.set(to: "\(key):retired-\(earlier.id)"))
+                earlierID = earlier.id
             }
             try record.insert(db)
+            try Self.appendJournal(
+                try Self.generationLines([record.id] + (earlierID.map { [$0] } ?? []), db: db), location: location)
             return try Self.generation(id: record.id, db: db)!
         }
     }
@@ -160,6 +165,7 @@ extension Catalog {
     {
         let now = self.now()
         let entries = try ledger.map { try stamped($0, generationID: id) }
+        let location = self.location
         return try write("update a generation") { db in
             guard var record = try Self.generation(id: id, db: db) else { throw CatalogError.noSuchGeneration(id) }
             // Only the columns that change are written.
@@ -175,7 +181,12 @@ extension Catalog {
                 if let value = update.errorCode { record.errorCode = value }
                 if let value = update.errorMessage { record.errorMessage = value }
             }
-            for entry in entries { try Self.insert(entry, db: db) }
+            var lines: [JSONOut] = []
+            for entry in entries {
+                try Self.insert(entry, db: db)
+                lines.append(Self.creditLine(entry, id: db.lastInsertedRowID))
+            }
+            try Self.appendJournal(lines + (try Self.generationLines([id], db: db)), location: location)
             return entries.isEmpty ? record : try Self.generation(id: id, db: db)!
         }
     }

@@ -264,6 +264,11 @@ extension Catalog {
             let sha = ImageStore.sha256Hex(bytes)
             if let existing = try image(sha256: sha) { return .duplicate(existing) }
             var prepared = try prepare(bytes: bytes, sha256: sha, originalName: source, fileDate: date, target: target)
+            if case .file(let path) = input, let sidecar = readSidecar(besideImageFile: path),
+                sidecar.sha256 == nil || sidecar.sha256 == sha
+            {
+                prepared.sidecar = sidecar
+            }
             try location.checkLandingFolder(prepared.relativePath)
             prepared.staged = try ImageStore.stage(
                 bytes, at: root + prepared.relativePath, stagingDirectory: stagingDirectory,

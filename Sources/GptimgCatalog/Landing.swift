@@ -32,6 +32,9 @@ struct PreparedImage: @unchecked Sendable {
     /// The perceptual hash (`PerceptualHash.signed`), from the bytes already in memory; nil when
     /// the pixels cannot be decoded (the file still lands; its hash stays NULL).
     var phash: Int64? = nil
+    /// A sidecar found beside the source file (another tool's rating and tags, or another
+    /// library's): applied when the image lands.
+    var sidecar: XMPSidecar?
 }
 
 /// What happened to one file handed to the store.
@@ -234,11 +237,28 @@ extension Catalog {
         }
         for folder in folders.sorted() { AtomicFile.syncDirectory(folder) }
         // 3. The rows, all or none.
+        let location = self.location
         try write("record the imported images") { db in
+            var landed: [Int64] = []
             for position in published {
-                outcomes[position] = try insertPrepared(batch[position], db: db, now: now)
+                let outcome = try insertPrepared(batch[position], db: db, now: now)
+                outcomes[position] = outcome
+                if case .landed(let image) = outcome {
+                    if let sidecar = batch[position].sidecar {
+                        try Self.apply(sidecar, to: image.id, collections: true, record: false, db: db)
+                    }
+                    landed.append(image.id)
+                }
             }
             try LandingIntentRecord.filter(LandingIntentRecord.Columns.owner == staging.owner).deleteAll(db)
+            // Their sidecars and their generations' rows, before the commit (see Sidecars.swift).
+            let sidecars = try Self.sidecars(of: landed, location: location, db: db)
+            try Self.writeSidecars(sidecars)
+            let generations = Set(sidecars.compactMap(\.1.generationID))
+            try Self.appendJournal(try Self.generationLines(generations.sorted(), db: db), location: location)
+            if batch.contains(where: { !($0.sidecar?.collections ?? []).isEmpty }) {
+                try Self.writeCollectionsFile(location: location, db: db)
+            }
         }
         // A file published for a row another process had already committed under another name
         // would be an orphan: remove it (only ours, never the other's).
@@ -258,7 +278,7 @@ extension Catalog {
         }
     }
 
-    func insertPrepared(_ item: PreparedImage, db: Database, now: String) throws -> LandingOutcome {
+    func insertPrepared(_ item: PreparedImage, db: Database, now: String, id: Int64 = 0) throws -> LandingOutcome {
         if let existing = try Self.image(sha256: item.sha256, db: db) {
             return .duplicate(existing)
         }
@@ -276,7 +296,7 @@ extension Catalog {
             remoteURL = info?.gptimg?.remoteURL
         }
         var image = ImageRecord(
-            id: 0, generationID: generationID, sha256: item.sha256, path: item.relativePath, width: item.width,
+            id: id, generationID: generationID, sha256: item.sha256, path: item.relativePath, width: item.width,
             height: item.height, bytes: item.bytes, index: index, remoteURL: remoteURL, favorite: false, rating: 0,
             generator: info?.generator.rawValue ?? "none", createdAt: item.createdAt, addedAt: now,
             originalName: item.originalName)

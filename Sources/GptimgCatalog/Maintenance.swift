@@ -30,6 +30,11 @@ public struct DoctorReport: Sendable {
         case danglingLink(table: String, key: String, missing: String)
         /// The search index disagrees with the images (rows missing or extra).
         case searchIndex(String)
+        /// Notice: an image's sidecar is missing or says other than the catalog (`what`); `--fix` takes
+        /// in what another tool changed in it (rating, tags), then writes it from the catalog.
+        case sidecar(imageID: Int64, path: String, what: String)
+        /// Notice: `journal.jsonl` or `collections.json` is missing while the catalog has what they keep.
+        case libraryFile(name: String)
         /// Notice: a generation not yet completed or failed (`gptimg resume` finishes it).
         case unfinishedTask(generationID: Int64, status: String, taskID: String?)
         /// Notice: files a crashed process was landing; removed by the next write or `--fix`.
@@ -61,6 +66,8 @@ public struct DoctorReport: Sendable {
             case .danglingLink(let table, let key, let missing):
                 "\(table) row (\(key)): refers to a missing \(missing) row (--fix removes it)"
             case .searchIndex(let message): "search index: \(message) (--fix rebuilds it)"
+            case .sidecar(let id, let path, let what): "image \(id): its sidecar \(path).xmp \(what) (--fix writes it)"
+            case .libraryFile(let name): "\(name) is missing (--fix writes it from the catalog)"
             case .unfinishedTask(let id, let status, let taskID):
                 "generation \(GenerationReference.text(id)) is \(status)\(taskID.map { " (task \($0))" } ?? ""): "
                     + "`gptimg resume` finishes it"
@@ -84,6 +91,8 @@ public struct DoctorReport: Sendable {
     public var problems: [Finding] = []
     public var notices: [Finding] = []
     public var fixed: [String] = []
+    /// The snapshot `--fix` took before repairing.
+    public var backup: URL?
     public var imagesChecked = 0
     public var filesScanned = 0
 
@@ -268,7 +277,23 @@ extension Catalog {
             .unfinishedTask(generationID: $0.id, status: $0.status.rawValue, taskID: $0.taskID)
         }
 
-        if fix { try repair(report, into: &report.fixed) }
+        report.notices += try sidecarProblems(present.filter { !badImageIDs.contains($0.id) })
+        if Glibc.access(location.journalURL.path, F_OK) != 0,
+            try read("count generations", { try Int.fetchOne($0, sql: "SELECT count(*) FROM generations") ?? 0 }) > 0
+        {
+            report.notices.append(.libraryFile(name: "journal.jsonl"))
+        }
+        if Glibc.access(location.collectionsFileURL.path, F_OK) != 0,
+            try read("count collections", { try Int.fetchOne($0, sql: "SELECT count(*) FROM collections") ?? 0 }) > 0
+        {
+            report.notices.append(.libraryFile(name: "collections.json"))
+        }
+
+        if fix {
+            // A snapshot first: a repair removes rows.
+            report.backup = try backup(reason: "before-doctor-fix")
+            try repair(report, into: &report.fixed)
+        }
         return report
     }
 
@@ -287,8 +312,10 @@ extension Catalog {
         let leftovers = Self.removeLeftoverRebuilds(location)
         if leftovers > 0 { fixed.append("removed \(leftovers) file(s) an interrupted rebuild left") }
         var readopt: [String] = []
+        var sidecarsToWrite: [Int64] = []
         var linkTablesRepaired = Set<String>()
-        for finding in report.problems {
+        // Notices about the library's files are repaired too: after --fix, doctor says nothing.
+        for finding in report.problems + report.notices {
             switch finding {
             case .missingFile(let id, let path):
                 try write("remove a row") { db in try Self.deleteImage(id, db: db) }
@@ -326,6 +353,16 @@ extension Catalog {
                 fixed.append("removed \(removed) \(table) row(s) that referred to missing rows")
             case .untrackedFile(let path):
                 readopt.append(path)
+            case .sidecar(let id, _, _):
+                sidecarsToWrite.append(id)
+            case .libraryFile(let name):
+                if name == "journal.jsonl" {
+                    try seedJournalIfMissing()
+                } else {
+                    let location = self.location
+                    try read("read collections") { try Self.writeCollectionsFile(location: location, db: $0) }
+                }
+                fixed.append("wrote \(name) from the catalog")
             case .integrity, .searchIndex, .unfinishedTask, .interruptedLanding, .abandonedStaging, .interruptedRebuild,
                 .unsafePath:
                 break
@@ -334,6 +371,26 @@ extension Catalog {
         for path in readopt {
             do {
                 let record = try adopt(path, source: .import)
+                if record.path != path {
+                    // A copy of an image the catalog has: to the trash, so the next doctor is clean.
+                    guard case .success(let file) = location.checkedFile(atCatalogPath: path) else { continue }
+                    let duplicates = location.trashURL.appendingPathComponent("duplicates").path
+                    try ImageStore.makeDirectories(duplicates)
+                    var destination = duplicates + "/" + file.lastPathComponent
+                    var attempt = 1
+                    while Glibc.access(destination, F_OK) == 0 {
+                        attempt += 1
+                        destination = duplicates + "/\(attempt)-" + file.lastPathComponent
+                    }
+                    guard rename(file.path, destination) == 0 else {
+                        fixed.append("left \(path) where it is (\(errnoDescription()))")
+                        continue
+                    }
+                    rename(LibraryLocation.sidecarPath(ofImageFile: file.path), destination + ".xmp")
+                    AtomicFile.syncDirectory(duplicates)
+                    fixed.append("moved \(path), a copy of image \(record.id), to trash/duplicates")
+                    continue
+                }
                 fixed.append("added \(path) to the catalog as image \(record.id)")
             } catch {
                 guard case .success(let file) = location.checkedFile(atCatalogPath: path) else {
@@ -345,6 +402,9 @@ extension Catalog {
                 _ = rename(file.path, quarantine + "/" + file.lastPathComponent)
                 fixed.append("moved unreadable \(path) to trash/damaged (\(describeError(error)))")
             }
+        }
+        if !sidecarsToWrite.isEmpty {
+            fixed.append("wrote \(try refreshSidecars(sidecarsToWrite)) sidecar(s) from the catalog")
         }
         if report.problems.contains(where: { if case .searchIndex = $0 { true } else { false } }) || !readopt.isEmpty {
             try rebuildSearchIndex()
@@ -369,10 +429,85 @@ extension Catalog {
         var prepared = try prepare(bytes: bytes, originalName: nil, fileDate: date, target: .metadata(source: source))
         prepared.relativePath = relativePath
         let now = self.now()
-        let outcome = try write("add an image") { db in try insertPrepared(prepared, db: db, now: now) }
+        // Its sidecar, when it has one, gives back its id and what the user decided.
+        let sidecar = readSidecar(besideImageFile: path)
+        let location = self.location
+        let outcome = try write("add an image") { db in
+            let id = try Self.keptID(prepared, sidecar, oldIDs: [:], db: db) ?? 0
+            let outcome = try insertPrepared(Self.attached(prepared, sidecar, db: db), db: db, now: now, id: id)
+            if case .landed(let image) = outcome {
+                if let sidecar { try Self.apply(sidecar, to: image.id, collections: true, record: true, db: db) }
+                try Self.writeSidecars(try Self.sidecars(of: [image.id], location: location, db: db))
+                try Self.appendJournal(try Self.generationLines([image.generationID], db: db), location: location)
+            }
+            return outcome
+        }
         switch outcome {
         case .landed(let record), .duplicate(let record): return record
         case .failed(let reason): throw CatalogError.file(path: relativePath, reason: reason)
+        }
+    }
+
+    /// The sidecar problems of catalogued images with safe paths: missing, unreadable, or
+    /// saying other than the catalog.
+    func sidecarProblems(_ images: [(id: Int64, path: String, sha: String, file: String)]) throws -> [DoctorReport
+        .Finding]
+    {
+        let location = self.location
+        var problems: [DoctorReport.Finding] = []
+        for start in stride(from: 0, to: images.count, by: 2000) {
+            let chunk = Array(images[start..<min(start + 2000, images.count)])
+            let expected = try read("read sidecars") {
+                try Self.sidecars(of: chunk.map(\.id), location: location, db: $0)
+            }
+            let paths = Dictionary(chunk.map { ($0.id, $0.path) }, uniquingKeysWith: { first, _ in first })
+            for (file, want) in expected {
+                let path = paths[want.id ?? 0] ?? file
+                guard let bytes = try? AtomicFile.read(file, maxBytes: XMPSidecar.maximumBytes) else {
+                    problems.append(.sidecar(imageID: want.id ?? 0, path: path, what: "is missing"))
+                    continue
+                }
+                guard let have = XMPSidecar.parse(bytes) else {
+                    problems.append(.sidecar(imageID: want.id ?? 0, path: path, what: "is not XMP"))
+                    continue
+                }
+                if let what = Self.difference(have, want) {
+                    problems.append(.sidecar(imageID: want.id ?? 0, path: path, what: what))
+                }
+            }
+        }
+        return problems
+    }
+
+    /// What a sidecar read says that the catalog's differs in, or nil when they agree.
+    static func difference(_ have: XMPSidecar, _ want: XMPSidecar) -> String? {
+        if have.id != want.id { return "names another id" }
+        if have.resolvedRating != want.ownRating { return "has another rating" }
+        if (have.resolvedPick ?? 0) != (want.pick ?? 0) { return "has another pick" }
+        if (have.favorite ?? false) != (want.favorite ?? false) { return "has another favourite mark" }
+        if Set(have.resolvedTags ?? []) != Set(want.ownTags ?? []) { return "has other tags" }
+        if Set(have.collections ?? []) != Set(want.collections ?? []) { return "has other collections" }
+        return nil
+    }
+
+    /// Rewrites the sidecars of `ids` from the catalog, first taking in the rating, pick and
+    /// tags another tool (exiftool, digiKam, darktable) changed in them. Returns how many.
+    func refreshSidecars(_ ids: [Int64]) throws -> Int {
+        let location = self.location
+        return try write("write sidecars") { db in
+            for (file, want) in try Self.sidecars(of: ids, location: location, db: db) {
+                guard let id = want.id, let bytes = try? AtomicFile.read(file, maxBytes: XMPSidecar.maximumBytes),
+                    let have = XMPSidecar.parse(bytes)
+                else { continue }
+                var edits = XMPSidecar()
+                if let rating = have.rating, rating >= 0, rating != have.ownRating { edits.rating = rating }
+                if have.rating == -1, have.pick != -1 { edits.rating = -1 }
+                if let tags = have.resolvedTags, let own = have.ownTags, Set(tags) != Set(own) { edits.subject = tags }
+                if edits != XMPSidecar() { try Self.apply(edits, to: id, collections: false, record: false, db: db) }
+            }
+            let sidecars = try Self.sidecars(of: ids, location: location, db: db)
+            try Self.writeSidecars(sidecars)
+            return sidecars.count
         }
     }
 
@@ -453,6 +588,8 @@ extension Catalog {
             try? FileManager.default.removeItem(at: temporary)
             throw CatalogError.wrap(error, "verify the backup")
         }
+        // Snapshots in backups/ rotate: the newest `BackupRetention.kept` stay.
+        if destination == nil { Self.pruneBackups(location) }
         return target
     }
 }

@@ -58,7 +58,7 @@ extension Catalog {
     public func tag(_ imageIDs: [Int64], add: [String] = [], remove: [String] = []) throws {
         let add = try add.map(Self.validName)
         let remove = try remove.map(Self.validName)
-        try write("tag images") { db in
+        try curate("tag images") { db in
             try Self.requireImages(imageIDs, db: db)
             try Self.addTags(add, to: imageIDs, db: db)
             for name in remove {
@@ -72,6 +72,7 @@ extension Catalog {
                 }
             }
             try db.execute(sql: "DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = tags.id)")
+            return ((), imageIDs)
         }
     }
 
@@ -145,25 +146,28 @@ extension Catalog {
     /// Sets the rating (0-5; 0 clears it) of images.
     public func rate(_ imageIDs: [Int64], _ rating: Int) throws {
         guard (0...5).contains(rating) else { throw CatalogError.invalidRating(String(rating)) }
-        try write("rate images") { db in
+        try curate("rate images") { db in
             try Self.requireImages(imageIDs, db: db)
             try Self.update(imageIDs, ImageRecord.Columns.rating.set(to: rating), db: db)
+            return ((), imageIDs)
         }
     }
 
     /// Marks images as favourites (or not).
     public func setFavorite(_ imageIDs: [Int64], _ favorite: Bool) throws {
-        try write("mark favourites") { db in
+        try curate("mark favourites") { db in
             try Self.requireImages(imageIDs, db: db)
             try Self.update(imageIDs, ImageRecord.Columns.favorite.set(to: favorite), db: db)
+            return ((), imageIDs)
         }
     }
 
     /// Sets the pick flag of images: picked, rejected, or neither (`--off`).
     public func setPick(_ imageIDs: [Int64], _ pick: ImagePick) throws {
-        try write("mark picks") { db in
+        try curate("mark picks") { db in
             try Self.requireImages(imageIDs, db: db)
             try Self.update(imageIDs, ImageRecord.Columns.pick.set(to: pick.rawValue), db: db)
+            return ((), imageIDs)
         }
     }
 
@@ -199,6 +203,7 @@ extension Catalog {
                 // Run it once, within this transaction: a loop or an unknown parent: ID undoes it all.
                 summary.count = try Self.smartCount(name, now: clock(), db: db)
             }
+            try Self.writeCollectionsFile(location: location, db: db)
             return summary
         }
     }
@@ -269,7 +274,7 @@ extension Catalog {
 
     public func renameCollection(_ oldName: String, to rawName: String) throws {
         let name = try Self.validName(rawName)
-        try write("rename a collection") { db in
+        try curate("rename a collection") { db in
             let id = try Self.collectionID(oldName, db: db)
             if let other = try Self.collection(named: name, db: db), other.id != id {
                 throw CatalogError.collectionExists(name)
@@ -277,14 +282,19 @@ extension Catalog {
             try CollectionRecord.filter(key: id).updateAll(db, CollectionRecord.Columns.name.set(to: name))
             // A smart collection naming the new name may now lead back to itself: refused.
             try Self.checkSmartCollections(now: clock(), db: db)
+            try Self.writeCollectionsFile(location: location, db: db)
+            return ((), try Self.members(of: id, db: db))
         }
     }
 
     /// Deletes a collection; its images stay in the library.
     public func deleteCollection(_ name: String) throws {
-        try write("delete a collection") { db in
+        try curate("delete a collection") { db in
             let id = try Self.collectionID(name, db: db)
+            let members = try Self.members(of: id, db: db)
             try CollectionRecord.deleteOne(db, key: id)
+            try Self.writeCollectionsFile(location: location, db: db)
+            return ((), members)
         }
     }
 
@@ -328,15 +338,16 @@ extension Catalog {
     ) throws -> Int {
         let name = try Self.validName(rawName)
         let now = self.now()
-        return try write("add images to a collection") { db in
+        return try curate("add images to a collection") { db in
             try Self.requireImages(imageIDs, db: db)
             if let query = try Self.smartQuery(name, db: db) {
-                if skippingSmart { return 0 }
+                if skippingSmart { return (0, []) }
                 throw Self.smartRefusal(name, query: query, action: "added")
             }
             if createIfMissing, try Self.collection(named: name, db: db) == nil {
                 var collection = CollectionRecord(name: name, createdAt: now)
                 try collection.insert(db)
+                try Self.writeCollectionsFile(location: location, db: db)
             }
             let id = try Self.collectionID(name, db: db)
             let placed = CollectionImageRecord.filter(CollectionImageRecord.Columns.collectionID == id)
@@ -349,14 +360,14 @@ extension Catalog {
                 try place.insert(db, onConflict: .ignore)
                 added += db.changesCount
             }
-            return added
+            return (added, imageIDs)
         }
     }
 
     /// Removes images from a collection (they stay in the library).
     @discardableResult
     public func removeFromCollection(_ name: String, _ imageIDs: [Int64]) throws -> Int {
-        try write("remove images from a collection") { db in
+        try curate("remove images from a collection") { db in
             let id = try Self.collectionID(name, db: db)
             if let query = try Self.smartQuery(name, db: db) {
                 throw Self.smartRefusal(name, query: query, action: "removed")
@@ -366,13 +377,18 @@ extension Catalog {
                 let place: [String: (any DatabaseValueConvertible)?] = ["collection_id": id, "image_id": image]
                 if try CollectionImageRecord.deleteOne(db, key: place) { removed += 1 }
             }
-            return removed
+            return (removed, imageIDs)
         }
     }
 
     /// The collection with this name (without regard to case), or nil.
     static func collection(named name: String, db: Database) throws -> CollectionRecord? {
         try CollectionRecord.filter(CollectionRecord.Columns.name == name).fetchOne(db)
+    }
+
+    /// The images in collection `id`.
+    static func members(of id: Int64, db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT image_id FROM collection_images WHERE collection_id = ?", arguments: [id])
     }
 
     static func collectionID(_ name: String, db: Database) throws -> Int64 {
@@ -415,7 +431,16 @@ extension Catalog {
             for move in moves.reversed() {
                 if move.moved { rename(move.destination, move.source) }
                 unlink(move.destination + ".json")
+                unlink(move.destination + ".xmp")
             }
+        }
+        // Each image's sidecar goes with it (written fresh from the catalog): `trash restore`
+        // gives back its id, tags, rating and collections with their places.
+        let location = self.location
+        let sidecars = try read("read sidecars") { db in
+            Dictionary(
+                try Self.sidecars(of: details.map(\.image.id), location: location, db: db).map { ($0.1.id ?? 0, $0.1) },
+                uniquingKeysWith: { first, _ in first })
         }
         var taken = Set<String>()
         for (item, checked) in zip(details, sources) {
@@ -436,6 +461,11 @@ extension Catalog {
             }
             moves.append((source, destination, fileExists))
             try? AtomicFile.write(Array((item.json.rendered + "\n").utf8), to: destination + ".json", durable: false)
+            var sidecar = sidecars[item.image.id] ?? XMPSidecar()
+            sidecar.id = item.image.id
+            sidecar.sha256 = item.image.sha256
+            try? AtomicFile.write(
+                Array(sidecar.rendered(creatorTool: Self.creatorTool).utf8), to: destination + ".xmp", durable: false)
         }
         AtomicFile.syncDirectory(trash)
         do {
@@ -446,6 +476,7 @@ extension Catalog {
             undoMoves()
             throw error
         }
+        for move in moves { unlink(LibraryLocation.sidecarPath(ofImageFile: move.source)) }
         for folder in Set(moves.map { ($0.source as NSString).deletingLastPathComponent }) {
             AtomicFile.syncDirectory(folder)
         }

@@ -79,6 +79,25 @@ extension Catalog {
             let queue = try catalogOperation("create the new catalog") { try DatabaseQueue(path: newPath) }
             let fresh = Catalog(location: location, access: .readWrite, database: queue, clock: clock)
             try fresh.migrate()
+            // The library's own files first: generations (with their ids) from the journal, the
+            // collections from their file; then each image takes its id from its sidecar, else
+            // from the old catalog, else a new one above them all.
+            let journal = readJournal(location)
+            let oldIDs = oldCopy.flatMap { try? Self.imageIDsBySHA(catalogAt: $0.path) } ?? [:]
+            try fresh.write("restore generations and collections") { db in
+                for row in readCollectionsFile(location) ?? [] {
+                    _ = try insertRow(row, into: "collections", db: db)
+                }
+                for row in journal?.generations ?? [] {
+                    // parent_image_id is filled by trigger as the parent lands.
+                    _ = try insertRow(row, into: "generations", db: db, skipping: ["parent_image_id"])
+                }
+            }
+            if let journal, !journal.generations.isEmpty {
+                report.notes.append("\(journal.generations.count) generation(s) read from journal.jsonl")
+            }
+            var deferred: [(PreparedImage, XMPSidecar?)] = []
+            var sidecars: [(Int64, XMPSidecar)] = []
             let rootPrefix = location.root.path + "/"
             let paths = FileTree.files(under: location.imagesURL.path, endingWith: [".png"]).map {
                 String($0.dropFirst(rootPrefix.count))
@@ -92,7 +111,7 @@ extension Catalog {
                     read += chunk.count
                     progress(WorkProgress(done: read, total: paths.count))
                 }
-                let results = UnsafeMutableBufferPointer<Result<PreparedImage, CatalogError>?>.allocate(
+                let results = UnsafeMutableBufferPointer<Result<(PreparedImage, XMPSidecar?), CatalogError>?>.allocate(
                     capacity: chunk.count)
                 results.initialize(repeating: nil)
                 defer { results.deallocate() }
@@ -110,7 +129,7 @@ extension Catalog {
                         var prepared = probe
                         prepared.target = .metadata(source: Self.inferredSource(probe.report.generation))
                         prepared.relativePath = chunk[index]
-                        output[index] = .success(prepared)
+                        output[index] = .success((prepared, readSidecar(besideImageFile: path)))
                     } catch {
                         output[index] = .failure(CatalogError.file(path: chunk[index], reason: describeError(error)))
                     }
@@ -119,9 +138,16 @@ extension Catalog {
                 try fresh.write("fill the new catalog") { db in
                     for index in 0..<chunk.count {
                         switch results[index]! {
-                        case .success(let prepared):
-                            if case .landed = try fresh.insertPrepared(prepared, db: db, now: now) {
+                        case .success(let (prepared, sidecar)):
+                            guard let id = try Self.keptID(prepared, sidecar, oldIDs: oldIDs, db: db) else {
+                                deferred.append((prepared, sidecar))
+                                continue
+                            }
+                            if case .landed(let image) = try fresh.insertPrepared(
+                                Self.attached(prepared, sidecar, db: db), db: db, now: now, id: id)
+                            {
                                 report.images += 1
+                                if let sidecar { sidecars.append((image.id, sidecar)) }
                             }
                         case .failure(let error):
                             report.skipped.append(error.description)
@@ -129,13 +155,38 @@ extension Catalog {
                     }
                 }
             }
+            // Images without a known id: new ids, above every kept one.
+            try fresh.write("fill the new catalog") { db in
+                let now = fresh.now()
+                for (prepared, sidecar) in deferred {
+                    if case .landed(let image) = try fresh.insertPrepared(
+                        Self.attached(prepared, sidecar, db: db), db: db, now: now)
+                    {
+                        report.images += 1
+                        if let sidecar { sidecars.append((image.id, sidecar)) }
+                    }
+                }
+            }
+            let journalCredits = journal?.credits ?? []
             if let oldCopy {
                 do {
-                    try fresh.carryOver(from: oldCopy.path)
+                    try fresh.carryOver(from: oldCopy.path, ledger: journalCredits.isEmpty)
                     report.carriedOver = true
                 } catch {
                     report.notes.append("nothing carried over from the old catalog: \(describeError(error))")
                 }
+            }
+            // What the sidecars say wins over the old catalog: they are written before each
+            // commit, and other tools (exiftool, digiKam, darktable) edit them.
+            try fresh.write("apply the sidecars") { db in
+                for (id, sidecar) in sidecars {
+                    try Self.apply(sidecar, to: id, collections: true, record: true, db: db)
+                }
+                for credit in journalCredits { try Self.insertJournalCredit(credit, db: db) }
+            }
+            if !sidecars.isEmpty { report.notes.append("\(sidecars.count) sidecar(s) read") }
+            if !journalCredits.isEmpty {
+                report.notes.append("\(journalCredits.count) ledger entries read from journal.jsonl")
             }
             try fresh.rebuildSearchIndex()
             report.generations = try fresh.read("count generations") {
@@ -153,6 +204,45 @@ extension Catalog {
             throw CatalogError.rebuildFailed(reason: describeError(error))
         }
 
+        try swapIn(newPath, location: location)
+        // Every image's sidecar and the collections file from the new catalog, and the journal
+        // completed with the generations it lacked: a second rebuild gives the same catalog.
+        let rebuilt = try Catalog.open(location, access: .readWrite, clock: clock)
+        defer { try? rebuilt.close() }
+        try rebuilt.writeAllSidecars()
+        let journaled = Set(
+            readJournal(location)?.generations.compactMap { row -> Int64? in
+                if case .number(let text)? = row["id"] { Int64(text) } else { nil }
+            } ?? [])
+        try rebuilt.read("complete the journal") { db in
+            let missing = try Int64.fetchAll(db, sql: "SELECT id FROM generations ORDER BY id").filter {
+                !journaled.contains($0)
+            }
+            for start in stride(from: 0, to: missing.count, by: 2000) {
+                try appendJournal(
+                    try generationLines(Array(missing[start..<min(start + 2000, missing.count)]), db: db),
+                    location: location)
+            }
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM credit_ledger") ?? 0 > 0,
+                readJournal(location)?.credits
+                    .isEmpty ?? true
+            {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM credit_ledger ORDER BY id") {
+                    try appendJournal([creditLine(CreditEntry(row: row), id: row["id"] ?? 0)], location: location)
+                }
+            }
+        }
+        return report
+    }
+
+    /// Puts the catalog at `newPath` (a closed SQLite file in the library folder) in place of
+    /// `catalog.sqlite` with one rename. Leaving WAL mode needs the only connection to the old
+    /// catalog: if another process has it open, this fails and nothing changes.
+    static func swapIn(
+        _ newPath: String, location: LibraryLocation,
+        failure: (String) -> CatalogError = { CatalogError.rebuildFailed(reason: $0) }
+    ) throws {
+        let catalogPath = location.catalogURL.path
         // The swap. Leaving WAL mode needs the only connection to the old catalog: if another
         // process has it open, this fails and nothing changes.
         if FileManager.default.fileExists(atPath: catalogPath) {
@@ -162,7 +252,7 @@ extension Catalog {
                     _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                     let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
                     guard mode == "delete" else {
-                        throw CatalogError.rebuildFailed(reason: "journal mode stayed \(mode ?? "?")")
+                        throw failure("journal mode stayed \(mode ?? "?")")
                     }
                 }
                 try queue.close()
@@ -170,8 +260,7 @@ extension Catalog {
                 where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
             {
                 try? FileManager.default.removeItem(atPath: newPath)
-                throw CatalogError.rebuildFailed(
-                    reason: "another gptimg is using the library: stop it and run rebuild again")
+                throw failure("another gptimg is using the library: stop it and run the command again")
             } catch {
                 // A damaged old catalog cannot be opened: it is replaced as it is (its copy is in backups/).
             }
@@ -184,11 +273,72 @@ extension Catalog {
         unlink(catalogPath + "-wal")
         unlink(catalogPath + "-shm")
         guard rename(newPath, catalogPath) == 0 else {
-            throw CatalogError.rebuildFailed(
-                reason: "cannot put the new catalog in place: \(errnoDescription())")
+            throw failure("cannot put the new catalog in place: \(errnoDescription())")
         }
         AtomicFile.syncDirectory(location.root.path)
-        return report
+    }
+
+    /// The id an image keeps in a rebuild: its sidecar's (when the sidecar is its own, by
+    /// SHA-256, and no other image took it), else the old catalog's; nil for a new one.
+    static func keptID(_ prepared: PreparedImage, _ sidecar: XMPSidecar?, oldIDs: [String: Int64], db: Database) throws
+        -> Int64?
+    {
+        var candidates: [Int64] = []
+        if let sidecar, let id = sidecar.id, sidecar.sha256 == nil || sidecar.sha256 == prepared.sha256 {
+            candidates.append(id)
+        }
+        if let id = oldIDs[prepared.sha256] { candidates.append(id) }
+        for id in candidates where try !ImageRecord.exists(db, key: id) { return id }
+        return nil
+    }
+
+    /// The image joined to the generation its sidecar names, when that generation is in the
+    /// catalog and (for our files) has the task id the file carries.
+    static func attached(_ prepared: PreparedImage, _ sidecar: XMPSidecar?, db: Database) throws -> PreparedImage {
+        guard let id = sidecar?.generationID, let generation = try generation(id: id, db: db) else { return prepared }
+        let ours = prepared.report.generation?.gptimg
+        if let taskID = ours?.taskID, generation.taskID != taskID { return prepared }
+        var attached = prepared
+        attached.target = .generation(id: id, index: ours?.index ?? 0, remoteURL: nil)
+        return attached
+    }
+
+    /// The old catalog's image ids by SHA-256.
+    static func imageIDsBySHA(catalogAt path: String) throws -> [String: Int64] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            var ids: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT sha256, id FROM images") {
+                if let sha = row[0] as String?, let id = row[1] as Int64? { ids[sha] = id }
+            }
+            return ids
+        }
+    }
+
+    /// A ledger entry from the journal, joined to its generation by task id (else by the
+    /// generation id it was recorded with, when that generation is there).
+    static func insertJournalCredit(_ object: JSONObject, db: Database) throws {
+        func text(_ key: String) -> String? { if case .string(let value)? = object[key] { value } else { nil } }
+        func number(_ key: String) -> Int64? { if case .number(let value)? = object[key] { Int64(value) } else { nil } }
+        guard let kind = text("kind").flatMap(CreditEntry.Kind.init(rawValue:)), let credits = number("credits"),
+            credits >= 0, let recordedAt = text("recorded_at")
+        else { return }
+        var generationID: Int64?
+        if let taskID = text("task_id") {
+            generationID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM generations WHERE task_id = ?", arguments: [taskID])
+        }
+        if generationID == nil, let id = number("generation_id"), try generation(id: id, db: db) != nil {
+            generationID = id
+        }
+        // Inserted as is: the generation rows already hold the sums (their journal lines).
+        try CreditEntry(
+            kind: kind, credits: Int(credits), balance: number("balance").map { Int($0) }, generationID: generationID,
+            taskID: text("task_id"), note: text("note"), recordedAt: recordedAt
+        ).insert(db)
     }
 
     /// A damaged catalog's bytes, copied as they are to `backups/catalog-<time>-damaged.sqlite`
@@ -255,7 +405,7 @@ extension Catalog {
 
     /// Copies what only the old catalog knows into this (new) one, matching images by SHA-256
     /// and generations by task id.
-    func carryOver(from oldPath: String) throws {
+    func carryOver(from oldPath: String, ledger: Bool = true) throws {
         guard let queue = database as? DatabaseQueue else { return }
         try catalogOperation("carry over from the old catalog") {
             try queue.writeWithoutTransaction { db in
@@ -291,22 +441,24 @@ extension Catalog {
                             t ON t.name = ot.name;
                             DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = tags.id);
 
-                            INSERT OR IGNORE INTO collections(name, created_at) SELECT name, created_at FROM \
-                            old.collections;
+                            INSERT OR IGNORE INTO collections(id, name, created_at)
+                                SELECT CASE WHEN id IN (SELECT id FROM main.collections) THEN NULL ELSE id END, name,
+                                    created_at FROM old.collections;
                             INSERT OR IGNORE INTO collection_images(collection_id, image_id, position, added_at)
                                 SELECT c.id, i.id, oci.position, oci.added_at FROM old.collection_images oci
                                 JOIN old.collections oc ON oc.id = oci.collection_id JOIN collections c ON c.name = \
                             oc.name
                                 JOIN old.images oi ON oi.id = oci.image_id JOIN images i ON i.sha256 = oi.sha256;
 
-                            INSERT INTO generations(task_id, server_row_id, status, type, prompt, negative_prompt, \
+                            INSERT INTO generations(id, task_id, server_row_id, status, type, prompt, negative_prompt, \
                             aspect_ratio, n,
                                 reference_images, provider, model, base_url, source, created_at, submitted_at, \
                             completed_at, updated_at,
                                 credits_charged, credits_refunded, error_code, error_message, parent_task_id, \
                             parent_index, requested_tags,
                                 requested_collection, batch_key)
-                            SELECT og.task_id, og.server_row_id, og.status, og.type, og.prompt, og.negative_prompt, \
+                            SELECT CASE WHEN og.id IN (SELECT id FROM main.generations) THEN NULL ELSE og.id END,
+                                og.task_id, og.server_row_id, og.status, og.type, og.prompt, og.negative_prompt, \
                             og.aspect_ratio, og.n,
                                 og.reference_images, og.provider, og.model, og.base_url, og.source, og.created_at, \
                             og.submitted_at,
@@ -316,15 +468,23 @@ extension Catalog {
                             og.batch_key
                             FROM old.generations og
                             WHERE NOT EXISTS (SELECT 1 FROM old.images oi WHERE oi.generation_id = og.id)
+                              AND NOT EXISTS (SELECT 1 FROM main.generations g WHERE g.id = og.id
+                                  AND g.created_at IS og.created_at AND g.prompt IS og.prompt)
+                              AND (og.batch_key IS NULL OR og.batch_key NOT IN (SELECT batch_key FROM main.generations \
+                            WHERE batch_key IS NOT NULL))
                               AND (og.task_id IS NULL OR og.task_id NOT IN (SELECT task_id FROM generations WHERE \
                             task_id IS NOT NULL));
-
-                            INSERT INTO credit_ledger(generation_id, task_id, kind, credits, balance, note, recorded_at)
-                                SELECT (SELECT g.id FROM generations g WHERE g.task_id = ol.task_id), ol.task_id, \
-                            ol.kind, ol.credits,
-                                       ol.balance, ol.note, ol.recorded_at
-                                FROM old.credit_ledger ol ORDER BY ol.id;
                             """)
+                    if ledger {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO credit_ledger(generation_id, task_id, kind, credits, balance, note, \
+                                recorded_at)
+                                    SELECT (SELECT g.id FROM generations g WHERE g.task_id = ol.task_id), ol.task_id,
+                                           ol.kind, ol.credits, ol.balance, ol.note, ol.recorded_at
+                                    FROM old.credit_ledger ol ORDER BY ol.id
+                                """)
+                    }
                     // Picks exist from v3 on: an older catalog has none to carry.
                     let hasPicks = try Bool.fetchOne(
                         db, sql: "SELECT EXISTS (SELECT 1 FROM pragma_table_info('images', 'old') WHERE name = 'pick')")

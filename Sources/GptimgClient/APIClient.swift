@@ -95,6 +95,15 @@ public struct APIClient: Sendable {
     /// The bytes at `url`, at most `maxBytes` (refused before they are read when the answer
     /// says it is larger). No key is sent: hosted images are public.
     public func download(_ url: String, maxBytes: Int = 64 << 20) async throws(ClientError) -> [UInt8] {
+        try await Self.download(url, maxBytes: maxBytes, transport: transport, timeout: downloadTimeout, logger: logger)
+    }
+
+    /// The same without a client (no key is involved): `doctor --fix --download` fetching an
+    /// image again from where the API hosted it.
+    public static func download(
+        _ url: String, maxBytes: Int = 64 << 20, transport: any HTTPTransport,
+        timeout downloadTimeout: TimeAmount = .seconds(300), logger: Logger = APIClient.silent
+    ) async throws(ClientError) -> [UInt8] {
         // Plain http only on this machine, as for the API itself.
         guard ValueShape.isWebURL(url) else {
             throw .download("\"\(ValueShape.excerpt(url, limit: 120))\" is not an https URL (or http on this machine)")

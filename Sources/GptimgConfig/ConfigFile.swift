@@ -15,6 +15,7 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum ConfigKey: String, CaseIterable, Sendable {
     case library, baseURL = "base_url", aspect, n, tags, concurrency, pollLatency = "poll_latency"
     case batchCreditCap = "batch_credit_cap", monthlyBudget = "monthly_budget"
+    case backupsKept = "backups_kept"
 
     public static let listed = allCases.map(\.rawValue).joined(separator: ", ")
 
@@ -29,6 +30,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .concurrency: "a whole number from 1 to 64"
         case .pollLatency: "seconds, a number above 0 and at most 3600"
         case .batchCreditCap, .monthlyBudget: "a whole number of credits, 0 or more"
+        case .backupsKept: "a whole number of snapshots from 1 to 1000"
         }
     }
 
@@ -49,6 +51,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .n: return value.int.flatMap { (1...4).contains($0) ? .int($0) : nil }
         case .concurrency: return value.int.flatMap { (1...64).contains($0) ? .int($0) : nil }
         case .batchCreditCap, .monthlyBudget: return value.int.flatMap { $0 >= 0 ? .int($0) : nil }
+        case .backupsKept: return value.int.flatMap { (1...1000).contains($0) ? .int($0) : nil }
         case .pollLatency:
             // An integer is a number of seconds too (`poll_latency = 2`).
             guard let seconds = value.double ?? value.int.map(Double.init), seconds > 0, seconds <= 3600 else {
@@ -71,7 +74,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         let encoded: String
         switch self {
         case .library, .baseURL, .aspect: encoded = Self.quoted(text)
-        case .n, .concurrency, .batchCreditCap, .monthlyBudget:
+        case .n, .concurrency, .batchCreditCap, .monthlyBudget, .backupsKept:
             guard let number = Int(text) else { return nil }
             encoded = String(number)
         case .pollLatency:
@@ -141,6 +144,8 @@ public struct Settings: Sendable, Equatable {
     public var pollLatency: Double? { if case .double(let seconds) = values[.pollLatency] { seconds } else { nil } }
     public var batchCreditCap: Int? { int(.batchCreditCap) }
     public var monthlyBudget: Int? { int(.monthlyBudget) }
+    /// How many catalog snapshots `backups/` keeps.
+    public var backupsKept: Int? { int(.backupsKept) }
 
     private func string(_ key: ConfigKey) -> String? { if case .string(let text) = values[key] { text } else { nil } }
     private func int(_ key: ConfigKey) -> Int? { if case .int(let number) = values[key] { number } else { nil } }

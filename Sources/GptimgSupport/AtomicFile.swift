@@ -1,3 +1,5 @@
+import CSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -63,6 +65,15 @@ public enum AtomicFile {
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
         close(descriptor)
+    }
+
+    /// Makes everything written to the file system holding `path` durable with one flush
+    /// (`syncfs`): for many files written without `durable`, cheaper than an fsync each.
+    public static func syncFileSystem(containing path: String) throws(FileError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .writeFailed(path: path, reason: errnoDescription()) }
+        defer { close(descriptor) }
+        guard csupport_syncfs(descriptor) == 0 else { throw .writeFailed(path: path, reason: errnoDescription()) }
     }
 
     /// The folder part of `path` ("." when it has none).

@@ -67,7 +67,7 @@ struct ConfigTests {
             (
                 "n = 2\n# c\ncolour = \"red\"\n",
                 "gptimg: \(path):3: unknown key 'colour': the keys are library, base_url, aspect, n, tags, "
-                    + "concurrency, poll_latency, batch_credit_cap, monthly_budget\n"
+                    + "concurrency, poll_latency, batch_credit_cap, monthly_budget, backups_kept\n"
             ),
             (
                 "\naspect = \"5:7\"\n",

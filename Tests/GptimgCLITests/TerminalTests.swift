@@ -322,7 +322,8 @@ struct TerminalTests {
             let shown = await gptimg(
                 ["batch", prompts, "--concurrency", "2", "--library", workspace.library], terminal: true)
             #expect(shown.status == 0, "\(shown.stderr)")
-            #expect(shown.stderr.contains("\r\u{1B}[Kdone 0/3 0% · 0:00 elapsed · [g1] sending 0:00"), "\(shown.stderr)")
+            #expect(
+                shown.stderr.contains("\r\u{1B}[Kdone 0/3 0% · 0:00 elapsed · [g1] sending 0:00"), "\(shown.stderr)")
             #expect(shown.stderr.contains("\r\u{1B}[Kdone 3/3 100% · "), "\(shown.stderr)")
             #expect(shown.stdout.contains("\u{1B}[32mcompleted\u{1B}[0m"), "statuses in colour: \(shown.stdout)")
 

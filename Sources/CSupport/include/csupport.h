@@ -13,6 +13,10 @@ extern "C" {
 /// errno set (ENOSYS where the system has no such call).
 int64_t csupport_copy_file_range(int source, int64_t *source_offset, int destination, size_t length);
 
+/// syncfs(2), likewise a GNU extension: flushes the whole file system holding `descriptor`, one
+/// flush for many files written together. Returns 0, or -1 with errno set.
+int csupport_syncfs(int descriptor);
+
 #ifdef __cplusplus
 }
 #endif
