@@ -33,6 +33,9 @@ let package = Package(
         // setjmp/longjmp error handling never crosses into Swift.
         .target(
             name: "CPNG",
+            // Optimised in a debug build too: its row loops (the perceptual hash's luma pass, the
+            // thumbnail's downscale) run for every image a test lands.
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
         ),
         // The system calls Swift's Glibc module leaves out (copy_file_range).
