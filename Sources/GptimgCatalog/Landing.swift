@@ -170,8 +170,13 @@ extension Catalog {
             sha256: sha, bytes: bytes.count, width: report.header.width, height: report.header.height, report: report,
             relativePath: ImageStore.relativePath(createdAt: createdAt, prompt: prompt, sha256: sha),
             createdAt: createdAt, originalName: originalName, target: target, staged: nil,
-            phash: (try? PerceptualHash(pngData: bytes))?.signed)
+            phash: Self.perceptualHashOff ? nil : (try? PerceptualHash(pngData: bytes))?.signed)
     }
+
+    /// `GPTIMG_NO_PHASH=1`: no perceptual hash as images land — only for `bench/import.sh`'s peer,
+    /// which measures what hashing adds to an import (`similar`, `dupes` and `doctor --fix` fill
+    /// the missing hashes later).
+    static let perceptualHashOff = ProcessInfo.processInfo.environment["GPTIMG_NO_PHASH"] == "1"
 
     /// The existing image with this SHA-256, if any.
     func image(sha256: String) throws -> ImageRecord? {
