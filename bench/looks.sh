@@ -22,8 +22,18 @@ bench_hyperfine --export-json "$BENCH_OUT/looks.json" \
     -n "similar $id" "$GPTIMG similar $id --library $library" \
     -n "dupes" "$GPTIMG dupes --library $library"
 
+# A bulk tag over every image (issue 17: <= 2 s over 100,000 matches, one transaction): the
+# catalog's part, sidecars off (GPTIMG_NO_SIDECARS=1: these seeded rows have no files; what
+# sidecars add is bench/sidecar.sh's), each run after the tag was taken off again.
+log "timing a bulk tag over all $count images, $BENCH_RUNS runs"
+bench_hyperfine --export-json "$BENCH_OUT/looks-bulk.json" \
+    --prepare "env GPTIMG_NO_SIDECARS=1 $GPTIMG tag --query '' --remove bulk --yes --library $library" \
+    -n "tag --query '' --add bulk --yes ($count images)" \
+    "env GPTIMG_NO_SIDECARS=1 $GPTIMG tag --query '' --add bulk --yes --library $library"
+
 echo
 bench_machine
 echo "catalog: $count images, $(sqlite3 "$library/catalog.sqlite" 'SELECT count(DISTINCT stack_id) FROM images') stacks," \
     "$("$GPTIMG" dupes --json --library "$library" | wc -l) near-duplicate groups"
 "$GPTIMG_BENCH" report "$BENCH_OUT/looks.json"
+"$GPTIMG_BENCH" report "$BENCH_OUT/looks-bulk.json"
