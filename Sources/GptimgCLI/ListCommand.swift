@@ -52,6 +52,12 @@ struct ListingOptions<Defaults: ListingDefaults>: ParsableArguments {
                 return
             }
             let items = try catalog.list(parsed, sort: sort, limit: limit, offset: offset)
+            // Said once the query has run (a bad one is its error alone).
+            if parsed.comparesLooks, try catalog.hasImagesWithoutPerceptualHash() {
+                context.diagnostic(
+                    "notice: some images have no perceptual hash yet (imported ones are hashed later) and are not "
+                        + "compared: `gptimg doctor --fix` or `gptimg similar ID` hashes them")
+            }
             // On a terminal: each line fitted to its width, and a word when there are more.
             let terminal = !options.json && context.streams.isTerminal(.output)
             let columns = context.columns(.output)

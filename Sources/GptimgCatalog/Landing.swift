@@ -170,13 +170,21 @@ extension Catalog {
             sha256: sha, bytes: bytes.count, width: report.header.width, height: report.header.height, report: report,
             relativePath: ImageStore.relativePath(createdAt: createdAt, prompt: prompt, sha256: sha),
             createdAt: createdAt, originalName: originalName, target: target, staged: nil,
-            phash: Self.perceptualHashOff ? nil : (try? PerceptualHash(pngData: bytes))?.signed)
+            phash: Self.hashesAsItLands(target) ? (try? PerceptualHash(pngData: bytes))?.signed : nil)
     }
 
-    /// `GPTIMG_NO_PHASH=1`: no perceptual hash as images land — only for `bench/import.sh`'s peer,
-    /// which measures what hashing adds to an import (`similar`, `dupes` and `doctor --fix` fill
-    /// the missing hashes later).
-    static let perceptualHashOff = ProcessInfo.processInfo.environment["GPTIMG_NO_PHASH"] == "1"
+    /// Whether an image gets its perceptual hash as it lands: a generated image does (one at a
+    /// time, the hash is a small part of its landing). An import or a rebuild does not: the hash
+    /// inflates every pixel, about 20 ms a megapixel-sized file, five times what the rest of an
+    /// import costs (bench/README.md); `similar`, `dupes` and `doctor --fix` hash the images that
+    /// have none first, and `list similar:ID` says when some have none.
+    /// `GPTIMG_PHASH_ON_IMPORT=1` hashes imports too: only for `bench/import.sh`, which measures it.
+    static func hashesAsItLands(_ target: LandingTarget) -> Bool {
+        if case .generation = target { return true }
+        return hashImportsToo
+    }
+
+    static let hashImportsToo = ProcessInfo.processInfo.environment["GPTIMG_PHASH_ON_IMPORT"] == "1"
 
     /// The existing image with this SHA-256, if any.
     func image(sha256: String) throws -> ImageRecord? {

@@ -131,6 +131,21 @@ public struct ImageQuery: Sendable, Hashable {
         return filters.contains(.pick(.rejected)) || conditions.contains(where: names)
     }
 
+    /// Whether the query has a `similar:` filter anywhere (it compares perceptual hashes: images
+    /// without one are not compared).
+    public var comparesLooks: Bool {
+        func isSimilar(_ filter: Filter) -> Bool { if case .similar = filter { true } else { false } }
+        func names(_ condition: Condition) -> Bool {
+            switch condition {
+            case .word: false
+            case .filter(let filter): isSimilar(filter)
+            case .all(let list), .any(let list): list.contains(where: names)
+            case .not(let inner): names(inner)
+            }
+        }
+        return filters.contains(where: isSimilar) || conditions.contains(where: names)
+    }
+
     /// Parses `text`; an unknown filter or a malformed value throws `CatalogError.query` with
     /// the list of valid filters.
     public init(parsing text: String) throws {
