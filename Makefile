@@ -11,6 +11,7 @@ demo: deps
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+	bash scripts/check-manual.sh
 
 # The formatting rules in .swift-format (fix with `swift format format -i -r --parallel` on the same
 # paths), and no line of a tracked Swift file over 120 characters: swift-format leaves a string
@@ -39,14 +40,11 @@ install:
 	.build-static/release/gptimg completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_gptimg
 	.build-static/release/gptimg completions fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/gptimg.fish
 	@# The man page: swift-argument-parser's generate-manual tool (what its plugin runs), built
-	@# from the checkout the release build resolved, on the binary's own help; dated by the last commit.
-	swift build --package-path .build-static/checkouts/swift-argument-parser --scratch-path .build-manual \
-	    --product generate-manual
-	install -d .build-manual/man
-	.build-manual/debug/generate-manual .build-static/release/gptimg --output-directory .build-manual/man \
-	    --date $$(git log -1 --format=%cs 2>/dev/null || date +%F)
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0644 .build-manual/man/gptimg.1 $(DESTDIR)$(PREFIX)/share/man/man1/gptimg.1
+	@# from the checkout the release build resolved, on the binary's own help; dated by the last
+	@# commit; checked to render with `man -l` (scripts/check-manual.sh, which `make test` runs too).
+	mkdir -p .build-manual
+	CHECK_MANUAL_KEEP=$(CURDIR)/.build-manual/gptimg.1 bash scripts/check-manual.sh .build-static/release/gptimg
+	install -m 0644 .build-manual/gptimg.1 $(DESTDIR)$(PREFIX)/share/man/man1/gptimg.1
 
 fuzz:
 	bash fuzz/run.sh $${SECONDS_TO_RUN:-600}
