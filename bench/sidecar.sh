@@ -59,11 +59,16 @@ bench_hyperfine --export-json "$out/rebuild.json" \
 "$GPTIMG" doctor --library "$library" >/dev/null # the rebuilt library is sound
 "$GPTIMG" doctor --fix --library "$library" >/dev/null # and its sidecars agree with it
 
+# The floor: one durable atomic write of image 1's sidecar, in-process (no process start).
+sidecar_file=$(find "$library/images" -name '*.png.xmp' | head -1)
+floor=$(python3 bench/atomic_write_floor.py "$sidecar_file" $((BENCH_RUNS * 20)))
+
 echo
 bench_machine
-python3 - "$out" "$count" <<'PY'
+python3 - "$out" "$count" "$floor" <<'PY'
 import json, sys
 out, count = sys.argv[1], int(sys.argv[2])
+floor_durable, floor_atomic = (float(x) for x in sys.argv[3].split())
 def medians(name):
     return [r["median"] for r in json.load(open(f"{out}/{name}.json"))["results"]]
 for name, what in (("rate", "rate of one image"), ("tag", "tag of one image")):
@@ -72,6 +77,8 @@ for name, what in (("rate", "rate of one image"), ("tag", "tag of one image")):
     if len(m) > 1:
         line += f", peer (no sidecar) {m[1] * 1000:.1f} ms, the sidecar adds {(m[0] - m[1]) * 1000:+.1f} ms (target ≤ 2)"
     print(line)
+print(f"floor: one durable atomic write of a sidecar (temp, fsync, rename, folder fsync), in-process: "
+      f"{floor_durable:.2f} ms (without the fsyncs: {floor_atomic:.3f} ms)")
 print(f"bulk tag of {count} images: {medians('bulk')[0]:.2f} s (target ≤ 5 at 10000)")
 print(f"rebuild of {count} images with sidecars: {medians('rebuild')[0]:.2f} s (target ≤ 30 at 10000)")
 PY
