@@ -119,31 +119,26 @@ public struct ImageQuery: Sendable, Hashable {
     public init() {}
 
     /// Whether the query names `is:rejected` anywhere (then rejected images are not left out).
-    public var asksForRejected: Bool {
-        func names(_ condition: Condition) -> Bool {
-            switch condition {
-            case .word: false
-            case .filter(let filter): filter == .pick(.rejected)
-            case .all(let list), .any(let list): list.contains(where: names)
-            case .not(let inner): names(inner)
-            }
-        }
-        return filters.contains(.pick(.rejected)) || conditions.contains(where: names)
-    }
+    public var asksForRejected: Bool { hasFilter { $0 == .pick(.rejected) } }
 
     /// Whether the query has a `similar:` filter anywhere (it compares perceptual hashes: images
     /// without one are not compared).
     public var comparesLooks: Bool {
-        func isSimilar(_ filter: Filter) -> Bool { if case .similar = filter { true } else { false } }
+        hasFilter { if case .similar = $0 { true } else { false } }
+    }
+
+    /// Whether any filter of the query, in the simple form or anywhere in its condition tree, is
+    /// one `matches` accepts.
+    func hasFilter(_ matches: (Filter) -> Bool) -> Bool {
         func names(_ condition: Condition) -> Bool {
             switch condition {
             case .word: false
-            case .filter(let filter): isSimilar(filter)
+            case .filter(let filter): matches(filter)
             case .all(let list), .any(let list): list.contains(where: names)
             case .not(let inner): names(inner)
             }
         }
-        return filters.contains(where: isSimilar) || conditions.contains(where: names)
+        return filters.contains(where: matches) || conditions.contains(where: names)
     }
 
     /// Parses `text`; an unknown filter or a malformed value throws `CatalogError.query` with
