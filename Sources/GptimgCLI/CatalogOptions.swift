@@ -17,27 +17,30 @@ struct CatalogOptions: ParsableArguments {
 
     /// The library, from the context's environment and current directory.
     func location(_ context: GptimgContext) throws -> LibraryLocation {
-        // How many snapshots backups/ keeps: the config file's `backups_kept` (a bad config
-        // file is reported by the commands that need it, not here).
-        if let kept = try? context.settings().backupsKept { BackupRetention.kept = kept }
-        return try context.library(option: library).location
+        try context.library(option: library).location
+    }
+
+    /// How many snapshots backups/ keeps: `keep` (a command's `--keep`), else the config file's
+    /// `backups_kept` (a bad config file is reported by the commands that need it, not here).
+    static func backupsKept(_ context: GptimgContext, keep: Int? = nil) -> Int {
+        keep ?? (try? context.settings().backupsKept) ?? BackupRetention.defaultKept
     }
 
     /// Opens the library for reading (creates nothing) or writing (creates it when missing).
     func open(_ access: Catalog.Access, _ context: GptimgContext) throws -> Catalog {
-        try Catalog.open(try location(context), access: access)
+        try Catalog.open(try location(context), access: access, backupsKept: Self.backupsKept(context))
     }
 
     /// Opens an existing library for writing: a command that changes images already in it (tag,
     /// rate, delete, backup…) has nothing to do in a library that is not there, so a mistyped
     /// `--library` or a run from the wrong setup is the one-line `noLibrary` error, not a new,
     /// empty library left behind.
-    func openExisting(_ context: GptimgContext) throws -> Catalog {
+    func openExisting(_ context: GptimgContext, keep: Int? = nil) throws -> Catalog {
         let location = try location(context)
         guard FileManager.default.fileExists(atPath: location.catalogURL.path) else {
             throw CatalogError.noLibrary(path: location.root.path)
         }
-        return try Catalog.open(location, access: .readWrite)
+        return try Catalog.open(location, access: .readWrite, backupsKept: Self.backupsKept(context, keep: keep))
     }
 }
 

@@ -41,8 +41,7 @@ struct BackupCommand: ParsableCommand {
 
         func run(_ context: GptimgContext) throws {
             try runCatalogCommand(context) { output in
-                let catalog = try options.openExisting(context)
-                if let keep { BackupRetention.kept = keep }
+                let catalog = try options.openExisting(context, keep: keep)
                 let url = try catalog.backup(to: to.map { URL(fileURLWithPath: $0) })
                 if options.json {
                     output.json(.object([("backup", .string(url.path))]))

@@ -26,6 +26,8 @@ public final class Catalog: Sendable {
     }
 
     public let location: LibraryLocation
+    /// How many snapshots `backups/` keeps (the newest; a damaged catalog's copy is never pruned).
+    public let backupsKept: Int
     public let access: Access
     let database: any DatabaseWriter
     /// The wall clock (injected by tests); `now()` is its time as the catalog stores it.
@@ -39,8 +41,11 @@ public final class Catalog: Sendable {
     public static let busyTimeout: TimeInterval = 60
 
     /// Opens the library at `location`.
+    /// `backupsKept`: how many snapshots `backups/` keeps when this catalog makes one (before a
+    /// migration, a rebuild, `doctor --fix`, a restore, or `gptimg backup`).
     public static func open(
-        _ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init
+        _ location: LibraryLocation, access: Access = .readWrite, clock: @escaping @Sendable () -> Date = Date.init,
+        backupsKept: Int = BackupRetention.defaultKept
     ) throws -> Catalog {
         try refuseEmptiedCatalog(location)
         switch access {
@@ -50,13 +55,14 @@ public final class Catalog: Sendable {
             }
             let (queue, state) = try openReadOnly(location)
             if state == .current {
-                return Catalog(location: location, access: .readOnly, database: queue, clock: clock)
+                return Catalog(
+                    location: location, access: .readOnly, database: queue, clock: clock, backupsKept: backupsKept)
             }
             try queue.close()
             if state == .newer { throw CatalogError.newerSchema(path: location.catalogURL.path) }
             // An older (or empty) catalog: migrate it first, as a write would.
-            _ = try open(location, access: .readWrite, clock: clock)
-            return try open(location, access: .readOnly, clock: clock)
+            _ = try open(location, access: .readWrite, clock: clock, backupsKept: backupsKept)
+            return try open(location, access: .readOnly, clock: clock, backupsKept: backupsKept)
         case .readWrite:
             // A read-only library (a read-only mount, a folder or catalog without write
             // permission) is named as such up front, rather than by whichever write fails first.
@@ -109,7 +115,8 @@ public final class Catalog: Sendable {
                         operation: "make commits durable", message: "PRAGMA synchronous is \(mode ?? -1), not FULL")
                 }
             }
-            let catalog = Catalog(location: location, access: .readWrite, database: pool, clock: clock)
+            let catalog = Catalog(
+                location: location, access: .readWrite, database: pool, clock: clock, backupsKept: backupsKept)
             try catalog.migrate()
             return catalog
         }
@@ -218,8 +225,11 @@ public final class Catalog: Sendable {
         }
     }
 
-    init(location: LibraryLocation, access: Access, database: any DatabaseWriter, clock: @escaping @Sendable () -> Date)
-    {
+    init(
+        location: LibraryLocation, access: Access, database: any DatabaseWriter,
+        clock: @escaping @Sendable () -> Date, backupsKept: Int = BackupRetention.defaultKept
+    ) {
+        self.backupsKept = max(1, backupsKept)
         self.location = location
         self.access = access
         self.database = database

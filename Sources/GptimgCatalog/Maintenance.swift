@@ -588,8 +588,8 @@ extension Catalog {
             try? FileManager.default.removeItem(at: temporary)
             throw CatalogError.wrap(error, "verify the backup")
         }
-        // Snapshots in backups/ rotate: the newest `BackupRetention.kept` stay.
-        if destination == nil { Self.pruneBackups(location) }
+        // Snapshots in backups/ rotate: the newest `backupsKept` stay.
+        if destination == nil { Self.pruneBackups(location, keep: backupsKept) }
         return target
     }
 }

@@ -42,14 +42,8 @@ public enum TrashRestoreOutcome: Sendable, Hashable {
 /// How many snapshots `backups/` keeps (the newest; copies of damaged catalogs are never
 /// removed). The CLI sets it from `--keep` or the config file's `backups_kept`.
 public enum BackupRetention {
+    /// Snapshots kept when neither `--keep` nor the config file's `backups_kept` says otherwise.
     public static let defaultKept = 10
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var value = defaultKept
-
-    public static var kept: Int {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = max(1, newValue) } }
-    }
 }
 
 extension Catalog {
@@ -80,10 +74,10 @@ extension Catalog {
         return found.sorted { ($0.1, $0.0.url.lastPathComponent) > ($1.1, $1.0.url.lastPathComponent) }.map(\.0)
     }
 
-    /// Removes the oldest snapshots beyond `BackupRetention.kept` (never a damaged catalog's
+    /// Removes the oldest snapshots beyond the newest `keep` (never a damaged catalog's
     /// copy, which may be the only one of its data). Returns the files removed.
     @discardableResult
-    public static func pruneBackups(_ location: LibraryLocation, keep: Int = BackupRetention.kept) -> [URL] {
+    public static func pruneBackups(_ location: LibraryLocation, keep: Int) -> [URL] {
         let rotating = backups(location).filter { $0.reason != "damaged" }
         guard rotating.count > keep else { return [] }
         return rotating.dropFirst(keep).compactMap { unlink($0.url.path) == 0 ? $0.url : nil }

@@ -151,8 +151,9 @@ extension Catalog {
         do {
             return try write(operation) { db in
                 let (result, ids) = try body(db)
-                touched = ids
-                try Self.writeSidecars(try Self.sidecars(of: ids, location: location, db: db))
+                // With sidecars off (the benchmark's peer) their state is not read either.
+                touched = Self.sidecarsOff ? [] : ids
+                try Self.writeSidecars(try Self.sidecars(of: touched, location: location, db: db))
                 return result
             }
         } catch {
