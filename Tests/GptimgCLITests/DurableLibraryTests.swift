@@ -168,6 +168,19 @@ struct DurableLibraryTests {
         }
     }
 
+    /// Backups rotate by the count the command is given (`--keep`): the newest stay. Then a
+    /// backup with no `--keep` takes the default (10) again: the count is the command's, not
+    /// left behind in the process by the one before.
+    @Test func backupsRotateByTheCountGiven() async throws {
+        try await withGenerationWorkspace("rotate", credits: 100) { workspace in
+            #expect(await workspace(["generate", "a paper lantern"]).status == 0)
+            for _ in 1...4 { #expect(await workspace(["backup", "--keep", "2"]).status == 0) }
+            #expect(jsonObjects(await workspace(["backup", "list", "--json"]).stdout).count == 2)
+            for _ in 1...3 { #expect(await workspace(["backup"]).status == 0) }
+            #expect(jsonObjects(await workspace(["backup", "list", "--json"]).stdout).count == 5)
+        }
+    }
+
     /// `doctor --fix` then `doctor`: clean, and nothing left to notice about the library's files.
     static func expectConverges(_ workspace: GenerationWorkspace, _ damage: String, _ extra: [String] = []) async {
         let fixed = await workspace(["doctor", "--fix", "--json"] + extra)
