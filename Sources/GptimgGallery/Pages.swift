@@ -25,7 +25,7 @@ enum Pages {
         <title>\(title) · gptimg</title>
         <link rel="icon" href="\(StaticAssets.icon.path)">
         <link rel="stylesheet" href="\(StaticAssets.css.path)">
-        <script src="\(StaticAssets.js.path)" defer></script>
+        \(StaticAssets.scripts.map { "<script src=\"\($0.path)\" defer></script>\n" as HTML })
         </head>
         <body>
         <header class="top">
@@ -156,9 +156,11 @@ enum Pages {
             (\(stackSize ?? 0) images)">×\(stackSize ?? 0)</a>
             """ : .empty
         return """
-            <li class="tile"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
-            height="\(size.height)" loading="lazy" decoding="async" alt="\(truncated(prompt, 300))"><span \
-            class="caption">\(truncated(prompt, 160))</span></a>\
+            <li class="tile" data-id="\(image.id)" data-sha="\(image.sha256)" data-rating="\(image.rating)" \
+            data-fav="\(image.favorite ? 1 : 0)" data-pick="\(image.pickState.name)" data-width="\(image.width)" \
+            data-height="\(image.height)"><a href="/image/\(image.id)"><img src="/thumb/\(image.sha256).png" \
+            width="\(size.width)" height="\(size.height)" loading="lazy" decoding="async" \
+            alt="\(truncated(prompt, 300))"><span class="caption">\(truncated(prompt, 160))</span></a>\
             \(badges.isEmpty ? HTML.empty : "<span class=\"badges\">\(badges)</span>")\(stack)</li>
             """
     }

@@ -27,7 +27,10 @@ struct StaticAsset: Sendable {
 }
 
 enum StaticAssets {
-    static let all = [css, js, icon]
+    static let all = [css, icon] + scripts
+
+    /// Every page loads these, in this order (each `defer`): the gallery's base script first.
+    static let scripts = [js]
 
     static func named(_ name: String) -> StaticAsset? { all.first { $0.name == name } }
 

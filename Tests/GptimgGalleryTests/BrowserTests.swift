@@ -83,7 +83,7 @@ struct BrowserTests {
         #expect(image.tags == ["from-the-browser"])
     }
 
-    static func tiles(_ dom: String) -> Int { occurrences(of: "<li class=\"tile\">", in: dom) }
+    static func tiles(_ dom: String) -> Int { occurrences(of: "<li class=\"tile\" data-id=", in: dom) }
 }
 
 /// Headless Chromium as a subprocess (on a Dispatch thread: it blocks for seconds, and the

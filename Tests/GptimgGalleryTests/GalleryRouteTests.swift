@@ -36,7 +36,7 @@ struct GalleryRouteTests {
             #expect(response.headers[.cacheControl] == "no-store")
             Self.expectSecurityHeaders(response)
             let html = response.text
-            #expect(occurrences(of: "<li class=\"tile\">", in: html) == 6)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: html) == 6)
             #expect(html.contains("<span id=\"total\">6</span> images"))
             // Newest first: the lake (Nov 6) before the lighthouse (Nov 1).
             let lakeAt = try #require(html.range(of: "/thumb/\(lake.image.sha256).png"))
@@ -67,7 +67,7 @@ struct GalleryRouteTests {
             #expect(response.status == .ok)
             let html = response.text
             // Six images, five stacks: the lighthouse and its variant are one tile, the variant (newest) its cover.
-            #expect(occurrences(of: "<li class=\"tile\">", in: html) == 5)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: html) == 5)
             #expect(occurrences(of: "class=\"stack-count\"", in: html) == 1)
             let link = "/?q=stack%3A\(child.image.id)"
             #expect(html.contains("href=\"\(link)\""), "\(html)")
@@ -77,7 +77,7 @@ struct GalleryRouteTests {
             #expect(html.contains("<option value=\"1\" selected>stacks</option>"))
             // The count opens the stack: both images, as a grid.
             let opened = try await client.get(link).text
-            #expect(occurrences(of: "<li class=\"tile\">", in: opened) == 2)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: opened) == 2)
             #expect(opened.contains("/thumb/\(parent.image.sha256).png"))
             #expect(opened.contains("<span id=\"total\">2</span> images match"))
         }
@@ -104,7 +104,7 @@ struct GalleryRouteTests {
             var pages = 0
             while let next = uri {
                 let html = try await client.get(next).text
-                let ids = html.components(separatedBy: "<li class=\"tile\"><a href=\"/image/").dropFirst().map {
+                let ids = html.components(separatedBy: "<li class=\"tile\" data-id=\"").dropFirst().map {
                     String($0.prefix { $0 != "\"" })
                 }
                 seen += ids
@@ -124,7 +124,7 @@ struct GalleryRouteTests {
             // A later page links back to the newest.
             let second = try await client.get("/?before=2026-11-05T10:00:00Z~999999").text
             #expect(second.contains("class=\"newest\""))
-            #expect(occurrences(of: "<li class=\"tile\">", in: second) == 2)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: second) == 2)
             // Only the first page counts and lists the tags and collections; a later one keeps
             // the controls, with the current choice.
             let first = try await client.get("/").text
@@ -144,12 +144,12 @@ struct GalleryRouteTests {
                     selected>coast</option></select>
                     """
                 ))
-            #expect(occurrences(of: "<li class=\"tile\">", in: tagged) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: tagged) == 1)
             // A collection's later page still finds the collection (any case) and its heading.
             let collection = try await client.get("/collection/summer%20TRIP?before=2026-11-05T10:00:00Z~999999")
             #expect(collection.status == .ok)
             #expect(collection.text.contains("<h1 class=\"page-title\">Summer trip"))
-            #expect(occurrences(of: "<li class=\"tile\">", in: collection.text) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: collection.text) == 1)
             #expect(try await client.get("/collection/Nowhere?before=2026-11-05T10:00:00Z~999999").status == .notFound)
         }
     }
@@ -159,14 +159,14 @@ struct GalleryRouteTests {
         let library = try await GalleryLibrary.standard()
         try await library.withRouter { client in
             let lighthouse = try await client.get("/?q=lighthouse").text
-            #expect(occurrences(of: "<li class=\"tile\">", in: lighthouse) == 2)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: lighthouse) == 2)
             #expect(lighthouse.contains("value=\"lighthouse\""))
             let excluded = try await client.get("/?q=lighthouse+-storm").text
-            #expect(occurrences(of: "<li class=\"tile\">", in: excluded) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: excluded) == 1)
             let phrase = try await client.get("/?q=%22misty+lake%22").text
-            #expect(occurrences(of: "<li class=\"tile\">", in: phrase) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: phrase) == 1)
             let inline = try await client.get("/?q=aspect%3A9%3A16").text
-            #expect(occurrences(of: "<li class=\"tile\">", in: inline) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: inline) == 1)
 
             // The CLI's own messages, escaped, with a 400.
             for query in ["colour:red", "rating:9", "\"open quote"] {
@@ -175,7 +175,7 @@ struct GalleryRouteTests {
                     "/?q=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains(HTMLText.escape(expected)), "\(query)")
-                #expect(!response.text.contains("<li class=\"tile\">"))
+                #expect(!response.text.contains("<li class=\"tile\" data-id="))
             }
         }
     }
@@ -201,7 +201,7 @@ struct GalleryRouteTests {
             for (uri, count) in cases {
                 let response = try await client.get(uri)
                 #expect(response.status == .ok, "\(uri)")
-                #expect(occurrences(of: "<li class=\"tile\">", in: response.text) == count, "\(uri)")
+                #expect(occurrences(of: "<li class=\"tile\" data-id=", in: response.text) == count, "\(uri)")
             }
             // The controls show the current choice.
             let html = try await client.get("/?aspect=9:16&in=Summer+trip").text
@@ -212,7 +212,7 @@ struct GalleryRouteTests {
             let bad = try await client.get("/?rating=lots")
             #expect(bad.status == .badRequest)
             #expect(bad.text.contains("rating:lots is not valid: rating: wants 0-5"))
-            #expect(!bad.text.contains("<li class=\"tile\">"))
+            #expect(!bad.text.contains("<li class=\"tile\" data-id="))
             // A value with a space or a quote is one value (never re-parsed as query text).
             for (uri, message) in [
                 ("/?fav=yes+no", "fav:yes no is not valid: fav: wants yes or no"),
@@ -344,18 +344,18 @@ struct GalleryRouteTests {
             #expect(withSmart.contains("<img src=\"/thumb/\(fox.image.sha256).png\""))
             let foxes = try await client.get("/collection/Foxes")
             #expect(foxes.status == .ok)
-            #expect(occurrences(of: "<li class=\"tile\">", in: foxes.text) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: foxes.text) == 1)
             #expect(foxes.text.contains("/thumb/\(fox.image.sha256).png"))
             try library.catalog.deleteCollection("Foxes")
 
             let page = try await client.get("/collection/Summer%20trip")
             #expect(page.status == .ok)
-            #expect(occurrences(of: "<li class=\"tile\">", in: page.text) == 2)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: page.text) == 2)
             #expect(page.text.contains("<h1 class=\"page-title\">Summer trip"))
             #expect(page.text.contains("action=\"/collection/Summer%20trip\""))
             #expect(!page.text.contains("<select name=\"in\">"))
             let filtered = try await client.get("/collection/summer%20TRIP?fav=yes")
-            #expect(occurrences(of: "<li class=\"tile\">", in: filtered.text) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: filtered.text) == 1)
 
             let missing = try await client.get("/collection/Nowhere")
             #expect(missing.status == .notFound)

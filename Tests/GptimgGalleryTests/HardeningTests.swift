@@ -164,7 +164,7 @@ struct HardeningTests {
         try await library.withRouter { client in
             let page = try await client.get("/")
             #expect(page.status == .ok)
-            #expect(occurrences(of: "<li class=\"tile\">", in: page.text) == 6)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: page.text) == 6)
             #expect(page.text.utf8.count < 100_000)
             #expect(occurrences(of: "a huge prompt abababab", in: page.text) == 12) // caption and alternative text
             #expect(occurrences(of: "…</span>", in: page.text) == 6)

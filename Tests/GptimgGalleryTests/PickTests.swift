@@ -16,11 +16,11 @@ struct PickTests {
         try library.catalog.setPick([child.image.id], .rejected)
         try await library.withRouter { client in
             let grid = try await client.get("/").text
-            #expect(occurrences(of: "<li class=\"tile\">", in: grid) == total - 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: grid) == total - 1)
             #expect(!grid.contains("/image/\(child.image.id)\""))
             #expect(grid.contains("title=\"picked\""))
             let rejected = try await client.get("/?q=is%3Arejected").text
-            #expect(occurrences(of: "<li class=\"tile\">", in: rejected) == 1)
+            #expect(occurrences(of: "<li class=\"tile\" data-id=", in: rejected) == 1)
             #expect(rejected.contains("/image/\(child.image.id)\""))
             #expect(try await client.get("/image/\(parent.image.id)").text.contains("✓ Picked"))
             #expect(try await client.get("/image/\(child.image.id)").text.contains("✗ Rejected"))
