@@ -49,7 +49,7 @@ let package = Package(
         // Pixels: decode to RGBA, encode, downscale (thumbnails, contact sheets, procedural art).
         // Optimised in debug builds too: its per-pixel loops unoptimised were most of the CPU time
         // of the tests, `make demo` and a debug gallery (bench/README.md).
-        .target(name: "PNGRaster", dependencies: ["CPNG"], swiftSettings: pixelLoops),
+        .target(name: "PNGRaster", dependencies: ["CPNG", "GptimgSupport"], swiftSettings: pixelLoops),
         // The gpt-image-2 contract as values: request and response shapes, the API's validation
         // rules, aspect ratios and their pixel sizes, error codes. Shared by client and simulator.
         .target(name: "GptimgAPI", dependencies: ["PNGMetadata", "GptimgSupport"]),

@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import GptimgSupport
 
 /// A 64-bit DCT perceptual hash that agrees bit for bit with `imagehash.phash` (PyPI ImageHash,
 /// over Pillow): Pillow's `convert('L')` luma (alpha ignored), Pillow's fixed-point Lanczos-3
@@ -55,14 +56,8 @@ public struct PerceptualHash: Sendable, Hashable {
     public init(
         contentsOfFile path: String, maxPixels: Int = RGBAImage.defaultMaxPixels, budget: DecodeBudget = .shared
     ) throws(RasterError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        let descriptor = try RasterError.openRegularFile(path)
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
         try self.init(input: cpng_input(data: nil, size: 0, fd: descriptor), maxPixels: maxPixels, budget: budget) {
             () throws(RasterError) in try RGBAImage(contentsOf: URL(fileURLWithPath: path), maxPixels: maxPixels)
         }
@@ -72,15 +67,9 @@ public struct PerceptualHash: Sendable, Hashable {
         input: cpng_input, maxPixels: Int, budget: DecodeBudget, whole: () throws(RasterError) -> RGBAImage
     ) throws(RasterError) {
         var input = input
-        var header = cpng_header()
         var message = [CChar](repeating: 0, count: 512)
         let limit = UInt64(max(0, maxPixels))
-        let inspected = message.withUnsafeMutableBufferPointer {
-            cpng_inspect(&input, limit, &header, $0.baseAddress, $0.count)
-        }
-        guard inspected == CPNG_OK else {
-            throw RasterError(status: inspected, message: String(cStringBuffer: message))
-        }
+        var header = try RasterError.inspect(&input, limit: limit)
         let (width, height) = (Int(header.width), Int(header.height))
         guard width > 0, height > 0 else { throw .tooLarge("\(width)×\(height) pixels cannot be hashed") }
         if header.interlaced != 0 {

@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import GptimgSupport
 
 /// Bytes of memory that pixel decodes may hold at once, shared by every decode that takes from
 /// it. A decode reserves what libpng and the downscaler will allocate (`cpng_thumbnail_memory`,
@@ -85,15 +86,8 @@ extension RGBAImage {
         maxPixels: Int = RGBAImage.defaultMaxPixels,
         budget: DecodeBudget = .shared
     ) throws(RasterError) {
-        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        let descriptor = try RasterError.openRegularFile(path)
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
         try self.init(
             thumbnailOf: cpng_input(data: nil, size: 0, fd: descriptor), fitting: maxWidth, maxHeight,
             maxPixels: maxPixels, budget: budget)
@@ -123,15 +117,9 @@ extension RGBAImage {
             throw .invalidSize(width: maxWidth, height: maxHeight)
         }
         var input = input
-        var header = cpng_header()
         var message = [CChar](repeating: 0, count: 512)
         let limit = UInt64(max(0, maxPixels))
-        let inspected = message.withUnsafeMutableBufferPointer {
-            cpng_inspect(&input, limit, &header, $0.baseAddress, $0.count)
-        }
-        guard inspected == CPNG_OK else {
-            throw RasterError(status: inspected, message: String(cStringBuffer: message))
-        }
+        var header = try RasterError.inspect(&input, limit: limit)
         let size = Self.fittedSize(
             width: Int(header.width), height: Int(header.height), maxWidth: maxWidth, maxHeight: maxHeight)
         let cost = Int(clamping: cpng_thumbnail_memory(&header, UInt32(size.width), UInt32(size.height)))
