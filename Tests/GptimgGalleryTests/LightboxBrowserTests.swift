@@ -266,7 +266,10 @@ enum DevTools {
             while time.time() < deadline:
                 if evaluate(expr): return
                 time.sleep(0.03)
-            raise SystemExit("timed out waiting for: " + expr)
+            state = evaluate("JSON.stringify({url: location.href, counter: (document.querySelector('.lb-counter') \#
+        || {}).textContent, toast: (document.querySelector('.lb-toast') || {}).textContent, tiles: \#
+        document.querySelectorAll('#grid > li.tile').length, more: !!document.getElementById('next')})")
+            raise SystemExit("timed out waiting for: %s; the page: %s" % (expr, state))
         def go(address):
             evaluate("window.gptimgOldPage = true")
             call("Page.navigate", {"url": address}, session)
@@ -276,9 +279,13 @@ enum DevTools {
             call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
                  "deviceScaleFactor": 1, "mobile": mobile}, session)
         def click(selector):
-            box = evaluate("(() => { const e = document.querySelector(%s); e.scrollIntoView({block: 'center'}); \#
-        const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + Math.min(r.height / 2, 60)]; })()"
+            # Scrolled to the bottom of the window, clear of the sticky header; the point is checked to
+            # be the element's own.
+            box = evaluate("(() => { const e = document.querySelector(%s); e.scrollIntoView({block: 'end'}); \#
+        const r = e.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.bottom - Math.min(r.height / 2, 12); \#
+        const hit = document.elementFromPoint(x, y); return e.contains(hit) ? [x, y] : null; })()"
                            % json.dumps(selector))
+            if not box: raise SystemExit("cannot click %s: something covers it" % selector)
             for kind in ("mousePressed", "mouseReleased"):
                 call("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",
                      "clickCount": 1}, session)

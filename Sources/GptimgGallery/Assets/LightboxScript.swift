@@ -364,7 +364,10 @@ enum LightboxAssets {
                 });
               }
 
+              // While the next page loads, keys wait in `backlog` and run once it is there, in order: a
+              // rating typed meanwhile is for the image the arrow was going to.
               let moving = false;
+              const backlog = [];
               async function move(step) {
                 if (moving || !current) return;
                 const all = tiles();
@@ -385,8 +388,11 @@ enum LightboxAssets {
                 if (loaded && after.indexOf(current) + 1 < after.length) {
                   toast.classList.remove("shown");
                   show(after[after.indexOf(current) + 1]);
+                  while (backlog.length && !moving && current) act(backlog.shift());
                 } else {
-                  say("The next page did not load: is gptimg serve still running?", true);
+                  backlog.length = 0;
+                  const reason = "The next page did not load (is gptimg serve still running?)";
+                  say(reason + "; keys typed meanwhile were dropped.", true);
                 }
               }
 
@@ -413,11 +419,15 @@ enum LightboxAssets {
                     body: JSON.stringify(body),
                   });
                 } catch (error) {
+                  tile.lbFav = undefined;
+                  tile.lbPick = undefined;
                   say("#" + id + " not saved: the gallery is not answering (is gptimg serve still running?)", true);
                   return;
                 }
                 const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
                 if (!response.ok) {
+                  tile.lbFav = undefined;
+                  tile.lbPick = undefined;
                   say("#" + id + " not saved: " + (data.error || "HTTP " + response.status), true);
                   return;
                 }
@@ -571,7 +581,19 @@ enum LightboxAssets {
                 const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
                 // Enter and Space on a focused button press it.
                 if ((key === "Enter" || key === " ") && event.target.closest("button, a")) return;
-                let handled = true;
+                if (!shortcuts.has(key)) return;
+                event.preventDefault();
+                if (moving) backlog.push(key);
+                else act(key);
+              }, true);
+
+              const shortcuts = new Set(["ArrowRight", "ArrowLeft", "0", "1", "2", "3", "4", "5", "f", "p", "x", "t",
+                "c", "d", "z", "?"]);
+
+              // One shortcut, on the image shown. Favourite and pick toggle from what the last key asked
+              // for (`lbFav`, `lbPick`; forgotten when an edit fails), so a key pressed twice before the
+              // answers undoes the first.
+              function act(key) {
                 const tile = current;
                 const data = tile.dataset;
                 switch (key) {
@@ -584,17 +606,20 @@ enum LightboxAssets {
                     break;
                   }
                   case "f": {
-                    const favorite = data.fav !== "1";
+                    const favorite = (tile.lbFav ?? data.fav) !== "1";
+                    tile.lbFav = favorite ? "1" : "0";
                     edit(tile, "favorite", { favorite }, () => (favorite ? "favourite" : "not a favourite"));
                     break;
                   }
                   case "p": {
-                    const pick = data.pick === "picked" ? "none" : "picked";
+                    const pick = (tile.lbPick ?? data.pick) === "picked" ? "none" : "picked";
+                    tile.lbPick = pick;
                     edit(tile, "pick", { pick }, () => (pick === "picked" ? "picked" : "no longer picked"));
                     break;
                   }
                   case "x": {
-                    const pick = data.pick === "rejected" ? "none" : "rejected";
+                    const pick = (tile.lbPick ?? data.pick) === "rejected" ? "none" : "rejected";
+                    tile.lbPick = pick;
                     edit(tile, "pick", { pick }, () => (pick === "rejected" ? "rejected" : "no longer rejected"));
                     break;
                   }
@@ -603,10 +628,8 @@ enum LightboxAssets {
                   case "d": compareNow(); break;
                   case "z": setZoom(!box.classList.contains("actual")); break;
                   case "?": toggleHelp(); break;
-                  default: handled = false;
                 }
-                if (handled) event.preventDefault();
-              }, true);
+              }
             })();
             """##)
 }
