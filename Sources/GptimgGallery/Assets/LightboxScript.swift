@@ -9,7 +9,7 @@ enum LightboxAssets {
             /* The lightbox, the compare page and the ids-and-sizes toggle (lightbox.js). */
             .lightbox { position: fixed; inset: 0; z-index: 20; display: grid;
               grid-template-rows: auto minmax(0, 1fr) auto;
-              background: rgba(8, 9, 10, 0.97); color: var(--text); overscroll-behavior: contain; }
+              background: #0b0c0e; color: var(--text); overscroll-behavior: contain; }
             .lightbox[hidden] { display: none; }
             .lightbox:focus { outline: none; }
             .lightbox-open, .lightbox-open body { overflow: hidden; }
@@ -23,11 +23,9 @@ enum LightboxAssets {
             .lb-close { font-size: 20px; line-height: 1; }
             .lb-stage { display: flex; align-items: center; justify-content: center; min-height: 0; overflow: hidden;
               padding: 10px; }
-            .lb-image { display: block; max-width: 100%; max-height: 100%; width: auto; height: auto;
-              object-fit: contain;
-              cursor: zoom-in; background: #0c0d0f; }
-            .lightbox.actual .lb-stage { overflow: auto; align-items: flex-start; justify-content: flex-start; }
-            .lightbox.actual .lb-image { max-width: none; max-height: none; cursor: zoom-out; margin: auto; }
+            .lb-image { display: block; width: 100%; height: 100%; object-fit: contain; cursor: zoom-in; }
+            .lightbox.actual .lb-image { width: auto; height: auto; max-width: none; max-height: none;
+              cursor: zoom-out; margin: auto; object-fit: none; }
             .lb-info { padding: 8px 14px 12px; border-top: 1px solid var(--line); background: var(--panel);
               max-height: 30vh;
               overflow: auto; }
@@ -61,10 +59,11 @@ enum LightboxAssets {
             .tile[data-pick="rejected"] img { opacity: 0.35; }
             .filter.info-toggle { display: inline-flex; align-items: center; gap: 4px; }
             .filter.info-toggle span { margin: 0; }
-            .show-info .tile[data-id]::after { content: "#" attr(data-id) " · " attr(data-width) "×"
-              attr(data-height);
-              display: block; padding: 0 10px 8px; font: 12px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, monospace;
-              color: var(--muted); }
+            .show-info #grid > .tile .caption { padding-bottom: 26px; }
+            .show-info #grid > .tile[data-id]::after {
+              content: "#" attr(data-id) " · " attr(data-width) "×" attr(data-height);
+              position: absolute; left: 10px; bottom: 7px; color: var(--muted); pointer-events: none;
+              font: 12px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
             @media (max-width: 600px) {
               .lb-bar { padding: 6px 8px; }
               .lb-open { order: 10; }
