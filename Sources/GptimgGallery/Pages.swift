@@ -210,7 +210,8 @@ enum Pages {
         -> HTML
     {
         let order = (try? request.order()) ?? .newest
-        let current = request.sort.isEmpty || ImageSort(rawValue: request.sort.lowercased()) != nil
+        let current =
+            request.sort.isEmpty || ImageSort(rawValue: request.sort.lowercased()) != nil
             ? (order == .newest ? "" : order.rawValue) : request.sort
         let choices = [("", "newest")] + GridRequest.sortChoices.filter { $0 != "newest" }.map { ($0, $0) }
         return """

@@ -31,7 +31,8 @@ struct LightboxBrowserTests {
         for index in 2..<30 {
             specs.append(
                 .init(
-                    prompt: "study number \(index) of a quiet harbour", task: "gpt-image-2-CULL\(index + 100)CULLCULLCULLCUL",
+                    prompt: "study number \(index) of a quiet harbour",
+                    task: "gpt-image-2-CULL\(index + 100)CULLCULLCULLCUL",
                     created: String(format: "2026-11-01T10:%02d:00Z", index)))
         }
         return try await GalleryLibrary(specs)
@@ -95,96 +96,97 @@ struct LightboxBrowserTests {
     }
 
     /// python3 SCRIPT URL SCREENSHOTS "PARENT,CHILD" CHROMIUM: the whole session, answering JSON.
-    static let script = DevTools.prelude + #"""
-        url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
-        result = {}
-        size(1400, 1000)
-        go(url)
-        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-        result["tilesAtOpen"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
-        click("#grid > li.tile:first-child > a")
-        wait("!document.getElementById('lightbox').hidden")
-        result["dialog"] = evaluate("(() => { const b = document.getElementById('lightbox'); return [b.getAttribute('role'), \#
-        b.getAttribute('aria-modal'), b.getAttribute('aria-label')]; })()")
-        result["focusInside"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-        # The cull: 1-5 stars, every sixth rejected, then the next image; 20 images.
-        for i in range(20):
-            key("x" if i % 6 == 5 else str(i % 6 + 1))
+    static let script =
+        DevTools.prelude + #"""
+            url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
+            result = {}
+            size(1400, 1000)
+            go(url)
+            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+            result["tilesAtOpen"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
+            click("#grid > li.tile:first-child > a")
+            wait("!document.getElementById('lightbox').hidden")
+            result["dialog"] = evaluate("(() => { const b = document.getElementById('lightbox'); \#
+            return [b.getAttribute('role'), b.getAttribute('aria-modal'), b.getAttribute('aria-label')]; })()")
+            result["focusInside"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+            # The cull: 1-5 stars, every sixth rejected, then the next image; 20 images.
+            for i in range(20):
+                key("x" if i % 6 == 5 else str(i % 6 + 1))
+                key("ArrowRight")
+            wait("document.querySelector('.lb-counter').textContent.startsWith('21 of')")
+            wait("document.getElementById('lightbox').dataset.pending === '0'")
+            result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
+            key("?")
+            result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
+            key("Escape")
+            result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
+            result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")
+            inside = True
+            for _ in range(14):
+                key("Tab")
+                inside = inside and evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+            result["tabStayedInside"] = inside
+            evaluate("document.getElementById('lightbox').focus()")
+            key("t")
+            wait("document.activeElement && document.activeElement.matches('.lb-input input')")
+            call("Input.insertText", {"text": "keeper"}, session)
+            key("Enter")
+            key("f")
+            key("p")
+            wait("document.getElementById('lightbox').dataset.pending === '0'")
+            # A keystroke that fails says why: an image that is not there.
+            evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; t.dataset.realId = \#
+            t.dataset.id; t.dataset.id = '999999'; })()")
+            key("3")
+            wait("document.querySelector('.lb-toast').textContent.includes('999999')")
+            result["failure"] = evaluate("document.querySelector('.lb-toast').textContent")
+            result["failureIsError"] = evaluate("document.querySelector('.lb-toast').classList.contains('error')")
+            evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; \#
+            t.dataset.id = t.dataset.realId; })()")
+            key("ArrowLeft")
+            wait("document.querySelector('.lb-image').complete")
+            screenshot(shots + "/lightbox.png")
+            key("z")
+            result["zoomed"] = evaluate("document.getElementById('lightbox').classList.contains('actual')")
+            key("z")
+            key("Escape")
+            result["closed"] = evaluate("document.getElementById('lightbox').hidden")
+            result["focusBackOnTile"] = evaluate("document.activeElement.closest('li.tile') === \#
+            [...document.querySelectorAll('#grid > li.tile')][19]")
+            result["badges"] = evaluate("[...document.querySelectorAll('#grid > li.tile')][1]\#
+            .querySelector('.badges .stars').textContent")
+            # Ids and sizes: the toggle, remembered over a reload.
+            evaluate("window.scrollTo(0, 0)")
+            click("#show-info")
+            result["infoShown"] = evaluate("document.documentElement.classList.contains('show-info')")
+            go(url)
+            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+            result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
+            document.getElementById('show-info').checked")
+            screenshot(shots + "/grid-ids.png")
+            # D: the image viewed before, compared with this one.
+            click("#grid > li.tile:first-child > a")
+            wait("!document.getElementById('lightbox').hidden")
             key("ArrowRight")
-        wait("document.querySelector('.lb-counter').textContent.startsWith('21 of')")
-        wait("document.getElementById('lightbox').dataset.pending === '0'")
-        result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
-        key("?")
-        result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
-        key("Escape")
-        result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
-        result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")
-        inside = True
-        for _ in range(14):
-            key("Tab")
-            inside = inside and evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-        result["tabStayedInside"] = inside
-        evaluate("document.getElementById('lightbox').focus()")
-        key("t")
-        wait("document.activeElement && document.activeElement.matches('.lb-input input')")
-        call("Input.insertText", {"text": "keeper"}, session)
-        key("Enter")
-        key("f")
-        key("p")
-        wait("document.getElementById('lightbox').dataset.pending === '0'")
-        # A keystroke that fails says why: an image that is not there.
-        evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; t.dataset.realId = \#
-        t.dataset.id; t.dataset.id = '999999'; })()")
-        key("3")
-        wait("document.querySelector('.lb-toast').textContent.includes('999999')")
-        result["failure"] = evaluate("document.querySelector('.lb-toast').textContent")
-        result["failureIsError"] = evaluate("document.querySelector('.lb-toast').classList.contains('error')")
-        evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; \#
-        t.dataset.id = t.dataset.realId; })()")
-        key("ArrowLeft")
-        wait("document.querySelector('.lb-image').complete")
-        screenshot(shots + "/lightbox.png")
-        key("z")
-        result["zoomed"] = evaluate("document.getElementById('lightbox').classList.contains('actual')")
-        key("z")
-        key("Escape")
-        result["closed"] = evaluate("document.getElementById('lightbox').hidden")
-        result["focusBackOnTile"] = evaluate("document.activeElement.closest('li.tile') === \#
-        [...document.querySelectorAll('#grid > li.tile')][19]")
-        result["badges"] = evaluate("[...document.querySelectorAll('#grid > li.tile')][1]\#
-        .querySelector('.badges .stars').textContent")
-        # Ids and sizes: the toggle, remembered over a reload.
-        evaluate("window.scrollTo(0, 0)")
-        click("#show-info")
-        result["infoShown"] = evaluate("document.documentElement.classList.contains('show-info')")
-        go(url)
-        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-        result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
-        document.getElementById('show-info').checked")
-        screenshot(shots + "/grid-ids.png")
-        # D: the image viewed before, compared with this one.
-        click("#grid > li.tile:first-child > a")
-        wait("!document.getElementById('lightbox').hidden")
-        key("ArrowRight")
-        key("d")
-        wait("location.pathname === '/compare' && !!document.getElementById('compare')")
-        result["compareURL"] = evaluate("location.pathname + location.search")
-        # Two variants: the prompt's difference is on the page.
-        go(url + "compare?ids=" + variants)
-        wait("!!document.getElementById('compare') && document.getElementById('compare').dataset.scale")
-        result["variantDiff"] = evaluate("[...document.querySelectorAll('#prompt-diff del, #prompt-diff ins')]\#
-        .map(e => e.textContent)")
-        wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
-        screenshot(shots + "/compare.png")
-        # A phone: 390 px wide.
-        size(390, 844, True)
-        go(url)
-        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-        click("#grid > li.tile:first-child > a")
-        wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
-        screenshot(shots + "/lightbox-phone.png")
-        finish(result)
-        """#
+            key("d")
+            wait("location.pathname === '/compare' && !!document.getElementById('compare')")
+            result["compareURL"] = evaluate("location.pathname + location.search")
+            # Two variants: the prompt's difference is on the page.
+            go(url + "compare?ids=" + variants)
+            wait("!!document.getElementById('compare') && document.getElementById('compare').dataset.scale")
+            result["variantDiff"] = evaluate("[...document.querySelectorAll('#prompt-diff del, #prompt-diff ins')]\#
+            .map(e => e.textContent)")
+            wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
+            screenshot(shots + "/compare.png")
+            # A phone: 390 px wide.
+            size(390, 844, True)
+            go(url)
+            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+            click("#grid > li.tile:first-child > a")
+            wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
+            screenshot(shots + "/lightbox-phone.png")
+            finish(result)
+            """#
 }
 
 /// A DevTools-protocol session in python3 over `--remote-debugging-pipe` (as `Chromium`'s
