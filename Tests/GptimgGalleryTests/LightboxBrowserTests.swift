@@ -69,6 +69,8 @@ struct LightboxBrowserTests {
         #expect(result["infoShown"] as? Bool == true)
         #expect(result["infoRemembered"] as? Bool == true)
         #expect(result["compareURL"] as? String == "/compare?ids=\(order[0]),\(order[1])")
+        let noParent = "image \(order[0]) has no parent in this library: give 2 to 4 ids, as /compare?ids=1,2"
+        #expect(result["noParent"] as? String == "Cannot compare: " + noParent)
         #expect(result["variantDiff"] as? [String] == ["a", "the", "on", "in", "cliff at dawn", "storm"])
 
         // The catalog file, opened anew: the 20 keystrokes' ratings and rejects, in grid order.
@@ -167,6 +169,10 @@ struct LightboxBrowserTests {
             # D: the image viewed before, compared with this one.
             click("#grid > li.tile:first-child > a")
             wait("!document.getElementById('lightbox').hidden")
+            # The first image viewed has no parent: D says so, and the viewer stays.
+            key("d")
+            wait("document.querySelector('.lb-toast').textContent.startsWith('Cannot compare')")
+            result["noParent"] = evaluate("document.querySelector('.lb-toast').textContent")
             key("ArrowRight")
             key("d")
             wait("location.pathname === '/compare' && !!document.getElementById('compare')")

@@ -65,7 +65,9 @@ enum LightboxAssets {
               position: absolute; left: 10px; bottom: 7px; color: var(--muted); pointer-events: none;
               font: 12px/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
             @media (max-width: 600px) {
-              .lb-bar { padding: 6px 8px; }
+              .lb-bar { padding: 6px 8px; gap: 6px 4px; }
+              .lb-bar button { min-width: 34px; padding: 4px 8px; }
+              .lb-counter { padding: 0 2px; }
               .lb-open { order: 10; }
               .lb-stage { padding: 4px; }
               .lb-toast { bottom: 110px; }
@@ -511,10 +513,26 @@ enum LightboxAssets {
               });
               cancelButton.addEventListener("click", hideForm);
 
-              function compareNow() {
+              // The comparison is asked for first: one the server refuses (an image without a parent, one
+              // deleted meanwhile) is said here, and the viewer stays.
+              async function compareNow() {
                 const id = current.dataset.id;
                 const ids = previous && previous !== id ? [previous, id] : [id];
-                window.location.href = "/compare?ids=" + ids.map(encodeURIComponent).join(",");
+                const address = "/compare?ids=" + ids.map(encodeURIComponent).join(",");
+                let response;
+                try {
+                  response = await fetch(address, { credentials: "same-origin" });
+                } catch (error) {
+                  say("Cannot compare: the gallery is not answering (is gptimg serve still running?)", true);
+                  return;
+                }
+                if (response.ok) {
+                  window.location.href = address;
+                  return;
+                }
+                const page = new DOMParser().parseFromString(await response.text(), "text/html");
+                const reason = page.querySelector("main .error");
+                say("Cannot compare: " + (reason ? reason.textContent : "HTTP " + response.status), true);
               }
 
               function toggleHelp() {
