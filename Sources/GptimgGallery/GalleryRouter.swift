@@ -126,17 +126,20 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
         do {
             let query = try request.imageQuery()
             let order = try request.order()
-            let cursor = GridRequest.pagesByOffset(order) ? nil : request.cursor
+            // One way of paging per order: a cursor's or an offset's, never both.
+            let byOffset = GridRequest.pagesByOffset(order)
+            let cursor = byOffset ? nil : request.cursor
+            let offset = byOffset ? request.offset : 0
             var rows: [ImageDetails]
             if request.stacks == "1" {
                 let stacks = try catalog.stacks(
-                    query, sort: order, limit: gallery.pageSize + 1, offset: request.offset, after: cursor,
+                    query, sort: order, limit: gallery.pageSize + 1, offset: offset, after: cursor,
                     promptExcerpt: Pages.tileExcerpt + 1)
                 rows = stacks.map(\.cover)
                 grid.stacks = Dictionary(stacks.map { ($0.cover.image.id, $0.size) }, uniquingKeysWith: { a, _ in a })
             } else {
                 rows = try catalog.list(
-                    query, sort: order, limit: gallery.pageSize + 1, offset: request.offset, after: cursor,
+                    query, sort: order, limit: gallery.pageSize + 1, offset: offset, after: cursor,
                     promptExcerpt: Pages.tileExcerpt + 1)
             }
             grid.items = Array(rows.prefix(gallery.pageSize))

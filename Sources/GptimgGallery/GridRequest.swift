@@ -102,6 +102,7 @@ struct GridRequest: Sendable, Hashable {
             next.cursor = nil
         } else {
             next.cursor = ImageCursor(after: last)
+            next.offset = 0
         }
         return next
     }

@@ -91,7 +91,7 @@ struct LightboxBrowserTests {
         #expect(last.image.favorite)
         #expect(last.image.pickState == .picked)
         #expect(try catalog.details(Array(order.suffix(from: 21))).allSatisfy { $0.image.rating == 0 })
-        for name in ["lightbox.png", "lightbox-phone.png", "compare.png", "grid-ids.png"] {
+        for name in ["lightbox.png", "lightbox-keys.png", "lightbox-phone.png", "compare.png", "grid-ids.png"] {
             let path = BrowserTests.screenshots.appendingPathComponent(name).path
             #expect(((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 10_000, "\(name)")
         }
@@ -120,6 +120,7 @@ struct LightboxBrowserTests {
             result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
             key("?")
             result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
+            screenshot(shots + "/lightbox-keys.png")
             key("Escape")
             result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
             result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")

@@ -161,6 +161,12 @@ struct LightboxRouteTests {
             let rated = try await walk("/?sort=rating")
             #expect(rated == [lake] + newest.filter { $0 != lake })
             #expect(try await walk("/?sort=relevance&q=lighthouse").count == 2)
+            // A date order pages by cursor only: an offset in its URL is not added to it.
+            #expect(try await walk("/?from=3") == newest)
+            // Stacks sort their covers the same way (the lighthouse and its variant are one stack).
+            let stacks = try await walk("/?stacks=1&sort=rating")
+            #expect(stacks.count == newest.count - 1)
+            #expect(stacks.first == lake)
             // The control wins over the query's sort:, and shows the order in use.
             #expect(try await walk("/?sort=newest&q=sort%3Aoldest") == newest)
             let page = try await client.get("/?q=sort%3Arating").text
