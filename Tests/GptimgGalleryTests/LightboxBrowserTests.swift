@@ -68,6 +68,7 @@ struct LightboxBrowserTests {
         #expect(result["badges"] as? String == "★★")
         #expect(result["infoShown"] as? Bool == true)
         #expect(result["infoRemembered"] as? Bool == true)
+        #expect(result["openedByEnter"] as? Bool == true)
         #expect(result["compareURL"] as? String == "/compare?ids=\(order[0]),\(order[1])")
         let noParent = "image \(order[0]) has no parent in this library: give 2 to 4 ids, as /compare?ids=1,2"
         #expect(result["noParent"] as? String == "Cannot compare: " + noParent)
@@ -167,9 +168,11 @@ struct LightboxBrowserTests {
             result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
             document.getElementById('show-info').checked")
             screenshot(shots + "/grid-ids.png")
-            # D: the image viewed before, compared with this one.
-            click("#grid > li.tile:first-child > a")
+            # D: the image viewed before, compared with this one. Opened from the keyboard alone.
+            evaluate("window.scrollTo(0, 0); document.querySelector('#grid > li.tile:first-child > a').focus()")
+            key("Enter")
             wait("!document.getElementById('lightbox').hidden")
+            result["openedByEnter"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
             # The first image viewed has no parent: D says so, and the viewer stays.
             key("d")
             wait("document.querySelector('.lb-toast').textContent.startsWith('Cannot compare')")

@@ -180,10 +180,11 @@ enum LightboxAssets {
                 if (text !== undefined) node.textContent = text;
                 return node;
               }
-              function button(className, text, label) {
+              function button(className, text, label, shortcut) {
                 const node = element("button", className, text);
                 node.type = "button";
                 node.setAttribute("aria-label", label);
+                if (shortcut) node.setAttribute("aria-keyshortcuts", shortcut);
                 node.title = label;
                 return node;
               }
@@ -200,13 +201,15 @@ enum LightboxAssets {
               const bar = element("div", "lb-bar");
               const counter = element("span", "lb-counter");
               counter.setAttribute("aria-live", "polite");
-              const prevButton = button("lb-prev", "←", "previous image (←)");
-              const nextButton = button("lb-next", "→", "next image (→)");
-              const zoomButton = button("lb-zoom", "1:1", "actual size (Z)");
+              const prevButton = button("lb-prev", "←", "previous image (←)", "ArrowLeft");
+              const nextButton = button("lb-next", "→", "next image (→)", "ArrowRight");
+              const zoomButton = button("lb-zoom", "1:1", "actual size (Z)", "Z");
               zoomButton.setAttribute("aria-pressed", "false");
-              const compareButton = button("lb-compare", "Compare", "compare (D)");
-              const helpButton = button("lb-help-button", "?", "keyboard shortcuts (?)");
-              const closeButton = button("lb-close", "×", "close (Esc)");
+              const compareButton = button("lb-compare", "Compare", "compare (D)", "D");
+              const helpButton = button("lb-help-button", "?", "keyboard shortcuts (?)", "Shift+?");
+              helpButton.setAttribute("aria-controls", "lb-help");
+              helpButton.setAttribute("aria-expanded", "false");
+              const closeButton = button("lb-close", "×", "close (Esc)", "Escape");
               const openLink = element("a", "lb-open", "Open page");
               bar.append(prevButton, nextButton, counter, element("span", "lb-spacer"), openLink, zoomButton,
                 compareButton, helpButton, closeButton);
