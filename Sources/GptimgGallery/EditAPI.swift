@@ -5,11 +5,11 @@ import HTTPTypes
 import Hummingbird
 import PNGMetadata
 
-/// `POST /api/image/{id}/rating|favorite|tags|collections`: the image page's edits. Each takes a
-/// small JSON body, goes through the catalog's own organising calls (the same as `gptimg rate`,
-/// `fav`, `tag` and `collection add|remove`), and answers with the image in cli.md's JSON shape,
-/// from which the page redraws its controls. Refused (403) without the per-start token or from
-/// another origin.
+/// `POST /api/image/{id}/rating|favorite|pick|tags|collections`: the image page's and the lightbox's
+/// edits. Each takes a small JSON body, goes through the catalog's own organising calls (the same as
+/// `gptimg rate`, `fav`, `pick`/`reject`, `tag` and `collection add|remove`), and answers with the
+/// image in cli.md's JSON shape, from which the page redraws its controls. Refused (403) without
+/// the per-start token or from another origin.
 enum EditAPI {
     /// The largest body an edit needs (a handful of names of at most 100 characters).
     static let maxBody = 16 * 1024
@@ -28,8 +28,9 @@ enum EditAPI {
         } catch {
             return Self.error(.forbidden, "edits are accepted only from the gallery's own pages (same origin)")
         }
-        guard ["rating", "favorite", "tags", "collections"].contains(what) else {
-            return error(.notFound, "no such edit '\(what.prefix(40))': use rating, favorite, tags or collections")
+        guard ["rating", "favorite", "pick", "tags", "collections"].contains(what) else {
+            return error(
+                .notFound, "no such edit '\(what.prefix(40))': use rating, favorite, pick, tags or collections")
         }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
@@ -56,6 +57,7 @@ enum EditAPI {
                 switch edit {
                 case .rating(let value): try catalog.rate([imageID], value)
                 case .favorite(let value): try catalog.setFavorite([imageID], value)
+                case .pick(let value): try catalog.setPick([imageID], value)
                 case .tags(let add, let remove): try catalog.tag([imageID], add: add, remove: remove)
                 case .collections(let add, let remove):
                     for name in add { try catalog.addToCollection(name, [imageID]) }
@@ -78,6 +80,7 @@ enum EditAPI {
     enum Edit: Sendable {
         case rating(Int)
         case favorite(Bool)
+        case pick(ImagePick)
         case tags(add: [String], remove: [String])
         case collections(add: [String], remove: [String])
     }
@@ -86,7 +89,8 @@ enum EditAPI {
         let message: String
     }
 
-    /// The edit a body asks for: `{"rating": 0-5}`, `{"favorite": true|false}`, or
+    /// The edit a body asks for: `{"rating": 0-5}`, `{"favorite": true|false}`,
+    /// `{"pick": "picked"|"rejected"|"none"}`, or
     /// `{"add": [names], "remove": [names]}` (either may be left out or null).
     static func decode(_ what: String, _ data: [UInt8]) throws(Invalid) -> Edit {
         do {
@@ -100,6 +104,12 @@ enum EditAPI {
                 return .rating(rating)
             case "favorite":
                 return .favorite(try json.bool("favorite"))
+            case "pick":
+                let name = try json.string("pick")
+                guard let pick = ImagePick.allCases.first(where: { $0.name == name }) else {
+                    throw Invalid(message: "'\(name.prefix(40))' is not a pick: use picked, rejected or none")
+                }
+                return .pick(pick)
             default:
                 func names(_ key: String) throws(JSONShapeError) -> [String] {
                     try json.optional(key)?.asArray().map { (name) throws(JSONShapeError) in try name.asString() } ?? []
@@ -118,6 +128,7 @@ enum EditAPI {
                 switch what {
                 case "rating": #"{"rating": 0-5}"#
                 case "favorite": #"{"favorite": true|false}"#
+                case "pick": #"{"pick": "picked"|"rejected"|"none"}"#
                 default: #"{"add": ["name"], "remove": ["name"]}"#
                 }
             throw Invalid(message: "the body must be JSON of the form \(shape)")

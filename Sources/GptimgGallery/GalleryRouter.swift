@@ -89,6 +89,8 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: asset.body)))
     }
 
+    router.get("/compare") { request, _ in try await ComparePage.response(request, gallery: gallery) }
+
     router.post("/api/image/:id/:what") { request, context in
         try await EditAPI.handle(
             request, id: context.parameters.get("id") ?? "", what: context.parameters.get("what") ?? "",
@@ -98,14 +100,14 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
     return router
 }
 
-/// A grid page: the images matching the request, newest first, one page from its cursor.
+/// A grid page: the images matching the request in its order, one page from its cursor or offset.
 /// Only the first page (no cursor) counts the matches and lists the tags and collections for the
 /// filter controls: a later page is mostly fetched by app.js, which keeps only its tiles and its
 /// pager, and read on its own it still carries the current filters.
 func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: String? = nil) async throws -> Response {
     try await page(gallery) {
         let catalog = gallery.catalog
-        let firstPage = request.cursor == nil
+        let firstPage = !request.isLaterPage
         let collectionNames = firstPage || collection != nil ? try catalog.collectionNames() : []
         var grid = Pages.Grid(request: request, items: [], total: nil, next: nil, error: nil, tags: [], collections: [])
         if let asked = collection {
@@ -123,20 +125,27 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
         }
         do {
             let query = try request.imageQuery()
+            let order = try request.order()
+            // One way of paging per order: a cursor's or an offset's, never both.
+            let byOffset = GridRequest.pagesByOffset(order)
+            let cursor = byOffset ? nil : request.cursor
+            let offset = byOffset ? request.offset : 0
             var rows: [ImageDetails]
             if request.stacks == "1" {
                 let stacks = try catalog.stacks(
-                    query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
+                    query, sort: order, limit: gallery.pageSize + 1, offset: offset, after: cursor,
                     promptExcerpt: Pages.tileExcerpt + 1)
                 rows = stacks.map(\.cover)
                 grid.stacks = Dictionary(stacks.map { ($0.cover.image.id, $0.size) }, uniquingKeysWith: { a, _ in a })
             } else {
                 rows = try catalog.list(
-                    query, sort: .newest, limit: gallery.pageSize + 1, after: request.cursor,
+                    query, sort: order, limit: gallery.pageSize + 1, offset: offset, after: cursor,
                     promptExcerpt: Pages.tileExcerpt + 1)
             }
             grid.items = Array(rows.prefix(gallery.pageSize))
-            if rows.count > gallery.pageSize, let last = grid.items.last { grid.next = ImageCursor(after: last) }
+            if rows.count > gallery.pageSize, let last = grid.items.last {
+                grid.next = request.following(last, count: grid.items.count, order: order)
+            }
             if firstPage { grid.total = try catalog.count(query) }
         } catch CatalogError.query(let message) {
             grid.error = message

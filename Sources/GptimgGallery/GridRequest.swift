@@ -50,8 +50,13 @@ struct GridRequest: Sendable, Hashable {
     var favorite = ""
     /// "1": one tile per stack (a task and its variants), its cover, with a count that opens it.
     var stacks = ""
-    /// The last image of the previous page (keyset paging, newest first).
+    /// The sort control: newest, oldest, rating or relevance; empty for the query's own `sort:`
+    /// (or newest).
+    var sort = ""
+    /// The last image of the previous page (keyset paging, in the newest or oldest order).
     var cursor: ImageCursor?
+    /// How many images earlier pages held, for the orders a cursor cannot page (rating, relevance).
+    var offset = 0
 
     /// The filter controls: each one's URL parameter, which is also its filter's name in the
     /// query language, and the field that holds its value.
@@ -66,7 +71,44 @@ struct GridRequest: Sendable, Hashable {
         text = query["q"] ?? ""
         for control in Self.controls { self[keyPath: control.field] = query[control.parameter] ?? "" }
         cursor = query["before"].flatMap(Self.cursor)
+        sort = query["sort"] ?? ""
+        offset = query["from"].flatMap { Int($0) }.map { min(max(0, $0), Self.maxOffset) } ?? 0
     }
+
+    /// The deepest page an offset reaches (a rating or relevance order reads every match anyway).
+    static let maxOffset = 1_000_000
+
+    /// The order the page is in: the control's, else the typed query's `sort:`, else newest. A
+    /// control value that names no order is the query's error.
+    func order() throws -> ImageSort {
+        if sort.isEmpty { return (try? ImageQuery(parsing: text))?.sort ?? .newest }
+        guard let order = ImageSort(rawValue: sort.lowercased()) else {
+            let choices = Self.sortChoices.joined(separator: ", ")
+            throw CatalogError.query("sort=\(sort.prefix(40)) is not valid: use one of \(choices)")
+        }
+        return order
+    }
+
+    /// Whether pages of `order` go by offset (`from=`) rather than by cursor (`before=`).
+    static func pagesByOffset(_ order: ImageSort) -> Bool { order == .rating || order == .relevance }
+
+    static let sortChoices = ImageSort.allCases.map(\.rawValue)
+
+    /// The request for the page after this one, whose last image is `last` (`count` images).
+    func following(_ last: ImageDetails, count: Int, order: ImageSort) -> GridRequest {
+        var next = self
+        if Self.pagesByOffset(order) {
+            next.offset = offset + count
+            next.cursor = nil
+        } else {
+            next.cursor = ImageCursor(after: last)
+            next.offset = 0
+        }
+        return next
+    }
+
+    /// Whether this is a later page (it neither counts the matches nor lists the filter choices).
+    var isLaterPage: Bool { cursor != nil || offset > 0 }
 
     var hasFilters: Bool { Self.controls.contains { !self[keyPath: $0.field].isEmpty } }
 
@@ -74,7 +116,7 @@ struct GridRequest: Sendable, Hashable {
     /// throws the CLI's own error (`CatalogError.query`), which names what is valid.
     func imageQuery() throws -> ImageQuery {
         var query = try ImageQuery(parsing: text)
-        // The grid pages by a cursor in date order: `sort:` is for `list` and `search`.
+        // The order is `order()`'s (the control's, else this `sort:`), given to the catalog apart.
         query.sort = nil
         // A control's value is one filter's value, never re-parsed as query text.
         for (name, value) in [("aspect", aspect), ("type", type), ("rating", rating), ("fav", favorite)]
@@ -88,11 +130,21 @@ struct GridRequest: Sendable, Hashable {
         return query
     }
 
-    /// The query string of this search (without the cursor unless `cursor` is given).
-    func link(path: String = "/", cursor: ImageCursor? = nil) -> String {
+    /// The query string of this search, its sort and its place (cursor or offset) included.
+    func link(path: String = "/") -> String {
         var pairs = [("q", text)] + Self.controls.map { ($0.parameter, self[keyPath: $0.field]) }
+        pairs.append(("sort", sort))
         if let cursor { pairs.append(("before", Self.text(cursor))) }
+        if offset > 0 { pairs.append(("from", String(offset))) }
         return path + QueryString.build(pairs)
+    }
+
+    /// This search from its first page.
+    var first: GridRequest {
+        var first = self
+        first.cursor = nil
+        first.offset = 0
+        return first
     }
 
     /// A cursor as URL text: `<created_at>~<id>`.

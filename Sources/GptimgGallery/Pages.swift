@@ -24,7 +24,7 @@ enum Pages {
         <meta name="gptimg-token" content="\(token.value)">
         <title>\(title) · gptimg</title>
         <link rel="icon" href="\(StaticAssets.icon.path)">
-        <link rel="stylesheet" href="\(StaticAssets.css.path)">
+        \(StaticAssets.styles.map { "<link rel=\"stylesheet\" href=\"\($0.path)\">\n" as HTML })
         \(StaticAssets.scripts.map { "<script src=\"\($0.path)\" defer></script>\n" as HTML })
         </head>
         <body>
@@ -54,8 +54,8 @@ enum Pages {
         var items: [ImageDetails]
         /// How many images match: counted for the first page only.
         var total: Int?
-        /// Where the next page starts, when there is one.
-        var next: ImageCursor?
+        /// The next page, when there is one.
+        var next: GridRequest?
         /// The query's error (the CLI's message), shown instead of results.
         var error: String?
         var tags: [String]
@@ -85,7 +85,9 @@ enum Pages {
                     """
                 )
             } else {
-                body.append("<p class=\"summary\">Older images\(searching ? " that match" : "")</p>")
+                let order = (try? request.order()) ?? .newest
+                let later = order == .newest ? "Older" : order == .oldest ? "Newer" : "More"
+                body.append("<p class=\"summary\">\(later) images\(searching ? " that match" : "")</p>")
             }
             if grid.items.isEmpty {
                 body.append(
@@ -108,16 +110,15 @@ enum Pages {
 
     static func pager(_ grid: Grid) -> HTML {
         var links: [HTML] = []
-        if grid.request.cursor != nil {
-            links.append("<a class=\"newest\" href=\"\(grid.request.link(path: grid.path))\">↑ Newest</a>")
+        let order = (try? grid.request.order()) ?? .newest
+        if grid.request.isLaterPage {
+            let first = order == .newest ? "Newest" : order == .oldest ? "Oldest" : "First"
+            links.append("<a class=\"newest\" href=\"\(grid.request.first.link(path: grid.path))\">↑ \(first)</a>")
         }
         if let next = grid.next {
+            let more = order == .newest ? "Older" : order == .oldest ? "Newer" : "More"
             links.append(
-                """
-                <a class="next" id="next" href="\(grid.request.link(path: grid.path, cursor: next))" rel="next">Older \
-                →</a>
-                """
-            )
+                "<a class=\"next\" id=\"next\" href=\"\(next.link(path: grid.path))\" rel=\"next\">\(more) →</a>")
         }
         return "<nav class=\"pager\" id=\"pager\">\(links)</nav>"
     }
@@ -194,11 +195,29 @@ enum Pages {
         if !fixedCollection {
             parts.append(select("in", "Collection", [("", "any")] + collections.map { ($0, $0) }, request.collection))
         }
+        parts.append(sortControl(request, select: select))
         parts.append("<button type=\"submit\" class=\"apply\">Apply</button>")
         if !request.text.isEmpty || request.hasFilters {
             parts.append("<a class=\"clear\" href=\"\(path)\">Clear</a>")
         }
         return "<div class=\"filters\">\(parts)</div>"
+    }
+
+    /// The sort control (newest is the empty value: the URL of a plain search stays short), and
+    /// the toggle that shows ids and sizes on the tiles (lightbox.js keeps it in localStorage; it
+    /// has no name, so it never goes into the URL).
+    static func sortControl(_ request: GridRequest, select: (String, String, [(String, String)], String) -> HTML)
+        -> HTML
+    {
+        let order = (try? request.order()) ?? .newest
+        let current =
+            request.sort.isEmpty || ImageSort(rawValue: request.sort.lowercased()) != nil
+            ? (order == .newest ? "" : order.rawValue) : request.sort
+        let choices = [("", "newest")] + GridRequest.sortChoices.filter { $0 != "newest" }.map { ($0, $0) }
+        return """
+            \(select("sort", "Sort", choices, current))<label class="filter info-toggle"><input type="checkbox" \
+            id="show-info"><span>ids and sizes</span></label>
+            """
     }
 
     // MARK: - Image page
@@ -333,6 +352,7 @@ enum Pages {
         var sections: [HTML] = []
         if let parent = show.parent {
             sections.append("<h3>Made from</h3><ul class=\"grid small\">\(tile(parent, thumbs: thumbs))</ul>")
+            sections.append(ComparePage.parentLink(parent: parent.image.id, child: show.details.image.id))
         } else if let task = generation.parentTaskID {
             sections.append(
                 """
