@@ -25,6 +25,7 @@ enum Pages {
         <title>\(title) · gptimg</title>
         <link rel="icon" href="\(StaticAssets.icon.path)">
         <link rel="stylesheet" href="\(StaticAssets.css.path)">
+        \(StaticAssets.styles.map { "<link rel=\"stylesheet\" href=\"\($0.path)\">\n" as HTML })
         \(StaticAssets.scripts.map { "<script src=\"\($0.path)\" defer></script>\n" as HTML })
         </head>
         <body>
@@ -36,7 +37,7 @@ enum Pages {
         <button type="submit">Search</button>
         \(controls)
         </form>
-        <nav><a href="/">Images</a><a href="/collections">Collections</a></nav>
+        <nav><a href="/">Images</a><a href="/collections">Collections</a><a href="/tasks">Tasks</a></nav>
         </header>
         <main>
         \(body)
@@ -66,12 +67,14 @@ enum Pages {
         var title: String = "Images"
         /// In stacks mode (`stacks=1`): each cover's stack size, by the cover's image id.
         var stacks: [Int64: Int]?
+        /// The prompt bar (`GeneratePages.promptBar`) when the gallery can generate.
+        var promptBar: HTML = .empty
     }
 
     static func grid(_ grid: Grid, token: EditToken, thumbs: ThumbnailStore) -> HTML {
         let request = grid.request
         let controls = filterControls(request, tags: grid.tags, collections: grid.collections, path: grid.path)
-        var body: [HTML] = [grid.heading]
+        var body: [HTML] = [grid.promptBar, grid.heading]
         if let error = grid.error {
             body.append("<p class=\"error\" role=\"alert\"><strong>This search cannot run:</strong> \(error)</p>")
         } else {
@@ -203,7 +206,9 @@ enum Pages {
 
     // MARK: - Image page
 
-    static func image(_ show: ImageShow, token: EditToken, thumbs: ThumbnailStore, allCollections: [String]) -> HTML {
+    static func image(
+        _ show: ImageShow, token: EditToken, thumbs: ThumbnailStore, allCollections: [String], actions: HTML = .empty
+    ) -> HTML {
         let item = show.details
         let image = item.image
         let generation = item.generation
@@ -273,6 +278,7 @@ enum Pages {
             <h2>Run it again</h2>
             <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" \
             id="copy">Copy</button></div>
+            \(actions)
             \(lineage(show, thumbs: thumbs))
             <h2>Details</h2>
             <table class="facts">\(factRows)</table>

@@ -27,10 +27,13 @@ struct StaticAsset: Sendable {
 }
 
 enum StaticAssets {
-    static let all = [css, icon] + scripts
+    static let all = [css, icon] + styles + scripts
 
     /// Every page loads these, in this order (each `defer`): the gallery's base script first.
-    static let scripts = [js]
+    static let scripts = [js, generateJS]
+
+    /// Every page links these after `app.css`, each feature's own stylesheet.
+    static let styles = [generateCSS]
 
     static func named(_ name: String) -> StaticAsset? { all.first { $0.name == name } }
 
