@@ -86,7 +86,9 @@ enum GeneratePages {
             let reason = record.errorMessage ?? live(record.id)?.error
             let action: HTML =
                 canResume
-                ? "<button type=\"button\" class=\"resume\" data-ref=\"\(GenerationReference.text(record.id))\">Resume</button>"
+                ? """
+                <button type="button" class="resume" data-ref="\(GenerationReference.text(record.id))">Resume</button>
+                """
                 : .empty
             return """
                 <tr class="task \(record.status.rawValue)" data-generation="\(record.id)" \
@@ -94,7 +96,7 @@ enum GeneratePages {
                 <td><code>\(GenerationReference.text(record.id))</code></td>\
                 <td class="stage">\(stage)</td>\
                 <td class="what">\(Pages.truncated(record.prompt, 160))<br><span class="muted">\(record.n) × \
-                \(record.aspectRatio) · \(record.taskID.map { "<code>\($0)</code>" as HTML } ?? "no task id")\
+                \(record.aspectRatio) · \(record.taskID.map { "<code>\($0)</code>" as HTML } ?? "no task id") \
                 · \(record.createdAt)</span></td>\
                 <td class="reason">\(reason.map { "\(record.errorCode.map { "\($0): " } ?? "")\($0)" } ?? "")</td>\
                 <td>\(action)</td></tr>

@@ -156,7 +156,7 @@ struct GenerateTests {
             let gallery = Gallery(
                 catalog: library.catalog, configuration: GalleryConfiguration(port: 0),
                 generating: Self.generating(simulator, maxCredits: 6))
-            return try await gallery.withRunning { running in
+            let result = try await gallery.withRunning { running in
                 try await DevTools.run(
                     running.url,
                     [
@@ -164,8 +164,9 @@ struct GenerateTests {
                         .eval("window.notReloaded = 42"),
                         .wait("document.getElementById('gen-cost').textContent.includes('a request')"),
                         // Over the cap (4 images, 8 credits > 6): the page says so, the server refuses.
-                        .eval("const f = document.getElementById('prompt-bar'); f.elements.prompt.value = 'too many';"
-                            + "f.elements.n.value = '4'; f.dispatchEvent(new Event('change')); f.requestSubmit()"),
+                        .eval(
+                            "const f = document.getElementById('prompt-bar'); f.elements.prompt.value = 'too many';"
+                                + "f.elements.n.value = '4'; f.dispatchEvent(new Event('change')); f.requestSubmit()"),
                         .record("capCost", "document.getElementById('gen-cost').textContent"),
                         .eval("document.getElementById('gen-confirm-yes').click()"),
                         .wait("document.getElementById('gen-status').textContent.includes('credits')"),
@@ -193,14 +194,21 @@ struct GenerateTests {
                                 + ".every(i => i.complete && i.naturalWidth > 0)"),
                         .record("reloaded", "window.notReloaded !== 42"),
                         .record(
-                            "first", "[...document.querySelectorAll('#grid > li.tile')].slice(0, 2)"
+                            "first",
+                            "[...document.querySelectorAll('#grid > li.tile')].slice(0, 2)"
                                 + ".map(t => t.querySelector('.caption').textContent)"),
-                        .record("images", "[...document.querySelectorAll('#grid > li.tile img')].slice(0, 2)"
-                            + ".map(i => i.complete && i.naturalWidth > 0)"),
+                        .record(
+                            "images",
+                            "[...document.querySelectorAll('#grid > li.tile img')].slice(0, 2)"
+                                + ".map(i => i.complete && i.naturalWidth > 0)"),
                         .record("status", "document.getElementById('gen-status').textContent"),
+                        .record("total", "document.getElementById('total').textContent"),
                         .screenshot(phone, width: 390, height: 844, mobile: true),
                     ])
             }
+            // The refusal over the cap sent nothing; the double click sent once.
+            #expect(await Self.sent(simulator) == 1)
+            return result
         }
         #expect((result["capCost"] as? String)?.contains("Costs 8 credits — over the limit of 6") == true, "\(result)")
         #expect((result["capRefusal"] as? String)?.contains("more than the 6 one call may spend") == true, "\(result)")
@@ -208,6 +216,7 @@ struct GenerateTests {
         #expect(result["confirm"] as? String == "Spend 4 credits on 2 images?")
         #expect(["submitted", "waiting", "downloading"].contains(result["stage"] as? String ?? ""), "\(result)")
         #expect(result["reloaded"] as? Bool == false)
+        #expect(result["total"] as? String == "8")
         #expect(result["first"] as? [String] == [prompt, prompt])
         #expect(result["images"] as? [Bool] == [true, true])
         #expect((result["status"] as? String)?.contains("completed") == true, "\(result)")

@@ -45,7 +45,7 @@ extension StaticAssets {
               let spending = null;
               function limitsText() {
                 if (!spending) return "";
-                const parts = ["at most " + spending.max_credits + " credits a request"];
+                const parts = ["At most " + spending.max_credits + " credits a request"];
                 if (spending.monthly_budget !== null && spending.monthly_budget !== undefined) {
                   parts.push(spending.remaining_this_month + " of this month's " + spending.monthly_budget + " left");
                 } else {
@@ -139,7 +139,9 @@ extension StaticAssets {
                   const box = document.createElement("div");
                   box.className = "ph-box";
                   const parts = String(task.aspect || "1:1").split(":").map(Number);
-                  if (parts.length === 2 && parts[0] > 0 && parts[1] > 0) box.style.aspectRatio = parts[0] + " / " + parts[1];
+                  if (parts.length === 2 && parts[0] > 0 && parts[1] > 0) {
+                    box.style.aspectRatio = parts[0] + " / " + parts[1];
+                  }
                   const stage = document.createElement("span");
                   stage.className = "ph-stage";
                   box.appendChild(stage);
@@ -151,13 +153,19 @@ extension StaticAssets {
                 }
                 for (let i = tiles.length - 1; i >= 0; i--) grid.prepend(tiles[i]);
                 watch(task, (current) => {
-                  const left = Array.from(document.querySelectorAll('.placeholder[data-generation="' + current.generation + '"]'));
+                  const selector = '.placeholder[data-generation="' + current.generation + '"]';
+                  const left = Array.from(document.querySelectorAll(selector));
                   const landed = current.tiles.length;
                   const shown = task.n - left.length;
                   for (let i = shown; i < landed && left.length > 0; i++) {
                     const page = new DOMParser().parseFromString("<ul>" + current.tiles[i] + "</ul>", "text/html");
                     const real = page.querySelector("li");
-                    if (real) left.shift().replaceWith(document.adoptNode(real));
+                    if (!real) continue;
+                    left.shift().replaceWith(document.adoptNode(real));
+                    const total = $("total");
+                    if (total) {
+                      total.textContent = (Number(total.textContent.replace(/[^0-9]/g, "")) + 1).toLocaleString();
+                    }
                   }
                   const ended = !current.running && current.stage !== "processing";
                   for (const tile of left) {
@@ -210,7 +218,8 @@ extension StaticAssets {
               }
 
               // On any page: the limits, and this server's running generations as placeholders.
-              fetch("/api/tasks", { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)).then((answer) => {
+              const first = fetch("/api/tasks", { credentials: "same-origin" });
+              first.then((r) => (r.ok ? r.json() : null)).then((answer) => {
                 if (!answer) return;
                 spending = answer.spending;
                 showCost();

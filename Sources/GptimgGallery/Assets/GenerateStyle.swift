@@ -7,7 +7,8 @@ extension StaticAssets {
             .prompt-bar { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; \
             padding: 12px 14px; margin: 0 0 16px; display: flex; flex-direction: column; gap: 8px; }
             .prompt-bar textarea, .gen-variant textarea { width: 100%; resize: vertical; font: inherit; \
-            color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 7px 10px; }
+            color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; \
+            padding: 7px 10px; }
             .gen-options { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; font-size: 13px; }
             .gen-options label span, .gen-variant label span { color: var(--muted); margin-right: 5px; }
             .gen-options input { width: 11em; padding: 3px 6px; }
@@ -43,7 +44,8 @@ extension StaticAssets {
             padding: 6px 10px 6px 0; }
             .tasks td { padding: 8px 10px 8px 0; border-bottom: 1px solid var(--line); vertical-align: top; \
             overflow-wrap: anywhere; }
-            .tasks .stage { white-space: nowrap; color: var(--accent); }
+            .tasks .stage, .tasks button { white-space: nowrap; }
+            .tasks .stage { color: var(--accent); }
             .tasks tr.failed .stage, .tasks .reason { color: var(--error); }
             @media (max-width: 600px) { .gen-options input { width: 100%; } #gen-submit { margin-left: 0; } \
             .tasks thead { display: none; } .tasks td { display: block; border: 0; padding: 2px 0; } \
