@@ -228,18 +228,21 @@ enum GenerateAPI {
                 summary.lastBalance.map { .object([("credits", .int($0.credits)), ("at", .string($0.at))]) } ?? .null
             ),
         ]
+        // What would stop a request before it is sent (a malformed budget, no key), said up front.
+        var problem: String?
         do {
             let policy = try generator.policy()
             members.append(("monthly_budget", policy.monthlyBudget.map(JSONOut.int) ?? .null))
             members.append(("remaining_this_month", policy.remaining(spentThisMonth: spent).map(JSONOut.int) ?? .null))
         } catch {
-            members.append(("problem", .string(describeError(error))))
+            problem = describeError(error)
         }
         do {
             _ = try generator.client()
         } catch {
-            members.append(("problem", .string(describeError(error))))
+            problem = problem ?? describeError(error)
         }
+        members.append(("problem", .optional(problem)))
         return .object(members)
     }
 }

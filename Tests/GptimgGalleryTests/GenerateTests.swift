@@ -132,6 +132,50 @@ struct GenerateTests {
         #expect(try library.catalog.recentGenerations().count == before + 1)
     }
 
+    @Test("Run it again and Make a variant from an image page: the same requests as `gptimg rerun` and `variant`")
+    func rerunAndVariant() async throws {
+        let library = try await GalleryLibrary.standard()
+        let hills = try library.details(task: "gpt-image-2-HILLSHILLSHILLSHILLS")
+        try await Simulator(configuration: SimulatorConfiguration(latency: 0.3)).withRunning { simulator in
+            let gallery = Gallery(
+                catalog: library.catalog, configuration: GalleryConfiguration(port: 80), token: testToken,
+                generating: Self.generating(simulator))
+            try await gallery.application().test(.router) { client in
+                let page = try await client.get("/image/\(hills.image.id)")
+                #expect(page.text.contains("id=\"gen-rerun\" data-n=\"1\">Run it again (2 credits)</button>"))
+                #expect(page.text.contains("<button type=\"submit\">Make a variant</button>"))
+                let rerun = try await client.edit("/api/rerun/\(hills.image.id)", #"{"key":"rerun-0123456789abcdef"}"#)
+                #expect(rerun.status == .accepted, "\(rerun.text)")
+                let variant = try await client.edit(
+                    "/api/variant/\(hills.image.id)",
+                    #"{"prompt":"rolling hills under snow","n":2,"key":"variant-0123456789abcdef"}"#)
+                #expect(variant.status == .accepted, "\(variant.text)")
+                let missing = try await client.edit("/api/variant/999999", #"{"key":"missing-0123456789abcdef"}"#)
+                #expect(missing.status == .notFound, "\(missing.text)")
+                // Both land: the page polls /api/tasks until the server has their tiles.
+                let deadline = Date().addingTimeInterval(60)
+                var answer = ""
+                while Date() < deadline {
+                    answer = try await client.get("/api/tasks").text
+                    if occurrences(of: #""status":"completed""#, in: answer) == 2 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(occurrences(of: #""status":"completed""#, in: answer) == 2, "\(answer)")
+                #expect(occurrences(of: " data-sha=", in: answer) == 3, "\(answer)")
+            }
+            #expect(await Self.sent(simulator) == 2)
+        }
+        let made = try library.catalog.recentGenerations(limit: 2)
+        let variant = try #require(made.first)
+        #expect(variant.prompt == "rolling hills under snow" && variant.n == 2)
+        #expect(variant.referenceImages == [try #require(hills.image.remoteURL)])
+        #expect(variant.parentImageID == hills.image.id)
+        #expect(try await library.catalog.images(ofGeneration: variant.id).count == 2)
+        let rerun = try #require(made.last)
+        #expect(rerun.prompt == hills.generation.prompt && rerun.aspectRatio == hills.generation.aspectRatio)
+        #expect(rerun.referenceImages.isEmpty)
+    }
+
     /// `"ref":"g17"` in an answer.
     static func ref(_ json: String) -> String {
         guard let range = json.range(of: #""ref":"g[0-9]+""#, options: .regularExpression) else { return "none" }
