@@ -217,8 +217,10 @@ enum GenerateAPI {
     static func spendingJSON(_ gallery: GalleryContext) throws -> JSONOut {
         guard let generator = gallery.generator else { return .null }
         let catalog = gallery.catalog
+        // One read of the ledger for both (`SpendingPolicy.spentThisMonth` sums the same month).
         let summary = try catalog.creditSummary()
-        let spent = try SpendingPolicy.spentThisMonth(catalog, now: generator.settings.clock.now())
+        let month = SpendingPolicy.month(of: generator.settings.clock.now())
+        let spent = summary.perMonth.first { $0.period == month }?.net ?? 0
         var members: [(String, JSONOut)] = [
             ("credits_per_image", .int(APIContract.creditsPerImage)),
             ("max_credits", .int(generator.settings.maxCreditsPerRequest)),

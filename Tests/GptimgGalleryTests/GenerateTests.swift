@@ -231,7 +231,8 @@ struct GenerateTests {
                         .screenshot(grid, width: 1280, height: 900, mobile: false),
                         .wait(
                             "document.querySelectorAll('#grid > li.placeholder').length === 0"
-                                + " && document.querySelectorAll('#grid > li.tile[data-id]').length === 8",
+                                + " && document.querySelectorAll('#grid > li.tile[data-id]').length === 8"
+                                + " && document.getElementById('gen-status').textContent.includes('completed')",
                             timeout: 90),
                         .wait(
                             "[...document.querySelectorAll('#grid > li.tile img')].slice(0, 2)"
