@@ -53,6 +53,7 @@ enum GeneratePages {
         let variant: HTML =
             details.image.remoteURL.map { $0.lowercased().hasPrefix("http") } == true
             ? """
+            <h2>Make a variant</h2>
             <form class="gen-variant" id="gen-variant" data-image="\(details.image.id)">
             <textarea name="prompt" rows="3" maxlength="\(maxPrompt)" \
             aria-label="Variant prompt">\(generation.prompt)</textarea>

@@ -336,6 +336,56 @@ struct GenerateTests {
         #expect(((try? FileManager.default.attributesOfItem(atPath: shot)[.size] as? Int) ?? 0) > 10_000)
     }
 
+    @Test(
+        "Run it again and Make a variant (an edited prompt) from an image page in a browser",
+        .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1"))
+    func imagePageInABrowser() async throws {
+        let library = try await GalleryLibrary.standard()
+        let hills = try library.details(task: "gpt-image-2-HILLSHILLSHILLSHILLS")
+        try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
+        let shot = Self.screenshots.appendingPathComponent("image-generate.png").path
+        let result = try await Simulator(configuration: SimulatorConfiguration(latency: 0.5)).withRunning { simulator in
+            let gallery = Gallery(
+                catalog: library.catalog, configuration: GalleryConfiguration(port: 0),
+                generating: Self.generating(simulator))
+            let result = try await gallery.withRunning { running in
+                try await DevTools.run(
+                    running.url + "image/\(hills.image.id)",
+                    [
+                        .wait("!!document.getElementById('gen-rerun')"),
+                        .eval("document.getElementById('gen-rerun').click()"),
+                        .record("rerunConfirm", "document.getElementById('gen-confirm-text').textContent"),
+                        .eval("document.getElementById('gen-confirm-yes').click()"),
+                        .wait("/completed — #[0-9]+$/.test(document.getElementById('gen-status').textContent)"),
+                        .record("rerun", "document.getElementById('gen-status').textContent"),
+                        .eval(
+                            "const f = document.getElementById('gen-variant');"
+                                + "f.elements.prompt.value = 'rolling hills under snow, oil painting';"
+                                + "f.elements.n.value = '2'; f.requestSubmit()"),
+                        .record("variantConfirm", "document.getElementById('gen-confirm-text').textContent"),
+                        .eval("document.getElementById('gen-confirm-yes').click()"),
+                        .wait(
+                            "/completed — #[0-9]+, #[0-9]+$/.test(document.getElementById('gen-status').textContent)"),
+                        .record("variant", "document.getElementById('gen-status').textContent"),
+                        .screenshot(shot, width: 1280, height: 1000, mobile: false),
+                    ])
+            }
+            #expect(await Self.sent(simulator) == 2)
+            return result
+        }
+        #expect(result["rerunConfirm"] as? String == "Spend 2 credits on running it again?")
+        #expect(result["variantConfirm"] as? String == "Spend 4 credits on a variant?")
+        let made = try library.catalog.recentGenerations(limit: 2)
+        let variant = try #require(made.first)
+        let rerun = try #require(made.last)
+        #expect(variant.prompt == "rolling hills under snow, oil painting" && variant.parentImageID == hills.image.id)
+        #expect(rerun.prompt == hills.generation.prompt)
+        let rerunImages = try await library.catalog.images(ofGeneration: rerun.id).map { "#\($0.id)" }
+        let variantImages = try await library.catalog.images(ofGeneration: variant.id).map { "#\($0.id)" }
+        #expect(result["rerun"] as? String == "g\(rerun.id): completed — " + rerunImages.joined(separator: ", "))
+        #expect(result["variant"] as? String == "g\(variant.id): completed — " + variantImages.joined(separator: ", "))
+    }
+
     /// One prompt through the one scheduler, as `gptimg generate [--detach]` runs it.
     static func runOnce(_ prompt: String, _ simulator: RunningSimulator, _ catalog: Catalog, detach: Bool)
         async throws -> GenerationRecord

@@ -35,7 +35,8 @@ extension StaticAssets {
             @keyframes ph-shimmer { to { background-position: -200% 0; } }
             @media (prefers-reduced-motion: reduce) { .ph-box { animation: none; } }
 
-            .gen-actions { display: flex; flex-direction: column; gap: 8px; }
+            .gen-actions { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
+            .gen-actions .gen-confirm, .gen-actions .gen-status, .gen-variant { align-self: stretch; }
             .gen-variant { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; }
             .muted { color: var(--muted); }
 
