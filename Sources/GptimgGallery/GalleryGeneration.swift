@@ -171,6 +171,10 @@ final class GalleryGenerator: @unchecked Sendable {
 
     /// Under the gate: checks, then submits (detached), then waits and lands in the background.
     private func submit(_ request: GenerateRequest, options: GenerationOptions, key: String) async throws -> Int64 {
+        guard catalog.access == .readWrite else {
+            throw SpendError(
+                message: "the library is read-only: nothing can be recorded, so nothing is sent", refused: true)
+        }
         let client: APIClient
         do {
             client = try self.client()

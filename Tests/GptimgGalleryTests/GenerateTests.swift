@@ -176,6 +176,26 @@ struct GenerateTests {
         #expect(rerun.referenceImages.isEmpty)
     }
 
+    @Test("a task the API refuses (402) answers with the API's reason and the balance it reported")
+    func refusedByTheAPI() async throws {
+        let library = try await GalleryLibrary.standard()
+        try await Simulator(configuration: SimulatorConfiguration(credits: 2, latency: 0.3)).withRunning { simulator in
+            let gallery = Gallery(
+                catalog: library.catalog, configuration: GalleryConfiguration(port: 80), token: testToken,
+                generating: Self.generating(simulator))
+            try await gallery.application().test(.router) { client in
+                let answer = try await client.edit(
+                    "/api/generate", #"{"prompt":"a heron","n":2,"key":"poor-0123456789abcdef"}"#)
+                #expect(answer.status == .accepted, "\(answer.text)")
+                #expect(answer.text.contains(#""status":"failed""#), "\(answer.text)")
+                #expect(answer.text.contains(#""error_code":"INSUFFICIENT_CREDITS""#), "\(answer.text)")
+                #expect(answer.text.contains(#""last_balance":{"credits":2"#), "\(answer.text)")
+                let tasks = try await client.get("/tasks")
+                #expect(tasks.text.contains("INSUFFICIENT_CREDITS: "), "\(tasks.text)")
+            }
+        }
+    }
+
     /// `"ref":"g17"` in an answer.
     static func ref(_ json: String) -> String {
         guard let range = json.range(of: #""ref":"g[0-9]+""#, options: .regularExpression) else { return "none" }
