@@ -103,7 +103,8 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
             let generator = gallery.generator
             return (
                 GeneratePages.tasks(
-                    try GeneratePages.listed(gallery.catalog), live: { generator?.task($0) }, token: gallery.token),
+                    try GeneratePages.listed(gallery.catalog), live: { generator?.task($0) },
+                    resumable: generator != nil, token: gallery.token),
                 .ok
             )
         }

@@ -78,12 +78,15 @@ enum GeneratePages {
 
     /// The Tasks page: running, unknown and failed generations, newest first, with the API's
     /// reason and, for a task that has a task id and has not ended, a Resume button.
-    static func tasks(_ generations: [GenerationRecord], live: (Int64) -> LiveTask?, token: EditToken) -> HTML {
+    /// `resumable`: whether this gallery can generate (and so resume) at all.
+    static func tasks(
+        _ generations: [GenerationRecord], live: (Int64) -> LiveTask?, resumable: Bool, token: EditToken
+    ) -> HTML {
         let rows: [HTML] = generations.map { record in
             let running = live(record.id).map { !$0.ended } ?? false
             let stage = running ? live(record.id)?.stage ?? record.status.rawValue : record.status.rawValue
             let canResume =
-                !running && record.taskID != nil && record.status != .completed && record.status != .failed
+                resumable && !running && record.taskID != nil && record.status != .completed && record.status != .failed
             let reason = record.errorMessage ?? live(record.id)?.error
             let action: HTML =
                 canResume
