@@ -102,6 +102,7 @@ let package = Package(
             name: "GptimgGallery",
             dependencies: [
                 "GptimgCatalog", "PNGRaster", "PNGMetadata", "GptimgSupport", "LoopbackServing",
+                "GptimgAPI", "GptimgClient", "GptimgGeneration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -214,6 +215,7 @@ let package = Package(
             name: "GptimgGalleryTests",
             dependencies: [
                 "GptimgGallery", "GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "TestSupport",
+                "GptimgSimulator", "GptimgGeneration", "GptimgClient", "GptimgAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -47,15 +47,19 @@ public struct Gallery: LoopbackService {
     /// The secret every edit must carry; new at every start.
     public let token: EditToken
     private let logger: Logger
+    /// Generating from the page (`serve` always has it; nil shows the library only).
+    let generator: GalleryGenerator?
 
     public init(
         catalog: Catalog, configuration: GalleryConfiguration = GalleryConfiguration(), token: EditToken = .random(),
-        logger: Logger = Logger(label: "gptimg.gallery", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "gptimg.gallery", factory: { _ in SwiftLogNoOpLogHandler() }),
+        generating: GalleryGenerating? = nil
     ) {
         self.catalog = catalog
         self.configuration = configuration
         self.token = token
         self.logger = logger
+        generator = generating.map { GalleryGenerator(settings: $0, catalog: catalog) }
     }
 
     /// The Hummingbird application (HummingbirdTesting runs it with `.router`).
@@ -72,7 +76,7 @@ public struct Gallery: LoopbackService {
             catalog: catalog, thumbs: ThumbnailStore(library: catalog.location, size: configuration.thumbnailSize),
             token: token, port: port,
             pageSize: max(1, configuration.pageSize), database: Offload(label: "gptimg.gallery.database", width: 4),
-            pixels: Offload(label: "gptimg.gallery.pixels", width: cores))
+            pixels: Offload(label: "gptimg.gallery.pixels", width: cores), generator: generator)
         return Application(
             router: buildRouter(context),
             server: LoopbackServing.http1(idleTimeout: configuration.idleTimeout),

@@ -16,6 +16,8 @@ struct GalleryContext: Sendable {
     /// Decoding and encoding thumbnails: one per core.
     let pixels: Offload
     let files = FileIO()
+    /// Generating from the page; nil when the gallery was started without it.
+    let generator: GalleryGenerator?
 
     var policy: HostPolicy { HostPolicy(port: port.value) }
 }
@@ -40,7 +42,8 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
             return (
                 Pages.image(
                     show, token: gallery.token, thumbs: gallery.thumbs,
-                    allCollections: try gallery.catalog.collectionNames()), .ok
+                    allCollections: try gallery.catalog.collectionNames(),
+                    actions: gallery.generator == nil ? .empty : GeneratePages.imageActions(show.details)), .ok
             )
         }
     }
@@ -97,6 +100,19 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
             gallery: gallery)
     }
 
+    router.get("/tasks") { _, _ in
+        try await page(gallery) {
+            let generator = gallery.generator
+            return (
+                GeneratePages.tasks(
+                    try GeneratePages.listed(gallery.catalog), live: { generator?.task($0) },
+                    resumable: generator != nil, token: gallery.token),
+                .ok
+            )
+        }
+    }
+    GenerateAPI.register(router, gallery)
+
     return router
 }
 
@@ -149,6 +165,10 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
             if firstPage { grid.total = try catalog.count(query) }
         } catch CatalogError.query(let message) {
             grid.error = message
+        }
+        if firstPage, let generator = gallery.generator {
+            grid.promptBar = GeneratePages.promptBar(
+                collection: collection.flatMap { _ in grid.title }, maxCredits: generator.settings.maxCreditsPerRequest)
         }
         if firstPage {
             grid.tags = try catalog.tagNames()

@@ -36,7 +36,7 @@ enum Pages {
         <button type="submit">Search</button>
         \(controls)
         </form>
-        <nav><a href="/">Images</a><a href="/collections">Collections</a></nav>
+        <nav><a href="/">Images</a><a href="/collections">Collections</a><a href="/tasks">Tasks</a></nav>
         </header>
         <main>
         \(body)
@@ -66,12 +66,14 @@ enum Pages {
         var title: String = "Images"
         /// In stacks mode (`stacks=1`): each cover's stack size, by the cover's image id.
         var stacks: [Int64: Int]?
+        /// The prompt bar (`GeneratePages.promptBar`) when the gallery can generate.
+        var promptBar: HTML = .empty
     }
 
     static func grid(_ grid: Grid, token: EditToken, thumbs: ThumbnailStore) -> HTML {
         let request = grid.request
         let controls = filterControls(request, tags: grid.tags, collections: grid.collections, path: grid.path)
-        var body: [HTML] = [grid.heading]
+        var body: [HTML] = [grid.promptBar, grid.heading]
         if let error = grid.error {
             body.append("<p class=\"error\" role=\"alert\"><strong>This search cannot run:</strong> \(error)</p>")
         } else {
@@ -222,7 +224,9 @@ enum Pages {
 
     // MARK: - Image page
 
-    static func image(_ show: ImageShow, token: EditToken, thumbs: ThumbnailStore, allCollections: [String]) -> HTML {
+    static func image(
+        _ show: ImageShow, token: EditToken, thumbs: ThumbnailStore, allCollections: [String], actions: HTML = .empty
+    ) -> HTML {
         let item = show.details
         let image = item.image
         let generation = item.generation
@@ -292,6 +296,7 @@ enum Pages {
             <h2>Run it again</h2>
             <div class="command"><pre><code id="command">\(rerunCommand(generation))</code></pre><button type="button" \
             id="copy">Copy</button></div>
+            \(actions)
             \(lineage(show, thumbs: thumbs))
             <h2>Details</h2>
             <table class="facts">\(factRows)</table>

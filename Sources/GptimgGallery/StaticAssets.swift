@@ -29,11 +29,12 @@ struct StaticAsset: Sendable {
 enum StaticAssets {
     static let all = [icon] + styles + scripts
 
-    /// Every page links these stylesheets, in this order: the gallery's base one first.
-    static let styles = [css, LightboxAssets.css]
+    /// Every page links these stylesheets, in this order: the gallery's base one first, then each
+    /// feature's own.
+    static let styles = [css, LightboxAssets.css, generateCSS]
 
     /// Every page loads these, in this order (each `defer`): the gallery's base script first.
-    static let scripts = [js, LightboxAssets.js]
+    static let scripts = [js, LightboxAssets.js, generateJS]
 
     static func named(_ name: String) -> StaticAsset? { all.first { $0.name == name } }
 

@@ -44,6 +44,25 @@ struct ServeCommandTests {
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("a negative --max-credits or --monthly-budget: one line naming the option, before anything is served")
+    func negativeLimits() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let gptimg = gptimg
+        for (option, line) in [
+            ("--max-credits=-1", "gptimg: --max-credits must be a whole number of credits, 0 or more (such as 8)\n"),
+            (
+                "--monthly-budget=-5",
+                "gptimg: --monthly-budget must be a whole number of credits, 0 or more (such as 200)\n"
+            ),
+        ] {
+            let result = try #require(
+                await within(60) { await gptimg(["serve", "--port", "0", option, "--library", folder.path]) })
+            #expect(result.status == 1)
+            #expect(result.stderr == line)
+        }
+    }
+
     /// A socket listening on a loopback port the system chose.
     static func listen() throws -> (Int32, Int) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

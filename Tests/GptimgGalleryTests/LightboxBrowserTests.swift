@@ -5,7 +5,7 @@ import GptimgGallery
 import TestSupport
 import Testing
 
-/// Issue 18's lightbox and compare view in a real headless Chromium, driven over the DevTools
+/// Issue 18's lightbox and compare view in a real headless Chromium, driven over the LightboxDevTools
 /// protocol (real mouse clicks and key presses, as `BrowserTests` does it over a pipe): culling
 /// with the keyboard across pages of the grid, the dialog's focus and keys, a failing keystroke's
 /// message, the ids-and-sizes toggle, and the compare view. The ratings are read back from the
@@ -48,7 +48,7 @@ struct LightboxBrowserTests {
             catalog: library.catalog, configuration: GalleryConfiguration(port: 0, pageSize: Self.pageSize))
         try FileManager.default.createDirectory(at: BrowserTests.screenshots, withIntermediateDirectories: true)
         let result = try await gallery.withRunning { running in
-            try await DevTools.run(
+            try await LightboxDevTools.run(
                 script: Self.script,
                 arguments: [running.url, BrowserTests.screenshots.path, "\(parent),\(child)"])
         }
@@ -100,7 +100,7 @@ struct LightboxBrowserTests {
 
     /// python3 SCRIPT URL SCREENSHOTS "PARENT,CHILD" CHROMIUM: the whole session, answering JSON.
     static let script =
-        DevTools.prelude + #"""
+        LightboxDevTools.prelude + #"""
             url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
             result = {}
             size(1400, 1000)
@@ -199,10 +199,10 @@ struct LightboxBrowserTests {
             """#
 }
 
-/// A DevTools-protocol session in python3 over `--remote-debugging-pipe` (as `Chromium`'s
+/// A LightboxDevTools-protocol session in python3 over `--remote-debugging-pipe` (as `Chromium`'s
 /// `clickThrough`), with helpers the scripts share: navigate, wait on a condition with a
 /// deadline, real mouse clicks and key presses, screenshots, the viewport's size.
-enum DevTools {
+enum LightboxDevTools {
     static func run(script: String, arguments: [String]) async throws -> [String: Any] {
         let chromium = try Chromium.binary()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
@@ -222,7 +222,7 @@ enum DevTools {
             throw Chromium.Failure(
                 description:
                     """
-                    the DevTools script exited \(result.status): \(result.stdout.suffix(600)) \
+                    the LightboxDevTools script exited \(result.status): \(result.stdout.suffix(600)) \
                     \(result.stderr.suffix(1200))
                     """
             )
