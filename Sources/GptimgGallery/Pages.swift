@@ -24,7 +24,7 @@ enum Pages {
         <meta name="gptimg-token" content="\(token.value)">
         <title>\(title) · gptimg</title>
         <link rel="icon" href="\(StaticAssets.icon.path)">
-        <link rel="stylesheet" href="\(StaticAssets.css.path)">
+        \(StaticAssets.styles.map { "<link rel=\"stylesheet\" href=\"\($0.path)\">\n" as HTML })
         \(StaticAssets.scripts.map { "<script src=\"\($0.path)\" defer></script>\n" as HTML })
         </head>
         <body>
@@ -391,7 +391,8 @@ enum Pages {
             return """
                 <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
                 class="caption"><strong>\(summary.name)</strong> · \(summary.count) \
-                \(summary.count == 1 ? "image" : "images")\(smart)</span></a></li>
+                \(summary.count == 1 ? "image" : "images")\(smart)</span></a>\
+                \(CollectionsPage.controls(summary.name, smart: summary.isSmart, token: token, place: "card"))</li>
                 """
         }
         let emptyNote: HTML =
@@ -403,6 +404,7 @@ enum Pages {
             : .empty
         let body: HTML = """
             <h1 class="page-title">Collections</h1>
+            \(CollectionsPage.createForm)
             \(emptyNote)
             <ul class="grid">\(cards)</ul>
             """

@@ -165,7 +165,12 @@ struct EditGuard: Sendable {
     }
 
     func check(_ request: Request) throws(Refusal) {
-        guard token.matches(request.headers[.gptimgToken]) else { throw .missingToken }
+        try check(request, token: request.headers[.gptimgToken])
+    }
+
+    /// The same checks with the token from elsewhere (a form's field: a download is a form POST).
+    func check(_ request: Request, token candidate: String?) throws(Refusal) {
+        guard token.matches(candidate) else { throw .missingToken }
         let origin = request.headers[.origin]
         let site = request.headers[.secFetchSite]
         guard origin != nil || site != nil else { throw .crossOrigin }

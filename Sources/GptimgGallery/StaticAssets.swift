@@ -27,10 +27,13 @@ struct StaticAsset: Sendable {
 }
 
 enum StaticAssets {
-    static let all = [css, icon] + scripts
+    static let all = [icon] + styles + scripts
 
     /// Every page loads these, in this order (each `defer`): the gallery's base script first.
-    static let scripts = [js]
+    static let scripts = [js, selectScript]
+
+    /// Every page links these stylesheets, in this order: the gallery's base style first.
+    static let styles = [css, selectStyle]
 
     static func named(_ name: String) -> StaticAsset? { all.first { $0.name == name } }
 
