@@ -67,11 +67,12 @@ struct SelectionRouteTests {
                 #expect(host.status == .misdirectedRequest, "\(uri)")
             }
             // The download: a form POST with the token as a field.
-            func download(_ form: String, origin: String? = "http://localhost", host: String? = nil) async throws
-                -> TestResponse
-            {
+            func download(
+                _ form: String, origin: String? = "http://localhost", host: String? = nil, site: String? = nil
+            ) async throws -> TestResponse {
                 var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
                 if let origin { headers[.origin] = origin }
+                if let site { headers[HTTPField.Name("Sec-Fetch-Site")!] = site }
                 if let host { headers[HTTPField.Name("Host")!] = host }
                 return try await client.execute(
                     uri: "/download", method: .post, headers: headers, body: ByteBuffer(string: form))
@@ -83,11 +84,18 @@ struct SelectionRouteTests {
             #expect(
                 try await download("token=\(testToken.value)&ids=1", host: "evil.example").status
                     == .misdirectedRequest)
+            // Our pages' form POSTs say `Origin: null` (no-referrer): only with Sec-Fetch-Site: same-origin.
+            let good = "token=\(testToken.value)&ids=1"
+            #expect(try await download(good, origin: "null").status == .forbidden)
+            #expect(try await download(good, origin: "null", site: "cross-site").status == .forbidden)
+            #expect(try await download(good, origin: "null", site: "same-site").status == .forbidden)
+            #expect(try await download(good, origin: "null", site: "same-origin").status == .ok)
+            #expect(try await download(good, origin: "http://evil.example", site: "same-origin").status == .forbidden)
             // A GET (a link or an image another site points here) downloads nothing.
             #expect(try await client.get("/download?ids=1,2").status == .notFound)
-            let good = try await download("token=\(testToken.value)&ids=1")
-            #expect(good.status == .ok)
-            #expect(good.headers[.contentType] == "application/zip")
+            let answer = try await download(good)
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.contentType] == "application/zip")
         }
         #expect(try library.catalog.list("", limit: 100).map(\.json.rendered) == before)
         #expect(try library.catalog.collections().map(\.name) == collectionsBefore)

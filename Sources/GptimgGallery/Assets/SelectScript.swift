@@ -301,7 +301,9 @@ extension StaticAssets {
                 compare.hidden = !comparable;
                 if (comparable) compare.href = "/compare?ids=" + [...selected].join(",");
                 for (const control of bar.querySelectorAll("button, select, input")) {
-                  if (control !== clearButton && control.type !== "hidden") control.disabled = n === 0;
+                  // The status's own Undo stays usable: it acts on the images just deleted.
+                  if (control === clearButton || control.type === "hidden" || status.contains(control)) continue;
+                  control.disabled = n === 0;
                 }
               }
 
