@@ -18,9 +18,11 @@ enum CollectionsPage {
 
     /// A collection's controls: rename (an inline form the script shows), delete, arrange (a
     /// regular one) and download.
-    static func controls(_ name: String, smart: Bool, token: EditToken, place: String) -> HTML {
+    static func controls(_ name: String, smart: Bool, token: EditToken, place: String, arranging: Bool = false)
+        -> HTML
+    {
         let arrange: HTML =
-            smart ? .empty : "<a class=\"button\" href=\"\(Pages.collectionPath(name))/arrange\">Arrange</a>"
+            smart || arranging ? .empty : "<a class=\"button\" href=\"\(Pages.collectionPath(name))/arrange\">Arrange</a>"
         return """
             <div class="collection-manage \(place)" data-name="\(name)"><button type="button" class="rename" \
             aria-expanded="false">Rename</button><button type="button" class="delete">Delete</button>\(arrange)\
@@ -73,7 +75,7 @@ enum CollectionsPage {
         let body: HTML = """
             <h1 class="page-title">Arrange \(name) <a class="all-collections" \
             href="\(Pages.collectionPath(name))">back to the collection</a></h1>
-            \(controls(name, smart: smart, token: token, place: "heading"))
+            \(controls(name, smart: smart, token: token, place: "heading", arranging: true))
             \(note)
             <ol class="arrange" id="arrange" data-name="\(name)">\(rows)</ol>
             <p class="collection-status" id="arrange-status" role="status" aria-live="polite"></p>

@@ -551,7 +551,8 @@ extension StaticAssets {
             .collection-manage .delete { color: var(--error); }
             .rename-form { display: flex; gap: 4px; flex-basis: 100%; }
             .rename-form[hidden] { display: none; }
-            .rename-form input { flex: 1 1 8em; min-width: 0; padding: 3px 7px; }
+            .rename-form { min-width: 0; width: 100%; }
+            .rename-form input { flex: 1 1 auto; width: 0; min-width: 0; padding: 3px 7px; }
             .collection-status { color: var(--muted); font-size: 13px; }
             .tile.collection > a { height: auto; }
 
@@ -568,9 +569,12 @@ extension StaticAssets {
             .arrange-item.drop-before { box-shadow: 0 -3px 0 var(--accent); }
             .arrange-item.drop-after { box-shadow: 0 3px 0 var(--accent); }
             @media (max-width: 600px) {
-              .select-bar { padding: 6px 8px; gap: 5px 6px; font-size: 13px; }
+              /* One row that scrolls sideways: the grid keeps most of a phone's height. */
+              .select-bar { flex-wrap: nowrap; overflow-x: auto; padding: 6px 8px; gap: 6px; font-size: 13px; }
+              .select-bar > * { flex: 0 0 auto; }
               .select-bar input { width: 7em; }
-              body.selecting main { padding-bottom: 220px; }
+              .select-status:empty { display: none; }
+              body.selecting main { padding-bottom: 90px; }
             }
             """)
 }
