@@ -65,7 +65,9 @@ public final class ZipStream: @unchecked Sendable {
             // The catalog's path, checked to stay inside the library (as `Exporter` does).
             let source = try SourceFile(
                 path: catalog.location.file(of: image).path, id: image.id, expectedSize: image.bytes)
-            try source.withBytes { try writer.add(name: entry.file, bytes: $0, method: .stored, modified: entry.modified) }
+            try source.withBytes {
+                try writer.add(name: entry.file, bytes: $0, method: .stored, modified: entry.modified)
+            }
         case entries.count + 1:
             try writer.finish()
         default:

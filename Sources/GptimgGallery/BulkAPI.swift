@@ -222,7 +222,8 @@ enum BulkAPI {
             guard query.utf8.count <= 8192 else { throw Invalid(message: "the query is longer than 8192 bytes") }
             return .query(query)
         default:
-            throw Invalid(message: "give \"ids\" (a list of image ids) or \"query\" (the grid's query string), not both")
+            throw Invalid(
+                message: "give \"ids\" (a list of image ids) or \"query\" (the grid's query string), not both")
         }
     }
 
@@ -254,7 +255,8 @@ enum BulkAPI {
                         .forbidden, "changes are accepted only from the gallery's own pages (same origin)")))
         }
         guard (request.headers[.contentType]?.lowercased() ?? "").hasPrefix("application/json") else {
-            return .failure(Refusal(response: EditAPI.error(.unsupportedMediaType, "send the body as application/json")))
+            return .failure(
+                Refusal(response: EditAPI.error(.unsupportedMediaType, "send the body as application/json")))
         }
         do {
             return .success(Array(buffer: try await request.body.collect(upTo: maxBody)))

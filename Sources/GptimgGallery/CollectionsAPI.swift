@@ -47,7 +47,8 @@ enum CollectionsAPI {
                 case .rename(let name, let to):
                     try catalog.renameCollection(name, to: to)
                     let renamed = try catalog.collections().first { $0.name.lowercased() == to.trimmed.lowercased() }
-                    return summary(renamed?.name ?? to.trimmed, count: renamed?.count ?? 0, smart: renamed?.isSmart ?? false)
+                    return summary(
+                        renamed?.name ?? to.trimmed, count: renamed?.count ?? 0, smart: renamed?.isSmart ?? false)
                 case .delete(let name):
                     try catalog.deleteCollection(name)
                     return .object([("deleted", .string(name.trimmed))])

@@ -22,7 +22,8 @@ enum CollectionsPage {
         -> HTML
     {
         let arrange: HTML =
-            smart || arranging ? .empty : "<a class=\"button\" href=\"\(Pages.collectionPath(name))/arrange\">Arrange</a>"
+            smart || arranging
+            ? .empty : "<a class=\"button\" href=\"\(Pages.collectionPath(name))/arrange\">Arrange</a>"
         return """
             <div class="collection-manage \(place)" data-name="\(name)"><button type="button" class="rename" \
             aria-expanded="false">Rename</button><button type="button" class="delete">Delete</button>\(arrange)\
@@ -52,6 +53,7 @@ enum CollectionsPage {
             let image = item.image
             let size = thumbs.fittedSize(width: image.width, height: image.height)
             let prompt = Pages.truncated(item.generation.prompt.isEmpty ? "(no prompt)" : item.generation.prompt, 140)
+            let draggable = smart ? HTML.empty : HTML(trusted: " draggable=\"true\"")
             let buttons: HTML =
                 smart
                 ? .empty
@@ -60,7 +62,7 @@ enum CollectionsPage {
                 <button type="button" class="down" aria-label="move image \(image.id) down">↓</button></span>
                 """
             return """
-                <li class="arrange-item" data-id="\(image.id)"\(smart ? HTML.empty : HTML(trusted: " draggable=\"true\""))>\
+                <li class="arrange-item" data-id="\(image.id)"\(draggable)>\
                 <span class="place">\(place + 1)</span><img src="/thumb/\(image.sha256).png" width="\(size.width)" \
                 height="\(size.height)" loading="lazy" alt=""><a href="/image/\(image.id)">\(prompt)</a>\(buttons)</li>
                 """

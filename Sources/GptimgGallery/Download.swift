@@ -22,7 +22,8 @@ enum Download {
     static func handle(_ request: Request, gallery: GalleryContext) async throws -> Response {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-            return refuse(gallery, .unsupportedMediaType, "send the download's form as application/x-www-form-urlencoded")
+            return refuse(
+                gallery, .unsupportedMediaType, "send the download's form as application/x-www-form-urlencoded")
         }
         let body: ByteBuffer
         do {
@@ -35,7 +36,8 @@ enum Download {
             try EditGuard(token: gallery.token, policy: gallery.policy).check(request, token: form["token"])
         } catch .missingToken {
             return refuse(
-                gallery, .forbidden, "this download lacks the gallery's token: reload the page, the gallery may have been restarted"
+                gallery, .forbidden,
+                "this download lacks the gallery's token: reload the page, the gallery may have been restarted"
             )
         } catch {
             return refuse(gallery, .forbidden, "downloads are made only from the gallery's own pages (same origin)")

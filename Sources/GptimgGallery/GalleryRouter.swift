@@ -117,7 +117,8 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
             grid.path = Pages.collectionPath(collection)
             grid.title = collection
             let manage = CollectionsPage.controls(
-                collection, smart: try catalog.collectionQuery(collection) != nil, token: gallery.token, place: "heading")
+                collection, smart: try catalog.collectionQuery(collection) != nil, token: gallery.token,
+                place: "heading")
             grid.heading =
                 """
                 <h1 class="page-title">\(collection) <a class="all-collections" href="/collections">all \

@@ -101,7 +101,8 @@ struct SelectionBrowserTests {
         out["stayed"] = evaluate("location.pathname")
         evaluate("document.querySelector('#bulk-tag input').value = 'picked-ten'; 1")
         click("#bulk-tag button[type=submit]")
-        out["tagStatus"] = wait("(t => t.startsWith('Tagged') ? t : null)(document.getElementById('select-status').textContent)")
+        STATUS = "document.getElementById('select-status').textContent"
+        out["tagStatus"] = wait("(t => t.startsWith('Tagged') ? t : null)(" + STATUS + ")")
         screenshot(shots + "/grid-selection.png")
         click("#bulk-download button")
         out["zip"] = wait_file(downloads)
@@ -119,7 +120,8 @@ struct SelectionBrowserTests {
 
         for n in (11, 12, 13):
             click("#grid > li.tile:nth-child(%d) > .select-box" % n)
-        evaluate("const r = document.getElementById('bulk-rate'); r.value = '4'; r.dispatchEvent(new Event('change')); 1")
+        evaluate("const r = document.getElementById('bulk-rate'); r.value = '4'; " \
+            + "r.dispatchEvent(new Event('change')); 1")
         wait("document.getElementById('select-status').textContent.startsWith('Rated') || null")
         click("button[data-action=delete]")
         wait("document.getElementById('select-undo') || null")
@@ -135,9 +137,11 @@ struct SelectionBrowserTests {
         click("#collection-create button[type=submit]")
         wait("[...document.querySelectorAll('.collection-manage')].some(b => b.dataset.name === 'Made here') || null")
         click(".collection-manage[data-name='Made here'] button.rename")
-        evaluate("document.querySelector(\".collection-manage[data-name='Made here'] input[name=to]\").value = 'Renamed here'; 1")
+        MADE = ".collection-manage[data-name='Made here']"
+        evaluate("document.querySelector(\"" + MADE + " input[name=to]\").value = 'Renamed here'; 1")
         click(".collection-manage[data-name='Made here'] .rename-form button[type=submit]")
-        out["renamed"] = wait("(b => b ? b.dataset.name : null)(document.querySelector(\".collection-manage[data-name='Renamed here']\"))")
+        out["renamed"] = wait("(b => b ? b.dataset.name : null)" \
+            + "(document.querySelector(\".collection-manage[data-name='Renamed here']\"))")
         click(".collection-manage[data-name='Summer'] button.rename")
         screenshot(shots + "/collections-manage.png")
 
@@ -242,7 +246,8 @@ enum DevTools {
                                                         "mobile": mobile})
         def click(selector, modifiers=0):
             box = wait("(e => { if (!e) return null; e.scrollIntoView({block: 'center'}); const r = \
-        e.getBoundingClientRect(); return r.width ? [r.x + r.width / 2, r.y + r.height / 2] : null; })(document.querySelector(" \
+        e.getBoundingClientRect(); return r.width ? [r.x + r.width / 2, r.y + r.height / 2] : null; })" \
+                + "(document.querySelector(" \
                 + json.dumps(selector) + "))")
             for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
                 page("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",

@@ -43,7 +43,8 @@ struct SelectionRouteTests {
         ("/api/collections/move", #"{"name":"Summer trip","image":4,"to":0}"#),
     ]
 
-    @Test("every new state-changing route refuses a missing token, a foreign Origin and a foreign Host; nothing changes")
+    @Test(
+        "every new state-changing route refuses a missing token, a foreign Origin and a foreign Host; nothing changes")
     func refusals() async throws {
         let library = try await GalleryLibrary.standard()
         let before = try library.catalog.list("", limit: 100).map(\.json.rendered)
@@ -79,7 +80,9 @@ struct SelectionRouteTests {
             }
             #expect(try await download("ids=1,2").status == .forbidden)
             #expect(try await download("token=\(String(repeating: "0", count: 64))&ids=1").status == .forbidden)
-            #expect(try await download("token=\(testToken.value)&ids=1", origin: "http://evil.example").status == .forbidden)
+            #expect(
+                try await download("token=\(testToken.value)&ids=1", origin: "http://evil.example").status == .forbidden
+            )
             #expect(try await download("token=\(testToken.value)&ids=1", origin: nil).status == .forbidden)
             #expect(
                 try await download("token=\(testToken.value)&ids=1", host: "evil.example").status
@@ -191,11 +194,13 @@ struct SelectionRouteTests {
         try library.catalog.rate(chosen, 3)
         let before = try library.catalog.details(chosen).map { ($0.image.id, $0.tags, $0.image.rating, $0.collections) }
         try await library.withRouter { client in
-            let deleted = try await client.edit("/api/bulk/delete", #"{"ids":[\#(chosen.map(String.init).joined(separator: ","))]}"#)
+            let deleted = try await client.edit(
+                "/api/bulk/delete", #"{"ids":[\#(chosen.map(String.init).joined(separator: ","))]}"#)
             #expect(deleted.status == .ok)
             #expect(try Self.json(deleted)["ids"] as? [Int] == chosen.map { Int($0) })
             #expect(try library.catalog.count() == all.count - 3)
-            let restored = try await client.edit("/api/bulk/restore", #"{"ids":[\#(chosen.map(String.init).joined(separator: ","))]}"#)
+            let restored = try await client.edit(
+                "/api/bulk/restore", #"{"ids":[\#(chosen.map(String.init).joined(separator: ","))]}"#)
             #expect(restored.status == .ok, "\(restored.text)")
             #expect(try Self.json(restored)["count"] as? Int == 3)
             let again = try await client.edit("/api/bulk/restore", #"{"ids":[\#(chosen[0])]}"#)
@@ -236,8 +241,9 @@ struct SelectionRouteTests {
             #expect(byIDs.headers[.contentLength] == nil)
             let files = try entries(byIDs)
             #expect(files.count == 3)
-            let manifest = try #require(try JSONSerialization.jsonObject(with: Data(files["manifest.json"] ?? []))
-                as? [String: Any])
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(with: Data(files["manifest.json"] ?? []))
+                    as? [String: Any])
             let records = try #require(manifest["images"] as? [[String: Any]])
             #expect(records.compactMap { $0["id"] as? Int } == [Int(lake), Int(fox)])
             for record in records {
@@ -280,12 +286,14 @@ struct SelectionRouteTests {
             let smart = try await client.edit("/api/collections/create", #"{"name":"Foxes","query":"fox"}"#)
             #expect(try Self.json(smart)["count"] as? Int == 1)
             #expect(try await client.edit("/api/collections/create", #"{"name":"fresh"}"#).status == .conflict)
-            #expect(try await client.edit("/api/collections/create", #"{"name":"Bad","query":"rating:9"}"#).status
-                == .badRequest)
+            #expect(
+                try await client.edit("/api/collections/create", #"{"name":"Bad","query":"rating:9"}"#).status
+                    == .badRequest)
             let renamed = try await client.edit("/api/collections/rename", #"{"name":"fresh","to":"Renamed"}"#)
             #expect(try Self.json(renamed)["name"] as? String == "Renamed")
-            #expect(try await client.edit("/api/collections/rename", #"{"name":"Renamed","to":"Ordered"}"#).status
-                == .conflict)
+            #expect(
+                try await client.edit("/api/collections/rename", #"{"name":"Renamed","to":"Ordered"}"#).status
+                    == .conflict)
             #expect(try await client.edit("/api/collections/rename", #"{"name":"Nope","to":"X"}"#).status == .notFound)
 
             let moved = try await client.edit("/api/collections/move", #"{"name":"Ordered","image":\#(ids[4]),"to":0}"#)
@@ -294,10 +302,12 @@ struct SelectionRouteTests {
             expected.remove(at: 4)
             expected.insert(ids[4], at: 0)
             #expect(try Self.json(moved)["order"] as? [Int] == expected.map { Int($0) })
-            #expect(try await client.edit("/api/collections/move", #"{"name":"Foxes","image":\#(ids[0]),"to":0}"#)
-                .status == .badRequest)
-            #expect(try await client.edit("/api/collections/move", #"{"name":"Ordered","image":1,"to":-1}"#).status
-                == .badRequest)
+            #expect(
+                try await client.edit("/api/collections/move", #"{"name":"Foxes","image":\#(ids[0]),"to":0}"#)
+                    .status == .badRequest)
+            #expect(
+                try await client.edit("/api/collections/move", #"{"name":"Ordered","image":1,"to":-1}"#).status
+                    == .badRequest)
             let page = try await client.get("/collection/ordered/arrange")
             #expect(page.status == .ok)
             #expect(occurrences(of: "class=\"arrange-item\"", in: page.text) == ids.count)
@@ -310,11 +320,13 @@ struct SelectionRouteTests {
             #expect(collections.text.contains("id=\"collection-create\""))
             #expect(occurrences(of: "class=\"collection-manage card\"", in: collections.text) == 3)
         }
-        #expect(try library.catalog.collectionOrder("Ordered") == {
-            var order = ids
-            order.insert(order.remove(at: 4), at: 0)
-            return order
-        }())
+        #expect(
+            try library.catalog.collectionOrder("Ordered")
+                == {
+                    var order = ids
+                    order.insert(order.remove(at: 4), at: 0)
+                    return order
+                }())
         #expect(Set(try library.catalog.collections().map(\.name)) == ["Foxes", "Ordered", "Summer trip"])
     }
 }

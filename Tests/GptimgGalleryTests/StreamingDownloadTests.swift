@@ -28,7 +28,7 @@ struct StreamingDownloadTests {
         return try RGBAImage(width: side, height: side, pixels: pixels).pngData()
     }
 
-    @Test("a 12 MB download: its first bytes arrive before the last image is read; that image's bytes are the ones on disk then")
+    @Test("a 12 MB download starts before its last image is read: the zip holds that file as it was then")
     func streamed() async throws {
         let library = try await GalleryLibrary(
             (0..<12).map {

@@ -26,7 +26,8 @@ extension StaticAssets {
                     body: JSON.stringify(body),
                   });
                 } catch (error) {
-                  return { ok: false, status: 0, data: { error: "The gallery is not answering: is gptimg serve still running?" } };
+                  const message = "The gallery is not answering: is gptimg serve still running?";
+                  return { ok: false, status: 0, data: { error: message } };
                 }
                 const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
                 return { ok: response.ok, status: response.status, data: data };
@@ -122,7 +123,8 @@ extension StaticAssets {
                   if (busy) return;
                   busy = true;
                   report(status, "Moving…");
-                  const result = await api("/api/collections/move", { name: name, image: Number(item.dataset.id), to: to });
+                  const body = { name: name, image: Number(item.dataset.id), to: to };
+                  const result = await api("/api/collections/move", body);
                   busy = false;
                   if (!result.ok) { report(status, result.data.error, true); return; }
                   // The server's order is the truth: the list is redrawn in it.
@@ -217,7 +219,7 @@ extension StaticAssets {
 
               function decorate(tile) {
                 if (tile.querySelector(":scope > .select-box")) return;
-                const box = make("input", { type: "checkbox", className: "select-box", title: "Select (Shift: a range)" });
+                const box = make("input", { type: "checkbox", className: "select-box", title: "Select" });
                 box.setAttribute("aria-label", "select image " + tile.dataset.id);
                 tile.prepend(box);
                 if (everything) selected.add(tile.dataset.id);
@@ -234,15 +236,16 @@ extension StaticAssets {
               function count() { return everything ? total : selected.size; }
 
               // The toolbar, made once.
-              const tagChoices = [...document.querySelectorAll('.filters select[name="tag"] option')].map((o) => o.value);
-              const collectionChoices = [...document.querySelectorAll('.filters select[name="in"] option')]
-                .map((o) => o.value);
+              const options = (name) => [...document.querySelectorAll('.filters select[name="' + name + '"] option')];
+              const tagChoices = options("tag").map((o) => o.value);
+              const collectionChoices = options("in").map((o) => o.value);
               function datalist(id, values) {
-                return make("datalist", { id: id }, ...values.filter(Boolean).map((value) => make("option", { value: value })));
+                const choices = values.filter(Boolean).map((value) => make("option", { value: value }));
+                return make("datalist", { id: id }, ...choices);
               }
               const countText = make("span", { className: "select-count", id: "select-count" });
               const allButton = make("button", { type: "button", id: "select-all" });
-              const clearButton = make("button", { type: "button", id: "select-clear", textContent: "Clear", title: "Esc" });
+              const clearButton = make("button", { type: "button", id: "select-clear", title: "Esc" }, "Clear");
               const tagInput = make("input", { name: "tag", placeholder: "tag", maxLength: 100, autocomplete: "off" });
               tagInput.setAttribute("list", "select-tag-choices");
               tagInput.setAttribute("aria-label", "Tag to add or remove");
@@ -250,16 +253,18 @@ extension StaticAssets {
                 make("button", { type: "submit", textContent: "Tag" }),
                 make("button", { type: "button", className: "untag", textContent: "Untag" }),
                 datalist("select-tag-choices", tagChoices));
-              const collectionInput = make("input", { name: "name", placeholder: "collection", maxLength: 100, autocomplete: "off" });
+              const collectionInput =
+                make("input", { name: "name", placeholder: "collection", maxLength: 100, autocomplete: "off" });
               collectionInput.setAttribute("list", "select-collection-choices");
               collectionInput.setAttribute("aria-label", "Collection to add to or remove from");
-              const collectionForm = make("form", { className: "bulk-collection", id: "bulk-collection" }, collectionInput,
+              const collectionForm = make("form", { className: "bulk-collection", id: "bulk-collection" },
+                collectionInput,
                 make("button", { type: "submit", textContent: "Add" }),
                 make("button", { type: "button", className: "uncollect", textContent: "Remove" }),
                 datalist("select-collection-choices", collectionChoices));
               const rate = make("select", { id: "bulk-rate" },
                 make("option", { value: "", textContent: "Rate…" }),
-                ...[5, 4, 3, 2, 1].map((value) => make("option", { value: String(value), textContent: "★".repeat(value) })),
+                ...[5, 4, 3, 2, 1].map((value) => make("option", { value: String(value) }, "★".repeat(value))),
                 make("option", { value: "0", textContent: "no rating" }));
               rate.setAttribute("aria-label", "Rate the selection");
               function actionButton(action, text, title) {
@@ -270,8 +275,11 @@ extension StaticAssets {
               const compare = make("a", { className: "button", id: "bulk-compare", textContent: "Compare" });
               const downloadIDs = hidden("ids", "");
               const downloadQuery = hidden("query", "");
-              const download = make("form", { method: "post", action: "/download", className: "download", id: "bulk-download" },
-                hidden("token", token), downloadIDs, downloadQuery, make("button", { type: "submit", textContent: "Download zip" }));
+              function downloadForm(id, ...fields) {
+                return make("form", { method: "post", action: "/download", className: "download", id: id }, ...fields);
+              }
+              const download = downloadForm("bulk-download", hidden("token", token), downloadIDs, downloadQuery,
+                make("button", { type: "submit", textContent: "Download zip" }));
               const status = make("span", { className: "select-status", id: "select-status", role: "status" });
               status.setAttribute("aria-live", "polite");
               const bar = make("div", { className: "select-bar", id: "select-bar", hidden: true },
@@ -294,7 +302,8 @@ extension StaticAssets {
                 const n = count();
                 bar.hidden = n === 0 && !status.textContent;
                 document.body.classList.toggle("selecting", n > 0);
-                countText.textContent = everything ? "All " + plural(n, "image") + " matching" : plural(n, "image") + " selected";
+                countText.textContent =
+                  everything ? "All " + plural(n, "image") + " matching" : plural(n, "image") + " selected";
                 allButton.hidden = everything || total <= selected.size || total === 0;
                 allButton.textContent = "Select all " + total.toLocaleString("en") + " matching";
                 const comparable = !everything && n >= 2 && n <= 4;
@@ -403,10 +412,13 @@ extension StaticAssets {
               function badges(tile) {
                 const parts = [];
                 const rating = Number(tile.dataset.rating || 0);
-                if (rating > 0) parts.push(make("span", { className: "stars", title: "rating " + rating, textContent: "★".repeat(rating) }));
-                if (tile.dataset.fav === "1") parts.push(make("span", { className: "fav", title: "favourite", textContent: "♥" }));
-                if (tile.dataset.pick === "picked") parts.push(make("span", { className: "pick", title: "picked", textContent: "✓" }));
-                if (tile.dataset.pick === "rejected") parts.push(make("span", { className: "pick", title: "rejected", textContent: "✗" }));
+                function badge(className, title, text) {
+                  return make("span", { className: className, title: title }, text);
+                }
+                if (rating > 0) parts.push(badge("stars", "rating " + rating, "★".repeat(rating)));
+                if (tile.dataset.fav === "1") parts.push(badge("fav", "favourite", "♥"));
+                if (tile.dataset.pick === "picked") parts.push(badge("pick", "picked", "✓"));
+                if (tile.dataset.pick === "rejected") parts.push(badge("pick", "rejected", "✗"));
                 let box = tile.querySelector(":scope > .badges");
                 if (!box) { box = make("span", { className: "badges" }); tile.append(box); }
                 box.replaceChildren(...parts);
@@ -464,7 +476,8 @@ extension StaticAssets {
                   done(data, favorite ? "Marked N as favourites" : "Unmarked N");
                 } else if (action === "pick" || action === "reject" || action === "unpick") {
                   const pick = { pick: "picked", reject: "rejected", unpick: "none" }[action];
-                  const data = await bulk("pick", { pick: pick }, { pick: "Pick", reject: "Reject", unpick: "Clear the pick of" }[action]);
+                  const verb = { pick: "Pick", reject: "Reject", unpick: "Clear the pick of" }[action];
+                  const data = await bulk("pick", { pick: pick }, verb);
                   if (!data) return;
                   loaded(data.ids).forEach((tile) => { tile.dataset.pick = pick; badges(tile); });
                   done(data, { pick: "Picked N", reject: "Rejected N", unpick: "Cleared the pick of N" }[action]);
@@ -476,7 +489,7 @@ extension StaticAssets {
                   loaded(data.ids).forEach((tile) => tile.remove());
                   if (totalElement) totalElement.textContent = Math.max(0, total - data.count).toLocaleString("en");
                   clear();
-                  const undo = make("button", { type: "button", className: "undo", id: "select-undo", textContent: "Undo" });
+                  const undo = make("button", { type: "button", className: "undo", id: "select-undo" }, "Undo");
                   undo.addEventListener("click", async () => {
                     undo.disabled = true;
                     say("Restoring…");
@@ -501,9 +514,10 @@ extension StaticAssets {
               // Without a selection, the whole search (or collection) downloads from the summary line.
               const summary = totalElement && totalElement.closest(".summary");
               if (summary && total > 0) {
-                const whole = make("form", { method: "post", action: "/download", className: "download inline", id: "download-all" },
+                const label = "Download " + (total === 1 ? "it" : "all " + total.toLocaleString("en")) + " as zip";
+                const whole = downloadForm("download-all",
                   hidden("token", token), hidden("query", gridQuery()),
-                  make("button", { type: "submit", textContent: "Download " + (total === 1 ? "it" : "all " + total.toLocaleString("en")) + " as zip" }));
+                  make("button", { type: "submit", textContent: label }));
                 summary.append(" ", whole);
               }
               refresh();
@@ -560,8 +574,10 @@ extension StaticAssets {
             max-width: 900px; }
             .arrange-item { display: flex; align-items: center; gap: 12px; background: var(--tile); border: 1px solid \
             var(--line); border-radius: 8px; padding: 6px 10px; cursor: grab; }
-            .arrange-item img { width: 64px; height: 64px; object-fit: contain; background: #0c0d0f; border-radius: 4px; }
-            .arrange-item a { flex: 1 1 auto; min-width: 0; color: var(--text); overflow-wrap: anywhere; font-size: 13px; }
+            .arrange-item img { width: 64px; height: 64px; object-fit: contain; background: #0c0d0f; border-radius: \
+            4px; }
+            .arrange-item a { flex: 1 1 auto; min-width: 0; color: var(--text); overflow-wrap: anywhere; font-size: \
+            13px; }
             .arrange-item .place { width: 2.5em; text-align: right; color: var(--muted); font-variant-numeric: \
             tabular-nums; }
             .arrange-item .move { display: flex; gap: 4px; }
