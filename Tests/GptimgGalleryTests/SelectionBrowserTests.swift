@@ -74,8 +74,11 @@ struct SelectionBrowserTests {
         #expect(try library.catalog.collectionNames() == ["Renamed here", "Studies", "Summer"])
         let summer = Array(newest.suffix(4))
         #expect(
-            try library.catalog.collectionOrder("Summer") == [summer[1], summer[2], summer[0], summer[3]],
+            value("arrangeOrder") as? [Int] == [summer[1], summer[2], summer[0], summer[3]].map { Int($0) },
             "\(value("arrangeStatus") ?? "")")
+        // Then the newest was removed from the collection on its own page: its tile left the grid.
+        #expect(value("summerTiles") as? Int == 3)
+        #expect(try library.catalog.collectionOrder("Summer") == [summer[1], summer[2], summer[3]])
         #expect(value("phoneCount") as? String == "3 images selected")
         for name in ["grid-selection.png", "collections-manage.png", "arrange.png", "phone-selection.png"] {
             let size = try FileManager.default.attributesOfItem(atPath: shots.appendingPathComponent(name).path)[.size]
@@ -152,7 +155,15 @@ struct SelectionBrowserTests {
         key("ArrowDown", ALT)
         wait("document.getElementById('arrange-status').textContent.includes('number 3') || null")
         out["arrangeStatus"] = evaluate("document.getElementById('arrange-status').textContent")
+        out["arrangeOrder"] = evaluate("[...document.querySelectorAll('#arrange > li')].map(li => +li.dataset.id)")
         screenshot(shots + "/arrange.png")
+
+        fresh("/collection/Summer")
+        click("#grid > li.tile:nth-child(1) > .select-box")
+        evaluate("document.querySelector('#bulk-collection input').value = 'summer'; 1")
+        click("#bulk-collection button.uncollect")
+        wait("document.getElementById('select-status').textContent.startsWith('Removed') || null")
+        out["summerTiles"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
 
         viewport(390, 844, True)
         fresh("/")

@@ -453,7 +453,13 @@ extension StaticAssets {
                 const name = collectionInput.value.trim();
                 if (!name) return;
                 const data = await bulk("collection", { name: name, remove: true }, "Remove from “" + name + "”");
-                if (data) done(data, "Removed N from “" + name + "”");
+                if (!data) return;
+                // When the grid shows this collection, the images removed leave it.
+                const shown = new URLSearchParams(gridQuery()).get("in");
+                if (shown && shown.trim().toLowerCase() === name.toLowerCase()) {
+                  loaded(data.ids).forEach((tile) => { selected.delete(tile.dataset.id); tile.remove(); });
+                }
+                done(data, "Removed N from “" + name + "”");
               });
               rate.addEventListener("change", async () => {
                 if (rate.value === "") return;
