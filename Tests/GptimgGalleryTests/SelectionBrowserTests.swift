@@ -183,7 +183,7 @@ enum DevTools {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
         try Data((prelude + steps + epilogue).utf8).write(to: script)
         defer { try? FileManager.default.removeItem(at: script) }
-        let command = ["timeout", "180", "python3", script.path, chromium] + arguments
+        let command = ["timeout", "600", "python3", script.path, chromium] + arguments
         let result = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try ProcessRunner.run(command) }) }
         }
@@ -240,7 +240,7 @@ enum DevTools {
         def evaluate(expr):
             r = page("Runtime.evaluate", {"expression": expr, "awaitPromise": True, "returnByValue": True})
             return r.get("result", {}).get("result", {}).get("value")
-        def wait(expr, seconds=20):
+        def wait(expr, seconds=90):  # generous: the whole suite shares two cores with several browsers
             deadline = time.time() + seconds
             while time.time() < deadline:
                 value = evaluate(expr)
@@ -274,7 +274,7 @@ enum DevTools {
             time.sleep(0.2)
             data = page("Page.captureScreenshot", {"format": "png"})["result"]["data"]
             with open(path, "wb") as f: f.write(base64.b64decode(data))
-        def wait_file(folder, seconds=30):
+        def wait_file(folder, seconds=90):
             deadline = time.time() + seconds
             while time.time() < deadline:
                 names = [n for n in os.listdir(folder) if n.endswith(".zip")]

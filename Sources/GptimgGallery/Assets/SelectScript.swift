@@ -201,7 +201,8 @@ extension StaticAssets {
               const grid = document.getElementById("grid");
               if (!grid) return;
               const totalElement = document.getElementById("total");
-              const total = totalElement ? Number(totalElement.textContent.replace(/[^0-9]/g, "")) : 0;
+              // Read each time: a generation landing in the grid (generate.js) counts itself in.
+              function total() { return totalElement ? Number(totalElement.textContent.replace(/[^0-9]/g, "")) : 0; }
               const selected = new Set();
               let everything = false; // "all N matching": the grid's query, every page
               let anchor = null; // the last tile clicked, where a Shift-click range starts
@@ -215,7 +216,8 @@ extension StaticAssets {
                 return parameters.toString();
               }
 
-              function tiles() { return [...grid.querySelectorAll(":scope > li.tile")]; }
+              // Real tiles only: a generation's placeholder (generate.js) has no id until its image lands.
+              function tiles() { return [...grid.querySelectorAll(":scope > li.tile[data-id]")]; }
 
               function decorate(tile) {
                 if (tile.querySelector(":scope > .select-box")) return;
@@ -233,7 +235,7 @@ extension StaticAssets {
                 if (box) box.checked = on;
               }
 
-              function count() { return everything ? total : selected.size; }
+              function count() { return everything ? total() : selected.size; }
 
               // The toolbar, made once.
               const options = (name) => [...document.querySelectorAll('.filters select[name="' + name + '"] option')];
@@ -304,8 +306,8 @@ extension StaticAssets {
                 document.body.classList.toggle("selecting", n > 0);
                 countText.textContent =
                   everything ? "All " + plural(n, "image") + " matching" : plural(n, "image") + " selected";
-                allButton.hidden = everything || total <= selected.size || total === 0;
-                allButton.textContent = "Select all " + total.toLocaleString("en") + " matching";
+                allButton.hidden = everything || total() <= selected.size;
+                allButton.textContent = "Select all " + total().toLocaleString("en") + " matching";
                 const comparable = !everything && n >= 2 && n <= 4;
                 compare.hidden = !comparable;
                 if (comparable) compare.href = "/compare?ids=" + [...selected].join(",");
@@ -355,7 +357,7 @@ extension StaticAssets {
 
               // Capture: runs before any tile handler (the lightbox's), which a selecting click must not reach.
               document.addEventListener("click", (event) => {
-                const tile = event.target.closest("#grid > li.tile");
+                const tile = event.target.closest("#grid > li.tile[data-id]");
                 if (!tile) return;
                 const onBox = event.target.classList.contains("select-box");
                 if (!onBox && !event.ctrlKey && !event.metaKey && !event.shiftKey) return;
@@ -493,7 +495,7 @@ extension StaticAssets {
                   const data = await bulk("delete", {}, "Move to the trash:");
                   if (!data) return;
                   loaded(data.ids).forEach((tile) => tile.remove());
-                  if (totalElement) totalElement.textContent = Math.max(0, total - data.count).toLocaleString("en");
+                  if (totalElement) totalElement.textContent = Math.max(0, total() - data.count).toLocaleString("en");
                   clear();
                   const undo = make("button", { type: "button", className: "undo", id: "select-undo" }, "Undo");
                   undo.addEventListener("click", async () => {
@@ -519,8 +521,8 @@ extension StaticAssets {
 
               // Without a selection, the whole search (or collection) downloads from the summary line.
               const summary = totalElement && totalElement.closest(".summary");
-              if (summary && total > 0) {
-                const label = "Download " + (total === 1 ? "it" : "all " + total.toLocaleString("en")) + " as zip";
+              if (summary && total() > 0) {
+                const label = "Download all " + (total() === 1 ? "" : total().toLocaleString("en") + " ") + "as zip";
                 const whole = downloadForm("download-all",
                   hidden("token", token), hidden("query", gridQuery()),
                   make("button", { type: "submit", textContent: label }));
