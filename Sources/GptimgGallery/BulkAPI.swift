@@ -45,7 +45,7 @@ enum BulkAPI {
             case .tag: "tag"
             case .collection(_, let remove): remove ? "remove from the collection" : "add to the collection"
             case .rate: "rate"
-            case .favorite: "mark"
+            case .favorite(let favorite): favorite ? "mark as favourite" : "unmark as favourite"
             case .pick(let pick): pick == .rejected ? "reject" : pick == .picked ? "pick" : "clear the pick of"
             case .delete: "delete"
             case .restore: "restore"
