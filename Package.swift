@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "GptimgGallery",
             dependencies: [
-                "GptimgCatalog", "PNGRaster", "PNGMetadata", "GptimgSupport", "LoopbackServing",
+                "GptimgCatalog", "GptimgExport", "PNGRaster", "PNGMetadata", "GptimgSupport", "LoopbackServing",
                 "GptimgAPI", "GptimgClient", "GptimgGeneration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

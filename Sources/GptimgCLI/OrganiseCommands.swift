@@ -257,7 +257,9 @@ struct CollectionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collection",
         abstract: "Create, rename, delete, list and fill collections (an image can be in many).",
-        subcommands: [Create.self, Rename.self, Delete.self, List.self, Show.self, Add.self, Remove.self]
+        subcommands: [
+            Create.self, Rename.self, Delete.self, List.self, Show.self, Add.self, Remove.self, Move.self,
+        ]
     )
 
     struct Create: ContextCommand {
@@ -411,6 +413,43 @@ struct CollectionCommand: ParsableCommand {
                     output.json(.object([("collection", .string(name)), ("removed", .int(removed))]))
                 } else {
                     output.line("removed \(removed) image(s) from '\(name)'")
+                }
+            }
+        }
+    }
+
+    struct Move: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "move", abstract: "Move an image to another place in a collection's order.",
+            discussion: """
+                The other images keep their order. Places count from 1; a place past the end is the \
+                last. A smart collection's order is its query's and cannot be changed by hand. \
+                The gallery's arrange page (/collection/NAME/arrange) makes the same move.
+
+                Examples:
+                  gptimg collection move 'Summer trip' 42 --to 1
+                """)
+        @OptionGroup var options: CatalogOptions
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The collection's name.", completion: .custom(LibraryCompletions.collections)) var name: String
+        @Argument(help: "The image: its number or a SHA-256 prefix of 6+ hex digits.") var id: String
+        @Option(help: "Its new place: 1 is the first.") var to: Int
+
+        func run(_ context: GptimgContext) throws {
+            try runCatalogCommand(context) { output in
+                guard to >= 1 else { throw ErrorLine(message: "--to \(to) is not a place: 1 is the first") }
+                let catalog = try options.openExisting(context)
+                let image = try catalog.resolve(id)
+                let order = try catalog.moveInCollection(name, image: image, to: to - 1)
+                let place = (order.firstIndex(of: image) ?? 0) + 1
+                if options.json {
+                    output.json(
+                        .object([
+                            ("collection", .string(name)), ("id", .int(Int(image))), ("place", .int(place)),
+                            ("order", .array(order.map { .int(Int($0)) })),
+                        ]))
+                } else {
+                    output.line("moved image \(image) to place \(place) of \(order.count) in '\(name)'")
                 }
             }
         }

@@ -36,15 +36,21 @@ final class ZipWriter {
     }
 
     let path: String
-    private let descriptor: Int32
+    /// Where the archive's bytes go, in order: a file, or a response body (`ZipStream`).
+    private let output: (UnsafeRawBufferPointer) throws -> Void
     private let forceZip64: Bool
     private(set) var entries: [Entry] = []
     /// Bytes written so far: the next local header's offset.
     private(set) var offset: UInt64 = 0
 
     /// Writes to `descriptor` (open for writing, positioned at 0); `path` is for messages.
-    init(descriptor: Int32, path: String, forceZip64: Bool = false) {
-        self.descriptor = descriptor
+    convenience init(descriptor: Int32, path: String, forceZip64: Bool = false) {
+        self.init(path: path, forceZip64: forceZip64) { try FileIO.writeAll(descriptor, $0, path: path) }
+    }
+
+    /// Hands the archive's bytes to `output` as they are made; `path` names it in messages.
+    init(path: String, forceZip64: Bool = false, output: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.output = output
         self.path = path
         self.forceZip64 = forceZip64
     }
@@ -176,7 +182,7 @@ final class ZipWriter {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        try FileIO.writeAll(descriptor, bytes, path: path)
+        try output(bytes)
         offset += UInt64(bytes.count)
     }
 

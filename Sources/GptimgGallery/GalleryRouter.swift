@@ -99,6 +99,7 @@ func buildRouter(_ gallery: GalleryContext) -> Router<BasicRequestContext> {
             request, id: context.parameters.get("id") ?? "", what: context.parameters.get("what") ?? "",
             gallery: gallery)
     }
+    addSelectionRoutes(router, gallery)
 
     router.get("/tasks") { _, _ in
         try await page(gallery) {
@@ -133,10 +134,14 @@ func gridResponse(_ request: GridRequest, gallery: GalleryContext, collection: S
             }
             grid.path = Pages.collectionPath(collection)
             grid.title = collection
+            let manage = CollectionsPage.controls(
+                collection, smart: try catalog.collectionQuery(collection) != nil, token: gallery.token,
+                place: "heading")
             grid.heading =
                 """
                 <h1 class="page-title">\(collection) <a class="all-collections" href="/collections">all \
                 collections</a></h1>
+                \(manage)
                 """
         }
         do {

@@ -416,7 +416,8 @@ enum Pages {
             return """
                 <li class="tile collection"><a href="\(collectionPath(summary.name))">\(image)<span \
                 class="caption"><strong>\(summary.name)</strong> · \(summary.count) \
-                \(summary.count == 1 ? "image" : "images")\(smart)</span></a></li>
+                \(summary.count == 1 ? "image" : "images")\(smart)</span></a>\
+                \(CollectionsPage.controls(summary.name, smart: summary.isSmart, token: token, place: "card"))</li>
                 """
         }
         let emptyNote: HTML =
@@ -428,6 +429,7 @@ enum Pages {
             : .empty
         let body: HTML = """
             <h1 class="page-title">Collections</h1>
+            \(CollectionsPage.createForm)
             \(emptyNote)
             <ul class="grid">\(cards)</ul>
             """

@@ -165,9 +165,18 @@ struct EditGuard: Sendable {
     }
 
     func check(_ request: Request) throws(Refusal) {
-        guard token.matches(request.headers[.gptimgToken]) else { throw .missingToken }
-        let origin = request.headers[.origin]
+        try check(request, token: request.headers[.gptimgToken])
+    }
+
+    /// The same checks with the token from elsewhere (a form's field: a download is a form POST).
+    /// A form POST from our own pages carries `Origin: null` (our `Referrer-Policy: no-referrer`
+    /// makes the browser hide it): accepted only with `Sec-Fetch-Site: same-origin`, which the
+    /// browser sets and no page can.
+    func check(_ request: Request, token candidate: String?) throws(Refusal) {
+        guard token.matches(candidate) else { throw .missingToken }
         let site = request.headers[.secFetchSite]
+        var origin = request.headers[.origin]
+        if origin == "null", site == "same-origin" { origin = nil }
         guard origin != nil || site != nil else { throw .crossOrigin }
         if let origin, !policy.allowsOrigin(origin) { throw .crossOrigin }
         if let site, site != "same-origin" { throw .crossOrigin }

@@ -31,10 +31,10 @@ enum StaticAssets {
 
     /// Every page links these stylesheets, in this order: the gallery's base one first, then each
     /// feature's own.
-    static let styles = [css, LightboxAssets.css, generateCSS]
+    static let styles = [css, LightboxAssets.css, generateCSS, selectStyle]
 
     /// Every page loads these, in this order (each `defer`): the gallery's base script first.
-    static let scripts = [js, LightboxAssets.js, generateJS]
+    static let scripts = [js, LightboxAssets.js, generateJS, selectScript]
 
     static func named(_ name: String) -> StaticAsset? { all.first { $0.name == name } }
 

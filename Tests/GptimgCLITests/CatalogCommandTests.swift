@@ -148,6 +148,19 @@ struct CatalogCommandTests {
                 ["collection", "add", "Holland", String(windmillID), String(child["id"] as! Int)], workspace
             ).stdout.contains("added 2"))
         #expect(await inProcess(["collection", "rename", "Holland", "Netherlands"], workspace).status == 0)
+        let moved = await inProcess(
+            ["collection", "move", "Netherlands", String(child["id"] as! Int), "--to", "1"], workspace)
+        #expect(
+            moved.stdout == "moved image \(child["id"] as! Int) to place 1 of 2 in 'Netherlands'\n", "\(moved.stderr)")
+        let order = jsonLines(
+            await inProcess(
+                ["collection", "move", "--json", "Netherlands", String(windmillID), "--to", "9"], workspace
+            )
+            .stdout)
+        #expect(order.first?["order"] as? [Int] == [child["id"] as! Int, windmillID])
+        #expect(
+            await inProcess(["collection", "move", "Netherlands", String(windmillID), "--to", "0"], workspace).status
+                == 1)
         #expect(
             await inProcess(["collection", "remove", "Netherlands", String(child["id"] as! Int)], workspace).stdout
                 .contains("removed 1"))
