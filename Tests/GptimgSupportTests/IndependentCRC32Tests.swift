@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 /// The tests' own CRC-32 (table-driven) against the standard's check value and the bit-by-bit
 /// definition: every hand-built PNG chunk and zip entry relies on it.
