@@ -13,7 +13,7 @@ struct ExportCommandTests {
         try ProcessRunner.run([gptimg] + arguments + ["--library", workspace.library])
     }
 
-    /// A library of `count` distinct ~200 KB images (CatalogCommandTests' large set).
+    /// A library of `count` distinct ~65 KB images (CatalogCommandTests' large set).
     func library(count: Int) throws -> Workspace {
         let workspace = try Workspace()
         try CatalogCommandTests.makeLargeSet(count: count, in: workspace.sources)
@@ -79,7 +79,7 @@ struct ExportCommandTests {
         #expect(try exports(workspace) == ["out.zip"])
     }
 
-    /// Exports a 400-image library (~80 MB) to a zip and sends `signal` once the partial zip
+    /// Exports a 400-image library (~26 MB) to a zip and sends `signal` once the partial zip
     /// has 8 MB; returns the ended process, the target and the partial's path.
     func signalledExport(_ signal: Int32) throws -> (Workspace, Process, target: String, partial: String) {
         let workspace = try library(count: 400)

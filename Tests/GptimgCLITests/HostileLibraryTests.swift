@@ -241,7 +241,7 @@ struct HostileLibraryTests {
     @Test("a rebuild killed with -9 leaves a file doctor reports and the next rebuild removes")
     func killedRebuild() throws {
         let workspace = try Workspace()
-        try CatalogCommandTests.makeLargeSet(count: 600, in: workspace.sources)
+        try CatalogCommandTests.makeLargeSet(count: 300, in: workspace.sources)
         #expect(try run(["import", "--quiet", workspace.sources.path], workspace).status == 0)
         func leftovers() -> [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: workspace.library)) ?? []).filter {

@@ -236,15 +236,16 @@ struct TriageTests {
 
         let clock = ContinuousClock()
         var times: [String: [Duration]] = [:]
-        for round in 0..<5 {
+        // Three rounds (pick, unpick, pick; each also tags all 10,000): enough for a median.
+        for round in 0..<3 {
             times["select", default: []].append(clock.measure { _ = try? catalog.select(ids: [], query: "bulk") })
             times["pick", default: []].append(
                 try clock.measure { try catalog.setPick(all.ids, round % 2 == 0 ? .picked : .none) })
             times["tag", default: []].append(try clock.measure { try catalog.tag(all.ids, add: ["round \(round)"]) })
         }
         #expect(try catalog.count(ImageQuery(parsing: "is:picked")) == 10_000)
-        #expect(try catalog.count(ImageQuery(parsing: "tag:\"round 4\"")) == 10_000)
-        let medians = times.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.sorted()[2])" }
-        print("bulk 10,000 images, medians of 5: " + medians.joined(separator: ", "))
+        #expect(try catalog.count(ImageQuery(parsing: "tag:\"round 2\"")) == 10_000)
+        let medians = times.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.sorted()[1])" }
+        print("bulk 10,000 images, medians of 3: " + medians.joined(separator: ", "))
     }
 }

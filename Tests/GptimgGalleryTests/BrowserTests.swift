@@ -23,15 +23,20 @@ struct BrowserTests {
         let gallery = Gallery(catalog: library.catalog, configuration: GalleryConfiguration(port: 0))
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
         try await gallery.withRunning { running in
-            let grid = try await Chromium.dumpDOM(running.url)
+            // One Chromium start per page: the DOM and the screenshot of the same load.
+            let grid = try await Chromium.dumpDOM(
+                running.url, screenshot: Self.screenshots.appendingPathComponent("grid.png"))
             #expect(Self.tiles(grid) == 6)
             #expect(grid.contains("a lighthouse on a cliff at dawn, watercolor"))
 
-            let search = try await Chromium.dumpDOM(running.url + "?q=lighthouse")
+            let search = try await Chromium.dumpDOM(
+                running.url + "?q=lighthouse", screenshot: Self.screenshots.appendingPathComponent("search.png"))
             #expect(Self.tiles(search) == 2)
             #expect(!search.contains("a portrait of a fox"))
 
-            let page = try await Chromium.dumpDOM(running.url + "image/\(parent.image.id)")
+            let page = try await Chromium.dumpDOM(
+                running.url + "image/\(parent.image.id)",
+                screenshot: Self.screenshots.appendingPathComponent("image.png"))
             #expect(
                 page.contains("<h1 class=\"prompt\" id=\"prompt\">a lighthouse on a cliff at dawn, watercolor</h1>"))
 
@@ -40,11 +45,6 @@ struct BrowserTests {
             #expect(hostilePage.contains("&lt;script&gt;alert(\"pwned\")&lt;/script&gt;"))
             #expect(!hostilePage.contains("<img src=\"x\""))
 
-            try await Chromium.screenshot(running.url, to: Self.screenshots.appendingPathComponent("grid.png"))
-            try await Chromium.screenshot(
-                running.url + "?q=lighthouse", to: Self.screenshots.appendingPathComponent("search.png"))
-            try await Chromium.screenshot(
-                running.url + "image/\(parent.image.id)", to: Self.screenshots.appendingPathComponent("image.png"))
             for name in ["grid.png", "search.png", "image.png"] {
                 let path = Self.screenshots.appendingPathComponent(name).path
                 #expect(
@@ -106,8 +106,17 @@ enum Chromium {
         )
     }
 
-    static func dumpDOM(_ url: String, virtualTime: Int = 3000) async throws -> String {
-        let result = try await run(["--dump-dom", "--virtual-time-budget=\(virtualTime)", url])
+    /// The DOM of `url` once its scripts have run (`virtualTime` ms of page time), and, with
+    /// `screenshot`, a picture of that same load (`width` x `height`): one Chromium start for both.
+    static func dumpDOM(
+        _ url: String, virtualTime: Int = 3000, screenshot: URL? = nil, width: Int = 1400, height: Int = 1000
+    ) async throws -> String {
+        var arguments = ["--dump-dom", "--virtual-time-budget=\(virtualTime)"]
+        if let screenshot {
+            try? FileManager.default.removeItem(at: screenshot) // the check below sees this run's file
+            arguments += ["--screenshot=\(screenshot.path)", "--window-size=\(width),\(height)", "--hide-scrollbars"]
+        }
+        let result = try await run(arguments + [url])
         guard result.status == 0, result.stdout.contains("</html>") else {
             throw Failure(
                 description: "chromium --dump-dom \(url) exited \(result.status): \(result.stderr.suffix(600))")
@@ -115,6 +124,8 @@ enum Chromium {
         return result.stdout
     }
 
+    /// A screenshot alone (a page whose DOM is not checked; `dumpDOM(_:screenshot:)` takes both in
+    /// one start).
     static func screenshot(_ url: String, to file: URL, width: Int = 1400, height: Int = 1000) async throws {
         let result = try await run([
             "--screenshot=\(file.path)", "--window-size=\(width),\(height)", "--hide-scrollbars",
