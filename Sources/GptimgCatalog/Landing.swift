@@ -264,11 +264,16 @@ extension Catalog {
                 }
             }
             try LandingIntentRecord.filter(LandingIntentRecord.Columns.owner == staging.owner).deleteAll(db)
-            // Their sidecars and their generations' rows, before the commit (see Sidecars.swift).
+            // Before the commit (see Sidecars.swift): the sidecars of the images that carry curation
+            // (tags from the file, a sidecar found beside it, a collection), and one journal append
+            // with every image's line (its id, for `rebuild`) and its generation's row. An image
+            // nobody has curated needs no sidecar of its own until someone does.
             let sidecars = try Self.sidecars(of: landed, location: location, db: db)
-            try Self.writeSidecars(sidecars)
+            try Self.writeSidecars(sidecars.filter { Self.hasCuration($0.1) })
             let generations = Set(sidecars.compactMap(\.1.generationID))
-            try Self.appendJournal(try Self.generationLines(generations.sorted(), db: db), location: location)
+            try Self.appendJournal(
+                try Self.generationLines(generations.sorted(), db: db) + sidecars.map { Self.imageLine($0.1) },
+                location: location)
             if batch.contains(where: { !($0.sidecar?.collections ?? []).isEmpty }) {
                 try Self.writeCollectionsFile(location: location, db: db)
             }

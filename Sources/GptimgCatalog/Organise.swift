@@ -413,8 +413,9 @@ extension Catalog {
         var seen = Set<Int64>()
         let details = try self.details(imageIDs.filter { seen.insert($0).inserted })
         var sources: [String?] = []
+        var checker = LibraryLocation.FileChecker(location)
         for item in details {
-            switch location.checkedFile(atCatalogPath: item.image.path) {
+            switch checker.check(item.image.path) {
             case .success(let file): sources.append(file.path)
             case .failure(.missing): sources.append(nil)
             case .failure(let problem):

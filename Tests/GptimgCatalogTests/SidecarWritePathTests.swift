@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import PNGMetadata
+import Testing
+
+@testable import GptimgCatalog
+
+/// The catalog's write paths and the library's files (issues 15-17): an import writes a sidecar
+/// only for an image with curation and every image's id in the journal; one image's change puts
+/// its sidecar in place after the commit (`sidecar_pending`), and a sidecar a crash left behind
+/// is caught up from the catalog, never taken as the user's word; a bulk change is one transaction.
+@Suite("catalog: sidecars and the journal on the write paths")
+struct SidecarWritePathTests {
+    /// A library of `plain` plain PNGs and one generated image that carries tags in its file.
+    static func library(plain: Int = 3) async throws -> (TemporaryLibrary, Catalog) {
+        let library = try TemporaryLibrary()
+        let catalog = try library.open()
+        let source = try library.sources()
+        for index in 0..<plain {
+            try Fixtures.write(Fixtures.png(seed: 70 + index), to: source.appendingPathComponent("plain-\(index).png"))
+        }
+        try Fixtures.write(
+            Fixtures.ours(
+                Fixtures.metadata("a tagged lighthouse", task: "gpt-image-2-SIDECARSIDECARSIDE0A", tags: ["coast"]),
+                seed: 90), to: source.appendingPathComponent("tagged.png"))
+        _ = try await importAll(catalog, [source.path])
+        return (library, catalog)
+    }
+
+    static func sidecarPath(_ catalog: Catalog, _ id: Int64) throws -> String {
+        try catalog.location.file(of: try catalog.details([id])[0].image).path + ".xmp"
+    }
+
+    static func pending(_ catalog: Catalog) throws -> [Int64] {
+        try catalog.read("pending") { try Int64.fetchAll($0, sql: "SELECT image_id FROM sidecar_pending ORDER BY 1") }
+    }
+
+    @Test("an import writes sidecars only for curated images; the journal gives every id back")
+    func importJournalsIDs() async throws {
+        let (library, catalog) = try await Self.library()
+        let images = try catalog.list("", sort: .oldest)
+        #expect(images.count == 4)
+        for item in images {
+            let hasSidecar = FileManager.default.fileExists(atPath: try Self.sidecarPath(catalog, item.image.id))
+            #expect(hasSidecar == !item.tags.isEmpty, "image \(item.image.id) tags \(item.tags)")
+        }
+        let journal = try #require(Catalog.readJournal(library.location))
+        #expect(Set(journal.images.values.compactMap(\.id)) == Set(images.map(\.image.id)))
+        let doctor = try catalog.doctor()
+        #expect(doctor.notices.isEmpty, "\(doctor.notices)")
+        // The first two go: the ones left are not numbered from 1, so a rebuild that counted
+        // afresh instead of taking the journal's ids would show.
+        try catalog.delete(Array(images.prefix(2).map(\.image.id)))
+        let before = try catalog.list("", sort: .oldest).map {
+            [String($0.image.id), $0.image.sha256, $0.image.addedAt, $0.image.originalName ?? ""]
+        }
+        #expect(before.count == 2)
+        try catalog.close()
+        for suffix in ["", "-wal", "-shm"] { unlink(library.location.catalogURL.path + suffix) }
+        _ = try Catalog.rebuild(library.location)
+        let rebuilt = try library.open()
+        let after = try rebuilt.list("", sort: .oldest).map {
+            [String($0.image.id), $0.image.sha256, $0.image.addedAt, $0.image.originalName ?? ""]
+        }
+        #expect(after == before)
+    }
+
+    @Test("one image's change: the sidecar is in place after the commit and its row pending until settled")
+    func oneImageSidecarIsPendingThenSettled() async throws {
+        let (library, seeded) = try await Self.library(plain: 2)
+        let ids = try seeded.list("", sort: .oldest).map(\.image.id)
+        try seeded.close()
+        nonisolated(unsafe) var now = Date(timeIntervalSince1970: 1_800_000_000)
+        let catalog = try Catalog.open(library.location, clock: { now })
+        try catalog.rate([ids[0]], 4)
+        let first = try #require(XMPSidecar.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try Self.sidecarPath(catalog, ids[0]))))))
+        #expect(first.rating == 4)
+        #expect(try Self.pending(catalog) == [ids[0]])
+        // A change a few seconds later leaves the first pending; a minute later settles it.
+        now += 5
+        try catalog.rate([ids[1]], 2)
+        #expect(try Self.pending(catalog) == [ids[0], ids[1]].sorted(), "\(ids)")
+        now += 61
+        try catalog.tag([ids[1]], add: ["pier"])
+        #expect(try Self.pending(catalog) == [ids[1]])
+    }
+
+    @Test("a sidecar a crash left behind the catalog is caught up by rebuild, not taken as the user's word")
+    func staleSidecarIsCaughtUp() async throws {
+        let (library, catalog) = try await Self.library(plain: 2)
+        let id = try catalog.list("", sort: .oldest)[0].image.id
+        try catalog.rate([id], 3)
+        let path = try Self.sidecarPath(catalog, id)
+        let stale = try Data(contentsOf: URL(fileURLWithPath: path))
+        try catalog.rate([id], 5)
+        // The crash: the rename of the new sidecar never reached the disk; the commit did.
+        try stale.write(to: URL(fileURLWithPath: path))
+        #expect(try Self.pending(catalog) == [id])
+        try catalog.close()
+        _ = try Catalog.rebuild(library.location)
+        let rebuilt = try library.open()
+        #expect(try rebuilt.details([id])[0].image.rating == 5)
+        let now = try #require(XMPSidecar.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))))
+        #expect(now.rating == 5)
+        #expect(try Self.pending(rebuilt).isEmpty)
+    }
+
+    @Test("settling leaves another tool's later edit for doctor, which takes it in")
+    func settlingKeepsAnotherToolsEdit() async throws {
+        let (_library, catalog) = try await Self.library(plain: 1)
+        _ = _library
+        let id = try catalog.list("", sort: .oldest)[0].image.id
+        try catalog.rate([id], 4)
+        let path = try Self.sidecarPath(catalog, id)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("xmp:Rating=\"4\""))
+        try text.replacingOccurrences(of: "xmp:Rating=\"4\"", with: "xmp:Rating=\"2\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try catalog.settleAllSidecars() == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("xmp:Rating=\"2\""))
+        _ = try catalog.doctor(fix: true)
+        #expect(try catalog.details([id])[0].image.rating == 2)
+        #expect(try catalog.doctor().notices.isEmpty)
+    }
+
+    @Test("a bulk tag of 10,000 images is one transaction: one missing id and none is tagged")
+    func bulkTagIsOneTransaction() async throws {
+        let (_library, catalog) = try await Self.library(plain: 1)
+        _ = _library
+        let seed = try #require(try catalog.list("", sort: .oldest).first { $0.tags.isEmpty }).image
+        try catalog.write("seed") { db in
+            for index in 1...9_998 {
+                try db.execute(
+                    sql: """
+                        INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, favorite, rating,
+                        generator, created_at, added_at) VALUES (?, ?, ?, 8, 8, 100, 0, 0, 0, 'none', ?, ?)
+                        """,
+                    arguments: [
+                        seed.generationID, String(format: "%064x", index), "images/2026/11/seeded-\(index).png",
+                        seed.createdAt, seed.addedAt,
+                    ])
+            }
+        }
+        let ids = try catalog.matchingIDs(try ImageQuery(parsing: ""))
+        #expect(ids.count == 10_000)
+        #expect(throws: CatalogError.noSuchImage("999999")) { try catalog.tag(ids + [999_999], add: ["bulk"]) }
+        #expect(try catalog.list("tag:bulk").isEmpty)
+        try catalog.tag(ids, add: ["bulk"])
+        #expect(try catalog.tags().first { $0.name == "bulk" }?.count == 10_000)
+        #expect(try Self.pending(catalog).isEmpty)
+        // The one image with a file has its sidecar; the seeded rows have none to write.
+        let sidecar = try #require(
+            XMPSidecar.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try Self.sidecarPath(catalog, seed.id))))))
+        #expect(sidecar.ownTags == ["bulk"])
+    }
+}
