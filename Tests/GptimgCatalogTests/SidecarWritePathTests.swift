@@ -128,18 +128,16 @@ struct SidecarWritePathTests {
         let (_library, catalog) = try await Self.library(plain: 1)
         _ = _library
         let seed = try #require(try catalog.list("", sort: .oldest).first { $0.tags.isEmpty }).image
+        // 9,998 more rows (no files) in one statement.
         try catalog.write("seed") { db in
-            for index in 1...9_998 {
-                try db.execute(
-                    sql: """
-                        INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, favorite, rating,
-                        generator, created_at, added_at) VALUES (?, ?, ?, 8, 8, 100, 0, 0, 0, 'none', ?, ?)
-                        """,
-                    arguments: [
-                        seed.generationID, String(format: "%064x", index), "images/2026/11/seeded-\(index).png",
-                        seed.createdAt, seed.addedAt,
-                    ])
-            }
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9998)
+                    INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, favorite,
+                    rating, generator, created_at, added_at)
+                    SELECT ?, printf('%064x', i), 'images/2026/11/seeded-' || i || '.png', 8, 8, 100, 0, 0, 0, 'none',
+                    ?, ? FROM n
+                    """, arguments: [seed.generationID, seed.createdAt, seed.addedAt])
         }
         let ids = try catalog.matchingIDs(try ImageQuery(parsing: ""))
         #expect(ids.count == 10_000)
