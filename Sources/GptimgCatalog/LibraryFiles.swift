@@ -121,7 +121,8 @@ extension LibraryLocation {
         }
 
         /// A file's folder (`images/…`, relative) resolved, checked to lie inside `images`.
-        private mutating func resolvedFolder(_ folder: Substring, images: String) -> Result<String, LibraryFileProblem> {
+        private mutating func resolvedFolder(_ folder: Substring, images: String) -> Result<String, LibraryFileProblem>
+        {
             if let known = folders[folder] { return known }
             let result: Result<String, LibraryFileProblem>
             switch LibraryLocation.resolve(location.root.path + "/" + folder) {

@@ -179,7 +179,10 @@ extension Catalog {
                 if touched.count <= Self.pendingSidecarLimit {
                     for id in touched {
                         try db.execute(
-                            sql: "INSERT OR REPLACE INTO sidecar_pending(image_id, since) SELECT id, ? FROM images WHERE id = ?",
+                            sql: """
+                                INSERT OR REPLACE INTO sidecar_pending(image_id, since)
+                                SELECT id, ? FROM images WHERE id = ?
+                                """,
                             arguments: [now, id])
                     }
                     staged = try Self.stageSidecars(sidecars)

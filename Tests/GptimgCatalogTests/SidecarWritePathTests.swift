@@ -73,7 +73,8 @@ struct SidecarWritePathTests {
         nonisolated(unsafe) var now = Date(timeIntervalSince1970: 1_800_000_000)
         let catalog = try Catalog.open(library.location, clock: { now })
         try catalog.rate([ids[0]], 4)
-        let first = try #require(XMPSidecar.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try Self.sidecarPath(catalog, ids[0]))))))
+        let first = try #require(
+            XMPSidecar.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try Self.sidecarPath(catalog, ids[0]))))))
         #expect(first.rating == 4)
         #expect(try Self.pending(catalog) == [ids[0]])
         // A change a few seconds later leaves the first pending; a minute later settles it.
