@@ -462,7 +462,7 @@ extension Catalog {
         let location = self.location
         var problems: [DoctorReport.Finding] = []
         // Read once, when some image has no sidecar: the journal's image lines by SHA-256.
-        var journalImages: [String: XMPSidecar]?
+        var journalImages: [String: JournalImage]?
         for start in stride(from: 0, to: images.count, by: 2000) {
             let chunk = Array(images[start..<min(start + 2000, images.count)])
             let expected = try read("read sidecars") {
@@ -472,10 +472,15 @@ extension Catalog {
             for (file, want) in expected {
                 let path = paths[want.id ?? 0] ?? file
                 guard let bytes = try? AtomicFile.read(file, maxBytes: XMPSidecar.maximumBytes) else {
-                    // An image nobody curated needs none while the journal has its id.
-                    if !Self.hasCuration(want), Glibc.access(file, F_OK) != 0 {
+                    // An image needs none while the journal has its id and the file and the journal
+                    // give back all the catalog says of it (nobody curated it since it landed).
+                    if Glibc.access(file, F_OK) != 0 {
                         if journalImages == nil { journalImages = Self.readJournal(location)?.images ?? [:] }
-                        if let line = journalImages?[want.sha256 ?? ""], line.id == want.id { continue }
+                        if let line = journalImages?[want.sha256 ?? ""], line.sidecar.id == want.id,
+                            !Self.hasCuration(want, beyond: line.tags)
+                        {
+                            continue
+                        }
                     }
                     problems.append(.sidecar(imageID: want.id ?? 0, path: path, what: "is missing"))
                     continue

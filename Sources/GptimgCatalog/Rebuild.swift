@@ -144,7 +144,7 @@ extension Catalog {
                         switch results[index]! {
                         case .success(let (prepared, found)):
                             // No sidecar (an image nobody curated): its journal line gives its id.
-                            let sidecar = found ?? journalImages[prepared.sha256]
+                            let sidecar = found ?? journalImages[prepared.sha256]?.sidecar
                             if found == nil, sidecar != nil { journalIDs += 1 }
                             guard let id = try Self.keptID(prepared, sidecar, oldIDs: oldIDs, db: db) else {
                                 deferred.append((prepared, sidecar))

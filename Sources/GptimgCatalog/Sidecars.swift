@@ -446,18 +446,22 @@ extension Catalog {
     /// The journal line of a landed image: what its sidecar would say apart from curation (its
     /// id, file, generation, dates and original name), so that an image nobody has rated, tagged
     /// or collected needs no sidecar for `rebuild` to give back its id.
-    static func imageLine(_ sidecar: XMPSidecar) -> JSONOut {
-        .object([
+    /// `tags`: the tags its file carries (what `rebuild` gives it back from the file), when it
+    /// landed without a sidecar.
+    static func imageLine(_ sidecar: XMPSidecar, tags: [String]? = nil) -> JSONOut {
+        var fields: [(String, JSONOut)] = [
             ("type", .string("image")), ("id", .int(Int(sidecar.id ?? 0))), ("sha256", .optional(sidecar.sha256)),
             ("generation_id", sidecar.generationID.map { .int(Int($0)) } ?? .null),
             ("added_at", .optional(sidecar.addedAt)), ("created_at", .optional(sidecar.createdAt)),
             ("original_name", .optional(sidecar.originalName)),
-        ])
+        ]
+        if let tags { fields.append(("tags", .array(tags.map(JSONOut.string)))) }
+        return .object(fields)
     }
 
     /// An image line of the journal as the sidecar it stands in for (no curation in it), or nil
     /// when its shape is not ours: a positive id and a SHA-256 of 64 lowercase hex digits.
-    static func journalSidecar(_ object: JSONObject) -> XMPSidecar? {
+    static func journalImage(_ object: JSONObject) -> JournalImage? {
         guard case .number(let idText)? = object["id"], let id = Int64(idText), id > 0,
             case .string(let sha)? = object["sha256"], sha.utf8.count == 64,
             sha.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
@@ -472,27 +476,43 @@ extension Catalog {
         sidecar.addedAt = text("added_at")
         sidecar.createdAt = text("created_at")
         sidecar.originalName = text("original_name")
-        return sidecar
+        var tags: [String] = []
+        if case .array(let items)? = object["tags"] {
+            let limit = StoredTextLimits.catalog.maxListItems
+            for case .string(let tag) in items.prefix(limit) where tag.utf8.count <= 400 { tags.append(tag) }
+        }
+        return JournalImage(sidecar: sidecar, tags: tags)
     }
 
-    /// Whether an image's sidecar says anything the catalog alone decided: stars, a favourite
-    /// mark, a pick or reject, tags, collections. Landing writes a sidecar only then; every
-    /// landed image's id goes in the journal.
-    static func hasCuration(_ sidecar: XMPSidecar) -> Bool {
-        (sidecar.ownRating ?? 0) != 0 || sidecar.favorite == true || (sidecar.pick ?? 0) != 0
-            || !(sidecar.ownTags ?? []).isEmpty || !(sidecar.collections ?? []).isEmpty
+    /// An image line of the journal: the sidecar it stands in for (id, file, generation, dates,
+    /// original name; no curation) and the tags its file carried when it landed.
+    struct JournalImage: Sendable {
+        var sidecar: XMPSidecar
+        var tags: [String]
+    }
+
+    /// Whether an image's sidecar says anything that neither its file nor the journal gives back:
+    /// stars, a favourite mark, a pick or reject, collections, or tags other than `fileTags` (the
+    /// tags its own metadata carries, which `rebuild` reads from the file). Landing writes a
+    /// sidecar only then; every landed image's id goes in the journal.
+    static func hasCuration(_ sidecar: XMPSidecar, beyond fileTags: [String]) -> Bool {
+        func folded(_ tags: [String]) -> Set<String> {
+            Set(tags.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        }
+        return (sidecar.ownRating ?? 0) != 0 || sidecar.favorite == true || (sidecar.pick ?? 0) != 0
+            || !(sidecar.collections ?? []).isEmpty || folded(sidecar.ownTags ?? []) != folded(fileTags)
     }
 
     /// What the journal holds: the last row of each generation, every distinct credit entry in
     /// the order recorded, and the last image line of each SHA-256 (as a sidecar without
     /// curation). Lines that are not JSON objects of ours (a torn last line) are skipped.
     static func readJournal(_ location: LibraryLocation) -> (
-        generations: [JSONObject], credits: [JSONObject], images: [String: XMPSidecar]
+        generations: [JSONObject], credits: [JSONObject], images: [String: JournalImage]
     )? {
         guard let bytes = try? AtomicFile.read(location.journalURL.path, maxBytes: 1 << 31) else { return nil }
         var generations: [Int64: JSONObject] = [:]
         var credits: [JSONObject] = []
-        var images: [String: XMPSidecar] = [:]
+        var images: [String: JournalImage] = [:]
         var seenCredits = Set<String>()
         for line in bytes.split(separator: 0x0A) {
             guard case .object(let object)? = JSONValue.parse(bytes: Array(line)),
@@ -507,7 +527,7 @@ extension Catalog {
                 // The same entry twice (a line re-appended) counts once; two entries are two lines.
                 if seenCredits.insert(String(decoding: line, as: UTF8.self)).inserted { credits.append(object) }
             case "image":
-                if let sidecar = journalSidecar(object), let sha = sidecar.sha256 { images[sha] = sidecar }
+                if let image = journalImage(object), let sha = image.sidecar.sha256 { images[sha] = image }
             default: continue
             }
         }

@@ -19,6 +19,11 @@ struct SidecarWritePathTests {
         for index in 0..<plain {
             try Fixtures.write(Fixtures.png(seed: 70 + index), to: source.appendingPathComponent("plain-\(index).png"))
         }
+        // Another tool rated the first: its sidecar comes in with it.
+        var rated = XMPSidecar()
+        rated.rating = 3
+        try Fixtures.write(
+            Array(rated.rendered(creatorTool: "another tool").utf8), to: source.appendingPathComponent("plain-0.xmp"))
         try Fixtures.write(
             Fixtures.ours(
                 Fixtures.metadata("a tagged lighthouse", task: "gpt-image-2-SIDECARSIDECARSIDE0A", tags: ["coast"]),
@@ -40,29 +45,47 @@ struct SidecarWritePathTests {
         let (library, catalog) = try await Self.library()
         let images = try catalog.list("", sort: .oldest)
         #expect(images.count == 4)
+        // Only the rated one has a sidecar: the tagged one's tags are in its own file.
         for item in images {
             let hasSidecar = FileManager.default.fileExists(atPath: try Self.sidecarPath(catalog, item.image.id))
-            #expect(hasSidecar == !item.tags.isEmpty, "image \(item.image.id) tags \(item.tags)")
+            #expect(hasSidecar == (item.image.rating == 3), "image \(item.image.id) rating \(item.image.rating)")
         }
+        #expect(images.filter { $0.tags == ["coast"] }.count == 1)
         let journal = try #require(Catalog.readJournal(library.location))
-        #expect(Set(journal.images.values.compactMap(\.id)) == Set(images.map(\.image.id)))
+        #expect(Set(journal.images.values.compactMap(\.sidecar.id)) == Set(images.map(\.image.id)))
         let doctor = try catalog.doctor()
         #expect(doctor.notices.isEmpty, "\(doctor.notices)")
-        // The first two go: the ones left are not numbered from 1, so a rebuild that counted
+        // Two plain ones go: the ones left are not numbered 1 and 2, so a rebuild that counted
         // afresh instead of taking the journal's ids would show.
-        try catalog.delete(Array(images.prefix(2).map(\.image.id)))
-        let before = try catalog.list("", sort: .oldest).map {
-            [String($0.image.id), $0.image.sha256, $0.image.addedAt, $0.image.originalName ?? ""]
+        try catalog.delete(images.filter { $0.tags.isEmpty && $0.image.rating == 0 }.map(\.image.id))
+        func state(_ catalog: Catalog) throws -> [String] {
+            try catalog.list("", sort: .oldest).map {
+                "\($0.image.id) \($0.image.sha256) \($0.image.addedAt) \($0.image.originalName ?? "") "
+                    + "\($0.image.rating) \($0.tags)"
+            }
         }
+        let before = try state(catalog)
         #expect(before.count == 2)
         try catalog.close()
         for suffix in ["", "-wal", "-shm"] { unlink(library.location.catalogURL.path + suffix) }
         _ = try Catalog.rebuild(library.location)
-        let rebuilt = try library.open()
-        let after = try rebuilt.list("", sort: .oldest).map {
-            [String($0.image.id), $0.image.sha256, $0.image.addedAt, $0.image.originalName ?? ""]
-        }
-        #expect(after == before)
+        #expect(try state(try library.open()) == before)
+    }
+
+    @Test("doctor asks for the sidecar of an image curated since it landed, once it is missing")
+    func doctorWantsASidecarOnceCurated() async throws {
+        let (_library, catalog) = try await Self.library(plain: 1)
+        _ = _library
+        let tagged = try #require(try catalog.list("", sort: .oldest).first { $0.tags == ["coast"] }).image
+        let path = try Self.sidecarPath(catalog, tagged.id)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try catalog.tag([tagged.id], add: ["pier"])
+        #expect(FileManager.default.fileExists(atPath: path))
+        unlink(path)
+        #expect(try catalog.doctor().notices.count == 1)
+        _ = try catalog.doctor(fix: true)
+        #expect(try catalog.doctor().notices.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: path))
     }
 
     @Test("one image's change: the sidecar is in place after the commit and its row pending until settled")
