@@ -174,18 +174,23 @@ extension Catalog {
                 // With sidecars off (the benchmark's peer) their state is not read either.
                 touched = Self.sidecarsOff ? [] : ids
                 guard !touched.isEmpty else { return result }
-                try Self.settleSidecars(db: db, location: location, settledBefore: now - Self.sidecarSettleAge)
+                // Older pending sidecars first, other than these (written again just below).
+                try Self.settleSidecars(
+                    db: db, location: location, settledBefore: now - Self.sidecarSettleAge, except: Set(touched))
                 let sidecars = try Self.sidecars(of: touched, location: location, db: db)
                 if touched.count <= Self.pendingSidecarLimit {
-                    for id in touched {
-                        try db.execute(
-                            sql: """
-                                INSERT OR REPLACE INTO sidecar_pending(image_id, since)
-                                SELECT id, ? FROM images WHERE id = ?
-                                """,
-                            arguments: [now, id])
+                    // A sidecar that already says all this (the change changed nothing it keeps) is
+                    // left as it is: no write, and no row (one already pending stays as it was).
+                    let changed = sidecars.filter { path, sidecar in
+                        (try? AtomicFile.read(path, maxBytes: XMPSidecar.maximumBytes))
+                            != Array(sidecar.rendered(creatorTool: Self.creatorTool).utf8)
                     }
-                    staged = try Self.stageSidecars(sidecars)
+                    for id in changed.compactMap(\.1.id) {
+                        try db.execute(
+                            sql: "INSERT OR REPLACE INTO sidecar_pending(image_id, since) VALUES (?, ?)",
+                            arguments: [id, now])
+                    }
+                    staged = try Self.stageSidecars(changed)
                 } else {
                     try Self.writeSidecars(sidecars)
                     try Self.forEachList(touched) { list in
@@ -233,18 +238,19 @@ extension Catalog {
     }
 
     /// Settles pending sidecars (`sidecar_pending`) recorded before `settledBefore` (all when
-    /// nil), at most `limit` of them, inside the caller's write transaction: each one that is
+    /// nil), at most `limit` of them, other than `except`, inside the caller's write transaction: each one that is
     /// what the catalog says is fsynced where it is; one a crash left behind (missing, not XMP,
     /// or ours and unedited yet saying other than the catalog) is written again from the catalog,
     /// durably; one another tool edited since is left for `doctor` (which takes its edits in) and
     /// fsynced as it is. Then the rows go. Returns how many were written again.
     @discardableResult
     static func settleSidecars(
-        db: Database, location: LibraryLocation, settledBefore: Int64?, limit: Int = 1000
+        db: Database, location: LibraryLocation, settledBefore: Int64?, except: Set<Int64> = [], limit: Int = 1000
     ) throws -> Int {
         let ids = try Int64.fetchAll(
             db, sql: "SELECT image_id FROM sidecar_pending WHERE since < ? ORDER BY image_id LIMIT ?",
-            arguments: [settledBefore ?? Int64.max, limit])
+            arguments: [settledBefore ?? Int64.max, limit]
+        ).filter { !except.contains($0) }
         guard !ids.isEmpty else { return 0 }
         var rewritten = 0
         var folders = Set<String>()
