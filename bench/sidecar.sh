@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Curation in the files (issue 16): what writing XMP sidecars costs.
-#   - `rate` of one image and `tag` of one image: ours (writes the image's sidecar, fsynced)
+#   - `rate` of one image and `tag` of one image: ours (writes the image's sidecar: renamed into
+#     place after the commit, no fsync; `sidecar_pending` says which may lag, docs/sidecars.md)
 #     against the same command with GPTIMG_NO_SIDECARS=1 (no sidecar written), on the same
 #     library, in the same run. Target: ours adds ≤ 2 ms.
 #   - a bulk `tag --query ''` of every image (BENCH_SIDECAR_COUNT, default 10000): every sidecar

@@ -253,10 +253,12 @@ extension Catalog {
         let location = self.location
         try write("record the imported images") { db in
             var landed: [Int64] = []
+            var fileTags: [Int64: [String]] = [:]
             for position in published {
                 let outcome = try insertPrepared(batch[position], db: db, now: now)
                 outcomes[position] = outcome
                 if case .landed(let image) = outcome {
+                    fileTags[image.id] = batch[position].report.generation?.gptimg?.tags ?? []
                     if let sidecar = batch[position].sidecar {
                         try Self.apply(sidecar, to: image.id, collections: true, record: false, db: db)
                     }
@@ -264,11 +266,17 @@ extension Catalog {
                 }
             }
             try LandingIntentRecord.filter(LandingIntentRecord.Columns.owner == staging.owner).deleteAll(db)
-            // Their sidecars and their generations' rows, before the commit (see Sidecars.swift).
+            // Before the commit (see Sidecars.swift): the sidecars of the images with curation beyond
+            // what their file says (a sidecar found beside it, a collection, tags given at
+            // generation), and one journal append with every image's line (its id, for `rebuild`)
+            // and its generation's row. An image nobody has curated needs no sidecar until someone does.
             let sidecars = try Self.sidecars(of: landed, location: location, db: db)
-            try Self.writeSidecars(sidecars)
+            try Self.writeSidecars(sidecars.filter { Self.hasCuration($0.1, beyond: fileTags[$0.1.id ?? 0] ?? []) })
             let generations = Set(sidecars.compactMap(\.1.generationID))
-            try Self.appendJournal(try Self.generationLines(generations.sorted(), db: db), location: location)
+            try Self.appendJournal(
+                try Self.generationLines(generations.sorted(), db: db)
+                    + sidecars.map { Self.imageLine($0.1, tags: fileTags[$0.1.id ?? 0]) },
+                location: location)
             if batch.contains(where: { !($0.sidecar?.collections ?? []).isEmpty }) {
                 try Self.writeCollectionsFile(location: location, db: db)
             }

@@ -55,40 +55,83 @@ extension LibraryLocation {
     /// `O_NONBLOCK` and check `fstat` (`FileByteSource`, `ImageStore.sha256Hex`, the export's
     /// `SourceFile`), so a FIFO put there meanwhile fails instead of hanging.
     public func checkedFile(atCatalogPath relative: String) -> Result<URL, LibraryFileProblem> {
-        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard components.count >= 2, components[0] == "images", !relative.contains("\0"),
-            !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
-        else { return .failure(.malformedPath) }
-        let images: String
-        switch Self.resolve(imagesURL.path) {
-        case .success(let path): images = path
-        case .failure(let problem): return .failure(problem)
-        }
-        // The library's own images folder must be itself, not a link to elsewhere.
-        let library = (try? Self.resolve(root.path).get()).map { $0 == "/" ? "" : $0 }
-        guard images == (library ?? "") + "/images" else { return .failure(.outsideLibrary) }
-        let parent: String
-        switch Self.resolve(root.path + "/" + components.dropLast().joined(separator: "/")) {
-        case .success(let path): parent = path
-        case .failure(let problem): return .failure(problem)
-        }
-        guard RealPath.isWithin(parent, folder: images) else { return .failure(.outsideLibrary) }
-        let file = parent + "/" + components[components.count - 1]
-        var status = stat()
-        guard lstat(file, &status) == 0 else { return .failure(Self.problem(errno)) }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG:
-            return .success(URL(fileURLWithPath: file))
-        case S_IFLNK:
-            // Where it leads decides the message: out of the library, or just not a file of its own.
-            if case .success(let target) = Self.resolve(file), !target.hasPrefix(images + "/") {
-                return .failure(.outsideLibrary)
+        var checker = FileChecker(self)
+        return checker.check(relative)
+    }
+
+    /// `checkedFile(atCatalogPath:)` for many paths: the library's own folders are resolved once,
+    /// and each image folder once (a batch of thousands of images shares a few `images/YYYY/MM`),
+    /// instead of walking every link of three paths per image. Meant for one batch, not to be
+    /// kept: a folder swapped for a link after it was resolved is seen by the next batch.
+    public struct FileChecker {
+        let location: LibraryLocation
+        /// The resolved `images/` folder, or why it cannot be used (resolved on first use).
+        private var images: Result<String, LibraryFileProblem>?
+        private var folders: [Substring: Result<String, LibraryFileProblem>] = [:]
+
+        public init(_ location: LibraryLocation) { self.location = location }
+
+        public mutating func check(_ relative: String) -> Result<URL, LibraryFileProblem> {
+            let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+            guard components.count >= 2, components[0] == "images", !relative.contains("\0"),
+                !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+            else { return .failure(.malformedPath) }
+            let images: String
+            switch imagesFolder() {
+            case .success(let path): images = path
+            case .failure(let problem): return .failure(problem)
             }
-            return .failure(.notRegularFile(kind: "a symbolic link"))
-        case S_IFDIR: return .failure(.notRegularFile(kind: "a folder"))
-        case S_IFIFO: return .failure(.notRegularFile(kind: "a FIFO"))
-        case S_IFSOCK: return .failure(.notRegularFile(kind: "a socket"))
-        default: return .failure(.notRegularFile(kind: "a device"))
+            let folder = relative[..<components[components.count - 1].startIndex].dropLast()
+            let parent: String
+            switch resolvedFolder(folder, images: images) {
+            case .success(let path): parent = path
+            case .failure(let problem): return .failure(problem)
+            }
+            let file = parent + "/" + components[components.count - 1]
+            var status = stat()
+            guard lstat(file, &status) == 0 else { return .failure(LibraryLocation.problem(errno)) }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG:
+                return .success(URL(fileURLWithPath: file))
+            case S_IFLNK:
+                // Where it leads decides the message: out of the library, or just not a file of its own.
+                if case .success(let target) = LibraryLocation.resolve(file), !target.hasPrefix(images + "/") {
+                    return .failure(.outsideLibrary)
+                }
+                return .failure(.notRegularFile(kind: "a symbolic link"))
+            case S_IFDIR: return .failure(.notRegularFile(kind: "a folder"))
+            case S_IFIFO: return .failure(.notRegularFile(kind: "a FIFO"))
+            case S_IFSOCK: return .failure(.notRegularFile(kind: "a socket"))
+            default: return .failure(.notRegularFile(kind: "a device"))
+            }
+        }
+
+        /// The library's real `images/` folder; it must be itself, not a link to elsewhere.
+        private mutating func imagesFolder() -> Result<String, LibraryFileProblem> {
+            if let images { return images }
+            let result: Result<String, LibraryFileProblem>
+            switch LibraryLocation.resolve(location.imagesURL.path) {
+            case .success(let path):
+                let library = (try? LibraryLocation.resolve(location.root.path).get()).map { $0 == "/" ? "" : $0 }
+                result = path == (library ?? "") + "/images" ? .success(path) : .failure(.outsideLibrary)
+            case .failure(let problem): result = .failure(problem)
+            }
+            images = result
+            return result
+        }
+
+        /// A file's folder (`images/…`, relative) resolved, checked to lie inside `images`.
+        private mutating func resolvedFolder(_ folder: Substring, images: String) -> Result<String, LibraryFileProblem>
+        {
+            if let known = folders[folder] { return known }
+            let result: Result<String, LibraryFileProblem>
+            switch LibraryLocation.resolve(location.root.path + "/" + folder) {
+            case .success(let path):
+                result = RealPath.isWithin(path, folder: images) ? .success(path) : .failure(.outsideLibrary)
+            case .failure(let problem): result = .failure(problem)
+            }
+            folders[folder] = result
+            return result
         }
     }
 
@@ -148,7 +191,7 @@ extension LibraryLocation {
         RealPath.resolve(path).mapError { problem($0.code) }
     }
 
-    private static func problem(_ code: Int32) -> LibraryFileProblem {
+    static func problem(_ code: Int32) -> LibraryFileProblem {
         code == ENOENT || code == ENOTDIR ? .missing : .uncheckable(reason: errnoDescription(code))
     }
 }

@@ -119,6 +119,11 @@ extension Catalog {
     ) throws -> DoctorReport {
         var report = DoctorReport()
         let root = location.root.path + "/"
+        if fix {
+            // Sidecars put in place without an fsync and lost in a crash, caught up before the checks.
+            let caughtUp = try settleAllSidecars()
+            if caughtUp > 0 { report.fixed.append("wrote \(caughtUp) sidecar(s) a crash had left behind the catalog") }
+        }
         // The database itself.
         let (integrity, foreignKeys, danglingLinks, incomplete, searchProblems) = try read("check the catalog") { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" }
@@ -221,10 +226,11 @@ extension Catalog {
         // Only files the containment check lets through are hashed: `../../../dev/zero` or a
         // FIFO in images/ is reported, never read.
         var present: [(id: Int64, path: String, sha: String, file: String)] = []
+        var checker = LibraryLocation.FileChecker(location)
         for row in rows {
             catalogued.insert(row.path)
             if badImageIDs.contains(row.id) { continue }
-            switch location.checkedFile(atCatalogPath: row.path) {
+            switch checker.check(row.path) {
             case .success(let file): present.append((row.id, row.path, row.sha, file.path))
             case .failure(.missing): report.problems.append(.missingFile(imageID: row.id, path: row.path))
             case .failure(let problem):
@@ -455,6 +461,8 @@ extension Catalog {
     {
         let location = self.location
         var problems: [DoctorReport.Finding] = []
+        // Read once, when some image has no sidecar: the journal's image lines by SHA-256.
+        var journalImages: [String: JournalImage]?
         for start in stride(from: 0, to: images.count, by: 2000) {
             let chunk = Array(images[start..<min(start + 2000, images.count)])
             let expected = try read("read sidecars") {
@@ -464,6 +472,16 @@ extension Catalog {
             for (file, want) in expected {
                 let path = paths[want.id ?? 0] ?? file
                 guard let bytes = try? AtomicFile.read(file, maxBytes: XMPSidecar.maximumBytes) else {
+                    // An image needs none while the journal has its id and the file and the journal
+                    // give back all the catalog says of it (nobody curated it since it landed).
+                    if Glibc.access(file, F_OK) != 0 {
+                        if journalImages == nil { journalImages = Self.readJournal(location)?.images ?? [:] }
+                        if let line = journalImages?[want.sha256 ?? ""], line.sidecar.id == want.id,
+                            !Self.hasCuration(want, beyond: line.tags)
+                        {
+                            continue
+                        }
+                    }
                     problems.append(.sidecar(imageID: want.id ?? 0, path: path, what: "is missing"))
                     continue
                 }

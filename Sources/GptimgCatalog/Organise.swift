@@ -130,6 +130,13 @@ extension Catalog {
     /// Throws `noSuchImage` for the first of `ids` the catalog lacks. A few thousand ids per
     /// statement: a query's thousands of matches cost a few statements, not one each.
     static func requireImages(_ ids: [Int64], db: Database) throws {
+        // Usually all are there (a query's matches, read a moment ago): counted, not collected.
+        let unique = Set(ids)
+        var present = 0
+        try forEachList(Array(unique)) { list in
+            present += try Int.fetchOne(db, sql: "SELECT count(*) FROM images WHERE id IN (\(list))") ?? 0
+        }
+        if present == unique.count { return }
         var found = Set<Int64>()
         for start in stride(from: 0, to: ids.count, by: 5000) {
             // Integers: safe to write into the statement.
@@ -413,8 +420,9 @@ extension Catalog {
         var seen = Set<Int64>()
         let details = try self.details(imageIDs.filter { seen.insert($0).inserted })
         var sources: [String?] = []
+        var checker = LibraryLocation.FileChecker(location)
         for item in details {
-            switch location.checkedFile(atCatalogPath: item.image.path) {
+            switch checker.check(item.image.path) {
             case .success(let file): sources.append(file.path)
             case .failure(.missing): sources.append(nil)
             case .failure(let problem):

@@ -62,6 +62,8 @@ extension Catalog {
                 let old = try Catalog.open(location, access: .readWrite, clock: clock)
                 defer { try? old.close() }
                 try old.recoverInterruptedLandings()
+                // Sidecars a crash left behind the catalog are caught up first: rebuild takes their word.
+                try old.settleAllSidecars()
                 let backup = try old.backup(reason: "before-rebuild")
                 report.backup = backup
                 oldCopy = backup
@@ -83,6 +85,8 @@ extension Catalog {
             // collections from their file; then each image takes its id from its sidecar, else
             // from the old catalog, else a new one above them all.
             let journal = readJournal(location)
+            let journalImages = journal?.images ?? [:]
+            var journalIDs = 0
             let oldIDs = oldCopy.flatMap { try? Self.imageIDsBySHA(catalogAt: $0.path) } ?? [:]
             try fresh.write("restore generations and collections") { db in
                 for row in readCollectionsFile(location) ?? [] {
@@ -138,7 +142,10 @@ extension Catalog {
                 try fresh.write("fill the new catalog") { db in
                     for index in 0..<chunk.count {
                         switch results[index]! {
-                        case .success(let (prepared, sidecar)):
+                        case .success(let (prepared, found)):
+                            // No sidecar (an image nobody curated): its journal line gives its id.
+                            let sidecar = found ?? journalImages[prepared.sha256]?.sidecar
+                            if found == nil, sidecar != nil { journalIDs += 1 }
                             guard let id = try Self.keptID(prepared, sidecar, oldIDs: oldIDs, db: db) else {
                                 deferred.append((prepared, sidecar))
                                 continue
@@ -184,7 +191,12 @@ extension Catalog {
                 }
                 for credit in journalCredits { try Self.insertJournalCredit(credit, db: db) }
             }
-            if !sidecars.isEmpty { report.notes.append("\(sidecars.count) sidecar(s) read") }
+            if sidecars.count > journalIDs {
+                report.notes.append("\(sidecars.count - journalIDs) sidecar(s) read")
+            }
+            if journalIDs > 0 {
+                report.notes.append("\(journalIDs) image id(s) read from journal.jsonl")
+            }
             if !journalCredits.isEmpty {
                 report.notes.append("\(journalCredits.count) ledger entries read from journal.jsonl")
             }

@@ -17,6 +17,7 @@ package enum Schema {
         ("v4-phash", v4),
         ("v5-stacks", v5),
         ("v5-smart", v5Smart),
+        ("v6-perf", v6Perf),
     ]
 
     /// The migrator for `list` (the shipped migrations, or more for tests of a later gptimg).
@@ -222,6 +223,19 @@ package enum Schema {
     static let v3 = """
         ALTER TABLE images ADD COLUMN pick INTEGER NOT NULL DEFAULT 0 CHECK (pick IN (-1, 0, 1));
         CREATE INDEX images_by_pick ON images(pick) WHERE pick <> 0;
+        """
+
+    // MARK: - v6-perf (issue 16: one image's sidecar without an fsync in the command)
+
+    /// `sidecar_pending`: images whose sidecar was put in place after the change committed,
+    /// without an fsync, at `since` (Unix seconds): after a crash it may lag the catalog. A later
+    /// change, `doctor --fix` and `rebuild` make these sidecars durable, or write them again
+    /// from the catalog when a crash lost them (`Catalog.settleSidecars`), then drop the rows.
+    static let v6Perf = """
+        CREATE TABLE sidecar_pending (
+            image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+            since INTEGER NOT NULL
+        );
         """
 
     // MARK: - v5-smart (issue 17: saved searches)

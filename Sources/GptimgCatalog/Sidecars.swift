@@ -65,6 +65,8 @@ extension Catalog {
     /// whose path fails the containment check, or whose file is missing, get none).
     static func sidecars(of ids: [Int64], location: LibraryLocation, db: Database) throws -> [(String, XMPSidecar)] {
         var output: [(String, XMPSidecar)] = []
+        // One containment check for the whole batch: the library's folders resolved once.
+        var checker = LibraryLocation.FileChecker(location)
         for start in stride(from: 0, to: ids.count, by: 5000) {
             // Integers: safe to write into the statement.
             let list = ids[start..<min(start + 5000, ids.count)].map(String.init).joined(separator: ",")
@@ -91,7 +93,7 @@ extension Catalog {
                 }
             }
             for image in try ImageRecord.fetchAll(db, sql: "SELECT * FROM images WHERE id IN (\(list))") {
-                guard case .success(let file) = location.checkedFile(atCatalogPath: image.path) else { continue }
+                guard case .success(let file) = checker.check(image.path) else { continue }
                 var sidecar = XMPSidecar()
                 sidecar.id = image.id
                 sidecar.sha256 = image.sha256
@@ -142,26 +144,164 @@ extension Catalog {
         }
     }
 
-    /// A curation change: `body` makes it and names the images it touched; their sidecars are
-    /// written from the catalog's new state before the commit, and rewritten from the state
-    /// it kept when the commit fails.
+    /// Up to this many images, a change's sidecars are put in place after its commit without an
+    /// fsync (`sidecar_pending` says which, durably, in the same commit); more are written before
+    /// the commit and made durable together with one `syncfs`.
+    static let pendingSidecarLimit = 4
+
+    /// How old (seconds) a pending sidecar is before a later change settles it: by then the
+    /// kernel has written it back (dirty data expires after 30 s, ext4 commits every 5 s), so
+    /// its fsync finds nothing left to write.
+    static let sidecarSettleAge: Int64 = 60
+
+    /// A curation change: `body` makes it and names the images it touched.
+    ///
+    /// One image (up to `pendingSidecarLimit`): its new sidecar is written under a temporary name
+    /// inside the transaction (a full disk fails the change), the image is recorded in
+    /// `sidecar_pending` in the same commit, and the sidecar is renamed into place after the
+    /// commit, with no fsync: the command waits for one flush (the catalog's), not three. After
+    /// a crash such a sidecar may lag the catalog; `settleSidecars` catches it up.
+    /// Many: written before the commit and made durable with one `syncfs`, and rewritten from
+    /// the state the catalog kept when the commit fails.
     func curate<T>(_ operation: String, _ body: (Database) throws -> (T, [Int64])) throws -> T {
         var touched: [Int64] = []
+        var staged: [AtomicFileWriter] = []
         let location = self.location
+        let now = Int64(clock().timeIntervalSince1970)
         do {
-            return try write(operation) { db in
+            let result = try write(operation) { db in
                 let (result, ids) = try body(db)
                 // With sidecars off (the benchmark's peer) their state is not read either.
                 touched = Self.sidecarsOff ? [] : ids
-                try Self.writeSidecars(try Self.sidecars(of: touched, location: location, db: db))
+                guard !touched.isEmpty else { return result }
+                // Older pending sidecars first, other than these (written again just below).
+                try Self.settleSidecars(
+                    db: db, location: location, settledBefore: now - Self.sidecarSettleAge, except: Set(touched))
+                let sidecars = try Self.sidecars(of: touched, location: location, db: db)
+                if touched.count <= Self.pendingSidecarLimit {
+                    // A sidecar that already says all this (the change changed nothing it keeps) is
+                    // left as it is: no write, and no row (one already pending stays as it was).
+                    let changed = sidecars.filter { path, sidecar in
+                        (try? AtomicFile.read(path, maxBytes: XMPSidecar.maximumBytes))
+                            != Array(sidecar.rendered(creatorTool: Self.creatorTool).utf8)
+                    }
+                    for id in changed.compactMap(\.1.id) {
+                        try db.execute(
+                            sql: "INSERT OR REPLACE INTO sidecar_pending(image_id, since) VALUES (?, ?)",
+                            arguments: [id, now])
+                    }
+                    staged = try Self.stageSidecars(changed)
+                } else {
+                    try Self.writeSidecars(sidecars)
+                    try Self.forEachList(touched) { list in
+                        try db.execute(sql: "DELETE FROM sidecar_pending WHERE image_id IN (\(list))")
+                    }
+                }
                 return result
             }
+            // Committed: into place. A rename that fails leaves the old sidecar, which the pending
+            // row names (settling writes it again).
+            for writer in staged { try? writer.commit(durable: false) }
+            return result
         } catch {
-            if !touched.isEmpty {
+            for writer in staged { writer.abort() }
+            if touched.count > Self.pendingSidecarLimit {
                 try? Self.writeSidecars(
                     try read("read sidecars") { try Self.sidecars(of: touched, location: location, db: $0) })
             }
             throw error
+        }
+    }
+
+    /// Runs `body` on `ids` as comma-separated lists of at most 5000 (integers: safe to write
+    /// into a statement; SQLite caps the arguments of one).
+    static func forEachList(_ ids: [Int64], _ body: (String) throws -> Void) rethrows {
+        for start in stride(from: 0, to: ids.count, by: 5000) {
+            try body(ids[start..<min(start + 5000, ids.count)].map(String.init).joined(separator: ","))
+        }
+    }
+
+    /// Writes sidecars under temporary names beside their targets, not yet in place.
+    static func stageSidecars(_ sidecars: [(String, XMPSidecar)]) throws -> [AtomicFileWriter] {
+        var writers: [AtomicFileWriter] = []
+        do {
+            for (path, sidecar) in sidecars {
+                let writer = try AtomicFileWriter(path: path, mode: 0o644)
+                writers.append(writer)
+                try writer.write(Array(sidecar.rendered(creatorTool: creatorTool).utf8))
+            }
+            return writers
+        } catch {
+            for writer in writers { writer.abort() }
+            throw CatalogError.file(path: sidecars.first?.0 ?? "", reason: "cannot write the image's sidecar: \(error)")
+        }
+    }
+
+    /// Settles pending sidecars (`sidecar_pending`) recorded before `settledBefore` (all when
+    /// nil), at most `limit` of them, other than `except`, inside the caller's write transaction: each one that is
+    /// what the catalog says is fsynced where it is; one a crash left behind (missing, not XMP,
+    /// or ours and unedited yet saying other than the catalog) is written again from the catalog,
+    /// durably; one another tool edited since is left for `doctor` (which takes its edits in) and
+    /// fsynced as it is. Then the rows go. Returns how many were written again.
+    @discardableResult
+    static func settleSidecars(
+        db: Database, location: LibraryLocation, settledBefore: Int64?, except: Set<Int64> = [], limit: Int = 1000
+    ) throws -> Int {
+        let ids = try Int64.fetchAll(
+            db, sql: "SELECT image_id FROM sidecar_pending WHERE since < ? ORDER BY image_id LIMIT ?",
+            arguments: [settledBefore ?? Int64.max, limit]
+        ).filter { !except.contains($0) }
+        guard !ids.isEmpty else { return 0 }
+        var rewritten = 0
+        var folders = Set<String>()
+        for (file, want) in try sidecars(of: ids, location: location, db: db) {
+            folders.insert(AtomicFile.parentDirectory(of: file))
+            let have = (try? AtomicFile.read(file, maxBytes: XMPSidecar.maximumBytes)).flatMap(XMPSidecar.parse)
+            if have.map({ !editedElsewhere($0) && difference($0, want) != nil }) ?? true {
+                do {
+                    try AtomicFile.write(Array(want.rendered(creatorTool: creatorTool).utf8), to: file, durable: true)
+                } catch {
+                    throw CatalogError.file(path: file, reason: "cannot write the image's sidecar: \(error)")
+                }
+                rewritten += 1
+            } else {
+                let descriptor = Glibc.open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+                if descriptor >= 0 {
+                    _ = fsync(descriptor)
+                    Glibc.close(descriptor)
+                }
+            }
+        }
+        for folder in folders { AtomicFile.syncDirectory(folder) }
+        try forEachList(ids) { list in
+            try db.execute(sql: "DELETE FROM sidecar_pending WHERE image_id IN (\(list))")
+        }
+        return rewritten
+    }
+
+    /// Whether another tool (exiftool, digiKam, darktable) changed a sidecar we wrote: its
+    /// `xmp:Rating` or `dc:subject` no longer says what our own `gptimg:` properties say.
+    static func editedElsewhere(_ have: XMPSidecar) -> Bool {
+        if let rating = have.rating, rating >= 0, rating != have.ownRating { return true }
+        if have.rating == -1, have.pick != -1 { return true }
+        if let tags = have.resolvedTags, let own = have.ownTags, Set(tags) != Set(own) { return true }
+        return false
+    }
+
+    /// Settles every pending sidecar (see `settleSidecars`): before `doctor --fix` and `rebuild`
+    /// read the sidecars. Returns how many were written again from the catalog.
+    @discardableResult
+    public func settleAllSidecars() throws -> Int {
+        guard access == .readWrite else { return 0 }
+        let location = self.location
+        var total = 0
+        while true {
+            let (rewritten, left) = try write("settle sidecars") { db in
+                let rewritten = try Self.settleSidecars(db: db, location: location, settledBefore: nil)
+                return (rewritten, try Int.fetchOne(db, sql: "SELECT count(*) FROM sidecar_pending") ?? 0)
+            }
+            total += rewritten
+            if left == 0 { return total }
         }
     }
 
@@ -284,6 +424,20 @@ extension Catalog {
         }
     }
 
+    /// The image lines of every image in the catalog (a journal written anew).
+    static func imageLines(db: Database) throws -> [JSONOut] {
+        try ImageRecord.order(ImageRecord.Columns.id).fetchAll(db).map { image in
+            var sidecar = XMPSidecar()
+            sidecar.id = image.id
+            sidecar.sha256 = image.sha256
+            sidecar.generationID = image.generationID
+            sidecar.addedAt = image.addedAt
+            sidecar.createdAt = image.createdAt
+            sidecar.originalName = image.originalName
+            return imageLine(sidecar)
+        }
+    }
+
     /// The journal line of a ledger entry.
     static func creditLine(_ entry: CreditEntry, id: Int64) -> JSONOut {
         .object([
@@ -295,12 +449,76 @@ extension Catalog {
         ])
     }
 
-    /// What the journal holds: the last row of each generation, and every distinct credit entry
-    /// in the order recorded. Lines that are not JSON objects of ours (a torn last line) are skipped.
-    static func readJournal(_ location: LibraryLocation) -> (generations: [JSONObject], credits: [JSONObject])? {
+    /// The journal line of a landed image: what its sidecar would say apart from curation (its
+    /// id, file, generation, dates and original name), so that an image nobody has rated, tagged
+    /// or collected needs no sidecar for `rebuild` to give back its id.
+    /// `tags`: the tags its file carries (what `rebuild` gives it back from the file), when it
+    /// landed without a sidecar.
+    static func imageLine(_ sidecar: XMPSidecar, tags: [String]? = nil) -> JSONOut {
+        var fields: [(String, JSONOut)] = [
+            ("type", .string("image")), ("id", .int(Int(sidecar.id ?? 0))), ("sha256", .optional(sidecar.sha256)),
+            ("generation_id", sidecar.generationID.map { .int(Int($0)) } ?? .null),
+            ("added_at", .optional(sidecar.addedAt)), ("created_at", .optional(sidecar.createdAt)),
+            ("original_name", .optional(sidecar.originalName)),
+        ]
+        if let tags { fields.append(("tags", .array(tags.map(JSONOut.string)))) }
+        return .object(fields)
+    }
+
+    /// An image line of the journal as the sidecar it stands in for (no curation in it), or nil
+    /// when its shape is not ours: a positive id and a SHA-256 of 64 lowercase hex digits.
+    static func journalImage(_ object: JSONObject) -> JournalImage? {
+        guard case .number(let idText)? = object["id"], let id = Int64(idText), id > 0,
+            case .string(let sha)? = object["sha256"], sha.utf8.count == 64,
+            sha.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else { return nil }
+        func text(_ key: String) -> String? {
+            if case .string(let value)? = object[key], value.utf8.count <= 4096 { value } else { nil }
+        }
+        var sidecar = XMPSidecar()
+        sidecar.id = id
+        sidecar.sha256 = sha
+        if case .number(let generation)? = object["generation_id"] { sidecar.generationID = Int64(generation) }
+        sidecar.addedAt = text("added_at")
+        sidecar.createdAt = text("created_at")
+        sidecar.originalName = text("original_name")
+        var tags: [String] = []
+        if case .array(let items)? = object["tags"] {
+            let limit = StoredTextLimits.catalog.maxListItems
+            for case .string(let tag) in items.prefix(limit) where tag.utf8.count <= 400 { tags.append(tag) }
+        }
+        return JournalImage(sidecar: sidecar, tags: tags)
+    }
+
+    /// An image line of the journal: the sidecar it stands in for (id, file, generation, dates,
+    /// original name; no curation) and the tags its file carried when it landed.
+    struct JournalImage: Sendable {
+        var sidecar: XMPSidecar
+        var tags: [String]
+    }
+
+    /// Whether an image's sidecar says anything that neither its file nor the journal gives back:
+    /// stars, a favourite mark, a pick or reject, collections, or tags other than `fileTags` (the
+    /// tags its own metadata carries, which `rebuild` reads from the file). Landing writes a
+    /// sidecar only then; every landed image's id goes in the journal.
+    static func hasCuration(_ sidecar: XMPSidecar, beyond fileTags: [String]) -> Bool {
+        func folded(_ tags: [String]) -> Set<String> {
+            Set(tags.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        }
+        return (sidecar.ownRating ?? 0) != 0 || sidecar.favorite == true || (sidecar.pick ?? 0) != 0
+            || !(sidecar.collections ?? []).isEmpty || folded(sidecar.ownTags ?? []) != folded(fileTags)
+    }
+
+    /// What the journal holds: the last row of each generation, every distinct credit entry in
+    /// the order recorded, and the last image line of each SHA-256 (as a sidecar without
+    /// curation). Lines that are not JSON objects of ours (a torn last line) are skipped.
+    static func readJournal(_ location: LibraryLocation) -> (
+        generations: [JSONObject], credits: [JSONObject], images: [String: JournalImage]
+    )? {
         guard let bytes = try? AtomicFile.read(location.journalURL.path, maxBytes: 1 << 31) else { return nil }
         var generations: [Int64: JSONObject] = [:]
         var credits: [JSONObject] = []
+        var images: [String: JournalImage] = [:]
         var seenCredits = Set<String>()
         for line in bytes.split(separator: 0x0A) {
             guard case .object(let object)? = JSONValue.parse(bytes: Array(line)),
@@ -314,10 +532,12 @@ extension Catalog {
             case "credit":
                 // The same entry twice (a line re-appended) counts once; two entries are two lines.
                 if seenCredits.insert(String(decoding: line, as: UTF8.self)).inserted { credits.append(object) }
+            case "image":
+                if let image = journalImage(object), let sha = image.sidecar.sha256 { images[sha] = image }
             default: continue
             }
         }
-        return (generations.keys.sorted().map { generations[$0]! }, credits)
+        return (generations.keys.sorted().map { generations[$0]! }, credits, images)
     }
 
     /// Writes the whole journal anew from the catalog when it has none (a library from before
@@ -335,6 +555,7 @@ extension Catalog {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM credit_ledger ORDER BY id") {
                 lines.append(Self.creditLine(CreditEntry(row: row), id: row["id"] ?? 0))
             }
+            lines += try Self.imageLines(db: db)
             guard !lines.isEmpty else { return }
             try Self.appendJournal(lines, location: location)
             if Glibc.access(location.collectionsFileURL.path, F_OK) != 0 {
