@@ -32,6 +32,8 @@ PREFIX ?= /usr/local
 install:
 	@bash scripts/install-deps.sh --build
 	swift build -c release --static-swift-stdlib --scratch-path .build-static --product gptimg
+	@# No networking library loaded at every start (scripts/check-links.sh says why).
+	bash scripts/check-links.sh .build-static/release/gptimg
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 -s .build-static/release/gptimg $(DESTDIR)$(PREFIX)/bin/gptimg
 	@# Completions where bash-completion, zsh and fish look under a prefix (made by the binary).
