@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
-        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -121,14 +121,24 @@ let package = Package(
         .target(
             name: "GptimgExport", dependencies: ["GptimgCatalog", "PNGMetadata", "PNGRaster", "GptimgSupport", "CPNG"]
         ),
+        // The MCP Swift SDK 0.12.1's module, vendored without its OAuth and HTTP transports: those
+        // import FoundationNetworking, which loaded libcurl and its libraries at every command's
+        // start (Vendor/MCP/README.md).
+        .target(
+            name: "MCP",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Vendor/MCP/Sources/MCP"
+        ),
         // The MCP server (`gptimg mcp`): tools, resources and prompts over the same core APIs the
         // CLI calls, on stdio. Nothing but protocol messages goes to stdout.
         .target(
             name: "GptimgMCP",
             dependencies: [
                 "GptimgCatalog", "GptimgGeneration", "GptimgClient", "GptimgExport", "GptimgAPI", "PNGRaster",
-                "PNGMetadata", "GptimgSupport",
-                .product(name: "MCP", package: "swift-sdk"),
+                "PNGMetadata", "GptimgSupport", "MCP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -7,13 +7,13 @@
 # time, peak RSS and blocks written with it), and the MCP Python SDK (`mcp`: the real client that
 # `gptimg mcp`'s tests and bench/mcp.sh drive the server with). Safe to run again; does nothing when all is present.
 # man-db and bsdextrautils (`man -l` and `col`: scripts/check-manual.sh renders the man page).
-# `install-deps.sh --build`: only what building gptimg needs (make install; libcurl's headers and
-# link name because the static Foundation's networking part, which the MCP SDK imports, links it).
+# `install-deps.sh --build`: only what building gptimg needs (make install). No libcurl: nothing
+# imports FoundationNetworking (Vendor/MCP/README.md; scripts/check-links.sh keeps it so).
 set -euo pipefail
 
 build_only=0
 [ "${1:-}" = "--build" ] && build_only=1
-packages=(libpng-dev libsqlite3-dev zlib1g-dev libcurl4-openssl-dev)
+packages=(libpng-dev libsqlite3-dev zlib1g-dev)
 [ "$build_only" = 1 ] || packages+=(pngcheck libimage-exiftool-perl sqlite3 chromium unzip time man-db bsdextrautils)
 missing=()
 for package in "${packages[@]}"; do

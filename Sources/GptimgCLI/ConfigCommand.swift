@@ -33,7 +33,8 @@ struct ConfigCommand: ParsableCommand {
     )
 
     struct List: ContextCommand {
-        static let configuration = CommandConfiguration(abstract: "Every key the config file sets, with its value.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "Every key the config file sets, with its value.")
         @Flag(help: "One JSON object of the keys set.") var json = false
         @OptionGroup var global: GlobalOptions
 
@@ -52,7 +53,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Get: ContextCommand {
-        static let configuration = CommandConfiguration(abstract: "One key's value (exit 1 when it is not set).")
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "One key's value (exit 1 when it is not set).")
         @Argument(help: "One of: \(ConfigKey.listed).") var key: ConfigKey
         @OptionGroup var global: GlobalOptions
 
@@ -66,6 +68,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Set: ContextCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set a key (tags comma-separated); the file and its folder are made when missing.")
         @Argument(help: "One of: \(ConfigKey.listed).") var key: ConfigKey
         @Argument(help: "The value.") var value: String
@@ -77,7 +80,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Unset: ContextCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a key (an unknown one too) from the file.")
+        static let configuration = CommandConfiguration(
+            commandName: "unset", abstract: "Remove a key (an unknown one too) from the file.")
         @Argument(help: "The key.") var key: String
         @OptionGroup var global: GlobalOptions
 

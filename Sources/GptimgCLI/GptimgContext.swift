@@ -76,12 +76,15 @@ public struct GptimgContext: Sendable {
     }
 
     /// The process's own: its environment, working directory, streams, the wall clock and
-    /// AsyncHTTPClient.
+    /// AsyncHTTPClient. The home directory is `HOME` when set, as every reader of it prefers:
+    /// `NSHomeDirectory()` reads the password database (nsswitch.conf, /etc/passwd) at every start.
     public static func live(verbose: Bool = false) -> GptimgContext {
-        GptimgContext(
-            environment: ProcessInfo.processInfo.environment,
+        let environment = ProcessInfo.processInfo.environment
+        return GptimgContext(
+            environment: environment,
             currentDirectory: FileManager.default.currentDirectoryPath,
-            homeDirectory: NSHomeDirectory(), streams: ProcessStreams(), clock: LiveClock(),
+            homeDirectory: environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory(),
+            streams: ProcessStreams(), clock: LiveClock(),
             transport: LiveHTTPTransport(),
             logLevel: verbose ? .debug : .warning, watchSignals: { Interruption() })
     }
