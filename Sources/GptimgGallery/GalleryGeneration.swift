@@ -66,7 +66,7 @@ final class GalleryGenerator: @unchecked Sendable {
     let catalog: Catalog
     /// Spending, one request at a time: the budget read and the charge recorded with no other
     /// spending request in between, and a repeated key seen before it could be sent twice.
-    private let gate = SpendingGate()
+    private let gate = SerialGate()
     private let lock = NSLock()
     private var live: [Int64: LiveTask] = [:]
     /// Idempotency keys of requests that went past the limits: what each became (a generation,
@@ -264,37 +264,10 @@ final class GalleryGenerator: @unchecked Sendable {
 
     /// One job through the one scheduler; its end, or the error it stopped with.
     static func runOne(_ job: GenerationJob, _ run: GenerationRun, detach: Bool) async throws -> GenerationOutcome {
-        let ended = EndBox()
-        var run = run
-        run.detach = detach
-        _ = await run.run([job], concurrency: 1) { _, end in ended.end = end }
-        switch ended.end {
+        switch await run.runOne(job, detach: detach) {
         case .outcome(let outcome): return outcome
         case .failure(let message): throw SpendError(message: message, refused: false)
         case nil: throw SpendError(message: "the generation did not start (submitting had stopped)", refused: false)
         }
-    }
-}
-
-/// The end the scheduler reports for the one job (its report runs on the caller's task).
-private final class EndBox: @unchecked Sendable {
-    var end: GenerationJobEnd?
-}
-
-/// Runs one body at a time, in the order they came (an async mutex).
-actor SpendingGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-        }
-        return await body()
     }
 }

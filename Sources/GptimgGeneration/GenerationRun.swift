@@ -189,3 +189,20 @@ public struct GenerationRun: Sendable {
         }
     }
 }
+
+extension GenerationRun {
+    /// One job through the scheduler, as the MCP server and the gallery run a request: its end
+    /// (nil if submitting had already stopped). `detach` as the run's own: return once accepted.
+    public func runOne(_ job: GenerationJob, detach: Bool) async -> GenerationJobEnd? {
+        let ended = OneEnd()
+        var run = self
+        run.detach = detach
+        _ = await run.run([job], concurrency: 1) { _, end in ended.end = end }
+        return ended.end
+    }
+}
+
+/// The end the scheduler reports for the one job (its report runs on the caller's task).
+private final class OneEnd: @unchecked Sendable {
+    var end: GenerationJobEnd?
+}

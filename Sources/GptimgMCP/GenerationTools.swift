@@ -260,37 +260,10 @@ extension GptimgMCPServer {
 
     /// One job through the one scheduler; its end, or the error it stopped with.
     static func runOne(_ job: GenerationJob, _ run: GenerationRun, detach: Bool) async throws -> GenerationOutcome {
-        let ended = EndBox()
-        var run = run
-        run.detach = detach
-        _ = await run.run([job], concurrency: 1) { _, end in ended.end = end }
-        switch ended.end {
+        switch await run.runOne(job, detach: detach) {
         case .outcome(let outcome): return outcome
         case .failure(let message): throw ToolFailure(message)
         case nil: throw ToolFailure("the generation did not start (submitting had stopped)")
         }
-    }
-}
-
-/// The end the scheduler reports for the one job (its report runs on the caller's task).
-private final class EndBox: @unchecked Sendable {
-    var end: GenerationJobEnd?
-}
-
-/// Runs one body at a time, in the order they came (an async mutex).
-actor SerialGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-        }
-        return try await body()
     }
 }
