@@ -110,11 +110,17 @@ struct BrowserTests {
                     .record("rating", "document.getElementById('rating').dataset.rating"),
                     .record("fav", "document.getElementById('fav').className"),
                     .record("tags", "[...document.querySelectorAll('#tags .chip a')].map(a => a.textContent)"),
+                    // The helper every script POSTs with (app.js): a refusal is an answer, not a throw.
+                    .record("refused", "window.gptimg.postJSON('/api/image/999999/rating', {rating: 1})"),
                 ])
             #expect(result["status"] as? String == "Saved.")
             #expect(result["rating"] as? String == "4")
             #expect(result["fav"] as? String == "fav-toggle on")
             #expect(result["tags"] as? [String] == ["from-the-browser"])
+            let refused = result["refused"] as? [String: Any] ?? [:]
+            #expect(refused["ok"] as? Bool == false && refused["status"] as? Int == 404, "\(refused)")
+            let error = (refused["json"] as? [String: Any])?["error"] as? String
+            #expect(error?.contains("999999") == true && refused["message"] as? String == error, "\(refused)")
         }
         let image = try library.catalog.details([id])[0]
         #expect(image.image.rating == 4)
