@@ -21,7 +21,7 @@ struct BrowserTests {
         let hostile = try library.details(task: "gpt-image-2-HOSTILEHOSTILEHOSTILE")
         let gallery = Gallery(catalog: library.catalog, configuration: GalleryConfiguration(port: 0))
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
-        for name in ["grid.png", "search.png", "image.png"] {  // the check below sees this run's files
+        for name in ["grid.png", "search.png", "image.png"] { // the check below sees this run's files
             try? FileManager.default.removeItem(at: Self.screenshots.appendingPathComponent(name))
         }
         let pages = try await gallery.withRunning { running in

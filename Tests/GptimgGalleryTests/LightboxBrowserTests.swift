@@ -47,7 +47,8 @@ struct LightboxBrowserTests {
             catalog: library.catalog, configuration: GalleryConfiguration(port: 0, pageSize: Self.pageSize))
         try FileManager.default.createDirectory(at: BrowserTests.screenshots, withIntermediateDirectories: true)
         let result = try await gallery.withRunning { running in
-            try await DevTools.run(Self.script, arguments: [running.url, BrowserTests.screenshots.path, "\(parent),\(child)"])
+            try await DevTools.run(
+                Self.script, arguments: [running.url, BrowserTests.screenshots.path, "\(parent),\(child)"])
         }
         #expect(result["dialog"] as? [String] == ["dialog", "true", "Image viewer"])
         #expect(result["focusInside"] as? Bool == true)
@@ -97,100 +98,100 @@ struct LightboxBrowserTests {
 
     /// The whole session, after `DevTools.prelude`; its arguments: URL SCREENSHOTS "PARENT,CHILD".
     static let script = #"""
-            url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
-            result = {}
-            size(1400, 1000)
-            go(url)
-            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-            result["tilesAtOpen"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
-            click("#grid > li.tile:first-child > a")
-            wait("!document.getElementById('lightbox').hidden")
-            result["dialog"] = evaluate("(() => { const b = document.getElementById('lightbox'); \#
-            return [b.getAttribute('role'), b.getAttribute('aria-modal'), b.getAttribute('aria-label')]; })()")
-            result["focusInside"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-            # The cull: 1-5 stars, every sixth rejected, then the next image; 20 images.
-            for i in range(20):
-                key("x" if i % 6 == 5 else str(i % 6 + 1))
-                key("ArrowRight")
-            wait("document.querySelector('.lb-counter').textContent.startsWith('21 of')")
-            wait("document.getElementById('lightbox').dataset.pending === '0'")
-            result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
-            key("?")
-            result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
-            screenshot(shots + "/lightbox-keys.png")
-            key("Escape")
-            result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
-            result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")
-            inside = True
-            for _ in range(14):
-                key("Tab")
-                inside = inside and evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-            result["tabStayedInside"] = inside
-            evaluate("document.getElementById('lightbox').focus()")
-            key("t")
-            wait("document.activeElement && document.activeElement.matches('.lb-input input')")
-            type_text("keeper")
-            key("Enter")
-            key("f")
-            key("p")
-            wait("document.getElementById('lightbox').dataset.pending === '0'")
-            # A keystroke that fails says why: an image that is not there.
-            evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; t.dataset.realId = \#
-            t.dataset.id; t.dataset.id = '999999'; })()")
-            key("3")
-            wait("document.querySelector('.lb-toast').textContent.includes('999999')")
-            result["failure"] = evaluate("document.querySelector('.lb-toast').textContent")
-            result["failureIsError"] = evaluate("document.querySelector('.lb-toast').classList.contains('error')")
-            evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; \#
-            t.dataset.id = t.dataset.realId; })()")
-            key("ArrowLeft")
-            wait("document.querySelector('.lb-image').complete")
-            screenshot(shots + "/lightbox.png")
-            key("z")
-            result["zoomed"] = evaluate("document.getElementById('lightbox').classList.contains('actual')")
-            key("z")
-            key("Escape")
-            result["closed"] = evaluate("document.getElementById('lightbox').hidden")
-            result["focusBackOnTile"] = evaluate("document.activeElement.closest('li.tile') === \#
-            [...document.querySelectorAll('#grid > li.tile')][19]")
-            result["badges"] = evaluate("[...document.querySelectorAll('#grid > li.tile')][1]\#
-            .querySelector('.badges .stars').textContent")
-            # Ids and sizes: the toggle, remembered over a reload.
-            evaluate("window.scrollTo(0, 0)")
-            click("#show-info")
-            result["infoShown"] = evaluate("document.documentElement.classList.contains('show-info')")
-            go(url)
-            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-            result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
-            document.getElementById('show-info').checked")
-            screenshot(shots + "/grid-ids.png")
-            # D: the image viewed before, compared with this one. Opened from the keyboard alone.
-            evaluate("window.scrollTo(0, 0); document.querySelector('#grid > li.tile:first-child > a').focus()")
-            key("Enter")
-            wait("!document.getElementById('lightbox').hidden")
-            result["openedByEnter"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-            # The first image viewed has no parent: D says so, and the viewer stays.
-            key("d")
-            wait("document.querySelector('.lb-toast').textContent.startsWith('Cannot compare')")
-            result["noParent"] = evaluate("document.querySelector('.lb-toast').textContent")
+        url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
+        result = {}
+        size(1400, 1000)
+        go(url)
+        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        result["tilesAtOpen"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
+        click("#grid > li.tile:first-child > a")
+        wait("!document.getElementById('lightbox').hidden")
+        result["dialog"] = evaluate("(() => { const b = document.getElementById('lightbox'); \#
+        return [b.getAttribute('role'), b.getAttribute('aria-modal'), b.getAttribute('aria-label')]; })()")
+        result["focusInside"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+        # The cull: 1-5 stars, every sixth rejected, then the next image; 20 images.
+        for i in range(20):
+            key("x" if i % 6 == 5 else str(i % 6 + 1))
             key("ArrowRight")
-            key("d")
-            wait("location.pathname === '/compare' && !!document.getElementById('compare')")
-            result["compareURL"] = evaluate("location.pathname + location.search")
-            # Two variants: the prompt's difference is on the page.
-            go(url + "compare?ids=" + variants)
-            wait("!!document.getElementById('compare') && document.getElementById('compare').dataset.scale")
-            result["variantDiff"] = evaluate("[...document.querySelectorAll('#prompt-diff del, #prompt-diff ins')]\#
-            .map(e => e.textContent)")
-            wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
-            screenshot(shots + "/compare.png")
-            # A phone: 390 px wide.
-            size(390, 844, True)
-            go(url)
-            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-            click("#grid > li.tile:first-child > a")
-            wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
-            screenshot(shots + "/lightbox-phone.png")
-            finish(result)
-            """#
+        wait("document.querySelector('.lb-counter').textContent.startsWith('21 of')")
+        wait("document.getElementById('lightbox').dataset.pending === '0'")
+        result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
+        key("?")
+        result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
+        screenshot(shots + "/lightbox-keys.png")
+        key("Escape")
+        result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
+        result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")
+        inside = True
+        for _ in range(14):
+            key("Tab")
+            inside = inside and evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+        result["tabStayedInside"] = inside
+        evaluate("document.getElementById('lightbox').focus()")
+        key("t")
+        wait("document.activeElement && document.activeElement.matches('.lb-input input')")
+        type_text("keeper")
+        key("Enter")
+        key("f")
+        key("p")
+        wait("document.getElementById('lightbox').dataset.pending === '0'")
+        # A keystroke that fails says why: an image that is not there.
+        evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; t.dataset.realId = \#
+        t.dataset.id; t.dataset.id = '999999'; })()")
+        key("3")
+        wait("document.querySelector('.lb-toast').textContent.includes('999999')")
+        result["failure"] = evaluate("document.querySelector('.lb-toast').textContent")
+        result["failureIsError"] = evaluate("document.querySelector('.lb-toast').classList.contains('error')")
+        evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; \#
+        t.dataset.id = t.dataset.realId; })()")
+        key("ArrowLeft")
+        wait("document.querySelector('.lb-image').complete")
+        screenshot(shots + "/lightbox.png")
+        key("z")
+        result["zoomed"] = evaluate("document.getElementById('lightbox').classList.contains('actual')")
+        key("z")
+        key("Escape")
+        result["closed"] = evaluate("document.getElementById('lightbox').hidden")
+        result["focusBackOnTile"] = evaluate("document.activeElement.closest('li.tile') === \#
+        [...document.querySelectorAll('#grid > li.tile')][19]")
+        result["badges"] = evaluate("[...document.querySelectorAll('#grid > li.tile')][1]\#
+        .querySelector('.badges .stars').textContent")
+        # Ids and sizes: the toggle, remembered over a reload.
+        evaluate("window.scrollTo(0, 0)")
+        click("#show-info")
+        result["infoShown"] = evaluate("document.documentElement.classList.contains('show-info')")
+        go(url)
+        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
+        document.getElementById('show-info').checked")
+        screenshot(shots + "/grid-ids.png")
+        # D: the image viewed before, compared with this one. Opened from the keyboard alone.
+        evaluate("window.scrollTo(0, 0); document.querySelector('#grid > li.tile:first-child > a').focus()")
+        key("Enter")
+        wait("!document.getElementById('lightbox').hidden")
+        result["openedByEnter"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+        # The first image viewed has no parent: D says so, and the viewer stays.
+        key("d")
+        wait("document.querySelector('.lb-toast').textContent.startsWith('Cannot compare')")
+        result["noParent"] = evaluate("document.querySelector('.lb-toast').textContent")
+        key("ArrowRight")
+        key("d")
+        wait("location.pathname === '/compare' && !!document.getElementById('compare')")
+        result["compareURL"] = evaluate("location.pathname + location.search")
+        # Two variants: the prompt's difference is on the page.
+        go(url + "compare?ids=" + variants)
+        wait("!!document.getElementById('compare') && document.getElementById('compare').dataset.scale")
+        result["variantDiff"] = evaluate("[...document.querySelectorAll('#prompt-diff del, #prompt-diff ins')]\#
+        .map(e => e.textContent)")
+        wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
+        screenshot(shots + "/compare.png")
+        # A phone: 390 px wide.
+        size(390, 844, True)
+        go(url)
+        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        click("#grid > li.tile:first-child > a")
+        wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
+        screenshot(shots + "/lightbox-phone.png")
+        finish(result)
+        """#
 }
