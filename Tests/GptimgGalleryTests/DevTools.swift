@@ -34,7 +34,7 @@ enum Chromium {
 ///   failing with the page's state at the deadline; `poll` is the same without failing;
 /// - `click(selector, modifiers)`, `key(name, modifiers)`, `type_text(text)`: real input events
 ///   (`CTRL`, `SHIFT`, `ALT`); a click lands on the element's centre and fails if something covers it;
-/// - `size(width, height, mobile)`: the viewport (a phone's: touch, and twice the pixels);
+/// - `size(width, height, mobile, scale)`: the viewport (`mobile`: a phone's, with touch);
 ///   `screenshot(path, width, height, mobile)`: a picture, at another viewport if given;
 /// - `wait_file(folder, suffix)`: a finished download; `finish(result)`: the JSON the test gets.
 enum DevTools {
@@ -69,7 +69,7 @@ enum DevTools {
         /// Polls until the page has loaded and the expression is true (a deadline, never a fixed sleep).
         case wait(String, timeout: Double = 60)
         case record(String, String)
-        /// A screenshot at this viewport (`mobile`: a phone's, with touch and its scale).
+        /// A screenshot at this viewport (`mobile`: a phone's, with touch and twice the pixels).
         case screenshot(String, width: Int, height: Int, mobile: Bool)
 
         var json: [String: Any] {
@@ -178,11 +178,11 @@ enum DevTools {
                  % (json.dumps(address), ready))
         def dom():
             return wait("document.documentElement.outerHTML")
-        viewport = [1280, 900, False]
-        def size(width, height, mobile=False):
-            viewport[:] = [width, height, mobile]
+        viewport = [1280, 900, False, 1]
+        def size(width, height, mobile=False, scale=1):
+            viewport[:] = [width, height, mobile, scale]
             call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
-                 "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile}, session)
+                 "deviceScaleFactor": scale, "mobile": mobile}, session)
         def click(selector, modifiers=0):
             # The element's centre, scrolled into the middle of the window; the point must be the element's own.
             box = wait("(e => { if (!e) return null; e.scrollIntoView({block: 'center'}); \
@@ -209,9 +209,9 @@ enum DevTools {
         def type_text(text):
             call("Input.insertText", {"text": text}, session)
         SETTLED = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
-        def screenshot(path, width=None, height=None, mobile=False):
+        def screenshot(path, width=None, height=None, mobile=False, scale=1):
             before = list(viewport)
-            if width: size(width, height, mobile)
+            if width: size(width, height, mobile, scale)
             # The images in view have arrived (or 10 s passed), and the page has laid itself out.
             poll("[...document.images].every(i => i.complete || i.getBoundingClientRect().top > innerHeight)", 10)
             evaluate(SETTLED)
@@ -233,7 +233,7 @@ enum DevTools {
             results = {}
             for step in plan:
                 if "shot" in step:
-                    screenshot(step["shot"], step["width"], step["height"], step["mobile"])
+                    screenshot(step["shot"], step["width"], step["height"], step["mobile"], 2 if step["mobile"] else 1)
                 elif "record" in step:
                     results[step["record"]] = evaluate(body(step["eval"]))
                 elif "wait" in step:
