@@ -41,8 +41,43 @@ enum DevTools {
     /// Runs `steps` (python, after `prelude`) with `arguments` as its `sys.argv[1:]`, and returns
     /// what it passed to `finish`. A step that fails (a deadline, a covered click) throws with its
     /// reason and the page's state.
-    static func run(_ steps: String, arguments: [String] = [], seconds: Int = 300) async throws -> [String: Any] {
+    static func run(_ steps: String, arguments: [String] = [], seconds: Int = 600) async throws -> [String: Any] {
         let chromium = try Chromium.binary()
+        await gate.enter()
+        do {
+            let answer = try await session(chromium, steps, arguments, seconds)
+            await gate.leave()
+            return answer
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    /// One Chromium at a time in this process: on two cores, browsers started side by side (suites run
+    /// in parallel) only slow each other, until their waits pass their deadlines.
+    static let gate = Gate()
+
+    actor Gate {
+        private var busy = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func enter() async {
+            guard busy else {
+                busy = true
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func leave() {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+    }
+
+    private static func session(_ chromium: String, _ steps: String, _ arguments: [String], _ seconds: Int)
+        async throws -> [String: Any]
+    {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
         try Data((prelude + steps).utf8).write(to: script)
         defer { try? FileManager.default.removeItem(at: script) }
