@@ -164,12 +164,35 @@ enum StaticAssets {
         name: "app.js", contentType: "text/javascript; charset=utf-8",
         body: #"""
             "use strict";
-            // The gallery's only script: filters that apply on change, infinite scroll, and the image
-            // page's edits. Edits are POSTs with the per-start token (read from the page's meta tag)
-            // in X-Gptimg-Token; everything written to the page goes through textContent.
+            // The base script, loaded first: filters that apply on change, infinite scroll, the image
+            // page's edits, and `window.gptimg`, the one way every script of the gallery POSTs. POSTs
+            // carry the per-start token (read from the page's meta tag) in X-Gptimg-Token; everything
+            // written to the page goes through textContent.
             (function () {
               const meta = document.querySelector('meta[name="gptimg-token"]');
               const token = meta ? meta.content : "";
+
+              // A JSON POST with the token. Never throws: { ok, status, json, message }, where status is 0
+              // when the server did not answer, and message says what went wrong (the server's error, or
+              // the HTTP status), "" when ok.
+              async function postJSON(url, body) {
+                let response;
+                try {
+                  response = await fetch(url, {
+                    method: "POST",
+                    credentials: "same-origin",
+                    headers: { "Content-Type": "application/json", "X-Gptimg-Token": token },
+                    body: JSON.stringify(body),
+                  });
+                } catch (error) {
+                  const message = "The gallery is not answering: is gptimg serve still running?";
+                  return { ok: false, status: 0, json: null, message: message };
+                }
+                const json = await response.json().catch(() => null);
+                const message = response.ok ? "" : (json && json.error) || "HTTP " + response.status;
+                return { ok: response.ok, status: response.status, json: json, message: message };
+              }
+              window.gptimg = Object.freeze({ token: token, postJSON: postJSON });
 
               document.querySelectorAll(".filters select").forEach((select) => {
                 select.addEventListener("change", () => select.form.submit());
@@ -215,26 +238,14 @@ enum StaticAssets {
 
               async function post(what, body) {
                 say("Saving…");
-                let response;
-                try {
-                  response = await fetch("/api/image/" + encodeURIComponent(id) + "/" + what, {
-                    method: "POST",
-                    credentials: "same-origin",
-                    headers: { "Content-Type": "application/json", "X-Gptimg-Token": token },
-                    body: JSON.stringify(body),
-                  });
-                } catch (error) {
-                  say("The gallery is not answering: is gptimg serve still running?", true);
-                  return null;
-                }
-                const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
-                if (!response.ok) {
-                  say(data.error || "HTTP " + response.status, true);
+                const answer = await postJSON("/api/image/" + encodeURIComponent(id) + "/" + what, body);
+                if (!answer.ok) {
+                  say(answer.message, true);
                   return null;
                 }
                 say("Saved.");
-                render(data);
-                return data;
+                render(answer.json);
+                return answer.json;
               }
 
               function render(image) {

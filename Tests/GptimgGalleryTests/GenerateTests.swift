@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import GptimgAPI
 import GptimgCatalog
@@ -221,7 +220,7 @@ struct GenerateTests {
                 catalog: library.catalog, configuration: GalleryConfiguration(port: 0),
                 generating: Self.generating(simulator, maxCredits: 6))
             let result = try await gallery.withRunning { running in
-                try await GenerateDevTools.run(
+                try await DevTools.run(
                     running.url,
                     [
                         .wait("!!document.getElementById('prompt-bar')"),
@@ -324,7 +323,7 @@ struct GenerateTests {
                 catalog: library.catalog, configuration: GalleryConfiguration(port: 0),
                 generating: Self.generating(simulator))
             let result = try await gallery.withRunning { gallery in
-                try await GenerateDevTools.run(
+                try await DevTools.run(
                     gallery.url + "tasks",
                     [
                         .wait("!!document.getElementById('tasks')"),
@@ -369,7 +368,7 @@ struct GenerateTests {
                 catalog: library.catalog, configuration: GalleryConfiguration(port: 0),
                 generating: Self.generating(simulator))
             let result = try await gallery.withRunning { running in
-                try await GenerateDevTools.run(
+                try await DevTools.run(
                     running.url + "image/\(hills.image.id)",
                     [
                         .wait("!!document.getElementById('gen-rerun')"),
@@ -416,130 +415,4 @@ struct GenerateTests {
         let outcome = try await GalleryGenerator.runOne(job, run, detach: detach)
         return outcome.generation
     }
-}
-
-/// Headless Chromium driven over the GenerateDevTools protocol (a pipe, with python3, as
-/// `Chromium.clickThrough`): a list of steps run in one page, and what the `record` steps read.
-enum GenerateDevTools {
-    enum Step {
-        case eval(String)
-        /// Polls the expression until it is true (a deadline, never a fixed sleep).
-        case wait(String, timeout: Double = 20)
-        case record(String, String)
-        /// A screenshot at this viewport (`mobile`: a phone's, with touch and its scale).
-        case screenshot(String, width: Int, height: Int, mobile: Bool)
-
-        var json: [String: Any] {
-            switch self {
-            case .eval(let expression): ["eval": expression]
-            case .wait(let expression, let timeout): ["wait": expression, "timeout": timeout]
-            case .record(let name, let expression): ["record": name, "eval": expression]
-            case .screenshot(let path, let width, let height, let mobile):
-                ["shot": path, "width": width, "height": height, "mobile": mobile]
-            }
-        }
-    }
-
-    static func run(_ url: String, _ steps: [Step]) async throws -> [String: Any] {
-        let chromium = try Chromium.binary()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let script = folder.appendingPathComponent("drive.py")
-        let plan = folder.appendingPathComponent("steps.json")
-        try Data(driver.utf8).write(to: script)
-        try JSONSerialization.data(withJSONObject: steps.map(\.json)).write(to: plan)
-        let result = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        try ProcessRunner.run(["timeout", "200", "python3", script.path, url, chromium, plan.path])
-                    })
-            }
-        }
-        guard result.status == 0,
-            let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        else {
-            throw Chromium.Failure(
-                description: "the GenerateDevTools driver exited \(result.status): \(result.stdout.suffix(600)) "
-                    + "\(result.stderr.suffix(600))")
-        }
-        if let failure = object["failed"] as? String { throw Chromium.Failure(description: failure) }
-        return object
-    }
-
-    /// python3 SCRIPT URL CHROMIUM STEPS.json
-    static let driver = #"""
-        import base64, json, os, subprocess, sys, time, tempfile, shutil
-        url, chromium, plan = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
-        r3, w3 = os.pipe()
-        r4, w4 = os.pipe()
-        profile = tempfile.mkdtemp()
-        command = "exec %s --headless --no-sandbox --disable-gpu --hide-scrollbars --remote-debugging-pipe \#
-        --user-data-dir=%s about:blank 3<&%d 4>&%d" % (chromium, profile, r3, w4)
-        proc = subprocess.Popen(["bash", "-c", command], pass_fds=(r3, w4),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(r3); os.close(w4)
-        out = os.fdopen(w3, "wb"); inp = os.fdopen(r4, "rb")
-        buf = b""; next_id = [0]
-        def send(method, params=None, session=None):
-            next_id[0] += 1
-            msg = {"id": next_id[0], "method": method, "params": params or {}}
-            if session: msg["sessionId"] = session
-            out.write(json.dumps(msg).encode() + b"\0"); out.flush()
-            return next_id[0]
-        def call(method, params=None, session=None):
-            global buf
-            id_ = send(method, params, session)
-            while True:
-                while b"\0" not in buf:
-                    chunk = os.read(inp.fileno(), 1 << 20)
-                    if not chunk: raise SystemExit("chromium closed the pipe")
-                    buf += chunk
-                raw, buf = buf.split(b"\0", 1)
-                msg = json.loads(raw)
-                if msg.get("id") == id_: return msg
-        target = call("Target.createTarget", {"url": "about:blank"})["result"]["targetId"]
-        session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["result"]["sessionId"]
-        call("Runtime.enable", {}, session)
-        call("Page.enable", {}, session)
-        call("Emulation.setDeviceMetricsOverride",
-             {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session)
-        call("Page.navigate", {"url": url}, session)
-        def evaluate(expr):
-            r = call("Runtime.evaluate", {"expression": "(() => { " + ("return (" + expr + ");" if not ";" in expr \#
-        else expr) + " })()", "awaitPromise": True, "returnByValue": True}, session)
-            return r.get("result", {}).get("result", {}).get("value")
-        def wait(expr, timeout):
-            deadline = time.time() + timeout
-            while time.time() < deadline:
-                if evaluate("document.readyState === 'complete' && (" + expr + ")"): return True
-                time.sleep(0.05)
-            return False
-        results = {}
-        for step in plan:
-            if "shot" in step:
-                call("Emulation.setDeviceMetricsOverride", {"width": step["width"], "height": step["height"],
-                     "deviceScaleFactor": 2 if step["mobile"] else 1, "mobile": step["mobile"]}, session)
-                # Two animation frames: the page has laid itself out at the new size.
-                evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
-                shot = call("Page.captureScreenshot", {"format": "png"}, session)
-                open(step["shot"], "wb").write(base64.b64decode(shot["result"]["data"]))
-                call("Emulation.setDeviceMetricsOverride",
-                     {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session)
-            elif "record" in step:
-                results[step["record"]] = evaluate(step["eval"])
-            elif "wait" in step:
-                if not wait(step["wait"], step["timeout"]):
-                    results["failed"] = "timed out waiting for: " + step["wait"] + " (page: " + \#
-        str(evaluate("document.getElementById('gen-status') ? document.getElementById('gen-status').textContent \#
-        : document.title")) + ")"
-                    break
-            else:
-                evaluate(step["eval"])
-        print(json.dumps(results))
-        call("Browser.close")
-        proc.wait(timeout=10)
-        shutil.rmtree(profile, ignore_errors=True)
-        """#
 }

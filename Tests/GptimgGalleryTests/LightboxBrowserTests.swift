@@ -1,12 +1,11 @@
-import Dispatch
 import Foundation
 import GptimgCatalog
 import GptimgGallery
 import TestSupport
 import Testing
 
-/// Issue 18's lightbox and compare view in a real headless Chromium, driven over the LightboxDevTools
-/// protocol (real mouse clicks and key presses, as `BrowserTests` does it over a pipe): culling
+/// Issue 18's lightbox and compare view in a real headless Chromium, driven over the DevTools
+/// protocol (`DevTools`: real mouse clicks and key presses): culling
 /// with the keyboard across pages of the grid, the dialog's focus and keys, a failing keystroke's
 /// message, the ids-and-sizes toggle, and the compare view. The ratings are read back from the
 /// catalog file, not from the page. Screenshots go to `$TMPDIR/gptimg-gallery-screenshots/`.
@@ -48,9 +47,8 @@ struct LightboxBrowserTests {
             catalog: library.catalog, configuration: GalleryConfiguration(port: 0, pageSize: Self.pageSize))
         try FileManager.default.createDirectory(at: BrowserTests.screenshots, withIntermediateDirectories: true)
         let result = try await gallery.withRunning { running in
-            try await LightboxDevTools.run(
-                script: Self.script,
-                arguments: [running.url, BrowserTests.screenshots.path, "\(parent),\(child)"])
+            try await DevTools.run(
+                Self.script, arguments: [running.url, BrowserTests.screenshots.path, "\(parent),\(child)"])
         }
         #expect(result["dialog"] as? [String] == ["dialog", "true", "Image viewer"])
         #expect(result["focusInside"] as? Bool == true)
@@ -98,230 +96,102 @@ struct LightboxBrowserTests {
         }
     }
 
-    /// python3 SCRIPT URL SCREENSHOTS "PARENT,CHILD" CHROMIUM: the whole session, answering JSON.
-    static let script =
-        LightboxDevTools.prelude + #"""
-            url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
-            result = {}
-            size(1400, 1000)
-            go(url)
-            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-            result["tilesAtOpen"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
-            click("#grid > li.tile:first-child > a")
-            wait("!document.getElementById('lightbox').hidden")
-            result["dialog"] = evaluate("(() => { const b = document.getElementById('lightbox'); \#
-            return [b.getAttribute('role'), b.getAttribute('aria-modal'), b.getAttribute('aria-label')]; })()")
-            result["focusInside"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-            # The cull: 1-5 stars, every sixth rejected, then the next image; 20 images.
-            for i in range(20):
-                key("x" if i % 6 == 5 else str(i % 6 + 1))
-                key("ArrowRight")
-            wait("document.querySelector('.lb-counter').textContent.startsWith('21 of')")
-            wait("document.getElementById('lightbox').dataset.pending === '0'")
-            result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
-            key("?")
-            result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
-            screenshot(shots + "/lightbox-keys.png")
-            key("Escape")
-            result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
-            result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")
-            inside = True
-            for _ in range(14):
-                key("Tab")
-                inside = inside and evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-            result["tabStayedInside"] = inside
-            evaluate("document.getElementById('lightbox').focus()")
-            key("t")
-            wait("document.activeElement && document.activeElement.matches('.lb-input input')")
-            call("Input.insertText", {"text": "keeper"}, session)
-            key("Enter")
-            key("f")
-            key("p")
-            wait("document.getElementById('lightbox').dataset.pending === '0'")
-            # A keystroke that fails says why: an image that is not there.
-            evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; t.dataset.realId = \#
-            t.dataset.id; t.dataset.id = '999999'; })()")
-            key("3")
-            wait("document.querySelector('.lb-toast').textContent.includes('999999')")
-            result["failure"] = evaluate("document.querySelector('.lb-toast').textContent")
-            result["failureIsError"] = evaluate("document.querySelector('.lb-toast').classList.contains('error')")
-            evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; \#
-            t.dataset.id = t.dataset.realId; })()")
-            key("ArrowLeft")
-            wait("document.querySelector('.lb-image').complete")
-            screenshot(shots + "/lightbox.png")
-            key("z")
-            result["zoomed"] = evaluate("document.getElementById('lightbox').classList.contains('actual')")
-            key("z")
-            key("Escape")
-            result["closed"] = evaluate("document.getElementById('lightbox').hidden")
-            result["focusBackOnTile"] = evaluate("document.activeElement.closest('li.tile') === \#
-            [...document.querySelectorAll('#grid > li.tile')][19]")
-            result["badges"] = evaluate("[...document.querySelectorAll('#grid > li.tile')][1]\#
-            .querySelector('.badges .stars').textContent")
-            # Ids and sizes: the toggle, remembered over a reload.
-            evaluate("window.scrollTo(0, 0)")
-            click("#show-info")
-            result["infoShown"] = evaluate("document.documentElement.classList.contains('show-info')")
-            go(url)
-            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-            result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
-            document.getElementById('show-info').checked")
-            screenshot(shots + "/grid-ids.png")
-            # D: the image viewed before, compared with this one. Opened from the keyboard alone.
-            evaluate("window.scrollTo(0, 0); document.querySelector('#grid > li.tile:first-child > a').focus()")
-            key("Enter")
-            wait("!document.getElementById('lightbox').hidden")
-            result["openedByEnter"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
-            # The first image viewed has no parent: D says so, and the viewer stays.
-            key("d")
-            wait("document.querySelector('.lb-toast').textContent.startsWith('Cannot compare')")
-            result["noParent"] = evaluate("document.querySelector('.lb-toast').textContent")
+    /// The whole session, after `DevTools.prelude`; its arguments: URL SCREENSHOTS "PARENT,CHILD".
+    static let script = #"""
+        url, shots, variants = sys.argv[1], sys.argv[2], sys.argv[3]
+        result = {}
+        size(1400, 1000)
+        go(url)
+        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        result["tilesAtOpen"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
+        click("#grid > li.tile:first-child > a")
+        wait("!document.getElementById('lightbox').hidden")
+        result["dialog"] = evaluate("(() => { const b = document.getElementById('lightbox'); \#
+        return [b.getAttribute('role'), b.getAttribute('aria-modal'), b.getAttribute('aria-label')]; })()")
+        result["focusInside"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+        # The cull: 1-5 stars, every sixth rejected, then the next image; 20 images.
+        for i in range(20):
+            key("x" if i % 6 == 5 else str(i % 6 + 1))
             key("ArrowRight")
-            key("d")
-            wait("location.pathname === '/compare' && !!document.getElementById('compare')")
-            result["compareURL"] = evaluate("location.pathname + location.search")
-            # Two variants: the prompt's difference is on the page.
-            go(url + "compare?ids=" + variants)
-            wait("!!document.getElementById('compare') && document.getElementById('compare').dataset.scale")
-            result["variantDiff"] = evaluate("[...document.querySelectorAll('#prompt-diff del, #prompt-diff ins')]\#
-            .map(e => e.textContent)")
-            wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
-            screenshot(shots + "/compare.png")
-            # A phone: 390 px wide.
-            size(390, 844, True)
-            go(url)
-            wait("document.querySelectorAll('#grid > li.tile').length >= 5")
-            click("#grid > li.tile:first-child > a")
-            wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
-            screenshot(shots + "/lightbox-phone.png")
-            finish(result)
-            """#
-}
-
-/// A LightboxDevTools-protocol session in python3 over `--remote-debugging-pipe` (as `Chromium`'s
-/// `clickThrough`), with helpers the scripts share: navigate, wait on a condition with a
-/// deadline, real mouse clicks and key presses, screenshots, the viewport's size.
-enum LightboxDevTools {
-    static func run(script: String, arguments: [String]) async throws -> [String: Any] {
-        let chromium = try Chromium.binary()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
-        try Data(script.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let result = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        try ProcessRunner.run(["timeout", "240", "python3", file.path, chromium] + arguments)
-                    })
-            }
-        }
-        guard result.status == 0,
-            let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        else {
-            throw Chromium.Failure(
-                description:
-                    """
-                    the LightboxDevTools script exited \(result.status): \(result.stdout.suffix(600)) \
-                    \(result.stderr.suffix(1200))
-                    """
-            )
-        }
-        return object
-    }
-
-    /// argv[1] is Chromium; the script's own arguments follow (its `sys.argv[1:]` after the shift).
-    static let prelude = #"""
-        import base64, json, os, shutil, subprocess, sys, tempfile, time
-        chromium = sys.argv.pop(1)
-        r3, w3 = os.pipe()
-        r4, w4 = os.pipe()
-        profile = tempfile.mkdtemp()
-        command = "exec %s --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \#
-        --remote-debugging-pipe --user-data-dir=%s about:blank 3<&%d 4>&%d" % (chromium, profile, r3, w4)
-        proc = subprocess.Popen(["bash", "-c", command], pass_fds=(r3, w4),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(r3); os.close(w4)
-        out = os.fdopen(w3, "wb"); inp = os.fdopen(r4, "rb")
-        buf = b""; next_id = [0]
-        def send(method, params=None, session=None):
-            next_id[0] += 1
-            msg = {"id": next_id[0], "method": method, "params": params or {}}
-            if session: msg["sessionId"] = session
-            out.write(json.dumps(msg).encode() + b"\0"); out.flush()
-            return next_id[0]
-        def recv_until(id_):
-            global buf
-            while True:
-                while b"\0" not in buf:
-                    chunk = os.read(inp.fileno(), 1 << 20)
-                    if not chunk: raise SystemExit("chromium closed the pipe")
-                    buf += chunk
-                raw, buf = buf.split(b"\0", 1)
-                msg = json.loads(raw)
-                if msg.get("id") == id_: return msg
-        def call(method, params=None, session=None):
-            answer = recv_until(send(method, params, session))
-            if "error" in answer: raise SystemExit("%s: %s" % (method, answer["error"]))
-            return answer
-        target = call("Target.createTarget", {"url": "about:blank"})["result"]["targetId"]
-        session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["result"]["sessionId"]
-        call("Runtime.enable", {}, session)
-        call("Page.enable", {}, session)
-        def evaluate(expr):
-            r = recv_until(send("Runtime.evaluate", {"expression": expr, "awaitPromise": True,
-                                                     "returnByValue": True}, session))
-            # No execution context while a page navigates: None, and callers wait.
-            return r.get("result", {}).get("result", {}).get("value")
-        def wait(expr, seconds=20):
-            deadline = time.time() + seconds
-            while time.time() < deadline:
-                if evaluate(expr): return
-                time.sleep(0.03)
-            state = evaluate("JSON.stringify({url: location.href, counter: (document.querySelector('.lb-counter') \#
-        || {}).textContent, toast: (document.querySelector('.lb-toast') || {}).textContent, tiles: \#
-        document.querySelectorAll('#grid > li.tile').length, more: !!document.getElementById('next')})")
-            raise SystemExit("timed out waiting for: %s; the page: %s" % (expr, state))
-        def go(address):
-            evaluate("window.gptimgOldPage = true")
-            call("Page.navigate", {"url": address}, session)
-            wait("document.readyState === 'complete' && !window.gptimgOldPage && location.href === %s"
-                 % json.dumps(address))
-        def size(width, height, mobile=False):
-            call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
-                 "deviceScaleFactor": 1, "mobile": mobile}, session)
-        def click(selector):
-            # Scrolled to the bottom of the window, clear of the sticky header; the point is checked to
-            # be the element's own.
-            box = evaluate("(() => { const e = document.querySelector(%s); e.scrollIntoView({block: 'end'}); \#
-        const r = e.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.bottom - Math.min(r.height / 2, 12); \#
-        const hit = document.elementFromPoint(x, y); return e.contains(hit) ? [x, y] : null; })()"
-                           % json.dumps(selector))
-            if not box: raise SystemExit("cannot click %s: something covers it" % selector)
-            for kind in ("mousePressed", "mouseReleased"):
-                call("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",
-                     "clickCount": 1}, session)
-        codes = {"ArrowRight": 39, "ArrowLeft": 37, "Escape": 27, "Tab": 9, "Enter": 13, "?": 191}
-        def key(name):
-            text = name if len(name) == 1 else ("\r" if name == "Enter" else "")
-            vk = codes.get(name) or ord(name.upper())
-            modifiers = 8 if name == "?" else 0
-            code = {"?": "Slash"}.get(name, ("Digit" + name) if name.isdigit() else
-                                      ("Key" + name.upper()) if len(name) == 1 else name)
-            down = {"type": "keyDown" if text else "rawKeyDown", "key": name, "code": code,
-                    "windowsVirtualKeyCode": vk, "modifiers": modifiers}
-            if text: down["text"] = text
-            call("Input.dispatchKeyEvent", down, session)
-            call("Input.dispatchKeyEvent", {"type": "keyUp", "key": name, "code": code,
-                 "windowsVirtualKeyCode": vk, "modifiers": modifiers}, session)
-        def screenshot(path):
-            data = call("Page.captureScreenshot", {"format": "png"}, session)["result"]["data"]
-            with open(path, "wb") as f: f.write(base64.b64decode(data))
-        def finish(result):
-            print(json.dumps(result))
-            call("Browser.close")
-            proc.wait(timeout=10)
-            shutil.rmtree(profile, ignore_errors=True)
-
+        wait("document.querySelector('.lb-counter').textContent.startsWith('21 of')")
+        wait("document.getElementById('lightbox').dataset.pending === '0'")
+        result["counterAfterCull"] = evaluate("document.querySelector('.lb-counter').textContent")
+        key("?")
+        result["helpShown"] = evaluate("!document.getElementById('lb-help').hidden")
+        screenshot(shots + "/lightbox-keys.png")
+        key("Escape")
+        result["helpClosedByEsc"] = evaluate("document.getElementById('lb-help').hidden")
+        result["stillOpenAfterHelp"] = evaluate("!document.getElementById('lightbox').hidden")
+        inside = True
+        for _ in range(14):
+            key("Tab")
+            inside = inside and evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+        result["tabStayedInside"] = inside
+        evaluate("document.getElementById('lightbox').focus()")
+        key("t")
+        wait("document.activeElement && document.activeElement.matches('.lb-input input')")
+        type_text("keeper")
+        key("Enter")
+        key("f")
+        key("p")
+        wait("document.getElementById('lightbox').dataset.pending === '0'")
+        # A keystroke that fails says why: an image that is not there.
+        evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; t.dataset.realId = \#
+        t.dataset.id; t.dataset.id = '999999'; })()")
+        key("3")
+        wait("document.querySelector('.lb-toast').textContent.includes('999999')")
+        result["failure"] = evaluate("document.querySelector('.lb-toast').textContent")
+        result["failureIsError"] = evaluate("document.querySelector('.lb-toast').classList.contains('error')")
+        evaluate("(() => { const t = [...document.querySelectorAll('#grid > li.tile')][20]; \#
+        t.dataset.id = t.dataset.realId; })()")
+        key("ArrowLeft")
+        wait("document.querySelector('.lb-image').complete")
+        screenshot(shots + "/lightbox.png")
+        key("z")
+        result["zoomed"] = evaluate("document.getElementById('lightbox').classList.contains('actual')")
+        key("z")
+        key("Escape")
+        result["closed"] = evaluate("document.getElementById('lightbox').hidden")
+        result["focusBackOnTile"] = evaluate("document.activeElement.closest('li.tile') === \#
+        [...document.querySelectorAll('#grid > li.tile')][19]")
+        result["badges"] = evaluate("[...document.querySelectorAll('#grid > li.tile')][1]\#
+        .querySelector('.badges .stars').textContent")
+        # Ids and sizes: the toggle, remembered over a reload.
+        evaluate("window.scrollTo(0, 0)")
+        click("#show-info")
+        result["infoShown"] = evaluate("document.documentElement.classList.contains('show-info')")
+        go(url)
+        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        result["infoRemembered"] = evaluate("document.documentElement.classList.contains('show-info') && \#
+        document.getElementById('show-info').checked")
+        screenshot(shots + "/grid-ids.png")
+        # D: the image viewed before, compared with this one. Opened from the keyboard alone.
+        evaluate("window.scrollTo(0, 0); document.querySelector('#grid > li.tile:first-child > a').focus()")
+        key("Enter")
+        wait("!document.getElementById('lightbox').hidden")
+        result["openedByEnter"] = evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+        # The first image viewed has no parent: D says so, and the viewer stays.
+        key("d")
+        wait("document.querySelector('.lb-toast').textContent.startsWith('Cannot compare')")
+        result["noParent"] = evaluate("document.querySelector('.lb-toast').textContent")
+        key("ArrowRight")
+        key("d")
+        wait("location.pathname === '/compare' && !!document.getElementById('compare')")
+        result["compareURL"] = evaluate("location.pathname + location.search")
+        # Two variants: the prompt's difference is on the page.
+        go(url + "compare?ids=" + variants)
+        wait("!!document.getElementById('compare') && document.getElementById('compare').dataset.scale")
+        result["variantDiff"] = evaluate("[...document.querySelectorAll('#prompt-diff del, #prompt-diff ins')]\#
+        .map(e => e.textContent)")
+        wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
+        screenshot(shots + "/compare.png")
+        # A phone: 390 px wide.
+        size(390, 844, True)
+        go(url)
+        wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        click("#grid > li.tile:first-child > a")
+        wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
+        screenshot(shots + "/lightbox-phone.png")
+        finish(result)
         """#
 }

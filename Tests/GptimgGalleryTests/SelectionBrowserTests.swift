@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import GptimgCatalog
 import GptimgGallery
@@ -26,8 +25,7 @@ struct SelectionBrowserTests {
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
         let gallery = Gallery(catalog: library.catalog, configuration: GalleryConfiguration(port: 0))
         let result = try await gallery.withRunning { running in
-            try await DevTools.run(
-                Self.script, arguments: [running.url, downloads.path, shots.path])
+            try await DevTools.run(Self.script, arguments: [running.url, downloads.path, shots.path])
         }
         func value(_ key: String) -> Any? { result[key] }
 
@@ -86,16 +84,16 @@ struct SelectionBrowserTests {
         }
     }
 
-    /// The steps, after `DevTools.prelude`: `tile(i)` is the i-th tile of the grid, `click(selector
-    /// or element, modifiers)` a real mouse click at its centre, `wait(expression)` polls.
+    /// The steps, after `DevTools.prelude` (its helpers: `click(selector, modifiers)` a real mouse
+    /// click at the element's centre, `wait(expression)` polls); arguments: URL DOWNLOADS SCREENSHOTS.
     static let script = #"""
-        url, downloads, shots = sys.argv[2], sys.argv[3], sys.argv[4]
+        url, downloads, shots = sys.argv[1:4]
         out = {}
         call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
         def fresh(path, ready="!!document.getElementById('select-bar')"):
-            goto(url.rstrip("/") + path, ready)
+            go(url.rstrip("/") + path, ready)
             evaluate("window.__confirms = []; window.confirm = (m) => { window.__confirms.push(m); return true; }; 1")
-        viewport(1400, 1000)
+        size(1400, 1000)
         fresh("/")
         click("#grid > li.tile:nth-child(1) > .select-box")
         click("#grid > li.tile:nth-child(2) img", CTRL)
@@ -130,9 +128,11 @@ struct SelectionBrowserTests {
         wait("document.getElementById('select-undo') || null")
         out["afterDelete"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
         out["deleteStatus"] = evaluate("document.getElementById('select-status').textContent")
+        evaluate("window.gptimgOldPage = true")
         click("#select-undo")
-        time.sleep(0.3)
-        wait("document.readyState === 'complete' && document.querySelectorAll('#grid > li.tile').length === 25 || null")
+        # Undo reloads the page: the new one, with every tile back.
+        wait("document.readyState === 'complete' && !window.gptimgOldPage" \
+            + " && document.querySelectorAll('#grid > li.tile').length === 25")
         out["afterUndo"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
 
         fresh("/collections", "!!document.getElementById('collection-create')")
@@ -165,131 +165,12 @@ struct SelectionBrowserTests {
         wait("document.getElementById('select-status').textContent.startsWith('Removed') || null")
         out["summerTiles"] = evaluate("document.querySelectorAll('#grid > li.tile').length")
 
-        viewport(390, 844, True)
+        size(390, 844, True)
         fresh("/")
         for n in (1, 2, 4):
             click("#grid > li.tile:nth-child(%d) > .select-box" % n)
         out["phoneCount"] = evaluate("document.getElementById('select-count').textContent")
         screenshot(shots + "/phone-selection.png")
-        print(json.dumps(out))
-        """#
-}
-
-/// Chromium's DevTools protocol over a pipe, from python3 (no WebSocket library needed): a
-/// prelude of helpers, then a test's steps.
-enum DevTools {
-    static func run(_ steps: String, arguments: [String]) async throws -> [String: Any] {
-        let chromium = try Chromium.binary()
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
-        try Data((prelude + steps + epilogue).utf8).write(to: script)
-        defer { try? FileManager.default.removeItem(at: script) }
-        let command = ["timeout", "600", "python3", script.path, chromium] + arguments
-        let result = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try ProcessRunner.run(command) }) }
-        }
-        let lastLine = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        guard result.status == 0,
-            let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any]
-        else {
-            throw Chromium.Failure(
-                description: "the DevTools script exited \(result.status): \(result.stdout.suffix(600)) "
-                    + "\(result.stderr.suffix(1500))")
-        }
-        return object
-    }
-
-    /// python3 SCRIPT CHROMIUM ARGS…: starts Chromium with `--remote-debugging-pipe` (fd 3 in,
-    /// fd 4 out, NUL-separated messages) and defines the helpers the steps use.
-    static let prelude = #"""
-        import base64, json, os, subprocess, sys, time, tempfile, shutil
-        r3, w3 = os.pipe()
-        r4, w4 = os.pipe()
-        profile = tempfile.mkdtemp()
-        command = "exec %s --headless --no-sandbox --disable-gpu --hide-scrollbars --remote-debugging-pipe \
-        --user-data-dir=%s about:blank 3<&%d 4>&%d" % (sys.argv[1], profile, r3, w4)
-        proc = subprocess.Popen(["bash", "-c", command], pass_fds=(r3, w4),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(r3); os.close(w4)
-        out_pipe = os.fdopen(w3, "wb"); in_pipe = os.fdopen(r4, "rb")
-        buf = b""; next_id = [0]
-        CTRL, SHIFT, ALT = 2, 8, 1
-        def send(method, params=None, session=None):
-            next_id[0] += 1
-            msg = {"id": next_id[0], "method": method, "params": params or {}}
-            if session: msg["sessionId"] = session
-            out_pipe.write(json.dumps(msg).encode() + b"\0"); out_pipe.flush()
-            return next_id[0]
-        def recv_until(id_):
-            global buf
-            while True:
-                while b"\0" not in buf:
-                    chunk = os.read(in_pipe.fileno(), 1 << 20)
-                    if not chunk: raise SystemExit("chromium closed the pipe")
-                    buf += chunk
-                raw, buf = buf.split(b"\0", 1)
-                msg = json.loads(raw)
-                if msg.get("id") == id_: return msg
-        def call(method, params=None, session=None):
-            return recv_until(send(method, params, session))
-        target = call("Target.createTarget", {"url": "about:blank"})["result"]["targetId"]
-        session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["result"]["sessionId"]
-        call("Runtime.enable", {}, session)
-        call("Page.enable", {}, session)
-        def page(method, params=None):
-            return call(method, params, session)
-        def evaluate(expr):
-            r = page("Runtime.evaluate", {"expression": expr, "awaitPromise": True, "returnByValue": True})
-            return r.get("result", {}).get("result", {}).get("value")
-        def wait(expr, seconds=90):  # generous: the whole suite shares two cores with several browsers
-            deadline = time.time() + seconds
-            while time.time() < deadline:
-                value = evaluate(expr)
-                if value is not None and value is not False: return value
-                time.sleep(0.05)
-            raise SystemExit("timed out waiting for: " + expr + " page: " + str(evaluate("location.href")) \
-                + " status: " + str(evaluate("(document.getElementById('select-status') || {}).textContent")))
-        def goto(address, ready):
-            page("Page.navigate", {"url": address})
-            time.sleep(0.1)
-            wait("document.readyState === 'complete' && location.href === " + json.dumps(address) + " && " + ready)
-        def viewport(width, height, mobile=False):
-            page("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                        "mobile": mobile})
-        def click(selector, modifiers=0):
-            box = wait("(e => { if (!e) return null; e.scrollIntoView({block: 'center'}); const r = \
-        e.getBoundingClientRect(); return r.width ? [r.x + r.width / 2, r.y + r.height / 2] : null; })" \
-                + "(document.querySelector(" \
-                + json.dumps(selector) + "))")
-            for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-                page("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",
-                                                  "clickCount": 1, "modifiers": modifiers})
-            time.sleep(0.05)
-        def key(name, modifiers=0):
-            codes = {"Escape": 27, "ArrowDown": 40, "ArrowUp": 38}
-            for kind in ("rawKeyDown", "keyUp"):
-                page("Input.dispatchKeyEvent", {"type": kind, "key": name, "code": name, "modifiers": modifiers,
-                                                "windowsVirtualKeyCode": codes[name]})
-            time.sleep(0.05)
-        def screenshot(path):
-            time.sleep(0.2)
-            data = page("Page.captureScreenshot", {"format": "png"})["result"]["data"]
-            with open(path, "wb") as f: f.write(base64.b64decode(data))
-        def wait_file(folder, seconds=90):
-            deadline = time.time() + seconds
-            while time.time() < deadline:
-                names = [n for n in os.listdir(folder) if n.endswith(".zip")]
-                partial = [n for n in os.listdir(folder) if n.endswith(".crdownload")]
-                if names and not partial: return names[0]
-                time.sleep(0.05)
-            raise SystemExit("no download in " + folder + ": " + str(os.listdir(folder)) + " page: " \
-                + str(evaluate("location.href + ' ' + document.title + ' ' + document.body.innerText.slice(0, 300)")))
-
-        """#
-
-    static let epilogue = #"""
-
-        call("Browser.close")
-        proc.wait(timeout=10)
-        shutil.rmtree(profile, ignore_errors=True)
+        finish(out)
         """#
 }

@@ -11,8 +11,6 @@ extension StaticAssets {
         body: #"""
             "use strict";
             (function () {
-              const meta = document.querySelector('meta[name="gptimg-token"]');
-              const token = meta ? meta.content : "";
               const $ = (id) => document.getElementById(id);
               const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
 
@@ -29,16 +27,13 @@ extension StaticAssets {
                 return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
               }
 
+              // app.js's POST; a refusal throws its reason, for the caller's status line.
               async function post(url, body) {
-                const response = await fetch(url, {
-                  method: "POST", credentials: "same-origin",
-                  headers: { "Content-Type": "application/json", "X-Gptimg-Token": token },
-                  body: JSON.stringify(body),
-                });
-                let json = null;
-                try { json = await response.json(); } catch (error) { json = null; }
-                if (!response.ok) throw new Error((json && json.error) || "the gallery answered " + response.status);
-                return json;
+                const answer = await window.gptimg.postJSON(url, body);
+                if (answer.ok) return answer.json;
+                const json = answer.json;
+                throw new Error(answer.status === 0 ? answer.message
+                  : (json && json.error) || "the gallery answered " + answer.status);
               }
 
               // The limits and the last balance, under the prompt bar's cost.

@@ -112,9 +112,6 @@ enum LightboxAssets {
             // image page's own POSTs (/api/image/ID/rating|favorite|pick|tags|collections) with the per-start
             // token, one at a time in the order they were typed; text reaches the page only as textContent.
             (function () {
-              const meta = document.querySelector('meta[name="gptimg-token"]');
-              const token = meta ? meta.content : "";
-
               // Ids and sizes on the tiles: a class on <html>, remembered in localStorage.
               const infoKey = "gptimg.showInfo";
               function remembered() {
@@ -414,27 +411,16 @@ enum LightboxAssets {
 
               async function send(tile, what, body, done) {
                 const id = tile.dataset.id;
-                let response;
-                try {
-                  response = await fetch("/api/image/" + encodeURIComponent(id) + "/" + what, {
-                    method: "POST",
-                    credentials: "same-origin",
-                    headers: { "Content-Type": "application/json", "X-Gptimg-Token": token },
-                    body: JSON.stringify(body),
-                  });
-                } catch (error) {
+                const answer = await window.gptimg.postJSON("/api/image/" + encodeURIComponent(id) + "/" + what, body);
+                if (!answer.ok) {
                   tile.lbFav = undefined;
                   tile.lbPick = undefined;
-                  say("#" + id + " not saved: the gallery is not answering (is gptimg serve still running?)", true);
+                  const why = answer.status === 0
+                    ? "the gallery is not answering (is gptimg serve still running?)" : answer.message;
+                  say("#" + id + " not saved: " + why, true);
                   return;
                 }
-                const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
-                if (!response.ok) {
-                  tile.lbFav = undefined;
-                  tile.lbPick = undefined;
-                  say("#" + id + " not saved: " + (data.error || "HTTP " + response.status), true);
-                  return;
-                }
+                const data = answer.json;
                 update(tile, data);
                 if (tile === current) render();
                 say("#" + id + ": " + done(data));

@@ -13,25 +13,9 @@ extension StaticAssets {
             // opens the image or the lightbox); Esc clears the selection unless something else (the
             // lightbox) took it first.
             (function () {
-              const meta = document.querySelector('meta[name="gptimg-token"]');
-              const token = meta ? meta.content : "";
-
-              async function api(path, body) {
-                let response;
-                try {
-                  response = await fetch(path, {
-                    method: "POST",
-                    credentials: "same-origin",
-                    headers: { "Content-Type": "application/json", "X-Gptimg-Token": token },
-                    body: JSON.stringify(body),
-                  });
-                } catch (error) {
-                  const message = "The gallery is not answering: is gptimg serve still running?";
-                  return { ok: false, status: 0, data: { error: message } };
-                }
-                const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
-                return { ok: response.ok, status: response.status, data: data };
-              }
+              // app.js's token and POST ({ ok, status, json, message }).
+              const token = window.gptimg.token;
+              const api = window.gptimg.postJSON;
 
               function make(tag, properties, ...children) {
                 const element = document.createElement(tag);
@@ -77,10 +61,10 @@ extension StaticAssets {
                   if (!to || to === name) { showForm(false); return; }
                   report(status, "Renaming…");
                   const result = await api("/api/collections/rename", { name: name, to: to });
-                  if (!result.ok) { report(status, result.data.error, true); return; }
+                  if (!result.ok) { report(status, result.message, true); return; }
                   if (box.classList.contains("heading")) {
                     // This page's address names the collection: go to the new one.
-                    location.assign(result.data.path + (location.pathname.endsWith("/arrange") ? "/arrange" : ""));
+                    location.assign(result.json.path + (location.pathname.endsWith("/arrange") ? "/arrange" : ""));
                   } else {
                     location.reload();
                   }
@@ -89,7 +73,7 @@ extension StaticAssets {
                   if (!window.confirm("Delete the collection “" + name + "”? Its images stay in the library.")) return;
                   report(status, "Deleting…");
                   const result = await api("/api/collections/delete", { name: name });
-                  if (!result.ok) { report(status, result.data.error, true); return; }
+                  if (!result.ok) { report(status, result.message, true); return; }
                   if (box.classList.contains("heading")) location.assign("/collections");
                   else box.closest("li").remove();
                 });
@@ -107,7 +91,7 @@ extension StaticAssets {
                   report(status, "Creating…");
                   const body = query ? { name: name, query: query } : { name: name };
                   const result = await api("/api/collections/create", body);
-                  if (!result.ok) { report(status, result.data.error, true); return; }
+                  if (!result.ok) { report(status, result.message, true); return; }
                   location.reload();
                 });
               }
@@ -126,10 +110,10 @@ extension StaticAssets {
                   const body = { name: name, image: Number(item.dataset.id), to: to };
                   const result = await api("/api/collections/move", body);
                   busy = false;
-                  if (!result.ok) { report(status, result.data.error, true); return; }
+                  if (!result.ok) { report(status, result.message, true); return; }
                   // The server's order is the truth: the list is redrawn in it.
                   const byID = new Map([...arrange.children].map((row) => [row.dataset.id, row]));
-                  arrange.append(...result.data.order.map((id) => byID.get(String(id))).filter(Boolean));
+                  arrange.append(...result.json.order.map((id) => byID.get(String(id))).filter(Boolean));
                   [...arrange.children].forEach((row, index) => {
                     row.querySelector(".place").textContent = String(index + 1);
                   });
@@ -398,12 +382,12 @@ extension StaticAssets {
                 if (n > 20 && !window.confirm(verb + " " + plural(n, "image") + "?")) return null;
                 say("Working…");
                 let result = await api("/api/bulk/" + action, Object.assign({}, body, target(), { confirm: n > 20 }));
-                if (result.status === 409 && result.data.confirm) {
-                  if (!window.confirm(result.data.error)) { say("Nothing changed."); return null; }
+                if (result.status === 409 && result.json && result.json.confirm) {
+                  if (!window.confirm(result.message)) { say("Nothing changed."); return null; }
                   result = await api("/api/bulk/" + action, Object.assign({}, body, target(), { confirm: true }));
                 }
-                if (!result.ok) { say(result.data.error || "HTTP " + result.status, true); return null; }
-                return result.data;
+                if (!result.ok) { say(result.message, true); return null; }
+                return result.json;
               }
 
               function loaded(ids) {
@@ -502,8 +486,8 @@ extension StaticAssets {
                     undo.disabled = true;
                     say("Restoring…");
                     const result = await api("/api/bulk/restore", { ids: data.ids });
-                    if (!result.ok) { say(result.data.error, true); return; }
-                    say("Restored " + plural(result.data.count, "image") + ".");
+                    if (!result.ok) { say(result.message, true); return; }
+                    say("Restored " + plural(result.json.count, "image") + ".");
                     location.reload();
                   });
                   say("Moved " + plural(data.count, "image") + " to the trash.", false, undo);
