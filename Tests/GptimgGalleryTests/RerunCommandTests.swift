@@ -2,6 +2,7 @@ import Foundation
 import GptimgAPI
 import GptimgCatalog
 import GptimgGallery
+import GptimgSupport
 import TestSupport
 import Testing
 
@@ -21,11 +22,15 @@ struct RerunCommandTests {
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let recorder = bin.appendingPathComponent("gptimg")
-        try #"""
-        #!/bin/sh
-        for word in "$@"; do printf '%s\0' "$word"; done > "$GPTIMG_WORDS"
-        """#.write(to: recorder, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: recorder.path)
+        // Written with O_CLOEXEC (AtomicFile): Foundation's write left the file's descriptor open
+        // in every process another test spawned meanwhile (a gptimg, a Chromium), and exec of a
+        // file still open for writing fails with ETXTBSY: the shell's exit 126, now and then.
+        try AtomicFile.write(
+            Array(
+                #"""
+                #!/bin/sh
+                for word in "$@"; do printf '%s\0' "$word"; done > "$GPTIMG_WORDS"
+                """#.utf8), to: recorder.path, durable: false, mode: 0o755)
         let wordsFile = sandbox.appendingPathComponent("words").path
         let result = try ProcessRunner.run(
             [shell, "-c", "cd \(ShellCommand.quote(work.path)) && " + line],
