@@ -104,7 +104,7 @@ echo "wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2); catalog copy of $source_libr
     "server peak RSS $rss"
 printf '%-58s %9s %9s %9s %7s  %s\n' figure "p50 ms" "p95 ms" "max ms" n target
 while IFS='|' read -r name values; do
-    get() { echo "$values" | grep -o "$1=[0-9.]*" | cut -d= -f2; }
+    get() { echo "$values" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
     p95=$(get p95_ms)
     n=$(get n)
     [[ -n $n ]] || n=$(get requests)
