@@ -267,6 +267,10 @@ struct GenerateTests {
                                 + ".map(i => i.complete && i.naturalWidth > 0)"),
                         .record("status", "document.getElementById('gen-status').textContent"),
                         .record("total", "document.getElementById('total').textContent"),
+                        // The summary's download button counts the landed images too.
+                        .record(
+                            "downloadAll",
+                            "(document.querySelector('#download-all button') || {}).textContent || ''"),
                         .screenshot(phone, width: 390, height: 844, mobile: true),
                     ])
             }
@@ -281,6 +285,7 @@ struct GenerateTests {
         #expect(["submitted", "waiting", "downloading"].contains(result["stage"] as? String ?? ""), "\(result)")
         #expect(result["reloaded"] as? Bool == false)
         #expect(result["total"] as? String == "8")
+        #expect(result["downloadAll"] as? String == "Download all 8 as zip")
         #expect(result["first"] as? [String] == [prompt, prompt])
         #expect(result["images"] as? [Bool] == [true, true])
         #expect((result["status"] as? String)?.contains("completed") == true, "\(result)")

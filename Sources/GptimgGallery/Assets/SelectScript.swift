@@ -506,10 +506,17 @@ extension StaticAssets {
               // Without a selection, the whole search (or collection) downloads from the summary line.
               const summary = totalElement && totalElement.closest(".summary");
               if (summary && total() > 0) {
-                const label = "Download all " + (total() === 1 ? "" : total().toLocaleString("en") + " ") + "as zip";
+                const wholeButton = make("button", { type: "submit" });
+                // The count follows the summary's: images that land from the prompt bar count in.
+                const label = () => {
+                  const n = total();
+                  wholeButton.textContent = "Download all " + (n === 1 ? "" : n.toLocaleString("en") + " ") + "as zip";
+                };
+                label();
+                new MutationObserver(label)
+                  .observe(totalElement, { childList: true, characterData: true, subtree: true });
                 const whole = downloadForm("download-all",
-                  hidden("token", token), hidden("query", gridQuery()),
-                  make("button", { type: "submit", textContent: label }));
+                  hidden("token", token), hidden("query", gridQuery()), wholeButton);
                 summary.append(" ", whole);
               }
               refresh();
