@@ -18,6 +18,7 @@ package enum Schema {
         ("v5-stacks", v5),
         ("v5-smart", v5Smart),
         ("v6-perf", v6Perf),
+        ("v6-phash-scan", v6PhashScan),
     ]
 
     /// The migrator for `list` (the shipped migrations, or more for tests of a later gptimg).
@@ -236,6 +237,15 @@ package enum Schema {
             image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
             since INTEGER NOT NULL
         );
+        """
+
+    // MARK: - v6-phash-scan (issue 17: `similar` and `dupes` read every hash)
+
+    /// `similar` and `dupes` compare against every hashed image: this covering index holds just
+    /// the hash, the pick (rejected ones are left out) and the id, so the scan reads a narrow index
+    /// instead of every images row (bench/README.md, looks.sh).
+    static let v6PhashScan = """
+        CREATE INDEX images_by_phash ON images(phash, pick) WHERE phash IS NOT NULL;
         """
 
     // MARK: - v5-smart (issue 17: saved searches)

@@ -154,6 +154,16 @@ struct LookAlikeCommandTests {
         #expect(again.status == 0 && again.stdout.isEmpty && again.stderr.contains("no near-duplicates"), "\(again)")
     }
 
+    @Test("similar and dupes read the hashes from a covering index, not every images row")
+    func hashScanUsesTheIndex() async throws {
+        let (workspace, _) = try await Self.workspace()
+        let everything = try Self.sqlite(
+            workspace, "EXPLAIN QUERY PLAN SELECT id, phash FROM images WHERE phash IS NOT NULL AND pick <> -1")
+        #expect(everything.contains("COVERING INDEX images_by_phash"), "\(everything)")
+        let some = try Self.sqlite(workspace, "EXPLAIN QUERY PLAN SELECT id, phash FROM images WHERE phash IS NOT NULL")
+        #expect(some.contains("COVERING INDEX images_by_phash"), "\(some)")
+    }
+
     @Test("bad input: unknown image, bad distance, bad filter value: one line, exit 1, nothing changed")
     func badInput() async throws {
         let (workspace, ids) = try await Self.workspace()
