@@ -8,12 +8,9 @@ deps:
 demo: deps
 	@bash scripts/demo.sh
 
-# The test bundle is run as built (what `swift test --skip-build` runs, without SwiftPM planning
-# the package again first: 3-13 CPU-seconds and up to 40 s of a loaded machine, bench/README.md).
-# Every test is a swift-testing test; the bundle exits non-zero when one fails.
 test: deps
 	swift build --build-tests
-	.build/debug/gptimgPackageTests.xctest --testing-library swift-testing
+	swift test --skip-build
 	bash scripts/check-manual.sh
 
 # The formatting rules in .swift-format (fix with `swift format format -i -r --parallel` on the same
