@@ -94,19 +94,13 @@ extension Catalog {
             }
             for image in try ImageRecord.fetchAll(db, sql: "SELECT * FROM images WHERE id IN (\(list))") {
                 guard case .success(let file) = checker.check(image.path) else { continue }
-                var sidecar = XMPSidecar()
-                sidecar.id = image.id
-                sidecar.sha256 = image.sha256
-                sidecar.generationID = image.generationID
+                var sidecar = identity(of: image)
                 sidecar.ownRating = image.rating
                 sidecar.rating = image.rating
                 sidecar.favorite = image.favorite
                 sidecar.pick = image.pickState.rawValue
                 sidecar.ownTags = tags[image.id] ?? []
                 sidecar.collections = places[image.id] ?? []
-                sidecar.addedAt = image.addedAt
-                sidecar.createdAt = image.createdAt
-                sidecar.originalName = image.originalName
                 output.append((LibraryLocation.sidecarPath(ofImageFile: file.path), sidecar))
             }
         }
@@ -426,16 +420,20 @@ extension Catalog {
 
     /// The image lines of every image in the catalog (a journal written anew).
     static func imageLines(db: Database) throws -> [JSONOut] {
-        try ImageRecord.order(ImageRecord.Columns.id).fetchAll(db).map { image in
-            var sidecar = XMPSidecar()
-            sidecar.id = image.id
-            sidecar.sha256 = image.sha256
-            sidecar.generationID = image.generationID
-            sidecar.addedAt = image.addedAt
-            sidecar.createdAt = image.createdAt
-            sidecar.originalName = image.originalName
-            return imageLine(sidecar)
-        }
+        try ImageRecord.order(ImageRecord.Columns.id).fetchAll(db).map { imageLine(identity(of: $0)) }
+    }
+
+    /// What a sidecar and a journal image line say of an image apart from curation: its id, file,
+    /// generation, dates and original name.
+    static func identity(of image: ImageRecord) -> XMPSidecar {
+        var sidecar = XMPSidecar()
+        sidecar.id = image.id
+        sidecar.sha256 = image.sha256
+        sidecar.generationID = image.generationID
+        sidecar.addedAt = image.addedAt
+        sidecar.createdAt = image.createdAt
+        sidecar.originalName = image.originalName
+        return sidecar
     }
 
     /// The journal line of a ledger entry.

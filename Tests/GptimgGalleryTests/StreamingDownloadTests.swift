@@ -2,7 +2,9 @@ import Dispatch
 import Foundation
 import GptimgCatalog
 import GptimgGallery
+import GptimgSimulator
 import PNGRaster
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -15,7 +17,7 @@ import Testing
 struct StreamingDownloadTests {
     /// Noise does not deflate: each image's PNG is about its raw size.
     static func noisy(seed: Int, side: Int) throws -> [UInt8] {
-        var generator = SeededGenerator(seed: UInt64(seed + 1))
+        var generator = SplitMix64(seed: UInt64(seed + 1))
         var pixels = [UInt8](repeating: 255, count: side * side * 4)
         // Eight bytes a draw; alpha stays opaque.
         for start in stride(from: 0, to: pixels.count, by: 8) {
@@ -84,19 +86,6 @@ struct StreamingDownloadTests {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
-    }
-}
-
-/// A deterministic generator (SplitMix64), so the noise is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
