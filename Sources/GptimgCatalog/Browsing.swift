@@ -27,16 +27,13 @@ extension Catalog {
         try list(try ImageQuery(parsing: text), sort: sort, limit: limit, offset: offset)
     }
 
-    /// How many images match `query` (one `count(*)`; no rows are read back).
+    /// How many images match `query` (`SearchSQL.countSQL`; no rows are read back).
     public func count(_ query: ImageQuery = ImageQuery()) throws -> Int {
         try read("count images") { db in
             let sql = try SearchSQL(query, now: clock(), smart: SmartCollections(db: db)) {
                 try Self.resolve($0, db: db)
             }
-            let from = sql.from
-            return try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM \(from) \(sql.whereClause)", arguments: StatementArguments(sql.arguments)
-            ) ?? 0
+            return try Int.fetchOne(db, sql: sql.countSQL, arguments: StatementArguments(sql.arguments)) ?? 0
         }
     }
 

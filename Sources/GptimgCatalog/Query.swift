@@ -744,6 +744,20 @@ struct SearchSQL {
 
     var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
 
+    /// The condition that keeps rejected images out of sight unless a query asks for them.
+    static let notRejected = "i.pick >= 0"
+
+    /// How many images this matches. With no filter but the default one (every image not
+    /// rejected: the gallery's first page, `list` without a query) that is every image less the
+    /// rejected, two index counts (`images_by_pick` holds only picked and rejected images; its
+    /// `pick <> 0` is repeated so SQLite may use it) instead of reading every row's `pick`.
+    var countSQL: String {
+        if conditions == [Self.notRejected], !usesIndex, !needsGeneration {
+            return "SELECT (SELECT count(*) FROM images) - (SELECT count(*) FROM images WHERE pick <> 0 AND pick < 0)"
+        }
+        return "SELECT count(*) FROM \(from) \(whereClause)"
+    }
+
     /// `words`: where the images the words match come from (see `Browse.wordSource`); `now`:
     /// what relative dates count from; `resolve` turns a `parent:` ID into an image id.
     /// `smart` gives a smart collection's stored query by name (nil for a regular one): an
@@ -783,7 +797,7 @@ struct SearchSQL {
         }
         // Rejected images are out of sight unless the query (or a smart collection it names)
         // asks for them. (No argument: its place among the conditions does not matter.)
-        if !query.asksForRejected && !(smart?.asksForRejected ?? false) { conditions.append("i.pick >= 0") }
+        if !query.asksForRejected && !(smart?.asksForRejected ?? false) { conditions.append(Self.notRejected) }
     }
 
     /// A condition of ORs, ANDs and NOTs as SQL: words test the index, filters as in `sql(_:)`.
@@ -947,7 +961,7 @@ final class SmartCollections {
         var generation = false
         var text = try SearchSQL.sql(
             query.condition, now: now, resolve: resolve, smart: self, values: &values, generation: &generation)
-        if !query.asksForRejected { text = "(" + text + " AND i.pick >= 0)" }
+        if !query.asksForRejected { text = "(" + text + " AND " + SearchSQL.notRejected + ")" }
         return (text, values, generation)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GptimgSupport
 import PNGMetadata
 import Testing
@@ -44,10 +45,31 @@ struct TriageTests {
         #expect(shown[0].contains(#""pick":"picked""#) && shown[1].contains(#""pick":"rejected""#), "\(shown)")
         try catalog.setPick([id["blue"]!], .none)
         #expect(try ids(catalog, "") == everyone.union([id["blue"]!]))
+        #expect(try catalog.count(ImageQuery()) == 5)
         #expect(try ids(catalog, "is:rejected") == [])
         // The column refuses anything but -1, 0 and 1.
         #expect(throws: SQLFailure.self) { try library.sql("UPDATE images SET pick = 2") }
         #expect(try library.sql("SELECT count(*) FROM grdb_migrations WHERE identifier = 'v3-picks'") == "1")
+    }
+
+    @Test("the count of every image not rejected (the gallery's first page) reads indexes, not each image's row")
+    func countWithoutAFilterReadsIndexes() async throws {
+        let (library, catalog, id) = try await QueryTests.library()
+        _ = library
+        try catalog.setPick([id["red"]!, id["city"]!], .rejected)
+        try catalog.setPick([id["fox2"]!], .picked)
+        #expect(try catalog.count() == 3)
+        #expect(try catalog.count(ImageQuery(parsing: "is:rejected")) == 2)
+        #expect(try catalog.count(ImageQuery(parsing: "is:picked")) == 1)
+        #expect(try catalog.count(ImageQuery(parsing: "fox")) == 2)
+        let sql = try SearchSQL(ImageQuery(), now: Date()) { _ in 0 }.countSQL
+        let plan = try catalog.read("plan") { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String? ?? "" }
+        }
+        // A plain `SCAN images` (or `SCAN i`) would read every row for its `pick`.
+        #expect(plan.contains { $0.contains("images_by_pick") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN images") && !$0.contains("COVERING INDEX") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN i") && !$0.contains("COVERING INDEX") }, "\(plan)")
     }
 
     @Test("OR, AND, NOT and parentheses join filters and words")
