@@ -202,7 +202,14 @@ enum Pages {
         if !request.text.isEmpty || request.hasFilters {
             parts.append("<a class=\"clear\" href=\"\(path)\">Clear</a>")
         }
-        return "<div class=\"filters\">\(parts)</div>"
+        // On a phone the filters fold behind this toggle (app.css, no script): the grid starts on the first
+        // screen. A checkbox without a name, so it never goes into the URL; the label counts what is set.
+        let active = GridRequest.controls.filter { !request[keyPath: $0.field].isEmpty }.count
+        let toggle: HTML = """
+            <input type="checkbox" id="show-filters" class="filters-toggle"><label for="show-filters" \
+            class="filters-label">Filters\(active > 0 ? HTML(trusted: " · \(active)") : .empty)</label>
+            """
+        return "\(toggle)<div class=\"filters\">\(parts)</div>"
     }
 
     /// The sort control (newest is the empty value: the URL of a plain search stays short), and

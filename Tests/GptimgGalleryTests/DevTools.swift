@@ -34,6 +34,7 @@ enum Chromium {
 ///   failing with the page's state at the deadline; `poll` is the same without failing;
 /// - `click(selector, modifiers)`, `key(name, modifiers)`, `type_text(text)`: real input events
 ///   (`CTRL`, `SHIFT`, `ALT`); a click lands on the element's centre and fails if something covers it;
+/// - `swipe(dx)`: a finger drawn `dx` pixels sideways across the middle of the viewport (touch events);
 /// - `size(width, height, mobile, scale)`: the viewport (`mobile`: a phone's, with touch);
 ///   `screenshot(path, width, height, mobile)`: a picture, at another viewport if given;
 /// - `wait_file(folder, suffix)`: a finished download; `finish(result)`: the JSON the test gets.
@@ -241,6 +242,14 @@ enum DevTools {
             call("Input.dispatchKeyEvent", down, session)
             call("Input.dispatchKeyEvent", {"type": "keyUp", "key": name, "code": code,
                  "windowsVirtualKeyCode": vk, "modifiers": modifiers}, session)
+        def swipe(dx):
+            call("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1}, session)
+            x, y = viewport[0] / 2 - dx / 2, viewport[1] / 2
+            call("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}, session)
+            for step in range(1, 6):
+                call("Input.dispatchTouchEvent", {"type": "touchMove",
+                     "touchPoints": [{"x": x + dx * step / 5, "y": y}]}, session)
+            call("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []}, session)
         def type_text(text):
             call("Input.insertText", {"text": text}, session)
         SETTLED = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"

@@ -71,6 +71,12 @@ struct LightboxBrowserTests {
         let noParent = "image \(order[0]) has no parent in this library: give 2 to 4 ids, as /compare?ids=1,2"
         #expect(result["noParent"] as? String == "Cannot compare: " + noParent)
         #expect(result["variantDiff"] as? [String] == ["a", "the", "on", "in", "cliff at dawn", "storm"])
+        #expect(result["phoneFolded"] as? Bool == true)
+        #expect(result["phoneUnfolded"] as? Bool == true)
+        #expect(result["swiped"] as? Bool == true)
+        #expect(result["closedByBack"] as? Bool == true)
+        let reopened = result["reopenedByForward"] as? String ?? ""
+        #expect(reopened.hasPrefix("1 of"), "\(reopened)")
 
         // The catalog file, opened anew: the 20 keystrokes' ratings and rejects, in grid order.
         let catalog = try Catalog.open(library.location, access: .readOnly)
@@ -185,13 +191,32 @@ struct LightboxBrowserTests {
         .map(e => e.textContent)")
         wait("[...document.querySelectorAll('.compare-item img')].every(i => i.complete)")
         screenshot(shots + "/compare.png")
-        # A phone: 390 px wide.
+        # A phone: 390 px wide. The filters fold behind their toggle and the grid starts on the first screen.
         size(390, 844, True)
         go(url)
         wait("document.querySelectorAll('#grid > li.tile').length >= 5")
+        folded = "getComputedStyle(document.querySelector('.filters')).display === 'none'"
+        result["phoneFolded"] = evaluate(folded + " && document.getElementById('grid').getBoundingClientRect()\#
+        .top < innerHeight / 2")
+        click(".filters-label")
+        result["phoneUnfolded"] = evaluate("!(" + folded + ") && document.querySelector('.filters select')\#
+        .getBoundingClientRect().height > 0")
         click("#grid > li.tile:first-child > a")
         wait("!document.getElementById('lightbox').hidden && document.querySelector('.lb-image').complete")
         screenshot(shots + "/lightbox-phone.png")
+        # A swipe left is the next image, right the one before; Back closes the viewer, Forward opens it again.
+        swipe(-200)
+        wait("document.querySelector('.lb-counter').textContent.startsWith('2 of')")
+        swipe(200)
+        wait("document.querySelector('.lb-counter').textContent.startsWith('1 of')")
+        result["swiped"] = True
+        evaluate("history.back()")
+        wait("document.getElementById('lightbox').hidden")
+        result["closedByBack"] = evaluate("location.pathname === '/' && !document.documentElement.classList\#
+        .contains('lightbox-open')")
+        evaluate("history.forward()")
+        wait("!document.getElementById('lightbox').hidden")
+        result["reopenedByForward"] = evaluate("document.querySelector('.lb-counter').textContent")
         finish(result)
         """#
 }

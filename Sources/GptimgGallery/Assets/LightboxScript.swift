@@ -24,6 +24,7 @@ enum LightboxAssets {
             .lb-stage { display: flex; align-items: center; justify-content: center; min-height: 0; overflow: hidden;
               padding: 10px; }
             .lb-image { display: block; width: 100%; height: 100%; object-fit: contain; cursor: zoom-in; }
+            .lightbox:not(.actual) .lb-stage { touch-action: pan-y pinch-zoom; }
             .lightbox.actual .lb-image { width: auto; height: auto; max-width: none; max-height: none;
               cursor: zoom-out; margin: auto; object-fit: none; }
             .lb-info { padding: 8px 14px 12px; border-top: 1px solid var(--line); background: var(--panel);
@@ -168,7 +169,8 @@ enum LightboxAssets {
                 ["D", "compare with the image viewed before (or with its parent)"],
                 ["Z", "fitted / actual size (1:1); a click on the image too"],
                 ["?", "this list"],
-                ["Esc", "close (this list, the tag box, then the viewer)"],
+                ["Esc", "close (this list, the tag box, then the viewer); Back closes it too"],
+                ["swipe", "on a touch screen: left for the next image, right for the one before"],
               ];
 
               function element(tag, className, text) {
@@ -317,10 +319,20 @@ enum LightboxAssets {
               function show(tile) {
                 if (current && current !== tile) previous = current.dataset.id;
                 current = tile;
+                remember(tile);
                 render();
                 // The grid follows behind, so closing lands on this tile; near the end, app.js's infinite
                 // scroll sees its "More" link and fetches the next page ahead of the viewer.
                 tile.scrollIntoView({ block: "nearest" });
+              }
+
+              // The viewer is an entry in the tab's history (same address, its image's id in the state): the
+              // browser's or the phone's Back closes it, and coming back to the grid from an image's own page
+              // opens it again on that image.
+              function remember(tile) {
+                const state = { gptimgLightbox: tile.dataset.id };
+                if (history.state && history.state.gptimgLightbox) history.replaceState(state, "");
+                else history.pushState(state, "");
               }
 
               function open(tile) {
@@ -333,7 +345,9 @@ enum LightboxAssets {
                 box.focus();
               }
 
-              function close() {
+              // `fromHistory`: Back already left the viewer's entry; any other way of closing leaves it here.
+              function close(fromHistory) {
+                if (!fromHistory && history.state && history.state.gptimgLightbox) history.back();
                 hideForm();
                 help.hidden = true;
                 setZoom(false);
@@ -535,7 +549,37 @@ enum LightboxAssets {
               picture.addEventListener("click", () => setZoom(!box.classList.contains("actual")));
               compareButton.addEventListener("click", compareNow);
               helpButton.addEventListener("click", toggleHelp);
-              closeButton.addEventListener("click", close);
+              closeButton.addEventListener("click", () => close());
+              window.addEventListener("popstate", (event) => {
+                const id = event.state && event.state.gptimgLightbox;
+                if (!id && !box.hidden) close(true);
+                else if (id && box.hidden) reopen(id);
+              });
+              function reopen(id) {
+                const tile = grid.querySelector("li.tile[data-id=\"" + CSS.escape(id) + "\"]");
+                if (tile) open(tile);
+                else history.replaceState(null, "");
+              }
+              if (history.state && history.state.gptimgLightbox) reopen(history.state.gptimgLightbox);
+
+              // A horizontal swipe on the picture (a finger or a pen; fitted, not at 1:1, where a finger pans)
+              // moves as the arrows do: left to the next image, right to the one before.
+              let swipe = null;
+              stage.addEventListener("pointerdown", (event) => {
+                if (event.pointerType === "mouse" || box.classList.contains("actual") || !event.isPrimary) return;
+                swipe = { x: event.clientX, y: event.clientY, at: event.timeStamp };
+              });
+              stage.addEventListener("pointercancel", () => { swipe = null; });
+              stage.addEventListener("pointerup", (event) => {
+                if (!swipe || !event.isPrimary) return;
+                const dx = event.clientX - swipe.x;
+                const dy = event.clientY - swipe.y;
+                const quick = event.timeStamp - swipe.at < 800;
+                swipe = null;
+                if (!quick || Math.abs(dx) < 50 || Math.abs(dx) < 1.5 * Math.abs(dy)) return;
+                if (moving) backlog.push(dx < 0 ? "ArrowRight" : "ArrowLeft");
+                else move(dx < 0 ? 1 : -1);
+              });
               picture.addEventListener("error", () => {
                 if (picture.getAttribute("src")) say("The image file cannot be shown (missing or unreadable).", true);
               });
