@@ -16,7 +16,7 @@ import Testing
 /// generate`, against the built-in simulator: the prompt bar in a real browser (cost, confirm,
 /// a placeholder that becomes the image), the Tasks page (a failed task's reason, Resume), and
 /// the guards on every spending route (token, Origin, Host, the cap, the budget, a repeated key).
-@Suite("generating from the gallery", .serialized)
+@Suite("generating from the gallery", .serialized, .highPriority)
 struct GenerateTests {
     static let key = SimulatorConfiguration.defaultKey
 

@@ -80,8 +80,13 @@ public final class MeasuredProcess: @unchecked Sendable {
         }
     }
 
-    /// The first line of stdout (without its newline), waiting at most `seconds` for it.
-    public func firstLine(within seconds: Double) throws -> String {
+    /// The first line of stdout (without its newline), waiting at most `seconds` for it on a thread
+    /// of its own (`offThread`), not on the cooperative pool the other tests share.
+    public func firstLine(within seconds: Double) async throws -> String {
+        try await offThread { try self.blockingFirstLine(within: seconds) }
+    }
+
+    private func blockingFirstLine(within seconds: Double) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         lock.lock()
         defer { lock.unlock() }
@@ -102,9 +107,10 @@ public final class MeasuredProcess: @unchecked Sendable {
     }
 
     /// Waits until stderr holds `text` `count` times (at most `seconds`, then throws with what
-    /// it holds); returns stderr then. Looks every 20 ms: the condition is the text, not a time.
+    /// it holds); returns stderr then. Looks every 20 ms (the condition is the text, not a time),
+    /// sleeping in between: the thread is left to other tests.
     @discardableResult
-    public func waitForStderr(containing text: String, count: Int = 1, within seconds: Double) throws -> String {
+    public func waitForStderr(containing text: String, count: Int = 1, within seconds: Double) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             let sofar = stderrSoFar()
@@ -118,7 +124,7 @@ public final class MeasuredProcess: @unchecked Sendable {
             guard Date() < deadline else {
                 throw Failure(description: "no \"\(text)\" on stderr within \(seconds) s: \(sofar)")
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -135,7 +141,8 @@ public final class MeasuredProcess: @unchecked Sendable {
         kill(pid, number)
     }
 
-    /// Waits for the process to end (at most `seconds`, then it is killed and this throws).
+    /// Waits for the process to end (at most `seconds`, then it is killed and this throws). Blocks:
+    /// async code awaits the other `wait`, which does this on a thread of its own.
     public func wait(within seconds: Double = 120) throws -> MeasuredResult {
         var status: Int32 = 0
         var usage = rusage()
@@ -173,10 +180,15 @@ public final class MeasuredProcess: @unchecked Sendable {
             seconds: seconds)
     }
 
-    /// Runs a program to its end.
+    /// `wait` from async code, on a thread of its own (`offThread`), not the cooperative pool.
+    public func wait(within seconds: Double = 120) async throws -> MeasuredResult {
+        try await offThread { try self.wait(within: seconds) }
+    }
+
+    /// Runs a program to its end, waiting on a thread of its own (`offThread`).
     public static func run(_ arguments: [String], environment: [String: String]? = nil, within seconds: Double = 120)
-        throws -> MeasuredResult
+        async throws -> MeasuredResult
     {
-        try MeasuredProcess(arguments, environment: environment).wait(within: seconds)
+        try await offThread { try MeasuredProcess(arguments, environment: environment).wait(within: seconds) }
     }
 }

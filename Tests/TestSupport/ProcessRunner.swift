@@ -19,7 +19,8 @@ public enum ProcessRunner {
         }
     }
 
-    /// Runs `arguments[0]` (looked up on PATH) with the rest as its arguments.
+    /// Runs `arguments[0]` (looked up on PATH) with the rest as its arguments. Blocks until it ends:
+    /// async code awaits the other `run`, which does this on a thread of its own.
     public static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) throws
         -> ProcessResult
     {
@@ -38,19 +39,27 @@ public enum ProcessRunner {
         if let input { stdin.fileHandleForWriting.write(input) }
         try stdin.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a chatty process cannot block on a full pipe.
-        let group = DispatchGroup()
+        // stderr on a thread of its own: a Dispatch worker could be queued behind other blocked readers.
+        let errorRead = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
+        detachThread {
             errorData = stderr.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+            errorRead.signal()
         }
         let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        errorRead.wait()
         process.waitUntilExit()
         return ProcessResult(
             status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
             stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// `run` from async code: the waiting is done on a thread of its own (`offThread`), never on
+    /// the cooperative pool the other tests and this process's servers share.
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil)
+        async throws -> ProcessResult
+    {
+        try await offThread { try run(arguments, environment: environment, input: input) }
     }
 
     public static func locate(_ name: String) -> String? {
