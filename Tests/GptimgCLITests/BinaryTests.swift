@@ -81,13 +81,7 @@ struct BinaryTests {
         let command = arguments + ["--library", workspace.library]
         let environment = workspace.environment
         return try await offThread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: gptimg)
-            process.arguments = command
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(gptimg, command, environment: environment)
             usleep(useconds_t(delay * 1_000_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -227,12 +227,8 @@ struct CatalogCommandTests {
         // Eight batches of the importer's 48: killed after the first lands, most of it is ahead.
         let total = 400
         try Self.makeLargeSet(count: total, in: workspace.sources)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = ["import", "--quiet", workspace.sources.path, "--library", workspace.library]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            gptimg, ["import", "--quiet", workspace.sources.path, "--library", workspace.library])
         // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
         let countAtKill = await offThread {
             var countAtKill = 0

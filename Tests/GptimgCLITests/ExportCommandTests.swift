@@ -82,15 +82,11 @@ struct ExportCommandTests {
 
     /// Exports a 400-image library (~26 MB) to a zip and sends `signal` once the partial zip
     /// has 8 MB; returns the ended process, the target and the partial's path.
-    func signalledExport(_ signal: Int32) async throws -> (Workspace, Process, target: String, partial: String) {
+    func signalledExport(_ signal: Int32) async throws -> (Workspace, ChildProcess, target: String, partial: String) {
         let workspace = try await library(count: 400)
         let target = workspace.folder.appendingPathComponent("all.zip").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = ["export", "--query", "", "--to", target, "--library", workspace.library]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            gptimg, ["export", "--query", "", "--to", target, "--library", workspace.library])
         let partial = workspace.folder.appendingPathComponent(".all.zip.partial-\(process.processIdentifier)").path
         // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
         await offThread {

@@ -138,14 +138,9 @@ struct HostileInputCommandTests {
                     }.count
             }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = [
-            "import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            gptimg,
+            ["import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library])
         // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
         let caught = await offThread {
             let deadline = Date().addingTimeInterval(60)

@@ -248,12 +248,7 @@ struct HostileLibraryTests {
                 $0.hasPrefix(".catalog-rebuild-")
             }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = ["rebuild", "--library", workspace.library]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(gptimg, ["rebuild", "--library", workspace.library])
         // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
         await offThread {
             let deadline = Date().addingTimeInterval(60)
@@ -304,14 +299,13 @@ struct HostileLibraryTests {
         // The gallery serves it (edits off), instead of failing to open it for writing.
         let log = workspace.folder.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: gptimg)
-        serve.arguments = ["serve", "--port", "0", "--library", readOnly]
-        serve.standardOutput = try FileHandle(forWritingTo: log)
-        serve.standardError = serve.standardOutput
-        try serve.run()
+        let logFile = try FileHandle(forWritingTo: log)
+        let serve = try ChildProcess(
+            gptimg, ["serve", "--port", "0", "--library", readOnly], stdout: .descriptor(logFile.fileDescriptor),
+            stderr: .descriptor(logFile.fileDescriptor))
+        try logFile.close()
         defer {
-            serve.terminate()
+            serve.signal(SIGTERM)
             serve.waitUntilExit()
         }
         var url: String?

@@ -270,36 +270,32 @@ struct TerminalTests {
     static func interrupt(_ command: [String], _ environment: [String: String], when marker: String) throws
         -> CommandResult
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let (stdout, stderr) = (try ClosingPipe(), try ClosingPipe())
+        let process = try ChildProcess(
+            command[0], Array(command.dropFirst()), environment: environment, stdout: .descriptor(stdout.writeEnd),
+            stderr: .descriptor(stderr.writeEnd))
+        close(stdout.writeEnd)
+        close(stderr.writeEnd)
         let lock = NSLock()
         nonisolated(unsafe) var errors = Data()
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            lock.withLock { errors += chunk }
+        let errorsRead = DispatchSemaphore(value: 0)
+        detachThread {
+            readToEnd(stderr.readEnd) { chunk in lock.withLock { errors.append(contentsOf: chunk) } }
+            errorsRead.signal()
         }
-        try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning,
             !lock.withLock({ String(decoding: errors, as: UTF8.self).contains(marker) })
         {
             usleep(10_000)
         }
-        process.interrupt()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.signal(SIGINT)
+        let output = readToEnd(stdout.readEnd)
         process.waitUntilExit()
-        stderr.fileHandleForReading.readabilityHandler = nil
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
-        let text = lock.withLock { String(decoding: errors + rest, as: UTF8.self) }
+        errorsRead.wait()
         return CommandResult(
-            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: text)
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: lock.withLock { String(decoding: errors, as: UTF8.self) })
     }
 
     /// A batch on a terminal: its counts (done of total, rate, ETA) lead the redrawn line; piped,

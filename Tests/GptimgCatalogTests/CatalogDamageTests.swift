@@ -86,9 +86,7 @@ struct CatalogDamageTests {
     func leftoverRebuildFiles() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
         let root = library.location.root
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
+        let exited = try ChildProcess("/bin/true", [])
         await offThread { exited.waitUntilExit() }
         let dead = ".catalog-rebuild-\(exited.processIdentifier)-42.sqlite"
         let live = ".catalog-rebuild-1-43.sqlite" // pid 1 never exits

@@ -50,6 +50,18 @@ struct BlockingTests {
         let count = Mutex(0)
     }
 
+    @Test("a child gets its three streams and nothing else that the test process has open")
+    func childrenInheritNoDescriptors() async throws {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0) // inheritable, as a library might leave one
+        defer { ends.forEach { close($0) } }
+        let listed = try await ProcessRunner.run(["ls", "/proc/self/fd"])
+        // ls's own reading of the folder is the fourth.
+        #expect(listed.stdout.split(separator: "\n") == ["0", "1", "2", "3"], "\(listed.stdout)")
+        let measured = try await MeasuredProcess.run(["/bin/ls", "/proc/self/fd"])
+        #expect(measured.stdout.split(separator: "\n") == ["0", "1", "2", "3"], "\(measured.stdout)")
+    }
+
     @Test("a test under .highPriority runs at high priority, and so does what it starts", .highPriority)
     func highPriority() async {
         #expect(Task.currentPriority == .high)

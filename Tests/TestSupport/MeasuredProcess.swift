@@ -49,6 +49,8 @@ public final class MeasuredProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
         posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+        // Nothing else of this process's (another test's pipe would not end while this child held it).
+        if let closeFrom = ChildProcess.closeFrom { _ = closeFrom(&actions, 3) }
         let environment = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var argv = arguments.map { strdup($0) } + [nil]
         var envp = environment.map { strdup($0) } + [nil]

@@ -25,28 +25,40 @@ public enum ProcessRunner {
         -> ProcessResult
     {
         guard let executable = locate(arguments[0]) else { throw Failure.notInstalled(arguments[0]) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a chatty process cannot block on a full pipe.
-        // stderr on a thread of its own: a Dispatch worker could be queued behind other blocked readers.
+        let (stdin, stdout, stderr) = (try ClosingPipe(), try ClosingPipe(), try ClosingPipe())
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(
+                executable, Array(arguments.dropFirst()), environment: environment,
+                stdin: .descriptor(stdin.readEnd), stdout: .descriptor(stdout.writeEnd),
+                stderr: .descriptor(stderr.writeEnd))
+        } catch {
+            for pipe in [stdin, stdout, stderr] {
+                close(pipe.readEnd)
+                close(pipe.writeEnd)
+            }
+            throw error
+        }
+        for end in [stdin.readEnd, stdout.writeEnd, stderr.writeEnd] { close(end) }
+        // Both pipes read to their end before waiting, so a chatty process cannot block on a full pipe;
+        // stderr on a thread of its own.
         let errorRead = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var errorData = Data()
         detachThread {
-            errorData = stderr.fileHandleForReading.readDataToEndOfFile()
+            errorData = readToEnd(stderr.readEnd)
             errorRead.signal()
         }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        input?.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(stdin.writeEnd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { break } // the program closed its stdin
+                offset += written
+            }
+        }
+        close(stdin.writeEnd)
+        let outputData = readToEnd(stdout.readEnd)
         errorRead.wait()
         process.waitUntilExit()
         return ProcessResult(
