@@ -30,8 +30,10 @@ public struct HighPriorityTrait: TestTrait, SuiteTrait, TestScoping {
     /// Every test of a suite, and the cases of a parameterised test, each in its own scope.
     public var isRecursive: Bool { true }
 
+    /// A suite (whose own task runs its tests one after another when it is serialized), and each test
+    /// case.
     public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
-        testCase == nil ? nil : self
+        testCase != nil || test.isSuite ? self : nil
     }
 
     public func provideScope(
