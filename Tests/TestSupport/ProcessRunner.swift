@@ -75,6 +75,22 @@ public enum ProcessRunner {
     }
 
     public static func locate(_ name: String) -> String? {
+        if name == "python3", let python3 { return python3 }
+        return onPath(name)
+    }
+
+    /// The python3 on PATH as the interpreter it runs: a version manager's shim there (pyenv's is a
+    /// bash script that forks bash some thirty times per start) cost more than most of the scripts
+    /// the tests run. Found once, by asking it.
+    static let python3: String? = {
+        guard let shim = onPath("python3"),
+            let answer = try? run([shim, "-c", "import sys; print(sys.executable)"]), answer.status == 0
+        else { return nil }
+        let path = answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+
+    private static func onPath(_ name: String) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
