@@ -27,15 +27,10 @@ struct BinaryTests {
         }
     }
 
-    /// Runs the binary on a Dispatch thread: the simulator's handlers need the cooperative pool.
+    /// Runs the binary (off the cooperative pool, which the simulator's handlers need).
     static func run(_ arguments: [String], _ workspace: Workspace) async throws -> ProcessResult {
-        let command = [gptimg] + arguments + ["--library", workspace.library]
-        let environment = workspace.environment
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try ProcessRunner.run(command, environment: environment) })
-            }
-        }
+        try await ProcessRunner.run(
+            [gptimg] + arguments + ["--library", workspace.library], environment: workspace.environment)
     }
 
     @Test func exitCodesAndStreams() async throws {
@@ -60,7 +55,7 @@ struct BinaryTests {
             #expect(
                 usage.status == 64 && usage.stderr.contains("Missing expected argument '<prompt>'"),
                 "\(usage.status) \(usage.stderr)")
-            let help = try ProcessRunner.run([Self.gptimg, "batch", "--help"])
+            let help = try await ProcessRunner.run([Self.gptimg, "batch", "--help"])
             #expect(
                 help.status == 0 && help.stdout.contains("--max-credits") && help.stdout.contains("--verbose")
                     && help.stderr.isEmpty)
@@ -73,8 +68,8 @@ struct BinaryTests {
         }
     }
 
-    @Test func simulatorRefusesABadPortWithOneLine() throws {
-        let result = try ProcessRunner.run([Self.gptimg, "simulator", "--port", "70000"])
+    @Test func simulatorRefusesABadPortWithOneLine() async throws {
+        let result = try await ProcessRunner.run([Self.gptimg, "simulator", "--port", "70000"])
         #expect(result.status != 0)
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.contains("--port"))
@@ -85,23 +80,12 @@ struct BinaryTests {
     static func runAndKill(_ arguments: [String], _ workspace: Workspace, after delay: Double) async throws -> Bool {
         let command = arguments + ["--library", workspace.library]
         let environment = workspace.environment
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        let process = Process()
-                        process.executableURL = URL(fileURLWithPath: gptimg)
-                        process.arguments = command
-                        process.environment = environment
-                        process.standardOutput = FileHandle.nullDevice
-                        process.standardError = FileHandle.nullDevice
-                        try process.run()
-                        usleep(useconds_t(delay * 1_000_000))
-                        kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
-                        return process.terminationReason == .uncaughtSignal
-                    })
-            }
+        return try await offThread {
+            let process = try ChildProcess(gptimg, command, environment: environment)
+            usleep(useconds_t(delay * 1_000_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return process.terminationReason == .uncaughtSignal
         }
     }
 

@@ -49,8 +49,8 @@ struct CatalogCommandTests {
         return try! GptimgEmbedding.embed(metadata, into: png(seed: seed))
     }
 
-    func run(_ arguments: [String], _ workspace: Workspace) throws -> ProcessResult {
-        try ProcessRunner.run([gptimg] + arguments + ["--library", workspace.library])
+    func run(_ arguments: [String], _ workspace: Workspace) async throws -> ProcessResult {
+        try await ProcessRunner.run([gptimg] + arguments + ["--library", workspace.library])
     }
 
     /// The same, in-process.
@@ -209,6 +209,7 @@ struct CatalogCommandTests {
         }
     }
 
+    /// Blocks while sqlite3 runs: for the thread that watches an import (`killedImport`).
     func imageCount(_ workspace: Workspace) -> Int {
         let path = workspace.library + "/catalog.sqlite"
         // A busy timeout: a read that meets the import's write waits for it instead of counting 0.
@@ -221,43 +222,43 @@ struct CatalogCommandTests {
     }
 
     @Test("kill -9 in the middle of a large import: doctor is clean, a re-run completes it")
-    func killedImport() throws {
+    func killedImport() async throws {
         let workspace = try Workspace()
         // Eight batches of the importer's 48: killed after the first lands, most of it is ahead.
         let total = 400
         try Self.makeLargeSet(count: total, in: workspace.sources)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = ["import", "--quiet", workspace.sources.path, "--library", workspace.library]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var countAtKill = 0
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            countAtKill = imageCount(workspace)
-            // The first landed batch: killed then, the import has most of its work ahead.
-            if countAtKill > 0 { break }
-            usleep(5_000)
+        let process = try ChildProcess(
+            gptimg, ["import", "--quiet", workspace.sources.path, "--library", workspace.library])
+        // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
+        let countAtKill = await offThread {
+            var countAtKill = 0
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                countAtKill = imageCount(workspace)
+                // The first landed batch: killed then, the import has most of its work ahead.
+                if countAtKill > 0 { break }
+                usleep(5_000)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return countAtKill
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the import finished before it could be killed")
         #expect(countAtKill > 0 && countAtKill < total)
 
-        let doctor = try run(["doctor"], workspace)
+        let doctor = try await run(["doctor"], workspace)
         #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
-        let rerun = try run(["import", "--quiet", workspace.sources.path], workspace)
+        let rerun = try await run(["import", "--quiet", workspace.sources.path], workspace)
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
-        #expect(imageCount(workspace) == total)
-        let after = try run(["doctor"], workspace)
+        #expect(await offThread { imageCount(workspace) } == total)
+        let after = try await run(["doctor"], workspace)
         #expect(after.status == 0)
         #expect(!after.stdout.contains("notice"), "\(after.stdout)")
         #expect(after.stdout.contains("\(total) images, \(total) files checked: no problems"))
     }
 
     @Test("two imports into one library at once lose nothing and never see 'database is locked'")
-    func concurrentImports() throws {
+    func concurrentImports() async throws {
         let workspace = try Workspace()
         let total = 300
         try Self.makeLargeSet(count: total, in: workspace.sources)
@@ -266,18 +267,15 @@ struct CatalogCommandTests {
         }
         // Overlapping halves: 0..<200 and 100..<300.
         let halves = [Array(files[0..<200]), Array(files[100..<300])]
-        nonisolated(unsafe) var results: [ProcessResult?] = [nil, nil]
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            results[index] = try? ProcessRunner.run(
-                [gptimg, "import", "--quiet", "--library", workspace.library] + halves[index])
-        }
-        for result in results {
-            let result = try #require(result)
+        let command = [gptimg, "import", "--quiet", "--library", workspace.library]
+        async let first = ProcessRunner.run(command + halves[0])
+        async let second = ProcessRunner.run(command + halves[1])
+        for result in try await [first, second] {
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(!result.stderr.contains("locked"))
         }
-        #expect(imageCount(workspace) == total)
-        let doctor = try run(["doctor"], workspace)
+        #expect(await offThread { imageCount(workspace) } == total)
+        let doctor = try await run(["doctor"], workspace)
         #expect(doctor.status == 0, "\(doctor.stdout)")
         #expect(doctor.stdout.contains("\(total) images, \(total) files checked: no problems"))
     }

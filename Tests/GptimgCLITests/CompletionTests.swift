@@ -9,7 +9,7 @@ import Testing
 struct CompletionTests {
     /// What bash offers for the last word of `words` (the word being completed), with the
     /// script `gptimg completions bash` prints, the binary first on PATH.
-    static func complete(_ words: [String], library: String, home: String) throws -> [String] {
+    static func complete(_ words: [String], library: String, home: String) async throws -> [String] {
         let binary = BuiltProduct.path("gptimg")
         let folder = URL(fileURLWithPath: binary).deletingLastPathComponent().path
         let quoted = words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
@@ -25,7 +25,7 @@ struct CompletionTests {
             _gptimg gptimg "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
             printf '%s\\n' "${COMPREPLY[@]}"
             """
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["/bin/bash", "-c", script],
             environment: ["PATH": folder + ":/usr/bin:/bin", "HOME": home, "GPTIMG_LIBRARY": library])
         try #require(result.status == 0, "\(result.stderr)")
@@ -45,16 +45,18 @@ struct CompletionTests {
         }
         let home = folder.path + "/home"
         #expect(
-            try Self.complete(["gptimg", "collection", "add", "Tr"], library: library, home: home)
+            try await Self.complete(["gptimg", "collection", "add", "Tr"], library: library, home: home)
                 == ["Travel 2026", "Trip"])
-        #expect(try Self.complete(["gptimg", "export", "--collection", "W"], library: library, home: home) == ["Work"])
         #expect(
-            try Self.complete(["gptimg", "tag", "1", "--remove", "co"], library: library, home: home)
+            try await Self.complete(["gptimg", "export", "--collection", "W"], library: library, home: home) == ["Work"]
+        )
+        #expect(
+            try await Self.complete(["gptimg", "tag", "1", "--remove", "co"], library: library, home: home)
                 == ["coast", "cold"])
         // Subcommands need no library; a missing library offers nothing and says nothing.
-        #expect(try Self.complete(["gptimg", "comp"], library: library, home: home) == ["completions"])
+        #expect(try await Self.complete(["gptimg", "comp"], library: library, home: home) == ["completions"])
         #expect(
-            try Self.complete(["gptimg", "collection", "add", "T"], library: folder.path + "/none", home: home)
+            try await Self.complete(["gptimg", "collection", "add", "T"], library: folder.path + "/none", home: home)
                 .isEmpty)
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/none"))
     }

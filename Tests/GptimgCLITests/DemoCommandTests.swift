@@ -44,7 +44,7 @@ struct DemoCommandTests {
         let doctor = await gptimg(["doctor", "--library", library])
         #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
         // Generation landing stores each image's perceptual hash, from the bytes it downloaded.
-        let hashed = try ProcessRunner.run(
+        let hashed = try await ProcessRunner.run(
             ["sqlite3", library + "/catalog.sqlite", "SELECT count(*) FROM images WHERE phash IS NOT NULL"])
         #expect(hashed.stdout == "8\n", "\(hashed)")
     }

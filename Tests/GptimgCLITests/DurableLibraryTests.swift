@@ -118,14 +118,14 @@ struct DurableLibraryTests {
             let path = try #require(
                 jsonObjects(await workspace(["show", "1", "--json"]).stdout).first?["path"] as? String)
             let sidecar = workspace.library + "/" + path + ".xmp"
-            let read = try ProcessRunner.run(["exiftool", "-j", "-XMP:Rating", "-XMP:Subject", sidecar])
+            let read = try await ProcessRunner.run(["exiftool", "-j", "-XMP:Rating", "-XMP:Subject", sidecar])
             let fields = try #require(
                 (try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [[String: Any]])?.first)
             #expect(fields["Rating"] as? Int == 4)
             #expect(Set(fields["Subject"] as? [String] ?? []) == ["night sky", "lake"])
 
             // exiftool edits the sidecar: rebuild takes its word.
-            _ = try ProcessRunner.run([
+            _ = try await ProcessRunner.run([
                 "exiftool", "-overwrite_original", "-XMP-xmp:Rating=2", "-XMP-dc:Subject+=from exiftool", sidecar,
             ])
             for suffix in ["", "-wal", "-shm"] { unlink(workspace.library + "/catalog.sqlite" + suffix) }
@@ -138,7 +138,7 @@ struct DurableLibraryTests {
             let folder = workspace.folder.path + "/rated"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(CatalogCommandTests.png(seed: 21)).write(to: URL(fileURLWithPath: folder + "/a.png"))
-            _ = try ProcessRunner.run([
+            _ = try await ProcessRunner.run([
                 "exiftool", "-o", "%d%f.xmp", "-XMP-xmp:Rating=5", "-XMP-dc:Subject=imported", folder + "/a.png",
             ])
             #expect(FileManager.default.fileExists(atPath: folder + "/a.xmp"))
@@ -201,6 +201,15 @@ struct DurableLibraryTests {
         try await withGenerationWorkspace("kettles", credits: 100) { workspace in
             let made = await workspace(["generate", "a copper kettle", "-n", "3", "--collection", "Kitchen"])
             guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["stderr": made.stderr]) }
+            // The command's catalog closes when its last reference goes, which can be a moment after the
+            // command returned (the thread of its last database job lets go of it): copied meanwhile, its
+            // WAL file vanished mid-copy. SQLite removes the WAL at the last close: the copy waits for that.
+            let wal = workspace.library + "/catalog.sqlite-wal"
+            let deadline = Date().addingTimeInterval(30)
+            while FileManager.default.fileExists(atPath: wal) {
+                guard Date() < deadline else { throw CocoaError(.fileWriteUnknown, userInfo: ["still open": wal]) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             try FileManager.default.copyItem(atPath: workspace.library, toPath: copy)
         }
         return copy
@@ -236,7 +245,7 @@ struct DurableLibraryTests {
             case "missing sidecar":
                 unlink(path + ".xmp")
             case "sidecar edited elsewhere":
-                _ = try ProcessRunner.run(["exiftool", "-overwrite_original", "-XMP-xmp:Rating=3", path + ".xmp"])
+                _ = try await ProcessRunner.run(["exiftool", "-overwrite_original", "-XMP-xmp:Rating=3", path + ".xmp"])
             case "missing journal":
                 unlink(workspace.library + "/journal.jsonl")
             default:

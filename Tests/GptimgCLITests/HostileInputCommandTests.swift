@@ -67,19 +67,19 @@ struct HostileInputCommandTests {
         TextChunkCodec.chunkBytes(.zTXt, Array(keyword.utf8) + [0, 0] + deflated)
     }
 
-    func run(_ arguments: [String]) throws -> (ProcessResult, seconds: Double) {
+    func run(_ arguments: [String]) async throws -> (ProcessResult, seconds: Double) {
         let start = Date()
-        let result = try ProcessRunner.run([gptimg] + arguments)
+        let result = try await ProcessRunner.run([gptimg] + arguments)
         return (result, Date().timeIntervalSince(start))
     }
 
     @Test("meta read --json of 8 MiB of NULs in 8 KB prints a few hundred bytes, not 100 MB")
-    func nulText() throws {
+    func nulText() async throws {
         let workspace = try Workspace()
         let nuls = try TextChunkCodec.deflate([UInt8](repeating: 0, count: 8 << 20))
         let file = try workspace.write(
             Self.inserting(Self.zTXt("Comment", deflated: nuls), into: Self.png(seed: 1)), "nuls.png")
-        let (result, _) = try run(["meta", "read", "--json", file])
+        let (result, _) = try await run(["meta", "read", "--json", file])
         #expect(result.status == 0, "\(result.stderr.prefix(300))")
         #expect(result.stdout.utf8.count < 10_000, "\(result.stdout.utf8.count) bytes")
         #expect(!result.stdout.contains("\\u0000"))
@@ -87,24 +87,24 @@ struct HostileInputCommandTests {
     }
 
     @Test("a 9 MB file of zTXt bombs: meta read, meta strip and import each take well under the seconds they took")
-    func bombsAreCheap() throws {
+    func bombsAreCheap() async throws {
         let workspace = try Workspace()
         let bomb = try TextChunkCodec.deflate([UInt8](repeating: 0x41, count: 9 << 20))
         let chunks = (0..<1000).flatMap { Self.zTXt("parameters\($0)", deflated: bomb) }
         let file = try workspace.write(Self.inserting(chunks, into: Self.png(seed: 2)), "bombs.png")
-        let (read, readTime) = try run(["meta", "read", "--json", file])
+        let (read, readTime) = try await run(["meta", "read", "--json", file])
         #expect(read.status == 0, "\(read.stderr.prefix(300))")
         #expect(readTime < 5, "meta read took \(readTime) s")
-        let (strip, stripTime) = try run(["meta", "strip", "--foreign", file])
+        let (strip, stripTime) = try await run(["meta", "strip", "--foreign", file])
         #expect(strip.status == 0, "\(strip.stderr.prefix(300))")
         #expect(stripTime < 5, "meta strip took \(stripTime) s")
-        let (imported, importTime) = try run(["import", file, "--library", workspace.library])
+        let (imported, importTime) = try await run(["import", file, "--library", workspace.library])
         #expect(imported.status == 0, "\(imported.stdout.prefix(300)) \(imported.stderr.prefix(300))")
         #expect(importTime < 5, "import took \(importTime) s")
     }
 
     @Test("a zip with an encrypted entry: the others import, the entry is a skipped line, the exit status is 1")
-    func encryptedEntry() throws {
+    func encryptedEntry() async throws {
         let workspace = try Workspace()
         var zip = ZipBuilder()
         zip.add("one.png", stored: Self.png(seed: 3))
@@ -114,14 +114,14 @@ struct HostileInputCommandTests {
         zip.add("three.png", stored: Self.png(seed: 4))
         zip.add("four.png", stored: Self.png(seed: 5))
         let archive = try workspace.write(zip.finish(), "locked.zip")
-        let (result, _) = try run(["import", archive, "--library", workspace.library])
+        let (result, _) = try await run(["import", archive, "--library", workspace.library])
         #expect(result.status == 1)
         #expect(result.stdout.contains("skipped    \(archive):secret.png: encrypted zip entry"), "\(result.stdout)")
         #expect(result.stdout.contains("3 imported, 0 duplicate, 1 skipped"), "\(result.stdout)")
     }
 
     @Test("kill -9 while staging: read-only doctor reports what was left, the next import removes it")
-    func killedImport() throws {
+    func killedImport() async throws {
         let workspace = try Workspace()
         // Enough files that some sit staged, waiting for their batch, for a while.
         for seed in 0..<400 {
@@ -130,7 +130,7 @@ struct HostileInputCommandTests {
             _ = try workspace.write(Self.inserting(filler, into: Self.png(seed: 1000 + seed)), "in/\(seed).png")
         }
         let staging = workspace.folder.appendingPathComponent("Library/.staging").path
-        func stagedFiles() -> Int {
+        @Sendable func stagedFiles() -> Int {
             ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).reduce(0) { count, owner in
                 count
                     + ((try? FileManager.default.contentsOfDirectory(atPath: staging + "/" + owner)) ?? []).filter {
@@ -138,31 +138,30 @@ struct HostileInputCommandTests {
                     }.count
             }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = [
-            "import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning, stagedFiles() == 0, Date() < deadline { usleep(200) }
-        let caught = process.isRunning && stagedFiles() > 0
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = try ChildProcess(
+            gptimg,
+            ["import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library])
+        // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
+        let caught = await offThread {
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning, stagedFiles() == 0, Date() < deadline { usleep(200) }
+            let caught = process.isRunning && stagedFiles() > 0
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return caught
+        }
         try #require(caught, "the import ended before anything was seen staged")
         #expect(stagedFiles() > 0)
 
-        let (doctor, _) = try run(["doctor", "--library", workspace.library])
+        let (doctor, _) = try await run(["doctor", "--library", workspace.library])
         #expect(doctor.stdout.contains("staged file(s)"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("removed by the next import or --fix"))
-        let (again, _) = try run([
+        let (again, _) = try await run([
             "import", "-q", workspace.folder.appendingPathComponent("in").path, "--library", workspace.library,
         ])
         #expect(again.status == 0, "\(again.stdout.suffix(300)) \(again.stderr.suffix(300))")
         #expect(stagedFiles() == 0)
-        let (clean, _) = try run(["doctor", "--library", workspace.library])
+        let (clean, _) = try await run(["doctor", "--library", workspace.library])
         #expect(clean.status == 0)
         #expect(!clean.stdout.contains("notice"), "\(clean.stdout)")
     }

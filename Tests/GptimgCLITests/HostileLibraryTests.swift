@@ -16,10 +16,10 @@ struct HostileLibraryTests {
     let gptimg = BuiltProduct.path("gptimg")
 
     /// Runs gptimg on the workspace's library, killed after `seconds`.
-    func run(_ arguments: [String], _ workspace: Workspace, library: String? = nil, seconds: Int = 60) throws
+    func run(_ arguments: [String], _ workspace: Workspace, library: String? = nil, seconds: Int = 60) async throws
         -> ProcessResult
     {
-        try ProcessRunner.run(
+        try await ProcessRunner.run(
             ["timeout", "-s", "KILL", String(seconds), gptimg] + arguments + [
                 "--library", library ?? workspace.library,
             ])
@@ -32,36 +32,36 @@ struct HostileLibraryTests {
     }
 
     /// A library of `count` of our images; their ids and paths, oldest first.
-    func library(_ workspace: Workspace, count: Int = 3) throws -> [(id: Int, path: String)] {
+    func library(_ workspace: Workspace, count: Int = 3) async throws -> [(id: Int, path: String)] {
         for seed in 0..<count {
             let bytes = CatalogCommandTests.ours(
                 "a hostile test \(seed)", task: "gpt-image-2-HOSTILEHOSTILEHOST\(seed)", seed: seed + 40)
             try Data(bytes).write(to: workspace.sources.appendingPathComponent("\(seed).png"))
         }
-        let imported = try run(["import", "--quiet", workspace.sources.path], workspace)
+        let imported = try await run(["import", "--quiet", workspace.sources.path], workspace)
         #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
-        return jsonLines(try run(["list", "--json", "--sort", "oldest"], workspace).stdout).map {
+        return jsonLines(try await run(["list", "--json", "--sort", "oldest"], workspace).stdout).map {
             ($0["id"] as! Int, $0["path"] as! String)
         }
     }
 
-    func sql(_ workspace: Workspace, _ statement: String) throws {
-        let result = try ProcessRunner.run(["sqlite3", "-bail", workspace.library + "/catalog.sqlite", statement])
+    func sql(_ workspace: Workspace, _ statement: String) async throws {
+        let result = try await ProcessRunner.run(["sqlite3", "-bail", workspace.library + "/catalog.sqlite", statement])
         #expect(result.status == 0, "\(result.stderr)")
     }
 
     // MARK: - Item 2: paths from the catalog
 
     @Test("doctor neither reads ../../../dev/zero forever nor hangs on a FIFO; --fix removes the rows, moves nothing")
-    func doctorOnDevZeroAndAFIFO() throws {
+    func doctorOnDevZeroAndAFIFO() async throws {
         let workspace = try Workspace()
-        let images = try library(workspace)
+        let images = try await library(workspace)
         let zero = String(repeating: "../", count: 40) + "dev/zero"
-        try sql(workspace, "UPDATE images SET path = '\(zero)' WHERE id = \(images[0].id)")
+        try await sql(workspace, "UPDATE images SET path = '\(zero)' WHERE id = \(images[0].id)")
         let fifo = workspace.library + "/" + images[1].path
         try FileManager.default.removeItem(atPath: fifo)
         let trap = try TrapFIFO(at: fifo)
-        let doctor = try run(["doctor"], workspace, seconds: 30)
+        let doctor = try await run(["doctor"], workspace, seconds: 30)
         trap.release()
         #expect(doctor.status == 1, "killed (137) means it hung: \(doctor.stdout)\(doctor.stderr)")
         #expect(
@@ -73,19 +73,19 @@ struct HostileLibraryTests {
             doctor.stdout.contains(
                 "problem: image \(images[1].id): its file is a FIFO, not a regular file (\(images[1].path))"),
             "\(doctor.stdout)")
-        let fixed = try run(["doctor", "--fix"], workspace, seconds: 30)
+        let fixed = try await run(["doctor", "--fix"], workspace, seconds: 30)
         trap.release()
         #expect(fixed.status == 0, "\(fixed.stdout)\(fixed.stderr)")
         var status = stat()
         #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "the FIFO was moved")
-        let after = try run(["doctor"], workspace, seconds: 30)
+        let after = try await run(["doctor"], workspace, seconds: 30)
         #expect(after.status == 0 && after.stdout.contains("2 images, 2 files checked: no problems"), "\(after.stdout)")
     }
 
     @Test("delete, show, open and export never touch a file a tampered row points at outside the library")
-    func tamperedRowsFromTheCommandLine() throws {
+    func tamperedRowsFromTheCommandLine() async throws {
         let workspace = try Workspace()
-        let images = try library(workspace)
+        let images = try await library(workspace)
         let victim = workspace.folder.appendingPathComponent("victim.txt")
         try Data("mine".utf8).write(to: victim)
         let outside = workspace.folder.appendingPathComponent("outside")
@@ -93,24 +93,24 @@ struct HostileLibraryTests {
         try Data("mine too".utf8).write(to: outside.appendingPathComponent("victim.png"))
         try FileManager.default.createSymbolicLink(
             atPath: workspace.library + "/images/linked", withDestinationPath: outside.path)
-        try sql(workspace, "UPDATE images SET path = '../victim.txt' WHERE id = \(images[0].id)")
-        try sql(workspace, "UPDATE images SET path = 'images/linked/victim.png' WHERE id = \(images[1].id)")
+        try await sql(workspace, "UPDATE images SET path = '../victim.txt' WHERE id = \(images[0].id)")
+        try await sql(workspace, "UPDATE images SET path = 'images/linked/victim.png' WHERE id = \(images[1].id)")
         for image in images.prefix(2) {
-            let deleted = try run(["delete", String(image.id), String(images[2].id)], workspace)
+            let deleted = try await run(["delete", String(image.id), String(images[2].id)], workspace)
             #expect(deleted.status == 1)
             #expect(
                 deleted.stderr.contains("image \(image.id)'s path leads outside the library, so it is not opened"),
                 "\(deleted.stderr)")
             #expect(deleted.stderr.split(separator: "\n").count == 1)
-            let opened = try run(["open", "--print", String(image.id)], workspace)
+            let opened = try await run(["open", "--print", String(image.id)], workspace)
             #expect(opened.status == 1 && opened.stdout.isEmpty)
-            let shown = try run(["show", String(image.id)], workspace)
+            let shown = try await run(["show", String(image.id)], workspace)
             #expect(shown.status == 0)
             #expect(shown.stdout.contains("none: its path leads outside the library"), "\(shown.stdout)")
-            let json = jsonLines(try run(["show", "--json", String(image.id)], workspace).stdout).first
+            let json = jsonLines(try await run(["show", "--json", String(image.id)], workspace).stdout).first
             #expect(json?["file"] is NSNull)
             #expect(json?["file_problem"] as? String == "its path leads outside the library")
-            let exported = try run(
+            let exported = try await run(
                 ["export", String(image.id), "--to", workspace.folder.appendingPathComponent("out-\(image.id)").path],
                 workspace)
             #expect(exported.status == 1)
@@ -126,7 +126,7 @@ struct HostileLibraryTests {
     // MARK: - Item 8: FIFOs and links given to meta and import
 
     @Test("meta read and meta strip refuse a FIFO in one line, go on with the rest, exit 1")
-    func metaOnAFIFO() throws {
+    func metaOnAFIFO() async throws {
         let workspace = try Workspace()
         let good = workspace.sources.appendingPathComponent("good.png").path
         let other = workspace.sources.appendingPathComponent("other.png").path
@@ -136,7 +136,7 @@ struct HostileLibraryTests {
             .write(to: URL(fileURLWithPath: other))
         let trap = try TrapFIFO(at: workspace.sources.appendingPathComponent("pipe.png").path)
         for command in [["meta", "read"], ["meta", "strip"]] {
-            let result = try ProcessRunner.run(
+            let result = try await ProcessRunner.run(
                 ["timeout", "-s", "KILL", "30", gptimg] + command + [good, trap.path, other])
             trap.release()
             #expect(result.status == 1, "\(command): killed (137) means it hung")
@@ -151,7 +151,7 @@ struct HostileLibraryTests {
     }
 
     @Test("a folder's FIFOs and links are reported as skipped by meta read and import, never read")
-    func foldersReportSkippedFIFOsAndLinks() throws {
+    func foldersReportSkippedFIFOsAndLinks() async throws {
         let workspace = try Workspace()
         let folder = workspace.sources
         try Data(CatalogCommandTests.ours("the only real file", task: "gpt-image-2-FOLDERFOLDERFOLDERF1", seed: 5))
@@ -170,12 +170,12 @@ struct HostileLibraryTests {
             "\(folder.path)/linked: skipped: a symbolic link to a folder: links inside folders are not followed",
             "\(folder.path)/pipe.png: skipped: not a regular file (a FIFO): not read",
         ]
-        let read = try ProcessRunner.run(["timeout", "-s", "KILL", "30", gptimg, "meta", "read", folder.path])
+        let read = try await ProcessRunner.run(["timeout", "-s", "KILL", "30", gptimg, "meta", "read", folder.path])
         trap.release()
         #expect(read.status == 1)
         #expect(read.stderr == expected.map { "gptimg: \($0)\n" }.joined(), "\(read.stderr)")
         #expect(read.stdout.contains("the only real file") && !read.stdout.contains("behind a linked folder"))
-        let imported = try run(["import", folder.path], workspace, seconds: 30)
+        let imported = try await run(["import", folder.path], workspace, seconds: 30)
         trap.release()
         #expect(imported.status == 1)
         for line in expected {
@@ -190,14 +190,14 @@ struct HostileLibraryTests {
     // MARK: - Item 7: catalogs
 
     @Test("an emptied or garbled catalog is damaged: the error names rebuild (doctor fails alike), rebuild recovers")
-    func damagedCatalogs() throws {
+    func damagedCatalogs() async throws {
         let workspace = try Workspace()
-        _ = try library(workspace)
+        _ = try await library(workspace)
         let catalog = URL(fileURLWithPath: workspace.library + "/catalog.sqlite")
         for damage in [Data(), Data(repeating: 0x41, count: 8192)] {
             try damage.write(to: catalog)
             for command in [["list"], ["doctor"], ["tag", "1", "--add", "x"]] {
-                let result = try run(command, workspace)
+                let result = try await run(command, workspace)
                 #expect(result.status == 1, "\(command): \(result.stdout)")
                 #expect(
                     result.stderr.contains("the catalog is damaged") && result.stderr.contains("`gptimg rebuild`"),
@@ -207,31 +207,31 @@ struct HostileLibraryTests {
             #expect(
                 try Data(contentsOf: catalog) == damage,
                 "the damaged catalog was replaced by a command other than rebuild")
-            let rebuilt = try run(["rebuild"], workspace)
+            let rebuilt = try await run(["rebuild"], workspace)
             #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-            #expect(jsonLines(try run(["list", "--json"], workspace).stdout).count == 3)
+            #expect(jsonLines(try await run(["list", "--json"], workspace).stdout).count == 3)
         }
     }
 
     @Test("rebuild refuses a catalog written by a newer gptimg; writes refuse it too; nothing is lost")
-    func newerCatalog() throws {
+    func newerCatalog() async throws {
         let workspace = try Workspace()
-        let images = try library(workspace)
-        #expect(try run(["tag", String(images[0].id), "--add", "precious"], workspace).status == 0)
-        try sql(workspace, "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')")
+        let images = try await library(workspace)
+        #expect(try await run(["tag", String(images[0].id), "--add", "precious"], workspace).status == 0)
+        try await sql(workspace, "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')")
         let catalog = URL(fileURLWithPath: workspace.library + "/catalog.sqlite")
         let before = try Data(contentsOf: catalog)
         for command in [
             ["rebuild"], ["tag", String(images[1].id), "--add", "x"], ["doctor", "--fix"],
             ["import", workspace.sources.path],
         ] {
-            let result = try run(command, workspace)
+            let result = try await run(command, workspace)
             #expect(result.status == 1, "\(command)")
             #expect(
                 result.stderr.contains("was written by a newer gptimg: upgrade gptimg"), "\(command): \(result.stderr)")
         }
         #expect(try Data(contentsOf: catalog) == before)
-        let tagged = try ProcessRunner.run([
+        let tagged = try await ProcessRunner.run([
             "sqlite3", catalog.path,
             "SELECT count(*) FROM image_tags JOIN tags ON tags.id = tag_id WHERE name = 'precious'",
         ])
@@ -239,31 +239,29 @@ struct HostileLibraryTests {
     }
 
     @Test("a rebuild killed with -9 leaves a file doctor reports and the next rebuild removes")
-    func killedRebuild() throws {
+    func killedRebuild() async throws {
         let workspace = try Workspace()
         try CatalogCommandTests.makeLargeSet(count: 300, in: workspace.sources)
-        #expect(try run(["import", "--quiet", workspace.sources.path], workspace).status == 0)
-        func leftovers() -> [String] {
+        #expect(try await run(["import", "--quiet", workspace.sources.path], workspace).status == 0)
+        @Sendable func leftovers() -> [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: workspace.library)) ?? []).filter {
                 $0.hasPrefix(".catalog-rebuild-")
             }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gptimg)
-        process.arguments = ["rebuild", "--library", workspace.library]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, leftovers().isEmpty, process.isRunning { usleep(1_000) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = try ChildProcess(gptimg, ["rebuild", "--library", workspace.library])
+        // Watched closely, on a thread of its own (not the cooperative pool the other tests share).
+        await offThread {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, leftovers().isEmpty, process.isRunning { usleep(1_000) }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         #expect(process.terminationReason == .uncaughtSignal, "the rebuild finished before it could be killed")
         try #require(!leftovers().isEmpty)
-        let doctor = try run(["doctor"], workspace)
+        let doctor = try await run(["doctor"], workspace)
         #expect(doctor.status == 0, "\(doctor.stdout)")
         #expect(doctor.stdout.contains("notice:  an interrupted rebuild left"), "\(doctor.stdout)")
-        let rebuilt = try run(["rebuild"], workspace)
+        let rebuilt = try await run(["rebuild"], workspace)
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
         #expect(rebuilt.stdout.contains("note: removed"), "\(rebuilt.stdout)")
         #expect(leftovers().isEmpty)
@@ -272,10 +270,10 @@ struct HostileLibraryTests {
     @Test(
         "a read-only library: every reading command works, writes say the library is read-only",
         .enabled(if: Mounts.available))
-    func readOnlyLibrary() throws {
+    func readOnlyLibrary() async throws {
         let workspace = try Workspace()
-        let images = try library(workspace)
-        #expect(try run(["collection", "add", "Kept", String(images[0].id)], workspace).status == 0)
+        let images = try await library(workspace)
+        #expect(try await run(["collection", "add", "Kept", String(images[0].id)], workspace).status == 0)
         let view = try Mounts.readOnlyView(
             of: URL(fileURLWithPath: workspace.library), at: workspace.folder.appendingPathComponent("ro"))
         let readOnly = view.path.path
@@ -286,14 +284,14 @@ struct HostileLibraryTests {
             ["export", id, "--to", workspace.folder.appendingPathComponent("out").path],
         ]
         for command in reads {
-            let result = try run(command, workspace, library: readOnly)
+            let result = try await run(command, workspace, library: readOnly)
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
         for command in [
             ["rate", id, "5"], ["tag", id, "--add", "x"], ["import", workspace.sources.path], ["doctor", "--fix"],
             ["rebuild"],
         ] {
-            let result = try run(command, workspace, library: readOnly)
+            let result = try await run(command, workspace, library: readOnly)
             #expect(result.status == 1, "\(command)")
             #expect(result.stderr.contains("the library is read-only"), "\(command): \(result.stderr)")
             #expect(!result.stderr.contains("gptimg doctor"), "\(command): \(result.stderr)")
@@ -301,14 +299,13 @@ struct HostileLibraryTests {
         // The gallery serves it (edits off), instead of failing to open it for writing.
         let log = workspace.folder.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: gptimg)
-        serve.arguments = ["serve", "--port", "0", "--library", readOnly]
-        serve.standardOutput = try FileHandle(forWritingTo: log)
-        serve.standardError = serve.standardOutput
-        try serve.run()
+        let logFile = try FileHandle(forWritingTo: log)
+        let serve = try ChildProcess(
+            gptimg, ["serve", "--port", "0", "--library", readOnly], stdout: .descriptor(logFile.fileDescriptor),
+            stderr: .descriptor(logFile.fileDescriptor))
+        try logFile.close()
         defer {
-            serve.terminate()
+            serve.signal(SIGTERM)
             serve.waitUntilExit()
         }
         var url: String?
@@ -318,12 +315,12 @@ struct HostileLibraryTests {
             url = text.split(separator: "\n").first { $0.hasPrefix("gptimg gallery on ") }.map {
                 String($0.split(separator: " ")[3])
             }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         let base = try #require(url, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         #expect(try String(contentsOf: log, encoding: .utf8).contains("the library is read-only"))
         for route in ["/", "/img/\(id).png", "/image/\(id)"] {
-            let status = try ProcessRunner.run([
+            let status = try await ProcessRunner.run([
                 "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30",
                 base.hasSuffix("/") ? String(base.dropLast()) + route : base + route,
             ])

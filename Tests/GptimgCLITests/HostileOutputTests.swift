@@ -15,8 +15,8 @@ struct HostileOutputTests {
     typealias Workspace = CatalogCommandTests.Workspace
     let gptimg = BuiltProduct.path("gptimg")
 
-    func run(_ arguments: [String], _ workspace: Workspace) throws -> ProcessResult {
-        try ProcessRunner.run([gptimg] + arguments + ["--library", workspace.library])
+    func run(_ arguments: [String], _ workspace: Workspace) async throws -> ProcessResult {
+        try await ProcessRunner.run([gptimg] + arguments + ["--library", workspace.library])
     }
 
     // MARK: - Decompression bombs
@@ -38,7 +38,7 @@ struct HostileOutputTests {
     }
 
     /// A library of eight distinct bombs and one real image; the bombs' SHA-256s.
-    func bombLibrary() throws -> (Workspace, [String]) {
+    func bombLibrary() async throws -> (Workspace, [String]) {
         let workspace = try Workspace()
         for index in 0..<8 {
             try Data(Self.bomb(height: 100_000_000 - index)).write(
@@ -46,9 +46,9 @@ struct HostileOutputTests {
         }
         try Data(CatalogCommandTests.png(seed: 4, width: 300, height: 200)).write(
             to: workspace.sources.appendingPathComponent("real.png"))
-        let imported = try run(["import", workspace.sources.path], workspace)
+        let imported = try await run(["import", workspace.sources.path], workspace)
         try #require(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
-        let listed = try run(["list", "--json", "--limit", "100"], workspace).stdout.split(separator: "\n")
+        let listed = try await run(["list", "--json", "--limit", "100"], workspace).stdout.split(separator: "\n")
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let bombs = listed.filter { ($0["height"] as? Int ?? 0) > 1_000_000 }.compactMap { $0["sha256"] as? String }
         try #require(bombs.count == 8)
@@ -59,10 +59,10 @@ struct HostileOutputTests {
     static let memoryBound = 256 << 20
 
     @Test("a contact sheet of eight 100-byte bombs: bounded memory and time, a readable sheet")
-    func contactSheetOfBombs() throws {
-        let (workspace, _) = try bombLibrary()
+    func contactSheetOfBombs() async throws {
+        let (workspace, _) = try await bombLibrary()
         let target = workspace.folder.appendingPathComponent("out").path
-        let result = try MeasuredProcess.run(
+        let result = try await MeasuredProcess.run(
             [gptimg, "export", "--query", "", "--to", target, "--contact-sheet", "--library", workspace.library],
             within: 120)
         #expect(result.status == 0, "\(result.stderr)")
@@ -77,7 +77,7 @@ struct HostileOutputTests {
         "the gallery's thumbnails of eight bombs, each asked twice at once: bounded memory, placeholders, a reason"
     )
     func galleryThumbnailsOfBombs() async throws {
-        let (workspace, bombs) = try bombLibrary()
+        let (workspace, bombs) = try await bombLibrary()
         let server = try MeasuredProcess([gptimg, "serve", "--port", "0", "--library", workspace.library])
         var stopped = false
         defer {
@@ -86,7 +86,7 @@ struct HostileOutputTests {
                 _ = try? server.wait(within: 10)
             }
         }
-        let line = try server.firstLine(within: 60)
+        let line = try await server.firstLine(within: 60)
         let port = try #require(
             line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) }, "\(line)")
 
@@ -94,7 +94,7 @@ struct HostileOutputTests {
         let answers = try await withThrowingTaskGroup(of: String.self) { group in
             for path in requests {
                 group.addTask {
-                    try await onDispatch {
+                    try await offThread {
                         let socket = try LoopbackSocket(port: port)
                         try socket.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
                         return String(decoding: try socket.readUntilClosed(within: 60).bytes, as: UTF8.self)
@@ -113,7 +113,7 @@ struct HostileOutputTests {
         // Each request used 834 MB for 2.5 s and the failure was not remembered.
         #expect(peak < Self.memoryBound, "peak RSS \(peak >> 20) MB")
         server.signal(SIGTERM)
-        _ = try server.wait(within: 30)
+        _ = try await server.wait(within: 30)
         stopped = true
     }
 
@@ -136,15 +136,15 @@ struct HostileOutputTests {
             try Data(CatalogCommandTests.png(seed: seed)).write(
                 to: workspace.sources.appendingPathComponent("\(seed).png"))
         }
-        #expect(try run(["import", workspace.sources.path], workspace).status == 0)
+        #expect(try await run(["import", workspace.sources.path], workspace).status == 0)
         // Written into the catalog as anything with the file could; the search index's trigger
         // set aside meanwhile (indexing 96 MB would only slow the test; the grid does not read it).
         let catalog = workspace.library + "/catalog.sqlite"
-        let trigger = try ProcessRunner.run([
+        let trigger = try await ProcessRunner.run([
             "sqlite3", catalog, "SELECT sql FROM sqlite_master WHERE name = 'image_search_prompt'",
         ]).stdout
         try #require(trigger.contains("CREATE TRIGGER"))
-        let updated = try ProcessRunner.run([
+        let updated = try await ProcessRunner.run([
             "sqlite3", "-bail", catalog,
             "DROP TRIGGER image_search_prompt; "
                 + "UPDATE generations SET prompt = 'a huge prompt ' || replace(hex(zeroblob(8000000)), '00', 'ab'); "
@@ -157,11 +157,11 @@ struct HostileOutputTests {
             server.signal(SIGKILL)
             _ = try? server.wait(within: 10)
         }
-        let line = try server.firstLine(within: 60)
+        let line = try await server.firstLine(within: 60)
         let port = try #require(
             line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) }, "\(line)")
         func get(_ path: String) async throws -> String {
-            try await onDispatch {
+            try await offThread {
                 let socket = try LoopbackSocket(port: port)
                 try socket.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
                 return String(decoding: try socket.readUntilClosed(within: 60).bytes, as: UTF8.self)
@@ -222,7 +222,7 @@ struct HostileOutputTests {
     @Test(
         "control and bidi characters from a zip, a PNG and the catalog: escaped on every line, \\u escapes in JSON"
     )
-    func escapedTerminalLines() throws {
+    func escapedTerminalLines() async throws {
         let workspace = try Workspace()
         let metadata = GptimgMetadata(
             prompt: Self.hostilePrompt, aspectRatio: "4:3", type: "text-to-image", referenceImages: [],
@@ -232,26 +232,26 @@ struct HostileOutputTests {
         let archive = workspace.sources.appendingPathComponent("photos.zip")
         try Data(Self.zip([(Self.hostileName + ".png", png)])).write(to: archive)
 
-        let imported = try run(["import", archive.path], workspace)
+        let imported = try await run(["import", archive.path], workspace)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("holiday-\\u{202E}gnp.exe.png"), "\(imported.stdout)")
         expectNoRawControls(imported.stdout + imported.stderr, "import")
 
-        let listed = try run(["list"], workspace)
+        let listed = try await run(["list"], workspace)
         #expect(
             listed.stdout.contains(
                 "a calm lake\\u{1B}]0;pwned\\u{7}\\u{1B}[2J at dawn\\u{D}\\u{2066}overwritten\\u{2069}\\u{7F}\\u{9B}"),
             "\(listed.stdout)")
         expectNoRawControls(listed.stdout, "list")
 
-        let shown = try run(["show", "1"], workspace)
+        let shown = try await run(["show", "1"], workspace)
         #expect(shown.status == 0)
         expectNoRawControls(shown.stdout, "show")
         #expect(shown.stdout.contains("tag\\u{202E}txt"))
 
         // JSON: valid, the same strings once decoded, no raw byte a terminal acts on.
         for arguments in [["list", "--json"], ["show", "1", "--json"], ["import", "--json", archive.path]] {
-            let result = try run(arguments, workspace)
+            let result = try await run(arguments, workspace)
             expectNoRawControls(result.stdout, arguments.joined(separator: " "))
             let first = try #require(result.stdout.split(separator: "\n").first)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
@@ -261,23 +261,23 @@ struct HostileOutputTests {
                 #expect((object["file"] as? String)?.hasSuffix(Self.hostileName + ".png") == true)
             }
         }
-        let json = try run(["list", "--json"], workspace).stdout
+        let json = try await run(["list", "--json"], workspace).stdout
         #expect(json.contains("\\u202e") || json.contains("\\u202E"))
 
         // meta read of the file as it landed, text and JSON.
         let file = try #require(
-            (try JSONSerialization.jsonObject(with: Data(try run(["list", "--json"], workspace).stdout.utf8))
+            (try JSONSerialization.jsonObject(with: Data(try await run(["list", "--json"], workspace).stdout.utf8))
                 as? [String: Any])?["path"] as? String)
-        let meta = try ProcessRunner.run([gptimg, "meta", "read", workspace.library + "/" + file])
+        let meta = try await ProcessRunner.run([gptimg, "meta", "read", workspace.library + "/" + file])
         #expect(meta.status == 0, "\(meta.stderr)")
         #expect(meta.stdout.contains("a calm lake\\u{1B}"))
         expectNoRawControls(meta.stdout, "meta read")
         expectNoRawControls(
-            try ProcessRunner.run([gptimg, "meta", "read", "--json", workspace.library + "/" + file]).stdout,
+            try await ProcessRunner.run([gptimg, "meta", "read", "--json", workspace.library + "/" + file]).stdout,
             "meta read --json")
 
         // An error line naming a value: escaped too.
-        let missing = try run(["collection", "show", "trip\u{202E}"], workspace)
+        let missing = try await run(["collection", "show", "trip\u{202E}"], workspace)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("trip\\u{202E}"), "\(missing.stderr)")
         expectNoRawControls(missing.stderr, "error")
@@ -305,12 +305,5 @@ struct HostileOutputTests {
         #expect(decoded?["v"] == value)
         let ordinary = Array("{\"v\":\"é 🌊 …\"}".utf8)
         #expect(TerminalText.escapeJSON(ordinary) == ordinary)
-    }
-}
-
-/// Runs blocking work on a Dispatch thread.
-func onDispatch<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }

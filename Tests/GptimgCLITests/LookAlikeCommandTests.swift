@@ -54,7 +54,8 @@ struct LookAlikeCommandTests {
         let imported = await run(["import", workspace.sources.path], workspace)
         #expect(imported.status == 0, "\(imported.stderr)")
         var ids: [String: String] = [:]
-        for line in try sqlite(workspace, "SELECT id || '|' || original_name FROM images").split(separator: "\n") {
+        for line in try await sqlite(workspace, "SELECT id || '|' || original_name FROM images").split(separator: "\n")
+        {
             let parts = line.split(separator: "|", maxSplits: 1)
             if parts.count == 2 { ids[(String(parts[1]) as NSString).lastPathComponent] = String(parts[0]) }
         }
@@ -66,10 +67,10 @@ struct LookAlikeCommandTests {
         await Gptimg(currentDirectory: workspace.folder.path)(arguments + ["--library", workspace.library])
     }
 
-    static func sqlite(_ workspace: Workspace, _ sql: String) throws -> String {
+    static func sqlite(_ workspace: Workspace, _ sql: String) async throws -> String {
         // A busy timeout: the last connection of a command that just ended may still be closing
         // (its checkpoint), which a reader without one sees as SQLITE_BUSY (exit 5).
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             ["sqlite3", "-cmd", ".timeout 10000", workspace.library + "/catalog.sqlite", sql])
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -104,23 +105,23 @@ struct LookAlikeCommandTests {
     func storedAndFilled() async throws {
         let (workspace, ids) = try await Self.workspace()
         // An import does not hash (it would inflate every pixel); a generated image does (Generator tests).
-        #expect(try Self.sqlite(workspace, "SELECT count(*) FROM images WHERE phash IS NULL") == "5")
+        #expect(try await Self.sqlite(workspace, "SELECT count(*) FROM images WHERE phash IS NULL") == "5")
         let listed = await Self.run(["list", "similar:\(ids["a.png"]!)"], workspace)
         #expect(listed.status == 0 && listed.stderr.contains("no perceptual hash yet"), "\(listed)")
         let result = await Self.run(["similar", ids["a.png"]!, "--json"], workspace)
         #expect(result.status == 0 && jsonObjects(result.stdout).count == 2, "\(result)")
-        #expect(try Self.sqlite(workspace, "SELECT count(*) FROM images WHERE phash IS NULL") == "0")
-        let before = try Self.sqlite(
+        #expect(try await Self.sqlite(workspace, "SELECT count(*) FROM images WHERE phash IS NULL") == "0")
+        let before = try await Self.sqlite(
             workspace, "SELECT group_concat(phash) FROM (SELECT phash FROM images ORDER BY id)")
         let again = await Self.run(["list", "similar:\(ids["a.png"]!)"], workspace)
         #expect(again.status == 0 && again.stderr.isEmpty, "\(again)")
 
         // doctor --fix fills them in as well, and says so.
-        _ = try Self.sqlite(workspace, "UPDATE images SET phash = NULL WHERE id <> \(ids["a.png"]!)")
+        _ = try await Self.sqlite(workspace, "UPDATE images SET phash = NULL WHERE id <> \(ids["a.png"]!)")
         let doctor = await Self.run(["doctor", "--fix"], workspace)
         #expect(doctor.stdout.contains("computed the perceptual hash of 4 image(s)"), "\(doctor)")
         #expect(
-            try Self.sqlite(workspace, "SELECT group_concat(phash) FROM (SELECT phash FROM images ORDER BY id)")
+            try await Self.sqlite(workspace, "SELECT group_concat(phash) FROM (SELECT phash FROM images ORDER BY id)")
                 == before)
     }
 
@@ -157,10 +158,11 @@ struct LookAlikeCommandTests {
     @Test("similar and dupes read the hashes from a covering index, not every images row")
     func hashScanUsesTheIndex() async throws {
         let (workspace, _) = try await Self.workspace()
-        let everything = try Self.sqlite(
+        let everything = try await Self.sqlite(
             workspace, "EXPLAIN QUERY PLAN SELECT id, phash FROM images WHERE phash IS NOT NULL AND pick <> -1")
         #expect(everything.contains("COVERING INDEX images_by_phash"), "\(everything)")
-        let some = try Self.sqlite(workspace, "EXPLAIN QUERY PLAN SELECT id, phash FROM images WHERE phash IS NOT NULL")
+        let some = try await Self.sqlite(
+            workspace, "EXPLAIN QUERY PLAN SELECT id, phash FROM images WHERE phash IS NOT NULL")
         #expect(some.contains("COVERING INDEX images_by_phash"), "\(some)")
     }
 
@@ -177,16 +179,16 @@ struct LookAlikeCommandTests {
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
-        #expect(try Self.sqlite(workspace, "SELECT count(*) FROM images WHERE pick <> 0") == "0")
+        #expect(try await Self.sqlite(workspace, "SELECT count(*) FROM images WHERE pick <> 0") == "0")
     }
 
     @Test("similar on an image whose file is gone (no hash can be made): one line naming doctor, exit 1")
     func similarWithoutAHash() async throws {
         let (workspace, ids) = try await Self.workspace()
         let a = try #require(ids["a.png"])
-        let path = try Self.sqlite(workspace, "SELECT path FROM images WHERE id = \(a)")
+        let path = try await Self.sqlite(workspace, "SELECT path FROM images WHERE id = \(a)")
         try FileManager.default.removeItem(atPath: workspace.library + "/" + path)
-        _ = try Self.sqlite(workspace, "UPDATE images SET phash = NULL WHERE id = \(a)")
+        _ = try await Self.sqlite(workspace, "UPDATE images SET phash = NULL WHERE id = \(a)")
         let result = await Self.run(["similar", a], workspace)
         #expect(result.status != 0)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")

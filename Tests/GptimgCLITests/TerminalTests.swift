@@ -38,14 +38,14 @@ struct TerminalTests {
         """
 
     static func onTerminal(_ arguments: [String], columns: Int = 100, environment extra: [String: String] = [:])
-        throws -> ProcessResult
+        async throws -> ProcessResult
     {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = nil
         environment["COLUMNS"] = nil
         environment["TERM"] = "xterm"
         environment.merge(extra) { $1 }
-        return try ProcessRunner.run(
+        return try await ProcessRunner.run(
             ["python3", "-c", ptyScript, String(columns), gptimg] + arguments, environment: environment)
     }
 
@@ -64,10 +64,10 @@ struct TerminalTests {
         return sources.path
     }
 
-    @Test func progressIsRedrawnOnATerminalAndPlainLinesOnAPipe() throws {
+    @Test func progressIsRedrawnOnATerminalAndPlainLinesOnAPipe() async throws {
         let folder = TemporaryFolder("gptimg-term")
         let sources = try Self.pngs(folder, count: 40)
-        let shown = try Self.onTerminal(["import", sources, "--library", folder.path + "/A"], columns: 100)
+        let shown = try await Self.onTerminal(["import", sources, "--library", folder.path + "/A"], columns: 100)
         #expect(shown.status == 0, "\(shown.stdout)")
         // Redrawn in place (carriage return, erase), ending at 100% with a rate, then taken away.
         #expect(shown.stdout.contains("\r\u{1B}[Kimport 0/40 0% · 0:00 elapsed"), "\(shown.stdout)")
@@ -80,7 +80,7 @@ struct TerminalTests {
         }
         #expect(shown.stdout.hasSuffix("\r\u{1B}[K40 imported, 0 duplicate, 0 skipped\r\n"), "\(shown.stdout)")
 
-        let piped = try ProcessRunner.run([Self.gptimg, "import", sources, "--library", folder.path + "/B"])
+        let piped = try await ProcessRunner.run([Self.gptimg, "import", sources, "--library", folder.path + "/B"])
         #expect(piped.status == 0, "\(piped.stderr)")
         for stream in [piped.stdout, piped.stderr] {
             #expect(!stream.contains("\u{1B}") && !stream.contains("\r"), "\(stream.debugDescription)")
@@ -90,31 +90,31 @@ struct TerminalTests {
         #expect(lines.allSatisfy { $0.hasPrefix("gptimg: import ") })
         #expect(lines.last?.hasPrefix("gptimg: import 40/40 100% · ") == true, "\(piped.stderr)")
 
-        let quiet = try Self.onTerminal(["doctor", "--quiet", "--library", folder.path + "/A"])
+        let quiet = try await Self.onTerminal(["doctor", "--quiet", "--library", folder.path + "/A"])
         #expect(quiet.status == 0 && !quiet.stdout.contains("\u{1B}[K"), "\(quiet.stdout)")
-        let doctor = try Self.onTerminal(["doctor", "--library", folder.path + "/A"])
+        let doctor = try await Self.onTerminal(["doctor", "--library", folder.path + "/A"])
         #expect(doctor.stdout.contains("\r\u{1B}[Kdoctor: hashing 40/40 100%"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("\u{1B}[32mno problems\u{1B}[0m"), "\(doctor.stdout)")
-        let rebuild = try ProcessRunner.run([Self.gptimg, "rebuild", "--library", folder.path + "/B"])
+        let rebuild = try await ProcessRunner.run([Self.gptimg, "rebuild", "--library", folder.path + "/B"])
         #expect(rebuild.status == 0 && rebuild.stderr.hasPrefix("gptimg: rebuild: reading "), "\(rebuild.stderr)")
         #expect(rebuild.stderr.contains("rebuild: reading 40/40 100%") && !rebuild.stderr.contains("\u{1B}"))
     }
 
-    @Test func noColorTurnsColourOffButNotTheRedraws() throws {
+    @Test func noColorTurnsColourOffButNotTheRedraws() async throws {
         let folder = TemporaryFolder("gptimg-term")
         let sources = try Self.pngs(folder, count: 3)
         for value in ["1", "0", "yes"] { // any value but the empty string (no-color.org)
-            let plain = try Self.onTerminal(
+            let plain = try await Self.onTerminal(
                 ["import", sources, "--library", folder.path + "/L\(value)"], environment: ["NO_COLOR": value])
             #expect(plain.status == 0, "\(plain.stdout)")
             #expect(!plain.stdout.contains("\u{1B}[3") && !plain.stdout.contains("\u{1B}[0m"), "\(plain.stdout)")
             #expect(plain.stdout.contains("\r\u{1B}[Kimport 3/3 100%"))
         }
-        let empty = try Self.onTerminal(
+        let empty = try await Self.onTerminal(
             ["show", "999", "--library", folder.path + "/L1"], environment: ["NO_COLOR": ""])
         #expect(
             empty.status == 1 && empty.stdout.hasPrefix("\u{1B}[31mgptimg: no image with ID 999"), "\(empty.stdout)")
-        let none = try Self.onTerminal(
+        let none = try await Self.onTerminal(
             ["show", "999", "--library", folder.path + "/L1"], environment: ["NO_COLOR": "1"])
         #expect(none.status == 1 && none.stdout.hasPrefix("gptimg: no image with ID 999"), "\(none.stdout)")
     }
@@ -127,7 +127,7 @@ struct TerminalTests {
         try #require(imported.status == 0, "\(imported.stderr)")
 
         // The terminal's own width (TIOCGWINSZ).
-        let narrow = try Self.onTerminal(["list", "--limit", "3", "--library", library], columns: 50)
+        let narrow = try await Self.onTerminal(["list", "--limit", "3", "--library", library], columns: 50)
         let rows = narrow.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(rows.count == 4, "\(narrow.stdout)")
         for row in rows { #expect(row.count <= 50, "\(row)") }
@@ -242,12 +242,7 @@ struct TerminalTests {
             let environment = workspace.environment
             // Interrupted once the task is submitted: on a loaded machine the first poll can find it
             // already completed, so a "waiting for" line is not certain to come.
-            let interrupted = try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(
-                        with: Result { try Self.interrupt(command, environment, when: "] submitted ") })
-                }
-            }
+            let interrupted = try await offThread { try Self.interrupt(command, environment, when: "] submitted ") }
             #expect(interrupted.status == 130, "\(interrupted.stderr)")
             let taskID = try #require(
                 interrupted.stderr.split(separator: "\n").first { $0.contains("] submitted ") }?
@@ -275,36 +270,32 @@ struct TerminalTests {
     static func interrupt(_ command: [String], _ environment: [String: String], when marker: String) throws
         -> CommandResult
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let (stdout, stderr) = (try ClosingPipe(), try ClosingPipe())
+        let process = try ChildProcess(
+            command[0], Array(command.dropFirst()), environment: environment, stdout: .descriptor(stdout.writeEnd),
+            stderr: .descriptor(stderr.writeEnd))
+        close(stdout.writeEnd)
+        close(stderr.writeEnd)
         let lock = NSLock()
         nonisolated(unsafe) var errors = Data()
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            lock.withLock { errors += chunk }
+        let errorsRead = DispatchSemaphore(value: 0)
+        detachThread {
+            readToEnd(stderr.readEnd) { chunk in lock.withLock { errors.append(contentsOf: chunk) } }
+            errorsRead.signal()
         }
-        try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning,
             !lock.withLock({ String(decoding: errors, as: UTF8.self).contains(marker) })
         {
             usleep(10_000)
         }
-        process.interrupt()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.signal(SIGINT)
+        let output = readToEnd(stdout.readEnd)
         process.waitUntilExit()
-        stderr.fileHandleForReading.readabilityHandler = nil
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
-        let text = lock.withLock { String(decoding: errors + rest, as: UTF8.self) }
+        errorsRead.wait()
         return CommandResult(
-            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: text)
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: lock.withLock { String(decoding: errors, as: UTF8.self) })
     }
 
     /// A batch on a terminal: its counts (done of total, rate, ETA) lead the redrawn line; piped,

@@ -16,11 +16,7 @@ struct UntrustedValuesCommandTests {
     let gptimg = BuiltProduct.path("gptimg")
 
     func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try ProcessRunner.run(arguments, environment: environment) })
-            }
-        }
+        try await ProcessRunner.run(arguments, environment: environment)
     }
 
     static func folder() throws -> URL {

@@ -56,8 +56,8 @@ struct WatchTests {
         }
 
         /// The images in the catalog (`list --json`).
-        func imageCount() throws -> Int {
-            let result = try ProcessRunner.run(
+        func imageCount() async throws -> Int {
+            let result = try await ProcessRunner.run(
                 [WatchTests.gptimg, "list", "--json", "--limit", "1000", "--library", library], environment: environment
             )
             #expect(result.status == 0, "\(result.stderr)")
@@ -71,45 +71,46 @@ struct WatchTests {
     }
 
     @Test("files dropped in while stopped, written in pieces, renamed in, in new folders: each imported once, whole")
-    func importsCompleteFiles() throws {
+    func importsCompleteFiles() async throws {
         let setup = try Setup()
         let inbox = setup.inbox
         // Dropped in while nothing watched.
         Self.write(Self.png(seed: 1)[...], to: inbox + "/before.png")
         Self.write(Self.png(seed: 2)[...], to: inbox + "/sub/nested.png")
         let process = try setup.start()
-        try process.waitForStderr(containing: "caught up:", within: 60)
-        try process.waitForStderr(containing: "imported   \(inbox)/before.png", within: 30)
-        try process.waitForStderr(containing: "imported   \(inbox)/sub/nested.png", within: 30)
+        try await process.waitForStderr(containing: "caught up:", within: 60)
+        try await process.waitForStderr(containing: "imported   \(inbox)/before.png", within: 30)
+        try await process.waitForStderr(containing: "imported   \(inbox)/sub/nested.png", within: 30)
 
         // Written in two pieces, closed in between: not imported until it is whole.
         let pieces = inbox + "/pieces.png"
         let whole = Self.png(seed: 3)
         Self.write(whole[..<(whole.count / 2)], to: pieces)
-        var log = try process.waitForStderr(containing: "waiting    \(pieces): not a complete PNG yet", within: 30)
+        var log = try await process.waitForStderr(
+            containing: "waiting    \(pieces): not a complete PNG yet", within: 30)
         #expect(!log.contains("imported   \(pieces)"))
         #expect(!log.contains("skipped    \(pieces)"))
         Self.write(whole[(whole.count / 2)...], to: pieces, append: true)
-        try process.waitForStderr(containing: "imported   \(pieces)", within: 30)
+        try await process.waitForStderr(containing: "imported   \(pieces)", within: 30)
 
         // Written under a temporary name, then renamed: only the final name is imported.
         let temporary = inbox + "/.incoming.png.tmp"
         Self.write(Self.png(seed: 4)[...], to: temporary)
         #expect(rename(temporary, inbox + "/renamed.png") == 0)
-        try process.waitForStderr(containing: "imported   \(inbox)/renamed.png", within: 30)
+        try await process.waitForStderr(containing: "imported   \(inbox)/renamed.png", within: 30)
 
         // A folder made while watching, with a file in it.
         try FileManager.default.createDirectory(atPath: inbox + "/later", withIntermediateDirectories: false)
         Self.write(Self.png(seed: 5)[...], to: inbox + "/later/deep.png")
-        log = try process.waitForStderr(containing: "imported   \(inbox)/later/deep.png", within: 30)
+        log = try await process.waitForStderr(containing: "imported   \(inbox)/later/deep.png", within: 30)
         #expect(!log.contains(".incoming"))
 
         process.signal(SIGINT) // Ctrl-C
-        let result = try process.wait(within: 30)
+        let result = try await process.wait(within: 30)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("stopped: 5 imported"), "\(result.stderr)")
         #expect(result.stderr.components(separatedBy: "imported   ").count - 1 == 5, "\(result.stderr)")
-        #expect(try setup.imageCount() == 5)
+        #expect(try await setup.imageCount() == 5)
         #expect(setup.leftInStaging().isEmpty, "\(setup.leftInStaging())")
     }
 
@@ -128,17 +129,17 @@ struct WatchTests {
     }
 
     @Test("a restart imports what arrived or changed while stopped, and nothing twice; SIGTERM stops it with 0")
-    func restartImportsNothingTwice() throws {
+    func restartImportsNothingTwice() async throws {
         let setup = try Setup()
         let inbox = setup.inbox
         let first = try setup.start()
-        try first.waitForStderr(containing: "caught up:", within: 60)
+        try await first.waitForStderr(containing: "caught up:", within: 60)
         Self.write(Self.png(seed: 11)[...], to: inbox + "/a.png")
         Self.write(try Self.versioned("A")[...], to: inbox + "/v.png")
-        try first.waitForStderr(containing: "imported   \(inbox)/a.png", within: 30)
-        try first.waitForStderr(containing: "imported   \(inbox)/v.png", within: 30)
+        try await first.waitForStderr(containing: "imported   \(inbox)/a.png", within: 30)
+        try await first.waitForStderr(containing: "imported   \(inbox)/v.png", within: 30)
         first.signal(SIGTERM) // how systemd stops a unit
-        let stopped = try first.wait(within: 30)
+        let stopped = try await first.wait(within: 30)
         #expect(stopped.status == 0, "\(stopped.stderr)")
 
         // While stopped: a new file; a file rewritten (same size, other bytes); and a.png made
@@ -153,63 +154,63 @@ struct WatchTests {
         Self.touch(inbox + "/a.png", secondsFromNow: -3600)
 
         let second = try setup.start()
-        try second.waitForStderr(containing: "imported   \(inbox)/sub/b.png", within: 60)
-        try second.waitForStderr(containing: "imported   \(inbox)/v.png", within: 30)
-        try second.waitForStderr(containing: "caught up:", within: 30)
+        try await second.waitForStderr(containing: "imported   \(inbox)/sub/b.png", within: 60)
+        try await second.waitForStderr(containing: "imported   \(inbox)/v.png", within: 30)
+        try await second.waitForStderr(containing: "caught up:", within: 30)
         second.signal(SIGTERM)
-        let result = try second.wait(within: 30)
+        let result = try await second.wait(within: 30)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stderr.contains("\(inbox)/a.png"), "\(result.stderr)")
-        #expect(try setup.imageCount() == 4)
+        #expect(try await setup.imageCount() == 4)
         #expect(setup.leftInStaging().isEmpty)
     }
 
     @Test("a folder given through a symbolic link is watched where it is")
-    func followsALinkedRoot() throws {
+    func followsALinkedRoot() async throws {
         let setup = try Setup()
         let link = setup.folder.path + "/output"
         #expect(symlink(setup.inbox, link) == 0)
         let process = try MeasuredProcess(
             [Self.gptimg, "import", "--watch", link, "--library", setup.library], environment: setup.environment)
-        try process.waitForStderr(containing: "caught up:", within: 60)
+        try await process.waitForStderr(containing: "caught up:", within: 60)
         Self.write(Self.png(seed: 31)[...], to: link + "/sub/through-link.png")
-        try process.waitForStderr(containing: "/sub/through-link.png -> images/", within: 30)
+        try await process.waitForStderr(containing: "/sub/through-link.png -> images/", within: 30)
         process.signal(SIGINT)
-        let result = try process.wait(within: 30)
+        let result = try await process.wait(within: 30)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try setup.imageCount() == 1)
+        #expect(try await setup.imageCount() == 1)
     }
 
     @Test("--json: one import object per file on stdout, as import --json prints; the log stays on stderr")
-    func jsonLines() throws {
+    func jsonLines() async throws {
         let setup = try Setup()
         let process = try MeasuredProcess(
             [Self.gptimg, "import", "--watch", setup.inbox, "--json", "--library", setup.library],
             environment: setup.environment)
-        try process.waitForStderr(containing: "caught up:", within: 60)
+        try await process.waitForStderr(containing: "caught up:", within: 60)
         Self.write(Self.png(seed: 41)[...], to: setup.inbox + "/j.png")
-        let line = try process.firstLine(within: 30)
+        let line = try await process.firstLine(within: 30)
         let object = try #require(jsonObjects(line).first, "\(line)")
         #expect(object["status"] as? String == "imported")
         #expect(object["file"] as? String == setup.inbox + "/j.png")
         #expect((object["path"] as? String)?.hasPrefix("images/") == true)
         process.signal(SIGINT)
-        let result = try process.wait(within: 30)
+        let result = try await process.wait(within: 30)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").count == 1, "\(result.stdout)")
         #expect(result.stderr.contains("stopped: 1 imported"), "\(result.stderr)")
     }
 
     @Test("--watch takes folders: a file or a missing path is one line and status 1")
-    func refusesFiles() throws {
+    func refusesFiles() async throws {
         let setup = try Setup()
         let file = setup.inbox + "/x.png"
         Self.write(Self.png(seed: 21)[...], to: file)
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             [Self.gptimg, "import", "--watch", file, "--library", setup.library], environment: setup.environment)
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("gptimg: --watch takes folders: \(file) is not a folder"), "\(result.stderr)")
-        let missing = try ProcessRunner.run(
+        let missing = try await ProcessRunner.run(
             [Self.gptimg, "import", "--watch", setup.inbox + "/nope", "--library", setup.library],
             environment: setup.environment)
         #expect(missing.status == 1)

@@ -19,9 +19,9 @@ struct CatalogDamageTests {
     /// Closes `catalog` and merges its WAL into the file with the sqlite3 tool, the last
     /// connection, which then removes `-wal` and `-shm` (GRDB closes a pool's writer before its
     /// readers, so a closed pool leaves them): the catalog is one file, as after a clean exit.
-    static func settle(_ catalog: Catalog, _ library: TemporaryLibrary) throws {
+    static func settle(_ catalog: Catalog, _ library: TemporaryLibrary) async throws {
         try catalog.close()
-        try library.sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        try await library.sql("PRAGMA wal_checkpoint(TRUNCATE)")
         #expect(!FileManager.default.fileExists(atPath: library.location.catalogURL.path + "-shm"))
     }
 
@@ -58,7 +58,7 @@ struct CatalogDamageTests {
         let (library, catalog, images) = try await MaintenanceTests.library()
         try catalog.tag([images[0].image.id], add: ["kept"], remove: [])
         try catalog.close()
-        try Self.settle(
+        try await Self.settle(
             Catalog.open(library.location, appendingMigrations: [("v99-future", "CREATE TABLE future (x TEXT)")]),
             library)
         let before = try Self.sha(library.location.catalogURL)
@@ -74,7 +74,8 @@ struct CatalogDamageTests {
         #expect(try Self.sha(library.location.catalogURL) == before)
         #expect(Self.files(library.location.backupsURL) == backups)
         #expect(
-            try library.sql("SELECT count(*) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = 'kept'")
+            try await library.sql(
+                "SELECT count(*) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = 'kept'")
                 == "1")
         #expect(!Self.files(library.location.root).contains { $0.hasPrefix(".catalog-rebuild-") })
     }
@@ -85,10 +86,8 @@ struct CatalogDamageTests {
     func leftoverRebuildFiles() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
         let root = library.location.root
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
-        exited.waitUntilExit()
+        let exited = try ChildProcess("/bin/true", [])
+        await offThread { exited.waitUntilExit() }
         let dead = ".catalog-rebuild-\(exited.processIdentifier)-42.sqlite"
         let live = ".catalog-rebuild-1-43.sqlite" // pid 1 never exits
         let legacy = ".catalog-rebuild-3141592653.sqlite" // named by a gptimg without the pid
@@ -154,7 +153,7 @@ struct CatalogDamageTests {
         .enabled(if: Mounts.available))
     func readOnlyLibrary() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
-        try Self.settle(catalog, library)
+        try await Self.settle(catalog, library)
         let view = try Mounts.readOnlyView(of: library.location.root, at: library.folder.appendingPathComponent("ro"))
         let location = LibraryLocation(root: view.path)
         // As a clean exit leaves it (no -shm, which SQLite cannot make here), then as a reader
@@ -178,7 +177,7 @@ struct CatalogDamageTests {
     )
     func corruptCatalog() async throws {
         let (library, catalog, _) = try await MaintenanceTests.library()
-        try Self.settle(catalog, library)
+        try await Self.settle(catalog, library)
         let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try garbage.write(to: library.location.catalogURL)
         let error = try #require(throws: CatalogError.self) { try library.open(.readOnly) }
@@ -195,7 +194,7 @@ struct CatalogDamageTests {
         let (library, catalog, images) = try await MaintenanceTests.library()
         let damaged = try #require(images.first { $0.generation.prompt == "a foreign castle" })
         // Edited outside gptimg: text in an integer column, a real for a rating, a number as text.
-        try library.sql(
+        try await library.sql(
             """
             UPDATE images SET width = 'abc', height = '12px', rating = 2.5, generator = 42
                 WHERE id = \(damaged.image.id);

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("catalog: opening, generations, landing, credits")
 struct CatalogTests {
-    @Test func openingCreatesTheLibraryInWALMode() throws {
+    @Test func openingCreatesTheLibraryInWALMode() async throws {
         let library = try TemporaryLibrary()
         #expect(throws: CatalogError.self) { try library.open(.readOnly) }
         let catalog = try library.open()
@@ -15,16 +15,16 @@ struct CatalogTests {
         #expect(try catalog.count() == 0)
         // WAL on disk. (synchronous = FULL is per connection: open() reads it back on its
         // writer and refuses to go on otherwise.)
-        #expect(try library.sql("PRAGMA journal_mode") == "wal")
+        #expect(try await library.sql("PRAGMA journal_mode") == "wal")
         // A read-only open of an up-to-date catalog works.
         #expect(try library.open(.readOnly).count() == 0)
     }
 
-    @Test func aCatalogFromANewerGptimgIsRefused() throws {
+    @Test func aCatalogFromANewerGptimgIsRefused() async throws {
         let library = try TemporaryLibrary()
         // A migration this build does not know: a newer gptimg made the catalog.
         try FileManager.default.createDirectory(at: library.location.root, withIntermediateDirectories: true)
-        try library.sql(
+        try await library.sql(
             """
             CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES \
             ('v0-early')
@@ -34,7 +34,7 @@ struct CatalogTests {
     }
 
     @Test("several processes opening a new library at once: each succeeds, each migration is applied once")
-    func concurrentFirstOpens() throws {
+    func concurrentFirstOpens() async throws {
         // Separate connections to one file lock it as separate processes do (SQLite's own
         // locks); the migrator reads what was applied before it takes the write lock.
         for _ in 0..<24 {
@@ -50,25 +50,26 @@ struct CatalogTests {
                 }
             }
             #expect(failures.isEmpty, "\(failures)")
-            let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid")
+            let applied = try await library.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid")
             #expect(applied == Schema.migrations.map(\.0).joined(separator: "\n"))
-            #expect(try library.sql("SELECT count(*) FROM sqlite_master WHERE name = 'images'") == "1")
+            #expect(try await library.sql("SELECT count(*) FROM sqlite_master WHERE name = 'images'") == "1")
         }
     }
 
-    @Test func aMigrationOfAnExistingCatalogRunsAfterABackup() throws {
+    @Test func aMigrationOfAnExistingCatalogRunsAfterABackup() async throws {
         let library = try TemporaryLibrary()
         let catalog = try library.open()
-        try catalog.recordGeneration(NewGeneration(prompt: "before the upgrade"))
+        try await catalog.recordGeneration(NewGeneration(prompt: "before the upgrade"))
         try catalog.close()
         let upgraded = try Catalog.open(
             library.location, appendingMigrations: [("v99-test", "ALTER TABLE images ADD COLUMN test_note TEXT")])
         let backups = try FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)
         #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
-        #expect(try library.sql("SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'") == "1")
+        #expect(
+            try await library.sql("SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'") == "1")
         // The snapshot is the catalog as it was: the generation, and no new column.
         let snapshot = library.location.backupsURL.appendingPathComponent(backups[0]).path
-        let old = try ProcessRunner.run([
+        let old = try await ProcessRunner.run([
             "sqlite3", snapshot,
             "SELECT prompt FROM generations; SELECT count(*) FROM pragma_table_info('images') WHERE name = 'test_note'",
         ])

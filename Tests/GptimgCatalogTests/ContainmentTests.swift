@@ -37,7 +37,7 @@ struct ContainmentTests {
             let paths = ["../victim.txt", victims[1].path, "images/linked/victim.png"]
             let images = details.map(\.image)
             for (image, path) in zip(images, paths) {
-                try library.sql("UPDATE images SET path = '\(path)' WHERE id = \(image.id)")
+                try await library.sql("UPDATE images SET path = '\(path)' WHERE id = \(image.id)")
             }
             return Tampered(
                 library: library, catalog: catalog, images: images, victims: victims, ids: images.prefix(3).map(\.id),
@@ -193,7 +193,7 @@ struct ContainmentTests {
         for victim in victims { try Data("kept".utf8).write(to: victim) }
         try FileManager.default.createDirectory(
             at: tampered.root.appendingPathComponent(".staging/x"), withIntermediateDirectories: true)
-        try tampered.library.sql(
+        try await tampered.library.sql(
             """
             INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES
               ('x/../../../keep', '../intent.txt', '\(String(repeating: "0", count: 64))', '2026-11-02T10:00:00Z'),
@@ -204,7 +204,7 @@ struct ContainmentTests {
         for victim in victims {
             #expect(FileManager.default.fileExists(atPath: victim.path), "\(victim.path) was removed")
         }
-        #expect(try tampered.library.sql("SELECT count(*) FROM landing_intents") == "0")
+        #expect(try await tampered.library.sql("SELECT count(*) FROM landing_intents") == "0")
     }
 
     @Test("an import never lands a file through a linked folder inside images/")

@@ -85,8 +85,8 @@ extension TemporaryLibrary {
     /// Runs SQL on the catalog with the sqlite3 command-line tool (as a user or Datasette
     /// would), returning its output; fails the test on error.
     @discardableResult
-    func sql(_ statement: String) throws -> String {
-        let result = try ProcessRunner.run(["sqlite3", "-bail", location.catalogURL.path, statement])
+    func sql(_ statement: String) async throws -> String {
+        let result = try await ProcessRunner.run(["sqlite3", "-bail", location.catalogURL.path, statement])
         guard result.status == 0 else { throw SQLFailure(message: result.stderr) }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

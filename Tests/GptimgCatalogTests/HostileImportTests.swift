@@ -54,7 +54,7 @@ struct HostileImportTests {
         #expect(summary.imported == 0)
         #expect(summary.skipped == 1)
         #expect(Self.reasons(summary)["huge.png"]?.contains("decompression bomb") == true, "\(summary.skips)")
-        #expect(try library.sql("SELECT count(*) FROM images") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM images") == "0")
     }
 
     @Test("entries aliasing one entry's data are refused, not inflated and hashed again and again")
@@ -239,17 +239,19 @@ struct HostileImportTests {
         let (summary, _) = try await importAll(catalog, [file.path])
         #expect(summary.imported == 1)
         let limits = StoredTextLimits.catalog
-        #expect(Int(try library.sql("SELECT length(CAST(prompt AS BLOB)) FROM generations"))! <= limits.maxPromptBytes)
+        #expect(
+            Int(try await library.sql("SELECT length(CAST(prompt AS BLOB)) FROM generations"))! <= limits.maxPromptBytes
+        )
         let stored = Int(
-            try library.sql(
+            try await library.sql(
                 """
                 SELECT length(CAST(text_chunks AS BLOB)) + length(CAST(parameters AS BLOB)) + length(CAST(warnings AS \
                 BLOB)) FROM image_metadata
                 """
             ))!
         #expect(stored <= limits.maxTextChunkBytes + limits.maxParameterBytes + 64 * 1024, "\(stored) bytes")
-        #expect(try library.sql("SELECT instr(text_chunks, '\\u0000') FROM image_metadata") == "0")
-        let warnings = try library.sql("SELECT warnings FROM image_metadata")
+        #expect(try await library.sql("SELECT instr(text_chunks, '\\u0000') FROM image_metadata") == "0")
+        let warnings = try await library.sql("SELECT warnings FROM image_metadata")
         #expect(warnings.contains("NUL"))
         #expect(warnings.contains("the prompt"))
         #expect(try catalog.list("endless").count == 1)

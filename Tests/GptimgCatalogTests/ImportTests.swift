@@ -81,7 +81,7 @@ struct ImportTests {
                 z.writestr("readme.txt", "hello")
                 z.writestr("__MACOSX/._good.png", "resource fork")
             """
-        let result = try ProcessRunner.run(["python3", "-c", script, good.path, other.path, archive])
+        let result = try await ProcessRunner.run(["python3", "-c", script, good.path, other.path, archive])
         #expect(result.status == 0, "\(result.stderr)")
         let (summary, _) = try await importAll(catalog, [archive])
         #expect(summary.imported == 1)
@@ -123,7 +123,7 @@ struct ImportTests {
         try FileManager.default.createDirectory(
             at: root.appendingPathComponent(".staging/deadowner"), withIntermediateDirectories: true)
         try Fixtures.write(Fixtures.png(seed: 998), to: root.appendingPathComponent(".staging/deadowner/tmp.png"))
-        try library.sql(
+        try await library.sql(
             """
             INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('deadowner', '\(orphan)', \
             '\(String(repeating: "0", count: 64))', '2026-01-01T00:00:00Z')
@@ -132,7 +132,7 @@ struct ImportTests {
         // And one whose staging folder is gone too (it failed and cleaned up, leaving its intent).
         let orphan2 = "images/2026/01/orphan2-feedface.png"
         try Fixtures.write(Fixtures.png(seed: 997), to: root.appendingPathComponent(orphan2))
-        try library.sql(
+        try await library.sql(
             """
             INSERT INTO landing_intents(owner, path, sha256, created_at) VALUES ('vanished', '\(orphan2)', \
             '\(String(repeating: "1", count: 64))', '2026-01-01T00:00:00Z')
@@ -149,7 +149,7 @@ struct ImportTests {
         #expect(summary.duplicates == 1)
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(orphan).path))
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(orphan2).path))
-        #expect(try library.sql("SELECT count(*) FROM landing_intents") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM landing_intents") == "0")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(".staging/deadowner").path))
         let after = try catalog.doctor()
         #expect(

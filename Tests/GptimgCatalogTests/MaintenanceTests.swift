@@ -55,9 +55,10 @@ struct MaintenanceTests {
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: flippedPath)
         // 4. A truncated row: the image's metadata row is gone, edited outside gptimg.
-        try library.sql("DELETE FROM image_metadata WHERE image_id = \(child.id)")
+        try await library.sql("DELETE FROM image_metadata WHERE image_id = \(child.id)")
         // 5. Rows whose generation is gone (foreign keys are off in the sqlite3 shell).
-        try library.sql("PRAGMA foreign_keys = OFF; DELETE FROM generations WHERE id = \(parents[0].generationID)")
+        try await library.sql(
+            "PRAGMA foreign_keys = OFF; DELETE FROM generations WHERE id = \(parents[0].generationID)")
 
         let report = try library.open(.readOnly).doctor()
         #expect(!report.isClean)
@@ -93,11 +94,11 @@ struct MaintenanceTests {
         let (library, catalog, images) = try await Self.library()
         let image = try #require(images.first { $0.tags == ["castle"] }).image.id
         try await catalog.addToCollection("Keep", [image])
-        let tag = try #require(Int64(try library.sql("SELECT id FROM tags WHERE name = 'castle'")))
-        let collection = try #require(Int64(try library.sql("SELECT id FROM collections WHERE name = 'Keep'")))
+        let tag = try #require(Int64(try await library.sql("SELECT id FROM tags WHERE name = 'castle'")))
+        let collection = try #require(Int64(try await library.sql("SELECT id FROM collections WHERE name = 'Keep'")))
         // Link rows (WITHOUT ROWID tables) naming an image, a tag, a collection that are gone;
         // foreign keys are off in the sqlite3 shell.
-        try library.sql(
+        try await library.sql(
             """
             INSERT INTO image_tags(image_id, tag_id) VALUES (9999, \(tag)), (\(image), 8888);
             INSERT INTO collection_images(collection_id, image_id, position, added_at) VALUES (\(collection), 9999, 7, \
@@ -121,7 +122,7 @@ struct MaintenanceTests {
         #expect(after.isClean, "\(after.problems.map(\.description))")
         // The sound links stay.
         #expect(try catalog.list("tag:castle in:Keep").map(\.image.id) == [image])
-        #expect(try library.sql("SELECT count(*) FROM image_tags") == "2")
+        #expect(try await library.sql("SELECT count(*) FROM image_tags") == "2")
     }
 
     @Test func doctorReportsUnfinishedTasksAsNotices() async throws {

@@ -91,8 +91,8 @@ struct OrganiseTests {
         #expect(try catalog.count() == 2)
         #expect(try catalog.list("gone").isEmpty)
         // Its metadata and tag rows went with it (ON DELETE CASCADE).
-        #expect(try library.sql("SELECT count(*) FROM image_metadata WHERE image_id = \(victim.image.id)") == "0")
-        #expect(try library.sql("SELECT count(*) FROM image_tags WHERE image_id = \(victim.image.id)") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM image_metadata WHERE image_id = \(victim.image.id)") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM image_tags WHERE image_id = \(victim.image.id)") == "0")
         #expect(try catalog.doctor().isClean)
         // Recover it by importing it back from the trash.
         let (summary, _) = try await importAll(catalog, [trashed[0]])

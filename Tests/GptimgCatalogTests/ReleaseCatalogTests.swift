@@ -23,19 +23,19 @@ struct ReleaseCatalogTests {
         return library
     }
 
-    @Test func itMigratesToPicksAndEveryRowIsFound() throws {
+    @Test func itMigratesToPicksAndEveryRowIsFound() async throws {
         let library = try Self.library()
         let catalog = try library.open()
         // The released migrations are known by the same identifiers: only v3, v4 and v5 ran, after one backup.
         let backups = (try? FileManager.default.contentsOfDirectory(atPath: library.location.backupsURL.path)) ?? []
         #expect(backups.count == 1 && backups[0].hasSuffix("-before-migration.sqlite"), "\(backups)")
-        let applied = try library.sql("SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        let applied = try await library.sql("SELECT identifier FROM grdb_migrations ORDER BY identifier")
         #expect(applied == Schema.migrations.map(\.0).sorted().joined(separator: "\n"))
-        #expect(try library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
-        #expect(try library.sql("SELECT count(*) FROM images WHERE phash IS NULL") == "7")
+        #expect(try await library.sql("SELECT count(*) FROM images WHERE pick <> 0") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM images WHERE phash IS NULL") == "7")
         // v5: the task of images 1 and 2 and its variant (image 3) are one stack; every other task its own.
         #expect(
-            try library.sql("SELECT group_concat(stack_id, ',') FROM (SELECT stack_id FROM images ORDER BY id)")
+            try await library.sql("SELECT group_concat(stack_id, ',') FROM (SELECT stack_id FROM images ORDER BY id)")
                 == "1,1,1,3,4,8,9")
 
         // images (with generations, tags, collections): newest first, ties by id.
@@ -89,7 +89,7 @@ struct ReleaseCatalogTests {
         #expect(batch.map(\.prompt) == ["a misty lake at dawn", "a red fox in snow"])
         #expect(try catalog.generation(batchKey: try #require(batch[1].batchKey))?.requestedTags == ["fox"])
         #expect(try catalog.generation(taskID: try #require(generations[0].taskID))?.id == 1)
-        #expect(try catalog.images(ofGeneration: 1).map(\.index) == [0, 1])
+        #expect(try await catalog.images(ofGeneration: 1).map(\.index) == [0, 1])
 
         // credit_ledger: 6 charges, a refund, a balance.
         let credits = try catalog.creditSummary()

@@ -23,7 +23,7 @@ struct SmartCollectionTests {
         #expect(try catalog.show(ids[1]).details.collections.isEmpty)
         #expect(try catalog.collectionImages("Best").count == 3)
         // Images carry no collection_images rows for it: nothing to go stale.
-        #expect(try library.sql("SELECT count(*) FROM collection_images") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM collection_images") == "0")
     }
 
     /// A loop written into the catalog by hand (or by an older gptimg) is the query's error,
@@ -32,7 +32,7 @@ struct SmartCollectionTests {
         let (library, catalog, _) = try await OrganiseTests.library(count: 1)
         try catalog.createCollection("A", query: "picture")
         try catalog.createCollection("B", query: "in:A")
-        try library.sql("UPDATE collections SET query = 'in:B OR picture' WHERE name = 'A'")
+        try await library.sql("UPDATE collections SET query = 'in:B OR picture' WHERE name = 'A'")
         for attempt in ["in:A", "in:B", "-in:A", "picture OR in:B"] {
             #expect {
                 try catalog.list(attempt)
@@ -43,7 +43,7 @@ struct SmartCollectionTests {
         // Still listed (as empty), so that it can be seen and deleted.
         #expect(try catalog.collections().map(\.count) == [0, 0])
         #expect(try catalog.collectionCovers().map(\.summary.count) == [0, 0])
-        try library.sql("UPDATE collections SET query = 'picture' WHERE name = 'A'")
+        try await library.sql("UPDATE collections SET query = 'picture' WHERE name = 'A'")
         // Eight deep is allowed; a ninth is refused when it is created, and nothing is made.
         for index in 0..<8 {
             try catalog.createCollection("C\(index)", query: index == 0 ? "picture" : "in:C\(index - 1)")
@@ -54,9 +54,9 @@ struct SmartCollectionTests {
         } throws: { error in
             "\(error)".contains("nests too deep (in:c8 → in:c7")
         }
-        #expect(try library.sql("SELECT count(*) FROM collections WHERE name = 'C8'") == "0")
+        #expect(try await library.sql("SELECT count(*) FROM collections WHERE name = 'C8'") == "0")
         // A stored query that no longer parses says which collection and what to do.
-        try library.sql("UPDATE collections SET query = 'colour:red' WHERE name = 'C0'")
+        try await library.sql("UPDATE collections SET query = 'colour:red' WHERE name = 'C0'")
         #expect {
             try catalog.list("in:C0")
         } throws: { error in

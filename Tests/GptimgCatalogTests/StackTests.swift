@@ -81,7 +81,7 @@ struct StackTests {
         #expect(Set(try catalog.list("stack:\(id["a1"]!) -noon").map(\.image.id)) == [id["a0"]!, id["a1"]!])
         #expect(try catalog.stacks(ImageQuery(parsing: "lighthouse"))[0].json.rendered.contains(#""stack_size":1"#))
         // The key is stored per image, the root generation's id.
-        let roots = try library.sql("SELECT count(DISTINCT stack_id) FROM images")
+        let roots = try await library.sql("SELECT count(DISTINCT stack_id) FROM images")
         #expect(roots == "2")
     }
 

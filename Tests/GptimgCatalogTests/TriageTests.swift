@@ -48,8 +48,8 @@ struct TriageTests {
         #expect(try catalog.count(ImageQuery()) == 5)
         #expect(try ids(catalog, "is:rejected") == [])
         // The column refuses anything but -1, 0 and 1.
-        #expect(throws: SQLFailure.self) { try library.sql("UPDATE images SET pick = 2") }
-        #expect(try library.sql("SELECT count(*) FROM grdb_migrations WHERE identifier = 'v3-picks'") == "1")
+        await #expect(throws: SQLFailure.self) { try await library.sql("UPDATE images SET pick = 2") }
+        #expect(try await library.sql("SELECT count(*) FROM grdb_migrations WHERE identifier = 'v3-picks'") == "1")
     }
 
     @Test("the count of every image not rejected (the gallery's first page) reads indexes, not each image's row")
@@ -150,7 +150,7 @@ struct TriageTests {
         #expect(try ids(catalog, "n:4") == [castle])
         #expect(try ids(catalog, "n:>=2 OR has:parent") == [castle, dusk])
         #expect(try ids(catalog, "credits:>=4") == [])
-        try library.sql("UPDATE generations SET credits_charged = 4 WHERE task_id = '\(parentTask)'")
+        try await library.sql("UPDATE generations SET credits_charged = 4 WHERE task_id = '\(parentTask)'")
         #expect(try ids(catalog, "credits:>=4") == [castle])
         #expect(try ids(catalog, "credits:0 castle") == [dusk])
         let byRating = try catalog.list("sort:rating", limit: 2).map(\.image.id)
@@ -204,7 +204,7 @@ struct TriageTests {
         let (library, catalog, id) = try await QueryTests.library()
         let chosen = [id["red"]!, id["blue"]!, id["city"]!]
         let files = try catalog.details(chosen).map { library.location.root.path + "/" + $0.image.path }
-        try library.sql(
+        try await library.sql(
             """
             CREATE TRIGGER refuse_city BEFORE DELETE ON images WHEN OLD.id = \(id["city"]!)
             BEGIN SELECT RAISE(ABORT, 'refused'); END
@@ -215,7 +215,7 @@ struct TriageTests {
         func trashed() -> [String] { (FileManager.default.enumerator(atPath: trash)?.allObjects as? [String]) ?? [] }
         #expect(!trashed().contains { $0.hasSuffix(".png") || $0.hasSuffix(".json") }, "\(trashed())")
         #expect(try catalog.details(chosen).count == 3)
-        try library.sql("DROP TRIGGER refuse_city")
+        try await library.sql("DROP TRIGGER refuse_city")
         #expect(try catalog.delete(chosen).count == 3)
         #expect(trashed().filter { $0.hasSuffix(".png") }.count == 3)
         #expect(trashed().filter { $0.hasSuffix(".json") }.count == 3)
@@ -234,7 +234,7 @@ struct TriageTests {
         }
         _ = try await importAll(catalog, [source.path])
         // 9,990 more rows of the same generations (their files are not needed to flag or tag them).
-        try library.sql(
+        try await library.sql(
             """
             WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 9990)
             INSERT INTO images(generation_id, sha256, path, width, height, bytes, index_in_task, generator,
@@ -247,14 +247,14 @@ struct TriageTests {
         #expect(all.ids.count == 10_000)
         #expect(all.needsConfirmation)
         // The last image's change fails: none of the others may be changed.
-        try library.sql(
+        try await library.sql(
             """
             CREATE TRIGGER refuse_last BEFORE UPDATE OF pick ON images WHEN NEW.id = (SELECT max(id) FROM images)
             BEGIN SELECT RAISE(ABORT, 'refused'); END
             """)
         #expect(throws: (any Error).self) { try catalog.setPick(all.ids, .picked) }
         #expect(try catalog.count(ImageQuery(parsing: "is:picked")) == 0)
-        try library.sql("DROP TRIGGER refuse_last")
+        try await library.sql("DROP TRIGGER refuse_last")
 
         let clock = ContinuousClock()
         var times: [String: [Duration]] = [:]

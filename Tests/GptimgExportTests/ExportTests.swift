@@ -35,8 +35,8 @@ struct ExportTests {
     }
 
     /// Info-ZIP's own check of every entry and its CRC.
-    func unzipTest(_ path: String) throws -> ProcessResult {
-        try ProcessRunner.run(["unzip", "-t", path])
+    func unzipTest(_ path: String) async throws -> ProcessResult {
+        try await ProcessRunner.run(["unzip", "-t", path])
     }
 
     func libraryBytes(_ workspace: ExportWorkspace, _ id: Int64) throws -> [UInt8] {
@@ -106,7 +106,7 @@ struct ExportTests {
         let summary = try export(workspace, .query("", sort: .oldest), to: "all.zip")
         #expect(summary.kind == .zip)
         #expect(summary.images == ExportWorkspace.prompts.count + 1)
-        let check = try unzipTest(workspace.path("all.zip"))
+        let check = try await unzipTest(workspace.path("all.zip"))
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("No errors detected"))
 
@@ -159,7 +159,7 @@ struct ExportTests {
             with open(sys.argv[1], newline='', encoding='utf-8') as f:
                 print(json.dumps(list(csv.DictReader(f))))
             """
-        let parsed = try ProcessRunner.run(["python3", "-c", python, folder + "/manifest.csv"])
+        let parsed = try await ProcessRunner.run(["python3", "-c", python, folder + "/manifest.csv"])
         #expect(parsed.status == 0, "\(parsed.stderr)")
         let rows = try #require(try parseJSON(Array(parsed.stdout.utf8)) as? [[String: String]])
         #expect(
@@ -219,7 +219,7 @@ struct ExportTests {
         // A real file where the tampered path leads: only the check can keep it out.
         try Data("not for sharing".utf8).write(to: workspace.folder.appendingPathComponent("outside.png"))
         let id = workspace["variant"]
-        let result = try ProcessRunner.run([
+        let result = try await ProcessRunner.run([
             "sqlite3", "-bail", workspace.location.catalogURL.path,
             "UPDATE images SET path = '../outside.png' WHERE id = \(id)",
         ])
@@ -249,7 +249,7 @@ struct ExportTests {
             let names: [String]
             if target.hasSuffix(".zip") {
                 names = try zipEntries(workspace.path(target)).map(\.entry.path)
-                #expect(try unzipTest(workspace.path(target)).status == 0)
+                #expect(try await unzipTest(workspace.path(target)).status == 0)
             } else {
                 names = try FileManager.default.contentsOfDirectory(atPath: workspace.path(target))
                 for name in names {
@@ -297,7 +297,7 @@ struct ExportTests {
         _ = try export(workspace, .query("", sort: .newest), to: "plain.zip", names: "{id}", strip: true)
         let zipped = Dictionary(
             uniqueKeysWithValues: try zipEntries(workspace.path("plain.zip")).map { ($0.entry.path, $0.bytes) })
-        #expect(try unzipTest(workspace.path("plain.zip")).status == 0)
+        #expect(try await unzipTest(workspace.path("plain.zip")).status == 0)
         for item in try workspace.catalog.list("", limit: 100) {
             let original = try libraryBytes(workspace, item.image.id)
             let before = try PNGMetadataReader.read(bytes: original)
@@ -343,7 +343,7 @@ struct ExportTests {
     func zip64() async throws {
         let workspace = try await ExportWorkspace.standard()
         _ = try export(workspace, .collection("Client picks"), to: "z64.zip", forceZip64: true)
-        let check = try unzipTest(workspace.path("z64.zip"))
+        let check = try await unzipTest(workspace.path("z64.zip"))
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         // ZIPFoundation 0.9.20 takes a ZIP64 offset of 0 (the first entry, only ever written
         // that way when forced) for "absent", so it cannot be the reader here.
@@ -354,7 +354,7 @@ struct ExportTests {
                 for info in z.infolist():
                     print(info.filename, info.file_size, info.compress_type, hashlib.sha256(z.read(info)).hexdigest())
             """
-        let listing = try ProcessRunner.run(["python3", "-c", python, workspace.path("z64.zip")])
+        let listing = try await ProcessRunner.run(["python3", "-c", python, workspace.path("z64.zip")])
         #expect(listing.status == 0, "\(listing.stderr)")
         let lines = listing.stdout.split(separator: "\n")
         try #require(lines.count == 4)
@@ -429,7 +429,7 @@ struct ExportTests {
     func stalePartial() async throws {
         let workspace = try await ExportWorkspace.standard()
         // A pid that is not running: a child that has exited and been reaped.
-        let child = try ProcessRunner.run(["sh", "-c", "echo $$"])
+        let child = try await ProcessRunner.run(["sh", "-c", "echo $$"])
         let dead = try #require(Int32(child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let stale = workspace.path(".old.zip.partial-\(dead)")
         try Data("half a zip".utf8).write(to: URL(fileURLWithPath: stale))

@@ -9,8 +9,8 @@ import Testing
 /// `$TMPDIR/gptimg-gallery-screenshots/` for a person to look at. CI installs Chromium
 /// (scripts/install-deps.sh); `GPTIMG_SKIP_BROWSER=1` skips these tests where there is none.
 @Suite(
-    "gallery in a browser", .serialized, .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1")
-)
+    "gallery in a browser", .serialized, .highPriority,
+    .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1"))
 struct BrowserTests {
     static let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-gallery-screenshots")
 

@@ -82,11 +82,10 @@ enum DevTools {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-cdp-\(UUID().uuidString).py")
         try Data((prelude + steps).utf8).write(to: script)
         defer { try? FileManager.default.removeItem(at: script) }
-        let command = ["timeout", String(seconds), "python3", script.path, chromium] + arguments
-        let result = try await withCheckedThrowingContinuation { continuation in
-            // On a Dispatch thread: it blocks for seconds, and the server it talks to runs in this process.
-            DispatchQueue.global().async { continuation.resume(with: Result { try ProcessRunner.run(command) }) }
-        }
+        let python3 = ProcessRunner.locate("python3") ?? "python3"
+        let command = ["timeout", String(seconds), python3, script.path, chromium] + arguments
+        // Off the cooperative pool: it waits for seconds, and the server it talks to runs in this process.
+        let result = try await ProcessRunner.run(command)
         let lastLine = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         guard result.status == 0,
             let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any]

@@ -491,9 +491,9 @@ struct GalleryRouteTests {
         // A link inside images/ that leads out.
         let link = library.location.root.appendingPathComponent("images/link.png")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: secret)
-        try library.sql("UPDATE images SET path = '../secret.png' WHERE id = \(fox.image.id)")
-        try library.sql("UPDATE images SET path = '\(secret.path)' WHERE id = \(hills.image.id)")
-        try library.sql("UPDATE images SET path = 'images/link.png' WHERE id = \(lake.image.id)")
+        try await library.sql("UPDATE images SET path = '../secret.png' WHERE id = \(fox.image.id)")
+        try await library.sql("UPDATE images SET path = '\(secret.path)' WHERE id = \(hills.image.id)")
+        try await library.sql("UPDATE images SET path = 'images/link.png' WHERE id = \(lake.image.id)")
         try await library.withRouter { client in
             for id in [fox.image.id, hills.image.id, lake.image.id] {
                 for route in ["img", "thumb"] {
@@ -674,8 +674,8 @@ enum HTMLText {
 
 extension GalleryLibrary {
     /// Runs SQL on the catalog with the sqlite3 shell, as a user (or an attacker with the file) could.
-    func sql(_ statement: String) throws {
-        let result = try ProcessRunner.run(["sqlite3", "-bail", location.catalogURL.path, statement])
+    func sql(_ statement: String) async throws {
+        let result = try await ProcessRunner.run(["sqlite3", "-bail", location.catalogURL.path, statement])
         guard result.status == 0 else { throw FixtureError("sqlite3 failed: \(statement)") }
     }
 }

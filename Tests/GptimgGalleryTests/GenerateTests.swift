@@ -16,7 +16,9 @@ import Testing
 /// generate`, against the built-in simulator: the prompt bar in a real browser (cost, confirm,
 /// a placeholder that becomes the image), the Tasks page (a failed task's reason, Resume), and
 /// the guards on every spending route (token, Origin, Host, the cap, the budget, a repeated key).
-@Suite("generating from the gallery", .serialized)
+/// Not serialized: each test has its own library and simulator, and the browser tests take
+/// DevTools' one-Chromium gate; run one after another, the seven were the last chain of the run.
+@Suite("generating from the gallery", .highPriority)
 struct GenerateTests {
     static let key = SimulatorConfiguration.defaultKey
 

@@ -139,12 +139,12 @@ struct HardeningTests {
         // 16 MB prompts for every image, written into the catalog as anything with the file
         // could (the search index's trigger set aside while they are written: indexing them
         // would only slow the test down; the grid does not read the index).
-        let trigger = try ProcessRunner.run([
+        let trigger = try await ProcessRunner.run([
             "sqlite3", library.location.catalogURL.path,
             "SELECT sql FROM sqlite_master WHERE name = 'image_search_prompt'",
         ]).stdout
         try #require(trigger.contains("CREATE TRIGGER"))
-        try library.sql(
+        try await library.sql(
             "DROP TRIGGER image_search_prompt; "
                 + "UPDATE generations SET prompt = 'a huge prompt ' || replace(hex(zeroblob(8000000)), '00', 'ab'); "
                 + trigger.trimmingCharacters(in: .whitespacesAndNewlines) + ";")
@@ -190,7 +190,7 @@ struct HardeningTests {
             let answers = try await withThrowingTaskGroup(of: (String, [UInt8], Bool).self) { group in
                 for (name, request) in cases {
                     group.addTask {
-                        try await onThread {
+                        try await offThread {
                             let socket = try LoopbackSocket(port: port)
                             if !request.isEmpty { try socket.send(request) }
                             let answer = try socket.readUntilClosed(within: 10)
@@ -222,7 +222,7 @@ struct HardeningTests {
                 "GET /static/app.css HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\n\r\n",
                 "GET /static/app.css HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Close\r\n\r\n",
             ] {
-                let answer = try await onThread {
+                let answer = try await offThread {
                     let socket = try LoopbackSocket(port: port)
                     try socket.send(request)
                     return try socket.readUntilClosed(within: 10)
@@ -235,7 +235,7 @@ struct HardeningTests {
             // HTTP/1.0 asking for keep-alive, and HTTP/1.1: two requests answered on one connection.
             for version in ["HTTP/1.0\r\nConnection: keep-alive", "HTTP/1.1"] {
                 let request = "GET /static/app.css \(version)\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
-                let answer = try await onThread {
+                let answer = try await offThread {
                     let socket = try LoopbackSocket(port: port)
                     try socket.send(request + request)
                     return try socket.read(within: 10) {
@@ -246,12 +246,5 @@ struct HardeningTests {
                     occurrences(of: " 200 OK", in: String(decoding: answer.bytes, as: UTF8.self)) == 2, "\(version)")
             }
         }
-    }
-}
-
-/// Runs blocking socket work on a Dispatch thread.
-func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }

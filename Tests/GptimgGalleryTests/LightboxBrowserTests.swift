@@ -10,7 +10,7 @@ import Testing
 /// message, the ids-and-sizes toggle, and the compare view. The ratings are read back from the
 /// catalog file, not from the page. Screenshots go to `$TMPDIR/gptimg-gallery-screenshots/`.
 @Suite(
-    "gallery: lightbox and compare in a browser", .serialized,
+    "gallery: lightbox and compare in a browser", .serialized, .highPriority,
     .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1")
 )
 struct LightboxBrowserTests {

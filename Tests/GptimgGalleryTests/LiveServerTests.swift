@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GptimgCatalog
 import GptimgGallery
+import TestSupport
 import Testing
 
 /// The gallery on a real socket: what HTTP/1 does with the Host header, and binding errors.
@@ -53,18 +54,14 @@ struct LiveServerTests {
 }
 
 /// HTTP/1 by hand over a POSIX socket, so a test controls every header byte (no client library
-/// fills in Host for us). Runs on a Dispatch thread: it blocks.
+/// fills in Host for us). Runs on a thread of its own (`offThread`): it blocks.
 enum RawHTTP {
     static func get(port: Int, host: String, path: String) async throws -> String {
         try await send(port: port, "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
     }
 
     static func send(port: Int, _ request: String) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try exchange(port: port, request) })
-            }
-        }
+        try await offThread { try exchange(port: port, request) }
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -14,7 +14,8 @@ import Testing
 struct RerunCommandTests {
     /// What pasting `line` into `shell` does, in a fresh folder: the words the stand-in
     /// `gptimg` received, and the names of any files the line made besides.
-    static func paste(_ line: String, shell: String = "/bin/sh") throws -> (words: [String], madeFiles: [String]) {
+    static func paste(_ line: String, shell: String = "/bin/sh") async throws -> (words: [String], madeFiles: [String])
+    {
         let sandbox = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-paste-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: sandbox) }
         let bin = sandbox.appendingPathComponent("bin")
@@ -32,7 +33,7 @@ struct RerunCommandTests {
                 for word in "$@"; do printf '%s\0' "$word"; done > "$GPTIMG_WORDS"
                 """#.utf8), to: recorder.path, durable: false, mode: 0o755)
         let wordsFile = sandbox.appendingPathComponent("words").path
-        let result = try ProcessRunner.run(
+        let result = try await ProcessRunner.run(
             [shell, "-c", "cd \(ShellCommand.quote(work.path)) && " + line],
             environment: ["PATH": bin.path + ":/usr/bin:/bin", "GPTIMG_WORDS": wordsFile, "HOME": sandbox.path])
         #expect(result.status == 0, "\(shell): \(result.stderr)")
@@ -61,7 +62,7 @@ struct RerunCommandTests {
     ]
 
     @Test("quoting: each word, however nasty, reaches the program as itself and runs nothing")
-    func quoting() throws {
+    func quoting() async throws {
         #expect(ShellCommand.quote("") == "''")
         #expect(ShellCommand.quote("16:9") == "16:9")
         #expect(ShellCommand.quote("-n") == "-n")
@@ -75,21 +76,21 @@ struct RerunCommandTests {
             + Self.nastyWords.map(ShellCommand.quote).joined(separator: " ")
         for shell in ["/bin/sh", "/bin/bash", "/bin/zsh", "/usr/bin/zsh"]
         where FileManager.default.isExecutableFile(atPath: shell) {
-            let pasted = try Self.paste(line, shell: shell)
+            let pasted = try await Self.paste(line, shell: shell)
             #expect(pasted.words == ["words"] + Self.nastyWords, "\(shell)")
             #expect(pasted.madeFiles.isEmpty, "\(shell) made \(pasted.madeFiles)")
         }
     }
 
     @Test("a value that starts with '-' is never taken for an option")
-    func leadingDash() throws {
+    func leadingDash() async throws {
         let command = ShellCommand.generate(
             prompt: "-n 4 --ref https://evil.example", aspectRatio: "1:1", n: 1, referenceImages: ["-x"])
         #expect(
             command.words == [
                 "gptimg", "generate", "--aspect", "1:1", "-n", "1", "--ref=-x", "--", "-n 4 --ref https://evil.example",
             ])
-        #expect(try Self.paste(command.line).words == Array(command.words.dropFirst()))
+        #expect(try await Self.paste(command.line).words == Array(command.words.dropFirst()))
         let plain = ShellCommand.generate(
             prompt: "a calm lake", aspectRatio: "16:9", n: 2, referenceImages: ["https://x.example/a.png"])
         #expect(plain.line == "gptimg generate 'a calm lake' --aspect 16:9 -n 2 --ref https://x.example/a.png")
@@ -114,7 +115,7 @@ struct RerunCommandTests {
             let command = try Self.command(in: page)
             #expect(command == "gptimg generate 'a calm lake' --aspect 16:9 -n 1")
             #expect(!page.contains("$(touch"))
-            let pasted = try Self.paste(command)
+            let pasted = try await Self.paste(command)
             #expect(pasted.words == ["generate", "a calm lake", "--aspect", "16:9", "-n", "1"])
             #expect(pasted.madeFiles.isEmpty)
         }
@@ -133,13 +134,13 @@ struct RerunCommandTests {
               prompt = 'it''s `touch pwned1`' || char(10) || '$(touch pwned2); touch pwned3',
               reference_images = json_array('\(reference)') WHERE id = \(lake.generation.id);
             """
-        let result = try ProcessRunner.run(["sqlite3", "-bail", library.location.catalogURL.path, sql])
+        let result = try await ProcessRunner.run(["sqlite3", "-bail", library.location.catalogURL.path, sql])
         #expect(result.status == 0, "\(result.stderr)")
         try await library.withRouter { client in
             let page = try await client.get("/image/\(lake.image.id)").text
             let command = try Self.command(in: page)
             #expect(command.contains("--aspect '1:1 $(touch pwned)'"), "\(command)")
-            let pasted = try Self.paste(command)
+            let pasted = try await Self.paste(command)
             #expect(
                 pasted.words == ["generate", prompt, "--aspect", "1:1 $(touch pwned)", "-n", "1", "--ref", reference])
             #expect(pasted.madeFiles.isEmpty, "pasting made \(pasted.madeFiles)")
@@ -159,7 +160,7 @@ struct HostedURLTests {
         let lake = try library.details(task: "gpt-image-2-LAKELAKELAKELAKELAKE")
         let signed = "https://cdn.example/out/lake.png?token=SECRET-TOKEN&exp=9"
         let sql = "UPDATE images SET remote_url = '\(signed)' WHERE id = \(lake.image.id);"
-        let result = try ProcessRunner.run(["sqlite3", "-bail", library.location.catalogURL.path, sql])
+        let result = try await ProcessRunner.run(["sqlite3", "-bail", library.location.catalogURL.path, sql])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try library.details(task: "gpt-image-2-LAKELAKELAKELAKELAKE").image.remoteURL == signed)
         try await library.withRouter { client in

@@ -10,7 +10,7 @@ import Testing
 /// `$TMPDIR/gptimg-gallery-screenshots/` (grid-selection.png, collections-manage.png,
 /// arrange.png, phone-selection.png).
 @Suite(
-    "gallery selection in a browser", .serialized,
+    "gallery selection in a browser", .serialized, .highPriority,
     .enabled(if: ProcessInfo.processInfo.environment["GPTIMG_SKIP_BROWSER"] != "1"))
 struct SelectionBrowserTests {
     @Test("select 10 (box, Ctrl-click, Shift-click), tag, download the zip; all 25; delete and Undo; collections")

@@ -53,7 +53,7 @@ struct StreamingDownloadTests {
         let gallery = Gallery(catalog: library.catalog, configuration: GalleryConfiguration(port: 0), token: testToken)
         try await gallery.withRunning { running in
             let form = "token=\(testToken.value)&ids=" + ids.map(String.init).joined(separator: "%2C")
-            let body = try await Self.onThread {
+            let body = try await offThread {
                 try HeldBackHTTP.post(
                     port: running.port, path: "/download", form: form,
                     afterFirstBytes: {
@@ -79,12 +79,6 @@ struct StreamingDownloadTests {
             let streamedBytes = files[names.first ?? ""] ?? []
             let holdsChange = streamedBytes == onDisk
             #expect(holdsChange, "the zip's copy of the last image is not the file as it was when its turn came")
-        }
-    }
-
-    static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 }

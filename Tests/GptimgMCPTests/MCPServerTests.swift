@@ -33,16 +33,11 @@ struct MCPServerTests {
         }
     }
 
-    /// Runs a program on a Dispatch thread: the simulator's handlers need the cooperative pool.
+    /// Runs a program (off the cooperative pool, which the simulator's handlers need).
     func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) async throws
         -> ProcessResult
     {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result { try ProcessRunner.run(arguments, environment: environment, input: input) })
-            }
-        }
+        try await ProcessRunner.run(arguments, environment: environment, input: input)
     }
 
     /// A library of three images from the simulator (two tagged night), then `body`.

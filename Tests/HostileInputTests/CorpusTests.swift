@@ -40,7 +40,7 @@ struct CorpusTests {
     }
 
     @Test("an inflating PNG entry is a valid PNG (pngcheck) with the CRC and size its headers claim")
-    func inflatingPNG() throws {
+    func inflatingPNG() async throws {
         for guarded in [true, false] {
             let entry = InflatingPNG(bodyBytes: 3_000_000, underRatioGuard: guarded)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -55,29 +55,31 @@ struct CorpusTests {
                 open(sys.argv[1] + '/entry.png', 'wb').write(data)
                 print(len(data), zlib.crc32(data))
                 """
-            let python = try ProcessRunner.run(["python3", "-c", script, folder])
+            let python = try await ProcessRunner.run(["python3", "-c", script, folder])
             #expect(python.stdout == "\(entry.size) \(entry.crc)\n", "\(python.stderr)")
             let ratio = Double(entry.size) / Double(entry.deflate.count)
             #expect(guarded ? ratio < 100 && ratio > 50 : ratio > 500)
-            let check = try ProcessRunner.run(["pngcheck", folder + "/entry.png"])
+            let check = try await ProcessRunner.run(["pngcheck", folder + "/entry.png"])
             #expect(check.status == 0, "\(check.stdout)")
         }
     }
 
     @Test("the encrypted zip opens with its password in unzip; the bidi zip's entries are all there")
-    func honestArchives() throws {
+    func honestArchives() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for name in ["zip-encrypted-2-of-4", "zip-bidi-names", "zip-ratio-bomb"] {
             try HostileCorpus.write(HostileCorpus.named(name), into: folder)
         }
-        let encrypted = try ProcessRunner.run(["unzip", "-t", "-P", "secret", folder + "/zip-encrypted-2-of-4.zip"])
+        let encrypted = try await ProcessRunner.run([
+            "unzip", "-t", "-P", "secret", folder + "/zip-encrypted-2-of-4.zip",
+        ])
         #expect(encrypted.status == 0, "\(encrypted.stdout)")
         #expect(encrypted.stdout.contains("No errors detected"))
-        let bidi = try ProcessRunner.run(["unzip", "-t", folder + "/zip-bidi-names.zip"])
+        let bidi = try await ProcessRunner.run(["unzip", "-t", folder + "/zip-bidi-names.zip"])
         #expect(bidi.status == 0, "\(bidi.stdout)")
-        let ratio = try ProcessRunner.run(["unzip", "-t", folder + "/zip-ratio-bomb.zip"])
+        let ratio = try await ProcessRunner.run(["unzip", "-t", folder + "/zip-ratio-bomb.zip"])
         #expect(ratio.status == 0, "\(ratio.stdout)")
     }
 
@@ -89,7 +91,7 @@ struct CorpusTests {
     }
 
     @Test("the runner measures: CPU, peak RSS and disk of a child are the kernel's figures")
-    func measurement() throws {
+    func measurement() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gptimg-corpus-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -98,15 +100,22 @@ struct CorpusTests {
         let script =
             "head -c 33554432 /dev/zero > big; sync; "
             + "python3 -c 'b = bytearray(100 << 20); b[::4096] = b\"x\" * len(b[::4096])'"
-        let measured = try MeasuredProcess.run("probe", ["/bin/sh", "-c", script], in: folder, timeoutSeconds: 60)
+        // Each on a thread of its own: they run for seconds, and the cooperative pool is shared.
+        let measured = try await offThread {
+            try MeasuredProcess.run("probe", ["/bin/sh", "-c", script], in: folder, timeoutSeconds: 60)
+        }
         #expect(measured.exitStatus == 0, "\(measured.stderr)")
         #expect(measured.diskBytes >= 32 << 20)
         #expect(measured.peakRSSBytes >= 100 << 20)
-        let hung = try MeasuredProcess.run("hang", ["/bin/sleep", "30"], in: folder, timeoutSeconds: 0.5)
+        let hung = try await offThread {
+            try MeasuredProcess.run("hang", ["/bin/sleep", "30"], in: folder, timeoutSeconds: 0.5)
+        }
         #expect(hung.timedOut)
         #expect(hung.wallSeconds < 5)
-        let spinning = try MeasuredProcess.run(
-            "spin", ["/bin/sh", "-c", "while :; do :; done"], in: folder, timeoutSeconds: 30, cpuLimitSeconds: 1)
+        let spinning = try await offThread {
+            try MeasuredProcess.run(
+                "spin", ["/bin/sh", "-c", "while :; do :; done"], in: folder, timeoutSeconds: 30, cpuLimitSeconds: 1)
+        }
         #expect(spinning.signal == 24) // SIGXCPU
         #expect(spinning.cpuSeconds >= 0.5 && spinning.wallSeconds < 20, "\(spinning)")
     }

@@ -129,22 +129,22 @@ struct EmbeddingTests {
     }
 
     @Test("pngcheck: the file is valid and shows our text")
-    func pngcheck() throws {
+    func pngcheck() async throws {
         let (directory, path) = try writeEmbedded(Self.metadata())
         defer { try? FileManager.default.removeItem(at: directory) }
-        let verbose = try ProcessRunner.run(["pngcheck", "-v", path])
+        let verbose = try await ProcessRunner.run(["pngcheck", "-v", path])
         #expect(verbose.status == 0, "\(verbose.stdout)\(verbose.stderr)")
         #expect(verbose.stdout.contains("No errors detected"))
-        let text = try ProcessRunner.run(["pngcheck", "-t", path])
+        let text = try await ProcessRunner.run(["pngcheck", "-t", path])
         #expect(text.stdout.contains("lighthouse on a cliff at sunset"))
         #expect(text.stdout.contains("gpt-image-2-kUtpnus8fXpDKkuEjayG3"))
     }
 
     @Test("exiftool reads the prompt from Description, parameters and XMP, unicode and markup intact")
-    func exiftool() throws {
+    func exiftool() async throws {
         let (directory, path) = try writeEmbedded(Self.metadata(prompt: Self.hostilePrompt))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try ProcessRunner.run(["exiftool", "-j", "-G1", "-a", "-charset", "utf8", path])
+        let result = try await ProcessRunner.run(["exiftool", "-j", "-G1", "-a", "-charset", "utf8", path])
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         let tags = try #require(objects.first)
@@ -158,7 +158,7 @@ struct EmbeddingTests {
     }
 
     @Test("Pillow opens, verifies and decodes the file, and reads every chunk we wrote")
-    func pillow() throws {
+    func pillow() async throws {
         let (directory, path) = try writeEmbedded(Self.metadata(prompt: Self.hostilePrompt))
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = """
@@ -170,7 +170,7 @@ struct EmbeddingTests {
                 im.load()
                 print(json.dumps({"size": im.size, "text": im.text}))
             """
-        let result = try ProcessRunner.run(["python3", "-c", script, path])
+        let result = try await ProcessRunner.run(["python3", "-c", script, path])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let text = try #require(object["text"] as? [String: String])

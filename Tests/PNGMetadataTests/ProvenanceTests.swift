@@ -35,8 +35,8 @@ struct ProvenanceTests {
         PNGFixtures.chunks(png).map(\.type).filter { !["tEXt", "zTXt", "iTXt"].contains($0) }
     }
 
-    static func exiftool(_ path: String) throws -> [String: Any] {
-        let result = try ProcessRunner.run(["exiftool", "-j", "-G1", "-a", "-XMP:all", "-PNG:all", path])
+    static func exiftool(_ path: String) async throws -> [String: Any] {
+        let result = try await ProcessRunner.run(["exiftool", "-j", "-G1", "-a", "-XMP:all", "-PNG:all", path])
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
         return try #require(objects?.first)
@@ -47,15 +47,15 @@ struct ProvenanceTests {
         model: "gpt-image-2", createdAt: "2026-04-22T00:12:03.456Z")
 
     @Test("exiftool reads the IPTC digital source type, the AI system and the software from our XMP")
-    func exiftoolReadsLabels() throws {
+    func exiftoolReadsLabels() async throws {
         let directory = PNGFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ours.png").path
         try AtomicFile.write(
             try GptimgEmbedding.embed(Self.metadata, into: PNGFixtures.image()), to: path, durable: false)
-        let plain = try ProcessRunner.run(["exiftool", "-s3", "-XMP-iptcExt:DigitalSourceType", path])
+        let plain = try await ProcessRunner.run(["exiftool", "-s3", "-XMP-iptcExt:DigitalSourceType", path])
         #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == Self.trained, "\(plain.stderr)")
-        let tags = try Self.exiftool(path)
+        let tags = try await Self.exiftool(path)
         #expect(tags["XMP-iptcExt:DigitalSourceType"] as? String == Self.trained)
         #expect(tags["XMP-iptcExt:AISystemUsed"] as? String == "gpt-image-2")
         #expect(tags["XMP-xmp:CreatorTool"] as? String == GptimgEmbedding.software)
@@ -80,7 +80,7 @@ struct ProvenanceTests {
     }
 
     @Test("strip keeps the manifest unless asked; --keep-provenance keeps it and the labels, not the prompt")
-    func stripChoices() throws {
+    func stripChoices() async throws {
         let directory = PNGFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let source = try GptimgEmbedding.embed(Self.metadata, into: Self.signedLooking())
@@ -115,7 +115,7 @@ struct ProvenanceTests {
         let report = try PNGMetadataReader.read(bytes: keptBytes)
         #expect(report.generation == nil)
         #expect(Set(report.textChunks.map(\.keyword)) == ["Software", "Source", XMPPacket.keyword])
-        let tags = try Self.exiftool(kept)
+        let tags = try await Self.exiftool(kept)
         #expect(tags["XMP-iptcExt:DigitalSourceType"] as? String == Self.trained)
         #expect(tags["XMP-iptcExt:AISystemUsed"] as? String == "gpt-image-2")
         #expect(tags["XMP-dc:Description"] == nil)

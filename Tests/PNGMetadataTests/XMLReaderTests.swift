@@ -368,13 +368,13 @@ struct XMLReaderTests {
     }
 
     @Test("exiftool writes dc:description into a PNG; we read it back")
-    func exiftoolInterop() throws {
+    func exiftoolInterop() async throws {
         let directory = PNGFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("exiftool.png").path
         try AtomicFile.write(PNGFixtures.image(), to: path, durable: false)
         let description = "A \"lighthouse\" & <waves> 's' ]]> — 灯台 🌅\nsecond line"
-        let result = try ProcessRunner.run([
+        let result = try await ProcessRunner.run([
             "exiftool", "-q", "-overwrite_original", "-charset", "utf8", "-XMP-dc:Description=\(description)",
             "-XMP-dc:Description-de=Leuchtturm", "-XMP-dc:Title=Harbour", "-XMP-xmp:CreatorTool=exiftool", path,
         ])

@@ -48,7 +48,7 @@ struct ZipReaderTests {
     }
 
     @Test("archives written by Python's zipfile (stored, deflated, ZIP64, folders, a comment) list and read")
-    func readsRealArchives() throws {
+    func readsRealArchives() async throws {
         let folder = PNGFixtures.temporaryDirectory()
         let archive = folder.appendingPathComponent("real.zip").path
         let script = """
@@ -63,7 +63,7 @@ struct ZipReaderTests {
                     f.write(b"zip64 entry " * 1000)
                 z.comment = b"a comment that mentions PK\\x05\\x06 on purpose"
             """
-        let result = try ProcessRunner.run(["python3", "-c", script, archive])
+        let result = try await ProcessRunner.run(["python3", "-c", script, archive])
         #expect(result.status == 0, "\(result.stderr)")
         let reader = try ZipReader(path: archive)
         #expect(reader.entries.map(\.path) == ["renders/", "renders/a.png", "notes.txt", "café ☃.png", "z64.bin"])

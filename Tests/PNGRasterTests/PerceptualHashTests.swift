@@ -8,12 +8,12 @@ import Testing
 /// of fixtures written by Pillow (Scripts/phash_oracle.py); ours must equal them bit for bit.
 @Suite("Perceptual hash")
 struct PerceptualHashTests {
-    static func fixtures() throws -> (directory: String, expected: [String: String]) {
+    static func fixtures() async throws -> (directory: String, expected: [String: String]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("phash-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Scripts/phash_oracle.py").path
-        let result = try ProcessRunner.run(["python3", script, directory])
+        let result = try await ProcessRunner.run(["python3", script, directory])
         try #require(result.status == 0, "phash_oracle.py (pip install imagehash): \(result.stderr)")
         let expected = try JSONDecoder().decode([String: String].self, from: Data(result.stdout.utf8))
         return (directory, expected)
@@ -25,8 +25,8 @@ struct PerceptualHashTests {
     }
 
     @Test("equals imagehash.phash bit for bit; re-encodes equal, half sizes near, unrelated images far")
-    func agreesWithImagehash() throws {
-        let (directory, expected) = try Self.fixtures()
+    func agreesWithImagehash() async throws {
+        let (directory, expected) = try await Self.fixtures()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(expected.count >= 13)
         for (name, hex) in expected.sorted(by: { $0.key < $1.key }) {

@@ -49,6 +49,8 @@ public final class MeasuredProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
         posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+        // Nothing else of this process's (another test's pipe would not end while this child held it).
+        if let closeFrom = ChildProcess.closeFrom { _ = closeFrom(&actions, 3) }
         let environment = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var argv = arguments.map { strdup($0) } + [nil]
         var envp = environment.map { strdup($0) } + [nil]
@@ -80,8 +82,13 @@ public final class MeasuredProcess: @unchecked Sendable {
         }
     }
 
-    /// The first line of stdout (without its newline), waiting at most `seconds` for it.
-    public func firstLine(within seconds: Double) throws -> String {
+    /// The first line of stdout (without its newline), waiting at most `seconds` for it on a thread
+    /// of its own (`offThread`), not on the cooperative pool the other tests share.
+    public func firstLine(within seconds: Double) async throws -> String {
+        try await offThread { try self.blockingFirstLine(within: seconds) }
+    }
+
+    private func blockingFirstLine(within seconds: Double) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         lock.lock()
         defer { lock.unlock() }
@@ -102,9 +109,10 @@ public final class MeasuredProcess: @unchecked Sendable {
     }
 
     /// Waits until stderr holds `text` `count` times (at most `seconds`, then throws with what
-    /// it holds); returns stderr then. Looks every 20 ms: the condition is the text, not a time.
+    /// it holds); returns stderr then. Looks every 20 ms (the condition is the text, not a time),
+    /// sleeping in between: the thread is left to other tests.
     @discardableResult
-    public func waitForStderr(containing text: String, count: Int = 1, within seconds: Double) throws -> String {
+    public func waitForStderr(containing text: String, count: Int = 1, within seconds: Double) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             let sofar = stderrSoFar()
@@ -118,7 +126,7 @@ public final class MeasuredProcess: @unchecked Sendable {
             guard Date() < deadline else {
                 throw Failure(description: "no \"\(text)\" on stderr within \(seconds) s: \(sofar)")
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -135,7 +143,8 @@ public final class MeasuredProcess: @unchecked Sendable {
         kill(pid, number)
     }
 
-    /// Waits for the process to end (at most `seconds`, then it is killed and this throws).
+    /// Waits for the process to end (at most `seconds`, then it is killed and this throws). Blocks:
+    /// async code awaits the other `wait`, which does this on a thread of its own.
     public func wait(within seconds: Double = 120) throws -> MeasuredResult {
         var status: Int32 = 0
         var usage = rusage()
@@ -173,10 +182,15 @@ public final class MeasuredProcess: @unchecked Sendable {
             seconds: seconds)
     }
 
-    /// Runs a program to its end.
+    /// `wait` from async code, on a thread of its own (`offThread`), not the cooperative pool.
+    public func wait(within seconds: Double = 120) async throws -> MeasuredResult {
+        try await offThread { try self.wait(within: seconds) }
+    }
+
+    /// Runs a program to its end, waiting on a thread of its own (`offThread`).
     public static func run(_ arguments: [String], environment: [String: String]? = nil, within seconds: Double = 120)
-        throws -> MeasuredResult
+        async throws -> MeasuredResult
     {
-        try MeasuredProcess(arguments, environment: environment).wait(within: seconds)
+        try await offThread { try MeasuredProcess(arguments, environment: environment).wait(within: seconds) }
     }
 }

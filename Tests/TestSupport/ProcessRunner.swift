@@ -19,41 +19,78 @@ public enum ProcessRunner {
         }
     }
 
-    /// Runs `arguments[0]` (looked up on PATH) with the rest as its arguments.
+    /// Runs `arguments[0]` (looked up on PATH) with the rest as its arguments. Blocks until it ends:
+    /// async code awaits the other `run`, which does this on a thread of its own.
     public static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil) throws
         -> ProcessResult
     {
         guard let executable = locate(arguments[0]) else { throw Failure.notInstalled(arguments[0]) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a chatty process cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = stderr.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        let (stdin, stdout, stderr) = (try ClosingPipe(), try ClosingPipe(), try ClosingPipe())
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(
+                executable, Array(arguments.dropFirst()), environment: environment,
+                stdin: .descriptor(stdin.readEnd), stdout: .descriptor(stdout.writeEnd),
+                stderr: .descriptor(stderr.writeEnd))
+        } catch {
+            for pipe in [stdin, stdout, stderr] {
+                close(pipe.readEnd)
+                close(pipe.writeEnd)
+            }
+            throw error
         }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        for end in [stdin.readEnd, stdout.writeEnd, stderr.writeEnd] { close(end) }
+        // Both pipes read to their end before waiting, so a chatty process cannot block on a full pipe;
+        // stderr on a thread of its own.
+        let errorRead = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var errorData = Data()
+        detachThread {
+            errorData = readToEnd(stderr.readEnd)
+            errorRead.signal()
+        }
+        input?.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(stdin.writeEnd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { break } // the program closed its stdin
+                offset += written
+            }
+        }
+        close(stdin.writeEnd)
+        let outputData = readToEnd(stdout.readEnd)
+        errorRead.wait()
         process.waitUntilExit()
         return ProcessResult(
             status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
             stderr: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// `run` from async code: the waiting is done on a thread of its own (`offThread`), never on
+    /// the cooperative pool the other tests and this process's servers share.
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, input: Data? = nil)
+        async throws -> ProcessResult
+    {
+        try await offThread { try run(arguments, environment: environment, input: input) }
+    }
+
     public static func locate(_ name: String) -> String? {
+        if name == "python3", let python3 { return python3 }
+        return onPath(name)
+    }
+
+    /// The python3 on PATH as the interpreter it runs: a version manager's shim there (pyenv's is a
+    /// bash script that forks bash some thirty times per start) cost more than most of the scripts
+    /// the tests run. Found once, by asking it.
+    static let python3: String? = {
+        guard let shim = onPath("python3"),
+            let answer = try? run([shim, "-c", "import sys; print(sys.executable)"]), answer.status == 0
+        else { return nil }
+        let path = answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+
+    private static func onPath(_ name: String) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
