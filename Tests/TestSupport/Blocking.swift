@@ -41,9 +41,15 @@ public struct HighPriorityTrait: TestTrait, SuiteTrait, TestScoping {
     ) async throws {
         // An unstructured task is the only way to raise a task's base priority. It copies the task-local
         // values (the test's identity, where its issues go) and is awaited here, so `function` is done
-        // with, and its context released, before this returns: it does not actually escape.
+        // with, and its context released, before this returns: it does not actually escape. A
+        // cancelled run (a time limit) cancels it too.
         try await withoutActuallyEscaping(function) { function in
-            try await Task(priority: .high) { try await function() }.value
+            let task = Task(priority: .high) { try await function() }
+            try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
         }
     }
 }
