@@ -1,9 +1,10 @@
 // The system calls GptimgSupport needs that Swift's Glibc module leaves out (GNU extensions).
 
-#define _GNU_SOURCE  // copy_file_range
+#define _GNU_SOURCE  // copy_file_range, sync_file_range
 #include "csupport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -27,5 +28,15 @@ int csupport_syncfs(int descriptor) {
     (void)descriptor;
     sync();
     return 0;
+#endif
+}
+
+int csupport_start_writeback(int descriptor) {
+#if defined(__linux__)
+    return sync_file_range(descriptor, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)descriptor;
+    errno = ENOSYS;
+    return -1;
 #endif
 }

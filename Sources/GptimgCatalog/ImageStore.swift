@@ -155,6 +155,7 @@ enum ImageStore {
             staged.discard()
             throw CatalogError.file(path: finalPath, reason: "cannot write the file: \(errnoDescription(code))")
         }
+        startWriteback(descriptor)
         if let createdAt, let created = Timestamp(iso8601: createdAt) {
             var times = [
                 timespec(tv_sec: 0, tv_nsec: (1 << 30) - 1 /* UTIME_NOW */),

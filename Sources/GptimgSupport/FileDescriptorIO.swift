@@ -113,6 +113,13 @@ public enum CopyFailure: Error, Equatable, Sendable {
     case shrank
 }
 
+/// Starts writing `descriptor`'s dirty pages to the disk without waiting (Linux's
+/// `sync_file_range`): a file written now and fsynced a batch later is by then mostly on the disk,
+/// and the disk worked while the cores went on. Only a head start: durability is still the fsync's.
+public func startWriteback(_ descriptor: Int32) {
+    _ = csupport_start_writeback(descriptor)
+}
+
 /// Appends `count` bytes of `source` from `offset` to `destination`, copied inside the kernel
 /// where it can (`copy_file_range`: a reflink on file systems that share blocks), through a
 /// 1 MB buffer where it cannot.

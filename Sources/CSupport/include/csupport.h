@@ -17,6 +17,11 @@ int64_t csupport_copy_file_range(int source, int64_t *source_offset, int destina
 /// flush for many files written together. Returns 0, or -1 with errno set.
 int csupport_syncfs(int descriptor);
 
+/// sync_file_range(2) with SYNC_FILE_RANGE_WRITE over the whole file: starts writing its dirty
+/// pages to the disk and returns at once, so that a later fsync finds them written. A hint, not
+/// durability: returns 0, or -1 with errno set (ENOSYS where the system has no such call).
+int csupport_start_writeback(int descriptor);
+
 #ifdef __cplusplus
 }
 #endif
