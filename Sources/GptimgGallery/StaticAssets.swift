@@ -87,12 +87,14 @@ enum StaticAssets {
             .filters .clear { color: var(--muted); }
             .filters-toggle { position: absolute; opacity: 0; width: 1px; height: 1px; pointer-events: none; }
             .filters-label { display: none; }
+
+            main { padding: 16px 20px 48px; }
+            /* A phone: after the rules it overrides (the same selectors, so the later rule wins). */
             @media (max-width: 700px) {
               .top { position: static; padding: 8px 12px; gap: 6px 12px; }
               .search input[type=search] { flex: 1 1 140px; }
-              .filters-label { display: inline-flex; align-items: center; background: var(--tile); \
-            border: 1px solid var(--line); \
-            border-radius: 6px; padding: 5px 12px; cursor: pointer; }
+              .filters-label { display: inline-flex; align-items: center; background: var(--tile);
+                border: 1px solid var(--line); border-radius: 6px; padding: 5px 12px; cursor: pointer; }
               .filters-toggle:focus-visible + .filters-label { outline: 2px solid var(--accent); outline-offset: 1px; }
               .filters-toggle:checked + .filters-label { border-color: var(--accent); }
               .filters { display: none; }
@@ -100,8 +102,6 @@ enum StaticAssets {
               .top nav { margin-left: 0; padding-top: 0; }
               main { padding: 12px 12px 40px; }
             }
-
-            main { padding: 16px 20px 48px; }
             .summary { color: var(--muted); margin: 0 0 12px; }
             .empty { color: var(--muted); }
             .error { color: var(--error); background: #2a1a1a; border: 1px solid #4a2a2a; border-radius: 8px; padding: \

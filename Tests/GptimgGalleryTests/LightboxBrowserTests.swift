@@ -73,6 +73,7 @@ struct LightboxBrowserTests {
         #expect(result["variantDiff"] as? [String] == ["a", "the", "on", "in", "cliff at dawn", "storm"])
         #expect(result["phoneFolded"] as? Bool == true)
         #expect(result["phoneUnfolded"] as? Bool == true)
+        #expect(result["phonePadding"] as? String == "12px")
         #expect(result["swiped"] as? Bool == true)
         #expect(result["closedByBack"] as? Bool == true)
         let reopened = result["reopenedByForward"] as? String ?? ""
@@ -198,6 +199,8 @@ struct LightboxBrowserTests {
         folded = "getComputedStyle(document.querySelector('.filters')).display === 'none'"
         result["phoneFolded"] = evaluate(folded + " && document.getElementById('grid').getBoundingClientRect()\#
         .top < innerHeight / 2")
+        # The phone's rules come after the wide ones they override (the last of two equal rules wins).
+        result["phonePadding"] = evaluate("getComputedStyle(document.querySelector('main')).paddingLeft")
         click(".filters-label")
         result["phoneUnfolded"] = evaluate("!(" + folded + ") && document.querySelector('.filters select')\#
         .getBoundingClientRect().height > 0")
