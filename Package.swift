@@ -179,7 +179,7 @@ let package = Package(
             path: "bench/Sources/gptimg-bench"
         ),
         // Helpers shared by the test targets (running external tools and the built binary).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["GptimgSupport"], path: "Tests/TestSupport"),
         // The hostile-input corpus of issue 14 (PNGs, zips, tampered libraries, gallery requests)
         // and the runner that measures the built gptimg on it: shared by HostileInputTests and
         // `gptimg-bench hostile` (bench/hostile.sh). Only zlib (CPNG) and SQLite are shared with

@@ -25,6 +25,8 @@ public final class ChildProcess: @unchecked Sendable {
         case null
         /// This descriptor (the parent's copy is left open).
         case descriptor(Int32)
+        /// This file, created or emptied (an output stream).
+        case file(String)
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -49,6 +51,8 @@ public final class ChildProcess: @unchecked Sendable {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
             case .descriptor(let descriptor):
                 posix_spawn_file_actions_adddup2(&actions, descriptor, target)
+            case .file(let path):
+                posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             }
         }
         if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
@@ -73,8 +77,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), looked up at run time: the Glibc
     /// module does not declare it. Without it the child keeps what it inherits, as before.
-    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-    static let closeFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private static let closeFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
         unsafeBitCast($0, to: CloseFrom.self)
     }
 

@@ -36,49 +36,32 @@ public final class MeasuredProcess: @unchecked Sendable {
     public init(_ arguments: [String], environment: [String: String]? = nil) throws {
         errorPath =
             FileManager.default.temporaryDirectory.appendingPathComponent("measured-\(UUID().uuidString).stderr").path
-        var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw Failure(description: "pipe: \(errno)") }
-        // Close-on-exec: a process another test starts must not inherit the write end (stdout
-        // would then not end when this one does). The child gets it as its stdout by dup2.
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
-        // Nothing else of this process's (another test's pipe would not end while this child held it).
-        if let closeFrom = ChildProcess.closeFrom { _ = closeFrom(&actions, 3) }
-        let environment = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        var argv = arguments.map { strdup($0) } + [nil]
-        var envp = environment.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
+        // stdout comes through a pipe, drained as it comes; stderr goes to a file, read at the end.
+        let stdout = try ClosingPipe()
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                arguments[0], Array(arguments.dropFirst()), environment: environment,
+                stdout: .descriptor(stdout.writeEnd), stderr: .file(errorPath))
+        } catch {
+            close(stdout.readEnd)
+            close(stdout.writeEnd)
+            throw error
         }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, arguments[0], &actions, nil, &argv, &envp)
-        close(pipeEnds[1])
-        guard spawned == 0 else {
-            close(pipeEnds[0])
-            throw Failure(description: "cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
-        }
-        pid = child
-        let readEnd = pipeEnds[0]
-        Thread.detachNewThread { [self] in
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let count = read(readEnd, &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
+        close(stdout.writeEnd)
+        // Reaped here with wait4 (for its rusage), never through `child`.
+        pid = child.processIdentifier
+        detachThread { [self] in
+            readToEnd(stdout.readEnd) { chunk in
                 lock.lock()
-                if count > 0 { output += buffer[0..<count] } else { outputEnded = true }
+                output += chunk
                 lock.broadcast()
                 lock.unlock()
-                if count <= 0 { break }
             }
-            close(readEnd)
+            lock.lock()
+            outputEnded = true
+            lock.broadcast()
+            lock.unlock()
         }
     }
 

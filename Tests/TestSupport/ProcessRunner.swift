@@ -1,4 +1,5 @@
 import Foundation
+import GptimgSupport
 
 /// Runs an external program (pngcheck, exiftool, python3, the built gptimg) and captures its
 /// output, for tests that check what real tools and the real binary do.
@@ -48,15 +49,8 @@ public enum ProcessRunner {
             errorData = readToEnd(stderr.readEnd)
             errorRead.signal()
         }
-        input?.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(stdin.writeEnd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { break } // the program closed its stdin
-                offset += written
-            }
-        }
+        // A failed write is the program having closed its stdin: what it read is its answer.
+        input?.withUnsafeBytes { _ = writeAll(stdin.writeEnd, $0) }
         close(stdin.writeEnd)
         let outputData = readToEnd(stdout.readEnd)
         errorRead.wait()
